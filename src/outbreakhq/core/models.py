@@ -1,0 +1,240 @@
+"""Core state: jurisdiction trees, people, users' scopes, API tokens and the audit trail.
+
+Scale-out (docs/scaling.md): tables that grow with the population (people, their key-group
+tags, audit events) carry `tenant`, the root area of their jurisdiction tree, with a unique
+(tenant, id) key and tenant-leading indexes, so that they can be distributed by tenant later.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from outbreakhq.core.roles import Role
+
+
+class Level(models.TextChoices):
+    REGION = "region", _("Region")
+    PREFECTURE = "prefecture", _("Prefecture")
+    COUNTY = "county", _("County")
+    TOWNSHIP = "township", _("Township")
+    COMMUNITY = "community", _("Community")
+    COMPOUND = "compound", _("Residential compound")
+    OTHER = "other", _("Other unit")
+
+
+PATH_SEP = "/"
+
+
+class AreaQuerySet(models.QuerySet):
+    def subtree(self, area: Area) -> AreaQuerySet:
+        """The area and everything below it: one indexed prefix scan on the materialised path."""
+        return self.filter(path__startswith=area.path)
+
+    def roots(self) -> AreaQuerySet:
+        return self.filter(parent__isnull=True)
+
+
+class Area(models.Model):
+    """A unit of one jurisdiction tree. `path` is '/<root code>/…/<own code>/'."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
+    root = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="+")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    population = models.PositiveBigIntegerField(_("population"), default=0)
+    shape = models.JSONField(_("GeoJSON shape"), null=True, blank=True)
+    path = models.CharField(max_length=1000, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} ({self.code})"
+
+    @property
+    def tenant_id(self) -> int:
+        return self.root_id or self.id
+
+    def display_name(self, language: str | None = None) -> str:
+        if (language or "").startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name_en
+
+    def ancestors(self) -> AreaQuerySet:
+        """The chain from the root down to this area, in order (one query)."""
+        codes = [c for c in self.path.split(PATH_SEP) if c]
+        return Area.objects.filter(code__in=codes).order_by("depth")
+
+    def contains(self, other: Area) -> bool:
+        return other.path.startswith(self.path)
+
+
+class KeyGroup(models.Model):
+    """A key population under surveillance (health worker, market vendor, …): reference data."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name_en = models.CharField(max_length=100)
+    name_zh = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def display_name(self, language: str | None = None) -> str:
+        if (language or "").startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name_en
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    UNKNOWN = "U", _("Unknown")
+
+
+class IdType(models.TextChoices):
+    CN_RESIDENT = "cn_resident", _("Chinese resident ID (18 digits)")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAU = "hk_macau", _("Mainland travel permit for Hong Kong and Macau residents")
+    TAIWAN = "taiwan", _("Mainland travel permit for Taiwan residents")
+    FOREIGN_RESIDENT = "foreign_resident", _("Foreign permanent resident ID")
+    OTHER = "other", _("Other document")
+    NONE = "none", _("No document")
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = "person.view", *, within: Area | None = None):
+        """The one scoped entry point for personal data (see core/scope.py)."""
+        from outbreakhq.core.scope import scope_filter
+
+        return self.filter(scope_filter(user, capability, "home_area__path", within=within))
+
+
+class Person(models.Model):
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+", editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    id_type = models.CharField(_("identity document"), max_length=20, choices=IdType.choices,
+                               default=IdType.NONE)
+    id_number = models.CharField(_("document number"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    home_area = models.ForeignKey(Area, models.PROTECT, related_name="residents",
+                                  verbose_name=_("home area"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    key_groups = models.ManyToManyField(KeyGroup, through="PersonKeyGroup", blank=True,
+                                        verbose_name=_("key groups"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "id"], name="person_tenant_id")]
+        indexes = [
+            models.Index(fields=["id_number"], name="person_id_number"),
+            models.Index(fields=["phone"], name="person_phone"),
+            models.Index(fields=["name"], name="person_name"),
+            models.Index(fields=["tenant", "home_area"], name="person_tenant_area"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonKeyGroup(models.Model):
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, models.CASCADE)
+    key_group = models.ForeignKey(KeyGroup, models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "person", "key_group"], name="person_key_group")
+        ]
+
+
+class Assignment(models.Model):
+    """A user holds a role over an area and everything below it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="assignments")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    area = models.ForeignKey(Area, models.PROTECT, related_name="assignments")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "area"], name="assignment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} @ {self.area.code}"
+
+
+class ApiToken(models.Model):
+    """A machine client's bearer token. Only a SHA-256 digest is stored; the secret is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    CHANGE = "change", _("changed")
+    DELETE = "delete", _("deleted")
+    VIEW = "view", _("viewed")
+    EXPORT = "export", _("exported")
+    SEARCH = "search", _("searched")
+    DENIED = "denied", _("denied")
+    LOGIN = "login", _("logged in")
+    TOKEN = "token", _("token")
+
+
+class AuditEvent(models.Model):
+    """Append-only: the model refuses updates and deletes, and database triggers (migration 0002)
+    refuse them too, so no code path of the app can rewrite history."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    tenant_id = models.BigIntegerField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                             related_name="+", db_constraint=False)
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    area_path = models.CharField(max_length=1000, blank=True)
+    channel = models.CharField(max_length=10, default="web")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events cannot be deleted")

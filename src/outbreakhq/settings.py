@@ -1,0 +1,142 @@
+"""Django settings for OutbreakHQ. Every deployment value comes from `config.SETTINGS`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from outbreakhq import config
+
+BASE_DIR = config.BASE_DIR
+DATA_DIR = Path(config.get("OUTBREAKHQ_DATA_DIR"))
+
+DEBUG = config.flag("OUTBREAKHQ_DEBUG")
+SECRET_KEY = config.get("OUTBREAKHQ_SECRET_KEY")
+ALLOWED_HOSTS = [h.strip() for h in config.get("OUTBREAKHQ_ALLOWED_HOSTS").split(",") if h.strip()]
+TIME_ZONE = config.get("OUTBREAKHQ_TIME_ZONE")
+USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = config.get("OUTBREAKHQ_LANGUAGE")
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+OUTBREAKHQ_PROTOCOL = config.get("OUTBREAKHQ_PROTOCOL")
+OUTBREAKHQ_PROTOCOL_OVERRIDES = config.get("OUTBREAKHQ_PROTOCOL_OVERRIDES")
+OUTBREAKHQ_TOKEN_DAYS = int(config.get("OUTBREAKHQ_TOKEN_DAYS"))
+
+
+def check_secret(secret: str, debug: bool) -> None:
+    """Refuse to run a production server with a key that is public knowledge."""
+    if not debug and (secret == config.PLACEHOLDER_SECRET or len(secret) < 32):
+        raise ImproperlyConfigured(
+            "OUTBREAKHQ_SECRET_KEY is the placeholder or shorter than 32 characters; set a long "
+            "random value (python -c 'import secrets; print(secrets.token_urlsafe(50))') or set "
+            "OUTBREAKHQ_DEBUG=1 for development."
+        )
+
+
+check_secret(SECRET_KEY, DEBUG)
+
+
+def database_from_url(url: str, data_dir: Path) -> dict:
+    if not url:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{data_dir / 'outbreakhq.sqlite3'}"
+    db = dj_database_url.parse(url, conn_max_age=60)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = 0
+        db["OPTIONS"] = {
+            # WAL lets readers work while a writer commits; IMMEDIATE takes the write lock at the
+            # start of a transaction so two writers queue on busy_timeout instead of deadlocking.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA busy_timeout=20000; PRAGMA cache_size=-64000; PRAGMA temp_store=MEMORY;"
+            ),
+        }
+        db["TEST"] = {"NAME": str(data_dir / "test.sqlite3")}
+    return db
+
+
+DATABASES = {"default": database_from_url(config.get("OUTBREAKHQ_DATABASE_URL"), DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "outbreakhq.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "outbreakhq.core.middleware.ScopeMiddleware",
+]
+
+ROOT_URLCONF = "outbreakhq.urls"
+WSGI_APPLICATION = "outbreakhq.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "outbreakhq.core.context.shell",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_USE_FINDERS = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
