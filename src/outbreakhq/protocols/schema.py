@@ -139,9 +139,7 @@ class Screening(Rules):
     lab_repooling_allowed: bool
     pool_size: PoolSizes
     rounds_per_day_risk_populations: int = Field(ge=0)
-    positive_pool_action: Literal[
-        "isolate_in_place_and_retest_individually", "retest_individually"
-    ]
+    positive_pool_action: Literal["isolate_in_place_and_retest_individually", "retest_individually"]
     turnaround_hours: Turnaround
 
 
@@ -193,10 +191,7 @@ def _grading_problems(g: Grading) -> list[str]:
     for key in ("grade_on_case_resident", "grade_on_case_stay", "buffer_ring_grade"):
         if getattr(g, key) not in grades:
             problems.append(f"grading.{key}: {getattr(g, key)!r} is not one of grading.grades")
-    if (
-        not problems
-        and grades.index(g.grade_on_case_stay) < grades.index(g.grade_on_case_resident)
-    ):
+    if not problems and grades.index(g.grade_on_case_stay) < grades.index(g.grade_on_case_resident):
         problems.append(
             "grading.grade_on_case_stay: must not be higher than grading.grade_on_case_resident"
         )
@@ -238,7 +233,10 @@ def _people_problems(people: People) -> list[str]:
                 f"({key}.quarantine_days + {key}.home_monitoring_days)"
             )
         if rule.followup_days < rule.stay_days:
-            problems.append(f"{key}.followup_days: shorter than the quarantine and monitoring")
+            problems.append(
+                f"{key}.followup_days: {rule.followup_days} is shorter than {key}.quarantine_days"
+                f" + {key}.home_monitoring_days ({rule.stay_days}); change them together"
+            )
         if (rule.tests_required == 0) != (rule.tests_within_days == 0):
             problems.append(f"{key}.tests_required: set together with {key}.tests_within_days")
         if rule.tests_within_days and rule.tests_required > rule.tests_within_days:
