@@ -43,7 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Protocol preset in src/outbreakhq/protocols/: cn-9th-edition or who-generic."),
     Setting("OUTBREAKHQ_PROTOCOL_OVERRIDES", "",
             "Single protocol values overridden for this deployment, as dotted keys: "
-            "'contacts.close.quarantine_days=10;grading.medium_to_low_days=3'."),
+            "'people.close_contact.followup_days=14;grading.downgrade.medium.reading=press_summary'"
+            " (see docs/protocols.md)."),
     Setting("OUTBREAKHQ_TOKEN_DAYS", "90", "Default lifetime of a new API token, in days."),
     Setting("OUTBREAKHQ_BIND", "127.0.0.1:8000", "Address and port `outbreakhq serve` listens on."),
     Setting("OUTBREAKHQ_WORKERS", "2", "Number of server worker processes for `outbreakhq serve`."),

@@ -1,0 +1,61 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.12*/bin/python3.12; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+	&& { command -v $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OUTBREAKHQ_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+HTMX_VERSION := 2.0.11
+
+.PHONY: demo test setup browser lint vendor messages bench clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Chromium and the CJK font for browser tests and PDF reports (installed when root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-noto-cjk gettext >/dev/null; \
+	  else echo "NOTICE: Chromium missing and not root: browser tests will be skipped."; fi; \
+	fi
+
+demo: setup
+	$(BIN)/outbreakhq demo
+
+test: setup browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m tests.run
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+# Compile the translations (msgfmt from Debian's gettext).
+messages: setup
+	cd src/outbreakhq && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete \
+	  && ../../$(BIN)/django-admin compilemessages
+
+# Re-create the vendored front-end files from the npm registry (no CDN at run time).
+vendor:
+	rm -rf /tmp/outbreakhq-vendor && mkdir -p /tmp/outbreakhq-vendor
+	cd /tmp/outbreakhq-vendor && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-*.tgz
+	mkdir -p src/outbreakhq/static/vendor/htmx-$(HTMX_VERSION)
+	cp /tmp/outbreakhq-vendor/package/dist/htmx.min.js /tmp/outbreakhq-vendor/package/LICENSE \
+	  src/outbreakhq/static/vendor/htmx-$(HTMX_VERSION)/
+
+bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

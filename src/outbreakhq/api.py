@@ -1,0 +1,48 @@
+"""The JSON API at /api/v1/: one NinjaAPI, one router per module, one error handler."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from outbreakhq.core import tokens
+from outbreakhq.core.errors import AppError
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer ohq_…`. A bad token is an error that says why, not a bare 401."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = tokens.authenticate(token)
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="OutbreakHQ API",
+    version="1",
+    description="Scoped, audited access to OutbreakHQ. Authenticate with a browser session or "
+    "an API token (`Authorization: Bearer …`, created on the API tokens page).",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(AppError)
+def app_error(request, exc: AppError):
+    return api.create_response(
+        request,
+        {"error": str(exc.message or exc.title), "errors": [e.as_dict() for e in exc.errors]},
+        status=exc.status,
+    )
+
+
+def _add_routers() -> None:
+    from outbreakhq.core.api import areas_router, people_router
+
+    api.add_router("/areas", areas_router)
+    api.add_router("/people", people_router)
+
+
+_add_routers()

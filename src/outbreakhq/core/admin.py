@@ -1,0 +1,52 @@
+"""Django admin: areas, key groups and users' assignments are editable; the audit trail is not."""
+
+from django.contrib import admin
+
+from outbreakhq.core.models import ApiToken, Area, Assignment, AuditEvent, KeyGroup
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_en", "name_zh", "level", "population", "path")
+    search_fields = ("code", "name_en", "name_zh")
+    list_filter = ("level",)
+    readonly_fields = ("path", "depth", "root", "parent")
+
+    def has_add_permission(self, request):
+        return False  # areas come from the CSV import, which keeps paths consistent
+
+
+@admin.register(KeyGroup)
+class KeyGroupAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_en", "name_zh")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "area")
+    list_filter = ("role",)
+    autocomplete_fields = ("area",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = ("prefix", "digest", "user", "name", "expires_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "username", "action", "object_type", "object_id", "area_path", "ip")
+    list_filter = ("action", "object_type", "channel")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

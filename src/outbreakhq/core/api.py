@@ -1,0 +1,133 @@
+"""API routers for areas and people: the same services, scope and audit as the pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from outbreakhq.core import services
+from outbreakhq.core.errors import NotFound
+from outbreakhq.core.models import Area
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can, visible_areas
+
+areas_router = Router(tags=["areas"])
+people_router = Router(tags=["people"])
+
+
+class AreaOut(Schema):
+    code: str
+    parent_code: str | None = Field(None, alias="parent.code")
+    level: str
+    name_en: str
+    name_zh: str
+    population: int
+    depth: int
+    path: str
+
+
+class PersonIn(Schema):
+    name: str
+    sex: str = "U"
+    birth_date: date | None = None
+    id_type: str = "none"
+    id_number: str = ""
+    phone: str = ""
+    home_area: str = Field(description="Area code of the home compound or community")
+    address: str = ""
+    key_groups: list[str] = []
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    sex: str | None = None
+    birth_date: date | None = None
+    id_type: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    home_area: str | None = None
+    address: str | None = None
+    key_groups: list[str] | None = None
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    sex: str
+    birth_date: date | None
+    id_type: str
+    id_number: str
+    phone: str
+    home_area: str = Field(alias="home_area.code")
+    address: str
+    key_groups: list[str]
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_key_groups(obj) -> list[str]:
+        return [g.code for g in obj.key_groups.all()]
+
+
+def _area(request, code: str) -> Area:
+    area = visible_areas(request.user).select_related("parent").filter(code=code).first()
+    if area is None:
+        other = Area.objects.filter(code=code).first()
+        if other is None:
+            raise NotFound(f"No area with code {code}.")
+        services.require(request.user, Can.VIEW_AGGREGATES, other, request=request)
+    return area
+
+
+@areas_router.get("/", response=list[AreaOut])
+def list_areas(request, parent: str | None = None, level: str | None = None, limit: int = 500):
+    """Areas in your scope; `parent` lists one area's children, `level` filters by level."""
+    rows = visible_areas(request.user).select_related("parent")
+    if parent:
+        rows = rows.filter(parent=_area(request, parent))
+    if level:
+        rows = rows.filter(level=level)
+    return list(rows[: min(max(limit, 1), 5000)])
+
+
+@areas_router.get("/{code}", response=AreaOut)
+def get_area(request, code: str):
+    """One area by its code."""
+    return _area(request, code)
+
+
+def _personal(request) -> None:
+    if not can(request.user, Can.VIEW_PERSON):
+        raise HttpError(403, "Your role sees aggregate figures only, never personal data.")
+
+
+@people_router.get("/", response=list[PersonOut])
+def search_people(request, q: str, area: str | None = None, limit: int = 50):
+    """Search people in your scope by identity number, phone or the start of the name."""
+    _personal(request)
+    within = _area(request, area) if area else None
+    found = services.search_people(by=request.user, query=q, within=within,
+                                   limit=min(max(limit, 1), 200), request=request)
+    return found
+
+
+@people_router.get("/{person_id}", response=PersonOut)
+def get_person(request, person_id: int):
+    """One person's record (audited as a view)."""
+    return services.view_person(by=request.user, person_id=person_id, request=request)
+
+
+@people_router.post("/", response={201: PersonOut})
+def create_person(request, payload: PersonIn):
+    """Register a person in an area of your scope."""
+    person = services.register_person(by=request.user, data=payload.dict(), request=request)
+    return 201, person
+
+
+@people_router.patch("/{person_id}", response=PersonOut)
+def update_person(request, person_id: int, payload: PersonPatch):
+    """Change some fields of a person's record."""
+    changes = payload.dict(exclude_unset=True)
+    return services.update_person(by=request.user, person_id=person_id, changes=changes,
+                                  request=request)

@@ -1,0 +1,189 @@
+"""Area trees: CSV import (all rows checked before anything is written) and path maintenance."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from outbreakhq.core import audit
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.models import PATH_SEP, Area, Level
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+
+REQUIRED = ("code", "parent_code", "level", "name_en")
+OPTIONAL = ("name_zh", "population", "shape")
+MAX_ERRORS = 200
+
+
+@dataclass
+class AreaRow:
+    row: int
+    code: str
+    parent_code: str
+    level: str
+    name_en: str
+    name_zh: str
+    population: int
+    shape: dict | None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def child_path(parent: Area | None, code: str) -> str:
+    return (parent.path if parent else PATH_SEP) + code + PATH_SEP
+
+
+def _parse(text: str) -> list[AreaRow]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        errors = [FieldError(c, "column is missing", 1) for c in missing]
+        errors += [FieldError(c, "unknown column", 1) for c in unknown]
+        raise InvalidInput(f"The header must be {', '.join(REQUIRED + OPTIONAL)} "
+                           f"(the last three optional). Nothing was imported.", errors)
+    rows, errors = [], []
+    for number, raw in enumerate(reader, start=2):
+        raw = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
+        row, row_errors = _parse_row(number, raw)
+        errors += row_errors
+        if row is not None:
+            rows.append(row)
+        if len(errors) >= MAX_ERRORS:
+            break
+    if errors:
+        raise InvalidInput("Nothing was imported; correct these rows.", errors)
+    if not rows:
+        raise InvalidInput("The file has a header but no areas. Nothing was imported.")
+    return rows
+
+
+def _parse_row(number: int, raw: dict) -> tuple[AreaRow | None, list[FieldError]]:
+    errors = [FieldError(c, "is empty", number) for c in ("code", "level", "name_en") if not raw[c]]
+    if raw["code"] and not all(ch.isalnum() or ch in "-_." for ch in raw["code"]):
+        errors.append(FieldError("code", "may hold only letters, digits, '-', '_' and '.'", number))
+    if raw["level"] and raw["level"] not in Level.values:
+        errors.append(FieldError("level", f"{raw['level']!r} is not one of "
+                                 f"{', '.join(Level.values)}", number))
+    population = raw.get("population") or "0"
+    if not population.isdigit():
+        errors.append(FieldError("population", f"{population!r} is not a whole number", number))
+    shape = None
+    if raw.get("shape"):
+        try:
+            shape = json.loads(raw["shape"])
+            if not isinstance(shape, dict) or "type" not in shape:
+                raise ValueError
+        except ValueError:
+            errors.append(FieldError("shape", "is not a GeoJSON object", number))
+    if errors:
+        return None, errors
+    return AreaRow(number, raw["code"], raw["parent_code"], raw["level"], raw["name_en"],
+                   raw.get("name_zh", ""), int(population), shape), []
+
+
+def _order(rows: list[AreaRow], existing: dict[str, Area]) -> list[AreaRow]:
+    """Parents before children; every parent known, no duplicate codes, no cycles."""
+    errors, by_code = [], {}
+    for row in rows:
+        if row.code in by_code:
+            errors.append(FieldError("code", f"{row.code!r} repeats row {by_code[row.code].row}",
+                                     row.row))
+        by_code[row.code] = row
+    for row in rows:
+        if row.parent_code and row.parent_code not in by_code and row.parent_code not in existing:
+            errors.append(FieldError("parent_code", f"unknown area code {row.parent_code!r}",
+                                     row.row))
+        old = existing.get(row.code)
+        if old is not None and (old.parent.code if old.parent else "") != row.parent_code:
+            errors.append(FieldError("parent_code", f"{row.code!r} exists under "
+                                     f"{old.parent.code if old.parent else 'no parent'}; moving "
+                                     "areas between parents is not done by import", row.row))
+    if errors:
+        raise InvalidInput("Nothing was imported; correct these rows.", errors)
+    ordered, placed = [], set(existing)
+    pending = list(rows)
+    while pending:
+        ready = [r for r in pending if not r.parent_code or r.parent_code in placed]
+        if not ready:
+            raise InvalidInput("Nothing was imported; these rows form a loop of parents.",
+                               [FieldError("parent_code", "is part of a loop", r.row)
+                                for r in pending])
+        ordered += ready
+        placed |= {r.code for r in ready}
+        pending = [r for r in pending if r.code not in placed]
+    return ordered
+
+
+def import_areas_csv(*, by, text: str, request=None) -> ImportResult:
+    """Create or update areas from CSV; all-or-nothing. Needs area.manage over each parent."""
+    rows = _parse(text)
+    codes = {r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}
+    existing = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=codes)}
+    ordered = _order(rows, existing)
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        for row in ordered:
+            parent = existing.get(row.parent_code) if row.parent_code else None
+            _check_may_manage(by, parent, row, request)
+            area, state = _upsert(row, parent, existing.get(row.code))
+            existing[row.code] = area
+            created += state == "created"
+            updated += state == "updated"
+            unchanged += state == "unchanged"
+        audit.record(user=by, action="create", object_type="area_import", request=request,
+                     area=existing[ordered[0].code],
+                     detail={"created": created, "updated": updated, "rows": len(rows)})
+    return ImportResult(created, updated, unchanged)
+
+
+def _check_may_manage(by, parent: Area | None, row: AreaRow, request) -> None:
+    allowed = can(by, Can.MANAGE_AREAS, parent) if parent else _is_global_admin(by)
+    if not allowed:
+        audit.record(user=by, action="denied", object_type="area_import", area=parent,
+                     request=request, detail={"row": row.row, "code": row.code})
+        where = f"under {parent.code}" if parent else "as a new root"
+        raise InvalidInput("Nothing was imported.", [FieldError(
+            "parent_code", f"you may not manage areas {where}", row.row)])
+
+
+def _is_global_admin(user) -> bool:
+    # A new tree has no parent to be in scope of: only a superuser (set up by the operator on
+    # the command line) may create one.
+    return bool(getattr(user, "is_superuser", False))
+
+
+def _upsert(row: AreaRow, parent: Area | None, old: Area | None) -> tuple[Area, str]:
+    fields = {"level": row.level, "name_en": row.name_en, "name_zh": row.name_zh,
+              "population": row.population, "shape": row.shape}
+    if old is None:
+        root = (parent.root or parent) if parent else None
+        area = Area.objects.create(code=row.code, parent=parent, root=root,
+                                   path=child_path(parent, row.code),
+                                   depth=parent.depth + 1 if parent else 0, **fields)
+        return area, "created"
+    if all(getattr(old, k) == v for k, v in fields.items()):
+        return old, "unchanged"
+    for key, value in fields.items():
+        setattr(old, key, value)
+    old.save(update_fields=list(fields))
+    return old, "updated"
+
+
+def area_rows(areas: Iterable[Area]) -> list[dict]:
+    """Areas as CSV rows in the import format (export and round-trip)."""
+    return [{"code": a.code, "parent_code": a.parent.code if a.parent else "", "level": a.level,
+             "name_en": a.name_en, "name_zh": a.name_zh, "population": a.population,
+             "shape": json.dumps(a.shape) if a.shape else ""} for a in areas]

@@ -1,0 +1,32 @@
+"""Template context for the page shell: navigation, scope switcher, breadcrumb."""
+
+from __future__ import annotations
+
+from outbreakhq.core import nav
+from outbreakhq.core.scope import assignments, capabilities, outermost, visible_areas
+
+SWITCHER_DEPTH = 2  # the user's own areas and two levels below: enough to pick a county
+
+
+def shell(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    caps = capabilities(user)
+    current = request.scope_area
+    roots = outermost([a.area for a in assignments(user)])
+    choices = []
+    for root in roots:
+        below = visible_areas(user, within=root).filter(depth__lte=root.depth + SWITCHER_DEPTH)
+        choices += list(below.only("code", "name_en", "name_zh", "depth", "path"))
+    base_depth = min((r.depth for r in roots), default=0)
+    trail = list(current.ancestors()) if current else []
+    return {
+        "nav_entries": [e for e in nav.ENTRIES if e.capability in caps],
+        "capabilities": caps,
+        "scope_current": current,
+        "scope_choices": [(a, "· " * (a.depth - base_depth)) for a in choices],
+        "scope_roots": roots,
+        "breadcrumb": [a for a in trail if any(r.contains(a) for r in roots)],
+        "roles": sorted({a.get_role_display() for a in assignments(user)}),
+    }

@@ -1,0 +1,61 @@
+"""Errors that carry their HTTP status. One handler (core/handlers.py) renders them as JSON for the
+API and as a page for people; services raise them and know nothing of either."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with the input: `row` is 1-based (header = row 1) for files, None for forms."""
+
+    field: str
+    message: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, " if self.row is not None else ""
+        return f"{where}{self.field}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "message": str(self.message)}
+
+
+@dataclass
+class AppError(Exception):
+    message: str = ""
+    errors: list[FieldError] = field(default_factory=list)
+    status = 400
+    title = _("Bad request")
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        lines = [str(self.message)] + [str(e) for e in self.errors[:20]]
+        if len(self.errors) > 20:
+            lines.append(f"… and {len(self.errors) - 20} more")
+        return "\n".join(lines)
+
+
+class InvalidInput(AppError):
+    status = 400
+    title = _("Please correct the input")
+
+
+class NotAuthenticated(AppError):
+    status = 401
+    title = _("Please log in")
+
+
+class OutOfScope(AppError):
+    status = 403
+    title = _("Outside your jurisdiction")
+
+
+class NotFound(AppError):
+    status = 404
+    title = _("Not found")

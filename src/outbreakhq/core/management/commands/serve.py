@@ -1,0 +1,43 @@
+"""`outbreakhq serve`: the production server (gunicorn, static files through whitenoise)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client
+
+from outbreakhq import config
+
+
+class Command(BaseCommand):
+    help = "Serve OutbreakHQ with gunicorn, or with --get PATH answer one request in-process."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=config.get("OUTBREAKHQ_BIND"))
+        parser.add_argument("--workers", type=int, default=int(config.get("OUTBREAKHQ_WORKERS")))
+        parser.add_argument("--get", metavar="PATH",
+                            help="request PATH in-process, print the response, fail unless 200")
+
+    def handle(self, *args, bind: str, workers: int, get: str | None, **options):
+        if get:
+            return self.smoke(get)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"Serving OutbreakHQ on http://{bind}/ (Ctrl-C to stop)")
+        sys.stdout.flush()
+        os.execvp(sys.executable, [
+            sys.executable, "-m", "gunicorn", "outbreakhq.wsgi:application",
+            "--bind", bind, "--workers", str(workers), "--threads", "4",
+            "--access-logfile", "-", "--timeout", "120",
+            "--env", f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE')}",
+        ])
+
+    def smoke(self, path: str) -> None:
+        host = settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost"
+        response = Client(HTTP_HOST=host).get(path)
+        self.stdout.write(response.content.decode(errors="replace")[:2000])
+        if response.status_code != 200:
+            raise CommandError(f"GET {path} answered {response.status_code}, not 200")

@@ -1,0 +1,225 @@
+"""People: every write and every read of a person's record goes through here, scoped and audited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from django.db import transaction
+from django.utils.dateparse import parse_date
+
+from outbreakhq.core import audit
+from outbreakhq.core.errors import FieldError, InvalidInput, NotFound, OutOfScope
+from outbreakhq.core.identity import InvalidDocument, normalise_document
+from outbreakhq.core.models import Area, IdType, KeyGroup, Person, PersonKeyGroup, Sex
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+
+EDITABLE = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "home_area", "address",
+            "key_groups")
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
+
+
+def _clean(data: Mapping, *, partial: bool) -> dict:
+    """Validate and convert raw fields (form, API or import). Raises InvalidInput naming each field."""
+    errors: list[FieldError] = []
+    values: dict = {}
+    for key in EDITABLE:
+        if key not in data:
+            continue
+        raw = data[key]
+        try:
+            values[key] = _convert(key, raw)
+        except ValueError as exc:
+            errors.append(FieldError(key, str(exc)))
+    if not partial:
+        for key in ("name", "home_area"):
+            if key not in data or values.get(key) in (None, ""):
+                if not any(e.field == key for e in errors):
+                    errors.append(FieldError(key, "is required"))
+    if errors:
+        raise InvalidInput("The person was not saved.", errors)
+    return values
+
+
+def _convert(key: str, raw):
+    if key == "name":
+        value = (raw or "").strip()
+        if not value:
+            raise ValueError("is required")
+        return value
+    if key == "sex":
+        value = (raw or Sex.UNKNOWN).strip().upper()[:1]
+        if value not in Sex.values:
+            raise ValueError(f"must be one of {', '.join(Sex.values)}")
+        return value
+    if key == "birth_date":
+        if raw in (None, ""):
+            return None
+        value = raw if isinstance(raw, date) else parse_date(str(raw))
+        if value is None:
+            raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)")
+        if value > date.today():
+            raise ValueError("is in the future")
+        return value
+    if key == "id_type":
+        value = (raw or IdType.NONE).strip()
+        if value not in IdType.values:
+            raise ValueError(f"unknown document type {value!r}")
+        return value
+    if key == "phone":
+        value = (raw or "").strip()
+        if value and not _PHONE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a phone number")
+        return re.sub(r"[ \-]", "", value)
+    if key == "home_area":
+        return _area(raw)
+    if key == "key_groups":
+        return _key_groups(raw)
+    return (raw or "").strip() if isinstance(raw, str | None) else raw
+
+
+def _area(raw) -> Area:
+    if isinstance(raw, Area):
+        return raw
+    code = str(raw or "").strip()
+    area = Area.objects.filter(code=code).first() if code else None
+    if area is None:
+        raise ValueError(f"unknown area code {code!r}" if code else "is required")
+    return area
+
+
+def _key_groups(raw) -> list[KeyGroup]:
+    codes = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    codes = [c if isinstance(c, str) else c.code for c in codes]
+    codes = sorted({c.strip() for c in codes if c.strip()})
+    found = {g.code: g for g in KeyGroup.objects.filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValueError(f"unknown key group {', '.join(missing)}")
+    return [found[c] for c in codes]
+
+
+def _check_document(values: dict, person: Person | None) -> None:
+    id_type = values.get("id_type", person.id_type if person else IdType.NONE)
+    number = values.get("id_number", person.id_number if person else "")
+    try:
+        values["id_number"] = normalise_document(id_type, number or "")
+    except InvalidDocument as exc:
+        raise InvalidInput("The person was not saved.", [FieldError("id_number", str(exc))]) from None
+
+
+def require(user, capability: str, area: Area, *, request, person: Person | None = None,
+             what: str = "person") -> None:
+    """Refuse, and leave an audit event, when the user lacks the capability over the area."""
+    if can(user, capability, area):
+        return
+    audit.record(user=user, action="denied", object_type=what,
+                 object_id=person.pk if person else "", person=person, area=area,
+                 request=request, detail={"capability": capability})
+    raise OutOfScope(f"You may not {Can(capability).label} in {area.display_name()} ({area.code}).")
+
+
+def _set_key_groups(person: Person, groups: list[KeyGroup]) -> None:
+    PersonKeyGroup.objects.filter(person=person).delete()
+    PersonKeyGroup.objects.bulk_create(
+        PersonKeyGroup(tenant_id=person.tenant_id, person=person, key_group=g) for g in groups
+    )
+
+
+def register_person(*, by, data: Mapping, request=None) -> Person:
+    values = _clean(data, partial=False)
+    _check_document(values, None)
+    require(by, Can.CHANGE_PERSON, values["home_area"], request=request)
+    groups = values.pop("key_groups", [])
+    with transaction.atomic():
+        person = Person.objects.create(tenant_id=values["home_area"].tenant_id, **values)
+        _set_key_groups(person, groups)
+        audit.record(user=by, action="create", object_type="person", object_id=person.pk,
+                     person=person, request=request)
+    return person
+
+
+def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Person:
+    with transaction.atomic():
+        person = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
+                            request=request, lock=True)
+        values = _clean(changes, partial=True)
+        if "id_type" in values or "id_number" in values:
+            _check_document(values, person)
+        new_area = values.get("home_area")
+        if new_area is not None and new_area.tenant_id != person.tenant_id:
+            raise InvalidInput("The person was not saved.", [FieldError(
+                "home_area", "lies in another jurisdiction tree; register the person there")])
+        if new_area is not None:
+            require(by, Can.CHANGE_PERSON, new_area, request=request, person=person)
+        groups = values.pop("key_groups", None)
+        changed = sorted(k for k, v in values.items() if getattr(person, k) != v)
+        for key, value in values.items():
+            setattr(person, key, value)
+        person.save()
+        if groups is not None and {g.pk for g in groups} != set(
+                person.key_groups.values_list("pk", flat=True)):
+            _set_key_groups(person, groups)
+            changed.append("key_groups")
+        # Field names only: the audit trail says what changed, not the personal values.
+        audit.record(user=by, action="change", object_type="person", object_id=person.pk,
+                     person=person, request=request, detail={"fields": changed})
+    return person
+
+
+def get_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON, request=None,
+               lock: bool = False) -> Person:
+    """A person the user may see; 403 (audited) if they exist elsewhere, 404 if they do not.
+
+    Telling 403 from 404 reveals only that an internal row number exists, never whose it is;
+    the refusal is what the issue asks for, and an operator needs to know why a link fails."""
+    rows = Person.objects.visible_to(by, capability).select_related("home_area")
+    if lock:
+        rows = rows.select_for_update()
+    person = rows.filter(pk=person_id).first()
+    if person is not None:
+        return person
+    elsewhere = Person.objects.select_related("home_area").filter(pk=person_id).first()
+    if elsewhere is None:
+        raise NotFound(f"No person with record number {person_id}.")
+    require(by, capability, elsewhere.home_area, request=request, person=elsewhere)
+    raise AssertionError("unreachable: _require raises for an out-of-scope person")
+
+
+def view_person(*, by, person_id: int, request=None) -> Person:
+    """Open a person's record: exactly one audit event per view."""
+    person = get_person(by=by, person_id=person_id, request=request)
+    audit.record(user=by, action="view", object_type="person", object_id=person.pk,
+                 person=person, request=request)
+    return person
+
+
+def classify_query(text: str) -> tuple[str, str]:
+    """Guess what the user typed: an identity number, a phone number or (part of) a name."""
+    value = text.strip()
+    compact = re.sub(r"[\s\-]", "", value).upper()
+    if re.fullmatch(r"\d{17}[\dX]|[A-Z]{1,3}\d{6,17}", compact):
+        return "id_number", compact
+    if re.fullmatch(r"\+?\d{7,15}", compact):
+        return "phone", compact
+    return "name", value
+
+
+def search_people(*, by, query: str, within: Area | None = None, limit: int = 50,
+                  request=None) -> list[Person]:
+    """Exact identity or phone number, or the start of a name, inside the user's scope."""
+    kind, value = classify_query(query)
+    if not value:
+        return []
+    rows = (Person.objects.visible_to(by, within=within).select_related("home_area")
+            .prefetch_related("key_groups"))
+    if kind == "name":
+        rows = rows.filter(name__istartswith=value).order_by("name", "pk")
+    else:
+        rows = rows.filter(**{kind: value}).order_by("pk")
+    found = list(rows[:limit])
+    audit.record(user=by, action="search", object_type="person", area=within, request=request,
+                 detail={"query": query, "kind": kind, "results": len(found)})
+    return found

@@ -1,0 +1,71 @@
+"""API tokens for machine clients: shown once, stored as a SHA-256 digest, expiring, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from outbreakhq.core import audit
+from outbreakhq.core.errors import InvalidInput, NotAuthenticated, NotFound
+from outbreakhq.core.models import ApiToken
+
+PREFIX = "ohq_"
+
+
+def digest(secret: str) -> str:
+    # Tokens are 256 random bits, so a fast unsalted hash suffices (no dictionary to attack).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(*, user, name: str, days: int | None = None, request=None) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the secret, which is never stored or shown again."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Give the token a name that says which client uses it.")
+    days = settings.OUTBREAKHQ_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= 366:
+        raise InvalidInput(f"A token lives 1 to 366 days, not {days}.")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=secret[:12], digest=digest(secret),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        audit.record(user=user, action="token", object_type="api_token", object_id=token.pk,
+                     request=request, detail={"event": "issued", "name": name, "days": days})
+    return token, secret
+
+
+def revoke_token(*, user, token_id: int, request=None) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound("No such active token of yours.")
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(user=user, action="token", object_type="api_token", object_id=token.pk,
+                     request=request, detail={"event": "revoked", "name": token.name})
+    return token
+
+
+def authenticate(secret: str):
+    """The user behind a bearer secret, or NotAuthenticated saying why (expired, revoked…)."""
+    token = ApiToken.objects.select_related("user").filter(digest=digest(secret)).first()
+    if token is None:
+        raise NotAuthenticated("Unknown API token.")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise NotAuthenticated("This API token was revoked; ask for a new one.")
+    if token.expires_at <= now:
+        raise NotAuthenticated(
+            f"This API token expired on {token.expires_at:%Y-%m-%d}; create a new one.")
+    if not token.user.is_active:
+        raise NotAuthenticated("The account behind this API token is disabled.")
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

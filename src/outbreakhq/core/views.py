@@ -1,0 +1,175 @@
+"""Pages of the core module: overview, people, areas, scope switcher, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from outbreakhq.core import services, tokens
+from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
+from outbreakhq.core.forms import PersonForm
+from outbreakhq.core.middleware import SESSION_KEY
+from outbreakhq.core.models import Area, Person
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can, scope_areas, visible_areas
+
+
+def require_capability(request, capability: str) -> None:
+    if not can(request.user, capability):
+        services.require(request.user, capability, request.scope_area or _any_area(request),
+                          request=request)
+
+
+def _any_area(request) -> Area:
+    area = visible_areas(request.user).first() or Area.objects.roots().first()
+    if area is None:
+        raise NotFound(_("No areas are set up yet: import an area tree first."))
+    return area
+
+
+@login_required
+def home(request):
+    """Overview of the current scope: the areas one level down with population and people
+    registered (aggregates only, so every role may see it)."""
+    require_capability(request, Can.VIEW_AGGREGATES)
+    areas = scope_areas(request.user, Can.VIEW_AGGREGATES, within=request.scope_area)
+    if len(areas) == 1:
+        parent = areas[0]
+        rows = list(parent.children.all())
+    else:
+        parent, rows = None, areas
+    counts = _people_counts(rows)
+    table = [(a, counts.get(a.code, 0)) for a in rows]
+    return render(request, "core/home.html", {
+        "parent": parent, "table": table,
+        "total_population": sum(a.population for a in rows) or (parent.population if parent else 0),
+        "total_people": sum(counts.values()),
+    })
+
+
+def _people_counts(areas: list[Area]) -> dict[str, int]:
+    """People registered under each area: one grouped query per area (a handful per page)."""
+    return {a.code: Person.objects.filter(home_area__path__startswith=a.path).count()
+            for a in areas}
+
+
+@login_required
+def people(request):
+    require_capability(request, Can.VIEW_PERSON)
+    query = request.GET.get("q", "").strip()
+    found = services.search_people(by=request.user, query=query, within=request.scope_area,
+                                   request=request) if query else None
+    template = "core/_people_table.html" if request.htmx else "core/people.html"
+    return render(request, template, {"query": query, "people": found,
+                                      "may_register": can(request.user, Can.CHANGE_PERSON)})
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = services.view_person(by=request.user, person_id=pk, request=request)
+    return render(request, "core/person.html", {
+        "person": person, "key_groups": list(person.key_groups.all()),
+        "may_edit": can(request.user, Can.CHANGE_PERSON, person.home_area),
+    })
+
+
+def _person_form_page(request, *, person: Person | None):
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        data = {k: v for k, v in request.POST.items() if k in services.EDITABLE}
+        data["key_groups"] = request.POST.getlist("key_groups")
+        try:
+            if person is None:
+                person = services.register_person(by=request.user, data=data, request=request)
+            else:
+                person = services.update_person(by=request.user, person_id=person.pk,
+                                                changes=data, request=request)
+        except InvalidInput as exc:
+            form.show_errors(exc)
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": person.name})
+            return redirect("person", pk=person.pk)
+    else:
+        form = PersonForm.for_person(person, default_area=request.scope_area)
+    return render(request, "core/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+def person_create(request):
+    require_capability(request, Can.CHANGE_PERSON)
+    return _person_form_page(request, person=None)
+
+
+@login_required
+def person_edit(request, pk: int):
+    person = services.get_person(by=request.user, person_id=pk, capability=Can.CHANGE_PERSON,
+                                 request=request)
+    return _person_form_page(request, person=person)
+
+
+@login_required
+@require_POST
+def switch_scope(request):
+    code = request.POST.get("area", "")
+    if code and not visible_areas(request.user).filter(code=code).exists():
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            raise NotFound(_("No area with code %(code)s.") % {"code": code})
+        services.require(request.user, Can.VIEW_AGGREGATES, area, request=request)
+    request.session[SESSION_KEY] = code or None
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("home")
+    return HttpResponseRedirect(target)
+
+
+@login_required
+def api_tokens(request):
+    secret = None
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                tokens.revoke_token(user=request.user, token_id=int(request.POST["revoke"]),
+                                    request=request)
+                messages.success(request, _("Token revoked."))
+                return redirect("tokens")
+            days = int(request.POST.get("days") or 90)
+            _, secret = tokens.issue_token(user=request.user, name=request.POST.get("name", ""),
+                                           days=days, request=request)
+        except (InvalidInput, ValueError) as exc:
+            messages.error(request, str(exc) or _("Days must be a whole number."))
+    mine = request.user.api_tokens.all()
+    return render(request, "core/tokens.html", {"tokens": mine, "secret": secret})
+
+
+@login_required
+def areas(request, code: str | None = None):
+    """Browse the area tree: an area, its children and their figures."""
+    require_capability(request, Can.VIEW_AGGREGATES)
+    visible = visible_areas(request.user)
+    if code is None:
+        area = request.scope_area
+    else:
+        area = visible.filter(code=code).first()
+        if area is None:
+            other = Area.objects.filter(code=code).first()
+            if other is None:
+                raise NotFound(_("No area with code %(code)s.") % {"code": code})
+            services.require(request.user, Can.VIEW_AGGREGATES, other, request=request)
+            raise OutOfScope()
+    rows = list(area.children.all()) if area else list(
+        visible.filter(depth=min(visible.values_list("depth", flat=True), default=0)))
+    child_counts = dict(Area.objects.filter(parent__in=rows).values_list("parent__code")
+                        .annotate(n=Count("id")).values_list("parent__code", "n"))
+    return render(request, "core/areas.html", {
+        "area": area, "rows": [(a, child_counts.get(a.code, 0)) for a in rows],
+        "trail": list(area.ancestors()) if area else [],
+        "may_import": can(request.user, Can.MANAGE_AREAS),
+    })

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from outbreakhq.api import api
+from outbreakhq.core import views, views_admin
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("scope/", views.switch_scope, name="switch_scope"),
+    path("people/", views.people, name="people"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("areas/", views.areas, name="areas"),
+    path("areas/import/", views_admin.area_import, name="area_import"),
+    path("areas/<str:code>/", views.areas, name="area"),
+    path("audit/", views_admin.audit, name="audit"),
+    path("tokens/", views.api_tokens, name="tokens"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,37 @@
+"""Test set-up shared by every module: settings, the database marker, Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup", "django_user_model",
+               "admin_user", "client_admin"}
+CHROMIUM = "/usr/bin/chromium"
+REQUIRE_ALL = os.environ.get("OUTBREAKHQ_REQUIRE_ALL") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark tests that never touch the database `nodb`, so the PostgreSQL pass can skip them."""
+    for item in items:
+        uses_db = bool(DB_FIXTURES & set(getattr(item, "fixturenames", ()))) or \
+            item.get_closest_marker("django_db") is not None
+        if not uses_db:
+            item.add_marker(pytest.mark.nodb)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "nodb: touches no database (set by conftest)")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    if path is None:
+        if REQUIRE_ALL:
+            pytest.fail("Chromium is required (OUTBREAKHQ_REQUIRE_ALL=1) but /usr/bin/chromium "
+                        "is missing: apt-get install chromium")
+        pytest.skip("NOTICE: browser test SKIPPED: Debian's Chromium is not installed")
+    return path

@@ -1,0 +1,15 @@
+"""Settings for the test run: the project's settings with debug on and a throw-away data folder.
+Set here, not in conftest.py, because pytest-django imports settings before any conftest."""
+
+import os
+import tempfile
+
+os.environ.setdefault("OUTBREAKHQ_DEBUG", "1")
+os.environ.setdefault("OUTBREAKHQ_DATA_DIR", tempfile.mkdtemp(prefix="outbreakhq-test-"))
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to run
+# beside it. The tests drive the browser and the ORM in turn, never at once.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from outbreakhq.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
