@@ -8,17 +8,19 @@ character computed with ISO 7064 MOD 11-2.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 # Other documents are checked by shape only: their issuers publish no checksum.
+# re.ASCII: \d must not accept Arabic-Indic or other non-ASCII digits.
 PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "passport": (re.compile(r"^[A-Z0-9]{5,17}$"), "5 to 17 letters or digits"),
-    "hk_macau": (re.compile(r"^[HM]\d{8}(\d{2})?$"), "H or M followed by 8 or 10 digits"),
-    "taiwan": (re.compile(r"^\d{8}$"), "8 digits"),
-    "foreign_resident": (re.compile(r"^([A-Z]{3}\d{12}|9\d{17})$"),
+    "hk_macau": (re.compile(r"^[HM]\d{8}(\d{2})?$", re.ASCII), "H or M followed by 8 or 10 digits"),
+    "taiwan": (re.compile(r"^\d{8}$", re.ASCII), "8 digits"),
+    "foreign_resident": (re.compile(r"^([A-Z]{3}\d{12}|9\d{17})$", re.ASCII),
                          "3 letters and 12 digits, or 18 digits starting with 9"),
     "other": (re.compile(r"^[A-Z0-9\-]{1,40}$"), "letters, digits or dashes"),
 }
@@ -43,8 +45,8 @@ def cn_sex(number: str) -> str:
 
 def validate_cn_resident_id(number: str, *, today: date | None = None) -> str:
     """Return the normalised number (upper-case X) or raise InvalidDocument saying why."""
-    value = number.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    value = unicodedata.normalize("NFKC", number).strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value, re.ASCII):
         raise InvalidDocument("must be 17 digits followed by a digit or X (18 characters)")
     try:
         born = cn_birth_date(value)
@@ -54,7 +56,8 @@ def validate_cn_resident_id(number: str, *, today: date | None = None) -> str:
         raise InvalidDocument(f"birth date {born.isoformat()} in the number is impossible")
     expected = cn_check_character(value[:17])
     if value[17] != expected:
-        raise InvalidDocument(f"check character is {value[17]}, expected {expected}: a digit is mistyped")
+        raise InvalidDocument(
+            f"check character is {value[17]}, expected {expected}: a digit is mistyped")
     return value
 
 
@@ -64,7 +67,8 @@ def normalise_document(id_type: str, number: str) -> str:
         if number.strip():
             raise InvalidDocument("a number was given but the document type is 'no document'")
         return ""
-    value = re.sub(r"\s+", "", number).upper()
+    # NFKC turns the full-width digits and letters of Chinese input methods into ASCII.
+    value = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number)).upper()
     if not value:
         raise InvalidDocument("the document number is empty")
     if id_type == "cn_resident":
