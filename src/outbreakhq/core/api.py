@@ -7,7 +7,7 @@ from datetime import date, datetime
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from outbreakhq.core import services
+from outbreakhq.core import audit, services
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
@@ -99,6 +99,9 @@ def get_area(request, code: str):
 
 def _personal(request) -> None:
     if not can(request.user, Can.VIEW_PERSON):
+        audit.record(user=request.user, action="denied", object_type="person", request=request,
+                     area=visible_areas(request.user).first(),
+                     detail={"capability": Can.VIEW_PERSON})
         raise HttpError(403, "Your role sees aggregate figures only, never personal data.")
 
 

@@ -142,18 +142,22 @@ def register_person(*, by, data: Mapping, request=None) -> Person:
 
 
 def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Person:
+    # Scope checks run before the transaction: a refusal writes a `denied` audit event, which
+    # the rollback of the refused change must not take with it.
+    current = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
+                         request=request)
+    values = _clean(changes, partial=True)
+    new_area = values.get("home_area")
+    if new_area is not None and new_area.tenant_id != current.tenant_id:
+        raise InvalidInput("The person was not saved.", [FieldError(
+            "home_area", "lies in another jurisdiction tree; register the person there")])
+    if new_area is not None:
+        require(by, Can.CHANGE_PERSON, new_area, request=request, person=current)
     with transaction.atomic():
         person = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
                             request=request, lock=True)
-        values = _clean(changes, partial=True)
         if "id_type" in values or "id_number" in values:
             _check_document(values, person)
-        new_area = values.get("home_area")
-        if new_area is not None and new_area.tenant_id != person.tenant_id:
-            raise InvalidInput("The person was not saved.", [FieldError(
-                "home_area", "lies in another jurisdiction tree; register the person there")])
-        if new_area is not None:
-            require(by, Can.CHANGE_PERSON, new_area, request=request, person=person)
         groups = values.pop("key_groups", None)
         changed = sorted(k for k, v in values.items() if getattr(person, k) != v)
         for key, value in values.items():
