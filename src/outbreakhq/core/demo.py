@@ -1,0 +1,64 @@
+"""Demo users, one per role, placed in the loaded territory (idempotent: re-running keeps them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from outbreakhq.core.models import Area, Assignment, Level
+from outbreakhq.core.roles import Role
+
+DEMO_PASSWORD = "outbreak-demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    area: Area
+
+
+def _pick(level: str, index: int = 0) -> Area:
+    rows = list(Area.objects.filter(level=level).order_by("path")[: index + 1])
+    if not rows:
+        raise LookupError(f"the demo territory has no {level}")
+    return rows[min(index, len(rows) - 1)]
+
+
+def demo_plan() -> list[tuple[str, str, Area]]:
+    """(username, role, area): the region's command, one county's field teams, a second county's
+    tracer to show that jurisdictions do not see each other."""
+    region = Area.objects.filter(parent__isnull=True).order_by("path").first()
+    if region is None:
+        raise LookupError("no areas loaded")
+    county, other_county = _pick(Level.COUNTY, 0), _pick(Level.COUNTY, 1)
+    township = Area.objects.filter(parent=county).order_by("path").first() or county
+    return [
+        ("admin", Role.ADMIN, region),
+        ("commander", Role.COMMANDER, region),
+        ("analyst", Role.ANALYST, region),
+        ("tracer", Role.TRACER, county),
+        ("tracer2", Role.TRACER, other_county),
+        ("screening", Role.SCREENING, county),
+        ("lab", Role.LAB, county),
+        ("quarantine", Role.QUARANTINE, county),
+        ("community", Role.COMMUNITY, township),
+    ]
+
+
+@transaction.atomic
+def ensure_demo_users(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
+    users = get_user_model()
+    logins = []
+    for username, role, area in demo_plan():
+        user, created = users.objects.get_or_create(username=username)
+        if created or not user.has_usable_password():
+            user.set_password(password)
+        user.is_staff = user.is_superuser = username == "admin"
+        user.save()
+        Assignment.objects.filter(user=user).exclude(role=role, area=area).delete()
+        Assignment.objects.get_or_create(user=user, role=role, area=area)
+        logins.append(DemoLogin(username, Role(role).label, area))
+    return logins
