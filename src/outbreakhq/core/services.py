@@ -192,9 +192,10 @@ def get_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON, request
     raise AssertionError("unreachable: _require raises for an out-of-scope person")
 
 
-def view_person(*, by, person_id: int, request=None) -> Person:
-    """Open a person's record: exactly one audit event per view."""
-    person = get_person(by=by, person_id=person_id, request=request)
+def view_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON,
+                request=None) -> Person:
+    """Open a person's record (to read, or in the edit form): exactly one audit event per view."""
+    person = get_person(by=by, person_id=person_id, capability=capability, request=request)
     audit.record(user=by, action="view", object_type="person", object_id=person.pk,
                  person=person, request=request)
     return person

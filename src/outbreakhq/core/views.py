@@ -109,8 +109,8 @@ def person_create(request):
 
 @login_required
 def person_edit(request, pk: int):
-    person = services.get_person(by=request.user, person_id=pk, capability=Can.CHANGE_PERSON,
-                                 request=request)
+    fetch = services.view_person if request.method == "GET" else services.get_person
+    person = fetch(by=request.user, person_id=pk, capability=Can.CHANGE_PERSON, request=request)
     return _person_form_page(request, person=person)
 
 
