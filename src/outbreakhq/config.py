@@ -32,8 +32,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Database URL. Empty: SQLite in OUTBREAKHQ_DATA_DIR/outbreakhq.sqlite3 (WAL, foreign "
             "keys, busy timeout). PostgreSQL: postgresql://user:password@host:5432/name."),
     Setting("OUTBREAKHQ_SECRET_KEY", PLACEHOLDER_SECRET,
-            "Django secret key. Outside debug mode the server refuses to start with the placeholder."),
-    Setting("OUTBREAKHQ_DEBUG", "0", "1 for development (detailed error pages). Never in production."),
+            "Django secret key. Outside debug mode the server refuses to start with the "
+            "placeholder."),
+    Setting("OUTBREAKHQ_DEBUG", "0",
+            "1 for development (detailed error pages). Never in production."),
     Setting("OUTBREAKHQ_ALLOWED_HOSTS", "127.0.0.1,localhost",
             "Comma-separated host names the server answers to."),
     Setting("OUTBREAKHQ_TIME_ZONE", "Asia/Shanghai",

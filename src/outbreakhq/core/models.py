@@ -40,7 +40,8 @@ class Area(models.Model):
     """A unit of one jurisdiction tree. `path` is '/<root code>/…/<own code>/'."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
-    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
+                               related_name="children")
     root = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="+")
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -158,7 +159,8 @@ class PersonKeyGroup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "person", "key_group"], name="person_key_group")
+            models.UniqueConstraint(fields=["tenant", "person", "key_group"],
+                                    name="person_key_group")
         ]
 
 
@@ -171,7 +173,8 @@ class Assignment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "area"], name="assignment_unique")
+            models.UniqueConstraint(fields=["user", "role", "area"],
+                                    name="assignment_unique")
         ]
 
     def __str__(self) -> str:
@@ -179,7 +182,7 @@ class Assignment(models.Model):
 
 
 class ApiToken(models.Model):
-    """A machine client's bearer token. Only a SHA-256 digest is stored; the secret is shown once."""
+    """A machine client's bearer token: only a SHA-256 digest is stored, the secret shown once."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)

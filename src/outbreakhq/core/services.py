@@ -22,7 +22,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 
 
 def _clean(data: Mapping, *, partial: bool) -> dict:
-    """Validate and convert raw fields (form, API or import). Raises InvalidInput naming each field."""
+    """Validate and convert raw fields (form, API or import); InvalidInput names each field."""
     errors: list[FieldError] = []
     values: dict = {}
     for key in EDITABLE:
@@ -107,7 +107,8 @@ def _check_document(values: dict, person: Person | None) -> None:
     try:
         values["id_number"] = normalise_document(id_type, number or "")
     except InvalidDocument as exc:
-        raise InvalidInput("The person was not saved.", [FieldError("id_number", str(exc))]) from None
+        raise InvalidInput("The person was not saved.",
+                           [FieldError("id_number", str(exc))]) from None
 
 
 def require(user, capability: str, area: Area, *, request, person: Person | None = None,

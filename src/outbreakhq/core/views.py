@@ -141,8 +141,8 @@ def api_tokens(request):
                 messages.success(request, _("Token revoked."))
                 return redirect("tokens")
             days = int(request.POST.get("days") or 90)
-            _, secret = tokens.issue_token(user=request.user, name=request.POST.get("name", ""),
-                                           days=days, request=request)
+            _token, secret = tokens.issue_token(
+                user=request.user, name=request.POST.get("name", ""), days=days, request=request)
         except (InvalidInput, ValueError) as exc:
             messages.error(request, str(exc) or _("Days must be a whole number."))
     mine = request.user.api_tokens.all()
