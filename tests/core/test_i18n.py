@@ -75,7 +75,8 @@ def problems(entries: list[dict]) -> list[str]:
 def test_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
     entries = parse_po(PO)
     assert len(entries) > 100, "the catalogue looks truncated"
-    assert problems(entries) == [], "translate these in django.po, then `make messages`"
+    found = problems(entries)
+    assert not found, "translate these in django.po, then `make messages`:\n" + "\n".join(found)
 
 
 def test_translations_keep_every_placeholder() -> None:
@@ -117,7 +118,8 @@ def test_every_string_in_the_source_is_in_the_catalogue(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans",
                     "--no-obsolete"], cwd=copy, env=env, check=True, capture_output=True)
     fresh = parse_po(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
-    assert problems(fresh) == [], "new strings: run `make messages` and translate them"
+    found = problems(fresh)
+    assert not found, "run `make messages` and translate these in django.po:\n" + "\n".join(found)
 
 
 @pytest.mark.django_db
