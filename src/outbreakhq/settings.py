@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "outbreakhq.core",
+    "outbreakhq.tracing",
 ]
 
 MIDDLEWARE = [
