@@ -133,11 +133,11 @@ def import_areas_csv(*, by, text: str, request=None) -> ImportResult:
     codes = {r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}
     existing = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=codes)}
     ordered = _order(rows, existing)
+    _check_may_manage(by, ordered, existing, request)
     created = updated = unchanged = 0
     with transaction.atomic():
         for row in ordered:
             parent = existing.get(row.parent_code) if row.parent_code else None
-            _check_may_manage(by, parent, row, request)
             area, state = _upsert(row, parent, existing.get(row.code))
             existing[row.code] = area
             created += state == "created"
@@ -149,14 +149,26 @@ def import_areas_csv(*, by, text: str, request=None) -> ImportResult:
     return ImportResult(created, updated, unchanged)
 
 
-def _check_may_manage(by, parent: Area | None, row: AreaRow, request) -> None:
-    allowed = can(by, Can.MANAGE_AREAS, parent) if parent else _is_global_admin(by)
-    if not allowed:
-        audit.record(user=by, action="denied", object_type="area_import", area=parent,
-                     request=request, detail={"row": row.row, "code": row.code})
-        where = f"under {parent.code}" if parent else "as a new root"
-        raise InvalidInput("Nothing was imported.", [FieldError(
-            "parent_code", f"you may not manage areas {where}", row.row)])
+def _check_may_manage(by, ordered: list[AreaRow], existing: dict[str, Area], request) -> None:
+    """Every row needs area.manage over the nearest existing area above it (a new root: a
+    superuser). Checked before the transaction, so that the `denied` event is not rolled back,
+    and for every row, so that the error lists them all."""
+    if _is_global_admin(by):
+        return
+    anchor: dict[str, Area | None] = {}  # code -> the existing area it lies in (None: new tree)
+    errors, refused_in = [], []
+    for row in ordered:
+        above = existing.get(row.parent_code) or anchor.get(row.parent_code)
+        anchor[row.code] = existing.get(row.code) or above
+        if above is None or not can(by, Can.MANAGE_AREAS, above):
+            message = (f"you may not manage areas under {above.code}" if above else
+                       "only a superuser may create a new root and the tree below it")
+            errors.append(FieldError("parent_code", message, row.row))
+            refused_in.append(above)
+    if errors:
+        audit.record(user=by, action="denied", object_type="area_import", area=refused_in[0],
+                     request=request, detail={"rows": [e.row for e in errors]})
+        raise InvalidInput("Nothing was imported.", sorted(errors, key=lambda e: e.row))
 
 
 def _is_global_admin(user) -> bool:
