@@ -146,3 +146,15 @@ def test_language_switcher_changes_the_page_language(client) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "Log in to OutbreakHQ" in page
+
+
+@pytest.mark.django_db
+def test_token_page_in_chinese_keeps_the_header_sentence_whole(client, django_user_model) -> None:
+    user = django_user_model.objects.create_user("tracer1", password="x" * 12)
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/tokens/"})
+    page = client.post("/tokens/", {"name": "lab-import", "days": "30"}).content.decode()
+    secret = re.search(r'id="new-token">([^<]+)<', page).group(1)
+    assert (f"请将其作为 <code>Authorization: Bearer {secret[:8]}…</code> 请求头发送到 "
+            "<code>/api/v1/</code>") in page
+    assert "<th>名称</th>" in page  # a token's name, not a person's 姓名
