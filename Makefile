@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 export OUTBREAKHQ_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 HTMX_VERSION := 2.0.11
+CYTOSCAPE_VERSION := 3.35.0
 
 .PHONY: demo test setup browser lint vendor messages bench clean
 
@@ -55,6 +56,11 @@ vendor:
 	mkdir -p src/outbreakhq/static/vendor/htmx-$(HTMX_VERSION)
 	cp /tmp/outbreakhq-vendor/package/dist/htmx.min.js /tmp/outbreakhq-vendor/package/LICENSE \
 	  src/outbreakhq/static/vendor/htmx-$(HTMX_VERSION)/
+	rm -rf /tmp/outbreakhq-vendor/package
+	cd /tmp/outbreakhq-vendor && npm pack --silent cytoscape@$(CYTOSCAPE_VERSION) && tar xzf cytoscape-*.tgz
+	mkdir -p src/outbreakhq/static/vendor/cytoscape-$(CYTOSCAPE_VERSION)
+	cp /tmp/outbreakhq-vendor/package/dist/cytoscape.min.js /tmp/outbreakhq-vendor/package/LICENSE \
+	  src/outbreakhq/static/vendor/cytoscape-$(CYTOSCAPE_VERSION)/
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
