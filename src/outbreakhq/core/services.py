@@ -57,7 +57,10 @@ def _convert(key: str, raw):
     if key == "birth_date":
         if raw in (None, ""):
             return None
-        value = raw if isinstance(raw, date) else parse_date(str(raw))
+        try:
+            value = raw if isinstance(raw, date) else parse_date(str(raw))
+        except ValueError:  # well formed but impossible, e.g. 1985-13-01
+            value = None
         if value is None:
             raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)")
         if value > date.today():
