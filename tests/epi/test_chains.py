@@ -1,0 +1,94 @@
+"""Transmission chains as pure functions: no database, read as sentences."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from outbreakhq.epi.chains import find_cycle, summarise, would_make_cycle
+
+
+def test_a_lone_case_is_a_chain_of_one_generation_without_a_source():
+    summary = summarise([], cases=[7])
+    assert summary.count == 1
+    chain = summary.chains[0]
+    assert (chain.size, chain.depth, chain.roots) == (1, 1, (7,))
+    assert summary.without_source == (7,)
+
+
+def test_a_family_tree_has_its_root_size_and_generations():
+    pairs = [(1, 2), (1, 3), (2, 4), (4, 5), (10, 11)]
+    summary = summarise(pairs, cases=[1, 2, 3, 4, 5, 10, 11, 20])
+    sizes = [(c.size, c.depth, c.roots) for c in summary.chains]
+    assert sizes == [(5, 4, (1,)), (2, 2, (10,)), (1, 1, (20,))]
+    assert summary.without_source == (1, 10, 20)
+
+
+def test_two_trees_joined_by_a_case_infected_twice_are_one_chain_with_two_roots():
+    summary = summarise([(1, 3), (2, 3), (3, 4)])
+    assert summary.count == 1
+    assert summary.chains[0].roots == (1, 2)
+    assert summary.chains[0].depth == 3
+
+
+def test_a_self_link_is_ignored():
+    summary = summarise([(5, 5)])
+    assert summary.chains[0].size == 1
+    assert not summary.chains[0].has_cycle
+
+
+def test_a_cycle_is_flagged_and_found():
+    pairs = [(1, 2), (2, 3), (3, 1), (3, 4)]
+    assert summarise(pairs).chains[0].has_cycle
+    cycle = find_cycle(pairs)
+    assert cycle is not None and cycle[0] == cycle[-1] and set(cycle) == {1, 2, 3}
+
+
+def test_links_without_a_loop_have_no_cycle():
+    assert find_cycle([(1, 2), (1, 3), (2, 3)]) is None
+
+
+def test_linking_a_case_to_its_own_descendant_would_make_a_cycle():
+    source_of = {2: 1, 3: 2, 4: 3}
+    assert would_make_cycle(source_of, infectee=1, infector=4)
+    assert would_make_cycle(source_of, infectee=3, infector=3)
+    assert not would_make_cycle(source_of, infectee=4, infector=1)
+
+
+def test_as_dict_gives_counts_sizes_depths_and_unsourced_cases():
+    data = summarise([(1, 2)], cases=[3]).as_dict()
+    assert data["chains"] == 2 and data["cases"] == 3
+    assert data["sizes"][0] == {"root": [1], "size": 2, "depth": 2, "has_cycle": False}
+    assert data["without_source"] == [1, 3]
+
+
+def test_a_chain_of_100000_generations_needs_no_recursion():
+    pairs = [(i, i + 1) for i in range(100_000)]
+    summary = summarise(pairs)
+    assert summary.chains[0].depth == 100_001
+    assert find_cycle(pairs) is None
+    assert would_make_cycle({i + 1: i for i in range(100_000)}, infectee=0, infector=100_000)
+
+
+def test_100000_cases_in_random_trees_are_summarised_in_well_under_a_few_seconds():
+    rng = random.Random(4)
+    pairs = [(rng.randrange(i), i) for i in range(1, 100_000) if rng.random() < 0.8]
+    started = time.perf_counter()
+    summary = summarise(pairs, cases=range(100_000))
+    elapsed = time.perf_counter() - started
+    assert sum(c.size for c in summary.chains) == 100_000
+    assert len(summary.without_source) == summary.count  # a forest: one root per tree
+    assert elapsed < 5
+
+
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=60))
+def test_every_forest_has_one_root_per_chain_and_no_cycle(parents):
+    # Case i+1 is infected by an earlier case: a forest, whatever the draw.
+    pairs = [(p % (i + 1), i + 1) for i, p in enumerate(parents)]
+    summary = summarise(pairs, cases=range(len(parents) + 1))
+    assert all(len(c.roots) == 1 and not c.has_cycle for c in summary.chains)
+    assert sum(c.size for c in summary.chains) == len(parents) + 1
+    assert find_cycle(pairs) is None
