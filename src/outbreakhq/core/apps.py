@@ -6,3 +6,4 @@ class CoreConfig(AppConfig):
     name = "outbreakhq.core"
     label = "core"
     verbose_name = _("Core: areas, people, users, audit")
+
