@@ -164,7 +164,8 @@ def api_tokens(request):
             _token, secret = tokens.issue_token(
                 user=request.user, name=request.POST.get("name", ""), days=days, request=request)
         except (InvalidInput, ValueError) as exc:
-            messages.error(request, str(exc) or _("Days must be a whole number."))
+            messages.error(request, str(exc) if isinstance(exc, InvalidInput)
+                           else _("Days must be a whole number."))
     mine = request.user.api_tokens.all()
     return render(request, "core/tokens.html", {"tokens": mine, "secret": secret})
 
