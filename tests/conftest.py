@@ -14,8 +14,12 @@ REQUIRE_ALL = os.environ.get("OUTBREAKHQ_REQUIRE_ALL") == "1"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark tests that never touch the database `nodb`, so the PostgreSQL pass can skip them."""
+    """Mark tests that never touch the database `nodb`, so the PostgreSQL pass can skip them,
+    and everything under tests/browser/ `browser`. (This hook sees every item of the session,
+    which is why it lives here and checks the path.)"""
     for item in items:
+        if "browser" in item.path.relative_to(item.config.rootpath).parts[:2]:
+            item.add_marker(pytest.mark.browser)
         uses_db = bool(DB_FIXTURES & set(getattr(item, "fixturenames", ()))) or \
             item.get_closest_marker("django_db") is not None
         if not uses_db:

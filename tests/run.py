@@ -39,7 +39,7 @@ def main() -> int:
     if reason is None:
         env = {**base, "OUTBREAKHQ_DATABASE_URL": PG_URL}
         failures |= pytest("PostgreSQL: every test that uses the database", env,
-                           "-m", "not nodb and not browser", *sys.argv[1:])
+                           "-m", "not nodb", *sys.argv[1:])
     elif REQUIRE_ALL:
         print(f"FAILED: PostgreSQL at {PG_URL} is required but unreachable: {reason}")
         failures = 1
