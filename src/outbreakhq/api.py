@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from outbreakhq.core import tokens
@@ -36,6 +37,20 @@ def app_error(request, exc: AppError):
         {"error": str(exc.message or exc.title), "errors": [e.as_dict() for e in exc.errors]},
         status=exc.status,
     )
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc: ValidationError):
+    """Schema errors take the same shape as the services' errors: 400 with each field named."""
+    errors = []
+    for error in exc.errors:
+        loc = list(error.get("loc", ()))
+        # ("body", "payload", "name") or ("query", "q"): drop the source and the body's name.
+        parts = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
+        errors.append({"row": None, "field": ".".join(str(p) for p in parts) or "body",
+                       "message": error.get("msg", "is invalid")})
+    return api.create_response(request, {"error": "The request is not valid.", "errors": errors},
+                               status=400)
 
 
 def _add_routers() -> None:

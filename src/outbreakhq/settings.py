@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs page from its bundled static files instead of a CDN
     "outbreakhq.core",
     "outbreakhq.tracing",
 ]
