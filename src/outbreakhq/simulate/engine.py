@@ -38,6 +38,7 @@ class Config:
     seed: int
     r0: float = 2.5
     protocol: str = "cn-9th-edition"
+    protocol_overrides: str = ""
     respond: bool = True
     pathogen: str = "omicron-ba5"
     start_date: date = date(2022, 8, 1)
@@ -48,7 +49,8 @@ class Config:
 def response_params(config: Config) -> ResponseParams:
     from outbreakhq import protocols
 
-    return ResponseParams.from_protocol(protocols.load(config.protocol), **config.assumptions)
+    protocol = protocols.load(config.protocol, config.protocol_overrides or None)
+    return ResponseParams.from_protocol(protocol, **config.assumptions)
 
 
 class Engine:
