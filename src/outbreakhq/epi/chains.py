@@ -11,7 +11,7 @@ generations runs as fast as a bushy one and never meets Python's recursion limit
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 Node = Hashable
@@ -154,9 +154,10 @@ def find_cycle(pairs: Iterable[Pair]) -> list[Node] | None:
     return None
 
 
-def would_make_cycle(source_of: Mapping[Node, Node | None], infectee: Node,
+def would_make_cycle(source_of: Callable[[Node], Node | None], infectee: Node,
                      infector: Node) -> bool:
-    """Whether linking `infector` -> `infectee` closes a loop, given each case's one source.
+    """Whether linking `infector` -> `infectee` closes a loop, given each case's one source
+    (`source_of` is `dict.get`, or a database lookup, so that only the path is ever loaded).
 
     Walk up from the infector through the recorded sources: meeting the infectee means the
     infectee is already an ancestor of its would-be infector.
@@ -167,5 +168,5 @@ def would_make_cycle(source_of: Mapping[Node, Node | None], infectee: Node,
         if node == infectee:
             return True
         seen.add(node)
-        node = source_of.get(node)
+        node = source_of(node)
     return False

@@ -211,6 +211,9 @@ class Contact(models.Model):
                              verbose_name=_("team"))
     converted_case = models.OneToOneField(Case, models.SET_NULL, null=True, blank=True,
                                           related_name="from_contact")
+    # The latest day with a follow-up record, kept by the service that records follow-ups: the
+    # "due today" and "overdue" worklists then need no per-contact subquery over follow-ups.
+    last_followup = models.DateField(_("last follow-up"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -232,6 +235,7 @@ class Contact(models.Model):
             models.Index(fields=["tenant", "status", "followup_end"], name="contact_worklist"),
             models.Index(fields=["tracer", "status"], name="contact_tracer"),
             models.Index(fields=["area", "status"], name="contact_area_status"),
+            models.Index(fields=["area", "status", "followup_end"], name="contact_area_due"),
         ]
 
     def __str__(self) -> str:

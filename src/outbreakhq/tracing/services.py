@@ -1,0 +1,49 @@
+"""Every use case of case investigation and contact tracing, in one namespace.
+
+Views, the API, the CLI and imports call these functions (keyword-only, one transaction each,
+scoped and audited); the bodies live in the modules named below, split by subject to stay short.
+"""
+
+from outbreakhq.tracing.services_cases import (
+    get_case,
+    link_source,
+    open_case,
+    record_exposure,
+    record_visit,
+    under_control_when_found,
+    update_case,
+    view_case,
+)
+from outbreakhq.tracing.services_contacts import (
+    add_contact,
+    add_secondary_contact,
+    followup_window,
+    get_contact,
+    view_contact,
+)
+from outbreakhq.tracing.services_followups import (
+    close_followups,
+    convert_contact_to_case,
+    hand_over_to_quarantine,
+    record_followup,
+)
+
+__all__ = [
+    "add_contact",
+    "add_secondary_contact",
+    "close_followups",
+    "convert_contact_to_case",
+    "followup_window",
+    "get_case",
+    "get_contact",
+    "hand_over_to_quarantine",
+    "link_source",
+    "open_case",
+    "record_exposure",
+    "record_followup",
+    "record_visit",
+    "under_control_when_found",
+    "update_case",
+    "view_case",
+    "view_contact",
+]

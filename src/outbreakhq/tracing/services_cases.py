@@ -1,0 +1,273 @@
+"""Cases and their investigation: every write and every read of a case, scoped and audited.
+
+Each use case checks scope before its transaction (a refusal's `denied` audit event must outlive
+the rollback, as in core/services.py), then reads, checks and writes inside one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from outbreakhq.core import audit
+from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.models import Area, Person
+from outbreakhq.core.roles import Can
+from outbreakhq.core.services import get_person, require
+from outbreakhq.epi.chains import would_make_cycle
+from outbreakhq.tracing import fields as f
+from outbreakhq.tracing.models import (
+    Case,
+    Classification,
+    Cluster,
+    Contact,
+    ContactStatus,
+    ContactType,
+    DetectionRoute,
+    Exposure,
+    Outcome,
+    PlaceVisit,
+    Severity,
+)
+
+CASE_READERS = {
+    "external_id": f.text(64),
+    "classification": f.choice(Classification),
+    "onset_date": f.a_date,
+    "sampling_date": f.a_date,
+    "report_date": f.required_date,
+    "outcome": f.choice(Outcome, default=Outcome.ACTIVE),
+    "outcome_date": f.a_date,
+    "severity": f.choice(Severity, default=Severity.MILD),
+    "detection_route": f.choice(DetectionRoute),
+    "cluster": f.record_number,
+    "source_case": f.record_number,
+    "notes": f.text(5000),
+}
+CASE_REQUIRED = ("classification", "report_date", "detection_route")
+UNDER_CONTROL = (ContactStatus.FOLLOWING, ContactStatus.QUARANTINE)
+
+
+def _not_saved() -> str:
+    return _("The case was not saved.")
+
+
+def get_case(*, by, case_id: int, capability: str = Can.VIEW_PERSON, request=None,
+             lock: bool = False) -> Case:
+    """A case the user may see; 403 (audited) if it lies outside their scope, 404 if missing."""
+    rows = Case.objects.visible_to(by, capability).select_related("person", "area")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    case = rows.filter(pk=case_id).first()
+    if case is not None:
+        return case
+    elsewhere = Case.objects.select_related("person", "area").filter(pk=case_id).first()
+    if elsewhere is None:
+        raise NotFound(_("No case with number %(n)s.") % {"n": case_id})
+    require(by, capability, elsewhere.area, request=request, person=elsewhere.person,
+            what="case")
+    raise AssertionError("unreachable: require raises for an out-of-scope case")
+
+
+def view_case(*, by, case_id: int, request=None) -> Case:
+    """Open a case page or record: one `view` audit event."""
+    case = get_case(by=by, case_id=case_id, request=request)
+    audit.record(user=by, action="view", object_type="case", object_id=case.pk,
+                 person=case.person, area=case.area, request=request)
+    return case
+
+
+def under_control_when_found(person_id: int, report_date: date) -> bool:
+    """Was the person already a contact under follow-up or in quarantine on the report date?
+
+    Derived, never typed: it feeds the "social zero" indicator, which must not be gamed by a
+    tick box. The window runs from the last exposure to the end of follow-up, so a contact who
+    tests positive on the day they were traced counts as found under control.
+    """
+    return Contact.objects.filter(
+        person_id=person_id, status__in=UNDER_CONTROL,
+        last_exposure__lte=report_date, followup_end__gte=report_date,
+    ).exists()
+
+
+def check_case_dates(values: Mapping) -> None:
+    report = values.get("report_date")
+    errors = []
+    for key, label in (("onset_date", _("onset")), ("sampling_date", _("sampling"))):
+        if report and values.get(key) and values[key] > report:
+            errors.append(FieldError(key, _("the %(what)s date %(date)s is after the report "
+                                            "date %(report)s")
+                                     % {"what": label, "date": values[key], "report": report}))
+    outcome_date, onset = values.get("outcome_date"), values.get("onset_date")
+    if outcome_date and onset and outcome_date < onset:
+        errors.append(FieldError("outcome_date", _("is before the onset date %(date)s")
+                                 % {"date": onset}))
+    if errors:
+        raise InvalidInput(_not_saved(), errors)
+
+
+def resolve_case_refs(by, values: dict, *, tenant_id: int) -> None:
+    """Replace record numbers (source case, cluster) by rows the user may see."""
+    errors = []
+    if values.get("source_case") is not None:
+        number = values["source_case"]
+        source = Case.objects.visible_to(by).filter(pk=number).first()
+        if source is None:
+            errors.append(FieldError("source_case", _("no case #%(n)s in your jurisdiction")
+                                     % {"n": number}))
+        values["source_case"] = source
+    if values.get("cluster") is not None:
+        number = values["cluster"]
+        cluster = Cluster.objects.visible_to(by).filter(pk=number).first()
+        if cluster is None:
+            errors.append(FieldError("cluster", _("no cluster #%(n)s in your jurisdiction")
+                                     % {"n": number}))
+        values["cluster"] = cluster
+    external_id = values.get("external_id")
+    if external_id and Case.objects.filter(tenant_id=tenant_id, external_id=external_id).exists():
+        errors.append(FieldError("external_id", _("%(id)s is already the external id of another "
+                                                  "case") % {"id": external_id}))
+    if errors:
+        raise InvalidInput(_not_saved(), errors)
+
+
+def _source_of(case_id: int) -> int | None:
+    # Unscoped on purpose: a loop may pass through cases outside the user's scope, and only
+    # record numbers are read, never anything about a person.
+    return Case.objects.filter(pk=case_id).values_list("source_case_id", flat=True).first()
+
+
+def _refuse_cycle(case_id: int, source: Case | None) -> None:
+    if source is None:
+        return
+    if source.pk == case_id or would_make_cycle(_source_of, infectee=case_id, infector=source.pk):
+        f.refuse(_not_saved(), "source_case",
+                 _("case #%(source)s was itself infected, directly or through others, by case "
+                   "#%(case)s: the link would make a cycle") % {"source": source.pk,
+                                                                 "case": case_id})
+
+
+def open_case(*, by, person_id: int, data: Mapping, request=None) -> Case:
+    """Record a case of a person in the user's scope; derives `under_control_when_found`."""
+    person = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
+                        request=request)
+    values = f.clean(data, CASE_READERS, partial=False, message=_not_saved(),
+                     required=CASE_REQUIRED)
+    check_case_dates(values)
+    resolve_case_refs(by, values, tenant_id=person.tenant_id)
+    with transaction.atomic():
+        return create_case(by=by, person=person, values=values, request=request)
+
+
+def create_case(*, by, person: Person, values: Mapping, request=None) -> Case:
+    """Write a checked case (callers hold the transaction): derive, save, audit."""
+    case = Case(tenant_id=person.tenant_id, area=person.home_area, person=person,
+                created_by=by if by.is_authenticated else None, **values)
+    case.under_control_when_found = under_control_when_found(person.pk, case.report_date)
+    case.save()
+    audit.record(user=by, action="create", object_type="case", object_id=case.pk,
+                 person=person, area=case.area, request=request)
+    return case
+
+
+def update_case(*, by, case_id: int, changes: Mapping, request=None) -> Case:
+    """Change some fields of a case; a new source case is checked for cycles."""
+    current = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    values = f.clean(changes, CASE_READERS, partial=True, message=_not_saved())
+    if values.get("external_id") == current.external_id:
+        values.pop("external_id")
+    resolve_case_refs(by, values, tenant_id=current.tenant_id)
+    with transaction.atomic():
+        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request,
+                        lock=True)
+        merged = {key: getattr(case, key) for key in CASE_READERS} | values
+        check_case_dates(merged)
+        if "source_case" in values:
+            _refuse_cycle(case.pk, values["source_case"])
+        changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
+        for key, value in values.items():
+            setattr(case, key, value)
+        case.under_control_when_found = under_control_when_found(case.person_id,
+                                                                 case.report_date)
+        case.save()
+        # Field names only: the trail says what changed, not the personal values.
+        audit.record(user=by, action="change", object_type="case", object_id=case.pk,
+                     person=case.person, area=case.area, request=request,
+                     detail={"fields": changed})
+    return case
+
+
+def link_source(*, by, case_id: int, source_case_id: int | None, request=None) -> Case:
+    """Record who infected the case (None: unknown); refuses a link that would make a cycle."""
+    return update_case(by=by, case_id=case_id, changes={"source_case": source_case_id},
+                       request=request)
+
+
+VISIT_READERS = {
+    "area": f.required_text(40),
+    "place": f.required_text(200),
+    "date_from": f.required_date,
+    "date_to": f.a_date,
+    "notes": f.text(300),
+}
+
+
+def _visit_area(code: str) -> Area:
+    # Any area of any tree: where a case went is not limited to the tracer's jurisdiction,
+    # and area names are not personal data.
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        f.refuse(_("The visit was not saved."), "area", _("unknown area code %(code)s")
+                 % {"code": code})
+    return area
+
+
+def record_visit(*, by, case_id: int, data: Mapping, request=None) -> PlaceVisit:
+    """A place the case went to in the infectious period (feeds risk-area grading)."""
+    get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    message = _("The visit was not saved.")
+    values = f.clean(data, VISIT_READERS, partial=False, message=message,
+                     required=("area", "place", "date_from"))
+    values["area"] = _visit_area(values["area"])
+    values["date_to"] = values.get("date_to") or values["date_from"]
+    if values["date_to"] < values["date_from"]:
+        f.refuse(message, "date_to", _("is before the first day %(date)s")
+                 % {"date": values["date_from"]})
+    with transaction.atomic():
+        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, lock=True)
+        if values["date_to"] > case.report_date:
+            f.refuse(message, "date_to", _("%(date)s is after the report date %(report)s")
+                     % {"date": values["date_to"], "report": case.report_date})
+        visit = PlaceVisit.objects.create(tenant_id=case.tenant_id, case=case, **values)
+        audit.record(user=by, action="change", object_type="case", object_id=case.pk,
+                     person=case.person, area=case.area, request=request,
+                     detail={"added": "visit", "visit": visit.pk})
+    return visit
+
+
+EXPOSURE_READERS = {
+    "date": f.a_date,
+    "setting": f.choice(ContactType),
+    "description": f.text(300),
+}
+
+
+def record_exposure(*, by, case_id: int, data: Mapping, request=None) -> Exposure:
+    """How and when the case was probably infected."""
+    get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    message = _("The exposure was not saved.")
+    values = f.clean(data, EXPOSURE_READERS, partial=False, message=message,
+                     required=("setting",))
+    with transaction.atomic():
+        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, lock=True)
+        if values.get("date") and values["date"] > case.report_date:
+            f.refuse(message, "date", _("%(date)s is after the report date %(report)s")
+                     % {"date": values["date"], "report": case.report_date})
+        exposure = Exposure.objects.create(tenant_id=case.tenant_id, case=case, **values)
+        audit.record(user=by, action="change", object_type="case", object_id=case.pk,
+                     person=case.person, area=case.area, request=request,
+                     detail={"added": "exposure", "exposure": exposure.pk})
+    return exposure

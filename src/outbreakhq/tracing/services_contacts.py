@@ -1,0 +1,202 @@
+"""Contacts and their daily follow-up: every write and read, scoped and audited.
+
+Follow-up windows come from the protocol preset (`protocols.current().rule_for(category)`), never
+from a number written here: day 1 of follow-up is the day after the last exposure, and the last
+day is `followup_days` after it, as a quarantine counted "from the last exposure" runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from outbreakhq import protocols
+from outbreakhq.core import audit
+from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.models import Area, Person
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+from outbreakhq.core.services import get_person, register_person, require
+from outbreakhq.tracing import fields as f
+from outbreakhq.tracing.models import (
+    Case,
+    Contact,
+    ContactCategory,
+    ContactType,
+    Team,
+)
+
+CONTACT_READERS = {
+    "external_id": f.text(64),
+    "contact_type": f.choice(ContactType),
+    "last_exposure": f.required_date,
+    "tracer": f.text(150),
+    "team": f.record_number,
+}
+CONTACT_REQUIRED = ("contact_type", "last_exposure")
+
+
+def _not_saved() -> str:
+    return _("The contact was not saved.")
+
+
+def followup_window(category: str, last_exposure: date) -> tuple[date, date]:
+    """First and last day of follow-up for a contact of `category`, from the protocol."""
+    rule = protocols.current().rule_for(category)
+    if rule.followup_days == 0:
+        f.refuse(_not_saved(), "category",
+                 _("the protocol in force does not follow this category of contact"))
+    return last_exposure + timedelta(days=1), last_exposure + timedelta(days=rule.followup_days)
+
+
+def get_contact(*, by, contact_id: int, capability: str = Can.VIEW_PERSON, request=None,
+                lock: bool = False) -> Contact:
+    """A contact the user may see; 403 (audited) outside their scope, 404 if missing."""
+    rows = Contact.objects.visible_to(by, capability).select_related(
+        "person", "area", "source_case__person", "source_contact__person", "tracer", "team")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    contact = rows.filter(pk=contact_id).first()
+    if contact is not None:
+        return contact
+    elsewhere = Contact.objects.select_related("person", "area").filter(pk=contact_id).first()
+    if elsewhere is None:
+        raise NotFound(_("No contact with number %(n)s.") % {"n": contact_id})
+    require(by, capability, elsewhere.area, request=request, person=elsewhere.person,
+            what="contact")
+    raise AssertionError("unreachable: require raises for an out-of-scope contact")
+
+
+def view_contact(*, by, contact_id: int, request=None) -> Contact:
+    contact = get_contact(by=by, contact_id=contact_id, request=request)
+    audit.record(user=by, action="view", object_type="contact", object_id=contact.pk,
+                 person=contact.person, area=contact.area, request=request)
+    return contact
+
+
+def _tracer(by, code: str, area: Area):
+    """The named tracer (username), or the user recording the contact."""
+    if not code:
+        return by if by.is_authenticated else None
+    user = get_user_model().objects.filter(username=code, is_active=True).first()
+    if user is None or not can(user, Can.VIEW_PERSON, area):
+        f.refuse(_not_saved(), "tracer", _("%(name)s is not a user who may follow people in "
+                                           "%(area)s") % {"name": code, "area": area.code})
+    return user
+
+
+def _team(number: int | None, tracer, area: Area) -> Team | None:
+    """The named team, or the tracer's first team whose area holds the contact."""
+    teams = Team.objects.filter(area__in=area.ancestors())  # the area and those above it
+    if number is not None:
+        team = teams.filter(pk=number).first()
+        if team is None:
+            f.refuse(_not_saved(), "team", _("no team #%(n)s covers %(area)s")
+                     % {"n": number, "area": area.code})
+        return team
+    if tracer is None:
+        return None
+    return teams.filter(members=tracer).order_by("-area__depth", "pk").first()
+
+
+def _person(by, *, person_id: int | None, new_person: Mapping | None, request) -> Person | None:
+    """An existing person in scope; or None when a new one is to be registered (scope checked
+    here, outside the transaction, so that a refusal's audit event is kept)."""
+    if person_id is not None:
+        return get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
+                          request=request)
+    if not new_person:
+        f.refuse(_not_saved(), "person", _("pick a registered person or give a new one's name"))
+    area = Area.objects.filter(code=str(new_person.get("home_area") or "").strip()).first()
+    if area is not None:
+        require(by, Can.CHANGE_PERSON, area, request=request)
+    return None
+
+
+def _infectious_from(case: Case) -> date | None:
+    """First day the case could infect others: the protocol's look-back before onset (or the
+    anchor date the protocol names for cases without symptoms)."""
+    tracing = protocols.current().tracing
+    anchor = case.onset_date or case.sampling_date
+    return anchor - timedelta(days=tracing.lookback_days_before_onset) if anchor else None
+
+
+def _check_contact(values: dict, *, person: Person | None, own: Person, case: Case | None,
+                   source: Contact | None) -> None:
+    errors = []
+    if person is not None and person.pk == own.pk:
+        errors.append(FieldError("person", _("is the source's own person: a person cannot be "
+                                             "their own contact")))
+    if person is not None and Contact.objects.filter(
+            person=person, source_case=case, source_contact=source).exists():
+        errors.append(FieldError("person", _("is already recorded as this contact")))
+    start = _infectious_from(case) if case is not None else None
+    if start is not None and values["last_exposure"] < start:
+        errors.append(FieldError("last_exposure", _(
+            "%(date)s is before the case could infect anyone (from %(start)s, the protocol's "
+            "look-back before onset)") % {"date": values["last_exposure"], "start": start}))
+    if errors:
+        raise InvalidInput(_not_saved(), errors)
+
+
+def _create_contact(by, *, person: Person | None, new_person: Mapping | None, values: dict,
+                    category: str, case: Case | None, source: Contact | None,
+                    request) -> Contact:
+    """Inside the caller's transaction: register the new person if any, then the contact."""
+    if person is None:
+        person = register_person(by=by, data=new_person, request=request)
+    own = case.person if case is not None else source.person
+    _check_contact(values, person=person, own=own, case=case, source=source)
+    start, end = followup_window(category, values["last_exposure"])
+    tracer = _tracer(by, values.pop("tracer", ""), person.home_area)
+    team = _team(values.pop("team", None), tracer, person.home_area)
+    contact = Contact.objects.create(
+        tenant_id=person.tenant_id, area=person.home_area, person=person, category=category,
+        source_case=case, source_contact=source, followup_start=start, followup_end=end,
+        tracer=tracer, team=team, **values)
+    audit.record(user=by, action="create", object_type="contact", object_id=contact.pk,
+                 person=person, area=contact.area, request=request,
+                 detail={"category": category, "case": case.pk if case else None,
+                         "source_contact": source.pk if source else None})
+    return contact
+
+
+def add_contact(*, by, case_id: int, data: Mapping, person_id: int | None = None,
+                new_person: Mapping | None = None, request=None) -> Contact:
+    """A close contact of a case: an existing person, or a new one registered on the way."""
+    from outbreakhq.tracing.services_cases import get_case
+
+    get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    person = _person(by, person_id=person_id, new_person=new_person, request=request)
+    values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
+                     required=CONTACT_REQUIRED)
+    with transaction.atomic():
+        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, lock=True)
+        return _create_contact(by, person=person, new_person=new_person, values=values,
+                               category=ContactCategory.CLOSE, case=case, source=None,
+                               request=request)
+
+
+def add_secondary_contact(*, by, contact_id: int, data: Mapping, person_id: int | None = None,
+                          new_person: Mapping | None = None, request=None) -> Contact:
+    """A contact of a close contact, when the protocol traces them."""
+    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    if not protocols.current().tracing.trace_contacts_of_contacts:
+        f.refuse(_not_saved(), "category",
+                 _("the protocol in force does not trace contacts of close contacts"))
+    person = _person(by, person_id=person_id, new_person=new_person, request=request)
+    values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
+                     required=CONTACT_REQUIRED)
+    with transaction.atomic():
+        source = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+                             lock=True)
+        if source.category != ContactCategory.CLOSE:
+            f.refuse(_not_saved(), "source_contact",
+                     _("only a close contact's contacts are traced"))
+        return _create_contact(by, person=person, new_person=new_person, values=values,
+                               category=ContactCategory.SECONDARY, case=None, source=source,
+                               request=request)
