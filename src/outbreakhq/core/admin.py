@@ -10,7 +10,7 @@ class AreaAdmin(admin.ModelAdmin):
     list_display = ("code", "name_en", "name_zh", "level", "population", "path")
     search_fields = ("code", "name_en", "name_zh")
     list_filter = ("level",)
-    readonly_fields = ("path", "depth", "root", "parent")
+    readonly_fields = ("code", "path", "depth", "root", "parent")  # the path is made of codes
 
     def has_add_permission(self, request):
         return False  # areas come from the CSV import, which keeps paths consistent

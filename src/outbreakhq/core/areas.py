@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
@@ -127,9 +128,26 @@ def _order(rows: list[AreaRow], existing: dict[str, Area]) -> list[AreaRow]:
     return ordered
 
 
+def _case_clashes(rows: list[AreaRow]) -> list[FieldError]:
+    """Codes must differ in more than letter case: SQLite's LIKE, which the subtree and scope
+    queries use, ignores ASCII case, so an area 'b1' would fall inside the scope of 'B1'."""
+    lowered = {r.code.lower() for r in rows}
+    known = {c.lower(): c for c in Area.objects.annotate(lc=Lower("code"))
+             .filter(lc__in=lowered).values_list("code", flat=True)}
+    errors = []
+    for row in rows:
+        other = known.setdefault(row.code.lower(), row.code)
+        if other != row.code:
+            errors.append(FieldError("code", f"{row.code!r} differs from the code {other!r} only "
+                                     "in letter case", row.row))
+    return errors
+
+
 def import_areas_csv(*, by, text: str, request=None) -> ImportResult:
     """Create or update areas from CSV; all-or-nothing. Needs area.manage over each parent."""
     rows = _parse(text)
+    if clashes := _case_clashes(rows):
+        raise InvalidInput("Nothing was imported; correct these rows.", clashes)
     codes = {r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}
     existing = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=codes)}
     ordered = _order(rows, existing)
