@@ -169,6 +169,28 @@ def test_a_malformed_file_names_rows_and_fields_and_writes_nothing(case: str) ->
     assert land.region.children.count() == 2
 
 
+def test_a_code_that_differs_from_another_only_in_letter_case_is_refused() -> None:
+    """SQLite compares paths without regard to ASCII case: 'b99000' would sit inside the
+    scope of 'B99000'."""
+    land = territory()
+    before = state()
+    with pytest.raises(InvalidInput) as caught:
+        import_areas_csv(by=superuser(), text=csv_text(
+            "b99000,,region,Lower-case corps,,0,", "Q1,,region,Quay,,0,", "q1,,region,quay,,0,"))
+    assert errors_of(caught) == [(2, "code"), (4, "code")]
+    assert "'b99000' differs from the code 'B99000' only in letter case" in str(caught.value)
+    assert state() == before
+    assert land.corps_root.code == "B99000"
+
+
+def test_an_areas_code_cannot_be_edited_in_the_django_admin(django_user_model) -> None:
+    land = territory()
+    client = Client()
+    client.force_login(django_user_model.objects.create_superuser("root", password="x" * 20))
+    form = client.get(f"/admin/core/area/{land.county1.pk}/change/").context["adminform"].form
+    assert "code" not in form.fields
+
+
 def test_a_file_with_a_header_only_is_refused() -> None:
     with pytest.raises(InvalidInput, match="no areas"):
         import_areas_csv(by=superuser(), text=HEADER + "\n")
