@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from outbreakhq.core.models import Area, AuditEvent, Person
+from outbreakhq.core.models import Area, Assignment, AuditEvent, Person
 from outbreakhq.core.roles import CAPABILITIES, Can, Role
+from outbreakhq.core.scope import can, scope_areas
 from tests.factories import Territory, make_person, make_user, territory
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +224,70 @@ def test_scope_switcher_narrows_lists_not_the_users_rights(
     client.post("/scope/", {"area": land.areas.county1.code})
     assert client.get("/people/", {"q": "Qian"}).context["people"] == []
     assert client.get(f"/people/{land.neighbour.pk}/").status_code == 200
+
+
+def test_an_analyst_of_the_region_who_traces_in_one_county_sees_people_of_that_county_only(
+        land: Land) -> None:
+    user = make_user(Role.ANALYST, land.areas.region)
+    Assignment.objects.create(user=user, role=Role.TRACER, area=land.areas.county1)
+    client = Client()
+    client.force_login(user)
+
+    assert [p["name"] for q in ("Zhao", "Qian") for p in client.get(
+        "/api/v1/people/", {"q": q, "area": land.areas.region.code}).json()] == ["Zhao Alder"]
+    assert client.get(f"/people/{land.own.pk}/").status_code == 200
+    assert client.get(f"/people/{land.neighbour.pk}/").status_code == 403
+    assert client.get(f"/areas/{land.areas.county2.code}/").status_code == 200  # aggregates
+
+
+def test_viewing_rights_in_one_county_do_not_give_editing_rights_there(land: Land) -> None:
+    user = make_user(Role.TRACER, land.areas.county1)
+    Assignment.objects.create(user=user, role=Role.LAB, area=land.areas.county2)
+    client = Client()
+    client.force_login(user)
+
+    assert client.get(f"/people/{land.neighbour.pk}/").status_code == 200
+    assert client.get(f"/people/{land.neighbour.pk}/edit/").status_code == 403
+    assert client.patch(f"/api/v1/people/{land.neighbour.pk}", {"name": "X"},
+                        content_type="application/json").status_code == 403
+    assert Person.objects.get(pk=land.neighbour.pk).name == "Qian Birch"
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_area_pages_of_another_county_are_refused_and_audited(land: Land, role: str) -> None:
+    client = logged_in(role, land.areas.county1)
+    denied = denied_events()
+    for area in (land.areas.county2, land.areas.compound2, land.areas.corps_unit):
+        assert client.get(f"/areas/{area.code}/").status_code == 403
+        assert client.get(f"/api/v1/areas/{area.code}").status_code == 403
+    assert denied_events() == denied + 6
+
+
+def test_a_user_without_any_assignment_sees_nothing(land: Land) -> None:
+    client = Client()
+    client.force_login(make_user(Role.TRACER))
+    for url in ("/", "/people/?q=Zhao", f"/people/{land.own.pk}/", "/areas/"):
+        assert client.get(url).status_code == 403, url
+    assert client.get("/api/v1/areas/").json() == []
+    assert client.get(f"/api/v1/people/{land.own.pk}").status_code == 403
+
+
+def test_nested_assignments_collapse_to_the_outermost_area(land: Land) -> None:
+    user = make_user(Role.TRACER, land.areas.county1, land.areas.region, land.areas.compound1)
+    assert [a.code for a in scope_areas(user, Can.VIEW_PERSON)] == [land.areas.region.code]
+    assert [a.code for a in scope_areas(user, Can.VIEW_PERSON, within=land.areas.county2)] == [
+        land.areas.county2.code]
+    assert scope_areas(user, Can.VIEW_PERSON, within=land.areas.corps_unit) == []
+    assert can(user, Can.VIEW_PERSON, land.areas.compound2)
+    assert not can(user, Can.VIEW_PERSON, land.areas.corps_unit)
+    assert not can(user, Can.MANAGE_AREAS)
+
+
+def test_the_scope_switcher_never_redirects_to_another_site(land: Land) -> None:
+    client = logged_in(Role.TRACER, land.areas.region)
+    response = client.post("/scope/", {"area": land.areas.county1.code,
+                                       "next": "https://evil.example/phish"})
+    assert response.status_code == 302
+    assert response.url == "/"
+    response = client.post("/scope/", {"area": land.areas.county1.code, "next": "/people/"})
+    assert response.url == "/people/"
