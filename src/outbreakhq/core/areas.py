@@ -79,7 +79,7 @@ def _parse_row(number: int, raw: dict) -> tuple[AreaRow | None, list[FieldError]
         errors.append(FieldError("level", f"{raw['level']!r} is not one of "
                                  f"{', '.join(Level.values)}", number))
     population = raw.get("population") or "0"
-    if not population.isdigit():
+    if not population.isdecimal():  # isdigit() also passes "²", which int() refuses
         errors.append(FieldError("population", f"{population!r} is not a whole number", number))
     shape = None
     if raw.get("shape"):
