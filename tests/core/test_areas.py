@@ -128,8 +128,10 @@ BAD_FILES = {
         csv_text(*NEW_TREE[:2], "R1P2,R1,province,Lower,,1,"),
         [(4, "level")], "'province' is not one of"),
     "population not a number": (
-        csv_text(*NEW_TREE[:2], "R1P2,R1,prefecture,Lower,,many,", "R1P3,R1,prefecture,L,,-5,"),
-        [(4, "population"), (5, "population")], "is not a whole number"),
+        csv_text(*NEW_TREE[:2], "R1P2,R1,prefecture,Lower,,many,", "R1P3,R1,prefecture,L,,-5,",
+                 "R1P4,R1,prefecture,L,,²,", "R1P5,R1,prefecture,L,,1.5,"),
+        [(4, "population"), (5, "population"), (6, "population"), (7, "population")],
+        "is not a whole number"),
     "duplicate code": (
         csv_text(*NEW_TREE[:3], "R1P1,R1,prefecture,Upper again,,1,"),
         [(5, "code")], "'R1P1' repeats row 3"),
