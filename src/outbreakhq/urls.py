@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from outbreakhq.api import api
-from outbreakhq.core import views, views_admin
+from outbreakhq.core import views, views_admin, views_dedup
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,12 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("duplicates/", views_dedup.duplicates, name="duplicates"),
+    path("duplicates/<int:keep>/<int:merged>/", views_dedup.compare, name="duplicate_compare"),
+    path("duplicates/<int:keep>/<int:merged>/merge/", views_dedup.merge_view,
+         name="duplicate_merge"),
+    path("duplicates/<int:keep>/<int:merged>/dismiss/", views_dedup.dismiss,
+         name="duplicate_dismiss"),
     path("areas/", views.areas, name="areas"),
     path("areas/import/", views_admin.area_import, name="area_import"),
     path("areas/<str:code>/", views.areas, name="area"),

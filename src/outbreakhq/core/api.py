@@ -7,7 +7,7 @@ from datetime import date, datetime
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from outbreakhq.core import audit, services
+from outbreakhq.core import audit, dedup, merge, services
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
@@ -113,6 +113,81 @@ def search_people(request, q: str, area: str | None = None, limit: int = 50):
     found = services.search_people(by=request.user, query=q, within=within,
                                    limit=min(max(limit, 1), 200), request=request)
     return found
+
+
+class DuplicateSide(Schema):
+    id: int
+    name: str
+    sex: str
+    birth_date: date | None
+    id_type: str
+    id_number: str
+    phone: str
+    home_area: str
+
+
+class DuplicateOut(Schema):
+    left: DuplicateSide
+    right: DuplicateSide
+    kind: str = Field(description="document (certain), birth or phone: the block that found it")
+    score: int = Field(description="1-100; lowered by counter-evidence")
+    reasons: list[str]
+
+
+class DuplicatePageOut(Schema):
+    items: list[DuplicateOut]
+    next: str = Field(description="Pass as `after` for the next page; empty on the last")
+    skipped: int = Field(description="People in blocks too common to compare (shared phones)")
+
+
+class MergeIn(Schema):
+    keep_id: int
+    merge_id: int
+    choices: dict[str, str] = Field(
+        {}, description="field -> keep|merge for name, sex, birth_date, document, phone, "
+        "home_area, address; fields not named are kept")
+
+
+class MergeOut(Schema):
+    merge_id: int
+    person: PersonOut
+
+
+class DismissIn(Schema):
+    person_ids: tuple[int, int]
+
+
+def _side(row: dict, areas: dict) -> dict:
+    return {**row, "home_area": areas[row["home_area_id"]].code}
+
+
+# Declared before /{person_id} so that "duplicates" is not read as a record number.
+@people_router.get("/duplicates", response=DuplicatePageOut)
+def list_duplicates(request, area: str | None = None, after: str = "", limit: int = 50):
+    """Possible duplicate persons in your scope, with reasons and a score (keyset pages)."""
+    within = _area(request, area) if area else None
+    page = dedup.find_duplicates(by=request.user, within=within, after=after,
+                                 limit=min(max(limit, 1), 500), request=request)
+    items = [{"left": _side(c.left, page.areas), "right": _side(c.right, page.areas),
+              "kind": c.kind, "score": c.score, "reasons": list(c.reasons)}
+             for c in page.candidates]
+    return {"items": items, "next": page.next_cursor, "skipped": page.skipped}
+
+
+@people_router.post("/merge", response=MergeOut)
+def merge_people(request, payload: MergeIn):
+    """Merge record `merge_id` into `keep_id`: references move, the merged record is logged."""
+    result = merge.merge_people(by=request.user, keep_id=payload.keep_id,
+                                merge_id=payload.merge_id, choices=payload.choices,
+                                request=request)
+    return {"merge_id": result.log.pk, "person": result.person}
+
+
+@people_router.post("/duplicates/dismiss", response={204: None})
+def dismiss_duplicate(request, payload: DismissIn):
+    """Record that two records are different people: the pair is not proposed again."""
+    merge.dismiss_pair(by=request.user, person_ids=payload.person_ids, request=request)
+    return 204, None
 
 
 @people_router.get("/{person_id}", response=PersonOut)

@@ -8,6 +8,7 @@ tags, audit events) carry `tenant`, the root area of their jurisdiction tree, wi
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -241,3 +242,47 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events cannot be deleted")
+
+
+class PersonMerge(models.Model):
+    """One merge of two records of the same person (core/merge.py). The removed record is kept
+    here in full, with the kept record's values before the merge and the ids of every row moved,
+    so nothing is lost and a mistaken merge can be undone by hand. The person ids are plain
+    numbers, not foreign keys: this log must outlive both records (and stay out of
+    Person._meta.related_objects, which the merge walks)."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    kept_id = models.BigIntegerField(db_index=True)
+    merged_id = models.BigIntegerField(db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+    by_username = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    choices = models.JSONField(default=dict)
+    merged = models.JSONField(encoder=DjangoJSONEncoder)
+    kept_before = models.JSONField(encoder=DjangoJSONEncoder)
+    moved = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "id"], name="merge_tenant_id")]
+
+
+class DismissedPair(models.Model):
+    """Two records someone judged to be different people: the pair is never proposed again.
+    Stored as (lower id, higher id) so each pair has one row."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    person_low = models.BigIntegerField()
+    person_high = models.BigIntegerField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "person_low", "person_high"],
+                                    name="dismissed_pair"),
+            models.CheckConstraint(condition=models.Q(person_low__lt=models.F("person_high")),
+                                   name="dismissed_pair_ordered"),
+        ]
