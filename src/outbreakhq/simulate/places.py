@@ -84,6 +84,8 @@ def _per_county(county: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Chunk people (sorted by county) into units of `size` that never cross a county.
 
     Returns (unit index of each person, county of each unit)."""
+    if county.size == 0:
+        return np.zeros(0, dtype=np.int64), county
     rank = np.arange(county.size) - np.searchsorted(county, county)
     local = rank // size
     new = np.concatenate([[True], (county[1:] != county[:-1]) | (local[1:] != local[:-1])])
