@@ -76,7 +76,10 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from its bundled static files instead of a CDN
     "outbreakhq.core",
     "outbreakhq.tracing",
+    "django_tasks_db",
 ]
+# Background work (large exports) runs in `outbreakhq db_worker`, from a table in the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
