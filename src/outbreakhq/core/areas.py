@@ -20,6 +20,7 @@ from outbreakhq.core.scope import can
 REQUIRED = ("code", "parent_code", "level", "name_en")
 OPTIONAL = ("name_zh", "population", "shape")
 MAX_ERRORS = 200
+MAX_LENGTHS = {"code": 40, "parent_code": 40, "name_en": 200, "name_zh": 200}
 
 
 @dataclass
@@ -73,19 +74,25 @@ def _parse(text: str) -> list[AreaRow]:
 
 def _parse_row(number: int, raw: dict) -> tuple[AreaRow | None, list[FieldError]]:
     errors = [FieldError(c, "is empty", number) for c in ("code", "level", "name_en") if not raw[c]]
+    # PostgreSQL refuses NUL and over-long values with an error deep in the transaction.
+    errors += [FieldError(c, "contains control characters", number)
+               for c, v in raw.items()
+               if c != "shape" and any(ch < " " or ch == "\x7f" for ch in v)]
+    errors += [FieldError(c, f"is longer than {limit} characters", number)
+               for c, limit in MAX_LENGTHS.items() if len(raw.get(c, "")) > limit]
     if raw["code"] and not all(ch.isalnum() or ch in "-_." for ch in raw["code"]):
         errors.append(FieldError("code", "may hold only letters, digits, '-', '_' and '.'", number))
     if raw["level"] and raw["level"] not in Level.values:
         errors.append(FieldError("level", f"{raw['level']!r} is not one of "
                                  f"{', '.join(Level.values)}", number))
     population = raw.get("population") or "0"
-    if not population.isdecimal():  # isdigit() also passes "²", which int() refuses
+    if not population.isdecimal() or len(population) > 10:  # isdigit() passes "²" too
         errors.append(FieldError("population", f"{population!r} is not a whole number", number))
     shape = None
     if raw.get("shape"):
         try:
             shape = json.loads(raw["shape"])
-            if not isinstance(shape, dict) or "type" not in shape:
+            if not isinstance(shape, dict) or "type" not in shape or "\\u0000" in raw["shape"]:
                 raise ValueError
         except ValueError:
             errors.append(FieldError("shape", "is not a GeoJSON object", number))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
 from outbreakhq.core.errors import AppError
@@ -32,3 +33,36 @@ class ScopeMiddleware:
             template = "core/_error.html" if getattr(request, "htmx", False) else "core/error.html"
             return render(request, template, {"error": exception}, status=exception.status)
         return None
+
+
+NUL_MESSAGE = "The request contains a NUL character (\\0), which no field accepts."
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefuseNulMiddleware:
+    """PostgreSQL can neither store nor compare text holding NUL: such a request would fail deep
+    inside a query with a 500. Refuse it at the door with a 400 that says why."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _carries_nul(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": NUL_MESSAGE, "errors": []}, status=400)
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def _carries_nul(request) -> bool:
+    if "\x00" in request.path or _in_fields(request.GET):
+        return True
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    if request.content_type == "application/json":
+        return b"\x00" in request.body or b"\\u0000" in request.body
+    return request.content_type in _FORMS and _in_fields(request.POST)
+
+
+def _in_fields(data) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())

@@ -19,6 +19,7 @@ from outbreakhq.core.scope import can
 EDITABLE = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "home_area", "address",
             "key_groups")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _clean(data: Mapping, *, partial: bool) -> dict:
@@ -43,12 +44,26 @@ def _clean(data: Mapping, *, partial: bool) -> dict:
     return values
 
 
+def _text(key: str, raw) -> str:
+    """Free text: no control characters (PostgreSQL refuses NUL) and within the column's length
+    (PostgreSQL refuses longer values with an error, SQLite stores them silently)."""
+    value = (raw or "").strip()
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters")
+    limit = Person._meta.get_field(key).max_length
+    if len(value) > limit:
+        raise ValueError(f"is longer than {limit} characters")
+    return value
+
+
 def _convert(key: str, raw):
     if key == "name":
-        value = (raw or "").strip()
+        value = _text(key, raw)
         if not value:
             raise ValueError("is required")
         return value
+    if key == "address":
+        return _text(key, raw)
     if key == "sex":
         value = (raw or Sex.UNKNOWN).strip().upper()[:1]
         if value not in Sex.values:
@@ -87,7 +102,7 @@ def _area(raw) -> Area:
     if isinstance(raw, Area):
         return raw
     code = str(raw or "").strip()
-    area = Area.objects.filter(code=code).first() if code else None
+    area = Area.objects.filter(code=code).first() if code and not _CONTROL.search(code) else None
     if area is None:
         raise ValueError(f"unknown area code {code!r}" if code else "is required")
     return area
@@ -97,7 +112,8 @@ def _key_groups(raw) -> list[KeyGroup]:
     codes = raw.split(",") if isinstance(raw, str) else list(raw or [])
     codes = [c if isinstance(c, str) else c.code for c in codes]
     codes = sorted({c.strip() for c in codes if c.strip()})
-    found = {g.code: g for g in KeyGroup.objects.filter(code__in=codes)}
+    found = {g.code: g for g in KeyGroup.objects.filter(
+        code__in=[c for c in codes if not _CONTROL.search(c)])}
     missing = [c for c in codes if c not in found]
     if missing:
         raise ValueError(f"unknown key group {', '.join(missing)}")
@@ -219,6 +235,7 @@ def classify_query(text: str) -> tuple[str, str]:
 def search_people(*, by, query: str, within: Area | None = None, limit: int = 50,
                   request=None) -> list[Person]:
     """Exact identity or phone number, or the start of a name, inside the user's scope."""
+    query = _CONTROL.sub("", query)  # a NUL would fail on PostgreSQL; no name holds one
     kind, value = classify_query(query)
     if not value:
         return []
