@@ -148,6 +148,19 @@ BAD_FILES = {
     "empty name": (
         csv_text(NEW_TREE[0], "R1P1,R1,prefecture,,,1,"),
         [(3, "name_en")], "is empty"),
+    "control characters": (
+        csv_text(NEW_TREE[0], "R1P1,R1,prefecture,Up\x00per,,1,", "R1P2,R1\x01,prefecture,L,,1,"),
+        [(3, "name_en"), (4, "parent_code")], "contains control characters"),
+    "too long": (
+        csv_text(NEW_TREE[0], f"{'C' * 41},R1,prefecture,Upper,,1,",
+                 f"R1P2,R1,prefecture,{'n' * 201},,1,"),
+        [(3, "code"), (4, "name_en")], "is longer than"),
+    "population beyond belief": (
+        csv_text(NEW_TREE[0], "R1P1,R1,prefecture,Upper,,99999999999999999999,"),
+        [(3, "population")], "is not a whole number"),
+    "nul in geojson": (
+        csv_text(NEW_TREE[0], 'R1P1,R1,prefecture,Upper,,1,"{""type"": ""Point\\u0000""}"'),
+        [(3, "shape")], "is not a GeoJSON object"),
     "slash in code": (
         csv_text(NEW_TREE[0], "R1/P1,R1,prefecture,Upper,,1,"),
         [(3, "code")], "may hold only letters"),

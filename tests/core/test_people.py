@@ -75,6 +75,12 @@ def test_a_person_in_the_parallel_tree_belongs_to_that_tenant(land: Territory) -
     ({"sex": "Q"}, "sex", "must be one of"),
     ({"id_type": "library_card"}, "id_type", "unknown document type"),
     ({"key_groups": ["market_vendor", "astronaut"]}, "key_groups", "unknown key group astronaut"),
+    ({"key_groups": ["market\x00vendor"]}, "key_groups", "unknown key group"),
+    ({"name": "x" * 201}, "name", "is longer than 200 characters"),
+    ({"address": "y" * 301}, "address", "is longer than 300 characters"),
+    ({"name": "Wang\x00Fang"}, "name", "control characters"),
+    ({"address": "1 Elm\nLane"}, "address", "control characters"),
+    ({"home_area": "990101\x00"}, "home_area", "unknown area code"),
 ])
 def test_invalid_input_names_the_field_and_saves_nothing(
         land: Territory, tracer, changes: dict, field: str, message: str) -> None:
@@ -236,6 +242,13 @@ def test_search_by_name_matches_the_start_of_the_name_in_any_case(
     assert names(services.search_people(by=tracer, query="wang")) == ["Wang Fang", "wang Li"]
     assert names(services.search_people(by=tracer, query="张")) == ["张伟"]
     assert "Fang Wang" not in names(services.search_people(by=tracer, query="Wang"))
+
+
+def test_a_search_with_control_characters_finds_nothing_and_does_not_fail(
+        tracer, residents: dict[str, Person]) -> None:
+    """PostgreSQL refuses NUL in a query; the search drops control characters first."""
+    assert names(services.search_people(by=tracer, query="Wa\x00ng")) == ["Wang Fang", "wang Li"]
+    assert services.search_people(by=tracer, query="\x00") == []
 
 
 def test_search_respects_the_limit(land: Territory, tracer) -> None:
