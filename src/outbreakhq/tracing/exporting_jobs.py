@@ -1,0 +1,102 @@
+"""Large exports in the background: a task writes the file under OUTBREAKHQ_DATA_DIR/exports/,
+in a folder of its owner's, and the owner downloads it from the Exports page.
+
+The task runs in `outbreakhq db_worker` (django-tasks-db's database-backed worker), so a 500,000
+row export never holds a web worker. Each file has a `.json` note beside it (what, filters, rows,
+status); the file is written as `.part` and renamed when complete, so a half-written export is
+never offered for download.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.tasks import task
+from django.utils import timezone
+
+from outbreakhq.core.errors import NotFound
+from outbreakhq.core.models import Area
+from outbreakhq.tracing.exporting import export_rows, iter_tuples, write_csv, write_xlsx
+
+_NAME = re.compile(r"^[0-9]{8}T[0-9]{6}-(cases|contacts)-[0-9a-f]{8}\.(csv|xlsx)$")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    kind: str
+    format: str
+    rows: int | None
+    status: str  # queued, done, failed
+    created_at: str
+    filters: dict
+
+
+def owner_dir(user_id: int) -> Path:
+    return Path(settings.DATA_DIR) / "exports" / str(int(user_id))
+
+
+def _note(path: Path, **values) -> None:
+    note = path.with_suffix(".json")
+    current = json.loads(note.read_text()) if note.exists() else {}
+    note.write_text(json.dumps(current | values, ensure_ascii=False))
+
+
+def queue_export(*, by, kind: str, fmt: str, within: Area | None, filters: Mapping,
+                 rows: int) -> str:
+    """Record the export as queued and hand it to the task worker; returns the file name."""
+    folder = owner_dir(by.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{timezone.now():%Y%m%dT%H%M%S}-{kind}-{uuid.uuid4().hex[:8]}.{fmt}"
+    _note(folder / name, kind=kind, format=fmt, rows=rows, status="queued",
+          created_at=timezone.now().isoformat(timespec="seconds"), filters=dict(filters))
+    write_export.enqueue(user_id=by.pk, kind=kind, fmt=fmt, name=name,
+                         area_code=within.code if within else "", filters=dict(filters))
+    return name
+
+
+@task()
+def write_export(*, user_id: int, kind: str, fmt: str, name: str, area_code: str,
+                 filters: dict) -> int:
+    """Write one queued export. The scope is the owner's at the time the file is written."""
+    user = get_user_model().objects.get(pk=user_id)
+    within = Area.objects.get(code=area_code) if area_code else None
+    target = owner_dir(user_id) / name
+    partial = target.with_name(target.name + ".part")
+    try:
+        rows = iter_tuples(export_rows(by=user, kind=kind, within=within, filters=filters))
+        count = (write_csv if fmt == "csv" else write_xlsx)(kind, rows, partial)
+        partial.rename(target)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        _note(target, status="failed", error=exc.__class__.__name__)
+        raise
+    _note(target, status="done", rows=count)
+    return count
+
+
+def list_exports(user) -> list[ExportFile]:
+    """The user's own exports, newest first (nobody else's: the folder is the owner's)."""
+    folder = owner_dir(user.pk)
+    found = []
+    for note in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
+        data = json.loads(note.read_text())
+        found.append(ExportFile(note.with_suffix("." + data["format"]).name, data["kind"],
+                                data["format"], data.get("rows"), data["status"],
+                                data["created_at"], data.get("filters", {})))
+    return found
+
+
+def export_file(user, name: str) -> Path:
+    """The path of one of the user's finished exports; a name that is not one is 404."""
+    path = owner_dir(user.pk) / name
+    if not _NAME.match(name) or not path.is_file():
+        raise NotFound(f"No export named {name}.")
+    return path

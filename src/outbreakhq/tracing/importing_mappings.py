@@ -1,0 +1,67 @@
+"""Saved column mappings: stored per area and kind, shared with everyone working in that area
+or below it (a prefecture's mapping serves its counties), and found by name from the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from outbreakhq.core import audit
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.models import PATH_SEP, Area
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import scope_areas
+from outbreakhq.core.services import require
+from outbreakhq.tracing.importing_fields import IGNORE, fields_of, load_mapping_file
+from outbreakhq.tracing.models import ImportMapping
+
+
+def mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
+    """Mappings saved in the user's areas, below them, or above them (shared down the tree)."""
+    query = Q(pk__in=[])
+    for area in scope_areas(user, Can.CHANGE_PERSON):
+        codes = [c for c in area.path.split(PATH_SEP) if c]
+        query |= Q(area__path__startswith=area.path) | Q(area__code__in=codes)
+    rows = ImportMapping.objects.filter(query).select_related("area")
+    return rows.filter(kind=kind) if kind else rows
+
+
+def save_mapping(*, by, name: str, kind: str, mapping: dict[str, str], area: Area,
+                 request=None) -> ImportMapping:
+    """Create or replace the mapping called `name` for this kind of file in `area`."""
+    name = name.strip()
+    fields = fields_of(kind)
+    errors = [FieldError(column, _("%(field)r is not a field of %(kind)s imports")
+                         % {"field": target, "kind": kind})
+              for column, target in mapping.items() if target != IGNORE and target not in fields]
+    if not name:
+        errors.append(FieldError("name", _("is required")))
+    if errors:
+        raise InvalidInput(_("The mapping was not saved."), errors)
+    require(by, Can.CHANGE_PERSON, area, request=request, what="import_mapping")
+    saved, created = ImportMapping.objects.update_or_create(
+        area=area, kind=kind, name=name,
+        defaults={"mapping": mapping, "created_by": by if by.is_authenticated else None})
+    audit.record(user=by, action="create" if created else "change",
+                 object_type="import_mapping", object_id=saved.pk, area=area, request=request,
+                 detail={"name": name, "kind": kind})
+    return saved
+
+
+def resolve_mapping(user, kind: str, reference: str) -> dict[str, str]:
+    """The CLI's --mapping: a JSON or TOML file if one exists at that path, else the name of a
+    saved mapping the user may use."""
+    path = Path(reference)
+    if path.is_file():
+        file_kind, mapping = load_mapping_file(path)
+        if file_kind is not None and file_kind != kind:
+            raise InvalidInput(_("The mapping file is for %(file)s, not %(kind)s.")
+                               % {"file": file_kind, "kind": kind})
+        return mapping
+    saved = mappings_for(user, kind).filter(name=reference).order_by("-area__depth").first()
+    if saved is None:
+        raise InvalidInput(_("No mapping file at %(ref)s and no saved %(kind)s mapping of that "
+                             "name.") % {"ref": reference, "kind": kind})
+    return dict(saved.mapping)

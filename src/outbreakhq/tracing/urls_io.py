@@ -1,0 +1,14 @@
+"""Import and export pages (included from the project's urls.py)."""
+
+from django.urls import path
+
+from outbreakhq.tracing import views_io
+
+urlpatterns = [
+    path("import/", views_io.import_start, name="import"),
+    path("import/<str:token>/", views_io.import_review, name="import_review"),
+    path("import/<str:token>/discard/", views_io.import_forget, name="import_forget"),
+    path("export/<str:kind>/", views_io.export, name="export"),
+    path("exports/", views_io.exports, name="exports"),
+    path("exports/<str:name>/", views_io.export_download, name="export_download"),
+]

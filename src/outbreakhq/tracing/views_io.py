@@ -1,0 +1,189 @@
+"""Pages for importing line lists (upload, map columns, preview with every error, confirm) and
+exporting filtered case and contact lists (streamed, or in the background when large)."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from outbreakhq.core.errors import InvalidInput, NotFound
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import scope_areas
+from outbreakhq.core.views import require_capability
+from outbreakhq.tracing import exporting, exporting_jobs
+from outbreakhq.tracing.importing import plan_import, run_import
+from outbreakhq.tracing.importing_fields import FIELDS, IGNORE, KINDS, guess_mapping
+from outbreakhq.tracing.importing_mappings import mappings_for, save_mapping
+from outbreakhq.tracing.importing_read import file_format, open_table
+
+SESSION = "outbreakhq_imports"
+
+
+def _upload_dir(user) -> Path:
+    return Path(settings.DATA_DIR) / "imports" / str(user.pk)
+
+
+def _pending(request, token: str) -> dict:
+    """The user's uploaded file awaiting confirmation (kept in their session, by token)."""
+    pending = request.session.get(SESSION, {}).get(token)
+    if pending is None or not (_upload_dir(request.user) / pending["stored"]).is_file():
+        raise NotFound(_("This upload has expired; upload the file again."))
+    return pending
+
+
+def _remember(request, token: str, pending: dict) -> None:
+    uploads = request.session.get(SESSION, {})
+    uploads[token] = pending
+    request.session[SESSION] = uploads
+
+
+@login_required
+def import_start(request):
+    """Upload a file, say what it holds and, optionally, which saved mapping fits it."""
+    require_capability(request, Can.CHANGE_PERSON)
+    errors = None
+    if request.method == "POST":
+        upload, kind = request.FILES.get("file"), request.POST.get("kind", "")
+        try:
+            if upload is None or kind not in KINDS:
+                raise InvalidInput(_("Choose what the file holds and the file to import."))
+            suffix = "." + file_format(upload.name)
+            token = uuid.uuid4().hex
+            folder = _upload_dir(request.user)
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / (token + suffix)).open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            saved = mappings_for(request.user, kind).filter(
+                pk=request.POST.get("mapping") or 0).first()
+            _remember(request, token, {"stored": token + suffix, "name": upload.name,
+                                       "kind": kind,
+                                       "mapping": dict(saved.mapping) if saved else None})
+            return redirect("import_review", token=token)
+        except InvalidInput as exc:
+            errors = exc
+    return render(request, "tracing/import.html", {
+        "errors": errors, "kinds": KINDS, "mappings": mappings_for(request.user)})
+
+
+@login_required
+def import_review(request, token: str):
+    """The file's columns and their fields, the first rows as they will be stored, and every
+    error. Posting changes the mapping, saves it by name, or confirms the import."""
+    require_capability(request, Can.CHANGE_PERSON)
+    pending = _pending(request, token)
+    path = _upload_dir(request.user) / pending["stored"]
+    kind = pending["kind"]
+    with open_table(path, name=pending["name"]) as table:
+        header = table.header
+    mapping = pending["mapping"] or guess_mapping(kind, header)
+    if request.method == "POST":
+        mapping = {column: request.POST.get(f"column_{i}", IGNORE)
+                   for i, column in enumerate(header) if f"column_{i}" in request.POST} or mapping
+        pending["mapping"] = mapping
+        _remember(request, token, pending)
+        done = _act(request, pending, path, mapping)
+        if done is not None:
+            return done
+    plan, problem = None, None
+    try:
+        plan = plan_import(by=request.user, kind=kind, path=path, name=pending["name"],
+                           mapping=mapping, area=request.scope_area)
+    except InvalidInput as exc:
+        problem = exc
+    keys = [f.key for f in FIELDS[kind] if plan and f.key in plan.columns]
+    return render(request, "tracing/import_review.html", {
+        "token": token, "pending": pending, "plan": plan, "problem": problem,
+        "columns": [(i, c, mapping.get(c)) for i, c in enumerate(header)],
+        "fields": FIELDS[kind], "preview_keys": keys,
+        "preview": [(row, [row.values.get(k) for k in keys]) for row in plan.preview]
+        if plan else [],
+    })
+
+
+def _act(request, pending: dict, path: Path, mapping: dict):
+    """Save the mapping or run the import, as the pressed button asks."""
+    try:
+        if "save_mapping" in request.POST:
+            # Saved in the current scope, or the user's own area: shared with those below it.
+            area = request.scope_area or scope_areas(request.user, Can.CHANGE_PERSON)[0]
+            save_mapping(by=request.user, name=request.POST.get("mapping_name", ""),
+                         kind=pending["kind"], mapping=mapping, area=area, request=request)
+            messages.success(request, _("Mapping saved."))
+        elif "confirm" in request.POST:
+            _plan, result = run_import(by=request.user, kind=pending["kind"], path=path,
+                                       name=pending["name"], mapping=mapping,
+                                       area=request.scope_area, request=request)
+            path.unlink(missing_ok=True)
+            messages.success(request, _(
+                "Imported %(name)s: %(c)d created, %(u)d updated, %(n)d unchanged.") % {
+                "name": pending["name"], "c": result.created, "u": result.updated,
+                "n": result.unchanged})
+            return redirect("import")
+    except InvalidInput as exc:
+        messages.error(request, str(exc.message))
+    return None
+
+
+@login_required
+def export(request, kind: str):
+    """The filtered list (the list page's query string) as CSV or XLSX."""
+    fmt = request.GET.get("format", "csv")
+    filters = {k: v for k, v in request.GET.items() if k not in ("format", "after")}
+    rows, count = exporting.start_export(by=request.user, kind=kind, fmt=fmt,
+                                         within=request.scope_area, filters=filters,
+                                         request=request)
+    if count > exporting.BACKGROUND_ABOVE:
+        exporting_jobs.queue_export(by=request.user, kind=kind, fmt=fmt,
+                                    within=request.scope_area, filters=filters, rows=count)
+        messages.info(request, _("%(n)d rows: the file is being written in the background and "
+                                 "will be listed here when ready.") % {"n": count})
+        return redirect("exports")
+    name = f"{kind}.{fmt}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exporting.csv_lines(kind, exporting.iter_tuples(rows)),
+            content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    # The zip container of XLSX is finished only at the end: write it to a temporary file
+    # (openpyxl's write-only mode keeps memory flat), then stream that file.
+    spool = tempfile.TemporaryFile()
+    exporting.write_xlsx(kind, exporting.iter_tuples(rows), spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=name)
+
+
+@login_required
+def exports(request):
+    """The user's own background exports."""
+    require_capability(request, Can.EXPORT_PERSON)
+    return render(request, "tracing/exports.html",
+                  {"exports": exporting_jobs.list_exports(request.user)})
+
+
+@login_required
+def export_download(request, name: str):
+    require_capability(request, Can.EXPORT_PERSON)
+    path = exporting_jobs.export_file(request.user, name)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@require_POST
+def import_forget(request, token: str):
+    """Drop an uploaded file without importing it."""
+    pending = request.session.get(SESSION, {}).pop(token, None)
+    if pending:
+        (_upload_dir(request.user) / pending["stored"]).unlink(missing_ok=True)
+        request.session.modified = True
+    return redirect("import")

@@ -1,0 +1,122 @@
+"""Exports: exactly the scoped rows, one audit event each, CSV and XLSX that import again, large
+exports written by the task worker into the owner's own list."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from outbreakhq.core.models import AuditEvent
+from outbreakhq.tracing import exporting, exporting_jobs
+from outbreakhq.tracing.importing import run_import
+from outbreakhq.tracing.models import Case
+from tests.factories import PASSWORD, make_person, make_user, territory
+from tests.tracing.conftest import ago, open_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def land(db):
+    land = territory()
+    land.tracer1 = make_user("tracer", land.county1, username="tina")
+    land.tracer2 = make_user("tracer", land.county2, username="tom")
+    land.chief = make_user("commander", land.region, username="chief")
+    for n in range(3):
+        open_case(land.tracer1, make_person(land.compound1, name=f"Alder {n}"),
+                  external_id=f"A{n}")
+    open_case(land.tracer2, make_person(land.compound2, name="Birch 0"), external_id="B0",
+              classification="asymptomatic")
+    return land
+
+
+def csv_rows(response) -> list[dict]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_county_users_export_holds_only_their_county_and_leaves_one_audit_event(land, client):
+    client.login(username="tina", password=PASSWORD)
+    response = client.get("/export/cases/?format=csv")
+    assert response.status_code == 200
+    rows = csv_rows(response)
+    assert sorted(r["name"] for r in rows) == ["Alder 0", "Alder 1", "Alder 2"]
+    [event] = AuditEvent.objects.filter(action="export")
+    assert (event.username, event.object_type, event.detail["rows"]) == ("tina", "cases", 3)
+
+
+def test_the_export_takes_the_list_filters(land, client):
+    client.login(username="chief", password=PASSWORD)
+    rows = csv_rows(client.get("/export/cases/?classification=asymptomatic&format=csv"))
+    assert [r["external_id"] for r in rows] == ["B0"]
+    event = AuditEvent.objects.get(action="export")
+    assert event.detail["filters"] == {"classification": "asymptomatic"}
+
+
+def test_xlsx_export_keeps_document_numbers_as_text(land, client):
+    client.login(username="chief", password=PASSWORD)
+    response = client.get("/export/cases/?format=xlsx")
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:3] == ("external_id", "name", "sex") and len(rows) == 5
+    assert all(isinstance(r[5], str) and len(r[5]) == 18 for r in rows[1:])
+
+
+def test_an_analyst_may_not_export_and_the_refusal_is_audited(land, client):
+    make_user("analyst", land.region, username="ann")
+    client.login(username="ann", password=PASSWORD)
+    assert client.get("/export/cases/?format=csv").status_code == 403
+    assert AuditEvent.objects.filter(action="denied", username="ann").exists()
+
+
+def test_an_exported_file_imports_again_with_no_changes(land, tmp_path):
+    rows = exporting.export_rows(by=land.tracer1, kind="cases")
+    path = tmp_path / "cases.csv"
+    exporting.write_csv("cases", exporting.iter_tuples(rows), path)
+    before = Case.objects.count()
+    _plan, result = run_import(by=land.tracer1, kind="cases", path=path)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
+    assert Case.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_a_large_export_runs_in_the_background_into_the_owners_list(land, client, monkeypatch,
+                                                                    settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(exporting, "BACKGROUND_ABOVE", 2)
+    client.login(username="tina", password=PASSWORD)
+    response = client.get("/export/cases/?format=csv")
+    assert response.status_code == 302 and response["Location"] == "/exports/"
+    [queued] = exporting_jobs.list_exports(land.tracer1)
+    assert queued.status == "queued"
+    call_command("db_worker", "--batch", verbosity=0)
+    [done] = exporting_jobs.list_exports(land.tracer1)
+    assert (done.status, done.rows) == ("done", 3)
+    page = client.get("/exports/")
+    assert done.name in page.content.decode()
+    download = client.get(f"/exports/{done.name}/")
+    assert b"Alder 0" in b"".join(download.streaming_content)
+    assert exporting_jobs.list_exports(land.tracer2) == []
+    client.login(username="tom", password=PASSWORD)
+    assert client.get(f"/exports/{done.name}/").status_code == 404  # not tom's
+    assert AuditEvent.objects.filter(action="export").count() == 1
+
+
+def test_the_export_command_writes_the_scoped_file(land, tmp_path):
+    out = tmp_path / "cases.xlsx"
+    call_command("export", "cases", "--user", "tom", "--format", "xlsx", "--out", str(out))
+    book = load_workbook(out, read_only=True)
+    names = [r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert names == ["Birch 0"]
+    assert AuditEvent.objects.get(action="export").channel == "cli"
+
+
+def test_export_rows_need_no_more_than_one_query_per_chunk(land, django_assert_max_num_queries):
+    rows = exporting.export_rows(by=land.chief, kind="cases")
+    with django_assert_max_num_queries(2):
+        assert len(list(exporting.iter_tuples(rows))) == 4
+    assert ago(0)  # the cases were reported today
