@@ -26,6 +26,7 @@ urlpatterns = [
     path("areas/<str:code>/", views.areas, name="area"),
     path("audit/", views_admin.audit, name="audit"),
     path("tokens/", views.api_tokens, name="tokens"),
+    path("", include("outbreakhq.tracing.urls")),  # cases/, contacts/, followups/, chains/
     path("", include("outbreakhq.tracing.urls_io")),  # import/, export/, exports/
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

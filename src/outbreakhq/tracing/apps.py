@@ -6,3 +6,12 @@ class TracingConfig(AppConfig):
     name = "outbreakhq.tracing"
     label = "tracing"
     verbose_name = _("Cases and contact tracing")
+
+    def ready(self) -> None:
+        from outbreakhq.core import nav
+        from outbreakhq.core.roles import Can
+
+        for label, url_name, order in ((_("Cases"), "cases", 20), (_("Contacts"), "contacts", 21),
+                                       (_("Follow-up"), "followups", 22),
+                                       (_("Chains"), "chains", 23)):
+            nav.register(nav.NavEntry(label, url_name, Can.VIEW_PERSON, order))

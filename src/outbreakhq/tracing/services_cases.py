@@ -16,7 +16,7 @@ from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import get_person, require
+from outbreakhq.core.services import get_person, register_person, require
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing.models import (
@@ -150,15 +150,34 @@ def _refuse_cycle(case_id: int, source: Case | None) -> None:
                                                                  "case": case_id})
 
 
-def open_case(*, by, person_id: int, data: Mapping, request=None) -> Case:
-    """Record a case of a person in the user's scope; derives `under_control_when_found`."""
-    person = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
+def person_for(by, *, person_id: int | None, new_person: Mapping | None, message: str,
+               request) -> Person | None:
+    """An existing person in scope; or None when a new one is to be registered by the caller
+    inside its transaction. The new person's area is checked here, outside the transaction, so
+    that a refusal's `denied` audit event is kept."""
+    if person_id is not None:
+        return get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
+                          request=request)
+    if not new_person or not str(new_person.get("name") or "").strip():
+        f.refuse(message, "person", _("pick a registered person or give a new one's name"))
+    area = Area.objects.filter(code=str(new_person.get("home_area") or "").strip()).first()
+    if area is not None:
+        require(by, Can.CHANGE_PERSON, area, request=request)
+    return None
+
+
+def open_case(*, by, data: Mapping, person_id: int | None = None,
+              new_person: Mapping | None = None, request=None) -> Case:
+    """Record a case of a person in the user's scope (an existing one, or a new one registered
+    in the same transaction); derives `under_control_when_found`."""
+    person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
                         request=request)
     values = f.clean(data, CASE_READERS, partial=False, message=_not_saved(),
                      required=CASE_REQUIRED)
     check_case_dates(values)
-    resolve_case_refs(by, values, tenant_id=person.tenant_id)
     with transaction.atomic():
+        person = person or register_person(by=by, data=new_person, request=request)
+        resolve_case_refs(by, values, tenant_id=person.tenant_id)
         return create_case(by=by, person=person, values=values, request=request)
 
 

@@ -20,7 +20,7 @@ from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
-from outbreakhq.core.services import get_person, register_person, require
+from outbreakhq.core.services import register_person, require
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing.models import (
     Case,
@@ -29,6 +29,7 @@ from outbreakhq.tracing.models import (
     ContactType,
     Team,
 )
+from outbreakhq.tracing.services_cases import person_for
 
 CONTACT_READERS = {
     "external_id": f.text(64),
@@ -103,20 +104,6 @@ def _team(number: int | None, tracer, area: Area) -> Team | None:
     return teams.filter(members=tracer).order_by("-area__depth", "pk").first()
 
 
-def _person(by, *, person_id: int | None, new_person: Mapping | None, request) -> Person | None:
-    """An existing person in scope; or None when a new one is to be registered (scope checked
-    here, outside the transaction, so that a refusal's audit event is kept)."""
-    if person_id is not None:
-        return get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
-                          request=request)
-    if not new_person:
-        f.refuse(_not_saved(), "person", _("pick a registered person or give a new one's name"))
-    area = Area.objects.filter(code=str(new_person.get("home_area") or "").strip()).first()
-    if area is not None:
-        require(by, Can.CHANGE_PERSON, area, request=request)
-    return None
-
-
 def _infectious_from(case: Case) -> date | None:
     """First day the case could infect others: the protocol's look-back before onset (or the
     anchor date the protocol names for cases without symptoms)."""
@@ -147,8 +134,7 @@ def _create_contact(by, *, person: Person | None, new_person: Mapping | None, va
                     category: str, case: Case | None, source: Contact | None,
                     request) -> Contact:
     """Inside the caller's transaction: register the new person if any, then the contact."""
-    if person is None:
-        person = register_person(by=by, data=new_person, request=request)
+    person = person or register_person(by=by, data=new_person, request=request)
     own = case.person if case is not None else source.person
     _check_contact(values, person=person, own=own, case=case, source=source)
     start, end = followup_window(category, values["last_exposure"])
@@ -171,7 +157,8 @@ def add_contact(*, by, case_id: int, data: Mapping, person_id: int | None = None
     from outbreakhq.tracing.services_cases import get_case
 
     get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
-    person = _person(by, person_id=person_id, new_person=new_person, request=request)
+    person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
+                        request=request)
     values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
                      required=CONTACT_REQUIRED)
     with transaction.atomic():
@@ -188,7 +175,8 @@ def add_secondary_contact(*, by, contact_id: int, data: Mapping, person_id: int 
     if not protocols.current().tracing.trace_contacts_of_contacts:
         f.refuse(_not_saved(), "category",
                  _("the protocol in force does not trace contacts of close contacts"))
-    person = _person(by, person_id=person_id, new_person=new_person, request=request)
+    person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
+                        request=request)
     values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
                      required=CONTACT_REQUIRED)
     with transaction.atomic():

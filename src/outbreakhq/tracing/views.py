@@ -1,0 +1,171 @@
+"""Case pages: the line list, a new case, a case's investigation (visits, exposures, contacts,
+source). Each form posts to its own URL; with htmx the section swaps in place, without it the
+page reloads. Every write goes through tracing.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from outbreakhq.core import services as people
+from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+from outbreakhq.core.views import require_capability
+from outbreakhq.tracing import services, worklists
+from outbreakhq.tracing.fields import today
+from outbreakhq.tracing.models import Case, Contact
+from outbreakhq.tracing.services_cases import CASE_READERS, EXPOSURE_READERS, VISIT_READERS
+from outbreakhq.tracing.services_contacts import CONTACT_READERS
+from outbreakhq.tracing.views_common import (
+    PERSON_FIELDS,
+    choices,
+    errors_of,
+    new_person,
+    person_id,
+    posted,
+)
+
+CASE_FILTERS = ("q", "classification", "route", "from", "to", "no_source")
+
+
+@login_required
+def case_list(request):
+    require_capability(request, Can.VIEW_PERSON)
+    filters = {k: request.GET.get(k, "").strip() for k in CASE_FILTERS}
+    page = worklists.case_list(by=request.user, within=request.scope_area, filters=filters,
+                               after=request.GET.get("after"), request=request)
+    template = "tracing/_case_rows.html" if request.htmx else "tracing/cases.html"
+    return render(request, template, {
+        "page": page, "filters": filters, "first_page": not request.GET.get("after"),
+        "may_open": can(request.user, Can.CHANGE_PERSON), **choices()})
+
+
+@login_required
+def case_create(request):
+    """Pick the person (search) or register them, then the case: one transaction."""
+    require_capability(request, Can.CHANGE_PERSON)
+    picked, errors, values = None, {}, {"report_date": today().isoformat()}
+    query = request.GET.get("q", "").strip()
+    if request.method == "POST":
+        values = posted(request, [*CASE_READERS, *PERSON_FIELDS, "person"])
+        try:
+            case = services.open_case(by=request.user, data=posted(request, CASE_READERS),
+                                      person_id=person_id(request),
+                                      new_person=new_person(request), request=request)
+        except InvalidInput as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(request, _("Case #%(n)s opened.") % {"n": case.pk})
+            return redirect("case", pk=case.pk)
+    chosen = request.POST.get("person") or request.GET.get("person")
+    if chosen and chosen.isdigit():
+        picked = people.get_person(by=request.user, person_id=int(chosen), request=request)
+    found = people.search_people(by=request.user, query=query, within=request.scope_area,
+                                 limit=20, request=request) if query else None
+    context = {"picked": picked, "query": query, "found": found, "errors": errors,
+               "values": values, "default_area": _default_area(request), **choices()}
+    if request.htmx and request.method == "GET":
+        return render(request, "tracing/_person_pick.html", context)
+    return render(request, "tracing/case_new.html", context)
+
+
+def _default_area(request) -> str:
+    return request.scope_area.code if request.scope_area else ""
+
+
+def _case_context(request, case: Case, **extra) -> dict:
+    """Everything the case page and its sections show (a handful of small queries)."""
+    mine = Contact.objects.visible_to(request.user)
+    source = Case.objects.visible_to(request.user).filter(pk=case.source_case_id).first()
+    return {
+        "case": case, "visits": list(case.visits.select_related("area")),
+        "exposures": list(case.exposures.all()),
+        "contacts": list(mine.filter(source_case=case).select_related("person", "tracer")
+                         .order_by("-last_exposure", "pk")),
+        "contacts_elsewhere": Contact.objects.filter(source_case=case).exclude(
+            pk__in=mine.filter(source_case=case).values("pk")).count(),
+        "infected": list(Case.objects.visible_to(request.user).filter(source_case=case)
+                         .select_related("person")),
+        "source": source, "from_contact": Contact.objects.filter(converted_case=case).first(),
+        "may_change": can(request.user, Can.CHANGE_PERSON, case.area),
+        "today": today().isoformat(), "errors": {}, "values": {}, **choices(), **extra,
+    }
+
+
+@login_required
+def case_detail(request, pk: int):
+    case = services.view_case(by=request.user, case_id=pk, request=request)
+    return render(request, "tracing/case.html", _case_context(request, case))
+
+
+@login_required
+def case_edit(request, pk: int):
+    case = services.get_case(by=request.user, case_id=pk, capability=Can.CHANGE_PERSON,
+                             request=request)
+    errors, values = {}, {k: getattr(case, k) for k in CASE_READERS if k != "source_case"}
+    values["source_case"] = case.source_case_id or ""
+    values["cluster"] = case.cluster_id or ""
+    if request.method == "POST":
+        values = posted(request, CASE_READERS)
+        try:
+            services.update_case(by=request.user, case_id=pk, changes=values, request=request)
+        except InvalidInput as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(request, _("Case #%(n)s saved.") % {"n": pk})
+            return redirect("case", pk=pk)
+    return render(request, "tracing/case_form.html",
+                  {"case": case, "errors": errors, "values": values, **choices()})
+
+
+def _section(request, pk: int, form: str, template: str, write) -> object:
+    """Run one section's write; answer with the section (htmx) or the whole page."""
+    errors, values = {}, {}
+    try:
+        write()
+    except InvalidInput as exc:
+        errors, values = errors_of(exc), dict(request.POST.items())
+    case = services.get_case(by=request.user, case_id=pk, request=request)
+    if not errors and not request.htmx:
+        return redirect("case", pk=pk)
+    context = _case_context(request, case, errors={form: errors}, values={form: values})
+    return render(request, template if request.htmx else "tracing/case.html", context)
+
+
+@login_required
+@require_POST
+def case_add_visit(request, pk: int):
+    return _section(request, pk, "visit", "tracing/_visits.html", lambda: services.record_visit(
+        by=request.user, case_id=pk, data=posted(request, VISIT_READERS), request=request))
+
+
+@login_required
+@require_POST
+def case_add_exposure(request, pk: int):
+    return _section(request, pk, "exposure", "tracing/_exposures.html",
+                    lambda: services.record_exposure(
+                        by=request.user, case_id=pk, data=posted(request, EXPOSURE_READERS),
+                        request=request))
+
+
+@login_required
+@require_POST
+def case_add_contact(request, pk: int):
+    return _section(request, pk, "contact", "tracing/_case_contacts.html",
+                    lambda: services.add_contact(
+                        by=request.user, case_id=pk, data=posted(request, CONTACT_READERS),
+                        person_id=person_id(request), new_person=new_person(request),
+                        request=request))
+
+
+@login_required
+@require_POST
+def case_link_source(request, pk: int):
+    raw = request.POST.get("source_case", "").strip()
+    return _section(request, pk, "source", "tracing/_case_source.html",
+                    lambda: services.update_case(by=request.user, case_id=pk,
+                                                 changes={"source_case": raw}, request=request))

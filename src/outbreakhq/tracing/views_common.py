@@ -1,0 +1,57 @@
+"""What every tracing page shares: choice lists, form values, the service errors for a form."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.models import IdType, Sex
+from outbreakhq.tracing.models import (
+    Classification,
+    ContactCategory,
+    ContactStatus,
+    ContactType,
+    DetectionRoute,
+    FollowUpStatus,
+    Outcome,
+    Severity,
+)
+
+PERSON_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "home_area",
+                 "address")
+
+
+def choices() -> dict:
+    """Choice lists for the templates (labels are lazy, so they follow the page's language)."""
+    return {
+        "classifications": Classification.choices, "routes": DetectionRoute.choices,
+        "severities": Severity.choices, "outcomes": Outcome.choices,
+        "contact_types": ContactType.choices, "contact_statuses": ContactStatus.choices,
+        "categories": ContactCategory.choices, "followup_statuses": FollowUpStatus.choices,
+        "sexes": Sex.choices, "id_types": IdType.choices,
+    }
+
+
+def posted(request: HttpRequest, names) -> dict:
+    """The named fields of the POST, stripped; absent ones are left out."""
+    return {k: request.POST[k].strip() for k in names if k in request.POST}
+
+
+def new_person(request: HttpRequest) -> dict | None:
+    """The new-person fields of a form, or None when a registered person was picked."""
+    if request.POST.get("person", "").strip():
+        return None
+    return posted(request, PERSON_FIELDS)
+
+
+def person_id(request: HttpRequest) -> int | None:
+    raw = request.POST.get("person", "").strip().lstrip("#")
+    return int(raw) if raw.isdigit() else None
+
+
+def errors_of(exc: InvalidInput) -> dict:
+    """Field -> message for the form, and the whole list under "all_problems" for the summary."""
+    errors: dict = {e.field: str(e.message) for e in exc.errors}
+    errors["all_problems"] = [str(e) for e in exc.errors] or [str(exc.message)]
+    errors["problem"] = str(exc.message)
+    return errors

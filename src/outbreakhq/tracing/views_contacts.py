@@ -1,0 +1,187 @@
+"""Contact pages, the follow-up worklist and the chains page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from outbreakhq import protocols
+from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+from outbreakhq.core.views import require_capability
+from outbreakhq.tracing import chains, services, worklists
+from outbreakhq.tracing.fields import today
+from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactStatus, FollowUp
+from outbreakhq.tracing.services_cases import CASE_READERS
+from outbreakhq.tracing.services_contacts import CONTACT_READERS
+from outbreakhq.tracing.services_followups import FOLLOWUP_READERS
+from outbreakhq.tracing.views_common import choices, errors_of, new_person, person_id, posted
+
+CONTACT_FILTERS = ("q", "status", "category", "from", "to", "case")
+WORKLISTS = {"due": worklists.due_today, "overdue": worklists.overdue}
+
+
+@login_required
+def contact_list(request):
+    require_capability(request, Can.VIEW_PERSON)
+    filters = {k: request.GET.get(k, "").strip() for k in CONTACT_FILTERS}
+    page = worklists.contact_list(by=request.user, within=request.scope_area, filters=filters,
+                                  after=request.GET.get("after"), request=request)
+    template = "tracing/_contact_rows.html" if request.htmx else "tracing/contacts.html"
+    return render(request, template, {"page": page, "filters": filters,
+                                      "first_page": not request.GET.get("after"), **choices()})
+
+
+def calendar(contact: Contact) -> list[dict]:
+    """One entry per day of the follow-up window, with what was recorded or is expected."""
+    recorded = {f.date: f for f in contact.followups.all()}
+    now, days = today(), []
+    day = contact.followup_start
+    while day <= contact.followup_end:
+        followup = recorded.get(day)
+        if followup is not None:
+            state = followup.status
+        elif day > now:
+            state = "upcoming"
+        else:
+            state = "due" if day == now else "missed"
+        days.append({"date": day, "n": (day - contact.followup_start).days + 1,
+                     "state": state, "followup": followup})
+        day += timedelta(days=1)
+    return days
+
+
+def _contact_context(request, contact: Contact, **extra) -> dict:
+    followed = contact.status in (ContactStatus.FOLLOWING, ContactStatus.QUARANTINE)
+    return {
+        "contact": contact, "days": calendar(contact), "followed": followed,
+        "secondary": list(Contact.objects.visible_to(request.user).filter(
+            source_contact=contact).select_related("person")),
+        "may_change": can(request.user, Can.CHANGE_PERSON, contact.area),
+        "traces_secondary": contact.category == ContactCategory.CLOSE
+        and protocols.current().tracing.trace_contacts_of_contacts,
+        "today": today().isoformat(), "errors": {}, "values": {}, **choices(), **extra,
+    }
+
+
+@login_required
+def contact_detail(request, pk: int):
+    contact = services.view_contact(by=request.user, contact_id=pk, request=request)
+    return render(request, "tracing/contact.html", _contact_context(request, contact))
+
+
+def _contact_write(request, pk: int, form: str, write, *, partial: str | None = None):
+    """Run one write on the contact page; the follow-up section swaps in place under htmx."""
+    errors, values, done = {}, {}, None
+    try:
+        done = write()
+    except InvalidInput as exc:
+        errors, values = errors_of(exc), dict(request.POST.items())
+    if not errors and not (request.htmx and partial):
+        return done
+    contact = services.get_contact(by=request.user, contact_id=pk, request=request)
+    context = _contact_context(request, contact, errors={form: errors}, values={form: values})
+    return render(request, partial if request.htmx and partial else "tracing/contact.html",
+                  context)
+
+
+@login_required
+@require_POST
+def contact_followup(request, pk: int):
+    data = posted(request, FOLLOWUP_READERS)
+    if request.POST.get("from") == "worklist":
+        return _worklist_followup(request, pk, data)
+    answer = _contact_write(request, pk, "followup", lambda: services.record_followup(
+        by=request.user, contact_id=pk, data=data, request=request),
+        partial="tracing/_followup.html")
+    return redirect("contact", pk=pk) if isinstance(answer, FollowUp) else answer
+
+
+def _worklist_followup(request, pk: int, data: dict):
+    """One click in the worklist: record, and replace the row by what was recorded."""
+    contact = services.get_contact(by=request.user, contact_id=pk, request=request)
+    try:
+        followup = services.record_followup(by=request.user, contact_id=pk, data=data,
+                                            request=request)
+    except InvalidInput as exc:
+        return render(request, "tracing/_worklist_row.html",
+                      {"contact": contact, "error": str(exc), **choices()})
+    if not request.htmx:
+        return redirect(request.POST.get("next") or "followups")
+    return render(request, "tracing/_worklist_row.html",
+                  {"contact": contact, "recorded": followup, **choices()})
+
+
+@login_required
+@require_POST
+def contact_quarantine(request, pk: int):
+    answer = _contact_write(request, pk, "quarantine", lambda: services.hand_over_to_quarantine(
+        by=request.user, contact_id=pk, request=request))
+    if isinstance(answer, Contact):
+        messages.success(request, _("Handed over to quarantine."))
+        return redirect("contact", pk=pk)
+    return answer
+
+
+@login_required
+@require_POST
+def contact_convert(request, pk: int):
+    answer = _contact_write(request, pk, "convert", lambda: services.convert_contact_to_case(
+        by=request.user, contact_id=pk, data=posted(request, CASE_READERS), request=request))
+    if isinstance(answer, Case):
+        messages.success(request, _("Case #%(n)s opened from this contact.") % {"n": answer.pk})
+        return redirect("case", pk=answer.pk)
+    return answer
+
+
+@login_required
+@require_POST
+def contact_add_secondary(request, pk: int):
+    answer = _contact_write(request, pk, "secondary", lambda: services.add_secondary_contact(
+        by=request.user, contact_id=pk, data=posted(request, CONTACT_READERS),
+        person_id=person_id(request), new_person=new_person(request), request=request))
+    if isinstance(answer, Contact):
+        messages.success(request, _("Contact of a close contact added."))
+        return redirect("contact", pk=pk)
+    return answer
+
+
+@login_required
+def followup_worklist(request):
+    require_capability(request, Can.VIEW_PERSON)
+    which = request.GET.get("list") if request.GET.get("list") in WORKLISTS else "due"
+    who = request.GET.get("who") if request.GET.get("who") in ("mine", "team", "all") else "mine"
+    page = WORKLISTS[which](by=request.user, within=request.scope_area, who=who,
+                            after=request.GET.get("after"))
+    return render(request, "tracing/followups.html", {
+        "page": page, "which": which, "who": who, "today": today(),
+        "first_page": not request.GET.get("after"), **choices()})
+
+
+@login_required
+def chain_page(request):
+    require_capability(request, Can.VIEW_PERSON)
+    found = chains.scope_chains(by=request.user, within=request.scope_area)
+    multi = [c for c in found.summary.chains if c.size > 1]
+    return render(request, "tracing/chains.html", {
+        "found": found, "table": multi[:chains.MAX_CHAINS], "linked_chains": len(multi),
+        "largest": multi[0].size if multi else (1 if found.cases else 0),
+        "deepest": max((c.depth for c in multi), default=1 if found.cases else 0),
+        "unsourced_sample": found.without_source[:50], "max_chains": chains.MAX_CHAINS,
+        "max_nodes": chains.MAX_NODES,
+    })
+
+
+@login_required
+def chain_graph(request):
+    """The graph of the largest chains as cytoscape elements (record numbers, no names)."""
+    require_capability(request, Can.VIEW_PERSON)
+    found = chains.scope_chains(by=request.user, within=request.scope_area)
+    return JsonResponse(chains.graph(found))

@@ -1,0 +1,161 @@
+"""Line lists and worklists: scoped filters and keyset pagination.
+
+Pages move with a cursor (the last row's sort key), never with OFFSET or a full COUNT(*): the
+tenth page of 100,000 cases costs what the first one does, which is what SORMAS and Go.Data users
+asked for. Each list fetches one row more than it shows to know whether a next page exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import DateField, F, Q, QuerySet, Value
+from django.db.models.functions import Least
+from django.utils.dateparse import parse_date
+
+from outbreakhq.core import audit
+from outbreakhq.core.models import Area
+from outbreakhq.core.services import classify_query
+from outbreakhq.tracing.fields import today as local_today
+from outbreakhq.tracing.models import Case, Contact, ContactStatus
+
+PAGE = 50
+_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})~(\d+)$")
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None = None
+    filters: dict = field(default_factory=dict)
+
+
+def _cursor(raw: str | None) -> tuple[date, int] | None:
+    match = _CURSOR.match(raw or "")
+    day = parse_date(match.group(1)) if match else None
+    return (day, int(match.group(2))) if day else None
+
+
+def _keyset(rows: QuerySet, key: str, *, descending: bool, after: str | None,
+            limit: int) -> Page:
+    """One page of `rows` ordered by (`key`, id); `after` is the previous page's cursor."""
+    position = _cursor(after)
+    if position is not None:
+        day, pk = position
+        op = "lt" if descending else "gt"
+        rows = rows.filter(Q(**{f"{key}__{op}": day}) | Q(**{key: day, f"pk__{op}": pk}))
+    sign = "-" if descending else ""
+    found = list(rows.order_by(f"{sign}{key}", f"{sign}pk")[: limit + 1])
+    more = len(found) > limit
+    found = found[:limit]
+    last = found[-1] if found else None
+    cursor = f"{getattr(last, key).isoformat()}~{last.pk}" if more and last else None
+    return Page(found, cursor)
+
+
+def _dates(filters: Mapping) -> tuple[date | None, date | None]:
+    return parse_date(filters.get("from") or "") or None, \
+        parse_date(filters.get("to") or "") or None
+
+
+def _search(rows: QuerySet, text: str, prefix: str = "person__") -> QuerySet:
+    """A record number (#12), an external id, or what the people search understands."""
+    value = text.strip()
+    if re.fullmatch(r"#\d+", value):
+        return rows.filter(pk=int(value[1:]))
+    kind, cleaned = classify_query(value)
+    if kind == "name":
+        return rows.filter(Q(**{f"{prefix}name__istartswith": cleaned}) | Q(external_id=value))
+    return rows.filter(Q(**{f"{prefix}{kind}": cleaned}) | Q(external_id=value))
+
+
+def _audit_search(by, what: str, filters: Mapping, within: Area | None, request) -> None:
+    if filters.get("q"):
+        audit.record(user=by, action="search", object_type=what, area=within, request=request,
+                     detail={"query": filters["q"]})
+
+
+def case_list(*, by, within: Area | None = None, filters: Mapping | None = None,
+              after: str | None = None, limit: int = PAGE, request=None) -> Page:
+    """Cases of the scope, newest report first; filters: from, to (report date),
+    classification, route, no_source, q."""
+    filters = dict(filters or {})
+    rows = Case.objects.visible_to(by, within=within).select_related("person", "area")
+    start, end = _dates(filters)
+    if start:
+        rows = rows.filter(report_date__gte=start)
+    if end:
+        rows = rows.filter(report_date__lte=end)
+    if filters.get("classification"):
+        rows = rows.filter(classification=filters["classification"])
+    if filters.get("route"):
+        rows = rows.filter(detection_route=filters["route"])
+    if filters.get("no_source"):
+        rows = rows.filter(source_case__isnull=True)
+    if filters.get("q"):
+        rows = _search(rows, filters["q"])
+    _audit_search(by, "case", filters, within, request)
+    page = _keyset(rows, "report_date", descending=True, after=after, limit=limit)
+    page.filters = filters
+    return page
+
+
+def contact_list(*, by, within: Area | None = None, filters: Mapping | None = None,
+                 after: str | None = None, limit: int = PAGE, request=None) -> Page:
+    """Contacts of the scope, latest exposure first; filters: from, to (last exposure),
+    status, category, case (source case number), q."""
+    filters = dict(filters or {})
+    rows = Contact.objects.visible_to(by, within=within).select_related(
+        "person", "area", "tracer", "team")
+    start, end = _dates(filters)
+    if start:
+        rows = rows.filter(last_exposure__gte=start)
+    if end:
+        rows = rows.filter(last_exposure__lte=end)
+    for key, column in (("status", "status"), ("category", "category")):
+        if filters.get(key):
+            rows = rows.filter(**{column: filters[key]})
+    if str(filters.get("case") or "").isdigit():
+        rows = rows.filter(source_case_id=int(filters["case"]))
+    if filters.get("q"):
+        rows = _search(rows, filters["q"])
+    _audit_search(by, "contact", filters, within, request)
+    page = _keyset(rows, "last_exposure", descending=True, after=after, limit=limit)
+    page.filters = filters
+    return page
+
+
+def _followed(by, within: Area | None, who: str) -> QuerySet:
+    rows = Contact.objects.visible_to(by, within=within).filter(
+        status=ContactStatus.FOLLOWING).select_related("person", "area", "tracer", "team")
+    if who == "mine":
+        rows = rows.filter(tracer=by)
+    elif who == "team":
+        rows = rows.filter(team__in=by.tracing_teams.all())
+    return rows
+
+
+def due_today(*, by, within: Area | None = None, who: str = "mine", today: date | None = None,
+              after: str | None = None, limit: int = PAGE) -> Page:
+    """Contacts under follow-up whose window covers today and who have no record for today."""
+    today = today or local_today()
+    rows = _followed(by, within, who).filter(
+        followup_start__lte=today, followup_end__gte=today).filter(
+        Q(last_followup__isnull=True) | Q(last_followup__lt=today))
+    return _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
+
+
+def overdue(*, by, within: Area | None = None, who: str = "mine", today: date | None = None,
+            after: str | None = None, limit: int = PAGE) -> Page:
+    """Contacts not seen on their last due day before today (yesterday, or the last day of a
+    window that ended and was never closed)."""
+    today = today or local_today()
+    yesterday = today - timedelta(days=1)
+    last_due = Least(F("followup_end"), Value(yesterday, output_field=DateField()))
+    rows = _followed(by, within, who).filter(followup_start__lte=yesterday).alias(
+        last_due=last_due).filter(
+        Q(last_followup__isnull=True) | Q(last_followup__lt=F("last_due")))
+    return _keyset(rows, "followup_end", descending=False, after=after, limit=limit)

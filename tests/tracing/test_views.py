@@ -1,0 +1,194 @@
+"""The tracing pages: they render, they write through the services, they keep to the scope."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from outbreakhq.core.models import AuditEvent
+from outbreakhq.tracing import services
+from outbreakhq.tracing.models import Case, Contact, FollowUp, PlaceVisit
+from tests.factories import make_user
+from tests.tracing.conftest import ago, open_case
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def tina(desk) -> Client:
+    return client_for(desk.tracer)
+
+
+@pytest.mark.parametrize("url", ["/cases/", "/cases/new/", "/contacts/", "/followups/",
+                                 "/followups/?list=overdue&who=team", "/chains/"])
+def test_every_list_page_renders_with_a_title_and_says_what_is_empty(db, url):
+    from tests.factories import territory
+
+    land = territory()
+    response = client_for(make_user("tracer", land.county1)).get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>" in html and ('class="empty"' in html or 'class="muted"' in html)
+
+
+def test_case_list_shows_the_scope_and_pages_with_a_cursor(desk, tina):
+    for _ in range(3):
+        open_case(desk.tracer, desk.person())
+    first = tina.get("/cases/", {"q": ""}).content.decode()
+    assert "Patient Zero" in first
+    response = tina.get("/cases/")
+    page = response.context["page"]
+    assert len(page.rows) == 4 and page.next_cursor is None
+
+
+def test_case_list_keyset_pagination_walks_every_case_once(desk, tina):
+    from outbreakhq.tracing import worklists
+
+    for days in range(5):
+        open_case(desk.tracer, desk.person(), report_date=ago(days), onset_date=ago(days + 1))
+    seen, cursor = [], None
+    while True:
+        page = worklists.case_list(by=desk.tracer, after=cursor, limit=2)
+        seen += [c.pk for c in page.rows]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(Case.objects.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen)) == 6
+
+
+def test_opening_a_case_with_a_new_person_registers_both(desk, tina):
+    response = tina.post("/cases/new/", {
+        "name": "Lin Qing", "home_area": desk.land.compound1.code, "sex": "F",
+        "classification": "confirmed", "detection_route": "community_screening",
+        "report_date": ago(0).isoformat(), "onset_date": ago(1).isoformat()})
+    case = Case.objects.get(person__name="Lin Qing")
+    assert response.status_code == 302 and response.url == f"/cases/{case.pk}/"
+
+
+def test_a_refused_case_form_names_the_field_and_writes_nothing(desk, tina):
+    response = tina.post("/cases/new/", {
+        "name": "Lin Qing", "home_area": desk.land.compound1.code,
+        "classification": "confirmed", "detection_route": "clinic",
+        "report_date": ago(1).isoformat(), "onset_date": ago(0).isoformat()})
+    assert response.status_code == 200
+    assert "after the report date" in response.content.decode()
+    assert not Case.objects.filter(person__name="Lin Qing").exists()
+
+
+def test_case_page_is_audited_and_its_sections_add_visits_and_contacts(desk, tina):
+    response = tina.get(f"/cases/{desk.case.pk}/")
+    assert response.status_code == 200 and "Patient Zero" in response.content.decode()
+    assert AuditEvent.objects.filter(object_type="case", action="view").count() == 1
+    visit = tina.post(f"/cases/{desk.case.pk}/visits/", {
+        "place": "Wet market", "area": desk.land.compound1.code,
+        "date_from": ago(1).isoformat()}, headers={"HX-Request": "true"})
+    assert visit.status_code == 200 and "Wet market" in visit.content.decode()
+    assert PlaceVisit.objects.count() == 1
+    contact = tina.post(f"/cases/{desk.case.pk}/contacts/", {
+        "name": "Neighbour", "home_area": desk.land.compound1.code,
+        "contact_type": "household", "last_exposure": ago(1).isoformat()})
+    assert contact.status_code == 302
+    assert Contact.objects.get().person.name == "Neighbour"
+
+
+def test_a_bad_section_form_swaps_back_with_the_message(desk, tina):
+    response = tina.post(f"/cases/{desk.case.pk}/exposures/", {
+        "setting": "work", "date": ago(-3).isoformat()}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="exposures"' in html and "future" in html
+
+
+def test_contact_page_records_a_followup_hands_over_and_converts(desk, tina):
+    contact = desk.contact()
+    page = tina.get(f"/contacts/{contact.pk}/")
+    assert page.status_code == 200 and "due today" in page.content.decode()
+    swapped = tina.post(f"/contacts/{contact.pk}/followups/", {"status": "well"},
+                        headers={"HX-Request": "true"})
+    assert 'id="followup"' in swapped.content.decode() and FollowUp.objects.count() == 1
+    assert tina.post(f"/contacts/{contact.pk}/quarantine/").status_code == 302
+    converted = tina.post(f"/contacts/{contact.pk}/convert/", {
+        "classification": "confirmed", "report_date": ago(0).isoformat()})
+    case = Case.objects.get(person=contact.person)
+    assert converted.url == f"/cases/{case.pk}/" and case.source_case == desk.case
+
+
+def test_followup_worklist_lists_due_contacts_and_records_in_one_click(desk, tina):
+    due = desk.contact()
+    later = desk.contact(days_ago=0)  # follow-up starts tomorrow
+    html = tina.get("/followups/").content.decode()
+    assert f"wl-{due.pk}" in html and f"wl-{later.pk}" not in html
+    row = tina.post(f"/contacts/{due.pk}/followups/", {"from": "worklist", "status": "well"},
+                    headers={"HX-Request": "true"}).content.decode()
+    assert "recorded" in row
+    assert f"wl-{due.pk}" not in tina.get("/followups/").content.decode()
+
+
+def test_overdue_lists_a_contact_missed_yesterday(desk, tina):
+    missed = desk.contact(days_ago=3)
+    services.record_followup(by=desk.tracer, contact_id=missed.pk,
+                             data={"status": "well", "date": ago(2)})
+    html = tina.get("/followups/?list=overdue").content.decode()
+    assert f"wl-{missed.pk}" in html
+
+
+def test_team_worklist_holds_the_teams_contacts(desk):
+    from outbreakhq.tracing.models import Team
+
+    team = Team.objects.create(area=desk.land.county1, name="North team")
+    mate = make_user("tracer", desk.land.county1)
+    team.members.add(desk.tracer, mate)
+    contact = desk.contact()
+    html = client_for(mate).get("/followups/?who=team").content.decode()
+    assert f"wl-{contact.pk}" in html
+    assert f"wl-{contact.pk}" not in client_for(mate).get("/followups/?who=mine").content.decode()
+
+
+def test_chain_graph_json_has_the_nodes_and_links(desk, tina):
+    child = open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
+    data = tina.get("/chains/graph.json").json()
+    ids = {e["data"]["id"] for e in data["elements"]}
+    assert {f"c{desk.case.pk}", f"c{child.pk}", f"e{child.pk}"} <= ids
+    assert data["chains_shown"] == 1
+    page = tina.get("/chains/").content.decode()
+    assert "chain-graph" in page and "cytoscape" in page
+
+
+@pytest.mark.parametrize("url", ["/cases/{case}/", "/contacts/{contact}/",
+                                 "/cases/{case}/edit/"])
+def test_a_tracer_of_county_2_cannot_open_county_1_records(desk, url):
+    contact = desk.contact()
+    stranger = client_for(make_user("tracer", desk.land.county2))
+    response = stranger.get(url.format(case=desk.case.pk, contact=contact.pk))
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action="denied").count() == 1
+
+
+def test_a_tracer_of_county_2_sees_none_of_county_1_in_lists_or_chains(desk):
+    desk.contact()
+    stranger = client_for(make_user("tracer", desk.land.county2))
+    assert not stranger.get("/cases/").context["page"].rows
+    assert not stranger.get("/contacts/").context["page"].rows
+    assert stranger.get("/chains/graph.json").json()["elements"] == []
+
+
+def test_a_tracer_of_county_2_cannot_write_to_county_1_records(desk):
+    contact = desk.contact()
+    stranger = client_for(make_user("tracer", desk.land.county2))
+    assert stranger.post(f"/contacts/{contact.pk}/followups/",
+                         {"status": "well"}).status_code == 403
+    assert stranger.post(f"/cases/{desk.case.pk}/visits/", {
+        "place": "x", "area": desk.land.compound1.code,
+        "date_from": ago(0).isoformat()}).status_code == 403
+    assert not FollowUp.objects.exists() and not PlaceVisit.objects.exists()
+
+
+def test_an_analyst_cannot_see_the_case_list(desk):
+    analyst = client_for(make_user("analyst", desk.land.region))
+    assert analyst.get("/cases/").status_code == 403
