@@ -50,8 +50,6 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
                  ("last_exposure", "last_exposure"), ("status", "status"),
                  ("followup_start", "followup_start"), ("followup_end", "followup_end")),
 }
-# Columns an export adds that an import does not read (it ignores them on the way back in).
-EXPORT_ONLY = {"status", "followup_start", "followup_end"}
 
 
 def export_rows(*, by, kind: str, within: Area | None = None,

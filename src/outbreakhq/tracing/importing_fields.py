@@ -20,6 +20,8 @@ from outbreakhq.tracing.importing_values import squash
 
 KINDS = ("cases", "contacts", "links")
 IGNORE = ""
+# Columns our export adds that an import does not read: ignored, so an export imports again.
+EXPORT_ONLY = ("status", "followup_start", "followup_end")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, str]:
         if key is not None and key not in taken:
             mapping[column] = key
             taken.add(key)
+        elif column in EXPORT_ONLY:
+            mapping[column] = IGNORE
     return mapping
 
 
