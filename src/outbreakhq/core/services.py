@@ -247,5 +247,8 @@ def search_people(*, by, query: str, within: Area | None = None, limit: int = 50
         rows = rows.filter(**{kind: value}).order_by("pk")
     found = list(rows[:limit])
     audit.record(user=by, action="search", object_type="person", area=within, request=request,
-                 detail={"query": query, "kind": kind, "results": len(found)})
+                 # The record numbers shown: a result list shows each person's record, so an
+                 # auditor must be able to tell whose records a search exposed.
+                 detail={"query": query, "kind": kind, "results": len(found),
+                         "people": [p.pk for p in found]})
     return found
