@@ -83,6 +83,18 @@ def test_a_page_search_leaves_one_search_event_whatever_it_finds(land: Territory
     assert AuditEvent.objects.count() == 2
 
 
+def test_a_search_event_names_the_records_it_showed(land: Territory) -> None:
+    """A result list shows each person's number, phone and birth date: the auditor must be
+    able to tell whose records a search exposed."""
+    user = make_user(Role.TRACER, land.county1)
+    shown = [make_person(land.compound1, name=f"Li {n}") for n in range(2)]
+
+    logged_in(user).get("/api/v1/people/", {"q": "Li"})
+
+    [event] = events()
+    assert sorted(event.detail["people"]) == sorted(p.pk for p in shown)
+
+
 def test_an_api_search_leaves_one_search_event(land: Territory) -> None:
     user = make_user(Role.TRACER, land.county1)
     person = make_person(land.compound1)
