@@ -50,11 +50,16 @@ def ids(n: int) -> list[str]:
     return [resident_id(date(1985, 3, 1 + i), 100 + i) for i in range(n)]
 
 
-@pytest.fixture
-def land(db):
+def tracer_land():
+    """The test territory with `tracer`, a tracer of county 1 (username tina)."""
     land = territory()
     land.tracer = make_user("tracer", land.county1, username="tina")
     return land
+
+
+@pytest.fixture
+def land(db):
+    return tracer_land()
 
 
 def case_rows(land, numbers: list[str]) -> list[list]:
