@@ -39,14 +39,17 @@ def audit(request):
         rows = rows.filter(username=filters["user"])
     if filters["action"] in AuditAction.values:
         rows = rows.filter(action=filters["action"])
-    if filters["person"].isdigit():
+    if filters["person"].isdecimal():  # isdigit() passes "²", which int() refuses
         rows = rows.filter(person_id=int(filters["person"]))
     if filters["object"]:
         rows = rows.filter(object_type=filters["object"])
-    day = parse_date(filters["day"]) if filters["day"] else None
+    try:
+        day = parse_date(filters["day"]) if filters["day"] else None
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30
+        day = None
     if day:
         rows = rows.filter(at__date=day)
-    if filters["before"].isdigit():
+    if filters["before"].isdecimal():
         rows = rows.filter(id__lt=int(filters["before"]))
     page = list(rows.order_by("-id")[: PAGE + 1])
     more = len(page) > PAGE
