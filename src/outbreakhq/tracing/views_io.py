@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -100,14 +101,22 @@ def import_review(request, token: str):
                            mapping=mapping, area=request.scope_area)
     except InvalidInput as exc:
         problem = exc
-    keys = [f.key for f in FIELDS[kind] if plan and f.key in plan.columns]
+    shown = [f for f in FIELDS[kind] if plan and f.key in plan.columns]
+    wrong = {e.row for e in plan.errors} if plan else set()
     return render(request, "tracing/import_review.html", {
         "token": token, "pending": pending, "plan": plan, "problem": problem,
         "columns": [(i, c, mapping.get(c)) for i, c in enumerate(header)],
-        "fields": FIELDS[kind], "preview_keys": keys,
-        "preview": [(row, [row.values.get(k) for k in keys]) for row in plan.preview]
-        if plan else [],
+        "fields": FIELDS[kind], "preview_fields": shown,
+        "preview": [(row, row.number in wrong, [_shown(row.values.get(f.key)) for f in shown])
+                    for row in plan.preview] if plan else [],
     })
+
+
+def _shown(value: object) -> str:
+    """Preview cells as stored: dates in ISO form whatever the page's language."""
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _act(request, pending: dict, path: Path, mapping: dict):
