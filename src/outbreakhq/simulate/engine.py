@@ -8,7 +8,7 @@ response switched off has the same territory and seed infections as one with it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -61,10 +61,8 @@ class Engine:
                                                start_date=config.start_date)
         self.rng_tx, self.rng_resp, self.rng_sup = (np.random.default_rng(s) for s in streams[1:])
         self.pathogen = pathogens.load(config.pathogen)
-        tx = config.transmission or TransmissionParams()
-        if config.transmission is None or tx.r0 != config.r0:
-            tx = TransmissionParams(r0=config.r0, shares=tx.shares, seeds=tx.seeds,
-                                    seed_window_days=tx.seed_window_days)
+        # Config.r0 is the one R0: a TransmissionParams given for its shares or seeds takes it.
+        tx = replace(config.transmission or TransmissionParams(), r0=config.r0)
         self.tx_params = tx
         self.state = State(self.territory.population)
         self.transmission = Transmission(territory=self.territory, pathogen=self.pathogen,

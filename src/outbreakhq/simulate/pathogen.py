@@ -119,6 +119,9 @@ def load(name: str = "omicron-ba5") -> Pathogen:
         )
     except KeyError as exc:
         raise PathogenError(f"{name}: missing key {exc.args[0]!r}") from None
+    if gi.get("distribution") != "gamma" or inc.get("distribution") != "lognormal":
+        raise PathogenError(f"{name}: the engine draws a gamma generation interval and a "
+                            "lognormal incubation period; set distribution accordingly")
     bands = {len(pathogen.severity_age_from), len(pathogen.severity_moderate),
              len(pathogen.severity_severe), len(pathogen.severity_critical)}
     if len(bands) != 1:

@@ -204,6 +204,20 @@ def _ages_and_sexes(rng: np.random.Generator, hh_size: np.ndarray, hh_start: np.
     return age.astype(np.int16), male
 
 
+def _buildings(hh_compound: np.ndarray, compound_zh: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Buildings of 24 flats filled in order in each compound: (building number, address)."""
+    hh_rank = np.arange(hh_compound.size) - np.searchsorted(hh_compound, hh_compound)
+    building_local = hh_rank // HOUSEHOLDS_PER_BUILDING
+    new_building = (np.diff(hh_compound) != 0) | (np.diff(building_local) != 0)
+    hh_building = np.concatenate([[0], np.cumsum(new_building)]).astype(np.int32)
+    flat = hh_rank % HOUSEHOLDS_PER_BUILDING
+    address = identities.addresses(compound_zh=compound_zh[hh_compound],
+                                   building=building_local + 1, floor=flat // 4 + 1,
+                                   door=flat % 4 + 1)
+    return hh_building, address
+
+
 def generate(*, population: int, seed: np.random.SeedSequence,
              start_date: date = date(2022, 8, 1)) -> Territory:
     """Generate a territory of `population` residents; the same seed gives the same territory."""
@@ -223,15 +237,8 @@ def generate(*, population: int, seed: np.random.SeedSequence,
     compound_township = parents["community"][parents["compound"]]
     compound_county = parents["township"][compound_township]
     age, male = _ages_and_sexes(rng, hh_size, hh_start)
-    hh_rank = np.arange(hh_size.size) - np.searchsorted(hh_compound, hh_compound)
-    building_local = hh_rank // HOUSEHOLDS_PER_BUILDING
-    new_building = (np.diff(hh_compound) != 0) | (np.diff(building_local) != 0)
-    hh_building = np.concatenate([[0], np.cumsum(new_building)]).astype(np.int32)
-    compound_rows = areas["level_rows"]["compound"]
-    zh_names = np.array(areas["area_name_zh"], dtype=STR)[compound_rows][hh_compound]
-    flat = hh_rank % HOUSEHOLDS_PER_BUILDING
-    hh_address = identities.addresses(compound_zh=zh_names, building=building_local + 1,
-                                      floor=flat // 4 + 1, door=flat % 4 + 1)
+    compound_zh = np.array(areas["area_name_zh"], dtype=STR)[areas["level_rows"]["compound"]]
+    hh_building, hh_address = _buildings(hh_compound, compound_zh)
     birth_day = identities.birth_days(rng, age=age, start_date=start_date)
     county_code = areas["area_code"][areas["level_rows"]["county"]][compound_county]
     territory = Territory(
