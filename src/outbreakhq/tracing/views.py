@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from outbreakhq.core import services as people
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scope import can
+from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import services, worklists
 from outbreakhq.tracing.fields import today
@@ -74,7 +74,9 @@ def case_create(request):
 
 
 def _default_area(request) -> str:
-    return request.scope_area.code if request.scope_area else ""
+    """The scope picked in the switcher, or the user's one area: a code to start from."""
+    areas = scope_areas(request.user, Can.CHANGE_PERSON, within=request.scope_area)
+    return areas[0].code if len(areas) == 1 else ""
 
 
 def _case_context(request, case: Case, **extra) -> dict:

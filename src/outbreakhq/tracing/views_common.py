@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import IdType, Sex
@@ -16,6 +17,20 @@ from outbreakhq.tracing.models import (
     Outcome,
     Severity,
 )
+
+# Labels for the problem summary above a form (the services name fields by their keys).
+LABELS = {
+    "classification": _("Classification"), "detection_route": _("Found by"),
+    "report_date": _("Reported"), "onset_date": _("Onset of symptoms"),
+    "sampling_date": _("Sampled"), "outcome_date": _("Outcome date"),
+    "source_case": _("Source case"), "external_id": _("External id"), "area": _("Area code"),
+    "place": _("Place"), "date_from": _("From"), "date_to": _("To"), "date": _("Date"),
+    "setting": _("Setting"), "contact_type": _("Type of contact"),
+    "last_exposure": _("Last exposure"), "person": _("Person"), "tracer": _("Tracer"),
+    "team": _("Team"), "status": _("Status"), "temperature": _("Temperature"),
+    "category": _("Category"), "name": _("Name"), "home_area": _("Home area code"),
+    "id_number": _("Document number"), "phone": _("Phone"), "birth_date": _("Date of birth"),
+}
 
 PERSON_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "home_area",
                  "address")
@@ -52,6 +67,7 @@ def person_id(request: HttpRequest) -> int | None:
 def errors_of(exc: InvalidInput) -> dict:
     """Field -> message for the form, and the whole list under "all_problems" for the summary."""
     errors: dict = {e.field: str(e.message) for e in exc.errors}
-    errors["all_problems"] = [str(e) for e in exc.errors] or [str(exc.message)]
+    errors["all_problems"] = [f"{LABELS.get(e.field, e.field.replace('_', ' '))}: {e.message}"
+                              for e in exc.errors] or [str(exc.message)]
     errors["problem"] = str(exc.message)
     return errors

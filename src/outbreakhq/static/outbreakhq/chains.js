@@ -38,9 +38,10 @@
       return;
     }
     var cy = cytoscape({ container: box, elements: data.elements, style: style(),
-                         wheelSensitivity: 0.3 });
+                         maxZoom: 2.5, minZoom: 0.05 });
     cy.layout({ name: "breadthfirst", directed: true, roots: cy.nodes().roots(),
                 spacingFactor: 1.05, padding: 20 }).run();
+    if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); }  // a small chain stays readable
     cy.on("tap", "node", function (event) {
       window.location.href = box.dataset.caseUrl.replace("/0/", "/" + event.target.id().slice(1) + "/");
     });
