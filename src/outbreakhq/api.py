@@ -59,5 +59,12 @@ def _add_routers() -> None:
     api.add_router("/areas", areas_router)
     api.add_router("/people", people_router)
 
+    from outbreakhq.tracing.api import cases_router
+    from outbreakhq.tracing.api_contacts import chains_router, contacts_router, followups_router
+
+    api.add_router("/cases", cases_router)
+    api.add_router("/contacts", contacts_router)
+    api.add_router("/followups", followups_router)
+    api.add_router("/chains", chains_router)
 
 _add_routers()
