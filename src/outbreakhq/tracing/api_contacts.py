@@ -9,7 +9,6 @@ from ninja import Field, Router, Schema, Status
 
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
-from outbreakhq.epi.chains import Summary
 from outbreakhq.tracing import chains, services, worklists
 from outbreakhq.tracing.api import CaseFields, CaseOut, ContactIn, ContactOut, body_of, within
 
@@ -136,17 +135,11 @@ def close_followups(request, area: str | None = None):
                                                request=request)}
 
 
-def chain_summary(found: chains.ScopeChains) -> dict:
-    summary: Summary = found.summary
-    return {**summary.as_dict(), "without_source": list(found.without_source),
-            "source_outside_scope": list(found.source_outside)}
-
-
 @chains_router.get("/")
 def list_chains(request, area: str | None = None):
     """Number of chains, size and generations of each, cases without a known source."""
     require_capability(request, Can.VIEW_PERSON)
-    return chain_summary(chains.scope_chains(by=request.user, within=within(request, area)))
+    return chains.as_dict(chains.scope_chains(by=request.user, within=within(request, area)))
 
 
 @chains_router.get("/graph")

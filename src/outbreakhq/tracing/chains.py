@@ -30,8 +30,26 @@ class ScopeChains:
 
 def scope_chains(*, by, within: Area | None = None) -> ScopeChains:
     """Every chain among the cases the user may see (in `within`, if given)."""
-    rows = Case.objects.visible_to(by, within=within).values_list("pk", "source_case_id")
-    sources = dict(rows.iterator(chunk_size=10_000))
+    return _chains(Case.objects.visible_to(by, within=within))
+
+
+def area_chains(area: Area | None = None) -> ScopeChains:
+    """Every chain of an area's subtree, or of the whole database: for the operator's command
+    line, which reads the database directly anyway and prints record numbers only."""
+    rows = Case.objects.all()
+    if area is not None:
+        rows = rows.filter(area__path__startswith=area.path)
+    return _chains(rows)
+
+
+def as_dict(found: ScopeChains) -> dict:
+    """The figures as JSON: chains, their sizes and generations, cases without a source."""
+    return {**found.summary.as_dict(), "without_source": list(found.without_source),
+            "source_outside_scope": list(found.source_outside)}
+
+
+def _chains(rows) -> ScopeChains:
+    sources = dict(rows.values_list("pk", "source_case_id").iterator(chunk_size=10_000))
     links = [(src, pk) for pk, src in sources.items() if src is not None and src in sources]
     outside = tuple(sorted(pk for pk, src in sources.items()
                            if src is not None and src not in sources))
