@@ -176,10 +176,13 @@ class Engine:
                           report_day=day, route=state.pending_route[new], under_control=under)
         state.isolated_from[new] = np.minimum(state.isolated_from[new], day)
         p = self.params
-        # A case found in quarantine exposed no one at home or at work: no area is graded.
-        free = new[~in_stay]
-        self.grading.designate(day=day, compounds=t.person_compound[free],
+        # A case found in centralised quarantine exposed no one at home: no area is graded.
+        # One in home quarantine lives at home: their compound is graded, their workplace not.
+        rule = np.maximum(state.quar_rule[new].astype(np.int64) - 1, 0)
+        central = in_stay & (self.tracer.setting[rule] == CENTRALISED)
+        self.grading.designate(day=day, compounds=t.person_compound[new[~central]],
                                grade=p.grade_on_resident)
+        free = new[~in_stay]
         self.alerted = self.alerted or free.size > 0
         worked = free[t.place_group[free] >= 0]
         place = t.group_place[t.place_group[worked]]
