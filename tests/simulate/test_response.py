@@ -84,3 +84,31 @@ def test_sealed_compounds_mix_only_at_home(territory):
     grading.designate(day=0, compounds=np.array([0]), grade=0)
     mixing = grading.compound_mixing()
     assert mixing[0, 0] == 1.0 and mixing[0, 2:].max() == 0.0
+
+
+def test_without_extension_a_new_case_does_not_restart_the_clock(territory):
+    grading = Grading(params=cn(**{"grading.extend_on_new_infection": False}),
+                      territory=territory)
+    grading.designate(day=0, compounds=np.array([0]), grade=0)
+    grading.designate(day=5, compounds=np.array([0]), grade=0)
+    for day in range(1, 8):
+        grading.step_down(day=day)
+    assert grading.compound_grade()[0] == 1
+
+
+def test_a_buffer_ring_grades_the_rest_of_the_community(territory):
+    params = cn(**{"grading.buffer_ring": True, "grading.buffer_ring_grade": "medium"})
+    assert params.buffer_ring_grade == 1
+    grading = Grading(params=params, territory=territory)
+    grading.designate_ring(day=0, compounds=np.array([0]))
+    grading.designate(day=0, compounds=np.array([0]), grade=0)
+    grade = grading.compound_grade()
+    community = territory.compound_community == territory.compound_community[0]
+    assert grade[0] == 0 and (grade[community][1:] == 1).all()
+
+
+def test_protocol_switches_for_pools_and_look_back_are_read():
+    assert cn().isolate_positive_pools and not cn().anchor_on_result
+    params = cn(**{"screening.positive_pool_action": "retest_individually",
+                   "tracing.asymptomatic_anchor": "first_positive_result"})
+    assert not params.isolate_positive_pools and params.anchor_on_result

@@ -95,9 +95,10 @@ class Lab:
                 tube: np.ndarray, route: np.ndarray, sample_day: int) -> None:
         """Members of positive pools: isolated in place at once, retested one swab each."""
         state = self.state
-        infected = (day - state.inf_day[people]) >= 0
-        state.isolated_from[people[infected]] = np.minimum(state.isolated_from[people[infected]],
-                                                           day)
+        if self.params.isolate_positive_pools:
+            # Isolation stops transmission only for the infected: record it for them alone.
+            infected = people[(day - state.inf_day[people]) >= 0]
+            state.isolated_from[infected] = np.minimum(state.isolated_from[infected], day)
         # The retest is taken when the pool result arrives; its result comes one lab cycle
         # later, at the earliest the next day.
         result_day = day + max(1, self.params.result_delay_days)

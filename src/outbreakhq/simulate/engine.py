@@ -180,6 +180,7 @@ class Engine:
         # One in home quarantine lives at home: their compound is graded, their workplace not.
         rule = np.maximum(state.quar_rule[new].astype(np.int64) - 1, 0)
         central = in_stay & (self.tracer.setting[rule] == CENTRALISED)
+        self.grading.designate_ring(day=day, compounds=t.person_compound[new[~central]])
         self.grading.designate(day=day, compounds=t.person_compound[new[~central]],
                                grade=p.grade_on_resident)
         free = new[~in_stay]

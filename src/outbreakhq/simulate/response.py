@@ -84,6 +84,10 @@ class ResponseParams:
     pool_other: int
     risk_rounds_per_day: int
     turnaround_hours: int
+    extend_on_new_infection: bool
+    buffer_ring_grade: int | None  # grade of the other compounds of a high area's community
+    isolate_positive_pools: bool   # members of a positive pool isolated in place at once
+    anchor_on_result: bool         # asymptomatic look-back from the result, not the sample
     contact_find_share: float = 0.8
     building_contact_share: float = 0.05
     clinic_presentation: float = 0.5
@@ -141,6 +145,10 @@ class ResponseParams:
             pool_other=pools.other_areas,
             risk_rounds_per_day=protocol.screening.rounds_per_day_risk_populations,
             turnaround_hours=tat.collection_to_receipt + tat.receipt_to_result,
+            extend_on_new_infection=g.extend_on_new_infection,
+            buffer_ring_grade=names.index(g.buffer_ring_grade) if g.buffer_ring else None,
+            isolate_positive_pools=protocol.screening.positive_pool_action.startswith("isolate"),
+            anchor_on_result=protocol.tracing.asymptomatic_anchor == "first_positive_result",
         )
         return replace(params, **assumptions) if assumptions else params
 
@@ -174,6 +182,7 @@ class Grading:
         self.clock = np.zeros(n_units, dtype=np.int32)  # last case, or last step down
         self.stepped_down = np.zeros(n_units, dtype=bool)
         self.compound_county = territory.compound_county
+        self.compound_community = territory.compound_community
         self.n_counties = int(territory.compound_county.max()) + 1
         self.lowest = len(params.grades) - 1
         kinds = [g.measure for g in params.grades] + ["routine"]
@@ -185,10 +194,21 @@ class Grading:
         if not self.params.grading_enabled or compounds.size == 0:
             return
         units = np.unique(self.unit_of_compound[compounds])
-        raise_ = self.grade[units] >= grade
+        # A new infection in a unit already at this grade restarts its clock if the rules say so.
+        raise_ = (self.grade[units] >= grade if self.params.extend_on_new_infection
+                  else self.grade[units] > grade)
         self.stepped_down[units[self.grade[units] > grade]] = False
         self.grade[units] = np.minimum(self.grade[units], grade)
         self.clock[units[raise_]] = day
+
+    def designate_ring(self, *, day: int, compounds: np.ndarray) -> None:
+        """With a buffer ring: the other compounds of each compound's community get its grade."""
+        ring = self.params.buffer_ring_grade
+        if ring is None or compounds.size == 0:
+            return
+        communities = np.unique(self.compound_community[compounds])
+        neighbours = np.flatnonzero(np.isin(self.compound_community, communities))
+        self.designate(day=day, compounds=neighbours, grade=ring)
 
     def step_down(self, *, day: int) -> None:
         """Units that stayed case-free long enough move to the next lower grade."""

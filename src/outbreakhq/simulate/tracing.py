@@ -114,7 +114,8 @@ class Tracer:
         position = np.full(state.n, -1, dtype=np.int64)
         position[cases] = np.arange(cases.size)
         onset = state.onset[cases]
-        anchor = np.where(onset <= day, onset, state.pending_sample[cases])
+        found = day if self.params.anchor_on_result else state.pending_sample[cases]
+        anchor = np.where(onset <= day, onset, found)
         infected = np.flatnonzero(state.infector >= 0)
         infectee = infected[position[state.infector[infected]] >= 0]
         owner_a = position[state.infector[infectee]]
