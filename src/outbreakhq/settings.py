@@ -22,6 +22,7 @@ USE_I18N = True
 LANGUAGE_CODE = config.get("OUTBREAKHQ_LANGUAGE")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["outbreakhq.formats"]
 
 OUTBREAKHQ_PROTOCOL = config.get("OUTBREAKHQ_PROTOCOL")
 OUTBREAKHQ_PROTOCOL_OVERRIDES = config.get("OUTBREAKHQ_PROTOCOL_OVERRIDES")
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves the API docs page from its bundled static files instead of a CDN
     "outbreakhq.core",

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from outbreakhq.api import api
 from outbreakhq.core import views, views_admin, views_dedup
@@ -30,4 +32,7 @@ urlpatterns = [
     path("", include("outbreakhq.tracing.urls_io")),  # import/, export/, exports/
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (raw errors, JSON).
+    path("favicon.ico", lambda request: RedirectView.as_view(
+        url=static("outbreakhq/favicon.svg"))(request)),
 ]

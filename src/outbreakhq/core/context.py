@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from outbreakhq.core import nav
 from outbreakhq.core.scope import assignments, capabilities, outermost, visible_areas
 
 SWITCHER_DEPTH = 2  # the user's own areas and two levels below: enough to pick a county
+
+
+def nav_links(path: str, entries: list[nav.NavEntry]) -> list[tuple[nav.NavEntry, str, bool]]:
+    """(entry, url, active): the active entry is the one whose URL is the longest prefix of the
+    current path, so /people/duplicates/ lights "Duplicates", not "People"."""
+    links = [(e, reverse(e.url_name)) for e in entries]
+    matches = [href for _, href in links if path == href or (href != "/" and path.startswith(href))]
+    best = max(matches, key=len, default=None)
+    return [(e, href, href == best) for e, href in links]
 
 
 def shell(request) -> dict:
@@ -22,7 +33,7 @@ def shell(request) -> dict:
     base_depth = min((r.depth for r in roots), default=0)
     trail = list(current.ancestors()) if current else []
     return {
-        "nav_entries": [e for e in nav.ENTRIES if e.capability in caps],
+        "nav_links": nav_links(request.path, [e for e in nav.ENTRIES if e.capability in caps]),
         "capabilities": caps,
         "scope_current": current,
         "scope_choices": [(a, "· " * (a.depth - base_depth)) for a in choices],
