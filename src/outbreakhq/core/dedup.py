@@ -1,16 +1,18 @@
 """Duplicate persons: candidate pairs found by blocking, never by comparing everyone with everyone.
 
-Three blocks, each one grouped query (GROUP BY tenant, key HAVING COUNT(*) > 1) over the user's
-scope, then pairwise comparison inside each block only:
+Three kinds of block, each a set of people sharing one value inside the user's scope; records
+are compared only inside a block (core/matching.py says how):
 
-1. ``document``: same identity document (type and normalised number): certain;
-2. ``birth``: same birth date and a similar name;
-3. ``phone``: same phone and a similar name.
+1. ``document``: same identity document number: certain;
+2. ``birth``: same birth date (and tenant), with a similar name;
+3. ``phone``: same phone, with a similar name.
 
-A pair is listed once, under the first block that proposes it, with every reason for and
-against. Pages walk the blocks in key order, so the list is keyset-paginated by block: the
-cursor names the last block shown, and no page counts or sorts the whole population.
-Grouping by tenant keeps every pair inside one jurisdiction tree.
+A pair is listed once, under the first kind that proposes it, with every reason for and
+against. Pages walk the blocks in key order along an index, so the list is keyset-paginated by
+block: the cursor names the last block shown, and no page counts or sorts the whole population.
+Document and phone numbers are nearly all unique, so their blocks come from a grouped query
+(GROUP BY number HAVING COUNT(*) > 1); nearly everyone shares a birth date with someone, so
+birth blocks are read as one ordered stream of people, cut where the date changes.
 """
 
 from __future__ import annotations
@@ -18,189 +20,52 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from difflib import SequenceMatcher
-from itertools import combinations
+from itertools import groupby
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.matching import Candidate, pairs_in_block
 from outbreakhq.core.models import Area, DismissedPair, Person
 from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import scope_areas
 
+# The columns of each block, in the order of an index, so that a page's grouped query walks the
+# index from its cursor and stops after BLOCK_BATCH groups instead of sorting the population.
+# Document and phone blocks span tenants and document types (their indexes are on the number
+# alone); `assess` keeps each pair inside one tenant and one document type.
 KINDS: dict[str, tuple[str, ...]] = {
-    "document": ("id_type", "id_number"),
-    "birth": ("birth_date",),
+    "document": ("id_number",),
+    "birth": ("tenant_id", "birth_date"),
     "phone": ("phone",),
 }
+BLOCK_BATCH = 1000
 # Blocks bigger than this are shared placeholders (a clinic's phone, 1900-01-01), not one
 # person typed twice; comparing inside them is quadratic, so they are counted and skipped.
 MAX_BLOCK = 400
 CHUNK = 5000  # people fetched in one query (bounded by SQLite's limit on query parameters)
+STREAM = 2000  # people read at a time from the ordered stream of birth blocks
 EMPTY = {"document": Q(id_number=""), "birth": Q(birth_date=None), "phone": Q(phone="")}
 FIELDS = ("id", "tenant_id", "name", "sex", "birth_date", "id_type", "id_number", "phone",
           "home_area_id")
-# A Latin name carries little per letter: one typo in "Wang Fang" leaves a ratio of ~0.9. A
-# Chinese character carries a syllable, so one wrong homophone in a three-character name
-# already drops the ratio to 0.67; the threshold for all-CJK names is lower for that reason.
-LATIN_THRESHOLD = 0.8
-CJK_THRESHOLD = 0.65
-
-REASONS = {
-    "same_document": _("same identity document"),
-    "same_birth_date": _("same date of birth"),
-    "same_phone": _("same phone"),
-    "same_name": _("same name"),
-    "similar_name": _("similar name"),
-    "same_home_area": _("same home area"),
-    "different_name": _("names differ"),
-    "different_sex": _("different sex"),
-    "different_birth_date": _("different dates of birth"),
-    "different_document": _("different identity numbers"),
-}
-AGAINST = frozenset({"different_name", "different_sex", "different_birth_date",
-                     "different_document"})
-
-
-# --- pure matching -------------------------------------------------------------------------
-
-def normalise_name(name: str) -> str:
-    """Case-folded letters and digits only: spaces, punctuation and accents do not count."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
-
-
-def _is_cjk(text: str) -> bool:
-    return bool(text) and all(unicodedata.name(ch, "").startswith("CJK") for ch in text)
-
-
-def name_similarity(a: str, b: str) -> float:
-    """0..1. Also compares the words sorted, because romanised Chinese names come in both
-    orders ("Wang Fang" / "Fang Wang")."""
-    na, nb = normalise_name(a), normalise_name(b)
-    if not na or not nb:
-        return 0.0
-    if na == nb:
-        return 1.0
-    best = SequenceMatcher(None, na, nb).ratio()
-    sa = "".join(sorted(normalise_name(w) for w in (a or "").split()))
-    sb = "".join(sorted(normalise_name(w) for w in (b or "").split()))
-    if sa == sb:
-        return max(best, 0.95)
-    return best
-
-
-def similar_enough(a: str, b: str, similarity: float) -> bool:
-    na, nb = normalise_name(a), normalise_name(b)
-    threshold = CJK_THRESHOLD if _is_cjk(na) and _is_cjk(nb) else LATIN_THRESHOLD
-    return similarity >= threshold
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """Two records that may be one person. `left` is the older record (lower id)."""
-
-    left: dict
-    right: dict
-    kind: str
-    score: int
-    reasons: tuple[str, ...]
-
-    @property
-    def key(self) -> tuple[int, int]:
-        return self.left["id"], self.right["id"]
-
-    @property
-    def certain(self) -> bool:
-        return self.kind == "document"
-
-    def reason_labels(self) -> list[tuple[str, str, bool]]:
-        """(code, translated label, counts against) for each reason, strongest first."""
-        return [(r, str(REASONS[r]), r in AGAINST) for r in self.reasons]
-
-
-def _same(a, b) -> bool:
-    return a not in (None, "") and a == b
-
-
-def _differ(a, b) -> bool:
-    return a not in (None, "") and b not in (None, "") and a != b
-
-
-def assess(a: dict, b: dict) -> Candidate | None:
-    """Whether two records (dicts of FIELDS) may be one person, why, and how strongly."""
-    if a["tenant_id"] != b["tenant_id"]:
-        return None
-    left, right = (a, b) if a["id"] < b["id"] else (b, a)
-    similarity = name_similarity(a["name"], b["name"])
-    similar = similar_enough(a["name"], b["name"], similarity)
-    same_doc = _same(a["id_number"], b["id_number"]) and a["id_type"] == b["id_type"]
-    same_birth = _same(a["birth_date"], b["birth_date"])
-    same_phone = _same(a["phone"], b["phone"])
-    if same_doc:
-        kind = "document"
-    elif same_birth and similar:
-        kind = "birth"
-    elif same_phone and similar:
-        kind = "phone"
-    else:
-        return None
-    reasons = [r for r, holds in (
-        ("same_document", same_doc), ("same_birth_date", same_birth),
-        ("same_phone", same_phone), ("same_name", similarity == 1.0),
-        ("similar_name", similar and similarity < 1.0),
-        ("same_home_area", a["home_area_id"] == b["home_area_id"]),
-        ("different_name", not similar),
-        ("different_sex", _differ(a["sex"].replace("U", ""), b["sex"].replace("U", ""))),
-        ("different_birth_date", _differ(a["birth_date"], b["birth_date"])),
-        ("different_document", a["id_type"] == b["id_type"]
-         and _differ(a["id_number"], b["id_number"])),
-    ) if holds]
-    return Candidate(left, right, kind, _score(similarity, reasons), tuple(reasons))
-
-
-def _score(similarity: float, reasons: list[str]) -> int:
-    """100 for the same document and name; otherwise up to 99, lowered by counter-evidence
-    (twins share a birth date and a surname, but not a sex or an identity number)."""
-    if "same_document" in reasons:
-        base = 100 if "different_name" not in reasons else 90
-    else:
-        base = round(55 * similarity) + 25 * ("same_birth_date" in reasons) \
-            + 20 * ("same_phone" in reasons) + 4 * ("same_home_area" in reasons)
-        base = min(base, 99)
-    penalty = {"different_sex": 15, "different_birth_date": 20, "different_document": 40}
-    return max(1, base - sum(p for r, p in penalty.items() if r in reasons))
-
-
-def pairs_in_block(kind: str, members: list[dict],
-                   dismissed: set[tuple[int, int]]) -> list[Candidate]:
-    """The candidates a block proposes: only those whose first block is this one, so a pair
-    found by document and by birth date is listed once."""
-    found = []
-    for a, b in combinations(sorted(members, key=lambda m: m["id"]), 2):
-        if (a["id"], b["id"]) in dismissed:
-            continue
-        candidate = assess(a, b)
-        if candidate is not None and candidate.kind == kind:
-            found.append(candidate)
-    return found
 
 
 # --- cursor --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Cursor:
+    """The last block of a page: its kind and its key (the values of KINDS[kind])."""
+
     kind: str
-    tenant_id: int
     key: tuple
 
     def encode(self) -> str:
-        raw = json.dumps([self.kind, self.tenant_id, *[_plain(v) for v in self.key]])
+        raw = json.dumps([self.kind, *[_plain(v) for v in self.key]])
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
@@ -208,17 +73,17 @@ class Cursor:
         if not text:
             return None
         try:
-            raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            kind, tenant_id, *key = raw
-            if kind not in KINDS or len(key) != len(KINDS[kind]) or not isinstance(tenant_id,
-                                                                                    int):
+            kind, *key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            if kind not in KINDS or len(key) != len(KINDS[kind]):
                 raise ValueError(kind)
             if kind == "birth":
-                key = [date.fromisoformat(key[0])]
+                key = [int(key[0]), date.fromisoformat(key[1])]
+            elif not isinstance(key[0], str):
+                raise ValueError(key)
         except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
             raise InvalidInput(str(_("The page link is damaged; start from the first page.")),
                                [FieldError("after", "not a cursor from this list")]) from None
-        return cls(kind, tenant_id, tuple(key))
+        return cls(kind, tuple(key))
 
 
 def _plain(value):
@@ -241,23 +106,23 @@ def _after(columns: tuple[str, ...], values: tuple) -> Q:
     return query
 
 
-def _blocks(rows: QuerySet, kind: str, after: Cursor | None) -> list[tuple]:
-    """(tenant_id, *key, size) of every block with two or more people: one grouped query."""
-    columns = ("tenant_id", *KINDS[kind])
+def _blocks(rows: QuerySet, kind: str, after: tuple | None) -> list[tuple]:
+    """(*key, size) of the next BLOCK_BATCH blocks with two or more people after `after`."""
+    columns = KINDS[kind]
     rows = rows.exclude(EMPTY[kind])
     if after is not None:
-        rows = rows.filter(_after(columns, (after.tenant_id, *after.key)))
+        rows = rows.filter(_after(columns, after))
     grouped = (rows.order_by().values(*columns).annotate(n=Count("id")).filter(n__gt=1)
                .order_by(*columns).values_list(*columns, "n"))
-    return list(grouped)
+    return list(grouped[:BLOCK_BATCH])
 
 
 def _members(rows: QuerySet, kind: str, blocks: Iterable[tuple]) -> dict[tuple, list[dict]]:
     """The people of some blocks, fetched in one query, keyed by block."""
-    columns = ("tenant_id", *KINDS[kind])
+    columns = KINDS[kind]
     by_prefix: dict[tuple, list] = {}
-    for block in blocks:
-        by_prefix.setdefault(block[:-1][:-1], []).append(block[-2])
+    for *prefix, last, _size in blocks:
+        by_prefix.setdefault(tuple(prefix), []).append(last)
     query = Q()
     for prefix, last in by_prefix.items():
         query |= Q(**dict(zip(columns[:-1], prefix, strict=True)), **{f"{columns[-1]}__in": last})
@@ -267,8 +132,11 @@ def _members(rows: QuerySet, kind: str, blocks: Iterable[tuple]) -> dict[tuple, 
     return members
 
 
-def _dismissed(ids: list[int]) -> set[tuple[int, int]]:
-    return set(DismissedPair.objects.filter(person_low__in=ids)
+def _dismissed(by, within: Area | None) -> set[tuple[int, int]]:
+    """Every dismissed pair of the tenants in scope: few (people decide them one by one), so
+    they are read once per page rather than once per block."""
+    tenants = {a.tenant_id for a in scope_areas(by, Can.CHANGE_PERSON, within=within)}
+    return set(DismissedPair.objects.filter(tenant_id__in=tenants)
                .values_list("person_low", "person_high"))
 
 
@@ -286,6 +154,36 @@ def _chunks(blocks: list[tuple]) -> Iterator[list[tuple]]:
         yield chunk
 
 
+Block = tuple[tuple, list[dict], int]  # key, members (empty when too big), size
+
+
+def _grouped(rows: QuerySet, kind: str, after: tuple | None) -> Iterator[Block]:
+    """Blocks from grouped queries of BLOCK_BATCH blocks each, members fetched per chunk."""
+    while True:
+        blocks = _blocks(rows, kind, after)
+        for chunk in _chunks(blocks):
+            members = _members(rows, kind, [b for b in chunk if b[-1] <= MAX_BLOCK])
+            for *key, size in chunk:
+                yield tuple(key), members.get(tuple(key), []), size
+        if len(blocks) < BLOCK_BATCH:
+            return
+        after = blocks[-1][:-1]
+
+
+def _streamed(rows: QuerySet, kind: str, after: tuple | None) -> Iterator[Block]:
+    """Blocks cut from the people ordered by the block key: one index range scan, stopped as
+    soon as the page is full."""
+    columns = KINDS[kind]
+    rows = rows.exclude(EMPTY[kind])
+    if after is not None:
+        rows = rows.filter(_after(columns, after))
+    people = rows.order_by(*columns).values(*FIELDS).iterator(chunk_size=STREAM)
+    for key, group in groupby(people, key=lambda r: tuple(r[c] for c in columns)):
+        members = list(group)
+        if len(members) > 1:
+            yield key, members if len(members) <= MAX_BLOCK else [], len(members)
+
+
 @dataclass
 class Walked:
     candidates: list[Candidate]
@@ -293,23 +191,18 @@ class Walked:
     skipped: int = 0  # people in blocks too big to compare
 
 
-def walk(rows: QuerySet, start: Cursor | None = None) -> Iterator[Walked]:
+def walk(rows: QuerySet, start: Cursor | None = None,
+         dismissed: frozenset | set = frozenset()) -> Iterator[Walked]:
     """Every block after `start`, in order, with the candidates it proposes."""
     kinds = list(KINDS)
-    first = kinds.index(start.kind) if start else 0
-    for kind in kinds[first:]:
-        blocks = _blocks(rows, kind, start if start and start.kind == kind else None)
-        for chunk in _chunks(blocks):
-            small = [b for b in chunk if b[-1] <= MAX_BLOCK]
-            members = _members(rows, kind, small)
-            dismissed = _dismissed([m["id"] for ms in members.values() for m in ms])
-            for block in chunk:
-                cursor = Cursor(kind, block[0], tuple(block[1:-1]))
-                if block[-1] > MAX_BLOCK:
-                    yield Walked([], cursor, skipped=block[-1])
-                    continue
-                found = pairs_in_block(kind, members.get(block[:-1], []), dismissed)
-                yield Walked(found, cursor)
+    for kind in kinds[kinds.index(start.kind) if start else 0:]:
+        after = start.key if start and start.kind == kind else None
+        source = _streamed if kind == "birth" else _grouped
+        for key, members, size in source(rows, kind, after):
+            if size > MAX_BLOCK:
+                yield Walked([], Cursor(kind, key), skipped=size)
+            else:
+                yield Walked(pairs_in_block(kind, members, dismissed), Cursor(kind, key))
 
 
 @dataclass
@@ -325,12 +218,15 @@ def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: i
     """One page of candidate pairs in the user's scope. Pages end on a block boundary, so a
     page may hold a few more than `limit` pairs; `next_cursor` is empty on the last page."""
     page = DuplicatePage()
-    for step in walk(scoped_people(by, within=within), Cursor.decode(after)):
+    start = Cursor.decode(after)
+    steps = walk(scoped_people(by, within=within), start, _dismissed(by, within))
+    for step in steps:
         page.candidates += step.candidates
         page.skipped += step.skipped
         if len(page.candidates) >= limit:
             page.next_cursor = step.cursor.encode()
             break
+    steps.close()  # ends the stream of people (a server-side cursor on PostgreSQL) now
     area_ids = {c.left["home_area_id"] for c in page.candidates} | {
         c.right["home_area_id"] for c in page.candidates}
     page.areas = Area.objects.in_bulk(area_ids)

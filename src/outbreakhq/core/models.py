@@ -147,6 +147,8 @@ class Person(models.Model):
             models.Index(fields=["phone"], name="person_phone"),
             models.Index(fields=["name"], name="person_name"),
             models.Index(fields=["tenant", "home_area"], name="person_tenant_area"),
+            # Duplicate search (core/dedup.py) groups and fetches people by birth date.
+            models.Index(fields=["tenant", "birth_date"], name="person_tenant_birth"),
         ]
 
     def __str__(self) -> str:

@@ -48,4 +48,8 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'id'), name='merge_tenant_id')],
             },
         ),
+        migrations.AddIndex(
+            model_name='person',
+            index=models.Index(fields=['tenant', 'birth_date'], name='person_tenant_birth'),
+        ),
     ]
