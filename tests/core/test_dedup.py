@@ -253,6 +253,11 @@ def test_duplicates_page_and_api_list_pairs_in_scope(land) -> None:
     assert body["items"][0]["kind"] == "birth"
     assert body["next"] == ""
 
+    dismissed = client.post("/api/v1/people/duplicates/dismiss", {"person_ids": [b.pk, a.pk]},
+                            content_type="application/json")
+    assert dismissed.status_code == 204
+    assert client.get("/api/v1/people/duplicates").json()["items"] == []
+
 
 @pytest.mark.django_db
 def test_empty_duplicates_page_says_so(land) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from outbreakhq.core import audit, dedup, merge, services
@@ -187,7 +187,7 @@ def merge_people(request, payload: MergeIn):
 def dismiss_duplicate(request, payload: DismissIn):
     """Record that two records are different people: the pair is not proposed again."""
     merge.dismiss_pair(by=request.user, person_ids=payload.person_ids, request=request)
-    return 204, None
+    return Status(204, None)
 
 
 @people_router.get("/{person_id}", response=PersonOut)
