@@ -17,10 +17,16 @@ from outbreakhq.core.models import Area, Person
 
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = "person.view", *, within: Area | None = None):
-        """The scoped entry point for these rows, as for people (core/scope.py)."""
-        from outbreakhq.core.scope import scope_filter
+        """The scoped entry point for these rows, as for people (core/scope.py).
 
-        return self.filter(scope_filter(user, capability, "area__path", within=within))
+        The tenant test adds nothing to the path test, but it lets the database walk the
+        tenant-leading indexes in list order and stop after one page, instead of sorting the
+        whole scope for every page view (measured: 0.6 s -> a few ms at 100,000 cases)."""
+        from outbreakhq.core.scope import scope_areas, scope_filter
+
+        tenants = sorted({a.tenant_id for a in scope_areas(user, capability, within=within)})
+        return self.filter(scope_filter(user, capability, "area__path", within=within),
+                           tenant_id__in=tenants)
 
 
 class Classification(models.TextChoices):
@@ -236,6 +242,7 @@ class Contact(models.Model):
             models.Index(fields=["tracer", "status"], name="contact_tracer"),
             models.Index(fields=["area", "status"], name="contact_area_status"),
             models.Index(fields=["area", "status", "followup_end"], name="contact_area_due"),
+            models.Index(fields=["tenant", "last_exposure", "id"], name="contact_tenant_exposure"),
         ]
 
     def __str__(self) -> str:
