@@ -41,14 +41,16 @@ class PlaceSpec:
 
 
 # Shares are rough orders of magnitude for a Chinese city (about 8 health workers per 1,000
-# people, 3 % of people over 75 in residential care, every child of 6-17 at school …).
+# people, 3 % of people over 75 in residential care, every child of 6-17 at school with a
+# teacher or staff member for about 15 pupils …).
 SPECS: tuple[PlaceSpec, ...] = (
     PlaceSpec("hospital", (Membership("health_worker", 22, 59, False, 0.013),), 30, 20,
               "Hospital", "医院"),
     PlaceSpec("nursing_home", (Membership("nursing_home_resident", 75, 120, False, 0.03),
                                Membership("nursing_home_staff", 25, 59, False, 0.0008)), 40, 4,
               "Nursing Home", "养老院"),
-    PlaceSpec("school", (Membership("school_student", 6, 17, False, 0.97),), 40, 30,
+    PlaceSpec("school", (Membership("school_student", 6, 17, False, 0.97),
+                         Membership("school_staff", 22, 59, False, 0.016)), 40, 30,
               "School", "学校"),
     PlaceSpec("market", (Membership("market_vendor", 20, 64, False, 0.01),), 30, 5,
               "Market", "农贸市场"),

@@ -38,6 +38,7 @@ KEY_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("construction_worker", "Construction worker", "建筑工地工人"),
     ("market_vendor", "Market vendor", "农贸市场从业人员"),
     ("school_student", "School student", "在校学生"),
+    ("school_staff", "School staff", "学校教职工"),
     ("quarantine_staff", "Quarantine site staff", "隔离点工作人员"),
     ("traveller", "Visiting traveller", "来访旅客"),
 )
