@@ -145,7 +145,8 @@ def test_finds_same_id_similar_name_with_birth_date_and_same_phone(land) -> None
     assert kinds == {(by_id[0].pk, by_id[1].pk): "document",
                      (by_birth[0].pk, by_birth[1].pk): "birth",
                      (by_phone[0].pk, by_phone[1].pk): "phone"}
-    assert [c.kind for c in page.candidates] == ["document", "birth", "phone"]
+    assert [c.score for c in page.candidates] == sorted(
+        (c.score for c in page.candidates), reverse=True)
     assert AuditEvent.objects.filter(action="search", detail__kind="duplicates").count() == 1
 
 
@@ -238,7 +239,8 @@ def test_a_block_too_big_to_be_one_person_is_skipped_and_counted(land, monkeypat
 def test_duplicates_page_and_api_list_pairs_in_scope(land) -> None:
     tracer = make_user("tracer", land.county1)
     a = make_person(land.compound1, name="Wu Di", birth_date=BORN)
-    b = make_person(land.compound1, name="Wu  Di", birth_date=BORN)
+    b = make_person(land.compound1, name="Wu  Di", birth_date=BORN, id_type="none",
+                    id_number="")
     client = Client()
     client.force_login(tracer)
 
@@ -265,3 +267,38 @@ def test_empty_duplicates_page_says_so(land) -> None:
     client.force_login(make_user("tracer", land.county1))
     page = client.get("/duplicates/")
     assert b"No possible duplicates" in page.content
+
+
+@pytest.mark.django_db
+def test_namesakes_with_different_identity_numbers_are_shown_only_on_request(land) -> None:
+    tracer = make_user("tracer", land.county1)
+    a = make_person(land.compound1, name="Wu Di", birth_date=BORN)
+    b = make_person(land.compound1, name="Wu Di", birth_date=BORN)  # another valid ID number
+    assert [c.score for c in dedup.find_duplicates(by=tracer).candidates] == [44]
+    assert dedup.find_duplicates(by=tracer, min_score=50).candidates == []
+
+    client = Client()
+    client.force_login(tracer)
+    link = f"/duplicates/{a.pk}/{b.pk}/".encode()
+    assert link not in client.get("/duplicates/").content
+    assert link in client.get("/duplicates/", {"min": "0"}).content
+
+
+@pytest.mark.django_db
+def test_a_page_reads_a_bounded_number_of_blocks_even_when_none_qualifies(
+        land, monkeypatch) -> None:
+    monkeypatch.setattr(dedup, "BLOCKS_PER_PAGE", 2)
+    tracer = make_user("tracer", land.county1)
+    for day in range(1, 6):
+        for _ in range(2):
+            make_person(land.compound1, name="Hu Jun", birth_date=date(1960, 1, day))
+    first = dedup.find_duplicates(by=tracer, min_score=50)
+    assert first.candidates == [] and first.next_cursor
+    pages, after = 0, ""
+    while True:
+        page = dedup.find_duplicates(by=tracer, min_score=0, after=after)
+        pages += 1
+        if not page.next_cursor:
+            break
+        after = page.next_cursor
+    assert pages == 3

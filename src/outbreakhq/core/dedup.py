@@ -45,6 +45,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "phone": ("phone",),
 }
 BLOCK_BATCH = 1000
+BLOCKS_PER_PAGE = 5000  # a page's work is bounded even when few blocks hold a pair
 # Blocks bigger than this are shared placeholders (a clinic's phone, 1900-01-01), not one
 # person typed twice; comparing inside them is quadratic, so they are counted and skipped.
 MAX_BLOCK = 400
@@ -214,19 +215,23 @@ class DuplicatePage:
 
 
 def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: int = 50,
-                    request=None) -> DuplicatePage:
-    """One page of candidate pairs in the user's scope. Pages end on a block boundary, so a
-    page may hold a few more than `limit` pairs; `next_cursor` is empty on the last page."""
+                    min_score: int = 0, request=None) -> DuplicatePage:
+    """One page of candidate pairs in the user's scope scoring at least `min_score`, best first.
+
+    A page ends on a block boundary, so it may hold a few more than `limit` pairs. It also ends
+    after BLOCKS_PER_PAGE blocks, found or not, so that a page costs the same when few pairs
+    qualify; `next_cursor` is then set although the page may be short (or empty), and it is
+    empty only when every block has been read."""
     page = DuplicatePage()
-    start = Cursor.decode(after)
-    steps = walk(scoped_people(by, within=within), start, _dismissed(by, within))
-    for step in steps:
-        page.candidates += step.candidates
+    steps = walk(scoped_people(by, within=within), Cursor.decode(after), _dismissed(by, within))
+    for read, step in enumerate(steps, start=1):
+        page.candidates += [c for c in step.candidates if c.score >= min_score]
         page.skipped += step.skipped
-        if len(page.candidates) >= limit:
+        if len(page.candidates) >= limit or read >= BLOCKS_PER_PAGE:
             page.next_cursor = step.cursor.encode()
             break
     steps.close()  # ends the stream of people (a server-side cursor on PostgreSQL) now
+    page.candidates.sort(key=lambda c: -c.score)
     area_ids = {c.left["home_area_id"] for c in page.candidates} | {
         c.right["home_area_id"] for c in page.candidates}
     page.areas = Area.objects.in_bulk(area_ids)

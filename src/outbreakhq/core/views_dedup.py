@@ -18,16 +18,22 @@ from outbreakhq.core.models import Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
 
+# Two valid identity numbers of the same type that differ cost a pair 40 points: below 50 are
+# mostly namesakes born the same day, shown only on request.
+SCORE_FLOORS = (50, 80, 0)
+
 
 @login_required
 def duplicates(request):
     """Candidate pairs in the current scope, one keyset page at a time."""
     require_capability(request, Can.CHANGE_PERSON)
     after = request.GET.get("after", "")
+    raw = request.GET.get("min", "")
+    min_score = int(raw) if raw.isdigit() and int(raw) in SCORE_FLOORS else SCORE_FLOORS[0]
     page = dedup.find_duplicates(by=request.user, within=request.scope_area, after=after,
-                                 request=request)
+                                 min_score=min_score, request=request)
     return render(request, "core/duplicates.html", {
-        "page": page, "after": after,
+        "page": page, "after": after, "min_score": min_score, "floors": SCORE_FLOORS,
         "rows": [(c, page.areas.get(c.left["home_area_id"]),
                   page.areas.get(c.right["home_area_id"])) for c in page.candidates],
     })
