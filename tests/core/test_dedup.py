@@ -282,6 +282,7 @@ def test_namesakes_with_different_identity_numbers_are_shown_only_on_request(lan
     link = f"/duplicates/{a.pk}/{b.pk}/".encode()
     assert link not in client.get("/duplicates/").content
     assert link in client.get("/duplicates/", {"min": "0"}).content
+    assert client.get("/api/v1/people/duplicates", {"min_score": 50}).json()["items"] == []
 
 
 @pytest.mark.django_db

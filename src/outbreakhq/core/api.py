@@ -163,11 +163,13 @@ def _side(row: dict, areas: dict) -> dict:
 
 # Declared before /{person_id} so that "duplicates" is not read as a record number.
 @people_router.get("/duplicates", response=DuplicatePageOut)
-def list_duplicates(request, area: str | None = None, after: str = "", limit: int = 50):
-    """Possible duplicate persons in your scope, with reasons and a score (keyset pages)."""
+def list_duplicates(request, area: str | None = None, after: str = "", limit: int = 50,
+                    min_score: int = 0):
+    """Possible duplicate persons in your scope, best first, with reasons (keyset pages)."""
     within = _area(request, area) if area else None
     page = dedup.find_duplicates(by=request.user, within=within, after=after,
-                                 limit=min(max(limit, 1), 500), request=request)
+                                 limit=min(max(limit, 1), 500), min_score=min_score,
+                                 request=request)
     items = [{"left": _side(c.left, page.areas), "right": _side(c.right, page.areas),
               "kind": c.kind, "score": c.score, "reasons": list(c.reasons)}
              for c in page.candidates]
