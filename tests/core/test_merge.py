@@ -13,6 +13,7 @@ from outbreakhq.core.merge import (
     count_references,
     dismiss_pair,
     merge_people,
+    person_merged,
     person_references,
 )
 from outbreakhq.core.models import (
@@ -209,3 +210,58 @@ def test_references_are_counted_per_side(land) -> None:
 def test_every_field_of_the_form_is_a_person_field() -> None:
     names = {f.name for f in Person._meta.fields}
     assert {c for cols in MERGE_FIELDS.values() for c in cols} <= names
+
+
+def test_a_module_can_refuse_a_merge_and_nothing_changes(land) -> None:
+    tracer = make_user("tracer", land.county1)
+    keep, merged = make_person(land.compound1), make_person(land.compound1)
+    case = case_of(merged)
+
+    def refuse(sender, *, keep, merged_id, moved, log, **kwargs):
+        assert moved == {"tracing.Case": [case.pk]}
+        raise InvalidInput("a rule of another module says no")
+
+    person_merged.connect(refuse)
+    try:
+        with pytest.raises(InvalidInput):
+            merge_people(by=tracer, keep_id=keep.pk, merge_id=merged.pk, choices={})
+    finally:
+        person_merged.disconnect(refuse)
+    case.refresh_from_db()
+    assert case.person_id == merged.pk
+    assert not PersonMerge.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_merge_pages_refuse_a_person_of_another_county(land) -> None:
+    client = Client()
+    client.force_login(make_user("tracer", land.county1))
+    keep, other = make_person(land.compound1), make_person(land.compound2, name="Far Away")
+    for response in (client.get(f"/duplicates/{keep.pk}/{other.pk}/"),
+                     client.post(f"/duplicates/{keep.pk}/{other.pk}/", {"choice_name": "merge"}),
+                     client.post(f"/duplicates/{keep.pk}/{other.pk}/merge/"),
+                     client.post(f"/duplicates/{keep.pk}/{other.pk}/dismiss/")):
+        assert response.status_code == 403
+        assert b"Far Away" not in response.content
+    assert Person.objects.filter(pk=other.pk).exists()
+    assert not DismissedPair.objects.exists()
+    assert AuditEvent.objects.filter(action="denied").count() == 4
+    assert not AuditEvent.objects.filter(action="view", person_id=other.pk).exists()
+
+
+def test_compare_page_records_two_views_and_merge_page_lands_on_the_kept_record(land) -> None:
+    client = Client()
+    client.force_login(make_user("tracer", land.county1))
+    keep = make_person(land.compound1, name="Kept", phone="")
+    merged = make_person(land.compound1, name="Gone", phone="13800000000")
+    page = client.get(f"/duplicates/{keep.pk}/{merged.pk}/")
+    assert page.status_code == 200
+    assert AuditEvent.objects.filter(action="view").count() == 2
+    differs = [row.key for row in page.context["rows"] if row.differs]
+    assert "name" in differs and "phone" in differs
+    confirm = client.post(f"/duplicates/{keep.pk}/{merged.pk}/", {"choice_phone": "merge"})
+    assert b"13800000000" in confirm.content
+    done = client.post(f"/duplicates/{keep.pk}/{merged.pk}/merge/", {"choice_phone": "merge"})
+    assert done.status_code == 302 and done["Location"] == f"/people/{keep.pk}/"
+    keep.refresh_from_db()
+    assert (keep.name, keep.phone) == ("Kept", "13800000000")

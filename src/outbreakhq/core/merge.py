@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +40,11 @@ FIELD_LABELS = {
     "address": gettext_lazy("Address"),
 }
 SIDES = ("keep", "merge")
+
+# Sent after the references have moved and before the merged record is deleted, inside the
+# merge's transaction, with keep (the kept Person), merged_id, moved ({model label: [ids]}) and
+# log (the PersonMerge). Modules connect to it to re-check their own rules on the moved rows.
+person_merged = Signal()
 
 
 def person_references() -> list[ForeignObjectRel]:
@@ -210,6 +216,9 @@ def _merge_locked(*, by, keep: Person, merged: Person, sides: dict[str, str],
         by_username=by.get_username(), choices=sides, merged=merged_record,
         kept_before=kept_before, moved=moved)
     _repoint_dismissals(keep, merged)
+    # Inside the transaction: a receiver that raises (InvalidInput, say "the contact would be
+    # its own source case") refuses the whole merge.
+    person_merged.send(sender=Person, keep=keep, merged_id=merged.pk, moved=moved, log=log)
     audit.record(user=by, action="change", object_type="person", object_id=keep.pk,
                  person=keep, request=request,
                  detail={"fields": changed, "merged_from": merged.pk, "merge": log.pk})
