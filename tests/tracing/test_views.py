@@ -192,3 +192,27 @@ def test_a_tracer_of_county_2_cannot_write_to_county_1_records(desk):
 def test_an_analyst_cannot_see_the_case_list(desk):
     analyst = client_for(make_user("analyst", desk.land.region))
     assert analyst.get("/cases/").status_code == 403
+
+
+def test_a_chain_too_large_to_draw_is_cut_from_its_roots_and_the_page_says_so(desk, tina):
+    from outbreakhq.tracing import chains
+
+    parent = desk.case
+    for _ in range(5):
+        parent = open_case(desk.tracer, desk.person(), source_case=parent.pk)
+    found = chains.scope_chains(by=desk.tracer)
+    data = chains.graph(found, max_nodes=3)
+    assert data["truncated"] and data["cases_shown"] == 3
+    assert {e["data"]["id"] for e in data["elements"]} >= {f"c{desk.case.pk}"}
+    edges = [e for e in data["elements"] if "source" in e["data"]]
+    assert len(edges) == 2  # the first three generations, linked
+
+
+def test_the_chain_summary_is_recomputed_after_any_new_link(desk):
+    from outbreakhq.tracing import chains
+
+    before = chains.scope_chains(by=desk.tracer)
+    assert before is chains.scope_chains(by=desk.tracer)  # the page and its graph share it
+    open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
+    after = chains.scope_chains(by=desk.tracer)
+    assert after.summary.chains[0].size == 2 and before.summary.chains[0].size == 1

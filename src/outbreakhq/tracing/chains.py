@@ -6,14 +6,23 @@ cases is summarised without reading a single name; the graph is cut to the large
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 
+from django.db.models import Count, Max
+
 from outbreakhq.core.models import Area
-from outbreakhq.epi.chains import Summary, summarise
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import scope_areas
+from outbreakhq.epi.chains import Chain, Summary, summarise
 from outbreakhq.tracing.models import Case
 
 MAX_CHAINS = 30  # chains drawn in the graph by default
 MAX_NODES = 1500  # beyond this a browser graph is unreadable and slow to lay out
+_RECENT: OrderedDict[tuple, ScopeChains] = OrderedDict()
+_RECENT_SIZE = 8
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -29,8 +38,27 @@ class ScopeChains:
 
 
 def scope_chains(*, by, within: Area | None = None) -> ScopeChains:
-    """Every chain among the cases the user may see (in `within`, if given)."""
-    return _chains(Case.objects.visible_to(by, within=within))
+    """Every chain among the cases the user may see (in `within`, if given).
+
+    The chains page asks twice in a row (the page, then its graph) and a region holds 100,000
+    cases: the last few results are kept in this process, keyed by the scope and by a
+    fingerprint of its cases (count, last change, last number) that any write changes. They
+    hold record numbers only, and only users of the same scope share one.
+    """
+    rows = Case.objects.visible_to(by, within=within)
+    stamp = rows.aggregate(n=Count("id"), changed=Max("updated_at"), last=Max("id"))
+    key = (tuple(a.path for a in scope_areas(by, Can.VIEW_PERSON, within=within)),
+           stamp["n"], stamp["changed"], stamp["last"])
+    with _LOCK:
+        if key in _RECENT:
+            _RECENT.move_to_end(key)
+            return _RECENT[key]
+    found = _chains(rows)
+    with _LOCK:
+        _RECENT[key] = found
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return found
 
 
 def area_chains(area: Area | None = None) -> ScopeChains:
@@ -57,29 +85,51 @@ def _chains(rows) -> ScopeChains:
     return ScopeChains(summarise(links, cases=sources), without, outside, sources)
 
 
+def _first_generations(chain: Chain, sources: dict, limit: int) -> list[int]:
+    """The `limit` members of a chain nearest its roots (breadth first): what is drawn of a
+    chain too large for a browser graph."""
+    members = set(chain.members)
+    infected: dict[int, list[int]] = defaultdict(list)
+    for pk in chain.members:
+        if sources.get(pk) in members:
+            infected[sources[pk]].append(pk)
+    queue, seen = deque(chain.roots), set(chain.roots)
+    order: list[int] = []
+    while queue and len(order) < limit:
+        pk = queue.popleft()
+        order.append(pk)
+        for child in infected.get(pk, ()):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return order
+
+
 def graph(chains: ScopeChains, *, max_chains: int = MAX_CHAINS,
           max_nodes: int = MAX_NODES) -> dict:
-    """Cytoscape elements for the largest chains: nodes `c<number>`, edges infector -> infectee."""
-    shown, nodes = [], 0
-    linked = [c for c in chains.summary.chains if c.size > 1]  # lone cases are listed, not drawn
+    """Cytoscape elements for the largest chains: nodes `c<number>`, edges infector -> infectee.
+
+    Lone cases are listed on the page, not drawn. A first chain larger than `max_nodes` is
+    drawn from its roots down to `max_nodes` cases, and `truncated` says so."""
+    linked = [c for c in chains.summary.chains if c.size > 1]
+    drawn: list[list[int]] = []
     for chain in linked[:max_chains]:
-        if shown and nodes + chain.size > max_nodes:
+        used = sum(len(d) for d in drawn)
+        if drawn and used + chain.size > max_nodes:
             break
-        shown.append(chain)
-        nodes += chain.size
-    members = [pk for chain in shown for pk in chain.members]
+        drawn.append(list(chain.members) if chain.size <= max_nodes
+                     else _first_generations(chain, chains.sources, max_nodes))
+    members = [pk for group in drawn for pk in group]
     details = dict(Case.objects.filter(pk__in=members).values_list("pk", "classification"))
-    no_source, outside = set(chains.without_source), set(chains.source_outside)
-    elements = []
-    for index, chain in enumerate(shown):
-        for pk in chain.members:
-            elements.append({"data": {
-                "id": f"c{pk}", "label": f"#{pk}", "chain": index + 1,
-                "classification": details.get(pk, ""), "no_source": pk in no_source,
-                "source_outside": pk in outside}})
+    no_source, outside, present = set(chains.without_source), set(chains.source_outside), \
+        set(members)
+    elements = [{"data": {"id": f"c{pk}", "label": f"#{pk}", "chain": index + 1,
+                          "classification": details.get(pk, ""), "no_source": pk in no_source,
+                          "source_outside": pk in outside}}
+                for index, group in enumerate(drawn) for pk in group]
     elements += [{"data": {"id": f"e{pk}", "source": f"c{chains.sources[pk]}",
                            "target": f"c{pk}"}}
-                 for pk in members if chains.sources[pk] in chains.sources]
-    return {"elements": elements, "chains_shown": len(shown),
-            "chains_total": len(linked), "cases_shown": len(members),
-            "cases_total": chains.cases}
+                 for pk in members if chains.sources[pk] in present]
+    return {"elements": elements, "chains_shown": len(drawn), "chains_total": len(linked),
+            "cases_shown": len(members), "cases_total": chains.cases,
+            "truncated": bool(linked) and linked[0].size > max_nodes}

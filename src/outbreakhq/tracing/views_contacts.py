@@ -170,9 +170,10 @@ def chain_page(request):
     require_capability(request, Can.VIEW_PERSON)
     found = chains.scope_chains(by=request.user, within=request.scope_area)
     multi = [c for c in found.summary.chains if c.size > 1]
+    largest = multi[0].size if multi else (1 if found.cases else 0)
     return render(request, "tracing/chains.html", {
         "found": found, "table": multi[:chains.MAX_CHAINS], "linked_chains": len(multi),
-        "largest": multi[0].size if multi else (1 if found.cases else 0),
+        "largest": largest, "giant": largest > chains.MAX_NODES,
         "deepest": max((c.depth for c in multi), default=1 if found.cases else 0),
         "unsourced_sample": found.without_source[:50], "max_chains": chains.MAX_CHAINS,
         "max_nodes": chains.MAX_NODES,
