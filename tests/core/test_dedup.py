@@ -67,6 +67,15 @@ def test_same_birth_date_and_similar_name_is_a_candidate() -> None:
     assert set(pair.reasons) >= {"same_birth_date", "similar_name"}
 
 
+def test_same_birth_date_and_same_phone_is_a_candidate_whatever_the_name() -> None:
+    pair = matching.assess(rec(1, "王芳", birth_date=BORN, phone="13800001111"),
+                           rec(2, "王方", birth_date=BORN, phone="13800001111"))
+    assert pair.kind == "birth"
+    assert "different_name" in pair.reasons
+    assert len(matching.pairs_in_block("birth", [pair.left, pair.right], set())) == 1
+    assert matching.pairs_in_block("phone", [pair.left, pair.right], set()) == []
+
+
 def test_same_birth_date_alone_is_not_a_candidate() -> None:
     assert matching.assess(rec(1, "Zhang Wei", birth_date=BORN),
                         rec(2, "Li Hua", birth_date=BORN)) is None

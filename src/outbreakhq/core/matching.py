@@ -133,7 +133,9 @@ def assess(a: dict, b: dict) -> Candidate | None:
     same_phone = _same(a["phone"], b["phone"])
     if same_doc:
         kind = "document"
-    elif same_birth and similar:
+    elif same_birth and (similar or same_phone):
+        # Same birth date and same phone: one person, whatever the name says ("王芳" typed
+        # "王方" is only 50% alike) - or twins, whom a different sex or document marks.
         kind = "birth"
     elif same_phone and similar:
         kind = "phone"
@@ -175,7 +177,9 @@ def pairs_in_block(kind: str, members: list[dict],
         if (a["id"], b["id"]) in dismissed:
             continue
         # Birth-date and phone blocks propose only similar names: most pairs stop here.
-        if kind != "document" and not _similar_rows(a, b):
+        if kind == "phone" and not _similar_rows(a, b):
+            continue
+        if kind == "birth" and not _similar_rows(a, b) and not _same(a["phone"], b["phone"]):
             continue
         candidate = assess(a, b)
         if candidate is not None and candidate.kind == kind:
