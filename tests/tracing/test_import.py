@@ -250,3 +250,22 @@ def test_the_preview_writes_nothing_and_shows_rows_as_they_will_be_stored(land, 
     assert plan.counts == {"create": 3, "update": 0, "unchanged": 0}
     assert plan.preview[0].values["classification"] == "confirmed"
     assert plan.preview[0].values["sex"] == "F"
+
+
+def test_a_person_already_a_contact_of_the_case_is_refused_before_anything_is_written(
+        land, tmp_path):
+    numbers = ids(5)
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER,
+                                         case_rows(land, numbers)))
+    home = land.compound1.code
+    first = write_csv(tmp_path / "k1.csv", CONTACT_HEADER, [
+        ["K1", "Sun Li", numbers[3], home, "C1", "家庭", cn(ago(4))]])
+    import_file(land, "contacts", first)
+    again = write_csv(tmp_path / "k2.csv", CONTACT_HEADER, [
+        ["K9", "Sun Li", numbers[3], home, "C1", "家庭", cn(ago(4))],  # K1 under a new id
+        ["K10", "Qian Yu", numbers[4], home, "C1", "家庭", cn(ago(4))],
+        ["K11", "Qian Yu", numbers[4], home, "C1", "同事", cn(ago(5))],  # twice in one file
+    ])
+    problems = refused(land, "contacts", again)
+    assert [(r, c) for r, c, _m in problems] == [(2, "姓名"), (4, "姓名")]
+    assert "K1" in problems[0][2] and "row 3" in problems[1][2]

@@ -138,6 +138,7 @@ def _check_contacts(checker: Checker, rows: list[Row]) -> None:
     checker.existing(rows, Contact)
     checker.people(rows)
     checker.source_cases(rows, "source_case", in_file=set())
+    checker.repeated_contacts(rows)
     contacts_in_file = {r.values.get("external_id"): r for r in rows}
     stored_sources = checker.stored(Contact, (r.values.get("source_contact") for r in rows))
     lookback = timedelta(days=protocols.current().tracing.lookback_days_before_onset)

@@ -19,7 +19,7 @@ from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing.importing_rows import Row
-from outbreakhq.tracing.models import Case, ContactType
+from outbreakhq.tracing.models import Case, Contact, ContactType
 
 CHUNK = 500
 
@@ -164,6 +164,31 @@ class Checker:
             else:
                 row.refs[key] = case
         return stored
+
+    def repeated_contacts(self, rows: list[Row]) -> None:
+        """A person is a contact of one source once (the services' rule): refuse a new row whose
+        person is already this source's contact, stored or further up the file."""
+        new = [r for r in rows if "record" not in r.refs]
+        people = {r.refs["person"].pk for r in new if "person" in r.refs}
+        cases = {r.refs["source_case"].pk for r in new if "source_case" in r.refs}
+        stored = {(p, c): e for chunk in chunks(people) for p, c, e in Contact.objects.filter(
+            person_id__in=chunk, source_case_id__in=cases).values_list(
+            "person_id", "source_case_id", "external_id")}
+        first: dict[tuple, int] = {}
+        for row in new:
+            person, case = row.refs.get("person"), row.refs.get("source_case")
+            if person is not None and case is not None and (person.pk, case.pk) in stored:
+                self.error(row, "name", _("is already a contact of case %(case)s (stored as "
+                                          "%(id)s); give that id to update it") % {
+                    "case": case.external_id, "id": stored[person.pk, case.pk] or "—"})
+            who = row.values.get("id_number") and (row.values.get("id_type"),
+                                                   row.values["id_number"])
+            source = row.values.get("source_case") or ("contact", row.values.get("source_contact"))
+            if who and (who, source) in first:
+                self.error(row, "name", _("is the same person, with the same source, as row "
+                                          "%(row)d") % {"row": first[who, source]})
+            elif who:
+                first[who, source] = row.number
 
 
 class Chains:
