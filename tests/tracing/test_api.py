@@ -121,3 +121,10 @@ def test_an_analyst_gets_403_on_personal_lists(desk):
     analyst = Api(make_user("analyst", desk.land.region))
     assert analyst.get("/contacts/").status_code == 403
     assert analyst.get("/chains/").status_code == 403
+
+
+def test_a_contact_is_corrected_and_marked_lost_through_the_api(desk, api):
+    contact = desk.contact()
+    patched = api.send("patch", f"/contacts/{contact.pk}", {"last_exposure": ago(2).isoformat()})
+    assert patched.status_code == 200 and patched.json()["followup_start"] == ago(1).isoformat()
+    assert api.send("post", f"/contacts/{contact.pk}/lost").json()["status"] == "lost"

@@ -300,3 +300,36 @@ def test_a_contact_of_a_contact_who_turns_positive_is_linked_to_the_case_their_c
     second = services.convert_contact_to_case(by=desk.tracer, contact_id=secondary.pk, data={
         "classification": "confirmed", "report_date": ago(0)})
     assert second.source_case == first and first.source_case == desk.case
+
+
+def test_correcting_the_last_exposure_moves_the_followup_window(desk):
+    contact = desk.contact(days_ago=1)
+    changed = services.update_contact(by=desk.tracer, contact_id=contact.pk,
+                                      changes={"last_exposure": ago(3), "contact_type": "work"})
+    rule = protocols.current().rule_for("close_contact")
+    assert changed.followup_start == ago(2)
+    assert changed.followup_end == ago(3) + timedelta(days=rule.followup_days)
+    event = AuditEvent.objects.filter(object_type="contact", action="change").get()
+    assert event.detail["fields"] == ["contact_type", "followup_end", "followup_start",
+                                      "last_exposure"]
+
+
+def test_an_external_id_is_unique_among_contacts(desk):
+    desk.contact(external_id="C-1")
+    with pytest.raises(InvalidInput) as exc:
+        desk.contact(external_id="C-1")
+    assert fields_of(exc) == {"external_id"}
+    other = desk.contact()
+    with pytest.raises(InvalidInput):
+        services.update_contact(by=desk.tracer, contact_id=other.pk,
+                                changes={"external_id": "C-1"})
+
+
+def test_a_contact_lost_to_followup_leaves_the_worklists(desk):
+    from outbreakhq.tracing import worklists
+
+    contact = desk.contact()
+    services.mark_lost(by=desk.tracer, contact_id=contact.pk)
+    assert not worklists.due_today(by=desk.tracer).rows
+    with pytest.raises(InvalidInput):
+        services.record_followup(by=desk.tracer, contact_id=contact.pk, data={"status": "well"})

@@ -216,3 +216,19 @@ def test_the_chain_summary_is_recomputed_after_any_new_link(desk):
     open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
     after = chains.scope_chains(by=desk.tracer)
     assert after.summary.chains[0].size == 2 and before.summary.chains[0].size == 1
+
+
+def test_a_contact_is_corrected_on_its_own_page_and_can_be_marked_lost(desk, tina):
+    contact = desk.contact()
+    assert tina.get(f"/contacts/{contact.pk}/edit/").status_code == 200
+    bad = tina.post(f"/contacts/{contact.pk}/edit/", {"contact_type": "work",
+                                                      "last_exposure": ago(-1).isoformat()})
+    assert bad.status_code == 200 and "future" in bad.content.decode()
+    good = tina.post(f"/contacts/{contact.pk}/edit/", {"contact_type": "work",
+                                                       "last_exposure": ago(2).isoformat()})
+    assert good.status_code == 302
+    contact.refresh_from_db()
+    assert contact.contact_type == "work" and contact.followup_start == ago(1)
+    assert tina.post(f"/contacts/{contact.pk}/lost/").status_code == 302
+    contact.refresh_from_db()
+    assert contact.status == "lost"

@@ -38,6 +38,14 @@ class FollowUpOut(Schema):
     temperature: Decimal | None
 
 
+class ContactPatch(Schema):
+    contact_type: str | None = None
+    last_exposure: dt.date | None = None
+    tracer: str | None = None
+    team: int | None = None
+    external_id: str | None = None
+
+
 class ConvertIn(CaseFields):
     detection_route: str = "contact_tracing"
 
@@ -66,6 +74,19 @@ def list_contacts(request, area: str | None = None, q: str = "", status: str = "
 def get_contact(request, contact_id: int):
     """One contact (audited as a view)."""
     return services.view_contact(by=request.user, contact_id=contact_id, request=request)
+
+
+@contacts_router.patch("/{contact_id}", response=ContactOut)
+def update_contact(request, contact_id: int, payload: ContactPatch):
+    """Correct a contact; a new last exposure moves the follow-up window."""
+    return services.update_contact(by=request.user, contact_id=contact_id,
+                                   changes=payload.dict(exclude_unset=True), request=request)
+
+
+@contacts_router.post("/{contact_id}/lost", response=ContactOut)
+def mark_lost(request, contact_id: int):
+    """The contact cannot be found or reached any more."""
+    return services.mark_lost(by=request.user, contact_id=contact_id, request=request)
 
 
 @contacts_router.post("/{contact_id}/contacts", response={201: ContactOut})

@@ -19,12 +19,14 @@ from outbreakhq.tracing.services_contacts import (
     add_secondary_contact,
     followup_window,
     get_contact,
+    update_contact,
     view_contact,
 )
 from outbreakhq.tracing.services_followups import (
     close_followups,
     convert_contact_to_case,
     hand_over_to_quarantine,
+    mark_lost,
     record_followup,
 )
 
@@ -38,12 +40,14 @@ __all__ = [
     "get_contact",
     "hand_over_to_quarantine",
     "link_source",
+    "mark_lost",
     "open_case",
     "record_exposure",
     "record_followup",
     "record_visit",
     "under_control_when_found",
     "update_case",
+    "update_contact",
     "view_case",
     "view_contact",
 ]

@@ -126,6 +126,11 @@ def _check_contact(values: dict, *, person: Person | None, own: Person, case: Ca
         errors.append(FieldError("last_exposure", _(
             "%(date)s is before the case could infect anyone (from %(start)s, the protocol's "
             "look-back before onset)") % {"date": values["last_exposure"], "start": start}))
+    external_id = values.get("external_id")
+    if external_id and person is not None and Contact.objects.filter(
+            tenant_id=person.tenant_id, external_id=external_id).exists():
+        errors.append(FieldError("external_id", _("%(id)s is already the external id of "
+                                                  "another contact") % {"id": external_id}))
     if errors:
         raise InvalidInput(_not_saved(), errors)
 
@@ -188,3 +193,40 @@ def add_secondary_contact(*, by, contact_id: int, data: Mapping, person_id: int 
         return _create_contact(by, person=person, new_person=new_person, values=values,
                                category=ContactCategory.SECONDARY, case=None, source=source,
                                request=request)
+
+
+def update_contact(*, by, contact_id: int, changes: Mapping, request=None) -> Contact:
+    """Correct a contact: type, last exposure (the follow-up window is recomputed from the
+    protocol), tracer, team, external id. Category and source stay: they define the contact."""
+    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    values = f.clean(changes, CONTACT_READERS, partial=True, message=_not_saved())
+    with transaction.atomic():
+        contact = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+                              lock=True)
+        if values.get("external_id") == contact.external_id:
+            values.pop("external_id")
+        if "last_exposure" in values or "external_id" in values:
+            merged = {"last_exposure": contact.last_exposure, **values}
+            _check_contact(merged, person=None, own=contact.person,
+                           case=contact.source_case, source=contact.source_contact)
+            if values.get("external_id") and Contact.objects.filter(
+                    tenant_id=contact.tenant_id, external_id=values["external_id"]).exists():
+                f.refuse(_not_saved(), "external_id", _("%(id)s is already the external id of "
+                                                        "another contact")
+                         % {"id": values["external_id"]})
+        if "last_exposure" in values:
+            values["followup_start"], values["followup_end"] = followup_window(
+                contact.category, values["last_exposure"])
+        if "tracer" in values:
+            values["tracer"] = _tracer(by, values["tracer"], contact.area)
+        if "team" in values or "tracer" in values:
+            values["team"] = _team(values.get("team"), values.get("tracer", contact.tracer),
+                                   contact.area)
+        changed = sorted(k for k, v in values.items() if getattr(contact, k) != v)
+        for key, value in values.items():
+            setattr(contact, key, value)
+        contact.save()
+        audit.record(user=by, action="change", object_type="contact", object_id=contact.pk,
+                     person=contact.person, area=contact.area, request=request,
+                     detail={"fields": changed})
+    return contact

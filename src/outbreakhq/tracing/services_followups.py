@@ -89,6 +89,23 @@ def hand_over_to_quarantine(*, by, contact_id: int, request=None) -> Contact:
     return contact
 
 
+def mark_lost(*, by, contact_id: int, request=None) -> Contact:
+    """The contact cannot be found or reached any more: lost to follow-up (kept in the lists,
+    out of the worklists)."""
+    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    with transaction.atomic():
+        contact = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+                              lock=True)
+        if contact.status not in FOLLOWED:
+            f.refuse(_("The contact was not changed."), "status",
+                     _("only a followed contact can be lost to follow-up (now: %(status)s)")
+                     % {"status": contact.get_status_display()})
+        contact.status = ContactStatus.LOST
+        contact.save(update_fields=["status", "updated_at"])
+        _audit_change(by, contact, request, fields=["status"], status=contact.status)
+    return contact
+
+
 def close_followups(*, by, within: Area | None = None, today: date | None = None,
                     request=None) -> int:
     """Mark every contact of the scope whose follow-up ended before `today` completed."""

@@ -19,6 +19,8 @@ urlpatterns = [
          name="contact_followup"),
     path("contacts/<int:pk>/quarantine/", views_contacts.contact_quarantine,
          name="contact_quarantine"),
+    path("contacts/<int:pk>/edit/", views_contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/lost/", views_contacts.contact_lost, name="contact_lost"),
     path("contacts/<int:pk>/convert/", views_contacts.contact_convert, name="contact_convert"),
     path("contacts/<int:pk>/secondary/", views_contacts.contact_add_secondary,
          name="contact_add_secondary"),

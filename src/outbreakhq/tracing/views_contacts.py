@@ -132,6 +132,39 @@ def contact_quarantine(request, pk: int):
 
 @login_required
 @require_POST
+def contact_lost(request, pk: int):
+    answer = _contact_write(request, pk, "quarantine", lambda: services.mark_lost(
+        by=request.user, contact_id=pk, request=request))
+    if isinstance(answer, Contact):
+        messages.success(request, _("Marked lost to follow-up."))
+        return redirect("contact", pk=pk)
+    return answer
+
+
+@login_required
+def contact_edit(request, pk: int):
+    contact = services.get_contact(by=request.user, contact_id=pk,
+                                   capability=Can.CHANGE_PERSON, request=request)
+    errors = {}
+    values = {"contact_type": contact.contact_type, "last_exposure": contact.last_exposure,
+              "tracer": contact.tracer.get_username() if contact.tracer else "",
+              "team": contact.team_id or "", "external_id": contact.external_id}
+    if request.method == "POST":
+        values = posted(request, CONTACT_READERS)
+        try:
+            services.update_contact(by=request.user, contact_id=pk, changes=values,
+                                    request=request)
+        except InvalidInput as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(request, _("Contact #%(n)s saved.") % {"n": pk})
+            return redirect("contact", pk=pk)
+    return render(request, "tracing/contact_form.html",
+                  {"contact": contact, "errors": errors, "values": values, **choices()})
+
+
+@login_required
+@require_POST
 def contact_convert(request, pk: int):
     answer = _contact_write(request, pk, "convert", lambda: services.convert_contact_to_case(
         by=request.user, contact_id=pk, data=posted(request, CASE_READERS), request=request))
