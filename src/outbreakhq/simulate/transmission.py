@@ -8,10 +8,12 @@ scaled by how much each of the two still mixes in that setting under the respons
 infected today gets an infector drawn in proportion to the infectiousness they were exposed to,
 so the output holds infector -> infectee pairs with days.
 
-With every contact open and no depletion, a case causes sum_s beta_s x coverage_s x rel_inf
-infections on average, spread over days as w: the betas are calibrated so that this equals R0,
-which makes the early growth rate the Euler-Lotka root of 1 = R0 sum_k w_k e^(-r k) (tested in
-tests/simulate/test_transmission.py). Household saturation lowers the realised growth somewhat.
+beta_s is calibrated so that a random person, infected in a fully susceptible population, causes
+R0 x share_s infections in setting s on average, counting that a small group fills up (a case
+infects m (1 - exp(-beta rel / m)) of the m others in its group). In a well-mixed run the early
+growth rate is then the Euler-Lotka root of 1 = R0 sum_k w_k e^(-r k); in the structured default,
+second-generation cases find their household partly infected already, so the realised R and the
+growth fall a little below it (both tested in tests/simulate/test_transmission.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 
 from outbreakhq.simulate.pathogen import Pathogen
 from outbreakhq.simulate.response import SETTINGS
@@ -45,17 +48,13 @@ class Transmission:
         self.groups = [territory.person_hh, territory.person_compound, territory.place_group,
                        territory.person_township, np.zeros(n, dtype=np.int32)]
         self.norm = []
-        coverage = []
-        for group in self.groups:
+        self.beta = np.zeros(len(SETTINGS))
+        for s, group in enumerate(self.groups):
             size = np.bincount(group[group >= 0])
             self.norm.append(np.maximum(size - 1, 1).astype(np.float64))
-            member = group >= 0
-            coverage.append(float(np.mean(member & (size[np.maximum(group, 0)] >= 2))))
-        mean_rel = 1 - pathogen.asymptomatic_share * (
-            1 - pathogen.asymptomatic_relative_infectiousness)
-        self.beta = np.array([r0_share / (mean_rel * cov) if cov > 0 else 0.0
-                              for r0_share, cov in zip(np.multiply(params.r0, params.shares),
-                                                       coverage, strict=True)])
+            others = size[group[group >= 0]] - 1
+            self.beta[s] = calibrate_beta(target=params.r0 * params.shares[s], others=others,
+                                          population=n, pathogen=pathogen, setting=SETTINGS[s])
         self.w = pathogen.generation_pmf
         self.max_days = self.w.size - 1
 
@@ -99,6 +98,43 @@ class Transmission:
         cumulative = np.cumsum(hazard, axis=0)
         u = rng.random(hazard.shape[1]) * cumulative[-1]
         return np.minimum((cumulative < u).sum(axis=0), len(SETTINGS) - 1).astype(np.int8)
+
+
+def expected_infections(beta: float, *, others: np.ndarray, counts: np.ndarray,
+                        population: int, pathogen: Pathogen) -> float:
+    """Mean infections a random person causes in one setting, everyone else susceptible.
+
+    A case meets the m others of its group with hazard beta x rel_inf / m in total over its
+    infection, so it infects m (1 - exp(-beta x rel_inf / m)) of them: a small group fills up,
+    a large one gives beta x rel_inf."""
+    a, rel = pathogen.asymptomatic_share, pathogen.asymptomatic_relative_infectiousness
+    m = others.astype(np.float64)
+    per_size = (1 - a) * -np.expm1(-beta / m) + a * -np.expm1(-beta * rel / m)
+    return float(np.sum(counts * m * per_size) / population)
+
+
+def calibrate_beta(*, target: float, others: np.ndarray, population: int, pathogen: Pathogen,
+                   setting: str) -> float:
+    """The beta at which a random person, infected, causes `target` infections in this setting."""
+    others = others[others >= 1]
+    if target <= 0 or others.size == 0:
+        return 0.0
+    sizes, counts = np.unique(others, return_counts=True)
+    ceiling = float(np.sum(counts * sizes) / population)
+    # A case cannot infect more people than its groups hold: R0 x share must stay below that.
+    if target >= 0.98 * ceiling:
+        raise ValueError(f"R0 too high for the {setting} share: a case would have to infect "
+                         f"{target:.2f} people there on average (its groups hold "
+                         f"{ceiling:.2f}); lower R0 or that setting's share")
+
+    def gap(beta: float) -> float:
+        return expected_infections(beta, others=sizes, counts=counts, population=population,
+                                   pathogen=pathogen) - target
+
+    upper = 1.0
+    while gap(upper) < 0:
+        upper *= 2
+    return float(brentq(gap, 0.0, upper))
 
 
 def _pick_infectors(rng: np.random.Generator, *, sources: np.ndarray, source_group: np.ndarray,

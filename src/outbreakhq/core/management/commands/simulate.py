@@ -64,7 +64,8 @@ class Command(BaseCommand):
             with tqdm(total=config.days, desc="simulating", unit="day", file=sys.stderr,
                       disable=options.get("verbosity", 1) == 0) as bar:
                 scenario = simulate(config, progress=lambda _day: bar.update(1))
-        except protocols.ProtocolError as exc:
+        except (protocols.ProtocolError, ValueError) as exc:
+            # Unknown preset, or parameters the model cannot run (R0 beyond what groups hold).
             raise CommandError(str(exc)) from exc
         rows = scenario.meta["rows"]
         self.stdout.write(
