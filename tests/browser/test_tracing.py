@@ -100,6 +100,15 @@ def test_tracers_day(page):
     expect(page.locator("#chain-table tbody tr")).to_have_count(1)
     shot(page, "tracing-chains")
 
+    page.get_by_role("link", name="Cases", exact=True).click()
+    expect(page.locator("#case-rows tbody tr")).to_have_count(2)
+    page.fill("form.filters input[name=q]", "Zhou")
+    expect(page.locator("#case-rows tbody tr")).to_have_count(1)
+    shot(page, "tracing-cases")
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    expect(page.locator("#contact-rows tbody tr")).to_have_count(3)
+    shot(page, "tracing-contacts")
+
 
 def test_tracer_is_told_what_is_wrong_with_a_contact(page):
     land = territory()
