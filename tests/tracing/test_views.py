@@ -232,3 +232,20 @@ def test_a_contact_is_corrected_on_its_own_page_and_can_be_marked_lost(desk, tin
     assert tina.post(f"/contacts/{contact.pk}/lost/").status_code == 302
     contact.refresh_from_db()
     assert contact.status == "lost"
+
+
+def test_ended_followups_are_closed_from_the_overdue_list(desk, tina):
+    from datetime import timedelta
+
+    from outbreakhq import protocols
+
+    days = protocols.current().rule_for("close_contact").followup_days
+    ended = desk.contact(days_ago=2)
+    Contact.objects.filter(pk=ended.pk).update(
+        last_exposure=ago(days + 2), followup_start=ago(days + 1),
+        followup_end=ago(days + 2) + timedelta(days=days))
+    assert f"wl-{ended.pk}" in tina.get("/followups/?list=overdue").content.decode()
+    response = tina.post("/followups/close/")
+    assert response.status_code == 302
+    ended.refresh_from_db()
+    assert ended.status == "completed"

@@ -25,6 +25,7 @@ urlpatterns = [
     path("contacts/<int:pk>/secondary/", views_contacts.contact_add_secondary,
          name="contact_add_secondary"),
     path("followups/", views_contacts.followup_worklist, name="followups"),
+    path("followups/close/", views_contacts.followups_close, name="followups_close"),
     path("chains/", views_contacts.chain_page, name="chains"),
     path("chains/graph.json", views_contacts.chain_graph, name="chain_graph"),
 ]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -195,7 +196,20 @@ def followup_worklist(request):
                             after=request.GET.get("after"))
     return render(request, "tracing/followups.html", {
         "page": page, "which": which, "who": who, "today": today(),
+        "may_close": can(request.user, Can.CHANGE_PERSON),
         "first_page": not request.GET.get("after"), **choices()})
+
+
+@login_required
+@require_POST
+def followups_close(request):
+    """Mark the scope's contacts whose follow-up ended before today as completed."""
+    require_capability(request, Can.CHANGE_PERSON)
+    closed = services.close_followups(by=request.user, within=request.scope_area,
+                                      request=request)
+    messages.success(request, _("%(n)d contacts whose follow-up had ended were marked "
+                                "completed.") % {"n": closed})
+    return redirect(f"{reverse('followups')}?list=overdue")
 
 
 @login_required
