@@ -63,7 +63,9 @@ def case_create(request):
             return redirect("case", pk=case.pk)
     chosen = request.POST.get("person") or request.GET.get("person")
     if chosen and chosen.isdigit():
-        picked = people.get_person(by=request.user, person_id=int(chosen), request=request)
+        # Picking a person shows their record: audited as a view (not again on a re-post).
+        fetch = people.view_person if request.method == "GET" else people.get_person
+        picked = fetch(by=request.user, person_id=int(chosen), request=request)
     found = people.search_people(by=request.user, query=query, within=request.scope_area,
                                  limit=20, request=request) if query else None
     context = {"picked": picked, "query": query, "found": found, "errors": errors,
