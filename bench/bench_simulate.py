@@ -9,6 +9,8 @@ Each simulation runs in its own subprocess, which reports its wall time and peak
 - outbreakhq: the full scenario with the cn-9th-edition response, every output table built in
   memory (persons, infections, cases, contacts, tubes, …), then written as Parquet (timed apart);
 - outbreakhq-bare: the same epidemic without any response (transmission and infection records);
+- outbreakhq-who: the who-generic response (home quarantine, no mass screening), which lets a
+  large epidemic run with every case traced: the heaviest record-level output;
 - covasim: `cv.Sim(pop_type="hybrid")` (households, schools, workplaces, community: the closest
   covasim population to ours) with default parameters and no interventions.
 
@@ -28,15 +30,18 @@ import time
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
+NAMES = ("outbreakhq", "outbreakhq-bare", "outbreakhq-who")
 
 
-def run_outbreakhq(population: int, days: int, respond: bool) -> dict[str, float]:
+def run_outbreakhq(population: int, days: int, respond: bool, protocol: str = "cn-9th-edition"
+                   ) -> dict[str, float]:
     sys.path.insert(0, str(SRC))
     from outbreakhq.simulate import writer
     from outbreakhq.simulate.engine import Config, simulate
 
     started = time.perf_counter()
-    scenario = simulate(Config(population=population, days=days, seed=1, respond=respond))
+    scenario = simulate(Config(population=population, days=days, seed=1, respond=respond,
+                               protocol=protocol))
     seconds = time.perf_counter() - started
     rows = sum(scenario.meta["rows"].values())
     with tempfile.TemporaryDirectory() as folder:
@@ -60,6 +65,8 @@ def run_covasim(population: int, days: int) -> dict[str, float]:
 def worker(name: str, population: int, days: int) -> None:
     if name == "covasim":
         result = run_covasim(population, days)
+    elif name == "outbreakhq-who":
+        result = run_outbreakhq(population, days, respond=True, protocol="who-generic")
     else:
         result = run_outbreakhq(population, days, respond=name == "outbreakhq")
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -84,14 +91,14 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--worker", choices=["outbreakhq", "outbreakhq-bare", "covasim"])
+    parser.add_argument("--worker", choices=[*NAMES, "covasim"])
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.population, args.days)
         return
     results: dict[str, list[dict[str, float]]] = {}
     for _ in range(args.repeat):
-        for name in ("outbreakhq", "outbreakhq-bare", "covasim"):
+        for name in (*NAMES, "covasim"):
             outcome = measure(name, args.population, args.days)
             if isinstance(outcome, str):
                 print(f"{name}: failed: {outcome}")
@@ -103,10 +110,10 @@ def main() -> None:
     for name, m in median.items():
         extra = f", Parquet write {m['write_seconds']:.1f} s, {m['rows']:,.0f} rows" \
             if "write_seconds" in m else ""
-        print(f"  {name:<16} simulate {m['seconds']:6.1f} s  (process {m['wall_seconds']:6.1f} s)"
+        print(f"  {name:<15} simulate {m['seconds']:6.1f} s  (process {m['wall_seconds']:6.1f} s)"
               f"  peak RSS {m['max_rss_mb']:7.0f} MB  infections {m['infections']:,.0f}{extra}")
     if "covasim" in median:
-        for name in ("outbreakhq", "outbreakhq-bare"):
+        for name in NAMES:
             if name in median:
                 ratio = median["covasim"]["seconds"] / median[name]["seconds"]
                 memory = median["covasim"]["max_rss_mb"] / median[name]["max_rss_mb"]
