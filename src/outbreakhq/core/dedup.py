@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -223,14 +224,18 @@ def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: i
     qualify; `next_cursor` is then set although the page may be short (or empty), and it is
     empty only when every block has been read."""
     page = DuplicatePage()
-    steps = walk(scoped_people(by, within=within), Cursor.decode(after), _dismissed(by, within))
-    for read, step in enumerate(steps, start=1):
-        page.candidates += [c for c in step.candidates if c.score >= min_score]
-        page.skipped += step.skipped
-        if len(page.candidates) >= limit or read >= BLOCKS_PER_PAGE:
-            page.next_cursor = step.cursor.encode()
-            break
-    steps.close()  # ends the stream of people (a server-side cursor on PostgreSQL) now
+    # In a transaction, PostgreSQL's server-side cursor for the stream is not WITH HOLD, so it
+    # is not materialised in full: the page reads only the people up to its last block.
+    with transaction.atomic():
+        steps = walk(scoped_people(by, within=within), Cursor.decode(after),
+                     _dismissed(by, within))
+        for read, step in enumerate(steps, start=1):
+            page.candidates += [c for c in step.candidates if c.score >= min_score]
+            page.skipped += step.skipped
+            if len(page.candidates) >= limit or read >= BLOCKS_PER_PAGE:
+                page.next_cursor = step.cursor.encode()
+                break
+        steps.close()  # ends the stream of people now, inside the transaction
     page.candidates.sort(key=lambda c: -c.score)
     area_ids = {c.left["home_area_id"] for c in page.candidates} | {
         c.right["home_area_id"] for c in page.candidates}

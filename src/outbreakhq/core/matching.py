@@ -79,11 +79,6 @@ def similar_enough(a: str, b: str, similarity: float) -> bool:
     return _similar(_name_keys({"name": a}), _name_keys({"name": b}), similarity)
 
 
-def _similar_rows(a: dict, b: dict) -> bool:
-    ka, kb = _name_keys(a), _name_keys(b)
-    return _similar(ka, kb, _similarity(ka, kb))
-
-
 def _similar(ka: tuple[str, str, bool], kb: tuple[str, str, bool], similarity: float) -> bool:
     threshold = CJK_THRESHOLD if ka[2] and kb[2] else LATIN_THRESHOLD
     return similarity >= threshold
@@ -173,13 +168,16 @@ def pairs_in_block(kind: str, members: list[dict],
     """The candidates a block proposes: only those whose first block is this one, so a pair
     found by document and by birth date is listed once."""
     found = []
-    for a, b in combinations(sorted(members, key=lambda m: m["id"]), 2):
+    rows = sorted(members, key=lambda m: m["id"])
+    keys = [_name_keys(row) for row in rows]
+    for i, j in combinations(range(len(rows)), 2):
+        a, b = rows[i], rows[j]
         if (a["id"], b["id"]) in dismissed:
             continue
-        # Birth-date and phone blocks propose only similar names: most pairs stop here.
-        if kind == "phone" and not _similar_rows(a, b):
-            continue
-        if kind == "birth" and not _similar_rows(a, b) and not _same(a["phone"], b["phone"]):
+        # Birth-date and phone blocks propose similar names (or, for a birth date, the same
+        # phone too): most pairs of a block stop here, before the full assessment.
+        if kind != "document" and not _similar(keys[i], keys[j], _similarity(keys[i], keys[j])) \
+                and not (kind == "birth" and _same(a["phone"], b["phone"])):
             continue
         candidate = assess(a, b)
         if candidate is not None and candidate.kind == kind:
