@@ -238,10 +238,11 @@ class Contact(models.Model):
                                    name="contact_followup_ordered"),
         ]
         indexes = [
-            models.Index(fields=["tenant", "status", "followup_end"], name="contact_worklist"),
+            # The worklists' keyset order, after the tenant and status they filter on.
+            models.Index(fields=["tenant", "status", "followup_end", "id"],
+                         name="contact_worklist_keyset"),
             models.Index(fields=["tracer", "status"], name="contact_tracer"),
             models.Index(fields=["area", "status"], name="contact_area_status"),
-            models.Index(fields=["area", "status", "followup_end"], name="contact_area_due"),
             models.Index(fields=["tenant", "last_exposure", "id"], name="contact_tenant_exposure"),
         ]
 

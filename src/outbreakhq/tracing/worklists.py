@@ -45,8 +45,11 @@ def _keyset(rows: QuerySet, key: str, *, descending: bool, after: str | None,
     position = _cursor(after)
     if position is not None:
         day, pk = position
-        op = "lt" if descending else "gt"
-        rows = rows.filter(Q(**{f"{key}__{op}": day}) | Q(**{key: day, f"pk__{op}": pk}))
+        op, op_eq = ("lt", "lte") if descending else ("gt", "gte")
+        # (key, id) past the cursor, written so that the first test is an index range: the
+        # plain OR form makes PostgreSQL scan from the top of the index on every page.
+        rows = rows.filter(Q(**{f"{key}__{op_eq}": day}),
+                           Q(**{f"{key}__{op}": day}) | Q(**{f"pk__{op}": pk}))
     sign = "-" if descending else ""
     found = list(rows.order_by(f"{sign}{key}", f"{sign}pk")[: limit + 1])
     more = len(found) > limit
