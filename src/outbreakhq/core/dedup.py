@@ -21,11 +21,12 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -207,6 +208,13 @@ def walk(rows: QuerySet, start: Cursor | None = None,
                 yield Walked(pairs_in_block(kind, members, dismissed), Cursor(kind, key))
 
 
+def _reading():
+    """In a transaction, PostgreSQL's server-side cursor for the stream is not WITH HOLD, so it
+    is not materialised in full: a page reads only the people up to its last block. SQLite
+    streams anyway, and its transactions take the write lock (IMMEDIATE): none there."""
+    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+
+
 @dataclass
 class DuplicatePage:
     candidates: list[Candidate] = field(default_factory=list)
@@ -224,9 +232,7 @@ def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: i
     qualify; `next_cursor` is then set although the page may be short (or empty), and it is
     empty only when every block has been read."""
     page = DuplicatePage()
-    # In a transaction, PostgreSQL's server-side cursor for the stream is not WITH HOLD, so it
-    # is not materialised in full: the page reads only the people up to its last block.
-    with transaction.atomic():
+    with _reading():
         steps = walk(scoped_people(by, within=within), Cursor.decode(after),
                      _dismissed(by, within))
         for read, step in enumerate(steps, start=1):
