@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
@@ -31,6 +31,7 @@ class ScopeChains:
     without_source: tuple[int, ...]  # no infector recorded at all
     source_outside: tuple[int, ...]  # infector recorded but outside the scope
     sources: dict[int, int | None]  # every case of the scope -> its source (None: unknown)
+    graphs: dict = field(default_factory=dict, compare=False)  # drawn graphs, by size limits
 
     @property
     def cases(self) -> int:
@@ -110,7 +111,15 @@ def graph(chains: ScopeChains, *, max_chains: int = MAX_CHAINS,
     """Cytoscape elements for the largest chains: nodes `c<number>`, edges infector -> infectee.
 
     Lone cases are listed on the page, not drawn. A first chain larger than `max_nodes` is
-    drawn from its roots down to `max_nodes` cases, and `truncated` says so."""
+    drawn from its roots down to `max_nodes` cases, and `truncated` says so. The result is kept
+    with the summary it was drawn from (same scope, same fingerprint)."""
+    limits = (max_chains, max_nodes)
+    if limits not in chains.graphs:
+        chains.graphs[limits] = _draw(chains, max_chains=max_chains, max_nodes=max_nodes)
+    return chains.graphs[limits]
+
+
+def _draw(chains: ScopeChains, *, max_chains: int, max_nodes: int) -> dict:
     linked = [c for c in chains.summary.chains if c.size > 1]
     drawn: list[list[int]] = []
     for chain in linked[:max_chains]:
