@@ -333,3 +333,12 @@ def test_a_contact_lost_to_followup_leaves_the_worklists(desk):
     assert not worklists.due_today(by=desk.tracer).rows
     with pytest.raises(InvalidInput):
         services.record_followup(by=desk.tracer, contact_id=contact.pk, data={"status": "well"})
+
+
+def test_a_contact_record_made_later_does_not_make_a_case_found_under_control(desk):
+    person = desk.person()
+    case = open_case(desk.tracer, person, report_date=ago(1), onset_date=ago(2))
+    desk.contact(person, days_ago=2)
+    services.update_case(by=desk.tracer, case_id=case.pk, changes={"notes": "called back"})
+    case.refresh_from_db()
+    assert not case.under_control_when_found

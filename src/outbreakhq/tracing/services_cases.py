@@ -209,8 +209,11 @@ def update_case(*, by, case_id: int, changes: Mapping, request=None) -> Case:
         changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
         for key, value in values.items():
             setattr(case, key, value)
-        case.under_control_when_found = under_control_when_found(case.person_id,
-                                                                 case.report_date)
+        if "report_date" in changed:
+            # Only a new report date re-derives it: a contact record made after the case was
+            # found must not turn it into one found under control.
+            case.under_control_when_found = under_control_when_found(case.person_id,
+                                                                     case.report_date)
         case.save()
         # Field names only: the trail says what changed, not the personal values.
         audit.record(user=by, action="change", object_type="case", object_id=case.pk,
