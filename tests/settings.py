@@ -13,3 +13,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from outbreakhq.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # One test database per run, so runs side by side (engineers, CI) never drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_outbreakhq_{os.getpid()}"}  # noqa: F405

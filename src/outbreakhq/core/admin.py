@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from outbreakhq.core.models import ApiToken, Area, Assignment, AuditEvent, KeyGroup
+from outbreakhq.core.models import (
+    ApiToken,
+    Area,
+    Assignment,
+    AuditEvent,
+    DismissedPair,
+    KeyGroup,
+    PersonMerge,
+)
 
 
 @admin.register(Area)
@@ -50,3 +58,26 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Logs kept for the record: readable by administrators, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonMerge)
+class PersonMergeAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kept_id", "merged_id", "by_username", "at")
+
+
+@admin.register(DismissedPair)
+class DismissedPairAdmin(ReadOnlyAdmin):
+    list_display = ("id", "person_low", "person_high", "by", "at")
