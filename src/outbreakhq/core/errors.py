@@ -56,6 +56,12 @@ class OutOfScope(AppError):
     title = _("Outside your jurisdiction")
 
 
+class NotPermitted(OutOfScope):
+    """The user's roles do not include the capability anywhere (not a matter of where)."""
+
+    title = _("Not allowed for your role")
+
+
 class NotFound(AppError):
     status = 404
     title = _("Not found")

@@ -211,7 +211,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("exported")
     SEARCH = "search", _("searched")
     DENIED = "denied", _("denied")
-    LOGIN = "login", _("logged in")
+    LOGIN = "login", _("sign-in")
     TOKEN = "token", _("token")
 
 

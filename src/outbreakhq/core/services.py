@@ -8,9 +8,11 @@ from datetime import date
 
 from django.db import transaction
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
-from outbreakhq.core.errors import FieldError, InvalidInput, NotFound, OutOfScope
+from outbreakhq.core.errors import FieldError, InvalidInput, NotFound, NotPermitted, OutOfScope
 from outbreakhq.core.identity import InvalidDocument, normalise_document
 from outbreakhq.core.models import Area, IdType, KeyGroup, Person, PersonKeyGroup, Sex
 from outbreakhq.core.roles import Can
@@ -138,7 +140,13 @@ def require(user, capability: str, area: Area, *, request, person: Person | None
     audit.record(user=user, action="denied", object_type=what,
                  object_id=person.pk if person else "", person=person, area=area,
                  request=request, detail={"capability": capability})
-    raise OutOfScope(f"You may not {Can(capability).label} in {area.display_name()} ({area.code}).")
+    if not can(user, capability):
+        raise NotPermitted(_("Your role does not allow you to %(what)s anywhere. If your work "
+                             "needs it, ask an administrator.") % {"what": Can(capability).label})
+    raise OutOfScope(_("You may not %(what)s in %(area)s (%(code)s): it is outside your "
+                       "jurisdiction.") % {"what": Can(capability).label,
+                                           "area": area.display_name(get_language()),
+                                           "code": area.code})
 
 
 def _set_key_groups(person: Person, groups: list[KeyGroup]) -> None:
