@@ -92,8 +92,9 @@ def _write_cases(by, plan: Plan, request) -> ImportResult:
     stored: dict[str, Case] = {}
     for row in plan.rows:
         with at_row(row, plan.columns):
-            stored[row.values["external_id"]] = _write_case(by, row, people, request)
-    # Sources second: a case may name a source further down the file.
+            stored[row.values["external_id"]] = _write_case(by, row, people, stored, request)
+    # Sources not known when their case was written (further down the file, or a stored case
+    # that gets a new source) are linked second, through the service that refuses cycles.
     for row in plan.rows:
         source = row.values.get("source_case")
         if not source:
@@ -108,11 +109,17 @@ def _write_cases(by, plan: Plan, request) -> ImportResult:
     return _result(plan, people)
 
 
-def _write_case(by, row: Row, people: People, request) -> Case:
+def _write_case(by, row: Row, people: People, stored: dict[str, Case], request) -> Case:
     record = row.refs.get("record")
     data = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
     if record is None:
         person = people.get(row)
+        # A new case's source, when already written, goes in with the case: one write instead
+        # of two, and a case with no descendants yet cannot close a cycle.
+        source = stored.get(row.values.get("source_case") or "") or \
+            row.refs.get("source_case")
+        if source is not None:
+            data["source_case"] = source.pk
         return services.open_case(by=by, person_id=person.pk, data=data, request=request)
     changes = {k: data[k] for k in row.changes if k in data}
     if not changes:
