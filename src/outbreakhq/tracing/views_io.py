@@ -23,6 +23,12 @@ from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import exporting, exporting_jobs
 from outbreakhq.tracing.importing import plan_import, run_import
 from outbreakhq.tracing.importing_fields import FIELDS, IGNORE, KINDS, guess_mapping
+from outbreakhq.tracing.importing_jobs import (
+    IMPORT_IN_BACKGROUND_ABOVE,
+    note_of,
+    queue_import,
+    status_of,
+)
 from outbreakhq.tracing.importing_mappings import mappings_for, save_mapping
 from outbreakhq.tracing.importing_read import file_format, open_table
 
@@ -36,7 +42,8 @@ def _upload_dir(user) -> Path:
 def _pending(request, token: str) -> dict:
     """The user's uploaded file awaiting confirmation (kept in their session, by token)."""
     pending = request.session.get(SESSION, {}).get(token)
-    if pending is None or not (_upload_dir(request.user) / pending["stored"]).is_file():
+    path = _upload_dir(request.user) / pending["stored"] if pending else None
+    if path is None or not (path.is_file() or note_of(path).is_file()):
         raise NotFound(_("This upload has expired; upload the file again."))
     return pending
 
@@ -83,6 +90,10 @@ def import_review(request, token: str):
     require_capability(request, Can.CHANGE_PERSON)
     pending = _pending(request, token)
     path = _upload_dir(request.user) / pending["stored"]
+    background = status_of(path)
+    if background is not None:
+        return render(request, "tracing/import_background.html", {
+            "token": token, "pending": pending, "outcome": background})
     kind = pending["kind"]
     with open_table(path, name=pending["name"]) as table:
         header = table.header
@@ -92,7 +103,7 @@ def import_review(request, token: str):
                    for i, column in enumerate(header) if f"column_{i}" in request.POST} or mapping
         pending["mapping"] = mapping
         _remember(request, token, pending)
-        done = _act(request, pending, path, mapping)
+        done = _act(request, token, pending, path, mapping)
         if done is not None:
             return done
     plan, problem = None, None
@@ -119,7 +130,7 @@ def _shown(value: object) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _act(request, pending: dict, path: Path, mapping: dict):
+def _act(request, token: str, pending: dict, path: Path, mapping: dict):
     """Save the mapping or run the import, as the pressed button asks."""
     try:
         if "save_mapping" in request.POST:
@@ -129,6 +140,13 @@ def _act(request, pending: dict, path: Path, mapping: dict):
                          kind=pending["kind"], mapping=mapping, area=area, request=request)
             messages.success(request, _("Mapping saved."))
         elif "confirm" in request.POST:
+            plan = plan_import(by=request.user, kind=pending["kind"], path=path,
+                               name=pending["name"], mapping=mapping, area=request.scope_area)
+            if plan.ok and len(plan.rows) > IMPORT_IN_BACKGROUND_ABOVE:
+                queue_import(by=request.user, kind=pending["kind"], path=path,
+                             name=pending["name"], mapping=mapping, area=request.scope_area,
+                             rows=len(plan.rows))
+                return redirect("import_review", token=token)
             _plan, result = run_import(by=request.user, kind=pending["kind"], path=path,
                                        name=pending["name"], mapping=mapping,
                                        area=request.scope_area, request=request)
@@ -193,6 +211,9 @@ def import_forget(request, token: str):
     """Drop an uploaded file without importing it."""
     pending = request.session.get(SESSION, {}).pop(token, None)
     if pending:
-        (_upload_dir(request.user) / pending["stored"]).unlink(missing_ok=True)
+        path = _upload_dir(request.user) / pending["stored"]
+        if (status_of(path) or {}).get("status") != "queued":  # the worker still needs it
+            path.unlink(missing_ok=True)
+            note_of(path).unlink(missing_ok=True)
         request.session.modified = True
     return redirect("import")
