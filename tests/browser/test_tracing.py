@@ -123,3 +123,30 @@ def test_tracer_is_told_what_is_wrong_with_a_contact(page):
     expect(page.locator("#contacts .field.has-error")).to_contain_text("before the case")
     shot(page, "tracing-contact-error")
     assert not Contact.objects.exists()
+
+
+def test_a_case_and_its_chain_read_in_chinese(page):
+    from outbreakhq.tracing import services
+    from tests.factories import make_person
+
+    land = territory()
+    tracer = make_user("tracer", land.county1, username="tina")
+    first = services.open_case(by=tracer, person_id=make_person(land.compound1, name="王芳").pk,
+                               data={"classification": "confirmed", "report_date": ago(1),
+                                     "onset_date": ago(2), "detection_route": "clinic"})
+    contact = services.add_contact(by=tracer, case_id=first.pk,
+                                   person_id=make_person(land.compound1, name="李雷").pk,
+                                   data={"contact_type": "household", "last_exposure": ago(1)})
+    services.convert_contact_to_case(by=tracer, contact_id=contact.pk,
+                                     data={"classification": "asymptomatic",
+                                           "report_date": ago(0)})
+    log_in(page, "tina", PASSWORD)
+    page.select_option("select[name=language]", "zh-hans")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.goto(f"/cases/{first.pk}/")
+    expect(page.locator("#contacts")).to_contain_text("李雷")
+    shot(page, "tracing-case-zh")
+    page.goto("/chains/")
+    expect(page).to_have_title(re.compile("传播链"))
+    page.wait_for_selector("#chain-graph[data-ready='1']")
+    shot(page, "tracing-chains-zh")
