@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
@@ -140,6 +140,17 @@ def _source_of(case_id: int) -> int | None:
     return Case.objects.filter(pk=case_id).values_list("source_case_id", flat=True).first()
 
 
+_LINK_LOCK = 4_0001  # advisory-lock class of "source links of one tenant" (PostgreSQL)
+
+
+def _serialise_links(tenant_id: int) -> None:
+    """Two links written at once (A->B and B->A) could each pass the cycle check alone; on
+    PostgreSQL the tenant's link changes take turns (SQLite already writes one at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LINK_LOCK, tenant_id])
+
+
 def _refuse_cycle(case_id: int, source: Case | None) -> None:
     if source is None:
         return
@@ -205,6 +216,7 @@ def update_case(*, by, case_id: int, changes: Mapping, request=None) -> Case:
         merged = {key: getattr(case, key) for key in CASE_READERS} | values
         check_case_dates(merged)
         if "source_case" in values:
+            _serialise_links(case.tenant_id)
             _refuse_cycle(case.pk, values["source_case"])
         changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
         for key, value in values.items():
