@@ -269,3 +269,21 @@ def test_a_person_already_a_contact_of_the_case_is_refused_before_anything_is_wr
     problems = refused(land, "contacts", again)
     assert [(r, c) for r, c, _m in problems] == [(2, "姓名"), (4, "姓名")]
     assert "K1" in problems[0][2] and "row 3" in problems[1][2]
+
+
+def test_a_corrected_last_exposure_updates_the_contact_and_its_follow_up(land, tmp_path):
+    numbers = ids(4)
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER,
+                                         case_rows(land, numbers)))
+    row = ["K1", "Sun Li", numbers[3], land.compound1.code, "C1", "家庭", cn(ago(4))]
+    import_file(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER, [row]))
+    window = Contact.objects.values_list("followup_end", flat=True).get()
+    row[6] = cn(ago(5))
+    plan, result = import_file(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER,
+                                                           [row]))
+    assert (result.updated, plan.rows[0].changes) == (1, ["last_exposure"])
+    contact = Contact.objects.get()
+    assert contact.last_exposure == ago(5) and contact.followup_end == window - timedelta(1)
+    row[4] = "C2"  # another source: another contact, not a correction
+    problems = refused(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER, [row]))
+    assert [(r, c) for r, c, _m in problems] == [(2, "密接编号")]

@@ -184,22 +184,23 @@ def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
 
 
 def _contact_action(checker: Checker, row: Row) -> None:
+    """Type and last exposure of a stored contact are corrected by an update; its category and
+    source define the contact (the services keep them), so a row that differs there is refused."""
     record = row.refs.get("record")
     _set_action(row, record, CONTACT_FIELDS)
     if record is None:
         return
+    fixed = []
     source = row.values.get("source_case")
     if source and getattr(record.source_case, "external_id", None) != source:
-        row.changes.append("source_case")
+        fixed.append("source_case")
     if row.values["category"] != record.category:
-        row.changes.append("category")
-    if row.changes:
-        # The tracing services have no "change a contact" use case yet: refuse, naming what
-        # differs, rather than leave the stored contact and the file silently apart.
+        fixed.append("category")
+    if fixed:
         checker.error(row, "external_id", _(
-            "contact %(id)s is already stored with another %(fields)s; change it on its page, "
-            "or give this row a new id") % {"id": record.external_id,
-                                             "fields": ", ".join(row.changes)})
+            "contact %(id)s is stored with another %(fields)s, which define the contact; give "
+            "this row a new id if it is another contact") % {
+            "id": record.external_id, "fields": ", ".join(fixed)})
 
 
 def _check_links(checker: Checker, rows: list[Row]) -> None:

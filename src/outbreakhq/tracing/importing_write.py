@@ -154,7 +154,10 @@ def _write_contacts(by, plan: Plan, request) -> ImportResult:
 def _write_contact(by, row: Row, people: People, stored: dict, request) -> Contact:
     record = row.refs.get("record")
     if record is not None:
-        return record  # unchanged: the checks refuse a row that differs from its contact
+        if not row.changes:
+            return record
+        return services.update_contact(by=by, contact_id=record.pk, request=request,
+                                       changes={k: row.values[k] for k in row.changes})
     data = {"external_id": row.values["external_id"], "contact_type": row.values["contact_type"],
             "last_exposure": row.values["last_exposure"]}
     person = people.known(row)
