@@ -249,3 +249,8 @@ def test_ended_followups_are_closed_from_the_overdue_list(desk, tina):
     assert response.status_code == 302
     ended.refresh_from_db()
     assert ended.status == "completed"
+
+
+def test_the_team_worklist_says_when_the_user_is_in_no_team(desk, tina):
+    html = tina.get("/followups/?who=team").content.decode()
+    assert "no tracing team" in html

@@ -197,6 +197,7 @@ def followup_worklist(request):
     return render(request, "tracing/followups.html", {
         "page": page, "which": which, "who": who, "today": today(),
         "may_close": can(request.user, Can.CHANGE_PERSON),
+        "in_team": who == "team" and request.user.tracing_teams.exists(),
         "first_page": not request.GET.get("after"), **choices()})
 
 
