@@ -9,6 +9,7 @@ from django.db import transaction
 
 from outbreakhq.core.models import Area, Assignment, Level
 from outbreakhq.core.roles import Role
+from outbreakhq.tracing.bulk import join_county_team
 
 DEMO_PASSWORD = "outbreak-demo"
 
@@ -60,5 +61,7 @@ def ensure_demo_users(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         user.save()
         Assignment.objects.filter(user=user).exclude(role=role, area=area).delete()
         Assignment.objects.get_or_create(user=user, role=role, area=area)
+        if role == Role.TRACER:  # their county's team, and a day's caseload of its contacts
+            join_county_team(user, area)
         logins.append(DemoLogin(username, Role(role).label, area))
     return logins

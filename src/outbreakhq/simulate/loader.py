@@ -1,13 +1,15 @@
 """Write a simulated scenario into the database (the one Django module of `simulate/`).
 
 Loads what has models today: the area tree, the key groups, the people and their key-group
-tags, through `core.bulk` (COPY on PostgreSQL). Tables without models yet (cases, contacts,
-tubes, quarantine stays, support requests, stranded travellers) are loaded by their modules'
+tags, through `core.bulk` (COPY on PostgreSQL), then the tracing records (cases with their
+source cases, contacts, daily follow-ups, a tracing team per county) through `tracing.bulk`,
+with dates shifted so that the simulation's last day is today. Tables without models yet
+(tubes, quarantine stays, support requests, stranded travellers) are loaded by their modules'
 own loaders when those land; until then `outbreakhq simulate --out DIR` writes them to files.
 
 All or nothing: one transaction. A database that already holds the scenario's region is left
-alone (ScenarioExists) unless `replace=True`, which deletes that region's areas, people and tags
-first, in the same transaction.
+alone (ScenarioExists) unless `replace=True`, which deletes that region's tracing records,
+areas, people and tags first, in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
+from outbreakhq import protocols
 from outbreakhq.core import bulk
 from outbreakhq.core.models import Area, KeyGroup, Person, PersonKeyGroup
 from outbreakhq.simulate.output import Scenario
+from outbreakhq.tracing import bulk as tracing_bulk
 
 
 class ScenarioExists(Exception):
@@ -36,10 +42,12 @@ class LoadResult:
     people: int
     key_group_tags: int
     region_code: str
+    tracing: tracing_bulk.TracingLoad
 
 
 def _delete_region(root: Area) -> None:
-    """Remove a region's tags, people and areas with three set-based statements."""
+    """Remove a region's tracing records, tags, people and areas, set-based."""
+    tracing_bulk.delete_tenant(root.id)
     with connection.cursor() as cursor:
         cursor.execute(f'DELETE FROM "{PersonKeyGroup._meta.db_table}" WHERE tenant_id = %s',
                        [root.id])
@@ -74,9 +82,17 @@ def _people(scenario: Scenario, area_ids: dict[str, int], tenant_id: int) -> lis
     return bulk.insert_people(rows, tenant_id=tenant_id)
 
 
+def _protocol(scenario: Scenario) -> protocols.Protocol:
+    """The rules the simulation ran under: the deployment's protocol (with its overrides, as the
+    simulate command passes them) when the scenario names it, else the named preset."""
+    name = str(scenario.meta["protocol"])
+    return protocols.current() if name == settings.OUTBREAKHQ_PROTOCOL else protocols.load(name)
+
+
 def load(scenario: Scenario, *, replace: bool = False,
          progress: Callable[[str], None] | None = None) -> LoadResult:
-    """Load the scenario's areas, key groups, people and tags in one transaction."""
+    """Load the scenario's areas, key groups, people, tags and tracing records in one
+    transaction; the simulation's last day becomes today."""
     say = progress or (lambda _step: None)
     region = str(scenario.meta["region_code"])
     try:
@@ -101,9 +117,12 @@ def load(scenario: Scenario, *, replace: bool = False,
             pairs = ((person_ids[p], group_ids[g])
                      for p, g in zip(tags["person"], tags["key_group"], strict=True))
             tagged = bulk.insert_person_key_groups(pairs, tenant_id=tenant_id)
+            tracing = tracing_bulk.load_scenario(
+                scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
+                protocol=_protocol(scenario), today=timezone.localdate(), say=say)
     except IntegrityError as exc:
         raise ScenarioInUse(
             f"region {region} could not be replaced: other records (users' assignments, cases, "
             f"…) still refer to its areas or people; nothing was changed ({exc})") from exc
     return LoadResult(areas=len(area_ids), people=len(person_ids), key_group_tags=tagged,
-                      region_code=region)
+                      region_code=region, tracing=tracing)

@@ -40,7 +40,8 @@ class Command(BaseCommand):
                             help="no detection, tracing, quarantine or grading: the bare epidemic")
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--load", action="store_true",
-                            help="write areas, key groups and people into the database")
+                            help="write areas, people, cases, contacts and follow-ups into "
+                                 "the database")
         target.add_argument("--out", type=Path, help="folder to write every table to")
         parser.add_argument("--replace", action="store_true",
                             help="with --load: replace a scenario already loaded for the region")
@@ -95,11 +96,15 @@ class Command(BaseCommand):
                                  progress=lambda step: sys.stderr.write(f"loading {step}…\n"))
         except (loader.ScenarioExists, loader.ScenarioInUse) as exc:
             raise CommandError(str(exc)) from exc
+        t = result.tracing
+        recent = " (checks of the last 14 days' windows only)" if t.followups_recent_only else ""
         self.stdout.write(
             f"Loaded region {result.region_code}: {result.areas:,} areas, {result.people:,} "
-            f"people, {result.key_group_tags:,} key-group tags in "
-            f"{time.monotonic() - started:.1f} s. Cases, contacts, samples and the other tables "
-            "load when their modules exist; use --out to get them as files now.")
+            f"people, {result.key_group_tags:,} key-group tags, {t.cases:,} cases, "
+            f"{t.contacts:,} contacts, {t.followups:,} follow-ups{recent}, {t.teams} tracing "
+            f"teams in {time.monotonic() - started:.1f} s; the last simulated day is today. "
+            "Samples, quarantine stays and the other tables load when their modules exist; "
+            "use --out to get them as files now.")
 
     def _write(self, scenario: Any, *, out: Path, fmt: str) -> None:
         try:
