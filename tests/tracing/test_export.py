@@ -120,3 +120,13 @@ def test_export_rows_need_no_more_than_one_query_per_chunk(land, django_assert_m
     with django_assert_max_num_queries(2):
         assert len(list(exporting.iter_tuples(rows))) == 4
     assert ago(0)  # the cases were reported today
+
+
+def test_the_list_pages_link_to_the_export_of_the_filtered_list(land, client):
+    client.login(username="tina", password=PASSWORD)
+    page = client.get("/cases/?classification=confirmed").content.decode()
+    assert "/export/cases/?classification=confirmed&amp;format=csv" in page
+    assert "/export/contacts/?format=xlsx" in client.get("/contacts/").content.decode()
+    make_user("lab", land.county1, username="lab")  # may view people, not export them
+    client.login(username="lab", password=PASSWORD)
+    assert "/export/cases/" not in client.get("/cases/").content.decode()
