@@ -287,3 +287,12 @@ def test_a_corrected_last_exposure_updates_the_contact_and_its_follow_up(land, t
     row[4] = "C2"  # another source: another contact, not a correction
     problems = refused(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER, [row]))
     assert [(r, c) for r, c, _m in problems] == [(2, "密接编号")]
+
+
+def test_a_value_under_no_header_is_refused_and_blank_columns_are_not(land, tmp_path):
+    numbers = ids(3)
+    rows = [row + [""] for row in case_rows(land, numbers)]
+    rows[1] += ["stray note"]  # column L, past the header's last column
+    path = write_csv(tmp_path / "c.csv", CASE_HEADER + [""], rows)
+    [(row, column, message)] = refused(land, "cases", path)
+    assert (row, column) == (3, "L") and "no header" in message

@@ -29,7 +29,7 @@ from outbreakhq.tracing.importing_checks import (
 )
 from outbreakhq.tracing.importing_fields import check_header, fields_of, guess_mapping
 from outbreakhq.tracing.importing_read import open_table, read_rows
-from outbreakhq.tracing.importing_rows import Row, RowParser, missing_required
+from outbreakhq.tracing.importing_rows import Row, RowParser, missing_required, stray_cells
 from outbreakhq.tracing.models import Case, Contact, ContactCategory
 
 PREVIEW_ROWS = 20
@@ -78,7 +78,8 @@ def plan_import(*, by, kind: str, path: Path, name: str | None = None,
         for number, cells in read_rows(table):
             row, row_errors = parser.parse(number, cells)
             rows.append(row)
-            errors += row_errors + missing_required(row, REQUIRED[kind], columns)
+            errors += row_errors + missing_required(row, REQUIRED[kind], columns) + \
+                stray_cells(number, cells, table.header)
     if not rows:
         raise InvalidInput(_("The file has a header but no rows. Nothing was imported."))
     checker = Checker(by=by, columns=columns, area=area)

@@ -120,6 +120,8 @@ def check_header(kind: str, header: list[str], mapping: dict[str, str]) -> dict[
                                            "not have") % {"kind": kind}, 1))
     seen: set[str] = set()
     for column in header:
+        if not column:
+            continue  # a column with no header is read only to refuse values in it
         if column in seen:
             errors.append(FieldError(column, _("the column appears twice in the header"), 1))
         seen.add(column)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 from outbreakhq.core.errors import FieldError
 from outbreakhq.core.identity import InvalidDocument, normalise_document
@@ -136,6 +137,15 @@ def _guess_document(number: str) -> str:
     check character, so a guess that is wrong is refused, not stored)."""
     compact = number.replace(" ", "")
     return "cn_resident" if len(compact) == 18 else "other"
+
+
+def stray_cells(number: int, cells: list, header: list[str]) -> list[FieldError]:
+    """A value under no header (a blank header cell, or beyond the last column) would be lost
+    without a word: refuse it, naming the spreadsheet column."""
+    return [FieldError(get_column_letter(i + 1), _("holds a value but its column has no header"),
+                       number)
+            for i, value in enumerate(cells)
+            if (i >= len(header) or not header[i]) and text_of(value) != ""]
 
 
 def missing_required(row: Row, keys: tuple[str, ...], columns: dict[str, str]) -> list[FieldError]:

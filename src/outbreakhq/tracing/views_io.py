@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -175,7 +176,7 @@ def export(request, kind: str):
         messages.info(request, _("%(n)d rows: the file is being written in the background and "
                                  "will be listed here when ready.") % {"n": count})
         return redirect("exports")
-    name = f"{kind}.{fmt}"
+    name = f"{kind}-{timezone.localdate().isoformat()}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
             exporting.csv_lines(kind, exporting.iter_tuples(rows)),
