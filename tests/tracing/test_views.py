@@ -254,3 +254,14 @@ def test_ended_followups_are_closed_from_the_overdue_list(desk, tina):
 def test_the_team_worklist_says_when_the_user_is_in_no_team(desk, tina):
     html = tina.get("/followups/?who=team").content.decode()
     assert "no tracing team" in html
+
+
+def test_a_case_page_shows_the_latest_contacts_and_links_to_the_rest(desk, tina, monkeypatch):
+    from outbreakhq.tracing import views
+
+    monkeypatch.setattr(views, "CONTACTS_ON_CASE_PAGE", 2)
+    for _ in range(3):
+        desk.contact()
+    response = tina.get(f"/cases/{desk.case.pk}/")
+    assert len(response.context["contacts"]) == 2 and response.context["contacts_total"] == 3
+    assert f"/contacts/?case={desk.case.pk}" in response.content.decode()

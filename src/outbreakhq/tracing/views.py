@@ -81,17 +81,24 @@ def _default_area(request) -> str:
     return areas[0].code if len(areas) == 1 else ""
 
 
+CONTACTS_ON_CASE_PAGE = 200  # a superspreader's hundreds more are in the contact list
+
+
 def _case_context(request, case: Case, **extra) -> dict:
     """Everything the case page and its sections show (a handful of small queries)."""
-    mine = Contact.objects.visible_to(request.user)
+    mine = Contact.objects.visible_to(request.user).filter(source_case=case)
     source = Case.objects.visible_to(request.user).filter(pk=case.source_case_id).first()
+    contacts = list(mine.select_related("person", "tracer").order_by("-last_exposure", "pk")
+                    [:CONTACTS_ON_CASE_PAGE + 1])
     return {
         "case": case, "visits": list(case.visits.select_related("area")),
         "exposures": list(case.exposures.all()),
-        "contacts": list(mine.filter(source_case=case).select_related("person", "tracer")
-                         .order_by("-last_exposure", "pk")),
+        "contacts": contacts[:CONTACTS_ON_CASE_PAGE],
+        "contacts_more": len(contacts) > CONTACTS_ON_CASE_PAGE,
+        "contacts_total": mine.count() if len(contacts) > CONTACTS_ON_CASE_PAGE
+        else len(contacts),
         "contacts_elsewhere": Contact.objects.filter(source_case=case).exclude(
-            pk__in=mine.filter(source_case=case).values("pk")).count(),
+            pk__in=mine.values("pk")).count(),
         "infected": list(Case.objects.visible_to(request.user).filter(source_case=case)
                          .select_related("person")),
         "source": source, "from_contact": Contact.objects.filter(converted_case=case).first(),
