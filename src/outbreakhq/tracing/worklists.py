@@ -121,8 +121,9 @@ def contact_list(*, by, within: Area | None = None, filters: Mapping | None = No
     for key, column in (("status", "status"), ("category", "category")):
         if filters.get(key):
             rows = rows.filter(**{column: filters[key]})
-    if str(filters.get("case") or "").isdigit():
-        rows = rows.filter(source_case_id=int(filters["case"]))
+    case = str(filters.get("case") or "").strip().lstrip("#")
+    if case.isdigit():
+        rows = rows.filter(source_case_id=int(case))
     if filters.get("q"):
         rows = _search(rows, filters["q"])
     _audit_search(by, "contact", filters, within, request)
