@@ -265,3 +265,18 @@ def test_a_case_page_shows_the_latest_contacts_and_links_to_the_rest(desk, tina,
     response = tina.get(f"/cases/{desk.case.pk}/")
     assert len(response.context["contacts"]) == 2 and response.context["contacts_total"] == 3
     assert f"/contacts/?case={desk.case.pk}" in response.content.decode()
+
+
+def test_a_case_joins_a_cluster_of_its_scope_by_number(desk, tina):
+    from outbreakhq.tracing.models import Cluster
+
+    market = Cluster.objects.create(tenant=desk.land.region, area=desk.land.compound1,
+                                    name="Wet market")
+    response = tina.post(f"/cases/{desk.case.pk}/edit/", {
+        "classification": "confirmed", "detection_route": "clinic",
+        "report_date": desk.case.report_date.isoformat(), "severity": "mild",
+        "cluster": str(market.pk)})
+    assert response.status_code == 302
+    desk.case.refresh_from_db()
+    assert desk.case.cluster == market
+    assert "Wet market" in tina.get(f"/cases/{desk.case.pk}/").content.decode()
