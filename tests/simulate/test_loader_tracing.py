@@ -67,6 +67,11 @@ def test_the_last_simulated_day_is_today(scenario, loaded):
     assert not FollowUp.objects.filter(date__gte=today).exists()  # today's checks are to do
 
 
+def test_no_case_has_an_onset_after_its_report(loaded):
+    assert Case.objects.filter(onset_date__isnull=False).exists()
+    assert not Case.objects.filter(onset_date__gt=F("report_date")).exists()
+
+
 def test_every_contact_window_is_the_protocols(loaded):
     for category, exposure, start, end in Contact.objects.values_list(
             "category", "last_exposure", "followup_start", "followup_end"):

@@ -188,7 +188,10 @@ def join_county_team(user, area) -> int:
     team.members.add(user)
     mine = Contact.objects.filter(tracer=user).count()
     today = timezone.localdate()
+    # Whole compounds, in area order: a tracer calls the same few buildings, and their
+    # contacts are at every day of their windows (not only those whose window ends today).
     free = (Contact.objects.filter(team=team, tracer__isnull=True,
-                                   status=ContactStatus.FOLLOWING, followup_end__gte=today)
-            .order_by("followup_end", "pk").values_list("pk", flat=True)[:max(CASELOAD - mine, 0)])
+                                   status=ContactStatus.FOLLOWING, followup_start__lte=today,
+                                   followup_end__gte=today)
+            .order_by("area_id", "pk").values_list("pk", flat=True)[:max(CASELOAD - mine, 0)])
     return Contact.objects.filter(pk__in=list(free)).update(tracer=user)

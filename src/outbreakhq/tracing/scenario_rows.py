@@ -101,8 +101,11 @@ def cases(table: pa.Table, infections: pa.Table, *, population: int, offset: int
         infections.column("infector"), -1).to_numpy()
     source = np.where(infector[person] >= 0, case_of[np.maximum(infector[person], 0)], -1)
     route = rename(table.column("route"), ROUTES)
-    onset = days(table.column("onset_date"), offset)
     report = days(table.column("report_date"), offset)
+    # Symptoms that began after the report are not known on the report day (the simulator
+    # classifies such cases as asymptomatic), and the platform refuses an onset after the report.
+    onset = days(table.column("onset_date"), offset)
+    onset = np.where(onset <= report, onset, NO_DAY)
     columns = {
         "classification": table.column("classification").combine_chunks(),
         "onset_date": as_dates(onset),
