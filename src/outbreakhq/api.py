@@ -67,4 +67,8 @@ def _add_routers() -> None:
     api.add_router("/followups", followups_router)
     api.add_router("/chains", chains_router)
 
+    from outbreakhq.tracing.api_io import imports_router
+
+    api.add_router("", imports_router)  # /imports/{kind}, /exports/{kind}
+
 _add_routers()
