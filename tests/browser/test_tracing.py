@@ -150,3 +150,33 @@ def test_a_case_and_its_chain_read_in_chinese(page):
     expect(page).to_have_title(re.compile("传播链"))
     page.wait_for_selector("#chain-graph[data-ready='1']")
     shot(page, "tracing-chains-zh")
+
+
+def test_a_refusal_in_an_inline_form_is_shown_not_swallowed(browser, live_server):
+    from outbreakhq.tracing import services
+    from tests.factories import make_person
+
+    # Chromium logs any refused request as a failed resource, so this test checks for script
+    # errors only, not for every console line as the `page` fixture does.
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    script_errors: list[str] = []
+    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+
+    land = territory()
+    tracer = make_user("tracer", land.county1, username="tina")
+    case = services.open_case(by=tracer, person_id=make_person(land.compound1).pk,
+                              data={"classification": "confirmed", "report_date": ago(0),
+                                    "detection_route": "clinic"})
+    contact = services.add_contact(by=tracer, case_id=case.pk,
+                                   person_id=make_person(land.compound1).pk,
+                                   data={"contact_type": "household", "last_exposure": ago(1)})
+    log_in(page, "tina", PASSWORD)
+    page.goto(f"/contacts/{contact.pk}/")
+    # Meanwhile the contact moves to another county (its record is handed over there).
+    Contact.objects.filter(pk=contact.pk).update(area=land.compound2)
+    page.get_by_role("button", name="Record the follow-up").click()
+    expect(page.locator("#htmx-problem .problem")).to_contain_text("may not")
+    shot(page, "tracing-refused-inline")
+    context.close()
+    assert not script_errors
