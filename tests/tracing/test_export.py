@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from django.core.management import call_command
@@ -104,6 +105,19 @@ def test_a_large_export_runs_in_the_background_into_the_owners_list(land, client
     client.login(username="tom", password=PASSWORD)
     assert client.get(f"/exports/{done.name}/").status_code == 404  # not tom's
     assert AuditEvent.objects.filter(action="export").count() == 1
+    client.login(username="tina", password=PASSWORD)
+    client.post(f"/exports/{done.name}/delete/")
+    assert exporting_jobs.list_exports(land.tracer1) == []
+
+
+def test_exports_older_than_a_week_are_deleted(land, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    folder = exporting_jobs.owner_dir(land.tracer1.pk)
+    folder.mkdir(parents=True)
+    old = folder / "20200101T000000-cases-0123abcd.csv"
+    old.write_text("x")
+    os.utime(old, (0, 0))
+    assert exporting_jobs.list_exports(land.tracer1) == [] and not old.exists()
 
 
 def test_the_export_command_writes_the_scoped_file(land, tmp_path):

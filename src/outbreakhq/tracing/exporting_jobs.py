@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.tracing.exporting import export_rows, iter_tuples, write_csv, write_xlsx
 
+KEEP_DAYS = 7  # exported personal data is not left on disk longer than this
 _NAME = re.compile(r"^[0-9]{8}T[0-9]{6}-(cases|contacts)-[0-9a-f]{8}\.(csv|xlsx)$")
 
 
@@ -82,9 +84,29 @@ def write_export(*, user_id: int, kind: str, fmt: str, name: str, area_code: str
     return count
 
 
+def purge_old(folder: Path, days: int) -> None:
+    """Delete the folder's files older than `days` (exports, uploads and their notes)."""
+    limit = time.time() - days * 86400
+    for path in folder.glob("*") if folder.is_dir() else []:
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def delete_export(user, name: str) -> None:
+    """Delete one of the user's exports (a failed one has only its note). The name pattern
+    keeps the path inside the owner's folder."""
+    if not _NAME.match(name):
+        raise NotFound(f"No export named {name}.")
+    path = owner_dir(user.pk) / name
+    path.unlink(missing_ok=True)
+    path.with_suffix(".json").unlink(missing_ok=True)
+
+
 def list_exports(user) -> list[ExportFile]:
-    """The user's own exports, newest first (nobody else's: the folder is the owner's)."""
+    """The user's own exports, newest first (nobody else's: the folder is the owner's); those
+    older than KEEP_DAYS are deleted on the way."""
     folder = owner_dir(user.pk)
+    purge_old(folder, KEEP_DAYS)
     found = []
     for note in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
         data = json.loads(note.read_text())

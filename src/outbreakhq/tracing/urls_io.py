@@ -11,4 +11,5 @@ urlpatterns = [
     path("export/<str:kind>/", views_io.export, name="export"),
     path("exports/", views_io.exports, name="exports"),
     path("exports/<str:name>/", views_io.export_download, name="export_download"),
+    path("exports/<str:name>/delete/", views_io.export_delete, name="export_delete"),
 ]

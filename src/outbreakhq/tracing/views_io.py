@@ -34,6 +34,7 @@ from outbreakhq.tracing.importing_mappings import mappings_for, save_mapping
 from outbreakhq.tracing.importing_read import file_format, open_table
 
 SESSION = "outbreakhq_imports"
+UPLOAD_KEEP_DAYS = 1  # an upload never confirmed is personal data with no use after a day
 
 
 def _upload_dir(user) -> Path:
@@ -69,6 +70,7 @@ def import_start(request):
             token = uuid.uuid4().hex
             folder = _upload_dir(request.user)
             folder.mkdir(parents=True, exist_ok=True)
+            exporting_jobs.purge_old(folder, UPLOAD_KEEP_DAYS)
             with (folder / (token + suffix)).open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
@@ -196,7 +198,16 @@ def exports(request):
     """The user's own background exports."""
     require_capability(request, Can.EXPORT_PERSON)
     return render(request, "tracing/exports.html",
-                  {"exports": exporting_jobs.list_exports(request.user)})
+                  {"exports": exporting_jobs.list_exports(request.user),
+                   "keep_days": exporting_jobs.KEEP_DAYS})
+
+
+@login_required
+@require_POST
+def export_delete(request, name: str):
+    exporting_jobs.delete_export(request.user, name)
+    messages.success(request, _("Export deleted."))
+    return redirect("exports")
 
 
 @login_required
