@@ -102,8 +102,10 @@ def import_review(request, token: str):
         header = table.header
     mapping = pending["mapping"] or guess_mapping(kind, header)
     if request.method == "POST":
+        # "?" is the unanswered choice: the column stays unmapped, and is reported as unknown.
         mapping = {column: request.POST.get(f"column_{i}", IGNORE)
-                   for i, column in enumerate(header) if f"column_{i}" in request.POST} or mapping
+                   for i, column in enumerate(header)
+                   if request.POST.get(f"column_{i}", "?") != "?"} or mapping
         pending["mapping"] = mapping
         _remember(request, token, pending)
         done = _act(request, token, pending, path, mapping)
