@@ -154,3 +154,30 @@ def test_the_import_command_prints_each_bad_row_and_writes_nothing(land, tmp_pat
     call_command("import", "cases", str(path), "--mapping", str(mapping), "--user", "tina",
                  "--area", land.county1.code)
     assert "3 created, 0 updated, 0 unchanged" in capsys.readouterr().out
+
+
+def test_a_toml_mapping_file_is_read_and_its_kind_checked(land, tmp_path):
+    header = ["编号", "姓名", "证件", "区划", "诊断", "报告", "途径"]
+    path = write_csv(tmp_path / "c.csv", header, [
+        ["T1", "Han Mei", ids(1)[0], land.compound1.code, "确诊", slash_today(), "门诊"]])
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('kind = "cases"\n[columns]\n"编号" = "external_id"\n"姓名" = "name"\n'
+                       '"证件" = "id_number"\n"区划" = "home_area"\n"诊断" = "classification"\n'
+                       '"报告" = "report_date"\n"途径" = "detection_route"\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="for cases, not contacts"):
+        resolve_mapping(land.tracer, "contacts", str(mapping))
+    _plan, result = run_import(by=land.tracer, kind="cases", path=path,
+                               mapping=resolve_mapping(land.tracer, "cases", str(mapping)))
+    assert result.created == 1
+
+
+def test_a_nul_character_or_a_giant_cell_is_refused_naming_the_row(land, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(",".join(CASE_HEADER).encode() + b"\nC1,A\x00B\n")
+    with pytest.raises(InvalidInput) as exc:
+        run_import(by=land.tracer, kind="cases", path=path)
+    assert (2, "姓名", "holds a NUL character") in [
+        (e.row, e.field, e.message) for e in exc.value.errors]
+    path.write_bytes(",".join(CASE_HEADER).encode() + b"\nC1," + b"x" * 200_000 + b"\n")
+    with pytest.raises(InvalidInput, match="Line 2 cannot be read as CSV"):
+        run_import(by=land.tracer, kind="cases", path=path)

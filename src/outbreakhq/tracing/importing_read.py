@@ -85,6 +85,9 @@ def _csv_rows(reader) -> Iterator[tuple[int, list]]:
     except UnicodeDecodeError:
         raise InvalidInput(_("Row %(row)d is not UTF-8 text; save the file as \"CSV UTF-8\". "
                              "Nothing was imported.") % {"row": reader.line_num}) from None
+    except csv.Error as exc:  # a NUL byte, an unclosed quote at the end of the file
+        raise InvalidInput(_("Line %(row)d cannot be read as CSV (%(reason)s). Nothing was "
+                             "imported.") % {"row": reader.line_num, "reason": exc}) from None
 
 
 def _xlsx_table(path: Path) -> Iterator[Table]:

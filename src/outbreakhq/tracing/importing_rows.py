@@ -66,6 +66,10 @@ class RowParser:
                 errors.append(FieldError(self.columns[key], formula_message(raw.cell, raw),
                                          number))
                 continue
+            if isinstance(raw, str) and "\x00" in raw:
+                # PostgreSQL cannot store a NUL character; it is never part of a real value.
+                errors.append(FieldError(self.columns[key], _("holds a NUL character"), number))
+                continue
             try:
                 values[key] = self.convert(key, raw)
             except ValueError as exc:
