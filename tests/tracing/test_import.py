@@ -296,3 +296,20 @@ def test_a_value_under_no_header_is_refused_and_blank_columns_are_not(land, tmp_
     path = write_csv(tmp_path / "c.csv", CASE_HEADER + [""], rows)
     [(row, column, message)] = refused(land, "cases", path)
     assert (row, column) == (3, "L") and "no header" in message
+
+
+def test_a_clash_with_a_concurrent_writer_rolls_back_and_says_so(land, tmp_path, monkeypatch):
+    from django.db import IntegrityError
+
+    from outbreakhq.tracing import importing_write
+
+    def clash(**kwargs):
+        Case.objects.update(notes="half-written")  # rolled back with the batch
+        raise IntegrityError("duplicate key value violates unique constraint case_external_id")
+
+    monkeypatch.setattr(importing_write, "write_plan", clash)
+    path = write_csv(tmp_path / "c.csv", CASE_HEADER, case_rows(land, ids(3)))
+    before = counts()
+    with pytest.raises(InvalidInput, match="written meanwhile"):
+        import_file(land, "cases", path)
+    assert counts() == before

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -275,18 +275,29 @@ def run_import(*, by, kind: str, path: Path, name: str | None = None,
                mapping: dict[str, str] | None = None, area: Area | None = None,
                dry_run: bool = False, request=None) -> tuple[Plan, ImportResult | None]:
     """Check the file and, when every row is right and this is no dry run, commit it whole."""
-    from outbreakhq.tracing.importing_write import write_plan
-
     plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
     if plan.errors:
         raise InvalidInput(_("Nothing was imported; correct these rows."), plan.errors)
     if dry_run:
         return plan, None
+    try:
+        result = _commit(by=by, plan=plan, name=name or path.name, request=request)
+    except IntegrityError:
+        # Someone wrote a record with one of the file's external ids between the checks and
+        # the commit (a second import of the same file, say): the batch rolled back whole.
+        raise InvalidInput(_("Nothing was imported: records with these external ids were "
+                             "written meanwhile. Import the file again; it will find them.")) \
+            from None
+    return plan, result
+
+
+def _commit(*, by, plan: Plan, name: str, request) -> ImportResult:
+    from outbreakhq.tracing.importing_write import write_plan
+
     with transaction.atomic():
         result = write_plan(by=by, plan=plan, request=request)
-        audit.record(user=by, action="create", object_type=f"{kind}_import", request=request,
-                     area=_area_of(plan),
-                     detail={"file": name or path.name, "rows": len(plan.rows),
-                             "created": result.created, "updated": result.updated,
-                             "unchanged": result.unchanged})
-    return plan, result
+        audit.record(user=by, action="create", object_type=f"{plan.kind}_import",
+                     request=request, area=_area_of(plan),
+                     detail={"file": name, "rows": len(plan.rows), "created": result.created,
+                             "updated": result.updated, "unchanged": result.unchanged})
+    return result
