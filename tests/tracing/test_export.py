@@ -144,3 +144,19 @@ def test_the_list_pages_link_to_the_export_of_the_filtered_list(land, client):
     make_user("lab", land.county1, username="lab")  # may view people, not export them
     client.login(username="lab", password=PASSWORD)
     assert "/export/cases/" not in client.get("/cases/").content.decode()
+
+
+def test_formula_like_names_are_exported_as_text_and_import_back_unchanged(land, tmp_path):
+    open_case(land.tracer1, make_person(land.compound1, name='=HYPERLINK("http://x","y")',
+                                        phone="+8617000000001"), external_id="F1")
+    rows = exporting.export_rows(by=land.tracer1, kind="cases")
+    csv_path, xlsx_path = tmp_path / "c.csv", tmp_path / "c.xlsx"
+    exporting.write_csv("cases", exporting.iter_tuples(rows), csv_path)
+    exporting.write_xlsx("cases", exporting.iter_tuples(rows), xlsx_path)
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and ",+8617000000001," in text
+    cells = [c for r in load_workbook(xlsx_path).worksheets[0].iter_rows() for c in r]
+    assert not [c for c in cells if c.data_type == "f"]
+    for path in (csv_path, xlsx_path):
+        _plan, result = run_import(by=land.tracer1, kind="cases", path=path)
+        assert (result.created, result.updated, result.unchanged) == (0, 0, 4)

@@ -26,6 +26,7 @@ from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.services import require
+from outbreakhq.tracing.importing_values import formula_like
 from outbreakhq.tracing.models import Case, Contact
 from outbreakhq.tracing.worklists import _dates, _search  # the lists' own filters, kept in step
 
@@ -110,6 +111,13 @@ def _cell(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _csv_cell(value: object) -> object:
+    """A text that a spreadsheet would run as a formula (a name typed as `=HYPERLINK(…)`) gets
+    a leading apostrophe, which spreadsheets show as text and our import takes off again."""
+    value = _cell(value)
+    return "'" + value if isinstance(value, str) and formula_like(value) else value
+
+
 def iter_tuples(rows: QuerySet) -> Iterator[tuple]:
     return rows.iterator(chunk_size=CHUNK)
 
@@ -126,7 +134,7 @@ def csv_lines(kind: str, rows: Iterable[tuple]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(header(kind))
     for row in rows:
-        yield writer.writerow([_cell(v) for v in row])
+        yield writer.writerow([_csv_cell(v) for v in row])
 
 
 def write_csv(kind: str, rows: Iterable[tuple], path: Path) -> int:
@@ -140,15 +148,25 @@ def write_csv(kind: str, rows: Iterable[tuple], path: Path) -> int:
 
 def write_xlsx(kind: str, rows: Iterable[tuple], path: Path | BinaryIO) -> int:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(kind)
+
+    def text_cell(value: object) -> object:
+        # openpyxl writes a string starting with "=" as a formula: force a text cell.
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"
+            return cell
+        return value
+
     sheet.append(header(kind))
     count = 0
     for row in rows:
         # Document numbers and phones are strings here, so they stay text cells: Excel would
         # round an 18-digit number.
-        sheet.append([_cell(v) for v in row])
+        sheet.append([text_cell(_cell(v)) for v in row])
         count += 1
     book.save(path)
     return count

@@ -156,13 +156,25 @@ def to_date(raw: object) -> date | None:
         raise ValueError(_("%(value)r is not a day of the calendar") % {"value": text}) from None
 
 
+def formula_like(text: str) -> bool:
+    """Would a spreadsheet run this text as a formula? (=, @, or + and - not starting a
+    number: "+8613800000000" stays a phone number.)"""
+    if not text:
+        return False
+    if text[0] in "=@":
+        return True
+    return text[0] in "+-" and not re.fullmatch(r"[+-][\d .]*", text)
+
+
 def text_of(raw: object) -> str:
-    """A cell as text. Whole numbers lose their '.0' (spreadsheets store 42 as 42.0)."""
+    """A cell as text. Whole numbers lose their '.0' (spreadsheets store 42 as 42.0); the
+    apostrophe our export puts before formula-like text is taken off again."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw).strip()
+    text = str(raw).strip()
+    return text[1:] if text.startswith("'") and formula_like(text[1:]) else text
 
 
 def document_number(raw: object) -> str:
