@@ -28,7 +28,7 @@ from outbreakhq.core.scope import can
 from outbreakhq.core.services import require
 from outbreakhq.tracing.importing_values import formula_like
 from outbreakhq.tracing.models import Case, Contact
-from outbreakhq.tracing.worklists import _dates, _search  # the lists' own filters, kept in step
+from outbreakhq.tracing.worklists import filter_cases, filter_contacts
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
@@ -58,47 +58,16 @@ def export_rows(*, by, kind: str, within: Area | None = None,
     """The filtered, scoped rows of an export, as tuples in COLUMNS order, oldest first."""
     filters = dict(filters or {})
     if kind == "cases":
-        rows = _filter_cases(Case.objects.visible_to(by, Can.EXPORT_PERSON, within=within),
+        rows = filter_cases(Case.objects.visible_to(by, Can.EXPORT_PERSON, within=within),
                              filters)
         order = ("report_date", "pk")
     elif kind == "contacts":
-        rows = _filter_contacts(Contact.objects.visible_to(by, Can.EXPORT_PERSON, within=within),
+        rows = filter_contacts(Contact.objects.visible_to(by, Can.EXPORT_PERSON, within=within),
                                 filters)
         order = ("last_exposure", "pk")
     else:
         raise InvalidInput(_("Only cases and contacts can be exported."))
     return rows.order_by(*order).values_list(*(source for _key, source in COLUMNS[kind]))
-
-
-def _filter_cases(rows: QuerySet, filters: dict) -> QuerySet:
-    """The case list's filters (tracing/worklists.py: case_list)."""
-    start, end = _dates(filters)
-    if start:
-        rows = rows.filter(report_date__gte=start)
-    if end:
-        rows = rows.filter(report_date__lte=end)
-    if filters.get("classification"):
-        rows = rows.filter(classification=filters["classification"])
-    if filters.get("route"):
-        rows = rows.filter(detection_route=filters["route"])
-    if filters.get("no_source"):
-        rows = rows.filter(source_case__isnull=True)
-    return _search(rows, filters["q"]) if filters.get("q") else rows
-
-
-def _filter_contacts(rows: QuerySet, filters: dict) -> QuerySet:
-    """The contact list's filters (tracing/worklists.py: contact_list)."""
-    start, end = _dates(filters)
-    if start:
-        rows = rows.filter(last_exposure__gte=start)
-    if end:
-        rows = rows.filter(last_exposure__lte=end)
-    for key in ("status", "category"):
-        if filters.get(key):
-            rows = rows.filter(**{key: filters[key]})
-    if str(filters.get("case") or "").isdigit():
-        rows = rows.filter(source_case_id=int(filters["case"]))
-    return _search(rows, filters["q"]) if filters.get("q") else rows
 
 
 def header(kind: str) -> list[str]:

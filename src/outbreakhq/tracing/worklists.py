@@ -75,18 +75,9 @@ def _search(rows: QuerySet, text: str, prefix: str = "person__") -> QuerySet:
     return rows.filter(Q(**{f"{prefix}{kind}": cleaned}) | Q(external_id=value))
 
 
-def _audit_search(by, what: str, filters: Mapping, within: Area | None, request) -> None:
-    if filters.get("q"):
-        audit.record(user=by, action="search", object_type=what, area=within, request=request,
-                     detail={"query": filters["q"]})
-
-
-def case_list(*, by, within: Area | None = None, filters: Mapping | None = None,
-              after: str | None = None, limit: int = PAGE, request=None) -> Page:
-    """Cases of the scope, newest report first; filters: from, to (report date),
-    classification, route, no_source, q."""
-    filters = dict(filters or {})
-    rows = Case.objects.visible_to(by, within=within).select_related("person", "area")
+def filter_cases(rows: QuerySet, filters: Mapping) -> QuerySet:
+    """The case list's filters, shared by the list, its API and its exports: from, to (report
+    date), classification, route, no_source, q."""
     start, end = _dates(filters)
     if start:
         rows = rows.filter(report_date__gte=start)
@@ -98,8 +89,39 @@ def case_list(*, by, within: Area | None = None, filters: Mapping | None = None,
         rows = rows.filter(detection_route=filters["route"])
     if filters.get("no_source"):
         rows = rows.filter(source_case__isnull=True)
+    return _search(rows, filters["q"]) if filters.get("q") else rows
+
+
+def filter_contacts(rows: QuerySet, filters: Mapping) -> QuerySet:
+    """The contact list's filters, shared by the list, its API and its exports: from, to (last
+    exposure), status, category, case (source case number), q."""
+    start, end = _dates(filters)
+    if start:
+        rows = rows.filter(last_exposure__gte=start)
+    if end:
+        rows = rows.filter(last_exposure__lte=end)
+    for key in ("status", "category"):
+        if filters.get(key):
+            rows = rows.filter(**{key: filters[key]})
+    case = str(filters.get("case") or "").strip().lstrip("#")
+    if case.isdigit():
+        rows = rows.filter(source_case_id=int(case))
+    return _search(rows, filters["q"]) if filters.get("q") else rows
+
+
+def _audit_search(by, what: str, filters: Mapping, within: Area | None, request) -> None:
     if filters.get("q"):
-        rows = _search(rows, filters["q"])
+        audit.record(user=by, action="search", object_type=what, area=within, request=request,
+                     detail={"query": filters["q"]})
+
+
+def case_list(*, by, within: Area | None = None, filters: Mapping | None = None,
+              after: str | None = None, limit: int = PAGE, request=None) -> Page:
+    """Cases of the scope, newest report first; filters: from, to (report date),
+    classification, route, no_source, q."""
+    filters = dict(filters or {})
+    rows = filter_cases(Case.objects.visible_to(by, within=within)
+                        .select_related("person", "area"), filters)
     _audit_search(by, "case", filters, within, request)
     page = _keyset(rows, "report_date", descending=True, after=after, limit=limit)
     page.filters = filters
@@ -111,21 +133,8 @@ def contact_list(*, by, within: Area | None = None, filters: Mapping | None = No
     """Contacts of the scope, latest exposure first; filters: from, to (last exposure),
     status, category, case (source case number), q."""
     filters = dict(filters or {})
-    rows = Contact.objects.visible_to(by, within=within).select_related(
-        "person", "area", "tracer", "team")
-    start, end = _dates(filters)
-    if start:
-        rows = rows.filter(last_exposure__gte=start)
-    if end:
-        rows = rows.filter(last_exposure__lte=end)
-    for key, column in (("status", "status"), ("category", "category")):
-        if filters.get(key):
-            rows = rows.filter(**{column: filters[key]})
-    case = str(filters.get("case") or "").strip().lstrip("#")
-    if case.isdigit():
-        rows = rows.filter(source_case_id=int(case))
-    if filters.get("q"):
-        rows = _search(rows, filters["q"])
+    rows = filter_contacts(Contact.objects.visible_to(by, within=within).select_related(
+        "person", "area", "tracer", "team"), filters)
     _audit_search(by, "contact", filters, within, request)
     page = _keyset(rows, "last_exposure", descending=True, after=after, limit=limit)
     page.filters = filters
