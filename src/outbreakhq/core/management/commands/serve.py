@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 from django.conf import settings
@@ -19,13 +20,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=config.get("OUTBREAKHQ_BIND"))
         parser.add_argument("--workers", type=int, default=int(config.get("OUTBREAKHQ_WORKERS")))
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the background worker (run `outbreakhq db_worker` "
+                                 "elsewhere for large exports and imports)")
         parser.add_argument("--get", metavar="PATH",
                             help="request PATH in-process, print the response, fail unless 200")
 
-    def handle(self, *args, bind: str, workers: int, get: str | None, **options):
+    def handle(self, *args, bind: str, workers: int, get: str | None, no_worker: bool,
+               **options):
         if get:
             return self.smoke(get)
         call_command("collectstatic", interactive=False, verbosity=0)
+        if not no_worker:
+            # Large exports and imports run as django.tasks in a database-backed worker; it shares
+            # the terminal's process group, so Ctrl-C stops it with the server.
+            subprocess.Popen([sys.executable, "-m", "outbreakhq.cli", "db_worker", "--no-reload"])
+            self.stdout.write("Background worker started (outbreakhq db_worker).")
         self.stdout.write(f"Serving OutbreakHQ on http://{bind}/ (Ctrl-C to stop)")
         sys.stdout.flush()
         os.execvp(sys.executable, [
