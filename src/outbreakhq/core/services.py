@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -201,23 +202,35 @@ def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Pers
     return person
 
 
-def get_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON, request=None,
-               lock: bool = False) -> Person:
-    """A person the user may see; 403 (audited) if they exist elsewhere, 404 if they do not.
+def get_scoped(visible: QuerySet, pk: int, *, by, capability: str, request, what: str,
+               area_field: str, person_field: str | None, missing: str, lock: bool = False):
+    """The one way to fetch a single personal-data row by number: the row if it lies in the
+    user's scope; else 403 with a `denied` audit event if it exists elsewhere, 404 if not.
 
     Telling 403 from 404 reveals only that an internal row number exists, never whose it is;
     the refusal is what the issue asks for, and an operator needs to know why a link fails."""
-    rows = Person.objects.visible_to(by, capability).select_related("home_area")
-    if lock:
-        rows = rows.select_for_update()
-    person = rows.filter(pk=person_id).first()
-    if person is not None:
-        return person
-    elsewhere = Person.objects.select_related("home_area").filter(pk=person_id).first()
+    rows = visible.select_for_update(of=("self",)) if lock else visible
+    found = rows.filter(pk=pk).first()
+    if found is not None:
+        return found
+    related = [area_field] + ([person_field] if person_field else [])
+    elsewhere = visible.model._base_manager.select_related(*related).filter(pk=pk).first()
     if elsewhere is None:
-        raise NotFound(f"No person with record number {person_id}.")
-    require(by, capability, elsewhere.home_area, request=request, person=elsewhere)
-    raise AssertionError("unreachable: _require raises for an out-of-scope person")
+        raise NotFound(missing)
+    person = getattr(elsewhere, person_field) if person_field else elsewhere
+    require(by, capability, getattr(elsewhere, area_field), request=request, person=person,
+            what=what)
+    raise AssertionError("unreachable: require raises outside the scope")
+
+
+def get_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON, request=None,
+               lock: bool = False) -> Person:
+    """A person the user may see (see get_scoped)."""
+    return get_scoped(
+        Person.objects.visible_to(by, capability).select_related("home_area"), person_id,
+        by=by, capability=capability, request=request, what="person", area_field="home_area",
+        person_field=None, lock=lock,
+        missing=_("No person with record number %(n)s.") % {"n": person_id})
 
 
 def view_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON,

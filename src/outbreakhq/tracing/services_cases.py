@@ -13,10 +13,10 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
-from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import get_person, register_person, require
+from outbreakhq.core.services import get_person, get_scoped, register_person, require
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing.models import (
@@ -58,18 +58,11 @@ def _not_saved() -> str:
 def get_case(*, by, case_id: int, capability: str = Can.VIEW_PERSON, request=None,
              lock: bool = False) -> Case:
     """A case the user may see; 403 (audited) if it lies outside their scope, 404 if missing."""
-    rows = Case.objects.visible_to(by, capability).select_related("person", "area")
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    case = rows.filter(pk=case_id).first()
-    if case is not None:
-        return case
-    elsewhere = Case.objects.select_related("person", "area").filter(pk=case_id).first()
-    if elsewhere is None:
-        raise NotFound(_("No case with number %(n)s.") % {"n": case_id})
-    require(by, capability, elsewhere.area, request=request, person=elsewhere.person,
-            what="case")
-    raise AssertionError("unreachable: require raises for an out-of-scope case")
+    return get_scoped(
+        Case.objects.visible_to(by, capability).select_related("person", "area"), case_id,
+        by=by, capability=capability, request=request, what="case", area_field="area",
+        person_field="person", lock=lock,
+        missing=_("No case with number %(n)s.") % {"n": case_id})
 
 
 def view_case(*, by, case_id: int, request=None) -> Case:

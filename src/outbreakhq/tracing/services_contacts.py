@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
 from outbreakhq.core import audit
-from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
-from outbreakhq.core.services import register_person, require
+from outbreakhq.core.services import get_scoped, register_person
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing.models import (
     Case,
@@ -57,19 +57,12 @@ def followup_window(category: str, last_exposure: date) -> tuple[date, date]:
 def get_contact(*, by, contact_id: int, capability: str = Can.VIEW_PERSON, request=None,
                 lock: bool = False) -> Contact:
     """A contact the user may see; 403 (audited) outside their scope, 404 if missing."""
-    rows = Contact.objects.visible_to(by, capability).select_related(
-        "person", "area", "source_case__person", "source_contact__person", "tracer", "team")
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    contact = rows.filter(pk=contact_id).first()
-    if contact is not None:
-        return contact
-    elsewhere = Contact.objects.select_related("person", "area").filter(pk=contact_id).first()
-    if elsewhere is None:
-        raise NotFound(_("No contact with number %(n)s.") % {"n": contact_id})
-    require(by, capability, elsewhere.area, request=request, person=elsewhere.person,
-            what="contact")
-    raise AssertionError("unreachable: require raises for an out-of-scope contact")
+    return get_scoped(
+        Contact.objects.visible_to(by, capability).select_related(
+            "person", "area", "source_case__person", "source_contact__person", "tracer", "team"),
+        contact_id, by=by, capability=capability, request=request, what="contact",
+        area_field="area", person_field="person", lock=lock,
+        missing=_("No contact with number %(n)s.") % {"n": contact_id})
 
 
 def view_contact(*, by, contact_id: int, request=None) -> Contact:
