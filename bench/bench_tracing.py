@@ -153,13 +153,15 @@ def pages(runs: int) -> list[dict]:
     return rows
 
 
-def export() -> list[dict]:
-    """bench/tracing_export.py's own measurement (a subprocess each: time, heap peak, RSS)."""
+def export(env: dict) -> list[dict]:
+    """bench/tracing_export.py's own measurement, a subprocess each (time, heap peak, RSS),
+    started from this small process: Linux carries a parent's peak RSS into a forked child,
+    so started from the loading process every export would report that process's peak."""
     found = []
     for what in ("scan", "csv"):
         out = subprocess.run([sys.executable, str(ROOT / "bench" / "tracing_export.py"),
                               "--measure", what], check=True, capture_output=True, text=True,
-                             env=os.environ)
+                             env=env)
         found.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return found
 
@@ -175,7 +177,6 @@ def child(args) -> None:
     result["baselines"] = baselines(args.runs)
     result["pages"] = pages(args.runs)
     result["rss_after_pages_mb"] = round(rss_mb())
-    result["export"] = export()
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -197,6 +198,7 @@ def run_on(db: str, args) -> dict:
             out = subprocess.run(argv, env=env, capture_output=True, text=True)
             if out.returncode:
                 sys.exit(f"the {db} run failed:\n{out.stderr[-3000:]}")
+            exported = export(env)
         finally:
             if db == "postgresql" and not args.keep:
                 with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
@@ -205,7 +207,7 @@ def run_on(db: str, args) -> dict:
         print(f"kept: OUTBREAKHQ_DATA_DIR={folder}"
               + (f" OUTBREAKHQ_DATABASE_URL={PG_SERVER}/{PG_NAME}" if db == "postgresql" else ""))
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+    return {**json.loads(line[len("RESULT "):]), "export": exported}
 
 
 def report(result: dict) -> None:

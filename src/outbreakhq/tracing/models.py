@@ -241,7 +241,13 @@ class Contact(models.Model):
             # The worklists' keyset order, after the tenant and status they filter on.
             models.Index(fields=["tenant", "status", "followup_end", "id"],
                          name="contact_worklist_keyset"),
-            models.Index(fields=["tracer", "status"], name="contact_tracer"),
+            # "Mine" and "my teams": the same keyset order after the tracer or team. Without
+            # them a tracer's 40 contacts were found by walking every followed contact of the
+            # tenant (SQLite and PostgreSQL, 370,000 followed: 110-145 ms -> ~1 ms).
+            models.Index(fields=["tracer", "status", "followup_end", "id"],
+                         name="contact_tracer_worklist"),
+            models.Index(fields=["team", "status", "followup_end", "id"],
+                         name="contact_team_worklist"),
             models.Index(fields=["area", "status"], name="contact_area_status"),
             models.Index(fields=["tenant", "last_exposure", "id"], name="contact_tenant_exposure"),
         ]
