@@ -189,6 +189,10 @@ def contacts(table: pa.Table, case_rows: Cases, *, household: np.ndarray,
     close = pc.equal(category, "close_contact").to_numpy(zero_copy_only=False)
     window = np.where(close, rules.followup_days["close_contact"],
                       rules.followup_days["secondary_contact"])
+    if (window <= 0).any():  # the service refuses such a contact too (followup_window)
+        unfollowed = sorted(set(pc.filter(category, pa.array(window <= 0)).to_pylist()))
+        raise ValueError(f"the protocol follows no {', '.join(unfollowed)}, but the scenario "
+                         "lists some: load it under the protocol it was simulated with")
     exposure = days(table.column("last_exposure_date"), rules.offset)
     traced = days(table.column("traced_date"), rules.offset)
     start, end = exposure + 1, exposure + window
