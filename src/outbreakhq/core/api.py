@@ -202,7 +202,7 @@ def get_person(request, person_id: int):
 def create_person(request, payload: PersonIn):
     """Register a person in an area of your scope."""
     person = services.register_person(by=request.user, data=payload.dict(), request=request)
-    return 201, person
+    return Status(201, person)
 
 
 @people_router.patch("/{person_id}", response=PersonOut)
