@@ -72,6 +72,21 @@ def test_no_case_has_an_onset_after_its_report(loaded):
     assert not Case.objects.filter(onset_date__gt=F("report_date")).exists()
 
 
+def test_a_contact_is_created_the_day_it_was_traced_before_any_check(scenario, loaded):
+    """The contact page counts the days before a contact was traced as not yet traced, not as
+    missed: the record is created the day the simulator traced the contact."""
+    from django.db.models import Min
+
+    shift = timezone.localdate() - (RESPONSE.start_date + timedelta(days=RESPONSE.days - 1))
+    traced = Counter(day + shift for day in scenario["contacts"].column("traced_date").to_pylist())
+    created = {pk: timezone.localdate(at)
+               for pk, at in Contact.objects.values_list("pk", "created_at")}
+    assert Counter(created.values()) == traced
+    first_check = dict(FollowUp.objects.values_list("contact").annotate(first=Min("date")))
+    assert first_check and all(created[pk] <= day for pk, day in first_check.items())
+    assert Contact.objects.filter(followup_start__lt=F("created_at__date")).exists()
+
+
 def test_every_contact_window_is_the_protocols(loaded):
     for category, exposure, start, end in Contact.objects.values_list(
             "category", "last_exposure", "followup_start", "followup_end"):

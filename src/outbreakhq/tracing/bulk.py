@@ -37,6 +37,7 @@ EPOCH = date(1970, 1, 1)
 # overlap the last 14 days get their checks; the older ones are completed history.
 FOLLOWUP_BUDGET = 5_000_000
 CHECK_HOUR = time(10)  # a day's check is stamped 10:00 local time
+TRACED_HOUR = time(8)  # a contact is listed 08:00 local time the day it is traced
 CASELOAD = 40  # contacts a demo tracer is given: a day's calls for one person
 
 
@@ -85,10 +86,10 @@ def _person_lookups(scenario, area_ids: dict[str, int], teams: dict[str, int]
     return area, team_of[index.astype(np.int64)]
 
 
-def _stamp(day_numbers: np.ndarray) -> pa.Array:
-    """10:00 local time on each day, as UTC timestamps (the zone's offset of today)."""
+def _stamp(day_numbers: np.ndarray, at: time = CHECK_HOUR) -> pa.Array:
+    """10:00 (or `at`) local time on each day, as UTC timestamps (the zone's offset of today)."""
     offset = timezone.localtime().utcoffset() or timedelta(0)
-    seconds = day_numbers * 86_400 + CHECK_HOUR.hour * 3_600 - int(offset.total_seconds())
+    seconds = day_numbers * 86_400 + at.hour * 3_600 - int(offset.total_seconds())
     return pa.array(seconds * 1_000_000, type=pa.timestamp("us", tz="UTC"))
 
 
@@ -129,7 +130,10 @@ def _write_contacts(found: rows.Contacts, checks: rows.FollowUps, *, tenant_id: 
         "team_id": pa.array(team, mask=team < 0),
         "converted_case_id": rows.ids(found.converted, case_ids),
         "last_followup": rows.as_dates(checks.last),
-        "created_at": _now(n), "updated_at": _now(n)}))
+        # Created the day the contact was traced, before that day's check: the calendar shows
+        # the days before it as not yet traced, not as missed.
+        "created_at": _stamp(np.where(found.traced == rows.NO_DAY, found.start, found.traced),
+                             TRACED_HOUR), "updated_at": _now(n)}))
     return contact_ids
 
 

@@ -140,6 +140,7 @@ class Contacts:
     start: np.ndarray
     end: np.ndarray
     first_check: np.ndarray  # first day a tracer could check: the window's, once traced
+    traced: np.ndarray  # the day the contact was listed (the record's creation)
     status: np.ndarray  # index into STATUSES
     converted: np.ndarray  # case row the contact became (one contact per case), or -1
     stop: np.ndarray  # last day with a check: the day before today, or before the report
@@ -211,7 +212,7 @@ def contacts(table: pa.Table, case_rows: Cases, *, household: np.ndarray,
         source_contact=_close_contact_of(table, household, traced, close), category=category,
         contact_type=rename(table.column("type"), CONTACT_TYPES),
         last_exposure=exposure, start=start, end=end, first_check=np.maximum(start, traced),
-        status=status, converted=np.where(linked, own_case, -1), stop=stop,
+        traced=traced, status=status, converted=np.where(linked, own_case, -1), stop=stop,
         onset=np.where(became, case_rows.onset[np.maximum(own_case, 0)], NO_DAY))
 
 

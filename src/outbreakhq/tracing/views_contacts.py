@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -41,20 +42,39 @@ def contact_list(request):
 
 
 def calendar(contact: Contact) -> list[dict]:
-    """One entry per day of the follow-up window, with what was recorded or is expected."""
+    """One entry per day of the follow-up window, with what was recorded or is expected.
+
+    Nobody could call before the contact was traced (the record created): those days are
+    "not traced yet", not missed. Only a contact under follow-up is expected to be checked:
+    once the contact became a case (from the case's report day), was handed over to
+    quarantine, completed or was lost, the days without a check show that status instead."""
     recorded = {f.date: f for f in contact.followups.all()}
     now, days = today(), []
+    traced = timezone.localdate(contact.created_at) if contact.created_at else None
+    if contact.status == ContactStatus.FOLLOWING:
+        closed_from = None
+    elif contact.status == ContactStatus.CONVERTED and contact.converted_case_id:
+        closed_from = contact.converted_case.report_date
+    else:  # no reliable date for the change: expect nothing any more
+        closed_from = contact.followup_start
     day = contact.followup_start
     while day <= contact.followup_end:
         followup = recorded.get(day)
         if followup is not None:
             state = followup.status
+        elif closed_from is not None and day >= closed_from:
+            state = "closed"
+        elif traced is not None and day < traced:
+            state = "untraced"
         elif day > now:
             state = "upcoming"
         else:
             state = "due" if day == now else "missed"
         days.append({"date": day, "n": (day - contact.followup_start).days + 1,
-                     "state": state, "followup": followup})
+                     "state": state, "followup": followup,
+                     # the status is written once, on the first day it stands for
+                     "first_closed": state == "closed" and not any(
+                         d["state"] == "closed" for d in days)})
         day += timedelta(days=1)
     return days
 
