@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -119,3 +120,92 @@ def test_a_cycle_among_cases_infected_twice_is_flagged_too():
 def test_ids_that_are_not_numbers_work_in_order_of_appearance():
     summary = summarise([("b", "a"), ("a", "c")])
     assert summary.chains[0].members == ("b", "a", "c") and summary.chains[0].depth == 3
+
+
+def _reference(pairs: list[tuple[int, int]], cases: list[int]) -> list[tuple]:
+    """Chains the slow, obvious way: (members, roots, depth) largest first, then deepest, then
+    by first member. Forests only (one infector per case)."""
+    parent = {child: source for source, child in pairs if child != source}
+    nodes = sorted({*cases, *(n for pair in pairs for n in pair)})
+    top = {}
+    for node in nodes:
+        walk = node
+        while walk in parent:
+            walk = parent[walk]
+        top[node] = walk
+    groups: dict[int, list[int]] = {}
+    for node in nodes:
+        groups.setdefault(top[node], []).append(node)
+    found = [(tuple(m), tuple(n for n in m if n not in parent),
+              max(_naive_depth(parent, n) for n in m)) for m in groups.values()]
+    return sorted(found, key=lambda c: (-len(c[0]), -c[2], c[0][0]))
+
+
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=80),
+       st.lists(st.integers(0, 200), max_size=40))
+def test_chains_read_one_by_one_match_the_obvious_computation(parents, lone):
+    pairs = [(p % (i + 1), i + 1) for i, p in enumerate(parents)]
+    cases = [*range(len(parents) + 1), *(100 + n for n in lone)]
+    summary = summarise(pairs, cases=cases)
+    expected = _reference(pairs, cases)
+    assert [(c.members, c.roots, c.depth) for c in summary.chains] == expected
+    assert [(summary.chains[i].members, summary.chains[i].roots, summary.chains[i].depth)
+            for i in range(summary.count)] == expected  # one at a time, as the page reads
+    linked = [c for c in expected if len(c[0]) > 1]
+    assert [(c.members, c.roots, c.depth) for c in summary.linked] == linked
+    assert list(summary.linked.sizes) == [len(c[0]) for c in linked]
+    assert list(summary.linked.depths) == [c[2] for c in linked]
+    assert summary.singles == tuple(c[0][0] for c in expected if len(c[0]) == 1)
+
+
+def test_lone_cases_are_counted_and_listed_after_the_linked_chains_as_before():
+    summary = summarise([(4, 9), (9, 12)], cases=[1, 4, 9, 12, 30, 2])
+    assert summary.count == 4 and len(summary.linked) == 1
+    assert summary.singles == (1, 2, 30)
+    assert [c.members for c in summary.chains] == [(4, 9, 12), (1,), (2,), (30,)]
+    assert summary.chains[-1] == summary.chains[3]
+    assert summary.chains[1:3] == (summarise([], cases=[1]).chains[0],
+                                   summarise([], cases=[2]).chains[0])
+    assert summary.as_dict() == {
+        "chains": 4, "cases": 6, "without_source": [1, 2, 4, 30],
+        "sizes": [{"root": [4], "size": 3, "depth": 3, "has_cycle": False},
+                  {"root": [1], "size": 1, "depth": 1, "has_cycle": False},
+                  {"root": [2], "size": 1, "depth": 1, "has_cycle": False},
+                  {"root": [30], "size": 1, "depth": 1, "has_cycle": False}]}
+
+
+def test_nothing_to_summarise_is_an_empty_summary():
+    summary = summarise([])
+    assert summary.count == 0 and not summary.chains and not summary.linked
+    assert summary.singles == () and summary.chains[:5] == ()
+    assert summary.as_dict() == {"chains": 0, "cases": 0, "sizes": [], "without_source": []}
+
+
+def test_numpy_arrays_in_any_order_give_the_same_chains_as_tuples():
+    rng = random.Random(7)
+    pairs = [(rng.randrange(1, i), i) for i in range(2, 3000) if rng.random() < 0.4]
+    cases = list(range(1, 4000))
+    expected = summarise(pairs, cases=cases).as_dict()
+    assert summarise(np.array(pairs), cases=np.array(cases)).as_dict() == expected
+    shuffled = cases[:]
+    rng.shuffle(shuffled)  # not sorted: numbered afresh rather than by binary search
+    assert summarise(np.array(pairs[::-1]), cases=np.array(shuffled)).as_dict() == expected
+    few = cases[:10]  # the links name cases missing from the list: numbered afresh too
+    assert summarise(np.array(pairs), cases=np.array(few)).as_dict() == \
+        summarise(pairs, cases=few).as_dict()
+
+
+def test_a_region_of_100000_cases_mostly_alone_is_summarised_without_making_every_chain():
+    rng = np.random.default_rng(4)
+    ids = np.arange(1, 108_037)
+    infectee = np.sort(rng.choice(ids[1:], 36_408, replace=False))
+    infector = (rng.random(len(infectee)) * (infectee - 1)).astype(np.int64) + 1
+    started = time.perf_counter()
+    summary = summarise(np.stack([infector, infectee], axis=1), cases=ids)
+    table = summary.linked[:30]
+    elapsed = time.perf_counter() - started
+    assert summary.count == 108_036 - 36_408 and summary.cases == 108_036
+    assert len(summary.singles) + len(summary.linked) == summary.count
+    assert int(summary.linked.sizes.sum()) + len(summary.singles) == 108_036
+    assert [c.size for c in table] == summary.linked.sizes[:30].tolist()
+    assert elapsed < 0.5  # measured ~0.05 s; the objects for every chain took ~0.3 s alone

@@ -218,6 +218,35 @@ def test_the_chain_summary_is_recomputed_after_any_new_link(desk):
     assert after.summary.chains[0].size == 2 and before.summary.chains[0].size == 1
 
 
+def test_the_chain_page_counts_lone_cases_and_cases_infected_outside_the_scope(desk, tina):
+    from outbreakhq.tracing import chains
+
+    child = open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
+    open_case(desk.tracer, desk.person(), source_case=child.pk)
+    lone = open_case(desk.tracer, desk.person())
+    outsider = open_case(make_user("tracer", desk.land.county2), desk.person(desk.land.compound2))
+    imported = open_case(desk.tracer, desk.person())
+    Case.objects.filter(pk=imported.pk).update(source_case_id=outsider.pk)
+    response = tina.get("/chains/")
+    context = response.context
+    assert (context["linked_chains"], context["largest"], context["deepest"]) == (1, 3, 3)
+    assert [(c.roots, c.size) for c in context["table"]] == [((desk.case.pk,), 3)]
+    found = context["found"]
+    assert found.cases == 5 and found.summary.count == 3
+    assert found.summary.singles == (lone.pk, imported.pk)
+    assert found.without_source == (desk.case.pk, lone.pk)
+    assert found.source_outside == (imported.pk,)
+    assert "1 case was infected by a case outside this scope" in response.content.decode()
+    data = chains.as_dict(found)
+    assert [(s["root"], s["size"], s["depth"]) for s in data["sizes"]] == [
+        ([desk.case.pk], 3, 3), ([lone.pk], 1, 1), ([imported.pk], 1, 1)]
+    assert data["source_outside_scope"] == [imported.pk] and data["cases"] == 5
+    graph = tina.get("/chains/graph.json").json()
+    assert (graph["chains_shown"], graph["chains_total"], graph["cases_shown"],
+            graph["cases_total"]) == (1, 1, 3, 5)
+    assert len([e for e in graph["elements"] if "source" in e["data"]]) == 2
+
+
 def test_a_contact_is_corrected_on_its_own_page_and_can_be_marked_lost(desk, tina):
     contact = desk.contact()
     assert tina.get(f"/contacts/{contact.pk}/edit/").status_code == 200

@@ -6,15 +6,22 @@ generations: a lone case is a chain of depth 1, a case and the person they infec
 
 Everything here is iterative (scipy's connected components, Kahn's topological order), so a
 chain of 100,000 generations runs as fast as a bushy one and never meets the recursion limit.
-Pure: numpy and scipy, no Django.
+
+A summary is kept as arrays (a chain number per case, a size, depth and cycle flag per chain):
+a region's 100,000 cases make some 70,000 chains, nearly all of them lone cases, and one Python
+object each cost more than everything else together. A `Chain` is made only when one is read
+(`summary.chains[0]`, `summary.linked[:30]`), and lone cases are also a plain tuple of numbers
+(`summary.singles`). Pure: numpy and scipy, no Django.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import compress
+from typing import overload
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -36,53 +43,170 @@ class Chain:
         return len(self.members)
 
 
-@dataclass(frozen=True)
+class _Parts:
+    """The arrays a summary is made of. Chains are numbered by the order of their first case;
+    `ranked` lists them largest first, then deepest, then by that number."""
+
+    def __init__(self, nodes: np.ndarray, labels: np.ndarray, count: int, root: np.ndarray,
+                 level: np.ndarray, stuck: np.ndarray) -> None:
+        self.nodes, self.root = nodes, root
+        self.sizes = np.bincount(labels, minlength=count)
+        self.depths = np.zeros(count, dtype=np.int64)
+        np.maximum.at(self.depths, labels, level)
+        self.cyclic = np.zeros(count, dtype=bool)
+        self.cyclic[labels[stuck]] = True
+        # A stable sort by chain number groups each chain's members and keeps them in node
+        # order (sorted, for record numbers).
+        self.order = np.argsort(labels, kind="stable")
+        self.bounds = np.concatenate(([0], np.cumsum(self.sizes)))
+        self.ranked = np.lexsort((np.arange(count), -self.depths, -self.sizes))
+        self.linked = int(np.count_nonzero(self.sizes > 1))  # ranked first: sizes 2 and up
+
+    def chain(self, c: int) -> Chain:
+        at = self.order[self.bounds[c]:self.bounds[c + 1]]
+        members = self.nodes[at]
+        return Chain(tuple(members.tolist()), tuple(members[self.root[at]].tolist()),
+                     int(self.depths[c]), bool(self.cyclic[c]))
+
+    def many(self, ranked: np.ndarray) -> Iterator[Chain]:
+        """Chains in bulk, through Python lists rather than one numpy slice each."""
+        if len(ranked) <= 64:
+            yield from (self.chain(c) for c in ranked.tolist())
+            return
+        members = self.nodes[self.order].tolist()
+        is_root = self.root[self.order].tolist()
+        bounds, depths = self.bounds.tolist(), self.depths.tolist()
+        cycles = self.cyclic.tolist()
+        for c in ranked.tolist():
+            lo, hi = bounds[c], bounds[c + 1]
+            yield Chain(tuple(members[lo:hi]), tuple(compress(members[lo:hi], is_root[lo:hi])),
+                        depths[c], cycles[c])
+
+
+class Chains(Sequence[Chain]):
+    """Chains largest first (then deepest, then by first case), made into `Chain` objects only
+    when read. `sizes` and `depths` give the figures of all of them without making any."""
+
+    def __init__(self, parts: _Parts | None, ranked: np.ndarray) -> None:
+        self._parts, self._ranked = parts, ranked
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> Chain: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Chain, ...]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._parts.many(self._ranked[index])) if self._parts else ()
+        if self._parts is None:
+            raise IndexError(index)
+        return self._parts.chain(int(self._ranked[index]))
+
+    def __iter__(self) -> Iterator[Chain]:
+        return self._parts.many(self._ranked) if self._parts else iter(())
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return self._parts.sizes[self._ranked] if self._parts else np.zeros(0, dtype=np.int64)
+
+    @property
+    def depths(self) -> np.ndarray:
+        return self._parts.depths[self._ranked] if self._parts else np.zeros(0, dtype=np.int64)
+
+
 class Summary:
-    chains: tuple[Chain, ...]  # largest first
-    without_source: tuple[Node, ...]  # cases nobody is recorded as having infected
+    """The chains of a set of cases.
+
+    `chains`: every chain, largest first; `linked`: those of two cases or more (the first
+    `len(linked)` of `chains`); `singles`: the lone cases, in the order `chains` lists them
+    after the linked ones; `without_source`: the cases nobody is recorded as having infected.
+    """
+
+    def __init__(self, parts: _Parts | None = None, without_source: tuple[Node, ...] = ()):
+        self._parts = parts
+        self.without_source = without_source
+        ranked = parts.ranked if parts else np.zeros(0, dtype=np.int64)
+        self.chains = Chains(parts, ranked)
+        self.linked = Chains(parts, ranked[:parts.linked] if parts else ranked)
 
     @property
     def count(self) -> int:
         return len(self.chains)
 
+    @property
+    def cases(self) -> int:
+        return len(self._parts.nodes) if self._parts else 0
+
+    @cached_property
+    def singles(self) -> tuple[Node, ...]:
+        if self._parts is None:
+            return ()
+        p = self._parts
+        first = p.order[p.bounds[p.ranked[p.linked:]]]  # a lone case is its chain's first
+        return tuple(p.nodes[first].tolist())
+
     def as_dict(self) -> dict:
         """Plain JSON-ready figures (the `outbreakhq chains --format json` output)."""
-        return {
-            "chains": self.count,
-            "cases": sum(c.size for c in self.chains),
-            "sizes": [{"root": list(c.roots), "size": c.size, "depth": c.depth,
-                       "has_cycle": c.has_cycle} for c in self.chains],
-            "without_source": list(self.without_source),
-        }
+        sizes = [{"root": list(c.roots), "size": c.size, "depth": c.depth,
+                  "has_cycle": c.has_cycle} for c in self.linked]
+        sizes += [{"root": [pk], "size": 1, "depth": 1, "has_cycle": False}
+                  for pk in self.singles]
+        return {"chains": self.count, "cases": self.cases, "sizes": sizes,
+                "without_source": list(self.without_source)}
 
 
-def _index(pairs: Iterable[Pair], cases: Iterable[Node]) -> tuple[list, np.ndarray, np.ndarray]:
+def _index(pairs: Iterable[Pair], cases: Iterable[Node]) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray]:
     """Number the cases 0..n-1 and the links between them (self-links dropped).
 
     Integer ids (record numbers, the usual case) go through numpy and come out sorted, so the
     members of every chain are in order without sorting each one; other ids keep the order in
-    which they first appear.
+    which they first appear. Numpy arrays are taken as they are: an (n, 2) array of links and
+    an array of cases, already sorted and unique (as a database hands them over) being the
+    fastest.
     """
-    pairs, cases = list(pairs), list(cases)
+    pairs = pairs if isinstance(pairs, np.ndarray) else list(pairs)
+    cases = cases if isinstance(cases, np.ndarray) else list(cases)
     try:
         links = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         ids = np.asarray(cases, dtype=np.int64).reshape(-1)
     except (TypeError, ValueError, OverflowError):
-        return _index_any(pairs, cases)
-    nodes, inverse = np.unique(np.concatenate([ids, links.ravel()]), return_inverse=True)
-    ends = inverse[len(ids):].reshape(-1, 2)
+        return _index_any([tuple(p) for p in pairs], list(cases))
+    ends = _positions(ids, links)
+    if ends is None:
+        nodes, inverse = np.unique(np.concatenate([ids, links.ravel()]), return_inverse=True)
+        ends = inverse[len(ids):].reshape(-1, 2)
+    else:
+        nodes = ids
     ends = ends[ends[:, 0] != ends[:, 1]]
-    return nodes.tolist(), ends[:, 0].copy(), ends[:, 1].copy()
+    return nodes, ends[:, 0].copy(), ends[:, 1].copy()
 
 
-def _index_any(pairs: list[Pair], cases: list[Node]) -> tuple[list, np.ndarray, np.ndarray]:
+def _positions(ids: np.ndarray, links: np.ndarray) -> np.ndarray | None:
+    """Where each link's ends sit in `ids`, when the ids are sorted, unique and hold every end
+    (a binary search instead of sorting everything again); None otherwise."""
+    if not len(ids) or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1]))):
+        return None
+    at = np.searchsorted(ids, links)
+    if at.size and (int(at.max()) >= len(ids) or not bool(np.all(ids[at] == links))):
+        return None
+    return at
+
+
+def _index_any(pairs: list[Pair], cases: list[Node]) -> tuple[np.ndarray, np.ndarray,
+                                                               np.ndarray]:
     index: dict[Node, int] = {}
     for node in [*cases, *(n for pair in pairs for n in pair)]:
         index.setdefault(node, len(index))
     kept = [(index[a], index[b]) for a, b in pairs if a != b]
     src = np.asarray([a for a, _ in kept], dtype=np.int64)
     dst = np.asarray([b for _, b in kept], dtype=np.int64)
-    return list(index), src, dst
+    nodes = np.empty(len(index), dtype=object)
+    for i, node in enumerate(index):  # element by element: a tuple id stays one object
+        nodes[i] = node
+    return nodes, src, dst
 
 
 def _generations(n: int, src: np.ndarray, dst: np.ndarray,
@@ -95,16 +219,18 @@ def _generations(n: int, src: np.ndarray, dst: np.ndarray,
 
 def _generations_forest(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, ...]:
     """One infector per case (what the database holds): pointer jumping, about log2(n) numpy
-    steps whatever the depth. A case whose line of infectors never ends sits on a cycle."""
+    steps whatever the depth, over the infected cases only. A case whose line of infectors
+    never ends sits on a cycle."""
     parent = np.full(n, -1, dtype=np.int64)
     parent[dst] = src
     dist = (parent >= 0).astype(np.int64)
+    going = dst.copy()  # the cases whose walk up has not reached a root yet
     for _ in range(max(n, 2).bit_length() + 1):
-        going = parent >= 0
-        if not going.any():
+        going = going[parent[going] >= 0]
+        if not len(going):
             break
         up = parent[going]
-        dist[going] = dist[going] + dist[up]
+        dist[going] += dist[up]
         parent[going] = parent[up]
     return dist + 1, parent >= 0
 
@@ -138,41 +264,19 @@ def summarise(pairs: Iterable[Pair], cases: Iterable[Node] = ()) -> Summary:
 
     A pair whose two ends are the same case is ignored: it carries no information and would
     otherwise count as a cycle. Components come from scipy's C code and generations from numpy,
-    so 100,000 cases take a fraction of a second.
+    and no per-chain object is made here, so 100,000 cases take a few tens of milliseconds.
     """
     nodes, src, dst = _index(pairs, cases)
     n = len(nodes)
     if n == 0:
-        return Summary((), ())
+        return Summary()
     graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
     count, labels = connected_components(graph, directed=True, connection="weak")
     indegree = np.bincount(dst, minlength=n)
     level, stuck = _generations(n, src, dst, indegree)
-    depth = np.zeros(count, dtype=np.int64)
-    np.maximum.at(depth, labels, level)
-    cyclic = np.zeros(count, dtype=bool)
-    cyclic[labels[stuck]] = True
-    return Summary(_chains(nodes, labels, count, indegree == 0, depth, cyclic),
-                   tuple(nodes[i] for i in np.flatnonzero(indegree == 0).tolist()))
-
-
-def _chains(nodes: list, labels: np.ndarray, count: int, root: np.ndarray, depth: np.ndarray,
-            cyclic: np.ndarray) -> tuple[Chain, ...]:
-    """One Chain per component, largest first (then deepest, then by first member)."""
-    # Labels run 0..count-1; a stable sort by label groups each chain's members and keeps
-    # them in node order (sorted, for record numbers).
-    order = np.argsort(labels, kind="stable")
-    sizes = np.bincount(labels, minlength=count)
-    bounds = np.concatenate(([0], np.cumsum(sizes))).tolist()
-    members = [nodes[i] for i in order.tolist()]
-    is_root = root[order].tolist()
-    sizes_list, depths, cycles = sizes.tolist(), depth.tolist(), cyclic.tolist()
-    ranked = sorted(range(count), key=lambda c: (-sizes_list[c], -depths[c], c))
-    return tuple(
-        Chain(tuple(members[bounds[c]:bounds[c + 1]]),
-              tuple(compress(members[bounds[c]:bounds[c + 1]], is_root[bounds[c]:bounds[c + 1]])),
-              depths[c], cycles[c])
-        for c in ranked)
+    root = indegree == 0
+    return Summary(_Parts(nodes, labels, count, root, level, stuck),
+                   tuple(nodes[root].tolist()))
 
 
 def find_cycle(pairs: Iterable[Pair]) -> list[Node] | None:

@@ -1,7 +1,8 @@
 """The transmission chains of a scope, read from the database and summarised by epi.chains.
 
-Only record numbers and source links are loaded (two integers per case), so a region of 100,000
-cases is summarised without reading a single name; the graph is cut to the largest chains.
+Only record numbers and source links are loaded (two integers per case, straight from the
+database cursor into numpy), so a region of 100,000 cases is summarised without reading a single
+name or making one Python object per case; the graph is cut to the largest chains.
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field
+from itertools import chain as chained
 
-from django.db.models import Count, Max
+import numpy as np
+from django.db import connections
+from django.db.models import BigIntegerField, Count, F, Max, Value
+from django.db.models.functions import Coalesce
 
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
@@ -25,17 +30,23 @@ _RECENT_SIZE = 8
 _LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScopeChains:
     summary: Summary
     without_source: tuple[int, ...]  # no infector recorded at all
     source_outside: tuple[int, ...]  # infector recorded but outside the scope
-    sources: dict[int, int | None]  # every case of the scope -> its source (None: unknown)
+    ids: np.ndarray  # every case of the scope, sorted
+    source: np.ndarray  # each one's source (0: none recorded), in the same order
     graphs: dict = field(default_factory=dict, compare=False)  # drawn graphs, by size limits
 
     @property
     def cases(self) -> int:
-        return len(self.sources)
+        return len(self.ids)
+
+    def sources_of(self, pks) -> list[int | None]:
+        """The recorded source of each of these cases of the scope (None: unknown)."""
+        found = self.source[np.searchsorted(self.ids, np.asarray(pks, dtype=np.int64))]
+        return [src or None for src in found.tolist()]
 
 
 def scope_chains(*, by, within: Area | None = None) -> ScopeChains:
@@ -78,22 +89,39 @@ def as_dict(found: ScopeChains) -> dict:
 
 
 def _chains(rows) -> ScopeChains:
-    sources = dict(rows.values_list("pk", "source_case_id").iterator(chunk_size=10_000))
-    links = [(src, pk) for pk, src in sources.items() if src is not None and src in sources]
-    outside = tuple(sorted(pk for pk, src in sources.items()
-                           if src is not None and src not in sources))
-    without = tuple(sorted(pk for pk, src in sources.items() if src is None))
-    return ScopeChains(summarise(links, cases=sources), without, outside, sources)
+    ids, source = _links(rows)
+    has = source != 0
+    at = np.searchsorted(ids, source).clip(max=max(len(ids) - 1, 0))
+    inside = has & (ids[at] == source) if len(ids) else has
+    links = np.stack([source[inside], ids[inside]], axis=1)
+    return ScopeChains(summarise(links, cases=ids), tuple(ids[~has].tolist()),
+                       tuple(ids[has & ~inside].tolist()), ids, source)
 
 
-def _first_generations(chain: Chain, sources: dict, limit: int) -> list[int]:
+def _links(rows) -> tuple[np.ndarray, np.ndarray]:
+    """(case numbers, sorted; each one's source, 0 when none): one query through the cursor,
+    the rows flattened into numpy in one pass (no model instances, no per-row converters)."""
+    query = rows.order_by().values_list(
+        "pk", Coalesce(F("source_case_id"), Value(0), output_field=BigIntegerField()))
+    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    flat = np.fromiter(chained.from_iterable(found), dtype=np.int64, count=2 * len(found))
+    pairs = flat.reshape(-1, 2)
+    if len(pairs) > 1 and not bool(np.all(pairs[1:, 0] > pairs[:-1, 0])):
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+    return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
+def _first_generations(chain: Chain, found: ScopeChains, limit: int) -> list[int]:
     """The `limit` members of a chain nearest its roots (breadth first): what is drawn of a
     chain too large for a browser graph."""
     members = set(chain.members)
     infected: dict[int, list[int]] = defaultdict(list)
-    for pk in chain.members:
-        if sources.get(pk) in members:
-            infected[sources[pk]].append(pk)
+    for pk, src in zip(chain.members, found.sources_of(chain.members), strict=True):
+        if src in members:
+            infected[src].append(pk)
     queue, seen = deque(chain.roots), set(chain.roots)
     order: list[int] = []
     while queue and len(order) < limit:
@@ -120,14 +148,14 @@ def graph(chains: ScopeChains, *, max_chains: int = MAX_CHAINS,
 
 
 def _draw(chains: ScopeChains, *, max_chains: int, max_nodes: int) -> dict:
-    linked = [c for c in chains.summary.chains if c.size > 1]
+    linked = chains.summary.linked  # made into Chain objects only as far as they are drawn
     drawn: list[list[int]] = []
     for chain in linked[:max_chains]:
         used = sum(len(d) for d in drawn)
         if drawn and used + chain.size > max_nodes:
             break
         drawn.append(list(chain.members) if chain.size <= max_nodes
-                     else _first_generations(chain, chains.sources, max_nodes))
+                     else _first_generations(chain, chains, max_nodes))
     members = [pk for group in drawn for pk in group]
     details = dict(Case.objects.filter(pk__in=members).values_list("pk", "classification"))
     no_source, outside, present = set(chains.without_source), set(chains.source_outside), \
@@ -136,9 +164,9 @@ def _draw(chains: ScopeChains, *, max_chains: int, max_nodes: int) -> dict:
                           "classification": details.get(pk, ""), "no_source": pk in no_source,
                           "source_outside": pk in outside}}
                 for index, group in enumerate(drawn) for pk in group]
-    elements += [{"data": {"id": f"e{pk}", "source": f"c{chains.sources[pk]}",
-                           "target": f"c{pk}"}}
-                 for pk in members if chains.sources[pk] in present]
+    elements += [{"data": {"id": f"e{pk}", "source": f"c{src}", "target": f"c{pk}"}}
+                 for pk, src in zip(members, chains.sources_of(members), strict=True)
+                 if src in present]
     return {"elements": elements, "chains_shown": len(drawn), "chains_total": len(linked),
             "cases_shown": len(members), "cases_total": chains.cases,
-            "truncated": bool(linked) and linked[0].size > max_nodes}
+            "truncated": bool(len(linked)) and int(linked.sizes[0]) > max_nodes}

@@ -237,12 +237,13 @@ def followups_close(request):
 def chain_page(request):
     require_capability(request, Can.VIEW_PERSON)
     found = chains.scope_chains(by=request.user, within=request.scope_area)
-    multi = [c for c in found.summary.chains if c.size > 1]
-    largest = multi[0].size if multi else (1 if found.cases else 0)
+    multi = found.summary.linked  # chains of two cases or more, as arrays until read
+    alone = 1 if found.cases else 0
+    largest = int(multi.sizes[0]) if len(multi) else alone
     return render(request, "tracing/chains.html", {
         "found": found, "table": multi[:chains.MAX_CHAINS], "linked_chains": len(multi),
         "largest": largest, "giant": largest > chains.MAX_NODES,
-        "deepest": max((c.depth for c in multi), default=1 if found.cases else 0),
+        "deepest": int(multi.depths.max()) if len(multi) else alone,
         "unsourced_sample": found.without_source[:50], "max_chains": chains.MAX_CHAINS,
         "max_nodes": chains.MAX_NODES,
     })
