@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import numpy as np
 from hypothesis import given
@@ -74,15 +73,13 @@ def test_a_chain_of_100000_generations_needs_no_recursion():
     assert would_make_cycle({i + 1: i for i in range(100_000)}.get, infectee=0, infector=100_000)
 
 
-def test_100000_cases_in_random_trees_are_summarised_in_well_under_a_few_seconds():
+def test_100000_cases_in_random_trees_are_all_counted_once():
+    # Speed is measured in bench/chains_summary.py, not here.
     rng = random.Random(4)
     pairs = [(rng.randrange(i), i) for i in range(1, 100_000) if rng.random() < 0.8]
-    started = time.perf_counter()
     summary = summarise(pairs, cases=range(100_000))
-    elapsed = time.perf_counter() - started
     assert sum(c.size for c in summary.chains) == 100_000
     assert len(summary.without_source) == summary.count  # a forest: one root per tree
-    assert elapsed < 2
 
 
 @given(st.lists(st.integers(0, 30), min_size=1, max_size=60))
@@ -195,17 +192,14 @@ def test_numpy_arrays_in_any_order_give_the_same_chains_as_tuples():
         summarise(pairs, cases=few).as_dict()
 
 
-def test_a_region_of_100000_cases_mostly_alone_is_summarised_without_making_every_chain():
+def test_a_region_of_100000_cases_mostly_alone_counts_lone_cases_and_linked_chains():
     rng = np.random.default_rng(4)
     ids = np.arange(1, 108_037)
     infectee = np.sort(rng.choice(ids[1:], 36_408, replace=False))
     infector = (rng.random(len(infectee)) * (infectee - 1)).astype(np.int64) + 1
-    started = time.perf_counter()
     summary = summarise(np.stack([infector, infectee], axis=1), cases=ids)
     table = summary.linked[:30]
-    elapsed = time.perf_counter() - started
     assert summary.count == 108_036 - 36_408 and summary.cases == 108_036
     assert len(summary.singles) + len(summary.linked) == summary.count
     assert int(summary.linked.sizes.sum()) + len(summary.singles) == 108_036
     assert [c.size for c in table] == summary.linked.sizes[:30].tolist()
-    assert elapsed < 0.5  # measured ~0.05 s; the objects for every chain took ~0.3 s alone
