@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound, NotPermitted, OutOfScope
-from outbreakhq.core.identity import InvalidDocument, normalise_document
+from outbreakhq.core.identity import InvalidDocument, cn_birth_date, cn_sex, normalise_document
 from outbreakhq.core.models import Area, IdType, KeyGroup, Person, PersonKeyGroup, Sex
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
@@ -131,6 +131,29 @@ def _check_document(values: dict, person: Person | None) -> None:
     except InvalidDocument as exc:
         raise InvalidInput("The person was not saved.",
                            [FieldError("id_number", str(exc))]) from None
+    if id_type == IdType.CN_RESIDENT:
+        _agree_with_resident_id(values, person)
+
+
+def _agree_with_resident_id(values: dict, person: Person | None) -> None:
+    """A resident ID carries the birth date and the registered sex: fill them in when missing,
+    and refuse a birth date that contradicts the number (one of the two was mistyped). A sex
+    that differs from the registered one is kept as typed: it may be right."""
+    number = values["id_number"]
+    born, sex = cn_birth_date(number), cn_sex(number)
+    given_born = values.get("birth_date", person.birth_date if person else None)
+    given_sex = values.get("sex", person.sex if person else Sex.UNKNOWN)
+    errors = []
+    if given_born is None:
+        values["birth_date"] = born
+    elif given_born != born:
+        errors.append(FieldError("birth_date", _(
+            "%(given)s differs from the birth date in the identity number, %(born)s")
+            % {"given": given_born.isoformat(), "born": born.isoformat()}))
+    if given_sex == Sex.UNKNOWN:
+        values["sex"] = sex
+    if errors:
+        raise InvalidInput("The person was not saved.", errors)
 
 
 def require(user, capability: str, area: Area, *, request, person: Person | None = None,
@@ -185,7 +208,7 @@ def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Pers
     with transaction.atomic():
         person = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
                             request=request, lock=True)
-        if "id_type" in values or "id_number" in values:
+        if values.keys() & {"id_type", "id_number", "birth_date", "sex"}:
             _check_document(values, person)
         groups = values.pop("key_groups", None)
         changed = sorted(k for k, v in values.items() if getattr(person, k) != v)
