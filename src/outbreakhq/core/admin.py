@@ -45,21 +45,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "username", "action", "object_type", "object_id", "area_path", "ip")
-    list_filter = ("action", "object_type", "channel")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Logs kept for the record: readable by administrators, never edited here."""
 
@@ -71,6 +56,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "username", "action", "object_type", "object_id", "area_path", "ip")
+    list_filter = ("action", "object_type", "channel")
 
 
 @admin.register(PersonMerge)
