@@ -18,6 +18,7 @@ from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
 from outbreakhq.core.forms import PersonForm
 from outbreakhq.core.middleware import SESSION_KEY
 from outbreakhq.core.models import Area, Person
+from outbreakhq.core.panels import panels_for
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas, visible_areas
 
@@ -97,6 +98,7 @@ def person_detail(request, pk: int):
     return render(request, "core/person.html", {
         "person": person, "key_groups": list(person.key_groups.all()),
         "may_edit": can(request.user, Can.CHANGE_PERSON, person.home_area),
+        "panels": panels_for(request.user, person),
     })
 
 

@@ -15,3 +15,8 @@ class TracingConfig(AppConfig):
                                        (_("Follow-up"), "followups", 22),
                                        (_("Chains"), "chains", 23)):
             nav.register(nav.NavEntry(label, url_name, Can.VIEW_PERSON, order))
+
+        from outbreakhq.core import panels
+        from outbreakhq.tracing.person_panel import person_tracing
+
+        panels.register(panels.PersonPanel("tracing/_person_panel.html", person_tracing, 20))

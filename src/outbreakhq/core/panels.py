@@ -1,0 +1,31 @@
+"""Sections other modules add to a person's page (their cases, contacts, stays…), registered in
+each module's AppConfig.ready(), so the core page shows what this deployment has without
+importing the modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from outbreakhq.core.models import Person
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    template: str
+    # (user, person) -> the template's context; must read through the module's scoped entry point.
+    context: Callable[..., dict]
+    order: int = 100
+
+
+PANELS: list[PersonPanel] = []
+
+
+def register(panel: PersonPanel) -> None:
+    if panel not in PANELS:
+        PANELS.append(panel)
+        PANELS.sort(key=lambda p: p.order)
+
+
+def panels_for(user, person: Person) -> list[tuple[str, dict]]:
+    return [(p.template, p.context(user, person)) for p in PANELS]
