@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -75,7 +76,7 @@ def _area(request, code: str) -> Area:
     if area is None:
         other = Area.objects.filter(code=code).first()
         if other is None:
-            raise NotFound(f"No area with code {code}.")
+            raise NotFound(gettext("No area with code %(code)s.") % {"code": code})
         services.require(request.user, Can.VIEW_AGGREGATES, other, request=request)
     return area
 
@@ -102,7 +103,8 @@ def _personal(request) -> None:
         audit.record(user=request.user, action="denied", object_type="person", request=request,
                      area=visible_areas(request.user).first(),
                      detail={"capability": Can.VIEW_PERSON})
-        raise HttpError(403, "Your role sees aggregate figures only, never personal data.")
+        raise HttpError(403, gettext("Your role sees aggregate figures only, never "
+                                     "personal data."))
 
 
 @people_router.get("/", response=list[PersonOut])

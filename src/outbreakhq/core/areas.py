@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
@@ -52,10 +53,11 @@ def _parse(text: str) -> list[AreaRow]:
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
-        errors = [FieldError(c, "column is missing", 1) for c in missing]
-        errors += [FieldError(c, "unknown column", 1) for c in unknown]
-        raise InvalidInput(f"The header must be {', '.join(REQUIRED + OPTIONAL)} "
-                           f"(the last three optional). Nothing was imported.", errors)
+        errors = [FieldError(c, _("column is missing"), 1) for c in missing]
+        errors += [FieldError(c, _("unknown column"), 1) for c in unknown]
+        raise InvalidInput(_("The header must be %(columns)s (the last three optional). "
+                             "Nothing was imported.")
+                           % {"columns": ", ".join(REQUIRED + OPTIONAL)}, errors)
     rows, errors = [], []
     for number, raw in enumerate(reader, start=2):
         raw = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
@@ -66,28 +68,32 @@ def _parse(text: str) -> list[AreaRow]:
         if len(errors) >= MAX_ERRORS:
             break
     if errors:
-        raise InvalidInput("Nothing was imported; correct these rows.", errors)
+        raise InvalidInput(_("Nothing was imported; correct these rows."), errors)
     if not rows:
-        raise InvalidInput("The file has a header but no areas. Nothing was imported.")
+        raise InvalidInput(_("The file has a header but no areas. Nothing was imported."))
     return rows
 
 
 def _parse_row(number: int, raw: dict) -> tuple[AreaRow | None, list[FieldError]]:
-    errors = [FieldError(c, "is empty", number) for c in ("code", "level", "name_en") if not raw[c]]
+    errors = [FieldError(c, _("is empty"), number)
+              for c in ("code", "level", "name_en") if not raw[c]]
     # PostgreSQL refuses NUL and over-long values with an error deep in the transaction.
-    errors += [FieldError(c, "contains control characters", number)
+    errors += [FieldError(c, _("contains control characters"), number)
                for c, v in raw.items()
                if c != "shape" and any(ch < " " or ch == "\x7f" for ch in v)]
-    errors += [FieldError(c, f"is longer than {limit} characters", number)
+    errors += [FieldError(c, _("is longer than %(n)d characters") % {"n": limit}, number)
                for c, limit in MAX_LENGTHS.items() if len(raw.get(c, "")) > limit]
     if raw["code"] and not all(ch.isalnum() or ch in "-_." for ch in raw["code"]):
-        errors.append(FieldError("code", "may hold only letters, digits, '-', '_' and '.'", number))
+        errors.append(FieldError("code", _("may hold only letters, digits, '-', '_' and '.'"),
+                                 number))
     if raw["level"] and raw["level"] not in Level.values:
-        errors.append(FieldError("level", f"{raw['level']!r} is not one of "
-                                 f"{', '.join(Level.values)}", number))
+        errors.append(FieldError("level", _("%(value)r is not one of %(choices)s")
+                                 % {"value": raw["level"], "choices": ", ".join(Level.values)},
+                                 number))
     population = raw.get("population") or "0"
     if not population.isdecimal() or len(population) > 10:  # isdigit() passes "²" too
-        errors.append(FieldError("population", f"{population!r} is not a whole number", number))
+        errors.append(FieldError("population", _("%(value)r is not a whole number")
+                                 % {"value": population}, number))
     shape = None
     if raw.get("shape"):
         try:
@@ -95,7 +101,7 @@ def _parse_row(number: int, raw: dict) -> tuple[AreaRow | None, list[FieldError]
             if not isinstance(shape, dict) or "type" not in shape or "\\u0000" in raw["shape"]:
                 raise ValueError
         except ValueError:
-            errors.append(FieldError("shape", "is not a GeoJSON object", number))
+            errors.append(FieldError("shape", _("is not a GeoJSON object"), number))
     if errors:
         return None, errors
     return AreaRow(number, raw["code"], raw["parent_code"], raw["level"], raw["name_en"],
@@ -107,27 +113,31 @@ def _order(rows: list[AreaRow], existing: dict[str, Area]) -> list[AreaRow]:
     errors, by_code = [], {}
     for row in rows:
         if row.code in by_code:
-            errors.append(FieldError("code", f"{row.code!r} repeats row {by_code[row.code].row}",
+            errors.append(FieldError("code", _("%(code)r repeats row %(row)d")
+                                     % {"code": row.code, "row": by_code[row.code].row},
                                      row.row))
         by_code[row.code] = row
     for row in rows:
         if row.parent_code and row.parent_code not in by_code and row.parent_code not in existing:
-            errors.append(FieldError("parent_code", f"unknown area code {row.parent_code!r}",
-                                     row.row))
+            errors.append(FieldError("parent_code", _("unknown area code %(code)r")
+                                     % {"code": row.parent_code}, row.row))
         old = existing.get(row.code)
         if old is not None and (old.parent.code if old.parent else "") != row.parent_code:
-            errors.append(FieldError("parent_code", f"{row.code!r} exists under "
-                                     f"{old.parent.code if old.parent else 'no parent'}; moving "
-                                     "areas between parents is not done by import", row.row))
+            message = (_("%(code)r exists under %(parent)s; moving areas between parents is "
+                         "not done by import") % {"code": row.code, "parent": old.parent.code}
+                       if old.parent else
+                       _("%(code)r exists under no parent; moving areas between parents is not "
+                         "done by import") % {"code": row.code})
+            errors.append(FieldError("parent_code", message, row.row))
     if errors:
-        raise InvalidInput("Nothing was imported; correct these rows.", errors)
+        raise InvalidInput(_("Nothing was imported; correct these rows."), errors)
     ordered, placed = [], set(existing)
     pending = list(rows)
     while pending:
         ready = [r for r in pending if not r.parent_code or r.parent_code in placed]
         if not ready:
-            raise InvalidInput("Nothing was imported; these rows form a loop of parents.",
-                               [FieldError("parent_code", "is part of a loop", r.row)
+            raise InvalidInput(_("Nothing was imported; these rows form a loop of parents."),
+                               [FieldError("parent_code", _("is part of a loop"), r.row)
                                 for r in pending])
         ordered += ready
         placed |= {r.code for r in ready}
@@ -145,8 +155,9 @@ def _case_clashes(rows: list[AreaRow]) -> list[FieldError]:
     for row in rows:
         other = known.setdefault(row.code.lower(), row.code)
         if other != row.code:
-            errors.append(FieldError("code", f"{row.code!r} differs from the code {other!r} only "
-                                     "in letter case", row.row))
+            errors.append(FieldError("code", _("%(code)r differs from the code %(other)r only "
+                                               "in letter case")
+                                     % {"code": row.code, "other": other}, row.row))
     return errors
 
 
@@ -154,7 +165,7 @@ def import_areas_csv(*, by, text: str, request=None) -> ImportResult:
     """Create or update areas from CSV; all-or-nothing. Needs area.manage over each parent."""
     rows = _parse(text)
     if clashes := _case_clashes(rows):
-        raise InvalidInput("Nothing was imported; correct these rows.", clashes)
+        raise InvalidInput(_("Nothing was imported; correct these rows."), clashes)
     codes = {r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}
     existing = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=codes)}
     ordered = _order(rows, existing)
@@ -186,14 +197,15 @@ def _check_may_manage(by, ordered: list[AreaRow], existing: dict[str, Area], req
         above = existing.get(row.parent_code) or anchor.get(row.parent_code)
         anchor[row.code] = existing.get(row.code) or above
         if above is None or not can(by, Can.MANAGE_AREAS, above):
-            message = (f"you may not manage areas under {above.code}" if above else
-                       "only a superuser may create a new root and the tree below it")
+            message = (_("you may not manage areas under %(code)s") % {"code": above.code}
+                       if above else
+                       _("only a superuser may create a new root and the tree below it"))
             errors.append(FieldError("parent_code", message, row.row))
             refused_in.append(above)
     if errors:
         audit.record(user=by, action="denied", object_type="area_import", area=refused_in[0],
                      request=request, detail={"rows": [e.row for e in errors]})
-        raise InvalidInput("Nothing was imported.", sorted(errors, key=lambda e: e.row))
+        raise InvalidInput(_("Nothing was imported."), sorted(errors, key=lambda e: e.row))
 
 
 def _is_global_admin(user) -> bool:

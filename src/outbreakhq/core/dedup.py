@@ -85,7 +85,8 @@ class Cursor:
                 raise ValueError(key)
         except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
             raise InvalidInput(str(_("The page link is damaged; start from the first page.")),
-                               [FieldError("after", "not a cursor from this list")]) from None
+                               [FieldError("after", str(_("not a cursor from this list")))]
+                               ) from None
         return cls(kind, tuple(key))
 
 

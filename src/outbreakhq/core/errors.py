@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,8 +18,10 @@ class FieldError:
     row: int | None = None
 
     def __str__(self) -> str:
-        where = f"row {self.row}, " if self.row is not None else ""
-        return f"{where}{self.field}: {self.message}"
+        values = {"row": self.row, "field": self.field, "message": self.message}
+        if self.row is None:
+            return gettext("%(field)s: %(message)s") % values
+        return gettext("row %(row)d, %(field)s: %(message)s") % values
 
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "message": str(self.message)}
@@ -37,7 +40,7 @@ class AppError(Exception):
     def __str__(self) -> str:
         lines = [str(self.message)] + [str(e) for e in self.errors[:20]]
         if len(self.errors) > 20:
-            lines.append(f"… and {len(self.errors) - 20} more")
+            lines.append(gettext("… and %(n)d more") % {"n": len(self.errors) - 20})
         return "\n".join(lines)
 
 

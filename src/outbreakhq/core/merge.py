@@ -112,7 +112,8 @@ def _move(rel: ForeignObjectRel, keep: Person, merged: Person, *, union: bool) -
             raise InvalidInput(_("Both records have a %(what)s that can exist only once per "
                                  "person; resolve it before merging.")
                                % {"what": model._meta.verbose_name},
-                               [FieldError(model._meta.label, f"ids {clash[:10]}")])
+                               [FieldError(model._meta.label,
+                                           _("ids %(ids)s") % {"ids": clash[:10]})])
         model._base_manager.filter(pk__in=clash).delete()
     ids = list(rows.values_list("pk", flat=True))
     rows.update(**{name: keep})

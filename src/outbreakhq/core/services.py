@@ -41,9 +41,9 @@ def _clean(data: Mapping, *, partial: bool) -> dict:
         for key in ("name", "home_area"):
             if key not in data or values.get(key) in (None, ""):
                 if not any(e.field == key for e in errors):
-                    errors.append(FieldError(key, "is required"))
+                    errors.append(FieldError(key, _("is required")))
     if errors:
-        raise InvalidInput("The person was not saved.", errors)
+        raise InvalidInput(_("The person was not saved."), errors)
     return values
 
 
@@ -52,10 +52,10 @@ def _text(key: str, raw) -> str:
     (PostgreSQL refuses longer values with an error, SQLite stores them silently)."""
     value = (raw or "").strip()
     if _CONTROL.search(value):
-        raise ValueError("contains control characters")
+        raise ValueError(_("contains control characters"))
     limit = Person._meta.get_field(key).max_length
     if len(value) > limit:
-        raise ValueError(f"is longer than {limit} characters")
+        raise ValueError(_("is longer than %(n)d characters") % {"n": limit})
     return value
 
 
@@ -63,14 +63,14 @@ def _convert(key: str, raw):
     if key == "name":
         value = _text(key, raw)
         if not value:
-            raise ValueError("is required")
+            raise ValueError(_("is required"))
         return value
     if key == "address":
         return _text(key, raw)
     if key == "sex":
         value = (raw or Sex.UNKNOWN).strip().upper()[:1]
         if value not in Sex.values:
-            raise ValueError(f"must be one of {', '.join(Sex.values)}")
+            raise ValueError(_("must be one of %(choices)s") % {"choices": ", ".join(Sex.values)})
         return value
     if key == "birth_date":
         if raw in (None, ""):
@@ -80,19 +80,19 @@ def _convert(key: str, raw):
         except ValueError:  # well formed but impossible, e.g. 1985-13-01
             value = None
         if value is None:
-            raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)")
+            raise ValueError(_("%(value)r is not a date (YYYY-MM-DD)") % {"value": raw})
         if value > date.today():
-            raise ValueError("is in the future")
+            raise ValueError(_("is in the future"))
         return value
     if key == "id_type":
         value = (raw or IdType.NONE).strip()
         if value not in IdType.values:
-            raise ValueError(f"unknown document type {value!r}")
+            raise ValueError(_("unknown document type %(value)r") % {"value": value})
         return value
     if key == "phone":
         value = (raw or "").strip()
         if value and not _PHONE.fullmatch(value):
-            raise ValueError(f"{value!r} is not a phone number")
+            raise ValueError(_("%(value)r is not a phone number") % {"value": value})
         return re.sub(r"[ \-]", "", value)
     if key == "home_area":
         return _area(raw)
@@ -107,7 +107,8 @@ def _area(raw) -> Area:
     code = str(raw or "").strip()
     area = Area.objects.filter(code=code).first() if code and not _CONTROL.search(code) else None
     if area is None:
-        raise ValueError(f"unknown area code {code!r}" if code else "is required")
+        raise ValueError(_("unknown area code %(code)r") % {"code": code} if code
+                         else _("is required"))
     return area
 
 
@@ -119,7 +120,7 @@ def _key_groups(raw) -> list[KeyGroup]:
         code__in=[c for c in codes if not _CONTROL.search(c)])}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValueError(f"unknown key group {', '.join(missing)}")
+        raise ValueError(_("unknown key group %(codes)s") % {"codes": ", ".join(missing)})
     return [found[c] for c in codes]
 
 
@@ -129,7 +130,7 @@ def _check_document(values: dict, person: Person | None) -> None:
     try:
         values["id_number"] = normalise_document(id_type, number or "")
     except InvalidDocument as exc:
-        raise InvalidInput("The person was not saved.",
+        raise InvalidInput(_("The person was not saved."),
                            [FieldError("id_number", str(exc))]) from None
     if id_type == IdType.CN_RESIDENT:
         _agree_with_resident_id(values, person)
@@ -153,7 +154,7 @@ def _agree_with_resident_id(values: dict, person: Person | None) -> None:
     if given_sex == Sex.UNKNOWN:
         values["sex"] = sex
     if errors:
-        raise InvalidInput("The person was not saved.", errors)
+        raise InvalidInput(_("The person was not saved."), errors)
 
 
 def require(user, capability: str, area: Area, *, request, person: Person | None = None,
@@ -201,8 +202,8 @@ def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Pers
     values = _clean(changes, partial=True)
     new_area = values.get("home_area")
     if new_area is not None and new_area.tenant_id != current.tenant_id:
-        raise InvalidInput("The person was not saved.", [FieldError(
-            "home_area", "lies in another jurisdiction tree; register the person there")])
+        raise InvalidInput(_("The person was not saved."), [FieldError(
+            "home_area", _("lies in another jurisdiction tree; register the person there"))])
     if new_area is not None:
         require(by, Can.CHANGE_PERSON, new_area, request=request, person=current)
     with transaction.atomic():

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import InvalidInput, NotAuthenticated, NotFound
@@ -26,10 +27,10 @@ def issue_token(*, user, name: str, days: int | None = None, request=None) -> tu
     """Create a token; returns it with the secret, which is never stored or shown again."""
     name = name.strip()
     if not name:
-        raise InvalidInput("Give the token a name that says which client uses it.")
+        raise InvalidInput(_("Give the token a name that says which client uses it."))
     days = settings.OUTBREAKHQ_TOKEN_DAYS if days is None else days
     if not 1 <= days <= 366:
-        raise InvalidInput(f"A token lives 1 to 366 days, not {days}.")
+        raise InvalidInput(_("A token lives 1 to 366 days, not %(days)s.") % {"days": days})
     secret = PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -44,7 +45,7 @@ def issue_token(*, user, name: str, days: int | None = None, request=None) -> tu
 def revoke_token(*, user, token_id: int, request=None) -> ApiToken:
     token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
     if token is None:
-        raise NotFound("No such active token of yours.")
+        raise NotFound(_("No such active token of yours."))
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -57,15 +58,16 @@ def authenticate(secret: str):
     """The user behind a bearer secret, or NotAuthenticated saying why (expired, revoked…)."""
     token = ApiToken.objects.select_related("user").filter(digest=digest(secret)).first()
     if token is None:
-        raise NotAuthenticated("Unknown API token.")
+        raise NotAuthenticated(_("Unknown API token."))
     now = timezone.now()
     if token.revoked_at is not None:
-        raise NotAuthenticated("This API token was revoked; ask for a new one.")
+        raise NotAuthenticated(_("This API token was revoked; ask for a new one."))
     if token.expires_at <= now:
         raise NotAuthenticated(
-            f"This API token expired on {token.expires_at:%Y-%m-%d}; create a new one.")
+            _("This API token expired on %(date)s; create a new one.")
+            % {"date": f"{token.expires_at:%Y-%m-%d}"})
     if not token.user.is_active:
-        raise NotAuthenticated("The account behind this API token is disabled.")
+        raise NotAuthenticated(_("The account behind this API token is disabled."))
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
 from outbreakhq.core.api import PersonIn
@@ -152,7 +153,7 @@ def within(request, code: str | None) -> Area | None:
     if area is None:
         other = Area.objects.filter(code=code).first()
         if other is None:
-            raise NotFound(f"No area with code {code}.")
+            raise NotFound(gettext("No area with code %(code)s.") % {"code": code})
         require(request.user, Can.VIEW_PERSON, other, request=request)
     return area
 

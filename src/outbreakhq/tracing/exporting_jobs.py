@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
@@ -96,7 +97,7 @@ def delete_export(user, name: str) -> None:
     """Delete one of the user's exports (a failed one has only its note). The name pattern
     keeps the path inside the owner's folder."""
     if not _NAME.match(name):
-        raise NotFound(f"No export named {name}.")
+        raise NotFound(_("No export named %(name)s.") % {"name": name})
     path = owner_dir(user.pk) / name
     path.unlink(missing_ok=True)
     path.with_suffix(".json").unlink(missing_ok=True)
@@ -120,5 +121,5 @@ def export_file(user, name: str) -> Path:
     """The path of one of the user's finished exports; a name that is not one is 404."""
     path = owner_dir(user.pk) / name
     if not _NAME.match(name) or not path.is_file():
-        raise NotFound(f"No export named {name}.")
+        raise NotFound(_("No export named %(name)s.") % {"name": name})
     return path
