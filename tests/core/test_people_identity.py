@@ -51,3 +51,14 @@ def test_changing_only_the_birth_date_is_checked_against_the_number(setting):
 def test_a_sex_that_differs_from_the_registered_one_is_kept_as_typed(setting):
     person = register(setting, id_number=resident_id(date(1979, 6, 4), 3), sex="F")
     assert person.sex == "F"
+
+
+def test_a_mistyped_resident_id_is_explained_in_the_readers_language(setting):
+    from django.utils import translation
+
+    number = resident_id(date(1979, 6, 4), 3)
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as refused:
+        register(setting, id_number=wrong)
+    [error] = refused.value.errors
+    assert error.message.startswith("校验码为")

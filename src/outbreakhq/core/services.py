@@ -131,7 +131,7 @@ def _check_document(values: dict, person: Person | None) -> None:
         values["id_number"] = normalise_document(id_type, number or "")
     except InvalidDocument as exc:
         raise InvalidInput(_("The person was not saved."),
-                           [FieldError("id_number", str(exc))]) from None
+                           [FieldError("id_number", exc.localised(_))]) from None
     if id_type == IdType.CN_RESIDENT:
         _agree_with_resident_id(values, person)
 

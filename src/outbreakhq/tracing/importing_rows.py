@@ -107,7 +107,7 @@ class RowParser:
         try:
             values["id_number"] = normalise_document(id_type, id_number) if id_number else ""
         except InvalidDocument as exc:
-            return [FieldError(self.columns["id_number"], str(exc), number)]
+            return [FieldError(self.columns["id_number"], exc.localised(_), number)]
         values["id_type"] = id_type if id_number else "none"
         return []
 
