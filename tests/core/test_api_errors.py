@@ -94,6 +94,7 @@ def test_api_unknown_api_path_is_404_in_the_documented_shape(land: Territory, ur
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"error": NO_OPERATION, "errors": []}
+    assert response["X-Content-Type-Options"] == "nosniff", "security headers are kept"
 
 
 def test_pages_keep_their_own_error_pages(land: Territory) -> None:

@@ -136,8 +136,13 @@ class ApiErrorMiddleware:
         if (response.status_code < 400 or not request.path_info.startswith(API_PREFIX)
                 or response.get("Content-Type", "").startswith("application/json")):
             return response
-        keep = {h: response[h] for h in ("Allow", "Retry-After") if response.has_header(h)}
-        return error_response(response.status_code, _message_for(request, response), headers=keep)
+        # Keep what the other middleware added (security headers, Allow, Vary, cookies).
+        keep = {h: v for h, v in response.items()
+                if h.lower() not in ("content-type", "content-length")}
+        reshaped = error_response(response.status_code, _message_for(request, response),
+                                  headers=keep)
+        reshaped.cookies = response.cookies
+        return reshaped
 
 
 def _message_for(request, response) -> str:
