@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
-from outbreakhq.core import tokens
-from outbreakhq.core.errors import AppError
+from outbreakhq.core import api_errors, tokens
+from outbreakhq.core.errors import CsrfRejected
 
 
 class BearerToken(HttpBearer):
@@ -20,37 +20,35 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class BrowserSession(SessionAuth):
+    """The browser's session. Without one, the next scheme (or a 401) answers, never a CSRF
+    refusal; with one, a change without the CSRF token is refused saying so (ninja's
+    django_auth checks CSRF first and answers a bare 403 "CSRF check Failed")."""
+
+    def __call__(self, request: HttpRequest):
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise CsrfRejected()
+        return request.user
+
+
+class OutbreakApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return api_errors.declare_error_responses(super().get_openapi_schema(**kwargs))
+
+
+api = OutbreakApi(
     title="OutbreakHQ API",
     version="1",
     description="Scoped, audited access to OutbreakHQ. Authenticate with a browser session or "
     "an API token (`Authorization: Bearer …`, created on the API tokens page).",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), BrowserSession()],
     urls_namespace="api",
 )
 
 
-@api.exception_handler(AppError)
-def app_error(request, exc: AppError):
-    return api.create_response(
-        request,
-        {"error": str(exc.message or exc.title), "errors": [e.as_dict() for e in exc.errors]},
-        status=exc.status,
-    )
-
-
-@api.exception_handler(ValidationError)
-def invalid_request(request, exc: ValidationError):
-    """Schema errors take the same shape as the services' errors: 400 with each field named."""
-    errors = []
-    for error in exc.errors:
-        loc = list(error.get("loc", ()))
-        # ("body", "payload", "name") or ("query", "q"): drop the source and the body's name.
-        parts = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
-        errors.append({"row": None, "field": ".".join(str(p) for p in parts) or "body",
-                       "message": error.get("msg", "is invalid")})
-    return api.create_response(request, {"error": "The request is not valid.", "errors": errors},
-                               status=400)
+api_errors.install(api)  # every error as {"error", "errors"}: see core/api_errors.py
 
 
 def _add_routers() -> None:

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 MIDDLEWARE = [
+    "outbreakhq.core.api_errors.ApiErrorMiddleware",  # first: reshapes every error under /api/
     "django.middleware.security.SecurityMiddleware",
     "outbreakhq.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

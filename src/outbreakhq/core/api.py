@@ -6,10 +6,9 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
 from outbreakhq.core import audit, dedup, merge, services
-from outbreakhq.core.errors import NotFound
+from outbreakhq.core.errors import NotFound, NotPermitted
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, visible_areas
@@ -103,8 +102,8 @@ def _personal(request) -> None:
         audit.record(user=request.user, action="denied", object_type="person", request=request,
                      area=visible_areas(request.user).first(),
                      detail={"capability": Can.VIEW_PERSON})
-        raise HttpError(403, gettext("Your role sees aggregate figures only, never "
-                                     "personal data."))
+        raise NotPermitted(gettext("Your role sees aggregate figures only, never "
+                                   "personal data."))
 
 
 @people_router.get("/", response=list[PersonOut])

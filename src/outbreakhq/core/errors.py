@@ -65,6 +65,15 @@ class NotPermitted(OutOfScope):
     title = _("Not allowed for your role")
 
 
+class CsrfRejected(AppError):
+    """A change sent with a browser session but without its CSRF token (or a wrong one)."""
+
+    status = 403
+    title = _("The CSRF token is missing or wrong. A browser session must send the csrftoken "
+              "cookie's value in the X-CSRFToken header with every change; scripts should use "
+              "an API token instead.")
+
+
 class NotFound(AppError):
     status = 404
     title = _("Not found")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
+from outbreakhq.core.api_errors import API_PREFIX, error_response
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.core.scope import visible_areas
@@ -35,7 +37,7 @@ class ScopeMiddleware:
         return None
 
 
-NUL_MESSAGE = "The request contains a NUL character (\\0), which no field accepts."
+NUL_MESSAGE = gettext_lazy("The request contains a NUL character (\\0), which no field accepts.")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -48,9 +50,10 @@ class RefuseNulMiddleware:
 
     def __call__(self, request):
         if _carries_nul(request):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"error": NUL_MESSAGE, "errors": []}, status=400)
-            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+            if request.path_info.startswith(API_PREFIX):
+                return error_response(400, str(NUL_MESSAGE))
+            return HttpResponseBadRequest(str(NUL_MESSAGE),
+                                          content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

@@ -15,6 +15,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
+from outbreakhq.core.api_errors import ErrorOut
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.tracing import exporting, exporting_jobs
@@ -63,7 +64,7 @@ def _mapping(request, kind: str, text: str) -> dict[str, str] | None:
     return resolve_mapping(request.user, kind, text)
 
 
-@imports_router.post("/imports/{kind}", response=ImportOut)
+@imports_router.post("/imports/{kind}", response={200: ImportOut, 429: ErrorOut})
 def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form[str] = "",
                      area: Form[str] = "", dry_run: Form[bool] = False):
     """Import cases, contacts or links from a CSV or XLSX file, all or nothing."""
