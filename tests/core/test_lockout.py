@@ -106,10 +106,19 @@ def test_a_tracer_may_not_open_the_locks_page(client, tina):
     assert client.get("/sign-in-security/").status_code == 403
 
 
-def test_the_command_line_unlocks_a_user_name(client, tina):
+def test_the_command_line_unlocks_a_user_name_and_it_is_audited(client, tina):
     _fail(client, "tina", 5)
     call_command("axes_reset_username", "tina")
+
+    [event] = AuditEvent.objects.filter(object_type="sign_in_lock", detail__event="unlocked")
+    assert (event.user, event.channel, event.detail["locked_ip"]) == (None, "cli", ADDRESS)
     assert _try(client, "tina", PASSWORD).status_code == 302
+
+
+def test_a_successful_sign_in_clearing_earlier_failures_is_no_unlock(client, tina):
+    _fail(client, "tina", 2)
+    assert _try(client, "tina", PASSWORD).status_code == 302
+    assert not AuditEvent.objects.filter(detail__event="unlocked").exists()
 
 
 def test_a_locked_out_user_keeps_using_the_api_with_a_token(client, land, tina):

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import NotFound
-from outbreakhq.core.lockout import Lock, active_locks, as_lock
+from outbreakhq.core.lockout import Lock, active_locks, as_lock, unlocking
 from outbreakhq.core.models import Assignment
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas, scope_filter
@@ -47,12 +47,9 @@ def unlock(*, by, lock_id: int, request=None) -> Lock:
     lock = next((x for x in locks_visible_to(by) if x.id == lock_id), None)
     if lock is None:
         raise NotFound(_("No such sign-in lock in your jurisdiction; it may have expired."))
-    with transaction.atomic():
+    with transaction.atomic(), unlocking(by=by, request=request):
         AxesProxyHandler.reset_attempts(ip_address=lock.ip, username=lock.username)
-        audit.record(user=by, action="login", object_type="sign_in_lock", object_id=lock.username,
-                     request=request, detail={"event": "unlocked", "username": lock.username,
-                                              "locked_ip": lock.ip})
-    return lock
+    return lock  # audited by lockout.audit_unlock, as are unlocks from the command line
 
 
 def enrolled_visible_to(by):

@@ -9,6 +9,9 @@ does not stop a machine client.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +20,7 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils import timezone
@@ -83,3 +87,33 @@ def refused_while_locked(request) -> bool:
     """True when axes refused this request's sign-in without checking the password."""
     return bool(getattr(request, "axes_locked_out", False)) and \
         getattr(request, "axes_failures_since_start", None) is None
+
+
+# Who is lifting locks in this context: set by the Sign-in locks page (core/accounts.py); unset
+# for axes' own commands (`outbreakhq axes_reset_username`) and the Django admin.
+_unlocking: ContextVar[tuple | None] = ContextVar("outbreakhq_unlocking", default=None)
+
+
+@contextmanager
+def unlocking(*, by, request=None) -> Iterator[None]:
+    token = _unlocking.set((by, request))
+    try:
+        yield
+    finally:
+        _unlocking.reset(token)
+
+
+@receiver(post_delete, sender=AccessAttempt)
+def audit_unlock(sender, instance: AccessAttempt, **kwargs):
+    """Every way of lifting a lock goes through deleting its attempt row, so the audit event is
+    written here, once, whichever way it was lifted."""
+    if instance.failures_since_start < settings.AXES_FAILURE_LIMIT or \
+            instance.attempt_time < timezone.now() - settings.AXES_COOLOFF_TIME:
+        return  # not a lock: a success clearing earlier failures, or a lock already over
+    by, request = _unlocking.get() or (None, None)
+    detail = {"event": "unlocked", "username": instance.username or "",
+              "locked_ip": instance.ip_address}
+    if by is None:
+        detail["via"] = "command line or Django admin"
+    audit.record(user=by, action="login", object_type="sign_in_lock",
+                 object_id=instance.username or "", request=request, detail=detail)
