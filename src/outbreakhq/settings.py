@@ -180,7 +180,9 @@ OUTBREAKHQ_REQUIRE_2FA_ROLES = frozenset(
     r.strip() for r in config.get("OUTBREAKHQ_REQUIRE_2FA_ROLES").split(",") if r.strip())
 OTP_TOTP_ISSUER = "OutbreakHQ"
 # Session: an idle timeout (each request moves the end forward) and a cookie without max-age,
-# so closing the browser on a shared computer ends the session.
+# so closing the browser on a shared computer ends the session. Default 60 minutes: a screen left
+# open at a screening site exposes personal data for at most an hour after the last click, yet a
+# tracer's phone interview (20-40 minutes) between two saves does not lose the form.
 SESSION_COOKIE_AGE = int(config.get("OUTBREAKHQ_SESSION_MINUTES")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -28,7 +28,7 @@ def test_commander_turns_on_two_factor_and_signs_in_with_a_code(page):
     chief = make_user("commander", land.region, username="chief")
 
     log_in(page, "chief", PASSWORD)
-    page.get_by_role("link", name="Two-factor sign-in").click()
+    page.get_by_role("link", name="Two-factor", exact=True).click()
     expect(page.locator("#two-factor-qr svg")).to_be_visible()
     secret = re.compile(r"^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$")  # base32 in groups of four
     expect(page.locator("#two-factor-secret")).to_have_text(secret)
@@ -84,3 +84,27 @@ def test_guessing_a_password_meets_the_locked_out_page_even_on_a_phone(page):
     expect(page.locator("#locked-out")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     shot(page, "locked-out-zh-390px")
+
+
+def test_administrator_unlocks_a_tracer_who_mistyped_her_password(page, browser, live_server):
+    land = territory()
+    make_user("tracer", land.county1, username="tina")
+    make_user("admin", land.region, username="ada")
+    page.expected_console_errors.append("status of 429 (Too Many Requests)")
+    for _ in range(5):
+        log_in(page, "tina", "not-the-password")
+    expect(page.locator("h1")).to_have_text("Sign-in locked for now")
+
+    admin = browser.new_context(base_url=live_server.url, locale="en-GB").new_page()
+    log_in(admin, "ada", PASSWORD)
+    admin.get_by_role("link", name="Sign-in locks").click()
+    row = admin.locator("#locks tbody tr")
+    expect(row).to_contain_text("tina")
+    shot(admin, "sign-in-locks")
+    row.get_by_role("button", name="Unlock").click()
+    expect(admin.locator(".messages")).to_contain_text("Unlocked tina")
+    expect(admin.locator(".empty").first).to_contain_text("No sign-in is locked")
+    admin.context.close()
+
+    log_in(page, "tina", PASSWORD)
+    expect(page).to_have_title(re.compile("Overview"))
