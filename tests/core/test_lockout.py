@@ -85,7 +85,7 @@ def test_an_administrator_unlocks_and_the_user_signs_in_at_once(client, land, ti
     [lock] = page.context["locks"]
     assert (lock.username, lock.ip, lock.failures) == ("tina", ADDRESS, 5)
 
-    response = client.post("/sign-in-security/unlock/", {"lock": lock.id})
+    response = client.post("/sign-in-security/unlock/", {"username": "tina", "ip": ADDRESS})
 
     assert response.status_code == 302
     [event] = AuditEvent.objects.filter(object_type="sign_in_lock", detail__event="unlocked")
@@ -104,6 +104,18 @@ def test_an_administrator_of_another_county_does_not_see_the_lock(client, land, 
 def test_a_tracer_may_not_open_the_locks_page(client, tina):
     client.force_login(tina)
     assert client.get("/sign-in-security/").status_code == 403
+
+
+def test_changing_user_agent_or_full_width_letters_does_not_escape_the_lock(client, land, tina):
+    admin = make_user("admin", land.region, username="ada")
+    for agent in ("curl/8", "python-requests/2", "Mozilla/5.0"):
+        client.post("/login/", {"username": "tina", "password": "wrong"}, REMOTE_ADDR=ADDRESS,
+                    HTTP_USER_AGENT=agent)
+    _fail(client, "\uff54\uff49\uff4e\uff41", 2)  # "tina" in full-width letters
+    assert _try(client, "tina", PASSWORD).status_code == 429
+    client.force_login(admin)
+    [lock] = client.get("/sign-in-security/").context["locks"]
+    assert (lock.username, lock.failures) == ("tina", 5)
 
 
 def test_the_command_line_unlocks_a_user_name_and_it_is_audited(client, tina):

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import NotFound
-from outbreakhq.core.lockout import Lock, active_locks, as_lock, unlocking
+from outbreakhq.core.lockout import Lock, active_locks, unlocking
 from outbreakhq.core.models import Assignment
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas, scope_filter
@@ -32,19 +32,19 @@ def locks_visible_to(by) -> list[Lock]:
     areas = scope_areas(by, Can.MANAGE_ACCOUNTS)
     if not areas:
         return []
-    rows = list(active_locks().order_by("-attempt_time")[:500])
-    names = {r.username for r in rows}
+    locks = active_locks()
+    names = {lock.username for lock in locks}
     mine = set(accounts_in_scope(by).filter(username__in=names).values_list("username", flat=True))
     with_role = set(Assignment.objects.filter(user__username__in=names)
                     .values_list("user__username", flat=True))
     whole_tree = any(a.depth == 0 for a in areas)
-    return [as_lock(r) for r in rows
-            if r.username in mine or (whole_tree and r.username not in with_role)]
+    return [lock for lock in locks
+            if lock.username in mine or (whole_tree and lock.username not in with_role)]
 
 
-def unlock(*, by, lock_id: int, request=None) -> Lock:
+def unlock(*, by, username: str, ip: str | None, request=None) -> Lock:
     """Lift one lock before its time (the user phoned in, or an office shares one address)."""
-    lock = next((x for x in locks_visible_to(by) if x.id == lock_id), None)
+    lock = next((x for x in locks_visible_to(by) if (x.username, x.ip) == (username, ip)), None)
     if lock is None:
         raise NotFound(_("No such sign-in lock in your jurisdiction; it may have expired."))
     with transaction.atomic(), unlocking(by=by, request=request):

@@ -1,4 +1,4 @@
-"""Sign-in lockout on top of django-axes: our locked-out page, the audit event of a lockout and
+"""Sign-in lockout on top of django-axes: our locked-out page, the audit events of a lock and of its lifting, and
 the list of current locks (core/accounts.py lets administrators lift them).
 
 Axes counts failures per (user name, client address) pair (settings.py says why that key); a pair
@@ -20,7 +20,8 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_delete
+from django.db.models import Max, Sum
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils import timezone
@@ -30,7 +31,6 @@ from outbreakhq.core import audit
 
 @dataclass(frozen=True)
 class Lock:
-    id: int
     username: str
     ip: str | None
     failures: int
@@ -38,26 +38,29 @@ class Lock:
     until: datetime
 
 
-def as_lock(attempt: AccessAttempt) -> Lock:
-    return Lock(id=attempt.pk, username=attempt.username or "", ip=attempt.ip_address,
-                failures=attempt.failures_since_start, locked_at=attempt.attempt_time,
-                until=attempt.attempt_time + settings.AXES_COOLOFF_TIME)
+def _recent():
+    """Attempt rows that still count: axes ignores rows older than the lockout time."""
+    return AccessAttempt.objects.filter(
+        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
 
 
-def active_locks():
-    """Attempts that lock their pair now: enough failures, the last one within the lockout time
-    (axes never moves a lock's time forward: AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT)."""
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
-    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-                                        attempt_time__gte=since)
+def active_locks(*, limit: int = 500) -> list[Lock]:
+    """Pairs locked now. Axes keeps one row per user agent and sums them, so a guesser changing
+    user agent is still locked; the sum is taken here too. The last failure is when the lock
+    began (failures during a lock are not recorded, see settings.py)."""
+    rows = (_recent().values("username", "ip_address")
+            .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+            .filter(failures__gte=settings.AXES_FAILURE_LIMIT).order_by("-last"))
+    return [Lock(username=r["username"] or "", ip=r["ip_address"], failures=r["failures"],
+                 locked_at=r["last"], until=r["last"] + settings.AXES_COOLOFF_TIME)
+            for r in rows[:limit]]
 
 
-def retry_at(request, credentials: dict | None) -> datetime | None:
+def retry_at(request, credentials: dict | None) -> datetime:
     """When the pair of this request may sign in again."""
-    last = max((qs.order_by("-attempt_time").values_list("attempt_time", flat=True).first()
-                for qs in AxesProxyHandler.get_implementation().get_user_attempts(
-                    request, credentials)), default=None, key=lambda t: t or timezone.now())
-    return (last or timezone.now()) + settings.AXES_COOLOFF_TIME
+    attempts = AxesProxyHandler.get_implementation().get_user_attempts(request, credentials)
+    times = [t for qs in attempts for t in qs.values_list("attempt_time", flat=True)]
+    return max(times, default=timezone.now()) + settings.AXES_COOLOFF_TIME
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -103,13 +106,16 @@ def unlocking(*, by, request=None) -> Iterator[None]:
         _unlocking.reset(token)
 
 
-@receiver(post_delete, sender=AccessAttempt)
+@receiver(pre_delete, sender=AccessAttempt)
 def audit_unlock(sender, instance: AccessAttempt, **kwargs):
-    """Every way of lifting a lock goes through deleting its attempt row, so the audit event is
-    written here, once, whichever way it was lifted."""
-    if instance.failures_since_start < settings.AXES_FAILURE_LIMIT or \
-            instance.attempt_time < timezone.now() - settings.AXES_COOLOFF_TIME:
-        return  # not a lock: a success clearing earlier failures, or a lock already over
+    """Every way of lifting a lock deletes its attempt rows, so the audit event is written here,
+    once per pair (at its newest row), whichever way the lock was lifted. Before the delete, so
+    the pair's other rows are still there to sum."""
+    pair = _recent().filter(username=instance.username, ip_address=instance.ip_address)
+    if pair.order_by("-attempt_time", "-pk").values_list("pk", flat=True).first() != instance.pk:
+        return
+    if (pair.aggregate(n=Sum("failures_since_start"))["n"] or 0) < settings.AXES_FAILURE_LIMIT:
+        return  # not a lock: a success clearing earlier failures
     by, request = _unlocking.get() or (None, None)
     detail = {"event": "unlocked", "username": instance.username or "",
               "locked_ip": instance.ip_address}

@@ -145,8 +145,8 @@ def sign_in_security(request):
 @require_POST
 def sign_in_unlock(request):
     require_capability(request, Can.MANAGE_ACCOUNTS)
-    lock = accounts.unlock(by=request.user, lock_id=_int(request.POST.get("lock")),
-                           request=request)
+    lock = accounts.unlock(by=request.user, username=request.POST.get("username", ""),
+                           ip=request.POST.get("ip") or None, request=request)
     messages.success(request, _("Unlocked %(username)s: they can sign in again now.")
                      % {"username": lock.username})
     return redirect("sign_in_security")
