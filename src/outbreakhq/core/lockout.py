@@ -1,5 +1,5 @@
-"""Sign-in lockout on top of django-axes: our locked-out page, the audit events of a lock and of its lifting, and
-the list of current locks (core/accounts.py lets administrators lift them).
+"""Sign-in lockout on top of django-axes: our locked-out page, the audit events of a lock and of
+its lifting, and the list of current locks (core/accounts.py lets administrators lift them).
 
 Axes counts failures per (user name, client address) pair (settings.py says why that key); a pair
 with OUTBREAKHQ_LOGIN_FAILURES failures is refused for OUTBREAKHQ_LOCKOUT_MINUTES without its
