@@ -127,3 +127,15 @@ def test_other_roles_never_see_two_factor(client, land):
     client.force_login(tracer)
     assert client.get("/account/two-factor/").status_code == 404
     assert b"/account/two-factor/" not in client.get("/").content
+
+
+def test_the_django_admin_login_does_not_skip_the_code(client, land):
+    boss = make_user("admin", land.region, username="boss", is_staff=True, is_superuser=True)
+    _enrol(client, boss)
+
+    response = client.post("/admin/login/?next=/admin/",
+                           {"username": "boss", "password": PASSWORD}, REMOTE_ADDR=ADDRESS)
+
+    assert response.status_code == 200
+    assert b"sign in on the main sign-in page" in response.content
+    assert "_auth_user_id" not in client.session

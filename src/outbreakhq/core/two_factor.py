@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import segno
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outbreakhq.core import audit
@@ -31,6 +34,11 @@ def offered(user) -> bool:
 def required(user) -> bool:
     """The deployment makes it compulsory for the user's role (only eligible roles count)."""
     return bool(_roles(user) & ELIGIBLE_ROLES & settings.OUTBREAKHQ_REQUIRE_2FA_ROLES)
+
+
+def needed_at_sign_in(user) -> bool:
+    """Whether a correct password is not yet enough to sign this user in."""
+    return offered(user) and (required(user) or confirmed_device(user) is not None)
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -88,3 +96,15 @@ def fail_sign_in(*, user, request) -> None:
                          "username": user.get_username()})
     user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
                            request=request)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The Django admin's own login form would open a session on the password alone: users
+    who sign in with two-factor are sent to the main sign-in page instead."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if needed_at_sign_in(user):
+            raise ValidationError(
+                _("Your account signs in with two-factor: sign in on the main sign-in page, "
+                  "then open the admin site."), code="two_factor")

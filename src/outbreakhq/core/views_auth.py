@@ -32,8 +32,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
-        if two_factor.offered(user) and (two_factor.required(user)
-                                         or two_factor.confirmed_device(user)):
+        if two_factor.needed_at_sign_in(user):
             self.request.session.cycle_key()
             self.request.session[PENDING] = {"user": user.pk, "backend": user.backend,
                                              "at": time.time(), "next": self.get_success_url()}
