@@ -17,3 +17,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # One test database per run, so runs side by side (engineers, CI) never drop each other's.
     DATABASES["default"]["TEST"] = {"NAME": f"test_outbreakhq_{os.getpid()}"}  # noqa: F405
+
+# The test client's login() authenticates without a request: see tests/auth_backends.py.
+AUTHENTICATION_BACKENDS = ["tests.auth_backends.AxesBackendAllowingTestClientLogin",  # noqa: F405
+                           *AUTHENTICATION_BACKENDS[1:]]  # noqa: F405

@@ -50,6 +50,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_TOKEN_DAYS", "90", "Default lifetime of a new API token, in days."),
     Setting("OUTBREAKHQ_BIND", "127.0.0.1:8000", "Address and port `outbreakhq serve` listens on."),
     Setting("OUTBREAKHQ_WORKERS", "2", "Number of server worker processes for `outbreakhq serve`."),
+    # Sign-in protection (issue 7): lockout, two-factor, session length.
+    Setting("OUTBREAKHQ_LOGIN_FAILURES", "5",
+            "Wrong passwords or two-factor codes for one user name from one address before "
+            "sign-in from there is locked (`outbreakhq axes_reset_username NAME` unlocks)."),
+    Setting("OUTBREAKHQ_LOCKOUT_MINUTES", "15",
+            "How long a sign-in lockout lasts, in minutes, unless an administrator unlocks it "
+            "sooner on the Sign-in locks page."),
+    Setting("OUTBREAKHQ_REQUIRE_2FA_ROLES", "",
+            "Comma-separated roles (commander, admin) that must set up two-factor sign-in at "
+            "their next sign-in. Empty: two-factor is optional for them."),
+    Setting("OUTBREAKHQ_SESSION_MINUTES", "60",
+            "Idle timeout: a signed-in session ends after this many minutes without a request. "
+            "The session cookie also ends when the browser closes (shared computers)."),
 )
 
 

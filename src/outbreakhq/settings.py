@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -150,3 +151,40 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- Sign-in protection (issue 7; docs/operations.md "Unlocking an account") -----------------
+# Lockout: django-axes counts failed sign-ins (wrong password or wrong two-factor code) per
+# user name AND client address. Keyed on the pair, not the user name alone: with the name alone
+# anyone who knows or guesses a commander's user name could keep them out during an outbreak
+# with five requests every quarter of an hour; keyed on the address alone, one office behind a
+# shared address would lock all its staff out. Guessing one password from many addresses is
+# answered by the password validators and by two-factor sign-in for commanders and admins.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into our page
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(config.get("OUTBREAKHQ_LOGIN_FAILURES"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(config.get("OUTBREAKHQ_LOCKOUT_MINUTES")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without checking the password and do not push the end
+# of the lockout further, so the time the locked-out page names stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "outbreakhq.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "outbreakhq.core.audit.client_ip"  # the address the audit trail shows
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail already
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
+# Two-factor (TOTP) for commanders and administrators: optional, or required for the roles named.
+OUTBREAKHQ_REQUIRE_2FA_ROLES = frozenset(
+    r.strip() for r in config.get("OUTBREAKHQ_REQUIRE_2FA_ROLES").split(",") if r.strip())
+OTP_TOTP_ISSUER = "OutbreakHQ"
+# Session: an idle timeout (each request moves the end forward) and a cookie without max-age,
+# so closing the browser on a shared computer ends the session. Default 60 minutes: a screen left
+# open at a screening site exposes personal data for at most an hour after the last click, yet a
+# tracer's phone interview (20-40 minutes) between two saves does not lose the form.
+SESSION_COOKIE_AGE = int(config.get("OUTBREAKHQ_SESSION_MINUTES")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# --- end of sign-in protection ---------------------------------------------------------------

@@ -5,11 +5,18 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from outbreakhq.api import api
-from outbreakhq.core import views, views_admin, views_dedup
+from outbreakhq.core import views, views_admin, views_auth, views_dedup
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", views_auth.LoginView.as_view(), name="login"),
+    # Sign-in protection (issue 7): two-factor step and page, administrators' locks page.
+    path("login/two-factor/", views_auth.login_two_factor, name="login_two_factor"),
+    path("account/two-factor/", views_auth.two_factor_page, name="two_factor"),
+    path("sign-in-security/", views_auth.sign_in_security, name="sign_in_security"),
+    path("sign-in-security/unlock/", views_auth.sign_in_unlock, name="sign_in_unlock"),
+    path("sign-in-security/reset-two-factor/", views_auth.two_factor_reset,
+         name="two_factor_reset"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("scope/", views.switch_scope, name="switch_scope"),

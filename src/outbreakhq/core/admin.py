@@ -11,6 +11,9 @@ from outbreakhq.core.models import (
     KeyGroup,
     PersonMerge,
 )
+from outbreakhq.core.two_factor import AdminLoginForm
+
+admin.site.login_form = AdminLoginForm  # no session on a password alone for two-factor users
 
 
 @admin.register(Area)

@@ -7,3 +7,5 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core: areas, people, users, audit")
 
+    def ready(self) -> None:
+        from outbreakhq.core import lockout  # noqa: F401  (connects the lockout audit receiver)

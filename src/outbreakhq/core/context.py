@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from outbreakhq.core import nav
+from outbreakhq.core import nav, two_factor
 from outbreakhq.core.scope import assignments, capabilities, outermost, visible_areas
 
 SWITCHER_DEPTH = 2  # the user's own areas and two levels below: enough to pick a county
@@ -40,4 +40,5 @@ def shell(request) -> dict:
         "scope_roots": roots,
         "breadcrumb": [a for a in trail if any(r.contains(a) for r in roots)],
         "roles": sorted({a.get_role_display() for a in assignments(user)}),
+        "two_factor_offered": two_factor.offered(user),  # commanders and administrators
     }

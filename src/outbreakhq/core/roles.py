@@ -26,6 +26,7 @@ class Can(models.TextChoices):
     VIEW_AGGREGATES = "aggregate.view", _("view aggregate figures")
     VIEW_AUDIT = "audit.view", _("browse the audit trail")
     MANAGE_AREAS = "area.manage", _("import and edit areas")
+    MANAGE_ACCOUNTS = "account.manage", _("lift sign-in locks and reset two-factor devices")
 
 
 _PERSONAL = {Can.VIEW_PERSON, Can.VIEW_AGGREGATES}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -13,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from outbreakhq.core import audit, services, tokens
+from outbreakhq.core import services, tokens
 from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
 from outbreakhq.core.forms import PersonForm
 from outbreakhq.core.middleware import SESSION_KEY
@@ -21,25 +20,6 @@ from outbreakhq.core.models import Area, Person
 from outbreakhq.core.panels import panels_for
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas, visible_areas
-
-
-class LoginView(auth_views.LoginView):
-    """Sign-ins and failed sign-ins go into the audit trail (who, when, from where)."""
-
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        audit.record(user=form.get_user(), action="login", object_type="session",
-                     request=self.request)
-        return response
-
-    def form_invalid(self, form):
-        # The attempted user name is kept (that is how guessing shows up); the password never.
-        audit.record(user=None, action="login", object_type="session", request=self.request,
-                     detail={"result": "failed",
-                             "username": self.request.POST.get("username", "")[:150]})
-        return super().form_invalid(form)
 
 
 def require_capability(request, capability: str) -> None:
