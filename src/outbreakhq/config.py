@@ -50,6 +50,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_TOKEN_DAYS", "90", "Default lifetime of a new API token, in days."),
     Setting("OUTBREAKHQ_BIND", "127.0.0.1:8000", "Address and port `outbreakhq serve` listens on."),
     Setting("OUTBREAKHQ_WORKERS", "2", "Number of server worker processes for `outbreakhq serve`."),
+    # Issue 7: a preview of a file of guessed identity numbers must not be repeated at will.
+    Setting("OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN", "20",
+            "Import previews and dry runs one user may run in 10 minutes (pages, API and CLI "
+            "together); the next is refused with 429 until the oldest is 10 minutes old."),
 )
 
 
