@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +25,7 @@ from tests.factories import Territory, make_person, make_user, territory
 from tests.tracing.conftest import ago, open_case
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @dataclass
@@ -199,3 +201,23 @@ def test_the_case_page_does_not_link_a_contact_record_outside_the_scope(
     page = client_of(tom).get(f"/cases/{case.pk}/")
     assert page.status_code == 200
     assert f"/contacts/{contact.pk}/".encode() not in page.content
+
+
+def test_a_contact_of_a_case_in_another_county_shows_its_number_not_the_case_persons_name(
+        first: FirstCounty) -> None:
+    """A prefecture tracer recorded a county-2 resident as a contact of the county-1 case: the
+    county-2 tracer follows the contact, and reads the link, not the county-1 patient's name."""
+    tom = make_user("tracer", first.land.county2, username="tom")
+    resident = make_person(first.land.compound2, name="Sun Birch")
+    contact = services.add_contact(
+        by=make_user("tracer", first.land.pref1), case_id=first.case.pk,
+        person_id=resident.pk, data={"contact_type": "work", "last_exposure": ago(1)})
+    client = client_of(tom)
+    for url in (f"/contacts/{contact.pk}/", f"/people/{resident.pk}/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert f"#{first.case.pk}".encode() in page.content
+        assert b"Zhao Alder" not in page.content, url
+        assert b"outside your jurisdiction" in page.content
+    tina_page = client_of(User.objects.get(username="tina")).get(f"/contacts/{contact.pk}/")
+    assert tina_page.status_code == 404  # tina's county holds the case, not the contact
