@@ -129,7 +129,8 @@ def resolve_case_refs(by, values: dict, *, tenant_id: int) -> None:
 
 def _source_of(case_id: int) -> int | None:
     # Unscoped on purpose: a loop may pass through cases outside the user's scope, and only
-    # record numbers are read, never anything about a person.
+    # record numbers are read, never anything about a person. The refusal names only the two
+    # cases the user linked (both in their scope): that one already descends from the other.
     return Case.objects.filter(pk=case_id).values_list("source_case_id", flat=True).first()
 
 
