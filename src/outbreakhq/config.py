@@ -63,6 +63,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_SESSION_MINUTES", "60",
             "Idle timeout: a signed-in session ends after this many minutes without a request. "
             "The session cookie also ends when the browser closes (shared computers)."),
+    # Issue 7: a preview of a file of guessed identity numbers must not be repeated at will.
+    Setting("OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN", "20",
+            "Import previews and dry runs one user may run in 10 minutes (pages, API and CLI "
+            "together); the next is refused with 429 until the oldest is 10 minutes old."),
 )
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from outbreakhq.core import dedup, matching
-from outbreakhq.core.errors import InvalidInput, OutOfScope
+from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.merge import dismiss_pair
 from outbreakhq.core.models import AuditEvent, DismissedPair
 from tests.factories import make_person, make_user, resident_id, territory
@@ -201,7 +201,7 @@ def test_dismissing_a_pair_outside_the_scope_is_refused_and_audited(land) -> Non
     tracer = make_user("tracer", land.county1)
     a = make_person(land.compound1, name="Wu Di", birth_date=BORN)
     b = make_person(land.compound2, name="Wu Di", birth_date=BORN)
-    with pytest.raises(OutOfScope):
+    with pytest.raises(NotFound):  # outside the scope: as if it did not exist
         dismiss_pair(by=tracer, person_ids=(a.pk, b.pk))
     assert not DismissedPair.objects.exists()
     assert AuditEvent.objects.filter(action="denied", person_id=b.pk).count() == 1

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from outbreakhq.core.errors import InvalidInput, OutOfScope
+from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
 from outbreakhq.core.merge import (
     MERGE_FIELDS,
     count_references,
@@ -123,7 +123,7 @@ def test_merge_across_scope_is_refused_audited_and_changes_nothing(land) -> None
     before = Person.objects.filter(pk__in=[keep.pk, other.pk]).values().order_by("pk")
     before = list(before)
 
-    with pytest.raises(OutOfScope):
+    with pytest.raises(NotFound):  # outside the scope: as if it did not exist
         merge_people(by=tracer, keep_id=keep.pk, merge_id=other.pk, choices={})
 
     assert list(Person.objects.filter(pk__in=[keep.pk, other.pk]).values().order_by("pk")) \
@@ -134,14 +134,14 @@ def test_merge_across_scope_is_refused_audited_and_changes_nothing(land) -> None
     assert list(AuditEvent.objects.values_list("action", "person_id")) == [("denied", other.pk)]
 
 
-def test_merge_through_the_api_across_scope_is_a_403(land) -> None:
+def test_merge_through_the_api_across_scope_is_a_404(land) -> None:
     client = Client()
     client.force_login(make_user("tracer", land.county1))
     keep = make_person(land.compound1)
     other = make_person(land.compound2)
     response = client.post("/api/v1/people/merge", {"keep_id": keep.pk, "merge_id": other.pk},
                            content_type="application/json")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert Person.objects.filter(pk=other.pk).exists()
     assert AuditEvent.objects.filter(action="denied").count() == 1
 
@@ -241,7 +241,7 @@ def test_merge_pages_refuse_a_person_of_another_county(land) -> None:
                      client.post(f"/duplicates/{keep.pk}/{other.pk}/", {"choice_name": "merge"}),
                      client.post(f"/duplicates/{keep.pk}/{other.pk}/merge/"),
                      client.post(f"/duplicates/{keep.pk}/{other.pk}/dismiss/")):
-        assert response.status_code == 403
+        assert response.status_code == 404
         assert b"Far Away" not in response.content
     assert Person.objects.filter(pk=other.pk).exists()
     assert not DismissedPair.objects.exists()

@@ -70,10 +70,10 @@ def test_an_error_in_a_page_renders_as_a_page_with_its_status_and_title(
 
     response = client.get(f"/people/{person.pk}/")
 
-    assert response.status_code == 403
+    assert response.status_code == 404  # outside the scope: as if it did not exist
     page = response.content.decode()
-    assert "<title>Outside your jurisdiction" in page
-    assert "You may not view people in" in page
+    assert "<title>Not found" in page
+    assert f"No person with record number {person.pk}." in page
     assert person.name not in page
 
 
@@ -95,6 +95,6 @@ def test_an_error_in_the_api_is_json(land: Territory) -> None:
 
     response = client.get(f"/api/v1/people/{person.pk}")
 
-    assert response.status_code == 403
-    assert response.json() == {"error": response.json()["error"], "errors": []}
-    assert "You may not view people" in response.json()["error"]
+    assert response.status_code == 404
+    assert response.json() == {"error": f"No person with record number {person.pk}.",
+                               "errors": []}

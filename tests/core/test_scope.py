@@ -1,6 +1,8 @@
 """The isolation matrix: a user of one county cannot read, list, search or change a person of
 another county or of the parallel tree, whatever their role, through any page or API endpoint;
-each refusal is a 403 that leaves exactly one `denied` audit event and writes nothing.
+each refusal leaves exactly one `denied` audit event and writes nothing. A record outside the
+user's scope is answered 404, as one that does not exist (issue 7); a role without the capability
+anywhere, or an area the user typed, is answered 403.
 The analyst sees aggregates only, never a name.
 """
 
@@ -61,6 +63,17 @@ def snapshot(person: Person) -> dict:
 
 # Every personal-data page and endpoint that touches one person, as (client, target) -> response.
 Request = Callable[[Client, Person], object]
+# The capability each endpoint needs, and whether it fetches the person by number (404 outside
+# the scope) rather than naming an area typed by the user (403).
+NEEDS: dict[str, tuple[str, bool]] = {
+    "page detail": (Can.VIEW_PERSON, True),
+    "page edit form": (Can.CHANGE_PERSON, True),
+    "page edit submit": (Can.CHANGE_PERSON, True),
+    "page register there": (Can.CHANGE_PERSON, False),
+    "api detail": (Can.VIEW_PERSON, True),
+    "api register there": (Can.CHANGE_PERSON, False),
+    "api patch": (Can.CHANGE_PERSON, True),
+}
 REFUSED: dict[str, Request] = {
     "page detail": lambda c, p: c.get(f"/people/{p.pk}/"),
     "page edit form": lambda c, p: c.get(f"/people/{p.pk}/edit/"),
@@ -87,8 +100,12 @@ def test_county_user_cannot_touch_person_of_another_jurisdiction(
 
     response = REFUSED[endpoint](client, target)
 
-    assert response.status_code == 403
+    capability, by_number = NEEDS[endpoint]
+    role_may = capability in CAPABILITIES[role]
+    assert response.status_code == (404 if by_number and role_may else 403)
     assert target.name.encode() not in response.content
+    if by_number:  # the area was not typed by the user: not named either
+        assert target.home_area.code.encode() not in response.content
     assert denied_events() == denied + 1
     assert Person.objects.count() == people
     assert snapshot(target) == before
@@ -175,14 +192,14 @@ def test_region_user_finds_people_of_both_counties_but_not_of_the_parallel_tree(
              for p in client.get("/api/v1/people/", {"q": q}).json()}
     assert found == {"Zhao Alder", "Qian Birch"}
     assert client.get(f"/people/{land.neighbour.pk}/").status_code == 200
-    assert client.get(f"/people/{land.corps.pk}/").status_code == 403
+    assert client.get(f"/people/{land.corps.pk}/").status_code == 404
 
 
 def test_user_of_two_counties_sees_both(land: Land) -> None:
     client = logged_in(Role.TRACER, land.areas.county1, land.areas.county2)
     assert client.get(f"/people/{land.own.pk}/").status_code == 200
     assert client.get(f"/people/{land.neighbour.pk}/").status_code == 200
-    assert client.get(f"/people/{land.corps.pk}/").status_code == 403
+    assert client.get(f"/people/{land.corps.pk}/").status_code == 404
 
 
 def test_scope_switcher_narrows_search_to_the_chosen_county(land: Land) -> None:
@@ -236,7 +253,7 @@ def test_an_analyst_of_the_region_who_traces_in_one_county_sees_people_of_that_c
     assert [p["name"] for q in ("Zhao", "Qian") for p in client.get(
         "/api/v1/people/", {"q": q, "area": land.areas.region.code}).json()] == ["Zhao Alder"]
     assert client.get(f"/people/{land.own.pk}/").status_code == 200
-    assert client.get(f"/people/{land.neighbour.pk}/").status_code == 403
+    assert client.get(f"/people/{land.neighbour.pk}/").status_code == 404
     assert client.get(f"/areas/{land.areas.county2.code}/").status_code == 200  # aggregates
 
 

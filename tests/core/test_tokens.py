@@ -44,7 +44,7 @@ def test_a_bearer_token_authenticates_as_its_user_with_their_scope(
     found = client.get("/api/v1/people/", {"q": "Li"}, **bearer(secret))
     assert found.status_code == 200
     assert [p["id"] for p in found.json()] == [own.pk]
-    assert client.get(f"/api/v1/people/{other.pk}", **bearer(secret)).status_code == 403
+    assert client.get(f"/api/v1/people/{other.pk}", **bearer(secret)).status_code == 404
     view = client.get(f"/api/v1/people/{own.pk}", **bearer(secret))
     assert view.status_code == 200
     assert AuditEvent.objects.filter(action="view", username="tracer", channel="api").count() == 1

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from outbreakhq import protocols
-from outbreakhq.core.errors import InvalidInput, OutOfScope
+from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.tracing import services
 from outbreakhq.tracing.models import Case, Contact, FollowUp, PlaceVisit, Team
@@ -203,7 +203,7 @@ def test_a_contact_of_a_close_contact_follows_the_secondary_rule(desk):
 
 def test_a_tracer_of_another_county_is_refused_and_the_refusal_is_audited(desk):
     stranger = make_user("tracer", desk.land.county2)
-    with pytest.raises(OutOfScope):
+    with pytest.raises(NotFound):  # as if the case did not exist
         services.add_contact(by=stranger, case_id=desk.case.pk, person_id=desk.person().pk,
                              data={"contact_type": "work", "last_exposure": ago(1)})
     assert AuditEvent.objects.filter(action="denied", object_type="case").count() == 1

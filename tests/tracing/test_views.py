@@ -166,7 +166,7 @@ def test_a_tracer_of_county_2_cannot_open_county_1_records(desk, url):
     contact = desk.contact()
     stranger = client_for(make_user("tracer", desk.land.county2))
     response = stranger.get(url.format(case=desk.case.pk, contact=contact.pk))
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert AuditEvent.objects.filter(action="denied").count() == 1
 
 
@@ -182,10 +182,10 @@ def test_a_tracer_of_county_2_cannot_write_to_county_1_records(desk):
     contact = desk.contact()
     stranger = client_for(make_user("tracer", desk.land.county2))
     assert stranger.post(f"/contacts/{contact.pk}/followups/",
-                         {"status": "well"}).status_code == 403
+                         {"status": "well"}).status_code == 404
     assert stranger.post(f"/cases/{desk.case.pk}/visits/", {
         "place": "x", "area": desk.land.compound1.code,
-        "date_from": ago(0).isoformat()}).status_code == 403
+        "date_from": ago(0).isoformat()}).status_code == 404
     assert not FollowUp.objects.exists() and not PlaceVisit.objects.exists()
 
 

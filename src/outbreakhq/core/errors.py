@@ -77,3 +77,10 @@ class CsrfRejected(AppError):
 class NotFound(AppError):
     status = 404
     title = _("Not found")
+
+
+class TooManyRequests(AppError):
+    """The user asked for the same thing too often in a short time (import previews)."""
+
+    status = 429
+    title = _("Too many requests")

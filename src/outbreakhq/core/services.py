@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -157,21 +157,39 @@ def _agree_with_resident_id(values: dict, person: Person | None) -> None:
         raise InvalidInput(_("The person was not saved."), errors)
 
 
+def _denied(user, capability: str, *, request, what: str, object_id="", area: Area | None = None,
+            person: Person | None = None, **detail) -> None:
+    audit.record(user=user, action="denied", object_type=what, object_id=object_id,
+                 person=person, area=area, request=request,
+                 detail={"capability": capability, **detail})
+
+
+def _not_for_your_role(capability: str) -> NotPermitted:
+    return NotPermitted(_("Your role does not allow you to %(what)s anywhere. If your work "
+                          "needs it, ask an administrator.") % {"what": Can(capability).label})
+
+
+def _outside(capability: str, area: Area) -> OutOfScope:
+    return OutOfScope(_("You may not %(what)s in %(area)s (%(code)s): it is outside your "
+                        "jurisdiction.") % {"what": Can(capability).label,
+                                            "area": area.display_name(get_language()),
+                                            "code": area.code})
+
+
 def require(user, capability: str, area: Area, *, request, person: Person | None = None,
              what: str = "person") -> None:
-    """Refuse, and leave an audit event, when the user lacks the capability over the area."""
+    """Refuse, and leave an audit event, when the user lacks the capability over the area.
+
+    Only for an area the user named themselves (an area code typed in a form, `area=` of a
+    list): the refusal names it, and area names are not personal data. Never pass the area of
+    a record fetched by number: get_scoped answers for those, without naming any area."""
     if can(user, capability, area):
         return
-    audit.record(user=user, action="denied", object_type=what,
-                 object_id=person.pk if person else "", person=person, area=area,
-                 request=request, detail={"capability": capability})
+    _denied(user, capability, request=request, what=what,
+            object_id=person.pk if person else "", area=area, person=person)
     if not can(user, capability):
-        raise NotPermitted(_("Your role does not allow you to %(what)s anywhere. If your work "
-                             "needs it, ask an administrator.") % {"what": Can(capability).label})
-    raise OutOfScope(_("You may not %(what)s in %(area)s (%(code)s): it is outside your "
-                       "jurisdiction.") % {"what": Can(capability).label,
-                                           "area": area.display_name(get_language()),
-                                           "code": area.code})
+        raise _not_for_your_role(capability)
+    raise _outside(capability, area)
 
 
 def _set_key_groups(person: Person, groups: list[KeyGroup]) -> None:
@@ -226,25 +244,61 @@ def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Pers
     return person
 
 
-def get_scoped(visible: QuerySet, pk: int, *, by, capability: str, request, what: str,
-               area_field: str, person_field: str | None, missing: str, lock: bool = False):
-    """The one way to fetch a single personal-data row by number: the row if it lies in the
-    user's scope; else 403 with a `denied` audit event if it exists elsewhere, 404 if not.
+_LARGEST_NUMBER = 2**63 - 1  # a bigint; a larger number is missing, not a database error
 
-    Telling 403 from 404 reveals only that an internal row number exists, never whose it is;
-    the refusal is what the issue asks for, and an operator needs to know why a link fails."""
-    rows = visible.select_for_update(of=("self",)) if lock else visible
-    found = rows.filter(pk=pk).first()
-    if found is not None:
+
+def _joins(rows: QuerySet) -> list[str]:
+    """The select_related lookups of a queryset, so that the unscoped fetch joins the same."""
+    def walk(tree: dict, prefix: str):
+        for name, below in tree.items():
+            yield prefix + name
+            yield from walk(below, f"{prefix}{name}__")
+
+    tree = rows.query.select_related
+    return list(walk(tree, "")) if isinstance(tree, dict) else []
+
+
+def get_scoped(visible: QuerySet, pk: int, *, by, capability: str, request, what: str,
+               area_field: str, person_field: str | None, missing: str, lock: bool = False,
+               seen_with: str = Can.VIEW_PERSON):
+    """The one way to fetch a single personal-data row by number: the row if it lies in
+    `visible` (the user's scope for `capability`); else 404 with `missing`, the same status
+    and the same body whether the row does not exist or lies outside the user's scope.
+
+    Security (issue 7, "one answer for not there and not yours"): a 403 naming the record's
+    area for "not yours" let anyone walk the numbers and learn where every record lives.
+    - The answer depends on the role, never on the record, before anything is looked up: a
+      role without the capability anywhere gets 403 "not allowed for your role" for every
+      number, existing or not.
+    - Both refusals take the same path and cost the same work, so neither the answer nor its
+      time tells them apart: one query fetches the row by number without the scope filter and
+      computes in the same statement whether it lies in `visible` (an EXISTS), then one
+      `denied` audit event is written (with the record's area, person and the capability when
+      the row exists, so an auditor sees the probing, and the probing of missing numbers too),
+      then the 404.
+    - A row the user may see (`seen_with` over its area) but not act on (`capability`) gets
+      403 naming its area: that tells nothing the user cannot read already.
+    """
+    if not can(by, capability):
+        _denied(by, capability, request=request, what=what, object_id=pk)
+        raise _not_for_your_role(capability)
+    model = visible.model
+    rows = model._base_manager.select_related(*_joins(visible)).annotate(
+        in_scope=Exists(visible.filter(pk=OuterRef("pk"))))
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    found = rows.filter(pk=pk).first() if 0 < pk <= _LARGEST_NUMBER else None
+    if found is not None and found.in_scope:
         return found
-    related = [area_field] + ([person_field] if person_field else [])
-    elsewhere = visible.model._base_manager.select_related(*related).filter(pk=pk).first()
-    if elsewhere is None:
-        raise NotFound(missing)
-    person = getattr(elsewhere, person_field) if person_field else elsewhere
-    require(by, capability, getattr(elsewhere, area_field), request=request, person=person,
-            what=what)
-    raise AssertionError("unreachable: require raises outside the scope")
+    area = person = None
+    if found is not None:
+        area = getattr(found, area_field)
+        person = getattr(found, person_field) if person_field else found
+    _denied(by, capability, request=request, what=what, object_id=pk, area=area, person=person,
+            found=found is not None)
+    if found is not None and can(by, seen_with, area):
+        raise _outside(capability, area)
+    raise NotFound(missing)
 
 
 def get_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON, request=None,

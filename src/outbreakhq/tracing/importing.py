@@ -21,6 +21,7 @@ from outbreakhq import protocols
 from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
+from outbreakhq.tracing import importing_previews as previews
 from outbreakhq.tracing.importing_checks import (
     Chains,
     Checker,
@@ -104,9 +105,13 @@ def _check_cases(checker: Checker, rows: list[Row]) -> None:
     chains = Chains(checker.tenant_id)
     for row in rows:
         source, own = row.values.get("source_case"), row.values.get("external_id")
+        # Only links between cases the user may see (or the file's own) are walked: a cycle
+        # through a case answered as unknown, or an id taken elsewhere, would tell about it.
+        known = source in in_file or "source_case" in row.refs
         if source and own and source == own:
             checker.error(row, "source_case", _("a case cannot be its own source"))
-        elif source and own and not chains.link(own, source):
+        elif source and own and known and "taken" not in row.refs and \
+                not chains.link(own, source):
             checker.error(row, "source_case", _(
                 "%(source)s was itself infected, directly or through others, by %(case)s: the "
                 "link would make a cycle") % {"source": source, "case": own})
@@ -141,7 +146,8 @@ def _check_contacts(checker: Checker, rows: list[Row]) -> None:
     checker.source_cases(rows, "source_case", in_file=set())
     checker.repeated_contacts(rows)
     contacts_in_file = {r.values.get("external_id"): r for r in rows}
-    stored_sources = checker.stored(Contact, (r.values.get("source_contact") for r in rows))
+    stored_sources = checker.visible(checker.stored(
+        Contact, (r.values.get("source_contact") for r in rows)))  # outside the scope: unknown
     lookback = timedelta(days=protocols.current().tracing.lookback_days_before_onset)
     for row in rows:
         _check_contact_row(checker, row, contacts_in_file, stored_sources, lookback)
@@ -162,6 +168,8 @@ def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
         elif source_contact not in in_file and source_contact not in stored:
             checker.error(row, "source_contact", _("unknown source contact %(id)r")
                           % {"id": source_contact})
+        elif source_contact not in in_file:
+            row.refs["source_contact"] = stored[source_contact]
     elif not values.get("source_case") and "source_case" not in row.refs:
         checker.error(row, "source_case", _("is empty: a close contact needs its source case"))
     case = row.refs.get("source_case")
@@ -207,7 +215,7 @@ def _contact_action(checker: Checker, row: Row) -> None:
 def _check_links(checker: Checker, rows: list[Row]) -> None:
     checker.tenant_for_links()
     names = {r.values.get(k) for r in rows for k in ("infector", "infectee")}
-    stored = checker.stored(Case, names - {None, ""})
+    stored = checker.visible(checker.stored(Case, names - {None, ""}))  # others are unknown
     chains = Chains(checker.tenant_id)
     first: dict[str, int] = {}
     for row in rows:
@@ -227,12 +235,9 @@ def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
     from outbreakhq.core.roles import Can
 
     name = infectee.external_id
-    if not checker.may(Can.CHANGE_PERSON, infectee.area):
-        checker.error(row, "infectee", _("case %(id)s lies outside your jurisdiction")
+    if not checker.may(Can.CHANGE_PERSON, infectee.area):  # seen (else unknown), not changed
+        checker.error(row, "infectee", _("you may see case %(id)s but not change it")
                       % {"id": name})
-    if not checker.may(Can.VIEW_PERSON, infector.area):
-        checker.error(row, "infector", _("case %(id)s lies outside your jurisdiction")
-                      % {"id": infector.external_id})
     exposed = row.values.get("date")
     if exposed and exposed > infectee.report_date:
         checker.error(row, "date", _("exposure after the report date of case %(id)s (%(date)s)")
@@ -271,11 +276,35 @@ class ImportResult:
     people_matched: int = 0
 
 
+def preview_import(*, by, kind: str, path: Path, name: str | None = None,
+                   mapping: dict[str, str] | None = None, area: Area | None = None,
+                   dry_run: bool = False, request=None) -> Plan:
+    """Check a file for the user to see (a preview or a dry run): refused with 429 beyond the
+    user's previews per 10 minutes, else one audit event naming what the file matched."""
+    label = name or path.name
+    previews.guard(by=by, kind=kind, name=label, request=request)
+    plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
+    previews.record(by=by, plan=plan, name=label, area=_area_of(plan), dry_run=dry_run,
+                    request=request)
+    return plan
+
+
 def run_import(*, by, kind: str, path: Path, name: str | None = None,
                mapping: dict[str, str] | None = None, area: Area | None = None,
                dry_run: bool = False, request=None) -> tuple[Plan, ImportResult | None]:
     """Check the file and, when every row is right and this is no dry run, commit it whole."""
-    plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
+    if dry_run:
+        plan = preview_import(by=by, kind=kind, path=path, name=name, mapping=mapping,
+                              area=area, dry_run=True, request=request)
+    else:
+        plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
+        if plan.errors:
+            # Refused for its rows, the run answers what a preview would: limited and audited
+            # as one, or the limit on previews could be walked around with a bad row.
+            label = name or path.name
+            previews.guard(by=by, kind=kind, name=label, request=request)
+            previews.record(by=by, plan=plan, name=label, area=_area_of(plan), dry_run=False,
+                            request=request)
     if plan.errors:
         raise InvalidInput(_("Nothing was imported; correct these rows."), plan.errors)
     if dry_run:

@@ -4,6 +4,15 @@ people the rows refer to, cycles in the chains. Reads only; every lookup is batc
 
 Each check appends FieldErrors naming the row and the file's column, and fills `row.refs` with
 the objects the writer needs (area, existing record, matched person, source case).
+
+Security (issue 7): a file says nothing about people or records outside the importer's scope,
+or an import (or its preview, run over a file of guessed numbers) would be an oracle of who is
+registered where. A person registered elsewhere with the row's document is not matched: the row
+registers a new person in the importer's area, exactly as for a document nobody has, and the
+administrators whose scope covers both see the pair on the Duplicates page (core/dedup.py). A
+source case, source contact or link end outside the scope is "unknown", in the same words as one
+that does not exist. Only an external id cannot be made to look free when a record outside the
+scope holds it (unique per tree): that refusal names neither the record nor where it lies.
 """
 
 from __future__ import annotations
@@ -113,6 +122,11 @@ class Checker:
                 found[record.external_id] = record
         return found
 
+    def visible(self, found: dict[str, object]) -> dict[str, object]:
+        """The stored records the user may see: any other is answered as unknown."""
+        return {key: record for key, record in found.items()
+                if self.may(Can.VIEW_PERSON, record.area)}
+
     def existing(self, rows: list[Row], model) -> None:
         """The stored record each row updates, which the user must be allowed to change."""
         stored = self.stored(model, (r.values.get("external_id") for r in rows))
@@ -120,36 +134,47 @@ class Checker:
             record = stored.get(row.values.get("external_id"))
             if record is None:
                 continue
+            if not self.may(Can.VIEW_PERSON, record.area):
+                # External ids are unique per tree, so this row cannot be stored as new; the
+                # refusal must not tell where the record lies, or whose it is. Nothing of the
+                # record is compared with the row (no "update" listing what differs).
+                self.error(row, "external_id", _(
+                    "%(id)s is already used by another record in this jurisdiction tree; "
+                    "external ids are unique there, so give this row another id")
+                    % {"id": record.external_id})
+                row.refs["taken"] = True
+                continue
             if not self.may(Can.CHANGE_PERSON, record.area):
-                self.error(row, "external_id", _("%(id)s is a record outside your jurisdiction")
+                self.error(row, "external_id", _("you may see %(id)s but not change it")
                            % {"id": record.external_id})
             row.refs["record"] = record
 
     def people(self, rows: list[Row]) -> None:
-        """Match new records to people already registered in the tree with the same document,
-        so that a re-import or a second file does not register the same person twice."""
+        """Match new records to people the user may change who have the same document, so that
+        a re-import or a second file does not register the same person twice.
+
+        Only people in the user's scope are looked for (see the module's docstring): the same
+        query, and the same answer, whether the document belongs to someone elsewhere or to
+        nobody."""
         numbers = {r.values.get("id_number") for r in rows if "record" not in r.refs} - {None, ""}
+        mine = Person.objects.visible_to(self.by, Can.CHANGE_PERSON).filter(
+            tenant_id=self.tenant_id)
         found: dict[tuple[str, str], Person] = {}
         for chunk in chunks(numbers):
-            for person in Person.objects.filter(tenant_id=self.tenant_id, id_number__in=chunk) \
-                    .select_related("home_area").order_by("-pk"):
+            for person in mine.filter(id_number__in=chunk).select_related("home_area") \
+                    .order_by("-pk"):
                 found[(person.id_type, person.id_number)] = person  # the oldest wins
         for row in rows:
             if "record" in row.refs or not row.values.get("id_number"):
                 continue
             person = found.get((row.values.get("id_type"), row.values["id_number"]))
-            if person is None:
-                continue
-            if not self.may(Can.CHANGE_PERSON, person.home_area):
-                self.error(row, "id_number", _("this person is registered in %(code)s, outside "
-                                               "your jurisdiction") % {
-                    "code": person.home_area.code})
-            row.refs["person"] = person
+            if person is not None:
+                row.refs["person"] = person
 
     def source_cases(self, rows: list[Row], key: str, *, in_file: set[str]) -> dict[str, Case]:
         """Stored cases named in column `key` (those in the file itself need no lookup)."""
         wanted = {r.values.get(key) for r in rows} - {None, ""} - in_file
-        stored = self.stored(Case, wanted)
+        stored = self.visible(self.stored(Case, wanted))  # one outside the scope is unknown
         for row in rows:
             name = row.values.get(key)
             if not name or name in in_file:
@@ -158,9 +183,6 @@ class Checker:
             if case is None:
                 self.error(row, key, _("unknown source case %(id)r: import it first, or correct "
                                        "the id") % {"id": name})
-            elif not self.may(Can.VIEW_PERSON, case.area):
-                self.error(row, key, _("case %(id)s lies outside your jurisdiction")
-                           % {"id": name})
             else:
                 row.refs[key] = case
         return stored
@@ -192,7 +214,12 @@ class Checker:
 
 
 class Chains:
-    """Who infected whom, stored links overlaid with the batch's: refuses a cycle."""
+    """Who infected whom, stored links overlaid with the batch's: refuses a cycle.
+
+    The walk follows stored links through cases outside the user's scope too: a cycle closed
+    through another county would break every chain for those who see it whole. Callers link
+    only cases the user may see (or the file's own), and the refusal names only those two, so
+    it tells no more than "one of your cases already descends from the other"."""
 
     def __init__(self, tenant_id: int):
         self.tenant_id = tenant_id

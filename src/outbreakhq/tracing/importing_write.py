@@ -164,8 +164,7 @@ def _write_contact(by, row: Row, people: People, stored: dict, request) -> Conta
     who = {"person_id": person.pk} if person else {"new_person": people.data(row)}
     if row.values["category"] == ContactCategory.SECONDARY:
         name = row.values["source_contact"]
-        source = stored.get(name) or Contact.objects.get(tenant_id=row.refs["area"].tenant_id,
-                                                         external_id=name)
+        source = stored.get(name) or row.refs["source_contact"]  # checked: in the scope
         contact = services.add_secondary_contact(by=by, contact_id=source.pk, data=data,
                                                  request=request, **who)
     else:

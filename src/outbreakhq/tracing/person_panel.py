@@ -10,11 +10,22 @@ from outbreakhq.tracing.models import Case, Contact
 SHOWN = 20
 
 
+def source_seen(user, contact: Contact) -> bool:
+    """Whether the user may see the contact's source (case or close contact). A contact of this
+    county may have its source in the next: its number is the contact's own link, but the
+    source person's name is not this user's to read (issue 7)."""
+    source = contact.source_case or contact.source_contact
+    return source is not None and can(user, Can.VIEW_PERSON, source.area)
+
+
 def person_tracing(user, person: Person) -> dict:
     cases = (Case.objects.visible_to(user).filter(person=person)
              .order_by("-report_date", "-pk")[:SHOWN])
-    contacts = (Contact.objects.visible_to(user).filter(person=person)
-                .select_related("source_case__person", "source_contact__person")
-                .order_by("-last_exposure", "-pk")[:SHOWN])
-    return {"cases": list(cases), "contacts": list(contacts),
+    contacts = list(Contact.objects.visible_to(user).filter(person=person)
+                    .select_related("source_case__person", "source_case__area",
+                                    "source_contact__person", "source_contact__area")
+                    .order_by("-last_exposure", "-pk")[:SHOWN])
+    for contact in contacts:
+        contact.source_seen = source_seen(user, contact)
+    return {"cases": list(cases), "contacts": contacts,
             "may_open_case": can(user, Can.CHANGE_PERSON, person.home_area)}

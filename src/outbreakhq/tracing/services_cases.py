@@ -57,12 +57,12 @@ def _not_saved() -> str:
 
 def get_case(*, by, case_id: int, capability: str = Can.VIEW_PERSON, request=None,
              lock: bool = False) -> Case:
-    """A case the user may see; 403 (audited) if it lies outside their scope, 404 if missing."""
+    """A case the user may see; outside their scope, the same 404 as a missing one (get_scoped)."""
     return get_scoped(
         Case.objects.visible_to(by, capability).select_related("person", "area"), case_id,
         by=by, capability=capability, request=request, what="case", area_field="area",
         person_field="person", lock=lock,
-        missing=_("No case with number %(n)s.") % {"n": case_id})
+        missing=_("No case with record number %(n)s.") % {"n": case_id})
 
 
 def view_case(*, by, case_id: int, request=None) -> Case:
@@ -129,7 +129,8 @@ def resolve_case_refs(by, values: dict, *, tenant_id: int) -> None:
 
 def _source_of(case_id: int) -> int | None:
     # Unscoped on purpose: a loop may pass through cases outside the user's scope, and only
-    # record numbers are read, never anything about a person.
+    # record numbers are read, never anything about a person. The refusal names only the two
+    # cases the user linked (both in their scope): that one already descends from the other.
     return Case.objects.filter(pk=case_id).values_list("source_case_id", flat=True).first()
 
 

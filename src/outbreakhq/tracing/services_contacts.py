@@ -56,13 +56,13 @@ def followup_window(category: str, last_exposure: date) -> tuple[date, date]:
 
 def get_contact(*, by, contact_id: int, capability: str = Can.VIEW_PERSON, request=None,
                 lock: bool = False) -> Contact:
-    """A contact the user may see; 403 (audited) outside their scope, 404 if missing."""
+    """A contact the user may see; outside their scope, the same 404 as a missing one."""
     return get_scoped(
         Contact.objects.visible_to(by, capability).select_related(
             "person", "area", "source_case__person", "source_contact__person", "tracer", "team"),
         contact_id, by=by, capability=capability, request=request, what="contact",
         area_field="area", person_field="person", lock=lock,
-        missing=_("No contact with number %(n)s.") % {"n": contact_id})
+        missing=_("No contact with record number %(n)s.") % {"n": contact_id})
 
 
 def view_contact(*, by, contact_id: int, request=None) -> Contact:

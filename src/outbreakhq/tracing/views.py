@@ -101,7 +101,10 @@ def _case_context(request, case: Case, **extra) -> dict:
             pk__in=mine.values("pk")).count(),
         "infected": list(Case.objects.visible_to(request.user).filter(source_case=case)
                          .select_related("person")),
-        "source": source, "from_contact": Contact.objects.filter(converted_case=case).first(),
+        # Scoped: the contact the case came from may lie in another county (the person moved);
+        # a link to it would lead to a 404, and its number is not this user's to know.
+        "source": source, "from_contact": Contact.objects.visible_to(request.user).filter(
+            converted_case=case).first(),
         "may_change": can(request.user, Can.CHANGE_PERSON, case.area),
         "today": today().isoformat(), "errors": {}, "values": {}, **choices(), **extra,
     }

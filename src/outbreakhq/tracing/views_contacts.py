@@ -21,6 +21,7 @@ from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import chains, services, worklists
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactStatus, FollowUp
+from outbreakhq.tracing.person_panel import source_seen
 from outbreakhq.tracing.services_cases import CASE_READERS
 from outbreakhq.tracing.services_contacts import CONTACT_READERS
 from outbreakhq.tracing.services_followups import FOLLOWUP_READERS
@@ -83,6 +84,7 @@ def _contact_context(request, contact: Contact, **extra) -> dict:
     followed = contact.status in (ContactStatus.FOLLOWING, ContactStatus.QUARANTINE)
     return {
         "contact": contact, "days": calendar(contact), "followed": followed,
+        "source_seen": source_seen(request.user, contact),
         "secondary": list(Contact.objects.visible_to(request.user).filter(
             source_contact=contact).select_related("person")),
         "may_change": can(request.user, Can.CHANGE_PERSON, contact.area),

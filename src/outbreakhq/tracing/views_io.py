@@ -22,7 +22,7 @@ from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import exporting, exporting_jobs
-from outbreakhq.tracing.importing import plan_import, run_import
+from outbreakhq.tracing.importing import plan_import, preview_import, run_import
 from outbreakhq.tracing.importing_fields import FIELDS, IGNORE, KINDS, guess_mapping
 from outbreakhq.tracing.importing_jobs import (
     IMPORT_IN_BACKGROUND_ABOVE,
@@ -113,8 +113,8 @@ def import_review(request, token: str):
             return done
     plan, problem = None, None
     try:
-        plan = plan_import(by=request.user, kind=kind, path=path, name=pending["name"],
-                           mapping=mapping, area=request.scope_area)
+        plan = preview_import(by=request.user, kind=kind, path=path, name=pending["name"],
+                              mapping=mapping, area=request.scope_area, request=request)
     except InvalidInput as exc:
         problem = exc
     shown = [f for f in FIELDS[kind] if plan and f.key in plan.columns]
