@@ -83,6 +83,7 @@ def test_the_twenty_first_preview_in_ten_minutes_gets_429_and_is_audited(land, t
 
     assert refused.status_code == 429
     assert "20 import files in the last 10 minutes" in refused.json()["error"]
+    assert 1 <= int(refused["Retry-After"]) <= 601  # when the oldest preview leaves the window
     denied = AuditEvent.objects.get(object_type="import_preview", action="denied")
     assert denied.detail["reason"] == "rate_limit" and denied.username == "tina"
     assert previews().count() == 20  # the refusal is no preview: it showed nothing

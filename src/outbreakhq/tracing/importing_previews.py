@@ -42,9 +42,15 @@ def guard(*, by, kind: str, name: str, request) -> None:
     audit.record(user=by, action="denied", object_type=PREVIEW, request=request,
                  detail={"file": name, "kind": kind, "reason": "rate_limit", "limit": limit,
                          "used": used})
-    raise TooManyRequests(_(
+    error = TooManyRequests(_(
         "You have checked %(n)d import files in the last 10 minutes, the most allowed. Wait a "
         "few minutes, then check the file again.") % {"n": used})
+    # The API sends this as Retry-After: when the oldest counted preview leaves the window.
+    oldest = AuditEvent.objects.filter(user=by, action="view", object_type=PREVIEW,
+                                       at__gte=timezone.now() - WINDOW).order_by("at").first()
+    error.retry_after = max(1, int((oldest.at + WINDOW - timezone.now()).total_seconds()) + 1) \
+        if oldest is not None else int(WINDOW.total_seconds())
+    raise error
 
 
 def matched(plan) -> tuple[list[int], list[int]]:
