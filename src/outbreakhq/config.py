@@ -50,6 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_TOKEN_DAYS", "90", "Default lifetime of a new API token, in days."),
     Setting("OUTBREAKHQ_BIND", "127.0.0.1:8000", "Address and port `outbreakhq serve` listens on."),
     Setting("OUTBREAKHQ_WORKERS", "2", "Number of server worker processes for `outbreakhq serve`."),
+    Setting("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL", "county",
+            "Finest area level a pseudonymised export shows (region, prefecture, county, "
+            "township, community): a person's home area is cut to its ancestor at this level."),
 )
 
 

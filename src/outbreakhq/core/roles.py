@@ -26,6 +26,7 @@ class Can(models.TextChoices):
     VIEW_AGGREGATES = "aggregate.view", _("view aggregate figures")
     VIEW_AUDIT = "audit.view", _("browse the audit trail")
     MANAGE_AREAS = "area.manage", _("import and edit areas")
+    EXPORT_PSEUDONYMS = "pseudonym.export", _("export pseudonymised line lists")
 
 
 _PERSONAL = {Can.VIEW_PERSON, Can.VIEW_AGGREGATES}
@@ -39,6 +40,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ANALYST: frozenset({Can.VIEW_AGGREGATES}),
     Role.ADMIN: frozenset(set(Can)),
 }
+# Pseudonymised line lists (no names, documents, phones; tracing/pseudonyms.py) for analysis.
+for _role in (Role.ANALYST, Role.COMMANDER):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Can.EXPORT_PSEUDONYMS}
 
 
 def grants(role: str, capability: str) -> bool:

@@ -49,8 +49,12 @@ class People:
         self.registered = self.matched = 0
 
     def key(self, row: Row) -> tuple[str, str] | None:
+        """The document, else the exported person record number ("#12"), which ties the
+        rows of one person without a document together in a file from another database."""
         number = row.values.get("id_number")
-        return (str(row.values.get("id_type")), str(number)) if number else None
+        if number:
+            return (str(row.values.get("id_type")), str(number))
+        return ("person", str(row.values["person"])) if row.values.get("person") else None
 
     def known(self, row: Row) -> Person | None:
         person = row.refs.get("person") or self.seen.get(self.key(row))
@@ -164,8 +168,7 @@ def _write_contact(by, row: Row, people: People, stored: dict, request) -> Conta
     who = {"person_id": person.pk} if person else {"new_person": people.data(row)}
     if row.values["category"] == ContactCategory.SECONDARY:
         name = row.values["source_contact"]
-        source = stored.get(name) or Contact.objects.get(tenant_id=row.refs["area"].tenant_id,
-                                                         external_id=name)
+        source = stored.get(name) or row.refs["source_contact"]
         contact = services.add_secondary_contact(by=by, contact_id=source.pk, data=data,
                                                  request=request, **who)
     else:
