@@ -67,6 +67,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN", "20",
             "Import previews and dry runs one user may run in 10 minutes (pages, API and CLI "
             "together); the next is refused with 429 until the oldest is 10 minutes old."),
+    Setting("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL", "county",
+            "Finest area level a pseudonymised export shows (region, prefecture, county, "
+            "township, community): a person's home area is cut to its ancestor at this level."),
 )
 
 

@@ -17,7 +17,7 @@ def test_every_role_sees_aggregate_figures(role: str) -> None:
 
 
 def test_the_analyst_is_granted_nothing_that_touches_personal_data() -> None:
-    assert CAPABILITIES[Role.ANALYST] == {Can.VIEW_AGGREGATES}
+    assert CAPABILITIES[Role.ANALYST] == {Can.VIEW_AGGREGATES, Can.EXPORT_PSEUDONYMS}
 
 
 def test_only_the_administrator_browses_the_audit_trail_and_manages_areas() -> None:
@@ -28,6 +28,11 @@ def test_only_the_administrator_browses_the_audit_trail_and_manages_areas() -> N
 def test_export_of_personal_data_is_limited_to_commander_tracer_and_admin() -> None:
     assert {r for r in Role if grants(r, Can.EXPORT_PERSON)} == {
         Role.COMMANDER, Role.TRACER, Role.ADMIN}
+
+
+def test_pseudonymised_exports_are_for_analysts_commanders_and_admins() -> None:
+    assert {r for r in Role if grants(r, Can.EXPORT_PSEUDONYMS)} == {
+        Role.ANALYST, Role.COMMANDER, Role.ADMIN}
 
 
 def test_the_lab_and_the_commander_read_people_but_do_not_edit_them() -> None:

@@ -63,8 +63,9 @@ def test_xlsx_export_keeps_document_numbers_as_text(land, client):
     response = client.get("/export/cases/?format=xlsx")
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
-    assert rows[0][:3] == ("external_id", "name", "sex") and len(rows) == 5
-    assert all(isinstance(r[5], str) and len(r[5]) == 18 for r in rows[1:])
+    assert rows[0][:3] == ("record", "external_id", "name") and len(rows) == 5
+    document = rows[0].index("id_number")
+    assert all(isinstance(r[document], str) and len(r[document]) == 18 for r in rows[1:])
 
 
 def test_an_analyst_may_not_export_and_the_refusal_is_audited(land, client):
@@ -124,7 +125,7 @@ def test_the_export_command_writes_the_scoped_file(land, tmp_path):
     out = tmp_path / "cases.xlsx"
     call_command("export", "cases", "--user", "tom", "--format", "xlsx", "--out", str(out))
     book = load_workbook(out, read_only=True)
-    names = [r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    names = [r[2] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
     assert names == ["Birch 0"]
     assert AuditEvent.objects.get(action="export").channel == "cli"
 
@@ -160,3 +161,33 @@ def test_formula_like_names_are_exported_as_text_and_import_back_unchanged(land,
     for path in (csv_path, xlsx_path):
         _plan, result = run_import(by=land.tracer1, kind="cases", path=path)
         assert (result.created, result.updated, result.unchanged) == (0, 0, 4)
+
+
+def test_an_export_with_another_countys_area_is_refused_and_exports_nothing(land, client):
+    """Issue 7: `area=` of another county was audited with that area while the user's own
+    data went out. Now it is refused, and only the refusal is audited."""
+    client.login(username="tina", password=PASSWORD)
+    response = client.get(f"/export/cases/?area={land.county2.code}&format=csv")
+    assert response.status_code == 403 and b"Alder 0" not in response.content
+    assert client.get(f"/api/v1/exports/cases?area={land.county2.code}").status_code == 403
+    assert not AuditEvent.objects.filter(action="export").exists()
+    denied = AuditEvent.objects.filter(action="denied", username="tina")
+    assert [e.area_path for e in denied] == [land.county2.path] * 2
+
+
+def test_the_export_audit_names_the_area_and_the_rows_actually_exported(land, client):
+    client.login(username="tina", password=PASSWORD)
+    csv_rows(client.get(f"/export/cases/?area={land.compound1.code}&format=csv&colour=red"))
+    csv_rows(client.get("/export/cases/?format=csv"))
+    inside, own = AuditEvent.objects.filter(action="export").order_by("id")
+    assert (inside.area_path, inside.detail["scope"], inside.detail["rows"]) == (
+        land.compound1.path, [land.compound1.code], 3)
+    assert inside.detail["filters"] == {}  # `colour` is applied by nothing, so not named
+    assert (own.area_path, own.detail["scope"], own.detail["rows"]) == (
+        land.county1.path, [land.county1.code], 3)
+    assert own.detail["pseudonymised"] is False
+
+
+def test_an_export_of_an_unknown_area_is_404(land, client):
+    client.login(username="tina", password=PASSWORD)
+    assert client.get("/export/cases/?area=nowhere&format=csv").status_code == 404

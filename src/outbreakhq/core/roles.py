@@ -27,6 +27,7 @@ class Can(models.TextChoices):
     VIEW_AUDIT = "audit.view", _("browse the audit trail")
     MANAGE_AREAS = "area.manage", _("import and edit areas")
     MANAGE_ACCOUNTS = "account.manage", _("lift sign-in locks and reset two-factor devices")
+    EXPORT_PSEUDONYMS = "pseudonym.export", _("export pseudonymised line lists")
 
 
 _PERSONAL = {Can.VIEW_PERSON, Can.VIEW_AGGREGATES}
@@ -40,6 +41,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ANALYST: frozenset({Can.VIEW_AGGREGATES}),
     Role.ADMIN: frozenset(set(Can)),
 }
+# Pseudonymised line lists (no names, documents, phones; tracing/pseudonyms.py) for analysis.
+for _role in (Role.ANALYST, Role.COMMANDER):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Can.EXPORT_PSEUDONYMS}
 
 
 def grants(role: str, capability: str) -> bool:

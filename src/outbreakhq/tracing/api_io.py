@@ -11,7 +11,6 @@ import json
 import tempfile
 from pathlib import Path
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
@@ -23,6 +22,7 @@ from outbreakhq.tracing.importing import run_import
 from outbreakhq.tracing.importing_fields import KINDS, mapping_from_data
 from outbreakhq.tracing.importing_mappings import resolve_mapping
 from outbreakhq.tracing.importing_read import file_format
+from outbreakhq.tracing.views_io import export_response
 
 imports_router = Router(tags=["import and export"])
 
@@ -94,25 +94,21 @@ def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form
 def export_list(request, kind: str, format: str = "csv", area: str = "", q: str = "",
                 classification: str = "", route: str = "", status: str = "",
                 category: str = "", from_date: str = "", to_date: str = "",
-                no_source: bool = False):
-    """The filtered case or contact list you may export, as CSV or XLSX (one audit event)."""
+                no_source: bool = False, pseudonymised: bool = False):
+    """The filtered case or contact list you may export, as CSV or XLSX (one audit event);
+    `pseudonymised=true`: no names, documents or phones, pseudonyms instead of numbers."""
     filters = {"q": q, "classification": classification, "route": route, "status": status,
                "category": category, "from": from_date, "to": to_date,
                "no_source": "1" if no_source else ""}
     filters = {k: v for k, v in filters.items() if v}
     within = _area(area)
-    rows, count = exporting.start_export(by=request.user, kind=kind, fmt=format, within=within,
-                                         filters=filters, request=request)
+    export, count = exporting.start_export(by=request.user, kind=kind, fmt=format,
+                                           within=within, filters=filters,
+                                           pseudonymised=pseudonymised, request=request)
     if count > exporting.BACKGROUND_ABOVE:
-        name = exporting_jobs.queue_export(by=request.user, kind=kind, fmt=format,
-                                           within=within, filters=filters, rows=count)
+        name = exporting_jobs.queue_export(
+            by=request.user, kind=kind, fmt=format, within=within,
+            filters=exporting.applied_filters(kind, filters), rows=count,
+            pseudonymised=pseudonymised)
         return Status(202, {"name": name, "rows": count})
-    if format == "csv":
-        response = StreamingHttpResponse(exporting.csv_lines(kind, exporting.iter_tuples(rows)),
-                                         content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
-        return response
-    spool = tempfile.TemporaryFile()
-    exporting.write_xlsx(kind, exporting.iter_tuples(rows), spool)
-    spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=f"{kind}.xlsx")
+    return export_response(export, format, f"{export.layout}.{format}")

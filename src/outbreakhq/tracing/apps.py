@@ -15,6 +15,8 @@ class TracingConfig(AppConfig):
                                        (_("Follow-up"), "followups", 22),
                                        (_("Chains"), "chains", 23)):
             nav.register(nav.NavEntry(label, url_name, Can.VIEW_PERSON, order))
+        # Analysts reach their pseudonymised exports here (they see no case lists).
+        nav.register(nav.NavEntry(_("Exports"), "exports", Can.EXPORT_PSEUDONYMS, 80))
 
         from outbreakhq.core import panels
         from outbreakhq.tracing.person_panel import person_tracing

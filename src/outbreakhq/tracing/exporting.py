@@ -3,28 +3,36 @@
 Rows are read with `values_list(...).iterator(chunk_size=2000)`: no model instances, one chunk in
 memory at a time, whatever the number of rows. CSV is written line by line; XLSX with openpyxl's
 write-only workbook, which streams rows to its temporary sheet file. The header is the import's
-field names, so an exported file imports again with no mapping (idempotently, by external id).
+field names, so an exported file imports again with no mapping (idempotently, by reference).
 
-Scope: only rows the user may export (`Can.EXPORT_PERSON`) — a county user's export holds no
-other county's person. Every export leaves one `export` audit event with its filters and rows.
+Every record is named by its external id or, when it has none, by "#<record number>", and so
+is every link (source case, source contact, person, cluster, converted case): a file exported
+here imports again losslessly (docs/import-export.md, "Round trip").
+
+Scope: only rows the user may export (`Can.EXPORT_PERSON`; `Can.EXPORT_PSEUDONYMS` for the
+pseudonymised layout of tracing/pseudonyms.py) — a county user's export holds no other county's
+person. Every export leaves one `export` audit event naming the areas used, filters and rows.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import Expression, F, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
 from outbreakhq.core.errors import InvalidInput, OutOfScope
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scope import can
+from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.services import require
 from outbreakhq.tracing.importing_values import formula_like
 from outbreakhq.tracing.models import Case, Contact
@@ -33,45 +41,103 @@ from outbreakhq.tracing.worklists import filter_cases, filter_contacts
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
 BACKGROUND_ABOVE = 50_000  # rows; larger exports are written by the task worker
+
+
+def number(field: str = "id") -> Expression:
+    """A record number as files show it ("#12"), blank when the link is empty."""
+    return models.Case(When(**{f"{field}__isnull": True}, then=Value("")),
+                       default=Concat(Value("#"), Cast(field, models.CharField())),
+                       output_field=models.CharField())
+
+
+def reference(link: str = "") -> Expression:
+    """How a file names a record: its external id, or "#<record number>" when it has none.
+    The importer reads both (importing_checks.Checker.stored), so links survive a round trip
+    for records that were typed in, not imported (docs/import-export.md, "Round trip")."""
+    own = f"{link}__external_id" if link else "external_id"
+    key = link or "id"
+    return models.Case(When(**{f"{key}__isnull": True}, then=Value("")),
+                       When(**{own: ""}, then=Concat(Value("#"), Cast(key, models.CharField()))),
+                       default=F(own), output_field=models.CharField())
+
+
 PERSON = (("name", "person__name"), ("sex", "person__sex"),
           ("birth_date", "person__birth_date"), ("id_type", "person__id_type"),
           ("id_number", "person__id_number"), ("phone", "person__phone"),
           ("home_area", "person__home_area__code"), ("address", "person__address"))
-COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "cases": (("external_id", "external_id"), *PERSON,
+Source = str | Expression
+COLUMNS: dict[str, tuple[tuple[str, Source], ...]] = {
+    "cases": (("record", number()), ("external_id", reference()), *PERSON,
+              ("person", number("person")),
               ("classification", "classification"), ("onset_date", "onset_date"),
               ("sampling_date", "sampling_date"), ("report_date", "report_date"),
               ("detection_route", "detection_route"), ("severity", "severity"),
               ("outcome", "outcome"), ("outcome_date", "outcome_date"),
-              ("source_case", "source_case__external_id")),
-    "contacts": (("external_id", "external_id"), *PERSON,
-                 ("source_case", "source_case__external_id"),
-                 ("source_contact", "source_contact__external_id"),
+              ("source_case", reference("source_case")), ("cluster", number("cluster"))),
+    "contacts": (("record", number()), ("external_id", reference()), *PERSON,
+                 ("person", number("person")),
+                 ("source_case", reference("source_case")),
+                 ("source_contact", reference("source_contact")),
                  ("category", "category"), ("contact_type", "contact_type"),
                  ("last_exposure", "last_exposure"), ("status", "status"),
-                 ("followup_start", "followup_start"), ("followup_end", "followup_end")),
+                 ("followup_start", "followup_start"), ("followup_end", "followup_end"),
+                 ("converted_case", reference("converted_case"))),
 }
+# The filters each list applies (worklists.filter_cases / filter_contacts): only these are
+# applied, so only these are audited; an unknown parameter is neither.
+FILTERS = {"cases": ("q", "from", "to", "classification", "route", "no_source"),
+           "contacts": ("q", "from", "to", "status", "category", "case")}
+
+
+@dataclass(frozen=True)
+class Export:
+    """The rows of one export, ready to write: `layout` names its columns (a key of COLUMNS),
+    `convert` (pseudonymised exports) turns each fetched tuple into the written one."""
+
+    layout: str
+    rows: QuerySet
+    convert: Callable[[tuple], tuple] | None = None
+
+    def tuples(self) -> Iterator[tuple]:
+        fetched = iter_tuples(self.rows)
+        return fetched if self.convert is None else map(self.convert, fetched)
+
+
+def _scoped(by, kind: str, capability: str, within: Area | None, filters: Mapping) -> QuerySet:
+    if kind == "cases":
+        rows = filter_cases(Case.objects.visible_to(by, capability, within=within), filters)
+        return rows.order_by("report_date", "pk")
+    if kind == "contacts":
+        rows = filter_contacts(Contact.objects.visible_to(by, capability, within=within),
+                               filters)
+        return rows.order_by("last_exposure", "pk")
+    raise InvalidInput(_("Only cases and contacts can be exported."))
 
 
 def export_rows(*, by, kind: str, within: Area | None = None,
                 filters: Mapping | None = None) -> QuerySet:
-    """The filtered, scoped rows of an export, as tuples in COLUMNS order, oldest first."""
-    filters = dict(filters or {})
-    if kind == "cases":
-        rows = filter_cases(Case.objects.visible_to(by, Can.EXPORT_PERSON, within=within),
-                             filters)
-        order = ("report_date", "pk")
-    elif kind == "contacts":
-        rows = filter_contacts(Contact.objects.visible_to(by, Can.EXPORT_PERSON, within=within),
-                                filters)
-        order = ("last_exposure", "pk")
-    else:
-        raise InvalidInput(_("Only cases and contacts can be exported."))
-    return rows.order_by(*order).values_list(*(source for _key, source in COLUMNS[kind]))
+    """The filtered, scoped rows of a full export, as tuples in COLUMNS order, oldest first."""
+    rows = _scoped(by, kind, Can.EXPORT_PERSON, within, dict(filters or {}))
+    return rows.values_list(*(source for _key, source in COLUMNS[kind]))
 
 
-def header(kind: str) -> list[str]:
-    return [key for key, _source in COLUMNS[kind]]
+def prepare(*, by, kind: str, within: Area | None = None, filters: Mapping | None = None,
+            pseudonymised: bool = False) -> Export:
+    """The export to write: full, or pseudonymised (tracing/pseudonyms.py)."""
+    if not pseudonymised:
+        return Export(kind, export_rows(by=by, kind=kind, within=within, filters=filters))
+    from outbreakhq.tracing import pseudonyms
+
+    rows = _scoped(by, kind, Can.EXPORT_PSEUDONYMS, within, dict(filters or {}))
+    return pseudonyms.export_of(kind, rows)
+
+
+def header(layout: str) -> list[str]:
+    if layout in COLUMNS:
+        return [key for key, _source in COLUMNS[layout]]
+    from outbreakhq.tracing.pseudonyms import HEADERS
+
+    return list(HEADERS[layout])
 
 
 def _cell(value: object) -> object:
@@ -141,20 +207,41 @@ def write_xlsx(kind: str, rows: Iterable[tuple], path: Path | BinaryIO) -> int:
     return count
 
 
+def applied_filters(kind: str, filters: Mapping | None) -> dict[str, str]:
+    """The filters an export of `kind` applies, as text; blank and unknown ones dropped."""
+    given = filters or {}  # a QueryDict too: .get gives its value, not the list of them
+    return {k: str(given.get(k)) for k in FILTERS.get(kind, ())
+            if given.get(k) not in (None, "")}
+
+
 def start_export(*, by, kind: str, fmt: str, within: Area | None = None,
-                 filters: Mapping | None = None, request=None) -> tuple[QuerySet, int]:
-    """Check the request, count the rows and write the one `export` audit event."""
+                 filters: Mapping | None = None, pseudonymised: bool = False,
+                 request=None) -> tuple[Export, int]:
+    """Check the request, count the rows and write the one `export` audit event, which names
+    what was exported: the areas actually used, the filters applied, the rows, pseudonymised
+    or not. An area outside the user's scope is refused (audited as `denied`), never widened."""
     if fmt not in FORMATS:
         raise InvalidInput(_("Export as csv or xlsx."))
+    if kind not in COLUMNS:
+        raise InvalidInput(_("Only cases and contacts can be exported."))
+    capability = Can.EXPORT_PSEUDONYMS if pseudonymised else Can.EXPORT_PERSON
     if within is not None:
-        require(by, Can.EXPORT_PERSON, within, request=request, what=kind)
-    elif not can(by, Can.EXPORT_PERSON):
+        require(by, capability, within, request=request, what=kind)
+    elif not can(by, capability):
         audit.record(user=by, action="denied", object_type=kind, request=request,
-                     detail={"capability": Can.EXPORT_PERSON})
-        raise OutOfScope(_("You may not export personal data."))
-    rows = export_rows(by=by, kind=kind, within=within, filters=filters)
-    count = rows.count()
-    clean = {k: str(v) for k, v in dict(filters or {}).items() if v not in (None, "")}
-    audit.record(user=by, action="export", object_type=kind, area=within, request=request,
-                 detail={"format": fmt, "filters": clean, "rows": count})
-    return rows, count
+                     detail={"capability": capability})
+        raise OutOfScope(_("You may not export pseudonymised line lists.") if pseudonymised
+                         else _("You may not export personal data."))
+    filters = applied_filters(kind, filters)
+    if pseudonymised and "q" in filters:
+        # A search by name or document would tell an analyst whether that person is a case.
+        raise InvalidInput(_("A pseudonymised export cannot be searched by name or document."))
+    export = prepare(by=by, kind=kind, within=within, filters=filters,
+                     pseudonymised=pseudonymised)
+    count = export.rows.count()
+    areas = scope_areas(by, capability, within=within)
+    audit.record(user=by, action="export", object_type=kind, request=request,
+                 area=within or (areas[0] if len(areas) == 1 else None),
+                 detail={"format": fmt, "filters": filters, "rows": count,
+                         "scope": [a.code for a in areas], "pseudonymised": pseudonymised})
+    return export, count

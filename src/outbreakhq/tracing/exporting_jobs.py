@@ -25,16 +25,17 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
-from outbreakhq.tracing.exporting import export_rows, iter_tuples, write_csv, write_xlsx
+from outbreakhq.tracing.exporting import prepare, write_csv, write_xlsx
 
 KEEP_DAYS = 7  # exported personal data is not left on disk longer than this
-_NAME = re.compile(r"^[0-9]{8}T[0-9]{6}-(cases|contacts)-[0-9a-f]{8}\.(csv|xlsx)$")
+_NAME = re.compile(
+    r"^[0-9]{8}T[0-9]{6}-(cases|contacts)(_pseudonymised)?-[0-9a-f]{8}\.(csv|xlsx)$")
 
 
 @dataclass(frozen=True)
 class ExportFile:
     name: str
-    kind: str
+    kind: str  # cases, contacts, cases_pseudonymised, contacts_pseudonymised
     format: str
     rows: int | None
     status: str  # queued, done, failed
@@ -52,30 +53,39 @@ def _note(path: Path, **values) -> None:
     note.write_text(json.dumps(current | values, ensure_ascii=False))
 
 
+def is_pseudonymised(name: str) -> bool:
+    return "_pseudonymised-" in name
+
+
 def queue_export(*, by, kind: str, fmt: str, within: Area | None, filters: Mapping,
-                 rows: int) -> str:
+                 rows: int, pseudonymised: bool = False) -> str:
     """Record the export as queued and hand it to the task worker; returns the file name."""
     folder = owner_dir(by.pk)
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{timezone.now():%Y%m%dT%H%M%S}-{kind}-{uuid.uuid4().hex[:8]}.{fmt}"
+    layout = f"{kind}_pseudonymised" if pseudonymised else kind
+    name = f"{timezone.now():%Y%m%dT%H%M%S}-{layout}-{uuid.uuid4().hex[:8]}.{fmt}"
     _note(folder / name, kind=kind, format=fmt, rows=rows, status="queued",
-          created_at=timezone.now().isoformat(timespec="seconds"), filters=dict(filters))
+          created_at=timezone.now().isoformat(timespec="seconds"), filters=dict(filters),
+          pseudonymised=pseudonymised)
     write_export.enqueue(user_id=by.pk, kind=kind, fmt=fmt, name=name,
-                         area_code=within.code if within else "", filters=dict(filters))
+                         area_code=within.code if within else "", filters=dict(filters),
+                         pseudonymised=pseudonymised)
     return name
 
 
 @task()
 def write_export(*, user_id: int, kind: str, fmt: str, name: str, area_code: str,
-                 filters: dict) -> int:
+                 filters: dict, pseudonymised: bool = False) -> int:
     """Write one queued export. The scope is the owner's at the time the file is written."""
     user = get_user_model().objects.get(pk=user_id)
     within = Area.objects.get(code=area_code) if area_code else None
     target = owner_dir(user_id) / name
     partial = target.with_name(target.name + ".part")
     try:
-        rows = iter_tuples(export_rows(by=user, kind=kind, within=within, filters=filters))
-        count = (write_csv if fmt == "csv" else write_xlsx)(kind, rows, partial)
+        export = prepare(by=user, kind=kind, within=within, filters=filters,
+                         pseudonymised=pseudonymised)
+        count = (write_csv if fmt == "csv" else write_xlsx)(export.layout, export.tuples(),
+                                                            partial)
         partial.rename(target)
     except Exception as exc:
         partial.unlink(missing_ok=True)
@@ -111,7 +121,8 @@ def list_exports(user) -> list[ExportFile]:
     found = []
     for note in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
         data = json.loads(note.read_text())
-        found.append(ExportFile(note.with_suffix("." + data["format"]).name, data["kind"],
+        kind = data["kind"] + ("_pseudonymised" if data.get("pseudonymised") else "")
+        found.append(ExportFile(note.with_suffix("." + data["format"]).name, kind,
                                 data["format"], data.get("rows"), data["status"],
                                 data["created_at"], data.get("filters", {})))
     return found

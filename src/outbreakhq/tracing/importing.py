@@ -27,6 +27,7 @@ from outbreakhq.tracing.importing_checks import (
     Checker,
     contact_is_the_case,
     exposed_after_report,
+    ref_of,
 )
 from outbreakhq.tracing.importing_fields import check_header, fields_of, guess_mapping
 from outbreakhq.tracing.importing_read import open_table, read_rows
@@ -119,8 +120,8 @@ def _check_cases(checker: Checker, rows: list[Row]) -> None:
         _set_action(row, row.refs.get("record"), CASE_FIELDS)
         record = row.refs.get("record")
         source = row.values.get("source_case")
-        if record is not None and source and getattr(record.source_case, "external_id",
-                                                     None) != source:
+        if record is not None and source and (record.source_case is None or
+                                              ref_of(record.source_case) != source):
             row.changes.append("source_case")
             row.action = "update"
 
@@ -168,7 +169,7 @@ def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
         elif source_contact not in in_file and source_contact not in stored:
             checker.error(row, "source_contact", _("unknown source contact %(id)r")
                           % {"id": source_contact})
-        elif source_contact not in in_file:
+        elif source_contact in stored:
             row.refs["source_contact"] = stored[source_contact]
     elif not values.get("source_case") and "source_case" not in row.refs:
         checker.error(row, "source_case", _("is empty: a close contact needs its source case"))
@@ -177,17 +178,17 @@ def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
         if contact_is_the_case(row, case):
             checker.error(row, "id_number" if values.get("id_number") else "source_case", _(
                 "this person is the source case %(id)s: a case cannot be its own contact")
-                % {"id": case.external_id})
+                % {"id": ref_of(case)})
         if exposed_after_report(row, "last_exposure", case.report_date):
             checker.error(row, "last_exposure", _(
                 "exposure after the report date of case %(id)s (%(date)s)")
-                % {"id": case.external_id, "date": case.report_date.isoformat()})
+                % {"id": ref_of(case), "date": case.report_date.isoformat()})
         anchor = case.onset_date or case.sampling_date
         exposed = values.get("last_exposure")
         if anchor and exposed and exposed < anchor - lookback:
             checker.error(row, "last_exposure", _(
                 "%(date)s is before case %(id)s could infect anyone (from %(start)s)") % {
-                "date": exposed.isoformat(), "id": case.external_id,
+                "date": exposed.isoformat(), "id": ref_of(case),
                 "start": (anchor - lookback).isoformat()})
     _contact_action(checker, row)
 
@@ -201,7 +202,7 @@ def _contact_action(checker: Checker, row: Row) -> None:
         return
     fixed = []
     source = row.values.get("source_case")
-    if source and getattr(record.source_case, "external_id", None) != source:
+    if source and (record.source_case is None or ref_of(record.source_case) != source):
         fixed.append("source_case")
     if row.values["category"] != record.category:
         fixed.append("category")
@@ -209,7 +210,7 @@ def _contact_action(checker: Checker, row: Row) -> None:
         checker.error(row, "external_id", _(
             "contact %(id)s is stored with another %(fields)s, which define the contact; give "
             "this row a new id if it is another contact") % {
-            "id": record.external_id, "fields": ", ".join(fixed)})
+            "id": ref_of(record), "fields": ", ".join(fixed)})
 
 
 def _check_links(checker: Checker, rows: list[Row]) -> None:
@@ -234,7 +235,7 @@ def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
                     chains: Chains, first: dict[str, int]) -> None:
     from outbreakhq.core.roles import Can
 
-    name = infectee.external_id
+    name = ref_of(infectee)
     if not checker.may(Can.CHANGE_PERSON, infectee.area):  # seen (else unknown), not changed
         checker.error(row, "infectee", _("you may see case %(id)s but not change it")
                       % {"id": name})
@@ -248,10 +249,10 @@ def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
                                                                        "row": first[name]})
         return
     first[name] = row.number
-    if not chains.link(name, infector.external_id):
+    if not chains.link(name, ref_of(infector)):
         checker.error(row, "infector", _(
             "%(infector)s was itself infected, directly or through others, by %(infectee)s: "
-            "the link would make a cycle") % {"infector": infector.external_id,
+            "the link would make a cycle") % {"infector": ref_of(infector),
                                               "infectee": name})
     row.refs.update(infector=infector, infectee=infectee)
     row.action = "unchanged" if infectee.source_case_id == infector.pk else (

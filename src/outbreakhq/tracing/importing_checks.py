@@ -113,13 +113,24 @@ class Checker:
     # -- stored records ----------------------------------------------------------------------
 
     def stored(self, model, external_ids: Iterable[str]) -> dict[str, object]:
+        """Stored records by the name a file gives them: the external id, or for a record
+        without one, "#<record number>" as our exports write it (a record the user may view;
+        of any other, a file says nothing). A stored external id "#12" (a record imported from
+        another database's export) wins over record number 12."""
         related = ("person", "area", "source_case") if model is Case else \
             ("person", "area", "source_case", "source_contact")
+        wanted = {e for e in external_ids if e}
         found = {}
-        for chunk in chunks({e for e in external_ids if e}):
+        for chunk in chunks(wanted):
             for record in model.objects.filter(tenant_id=self.tenant_id, external_id__in=chunk) \
                     .select_related(*related):
                 found[record.external_id] = record
+        numbers = {number_in(e) for e in wanted - set(found)} - {None}
+        for chunk in chunks(numbers):
+            for record in model.objects.visible_to(self.by, Can.VIEW_PERSON).filter(
+                    tenant_id=self.tenant_id, external_id="", pk__in=chunk) \
+                    .select_related(*related):
+                found[ref_of(record)] = record
         return found
 
     def visible(self, found: dict[str, object]) -> dict[str, object]:
@@ -146,17 +157,27 @@ class Checker:
                 continue
             if not self.may(Can.CHANGE_PERSON, record.area):
                 self.error(row, "external_id", _("you may see %(id)s but not change it")
-                           % {"id": record.external_id})
+                           % {"id": ref_of(record)})
+            elif not record.external_id and not same_person(row, record.person):
+                # "#12" from another database's export: here record 12 is someone else.
+                self.error(row, "external_id", _(
+                    "%(id)s is another person's record in this database; if the file comes "
+                    "from another database, give this row an external id of its own")
+                    % {"id": ref_of(record)})
+                continue
             row.refs["record"] = record
 
     def people(self, rows: list[Row]) -> None:
-        """Match new records to people the user may change who have the same document, so that
-        a re-import or a second file does not register the same person twice.
+        """Match new records to people the user may change: by the file's person record number
+        ("#12", as exported) when it is the same person, else by document, so that a re-import
+        or a second file does not register the same person twice.
 
         Only people in the user's scope are looked for (see the module's docstring): the same
         query, and the same answer, whether the document belongs to someone elsewhere or to
         nobody."""
-        numbers = {r.values.get("id_number") for r in rows if "record" not in r.refs} - {None, ""}
+        self._people_by_number(rows)
+        numbers = {r.values.get("id_number") for r in rows
+                   if "record" not in r.refs and "person" not in r.refs} - {None, ""}
         mine = Person.objects.visible_to(self.by, Can.CHANGE_PERSON).filter(
             tenant_id=self.tenant_id)
         found: dict[tuple[str, str], Person] = {}
@@ -165,10 +186,20 @@ class Checker:
                     .order_by("-pk"):
                 found[(person.id_type, person.id_number)] = person  # the oldest wins
         for row in rows:
-            if "record" in row.refs or not row.values.get("id_number"):
+            if "record" in row.refs or "person" in row.refs or not row.values.get("id_number"):
                 continue
             person = found.get((row.values.get("id_type"), row.values["id_number"]))
             if person is not None:
+                row.refs["person"] = person
+
+    def _people_by_number(self, rows: list[Row]) -> None:
+        new = [r for r in rows if "record" not in r.refs and number_in(r.values.get("person"))]
+        numbers = {number_in(r.values["person"]) for r in new}
+        found = {p.pk: p for chunk in chunks(numbers) for p in Person.objects.visible_to(
+            self.by, Can.CHANGE_PERSON).filter(tenant_id=self.tenant_id, pk__in=chunk)}
+        for row in new:
+            person = found.get(number_in(row.values["person"]))
+            if person is not None and same_person(row, person):
                 row.refs["person"] = person
 
     def source_cases(self, rows: list[Row], key: str, *, in_file: set[str]) -> dict[str, Case]:
@@ -202,7 +233,7 @@ class Checker:
             if person is not None and case is not None and (person.pk, case.pk) in stored:
                 self.error(row, "name", _("is already a contact of case %(case)s (stored as "
                                           "%(id)s); give that id to update it") % {
-                    "case": case.external_id, "id": stored[person.pk, case.pk] or "—"})
+                    "case": ref_of(case), "id": stored[person.pk, case.pk] or "—"})
             who = row.values.get("id_number") and (row.values.get("id_type"),
                                                    row.values["id_number"])
             source = row.values.get("source_case") or ("contact", row.values.get("source_contact"))
@@ -230,9 +261,14 @@ class Chains:
         if node in self.overlay:
             return self.overlay[node]
         if node not in self._stored:
-            source = Case.objects.filter(tenant_id=self.tenant_id, external_id=node) \
-                .values_list("source_case__external_id", "source_case_id").first()
-            # A source without an external id is a chain end for imports: no file can name it.
+            cases = Case.objects.filter(tenant_id=self.tenant_id)
+            number = number_in(node)
+            source = cases.filter(external_id=node).values_list(
+                "source_case__external_id", "source_case_id").first()
+            if source is None and number is not None:  # "#12": record 12, named by number
+                source = cases.filter(external_id="", pk=number).values_list(
+                    "source_case__external_id", "source_case_id").first()
+            # The source by the name files give it: its external id, or "#<record number>".
             self._stored[node] = (source[0] or f"#{source[1]}") if source and source[1] else None
         return self._stored[node]
 
@@ -243,6 +279,25 @@ class Chains:
             return False
         self.overlay[infectee] = infector
         return True
+
+
+def number_in(reference: object) -> int | None:
+    """The record number of a "#12" reference (as our exports write it), else None."""
+    text = str(reference or "")
+    return int(text[1:]) if text.startswith("#") and text[1:].isdigit() else None
+
+
+def ref_of(record) -> str:
+    """How files name a stored record: its external id, or "#<record number>"."""
+    return record.external_id or f"#{record.pk}"
+
+
+def same_person(row: Row, person: Person) -> bool:
+    """Whether a row describes this stored person: the same name and, when the row gives a
+    document, the same document."""
+    number = row.values.get("id_number")
+    return str(row.values.get("name") or "").strip() == person.name and (
+        not number or (row.values.get("id_type"), number) == (person.id_type, person.id_number))
 
 
 def contact_is_the_case(row: Row, case: Case) -> bool:

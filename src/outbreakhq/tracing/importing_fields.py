@@ -21,7 +21,9 @@ from outbreakhq.tracing.importing_values import squash
 KINDS = ("cases", "contacts", "links")
 IGNORE = ""
 # Columns our export adds that an import does not read: ignored, so an export imports again.
-EXPORT_ONLY = ("status", "followup_start", "followup_end")
+# (`record` is the number in the exporting database; the row's reference is `external_id`.)
+EXPORT_ONLY = ("record", "status", "followup_start", "followup_end", "cluster",
+               "converted_case")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ _PERSON = (
     Field("home_area", gettext_lazy("Home area code"), False,
           ("现住址区划", "区划代码", "住址区划代码", "area", "area code")),
     Field("address", gettext_lazy("Address"), False, ("现住址", "住址", "地址")),
+    # "#12", as our exports write it: the same person for the rows of one file, and the
+    # stored person 12 when it is the same person (name, document) in this database.
+    Field("person", gettext_lazy("Person record"), False, ()),
 )
 _CASE = (
     Field("external_id", gettext_lazy("Case id"), True,

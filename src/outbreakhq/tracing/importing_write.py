@@ -49,8 +49,12 @@ class People:
         self.registered = self.matched = 0
 
     def key(self, row: Row) -> tuple[str, str] | None:
+        """The document, else the exported person record number ("#12"), which ties the
+        rows of one person without a document together in a file from another database."""
         number = row.values.get("id_number")
-        return (str(row.values.get("id_type")), str(number)) if number else None
+        if number:
+            return (str(row.values.get("id_type")), str(number))
+        return ("person", str(row.values["person"])) if row.values.get("person") else None
 
     def known(self, row: Row) -> Person | None:
         person = row.refs.get("person") or self.seen.get(self.key(row))

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core.errors import InvalidInput, NotFound
+from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scope import scope_areas
+from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import exporting, exporting_jobs
 from outbreakhq.tracing.importing import plan_import, preview_import, run_import
@@ -166,42 +167,70 @@ def _act(request, token: str, pending: dict, path: Path, mapping: dict):
     return None
 
 
-@login_required
-def export(request, kind: str):
-    """The filtered list (the list page's query string) as CSV or XLSX."""
-    fmt = request.GET.get("format", "csv")
-    filters = {k: v for k, v in request.GET.items() if k not in ("format", "after")}
-    rows, count = exporting.start_export(by=request.user, kind=kind, fmt=fmt,
-                                         within=request.scope_area, filters=filters,
-                                         request=request)
-    if count > exporting.BACKGROUND_ABOVE:
-        exporting_jobs.queue_export(by=request.user, kind=kind, fmt=fmt,
-                                    within=request.scope_area, filters=filters, rows=count)
-        messages.info(request, _("%(n)d rows: the file is being written in the background and "
-                                 "will be listed here when ready.") % {"n": count})
-        return redirect("exports")
-    name = f"{kind}-{timezone.localdate().isoformat()}.{fmt}"
+def wants_pseudonyms(value: object) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "on", "yes")
+
+
+def _export_area(request) -> Area | None:
+    """`area=` names the area to export; start_export refuses one outside the user's scope
+    (it is never silently replaced by the user's own). Without it: the scope in the header."""
+    code = request.GET.get("area", "").strip()
+    if not code:
+        return request.scope_area
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise NotFound(_("No area with code %(code)s.") % {"code": code})
+    return area
+
+
+def export_response(export: exporting.Export, fmt: str, name: str):
+    """The file as a download: CSV streamed line by line; XLSX (a zip finished only at its
+    end) written by openpyxl's write-only workbook to a temporary file, then streamed."""
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            exporting.csv_lines(kind, exporting.iter_tuples(rows)),
-            content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(exporting.csv_lines(export.layout, export.tuples()),
+                                         content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    # The zip container of XLSX is finished only at the end: write it to a temporary file
-    # (openpyxl's write-only mode keeps memory flat), then stream that file.
     spool = tempfile.TemporaryFile()
-    exporting.write_xlsx(kind, exporting.iter_tuples(rows), spool)
+    exporting.write_xlsx(export.layout, export.tuples(), spool)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=name)
 
 
 @login_required
+def export(request, kind: str):
+    """The filtered list (the list page's query string) as CSV or XLSX; `pseudonymised=1` for
+    the analysts' layout (tracing/pseudonyms.py)."""
+    fmt = request.GET.get("format", "csv")
+    pseudonymised = wants_pseudonyms(request.GET.get("pseudonymised"))
+    within = _export_area(request)
+    export, count = exporting.start_export(by=request.user, kind=kind, fmt=fmt, within=within,
+                                           filters=request.GET, pseudonymised=pseudonymised,
+                                           request=request)
+    if count > exporting.BACKGROUND_ABOVE:
+        exporting_jobs.queue_export(by=request.user, kind=kind, fmt=fmt, within=within,
+                                    filters=exporting.applied_filters(kind, request.GET),
+                                    rows=count, pseudonymised=pseudonymised)
+        messages.info(request, _("%(n)d rows: the file is being written in the background and "
+                                 "will be listed here when ready.") % {"n": count})
+        return redirect("exports")
+    return export_response(export, fmt, f"{export.layout}-{timezone.localdate().isoformat()}"
+                                         f".{fmt}")
+
+
+def _may_export_something(request) -> None:
+    if not can(request.user, Can.EXPORT_PSEUDONYMS):
+        require_capability(request, Can.EXPORT_PERSON)
+
+
+@login_required
 def exports(request):
-    """The user's own background exports."""
-    require_capability(request, Can.EXPORT_PERSON)
+    """The user's own background exports, and the pseudonymised exports for those who may."""
+    _may_export_something(request)
     return render(request, "tracing/exports.html",
                   {"exports": exporting_jobs.list_exports(request.user),
-                   "keep_days": exporting_jobs.KEEP_DAYS})
+                   "keep_days": exporting_jobs.KEEP_DAYS,
+                   "pseudonyms": can(request.user, Can.EXPORT_PSEUDONYMS)})
 
 
 @login_required
@@ -214,7 +243,8 @@ def export_delete(request, name: str):
 
 @login_required
 def export_download(request, name: str):
-    require_capability(request, Can.EXPORT_PERSON)
+    require_capability(request, Can.EXPORT_PSEUDONYMS if exporting_jobs.is_pseudonymised(name)
+                       else Can.EXPORT_PERSON)
     path = exporting_jobs.export_file(request.user, name)
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)
 
