@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
+from outbreakhq import production
 from outbreakhq.core import tokens
 from outbreakhq.core.errors import AppError
 
@@ -27,6 +29,7 @@ api = NinjaAPI(
     "an API token (`Authorization: Bearer …`, created on the API tokens page).",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
+    docs_decorator=csp_override(production.API_DOCS_POLICY),  # Swagger UI's data: icons
 )
 
 
