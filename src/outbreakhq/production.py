@@ -38,7 +38,8 @@ def secret_key(data_dir: Path) -> str:
 
 def _read_or_create(path: Path) -> str:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # A data folder made here is its owner's alone: it will hold the database and exports.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             # O_EXCL: of two commands started at once, one writes and the other reads its key.
             # The mode is set at creation, so the key is never readable by others, even briefly.

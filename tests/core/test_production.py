@@ -46,18 +46,20 @@ def test_without_https_check_deploy_names_what_https_would_turn_on(tmp_path: Pat
         assert warning in checked.stderr
 
 
-def test_a_fresh_data_folder_gets_a_private_secret_that_every_later_command_reuses(
+def test_a_fresh_checkout_runs_its_commands_with_a_private_secret_kept_in_the_data_folder(
         tmp_path: Path) -> None:
-    shown = outbreakhq(tmp_path, "protocol", "show", OUTBREAKHQ_DEBUG="0")
+    var = tmp_path / "var"
+    shown = outbreakhq(var, "protocol", "show", OUTBREAKHQ_DEBUG="0")
     assert shown.returncode == 0, shown.stderr
-    key_file = tmp_path / production.SECRET_FILE
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    key_file = var / production.SECRET_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     key = key_file.read_text().strip()
     assert len(key) >= 50 and key != config.PLACEHOLDER_SECRET
 
-    migrated = outbreakhq(tmp_path, "migrate", OUTBREAKHQ_DEBUG="0")
+    migrated = outbreakhq(var, "migrate", OUTBREAKHQ_DEBUG="0")
     assert migrated.returncode == 0, migrated.stderr
-    printed = outbreakhq(tmp_path, "shell", "-c",
+    printed = outbreakhq(var, "shell", "-c",
                          "from django.conf import settings; print(settings.SECRET_KEY)",
                          OUTBREAKHQ_DEBUG="0")
     assert printed.stdout.strip().splitlines()[-1] == key

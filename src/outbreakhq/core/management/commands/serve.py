@@ -28,9 +28,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, workers: int, get: str | None, no_worker: bool,
                **options):
+        # The pages name their static files through the manifest collectstatic writes: even the
+        # one-request smoke test needs it (a fresh checkout has none yet).
+        call_command("collectstatic", interactive=False, verbosity=0)
         if get:
             return self.smoke(get)
-        call_command("collectstatic", interactive=False, verbosity=0)
         if not no_worker:
             # Large exports and imports run as django.tasks in a database-backed worker; it shares
             # the terminal's process group, so Ctrl-C stops it with the server.
