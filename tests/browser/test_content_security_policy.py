@@ -62,6 +62,12 @@ def test_chains_a_form_and_the_api_docs_run_under_the_policy_without_a_violation
 
     page.goto("/api/v1/docs")
     expect(page.locator(".swagger-ui .info")).to_contain_text("OutbreakHQ API")
+    page.locator(".opblock-summary").first.click()  # open an operation and try it
+    page.get_by_role("button", name="Try it out").click()
+    expect(page.locator(".opblock-body .btn.execute")).to_be_visible()
+    page.locator(".opblock-body .btn.execute").click()
+    expect(page.locator(".opblock-body .responses-table .response-col_status").first
+           ).to_be_visible()
     assert violations(page) == []
 
     page.goto("/admin/core/area/")

@@ -5,6 +5,7 @@ a placeholder secret is still refused."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import stat
 import subprocess
@@ -18,6 +19,7 @@ from django.test import Client
 from outbreakhq import config, production
 
 REAL_SECRET = secrets.token_urlsafe(50)
+TEMPLATES = sorted(config.BASE_DIR.glob("**/templates/**/*.html"))
 
 
 def outbreakhq(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -127,3 +129,25 @@ def test_only_the_api_docs_page_may_show_data_images(admin_client: Client) -> No
     assert "img-src 'self' data:" in docs["Content-Security-Policy"]
     assert "unsafe" not in docs["Content-Security-Policy"]
     assert "data:" not in admin_client.get("/api/v1/areas/")["Content-Security-Policy"]
+
+
+# What the policy refuses, found before a browser test would: an inline script (a <script> with
+# no src, other than a JSON data block), a <style> element or attribute, an event handler, a
+# javascript: link.
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")|<style|"
+                    r"\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(config.BASE_DIR)))
+def test_no_template_has_an_inline_script_style_or_event_handler(template: Path) -> None:
+    found = INLINE.findall(template.read_text(encoding="utf-8"))
+    assert not found, f"{template.name}: {found} (the Content-Security-Policy refuses them)"
+
+
+def test_the_template_check_finds_what_the_policy_refuses() -> None:
+    for html in ('<script>alert(1)</script>', '<div style="color:red">', '<style>p{}</style>',
+                 '<select onchange="go()">', '<a href="javascript:history.back()">'):
+        assert INLINE.search(html), html
+    for html in ('<script src="/static/app.js" defer></script>', '<select data-autosubmit>',
+                 '<script type="application/json" id="data">{}</script>'):
+        assert not INLINE.search(html), html

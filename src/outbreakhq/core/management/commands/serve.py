@@ -49,7 +49,8 @@ class Command(BaseCommand):
 
     def smoke(self, path: str) -> None:
         host = settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost"
-        response = Client(HTTP_HOST=host).get(path)
+        # Over HTTPS a plain request is redirected (301): ask as a browser would, over HTTPS.
+        response = Client(HTTP_HOST=host).get(path, secure=settings.SECURE_SSL_REDIRECT)
         self.stdout.write(response.content.decode(errors="replace")[:2000])
         if response.status_code != 200:
             raise CommandError(f"GET {path} answered {response.status_code}, not 200")
