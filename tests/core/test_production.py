@@ -59,6 +59,10 @@ def test_a_fresh_checkout_runs_its_commands_with_a_private_secret_kept_in_the_da
     key = key_file.read_text().strip()
     assert len(key) >= 50 and key != config.PLACEHOLDER_SECRET
 
+    early = outbreakhq(var, "chains", "--format", "json", OUTBREAKHQ_DEBUG="0")
+    assert early.returncode == 1
+    assert "Run `outbreakhq migrate` first" in early.stderr and "Traceback" not in early.stderr
+
     migrated = outbreakhq(var, "migrate", OUTBREAKHQ_DEBUG="0")
     assert migrated.returncode == 0, migrated.stderr
     printed = outbreakhq(var, "shell", "-c",

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
 from outbreakhq import config
+from outbreakhq.cli import unmigrated_hint
 
 
 class Command(BaseCommand):
@@ -28,6 +29,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, workers: int, get: str | None, no_worker: bool,
                **options):
+        if hint := unmigrated_hint():  # a server (or smoke test) of an empty database helps no one
+            raise CommandError(hint)
         # The pages name their static files through the manifest collectstatic writes: even the
         # one-request smoke test needs it (a fresh checkout has none yet).
         call_command("collectstatic", interactive=False, verbosity=0)
