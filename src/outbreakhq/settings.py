@@ -155,10 +155,10 @@ LOGGING = {
 
 # ---- Production: HTTPS, HSTS, Content-Security-Policy (issue 7; docs/operations.md) ----------
 # With OUTBREAKHQ_HTTPS=1 `check --deploy` reports nothing (tests/core/test_production.py).
-HTTPS = config.flag("OUTBREAKHQ_HTTPS")
-SECURE_SSL_REDIRECT = HTTPS
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = int(config.get("OUTBREAKHQ_HSTS_SECONDS")) if HTTPS else 0
+OUTBREAKHQ_HTTPS = config.flag("OUTBREAKHQ_HTTPS")
+SECURE_SSL_REDIRECT = OUTBREAKHQ_HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = OUTBREAKHQ_HTTPS
+SECURE_HSTS_SECONDS = int(config.get("OUTBREAKHQ_HSTS_SECONDS")) if OUTBREAKHQ_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("OUTBREAKHQ_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = config.flag("OUTBREAKHQ_HSTS_PRELOAD")
 # Django warns when HSTS leaves out subdomains or the preload list. Both reach beyond this server
@@ -169,5 +169,4 @@ SILENCED_SYSTEM_CHECKS = [
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
 ]
 SECURE_PROXY_SSL_HEADER = production.proxy_ssl_header(config.get("OUTBREAKHQ_PROXY_SSL_HEADER"))
-SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CSP = production.CONTENT_SECURITY_POLICY  # always on, so the browser tests enforce it
