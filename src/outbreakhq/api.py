@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from outbreakhq import production
 from outbreakhq.core import api_errors, tokens
 from outbreakhq.core.errors import CsrfRejected
 
@@ -45,6 +47,7 @@ api = OutbreakApi(
     "an API token (`Authorization: Bearer …`, created on the API tokens page).",
     auth=[BearerToken(), BrowserSession()],
     urls_namespace="api",
+    docs_decorator=csp_override(production.API_DOCS_POLICY),  # Swagger UI's data: icons
 )
 
 

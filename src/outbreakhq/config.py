@@ -32,8 +32,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Database URL. Empty: SQLite in OUTBREAKHQ_DATA_DIR/outbreakhq.sqlite3 (WAL, foreign "
             "keys, busy timeout). PostgreSQL: postgresql://user:password@host:5432/name."),
     Setting("OUTBREAKHQ_SECRET_KEY", PLACEHOLDER_SECRET,
-            "Django secret key. Outside debug mode the server refuses to start with the "
-            "placeholder."),
+            "Django secret key. Unset: the one in OUTBREAKHQ_DATA_DIR/secret_key, written (random, "
+            "mode 0600) by the first command run. Outside debug mode the server refuses to start "
+            "with the placeholder or a key shorter than 32 characters."),
     Setting("OUTBREAKHQ_DEBUG", "0",
             "1 for development (detailed error pages). Never in production."),
     Setting("OUTBREAKHQ_ALLOWED_HOSTS", "127.0.0.1,localhost",
@@ -70,6 +71,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL", "county",
             "Finest area level a pseudonymised export shows (region, prefecture, county, "
             "township, community): a person's home area is cut to its ancestor at this level."),
+    # Production over HTTPS (issue 7): `manage.py check --deploy` is clean with OUTBREAKHQ_HTTPS=1.
+    Setting("OUTBREAKHQ_HTTPS", "0",
+            "1 when the site is reached over HTTPS only: plain-HTTP requests are redirected, "
+            "browsers are told to use HTTPS (HSTS) and cookies are sent over HTTPS only."),
+    Setting("OUTBREAKHQ_HSTS_SECONDS", "31536000",
+            "With OUTBREAKHQ_HTTPS=1: how long browsers remember to use HTTPS only "
+            "(Strict-Transport-Security max-age; 0 sends no HSTS header)."),
+    Setting("OUTBREAKHQ_HSTS_INCLUDE_SUBDOMAINS", "0",
+            "1 to extend HSTS to every subdomain of the host name (only if all of them serve "
+            "HTTPS)."),
+    Setting("OUTBREAKHQ_HSTS_PRELOAD", "0",
+            "1 to add `preload` to HSTS, for submission to the browsers' preload list "
+            "(hard to undo)."),
+    Setting("OUTBREAKHQ_PROXY_SSL_HEADER", "",
+            "Behind a TLS-terminating proxy: the header it sets on HTTPS requests, e.g. "
+            "`X-Forwarded-Proto` (value `https`) or `X-Forwarded-Ssl=on`. The proxy must strip "
+            "this header from what clients send."),
 )
 
 
@@ -78,6 +96,11 @@ def get(name: str) -> str:
         if setting.name == name:
             return setting.read()
     raise KeyError(name)
+
+
+def is_set(name: str) -> bool:
+    get(name)  # a typo in the name is a KeyError, not a silent False
+    return name in os.environ
 
 
 def flag(name: str) -> bool:

@@ -9,13 +9,13 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from outbreakhq import config
+from outbreakhq import config, production
 
 BASE_DIR = config.BASE_DIR
 DATA_DIR = Path(config.get("OUTBREAKHQ_DATA_DIR"))
 
 DEBUG = config.flag("OUTBREAKHQ_DEBUG")
-SECRET_KEY = config.get("OUTBREAKHQ_SECRET_KEY")
+SECRET_KEY = production.secret_key(DATA_DIR)  # the variable, else DATA_DIR/secret_key
 ALLOWED_HOSTS = [h.strip() for h in config.get("OUTBREAKHQ_ALLOWED_HOSTS").split(",") if h.strip()]
 TIME_ZONE = config.get("OUTBREAKHQ_TIME_ZONE")
 USE_TZ = True
@@ -89,8 +89,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 MIDDLEWARE = [
     "outbreakhq.core.api_errors.ApiErrorMiddleware",  # first: reshapes every error under /api/
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "outbreakhq.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files (answered above) keep their long cache.
+    "outbreakhq.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,3 +193,20 @@ SESSION_COOKIE_AGE = int(config.get("OUTBREAKHQ_SESSION_MINUTES")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # --- end of sign-in protection ---------------------------------------------------------------
+# ---- Production: HTTPS, HSTS, Content-Security-Policy (issue 7; docs/operations.md) ----------
+# With OUTBREAKHQ_HTTPS=1 `check --deploy` reports nothing (tests/core/test_production.py).
+OUTBREAKHQ_HTTPS = config.flag("OUTBREAKHQ_HTTPS")
+SECURE_SSL_REDIRECT = OUTBREAKHQ_HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = OUTBREAKHQ_HTTPS
+SECURE_HSTS_SECONDS = int(config.get("OUTBREAKHQ_HSTS_SECONDS")) if OUTBREAKHQ_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("OUTBREAKHQ_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = config.flag("OUTBREAKHQ_HSTS_PRELOAD")
+# Django warns when HSTS leaves out subdomains or the preload list. Both reach beyond this server
+# (every host of the domain; browsers' built-in lists, slow to leave), so they are the operator's
+# decision, off by default: a deployment that has decided against them is not warned every time.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+SECURE_PROXY_SSL_HEADER = production.proxy_ssl_header(config.get("OUTBREAKHQ_PROXY_SSL_HEADER"))
+SECURE_CSP = production.CONTENT_SECURITY_POLICY  # always on, so the browser tests enforce it

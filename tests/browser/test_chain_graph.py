@@ -91,7 +91,7 @@ def test_a_region_graph_draws_each_chain_in_its_own_block_and_fills_the_box(page
         return {lit, after: cy.nodes('.shown').length};
     }""")
     assert shown["lit"] >= 2 and shown["after"] == 0
-    page.wait_for_function("window.outbreakhqChains.zoom() > 0.73")
+    page.wait_for_function("() => window.outbreakhqChains.zoom() > 0.73")
     page.wait_for_timeout(400)  # the end of the animation
     assert page.evaluate("window.outbreakhqChains.nodes('.quiet').length") == 0
     shot(page, "tracing-chains-region-chain2")

@@ -98,3 +98,45 @@ def test_an_error_in_the_api_is_json(land: Territory) -> None:
     assert response.status_code == 404
     assert response.json() == {"error": f"No person with record number {person.pk}.",
                                "errors": []}
+
+
+# No-store: nothing the application answers is kept by a browser cache, its history or a proxy.
+
+def _no_store(response) -> bool:
+    return {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
+
+
+def test_a_page_shown_to_a_signed_in_user_is_not_stored(land: Territory, client: Client) -> None:
+    make_person(land.compound1, name="Wang Fang")
+    response = client.get("/people/", {"q": "Wang"})
+    assert response.status_code == 200
+    assert _no_store(response)
+
+
+def test_an_api_answer_is_not_stored(land: Territory, client: Client) -> None:
+    person = make_person(land.compound1)
+    response = client.get(f"/api/v1/people/{person.pk}")
+    assert response.status_code == 200
+    assert _no_store(response)
+
+
+def test_an_export_download_is_not_stored(land: Territory) -> None:
+    client = Client()
+    client.force_login(make_user(Role.TRACER, land.county1))
+    for url in ("/export/cases/?format=csv", "/export/contacts/?format=xlsx",
+                "/api/v1/exports/cases?format=csv"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "attachment" in response["Content-Disposition"]
+        assert _no_store(response), url
+
+
+def test_the_login_page_is_not_stored_either() -> None:
+    assert "no-store" in Client().get("/login/")["Cache-Control"]
+
+
+def test_static_files_keep_their_cache_headers() -> None:
+    response = Client().get("/static/outbreakhq/app.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+    assert "public" in response["Cache-Control"]

@@ -76,7 +76,8 @@ def _import_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_the_server_refuses_to_start_with_the_placeholder_secret(tmp_path: Path) -> None:
-    refused = _import_settings(tmp_path, OUTBREAKHQ_DEBUG="0")
+    refused = _import_settings(tmp_path, OUTBREAKHQ_DEBUG="0",
+                               OUTBREAKHQ_SECRET_KEY=config.PLACEHOLDER_SECRET)
     assert refused.returncode != 0
     assert "OUTBREAKHQ_SECRET_KEY is the placeholder" in refused.stderr
     started = _import_settings(tmp_path, OUTBREAKHQ_DEBUG="0", OUTBREAKHQ_SECRET_KEY=LONG_SECRET)

@@ -69,3 +69,20 @@ def _carries_nul(request) -> bool:
 
 def _in_fields(data) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: private, no-store` on everything the application itself answers: pages,
+    API answers and export downloads show personal data to a signed-in user, and no browser
+    cache, history or shared proxy should keep a copy (a shared computer's next user pressing
+    Back after a log-out). A view that sets its own Cache-Control keeps it. Static files never
+    get here: whitenoise, above this middleware, answers them with their long cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response

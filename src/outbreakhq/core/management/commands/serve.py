@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
 from outbreakhq import config
+from outbreakhq.cli import unmigrated_hint
 
 
 class Command(BaseCommand):
@@ -28,9 +29,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, workers: int, get: str | None, no_worker: bool,
                **options):
+        if hint := unmigrated_hint():  # a server (or smoke test) of an empty database helps no one
+            raise CommandError(hint)
+        # The pages name their static files through the manifest collectstatic writes: even the
+        # one-request smoke test needs it (a fresh checkout has none yet).
+        call_command("collectstatic", interactive=False, verbosity=0)
         if get:
             return self.smoke(get)
-        call_command("collectstatic", interactive=False, verbosity=0)
         if not no_worker:
             # Large exports and imports run as django.tasks in a database-backed worker; it shares
             # the terminal's process group, so Ctrl-C stops it with the server.
@@ -47,7 +52,8 @@ class Command(BaseCommand):
 
     def smoke(self, path: str) -> None:
         host = settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost"
-        response = Client(HTTP_HOST=host).get(path)
+        # Over HTTPS a plain request is redirected (301): ask as a browser would, over HTTPS.
+        response = Client(HTTP_HOST=host).get(path, secure=settings.SECURE_SSL_REDIRECT)
         self.stdout.write(response.content.decode(errors="replace")[:2000])
         if response.status_code != 200:
             raise CommandError(f"GET {path} answered {response.status_code}, not 200")
