@@ -7,3 +7,10 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core: areas, people, users, audit")
 
+    def ready(self) -> None:
+        from django.core import checks
+
+        from outbreakhq.core import retention, retention_kinds
+
+        retention_kinds.register()
+        checks.register(retention.system_check)

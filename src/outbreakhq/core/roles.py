@@ -26,6 +26,8 @@ class Can(models.TextChoices):
     VIEW_AGGREGATES = "aggregate.view", _("view aggregate figures")
     VIEW_AUDIT = "audit.view", _("browse the audit trail")
     MANAGE_AREAS = "area.manage", _("import and edit areas")
+    # Retention (core/outbreaks.py, core/purge.py): declare an outbreak over, reopen it, purge.
+    MANAGE_RETENTION = "retention.manage", _("declare outbreaks over and purge expired records")
 
 
 _PERSONAL = {Can.VIEW_PERSON, Can.VIEW_AGGREGATES}

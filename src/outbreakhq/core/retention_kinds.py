@@ -1,0 +1,97 @@
+"""Core's own record kinds for the retention purge: people (with their merge logs and dismissed
+duplicate pairs) and audit events. Registered in CoreConfig.ready()."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from outbreakhq.core import retention
+from outbreakhq.core.audit import purge_permit
+from outbreakhq.core.merge import link_tables, person_references
+from outbreakhq.core.models import Area, AuditEvent, DismissedPair, Person, PersonMerge
+
+BATCH = 500  # ids per statement: well inside SQLite's limit on bound variables
+
+
+def _batches(ids: list[int]):
+    for start in range(0, len(ids), BATCH):
+        yield ids[start:start + BATCH]
+
+
+def people_rows(tenant: Area, entered_before: datetime) -> QuerySet:
+    """People of the tree registered before the declaration that no record refers to any more.
+
+    The references are found from the model metadata, as the merge finds them, so a module added
+    later (a quarantine stay, a sample) keeps its people alive without a change here. Link tables
+    (key groups) are not records of their own: they go with the person."""
+    people = Person.objects.filter(tenant=tenant, created_at__lt=entered_before)
+    links = link_tables()
+    for rel in person_references():
+        if rel.related_model in links:
+            continue
+        people = people.exclude(Exists(rel.related_model._base_manager.filter(
+            **{rel.field.name: OuterRef("pk")})))
+    return people
+
+
+def people_registered(tenant: Area, entered_before: datetime) -> QuerySet:
+    return Person.objects.filter(tenant=tenant, created_at__lt=entered_before)
+
+
+def purge_people(rows: QuerySet) -> dict[str, int]:
+    """Delete the people, then what holds their personal data outside their row: the merge logs
+    (a full copy of each record merged into them, and of records merged into those) and the
+    pairs dismissed as 'not the same person'."""
+    deleted: dict[str, int] = {}
+
+    def add(counts: dict[str, int]) -> None:
+        for label, n in counts.items():
+            if n:
+                deleted[label] = deleted.get(label, 0) + n
+
+    gone = list(rows.values_list("pk", flat=True))
+    for ids in _batches(gone):
+        add(Person.objects.filter(pk__in=ids).delete()[1])
+    merged_away: list[int] = []
+    frontier = gone
+    while frontier:  # a chain of merges: C kept B, B had kept A; purging C removes both logs
+        found: list[int] = []
+        for ids in _batches(frontier):
+            logs = PersonMerge.objects.filter(kept_id__in=ids)
+            found += list(logs.values_list("merged_id", flat=True))
+            add(logs.delete()[1])
+        merged_away += found
+        frontier = found
+    for ids in _batches(gone + merged_away):
+        add(DismissedPair.objects.filter(Q(person_low__in=ids) | Q(person_high__in=ids))
+            .delete()[1])
+    return deleted
+
+
+def audit_rows(tenant: Area, entered_before: datetime) -> QuerySet:
+    """The tree's audit events written before the declaration. The declaration's own event and
+    the purges' events come after it, so they outlive this declaration's purge."""
+    return AuditEvent.objects.filter(tenant_id=tenant.pk, at__lt=entered_before)
+
+
+def purge_audit(rows: QuerySet) -> dict[str, int]:
+    # The one deletion of audit events the application makes: through the permit the database
+    # triggers ask for (migration core/0002), for this statement only.
+    with purge_permit("retention"):
+        return rows.delete()[1]
+
+
+def register() -> None:
+    retention.register(retention.RecordKind(
+        "person", _("people"), people_rows, order=100, purge=purge_people,
+        scheduled=people_registered,
+        note=_("People still referred to by a kept record (a case, a contact…) are kept until "
+               "that record is purged; their merge logs and dismissed duplicate pairs go with "
+               "them.")))
+    retention.register(retention.RecordKind(
+        "audit", _("audit events"), audit_rows, order=1000, purge=purge_audit,
+        note=_("Events written before the declaration; the events of the declaration and of "
+               "each purge are kept.")))
