@@ -25,6 +25,7 @@ ENTRIES: list[NavEntry] = [
     NavEntry(_("Duplicates"), "duplicates", Can.CHANGE_PERSON, 15),
     NavEntry(_("Areas"), "areas", Can.VIEW_AGGREGATES, 90),
     NavEntry(_("Audit"), "audit", Can.VIEW_AUDIT, 95),
+    NavEntry(_("Retention"), "retention", Can.MANAGE_RETENTION, 96),
 ]
 
 
