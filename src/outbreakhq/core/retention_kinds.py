@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,7 @@ from outbreakhq.core.audit import purge_permit
 from outbreakhq.core.merge import link_tables, person_references
 from outbreakhq.core.models import Area, AuditEvent, DismissedPair, Person, PersonMerge
 
-BATCH = 500  # ids per statement: well inside SQLite's limit on bound variables
+BATCH = 5000  # ids per statement: inside the bound-variable limits of SQLite and PostgreSQL
 
 
 def _batches(ids: list[int]):
@@ -41,10 +42,23 @@ def people_registered(tenant: Area, entered_before: datetime) -> QuerySet:
     return Person.objects.filter(tenant=tenant, created_at__lt=entered_before)
 
 
+def _delete_ids(model, ids: list[int]) -> int:
+    """One plain DELETE by primary key. The people's rows are chosen so that nothing refers to
+    them but link tables (emptied first), so Django's collector, which loads every row and
+    checks every relation again (measured: two thirds of the time for 200,000 people on SQLite),
+    has nothing to add."""
+    table, pk = (connection.ops.quote_name(n) for n in (model._meta.db_table,
+                                                         model._meta.pk.column))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(ids))})",
+                       ids)
+        return cursor.rowcount
+
+
 def purge_people(rows: QuerySet) -> dict[str, int]:
-    """Delete the people, then what holds their personal data outside their row: the merge logs
-    (a full copy of each record merged into them, and of records merged into those) and the
-    pairs dismissed as 'not the same person'."""
+    """Delete the people with their link rows (key-group tags), then what holds their personal
+    data outside their row: the merge logs (a full copy of each record merged into them, and of
+    records merged into those) and the pairs dismissed as 'not the same person'."""
     deleted: dict[str, int] = {}
 
     def add(counts: dict[str, int]) -> None:
@@ -52,9 +66,13 @@ def purge_people(rows: QuerySet) -> dict[str, int]:
             if n:
                 deleted[label] = deleted.get(label, 0) + n
 
+    links = [rel for rel in person_references() if rel.related_model in link_tables()]
     gone = list(rows.values_list("pk", flat=True))
     for ids in _batches(gone):
-        add(Person.objects.filter(pk__in=ids).delete()[1])
+        for rel in links:
+            add(rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": ids})
+                .delete()[1])
+        add({Person._meta.label: _delete_ids(Person, ids)})
     merged_away: list[int] = []
     frontier = gone
     while frontier:  # a chain of merges: C kept B, B had kept A; purging C removes both logs

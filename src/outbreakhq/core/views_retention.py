@@ -30,9 +30,11 @@ def _tree(code: str) -> Area:
 def retention_page(request):
     require_capability(request, Can.MANAGE_RETENTION)
     trees = [a for a in scope_areas(request.user, Can.MANAGE_RETENTION) if a.parent_id is None]
+    periods = retention.periods()
     return render(request, "core/retention.html", {
         "schedules": [purge.schedule(tree) for tree in trees],
-        "periods": retention.periods(), "today": timezone.localdate(),
+        "periods": [(kind, periods[kind.name]) for kind in retention.kinds()],
+        "today": timezone.localdate(),
     })
 
 
