@@ -61,17 +61,20 @@ def rows() -> dict[str, int]:
 
 
 def test_nothing_is_purged_while_the_outbreak_is_active(outbreak: Outbreak) -> None:
+    corps_resident = make_person(outbreak.land.corps_unit)
     before, events = rows(), AuditEvent.objects.count()
-    # Another tree declared over long ago changes nothing in this one.
+    # Another tree declared over long ago is purged; nothing changes in this one.
     corps_admin = make_user(Role.ADMIN, outbreak.land.corps_root)
     outbreaks.declare_outbreak_over(by=corps_admin, area=outbreak.land.corps_root,
                                     on=days_ago(3000))
 
-    results = purge.purge()
+    [corps] = purge.purge()
 
-    assert [r.total for r in results] == [0]
-    assert rows() == before
-    assert AuditEvent.objects.count() == events + 1  # the corps declaration, nothing else
+    assert (corps.tenant, corps.counts["person"]) == (outbreak.land.corps_root, 1)
+    assert not Person.objects.filter(pk=corps_resident.pk).exists()
+    assert rows() == {**before, "people": before["people"] - 1}
+    # The corps declaration and its purge; none of this tree's events went.
+    assert AuditEvent.objects.count() == events + 2
     assert purge.purge_tree(tenant=outbreak.land.region).declaration is None
 
 
