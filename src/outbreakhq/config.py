@@ -49,6 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
             "'people.close_contact.followup_days=14;grading.downgrade.medium.reading=press_summary'"
             " (see docs/protocols.md)."),
     Setting("OUTBREAKHQ_TOKEN_DAYS", "90", "Default lifetime of a new API token, in days."),
+    # Retention (docs/operations.md, "Retention"): a legal matter of the deployment, not a
+    # protocol rule, hence a setting. Kinds are those the modules register in core/retention.py.
+    Setting("OUTBREAKHQ_RETENTION", "followup=30,contact=90,case=365,person=365,audit=1825",
+            "Days each kind of record is kept after its outbreak is declared over, as "
+            "kind=days pairs; kinds not named keep this default. The audit trail must be kept "
+            "at least as long as the longest data period."),
     Setting("OUTBREAKHQ_BIND", "127.0.0.1:8000", "Address and port `outbreakhq serve` listens on."),
     Setting("OUTBREAKHQ_WORKERS", "2", "Number of server worker processes for `outbreakhq serve`."),
     # Sign-in protection (issue 7): lockout, two-factor, session length.
@@ -91,11 +97,15 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
-def get(name: str) -> str:
-    for setting in SETTINGS:
-        if setting.name == name:
-            return setting.read()
+def setting(name: str) -> Setting:
+    for item in SETTINGS:
+        if item.name == name:
+            return item
     raise KeyError(name)
+
+
+def get(name: str) -> str:
+    return setting(name).read()
 
 
 def is_set(name: str) -> bool:

@@ -32,6 +32,21 @@ OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN = int(config.get("OUTBREAKHQ_IMPORT_PREVIE
 OUTBREAKHQ_PSEUDONYM_AREA_LEVEL = config.get("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL")
 
 
+def retention_periods() -> dict[str, int]:
+    """OUTBREAKHQ_RETENTION over its shipped default (core/retention.py); syntax errors stop the
+    start, unknown kinds are reported by the system check once the modules are loaded."""
+    from outbreakhq.core.retention import RetentionError, effective_periods, parse_periods
+
+    try:
+        return effective_periods(parse_periods(config.get("OUTBREAKHQ_RETENTION")),
+                                 parse_periods(config.setting("OUTBREAKHQ_RETENTION").default))
+    except RetentionError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+
+
+OUTBREAKHQ_RETENTION = retention_periods()
+
+
 def check_secret(secret: str, debug: bool) -> None:
     """Refuse to run a production server with a key that is public knowledge."""
     if not debug and (secret == config.PLACEHOLDER_SECRET or len(secret) < 32):

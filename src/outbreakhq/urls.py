@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from outbreakhq.api import api
-from outbreakhq.core import views, views_admin, views_auth, views_dedup
+from outbreakhq.core import views, views_admin, views_auth, views_dedup, views_retention
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,6 +34,11 @@ urlpatterns = [
     path("areas/import/", views_admin.area_import, name="area_import"),
     path("areas/<str:code>/", views.areas, name="area"),
     path("audit/", views_admin.audit, name="audit"),
+    # Retention: outbreaks declared over, purge schedule and purge (core/views_retention.py).
+    path("retention/", views_retention.retention_page, name="retention"),
+    path("retention/<str:code>/declare/", views_retention.declare_over, name="retention_declare"),
+    path("retention/<str:code>/reopen/", views_retention.reopen, name="retention_reopen"),
+    path("retention/<str:code>/purge/", views_retention.purge_tree, name="retention_purge"),
     path("tokens/", views.api_tokens, name="tokens"),
     path("", include("outbreakhq.tracing.urls")),  # cases/, contacts/, followups/, chains/
     path("", include("outbreakhq.tracing.urls_io")),  # import/, export/, exports/

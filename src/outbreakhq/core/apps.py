@@ -8,4 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core: areas, people, users, audit")
 
     def ready(self) -> None:
-        from outbreakhq.core import lockout  # noqa: F401  (connects the lockout audit receiver)
+        from django.core import checks
+
+        from outbreakhq.core import (
+            lockout,  # noqa: F401  (connects the lockout audit receiver)
+            retention,
+            retention_kinds,
+        )
+
+        retention_kinds.register()
+        checks.register(retention.system_check)

@@ -57,7 +57,7 @@ def person_references() -> list[ForeignObjectRel]:
             if isinstance(f, ForeignObjectRel) and not f.many_to_many]
 
 
-def _link_tables() -> set[type[models.Model]]:
+def link_tables() -> set[type[models.Model]]:
     """Tables that only link a person to something (key groups, members of a group): moving
     their rows is a union, and a link the kept person already has is dropped as a duplicate."""
     tables = {f.remote_field.through for f in Person._meta.many_to_many}
@@ -73,7 +73,7 @@ def _label(model: type[models.Model], count: int) -> str:
 
 def count_references(person: Person) -> list[tuple[str, int]]:
     """(what, how many) for each kind of record that points at the person, e.g. 2 cases."""
-    links = _link_tables()
+    links = link_tables()
     counts = []
     for rel in person_references():
         model = rel.related_model
@@ -194,7 +194,7 @@ def merge_people(*, by, keep_id: int, merge_id: int, choices: Mapping[str, str],
 def _merge_locked(*, by, keep: Person, merged: Person, sides: dict[str, str],
                   request) -> MergeResult:
     kept_before, merged_record = snapshot(keep), snapshot(merged)
-    links = _link_tables()
+    links = link_tables()
     moved: dict[str, list[int]] = {}
     try:
         for rel in person_references():

@@ -288,3 +288,34 @@ class DismissedPair(models.Model):
             models.CheckConstraint(condition=models.Q(person_low__lt=models.F("person_high")),
                                    name="dismissed_pair_ordered"),
         ]
+
+
+class OutbreakDeclaration(models.Model):
+    """The outbreak in one jurisdiction tree declared over on a date (core/outbreaks.py). The
+    retention clock of every record of the tree runs from `over_on` (core/purge.py). A flare-up
+    reopens it: `reopened_at` is set, which cancels the purges still pending; the row stays as
+    history, and a later declaration is a new row. At most one open declaration per tree."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    over_on = models.DateField(_("declared over on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    declared_by_username = models.CharField(max_length=150, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    reopened_by_username = models.CharField(max_length=150, blank=True)
+    reopen_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], condition=models.Q(reopened_at__isnull=True),
+                                    name="one_open_declaration_per_tree"),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.reopened_at is None

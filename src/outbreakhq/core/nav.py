@@ -26,6 +26,7 @@ ENTRIES: list[NavEntry] = [
     NavEntry(_("Areas"), "areas", Can.VIEW_AGGREGATES, 90),
     NavEntry(_("Audit"), "audit", Can.VIEW_AUDIT, 95),
     NavEntry(_("Sign-in locks"), "sign_in_security", Can.MANAGE_ACCOUNTS, 96),
+    NavEntry(_("Retention"), "retention", Can.MANAGE_RETENTION, 97),
 ]
 
 

@@ -28,6 +28,8 @@ class Can(models.TextChoices):
     MANAGE_AREAS = "area.manage", _("import and edit areas")
     MANAGE_ACCOUNTS = "account.manage", _("lift sign-in locks and reset two-factor devices")
     EXPORT_PSEUDONYMS = "pseudonym.export", _("export pseudonymised line lists")
+    # Retention (core/outbreaks.py, core/purge.py): declare an outbreak over, reopen it, purge.
+    MANAGE_RETENTION = "retention.manage", _("declare outbreaks over and purge expired records")
 
 
 _PERSONAL = {Can.VIEW_PERSON, Can.VIEW_AGGREGATES}

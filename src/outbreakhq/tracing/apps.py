@@ -22,3 +22,7 @@ class TracingConfig(AppConfig):
         from outbreakhq.tracing.person_panel import person_tracing
 
         panels.register(panels.PersonPanel("tracing/_person_panel.html", person_tracing, 20))
+
+        from outbreakhq.tracing import retention
+
+        retention.register()
