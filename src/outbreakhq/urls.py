@@ -27,6 +27,7 @@ urlpatterns = [
     path("areas/import/", views_admin.area_import, name="area_import"),
     path("areas/<str:code>/", views.areas, name="area"),
     path("audit/", views_admin.audit, name="audit"),
+    path("people/<int:pk>/looked/", views_admin.person_looked, name="person_looked"),
     path("tokens/", views.api_tokens, name="tokens"),
     path("", include("outbreakhq.tracing.urls")),  # cases/, contacts/, followups/, chains/
     path("", include("outbreakhq.tracing.urls_io")),  # import/, export/, exports/

@@ -7,3 +7,9 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core: areas, people, users, audit")
 
+    def ready(self) -> None:
+        from outbreakhq.core import panels
+        from outbreakhq.core.who_looked import person_panel
+
+        # Last on the person's page, for the administrators of their area only.
+        panels.register(panels.PersonPanel("core/_who_looked.html", person_panel, 900))

@@ -291,9 +291,10 @@ def search_people(*, by, query: str, within: Area | None = None, limit: int = 50
     else:
         rows = rows.filter(**{kind: value}).order_by("pk")
     found = list(rows[:limit])
-    audit.record(user=by, action="search", object_type="person", area=within, request=request,
-                 # The record numbers shown: a result list shows each person's record, so an
-                 # auditor must be able to tell whose records a search exposed.
-                 detail={"query": query, "kind": kind, "results": len(found),
-                         "people": [p.pk for p in found]})
+    # The record numbers shown: a result list shows each person's record, so an auditor must
+    # be able to tell whose records a search exposed (and each person, who looked at them).
+    audit.record_shown(user=by, action="search", object_type="person",
+                       records=[p.pk for p in found], people=[(p.pk, p.tenant_id) for p in found],
+                       places=[p.home_area.path for p in found], area=within, request=request,
+                       detail={"query": query, "kind": kind, "results": len(found)})
     return found

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import areas as area_service
+from outbreakhq.core import services, who_looked
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import AuditAction, AuditEvent
 from outbreakhq.core.roles import Can
@@ -59,6 +60,17 @@ def audit(request):
         "events": page, "filters": filters, "actions": AuditAction.choices,
         "next_before": page[-1].id if more else None, "query": query,
     })
+
+
+@login_required
+def person_looked(request, pk: int):
+    """Older events of the person page's "who looked" panel. Only the record number is shown,
+    not the person's record, so this is no view of it (the refusal is audited as usual)."""
+    person = services.get_person(by=request.user, person_id=pk, capability=Can.VIEW_AUDIT,
+                                 request=request)
+    before = request.GET.get("before", "")
+    looked = who_looked.events_showing(person, before=int(before) if before.isdecimal() else None)
+    return render(request, "core/who_looked.html", {"person": person, "looked": looked})
 
 
 @login_required

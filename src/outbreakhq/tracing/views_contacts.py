@@ -213,7 +213,7 @@ def followup_worklist(request):
     which = request.GET.get("list") if request.GET.get("list") in WORKLISTS else "due"
     who = request.GET.get("who") if request.GET.get("who") in ("mine", "team", "all") else "mine"
     page = WORKLISTS[which](by=request.user, within=request.scope_area, who=who,
-                            after=request.GET.get("after"))
+                            after=request.GET.get("after"), request=request)
     return render(request, "tracing/followups.html", {
         "page": page, "which": which, "who": who, "today": today(),
         "may_close": can(request.user, Can.CHANGE_PERSON),
