@@ -133,3 +133,32 @@ def test_a_list_spanning_two_counties_is_placed_at_their_common_area(desk):
 
     event = the_list_event()
     assert (event.area_path, event.tenant_id) == (land.pref1.path, land.region.pk)
+
+
+def test_a_case_page_names_its_contacts_and_infected_in_its_one_view_event(desk):
+    contact = desk.contact()
+    infected = open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
+
+    client_for(desk.tracer).get(f"/cases/{desk.case.pk}/")
+
+    [event] = AuditEvent.objects.filter(action="view", object_type="case")
+    assert (event.object_id, event.person_id) == (str(desk.case.pk), desk.patient.pk)
+    assert people_shown(event) == {contact.person_id, infected.person_id}
+
+
+def test_a_contact_page_names_its_source_in_its_one_view_event(desk):
+    contact = desk.contact()
+
+    client_for(desk.tracer).get(f"/contacts/{contact.pk}/")
+
+    [event] = AuditEvent.objects.filter(action="view", object_type="contact")
+    assert (event.person_id, people_shown(event)) == (contact.person_id, {desk.patient.pk})
+
+
+def test_a_person_page_names_the_sources_its_tracing_panel_shows(desk):
+    contact = desk.contact()
+
+    client_for(desk.tracer).get(f"/people/{contact.person_id}/")
+
+    [event] = AuditEvent.objects.filter(action="view", object_type="person")
+    assert (event.person_id, people_shown(event)) == (contact.person_id, {desk.patient.pk})

@@ -45,8 +45,11 @@ def record(
     area: Area | None = None,
     request=None,
     detail: dict | None = None,
+    others: Iterable[tuple[int, int]] = (),
 ) -> AuditEvent:
-    """Append one event. `person` and `area` place the event in the jurisdiction tree."""
+    """Append one event. `person` and `area` place the event in the jurisdiction tree.
+    `others`: other people the same page showed, as (person id, tenant id) (a case page's
+    contacts), written to AuditShown with the event."""
     if area is None and person is not None:
         area = person.home_area
     event = _event(user=user, action=action, object_type=object_type, object_id=object_id,
@@ -54,8 +57,22 @@ def record(
                    tenant_id=area.tenant_id if area is not None else None,
                    area_path=area.path if area is not None else "", request=request,
                    detail=detail)
-    event.save()
+    shown = dict(others)
+    if person is not None:
+        shown.pop(person.pk, None)  # found through person_id already
+    if not shown:
+        event.save()
+        return event
+    with transaction.atomic():
+        event.save()
+        _write_shown(event, shown)
     return event
+
+
+def _write_shown(event: AuditEvent, people: dict[int, int]) -> None:
+    AuditShown.objects.bulk_create(
+        AuditShown(tenant_id=tenant, person_id=person, event_id=event.pk)
+        for person, tenant in people.items())
 
 
 def common_path(paths: Iterable[str]) -> str:
@@ -104,9 +121,7 @@ def record_shown(*, user, object_type: str, records: Sequence[int],
                    area_path=path, request=request, detail=detail)
     with transaction.atomic():
         event.save()
-        AuditShown.objects.bulk_create(
-            AuditShown(tenant_id=tenant, person_id=person, event_id=event.pk)
-            for person, tenant in people.items())
+        _write_shown(event, people)
     return event
 
 

@@ -27,7 +27,7 @@ class Looked:
 
 def events_showing(person: Person, *, before: int | None = None, limit: int = PAGE) -> Looked:
     """One page of the events that showed `person`, newest first (keyset on the event id)."""
-    ids = [person.pk, *PersonMerge.objects.filter(kept_id=person.pk)
+    ids = [person.pk, *PersonMerge.objects.filter(kept_id=person.pk).order_by()
            .values_list("merged_id", flat=True)]
     alone = AuditEvent.objects.filter(person_id__in=ids)
     listed = AuditShown.objects.filter(tenant_id=person.tenant_id, person_id__in=ids)

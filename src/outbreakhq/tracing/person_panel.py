@@ -16,5 +16,8 @@ def person_tracing(user, person: Person) -> dict:
     contacts = (Contact.objects.visible_to(user).filter(person=person)
                 .select_related("source_case__person", "source_contact__person")
                 .order_by("-last_exposure", "-pk")[:SHOWN])
-    return {"cases": list(cases), "contacts": list(contacts),
-            "may_open_case": can(user, Can.CHANGE_PERSON, person.home_area)}
+    contacts = list(contacts)
+    sources = [c.source_case or c.source_contact for c in contacts]
+    return {"cases": list(cases), "contacts": contacts,
+            "may_open_case": can(user, Can.CHANGE_PERSON, person.home_area),
+            "shown_rows": [s for s in sources if s is not None]}
