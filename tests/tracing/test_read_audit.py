@@ -162,3 +162,19 @@ def test_a_person_page_names_the_sources_its_tracing_panel_shows(desk):
 
     [event] = AuditEvent.objects.filter(action="view", object_type="person")
     assert (event.person_id, people_shown(event)) == (contact.person_id, {desk.patient.pk})
+
+
+def test_an_export_names_the_people_exported_and_the_admin_panel_shows_it(desk):
+    contact = desk.contact()
+    elsewhere = desk.person(desk.land.compound2)
+    open_case(make_user("tracer", desk.land.county2), elsewhere)
+
+    response = client_for(desk.tracer).get("/export/contacts/?format=csv")
+    b"".join(response.streaming_content)
+
+    [event] = AuditEvent.objects.filter(action="export")
+    assert people_shown(event) == {contact.person_id}
+    admin = client_for(make_user("admin", desk.land.county1))
+    looked = admin.get(f"/people/{contact.person_id}/").context["panels"][-1][1]["looked"]
+    assert event in looked.events
+    assert admin.get(f"/people/{elsewhere.pk}/").status_code == 403

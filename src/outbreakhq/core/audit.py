@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
 from django.db import connections, transaction
+from django.db.models import QuerySet
 
 from outbreakhq.core.models import Area, AuditEvent, AuditShown, Person
 
@@ -73,6 +74,22 @@ def _write_shown(event: AuditEvent, people: dict[int, int]) -> None:
     AuditShown.objects.bulk_create(
         AuditShown(tenant_id=tenant, person_id=person, event_id=event.pk)
         for person, tenant in people.items())
+
+
+def record_query(*, rows: QuerySet, person_field: str = "person", **event) -> AuditEvent:
+    """record() for an event whose rows are a query (an export), naming every person behind
+    them in AuditShown with one INSERT … SELECT in the database: no row travels to Python, so
+    a 500,000-row export costs one more scan of its query, in the same transaction."""
+    people = (rows.order_by().values_list(f"{person_field}_id", f"{person_field}__tenant_id")
+              .distinct())
+    sql, params = people.query.sql_with_params()
+    with transaction.atomic(using=rows.db):
+        saved = record(**event)
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(f"INSERT INTO {AuditShown._meta.db_table} "
+                           f"(event_id, person_id, tenant_id) SELECT %s, shown.* FROM ({sql}) "
+                           "shown", [saved.pk, *params])
+    return saved
 
 
 def common_path(paths: Iterable[str]) -> str:

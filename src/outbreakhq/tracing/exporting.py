@@ -6,7 +6,8 @@ write-only workbook, which streams rows to its temporary sheet file. The header 
 field names, so an exported file imports again with no mapping (idempotently, by external id).
 
 Scope: only rows the user may export (`Can.EXPORT_PERSON`) — a county user's export holds no
-other county's person. Every export leaves one `export` audit event with its filters and rows.
+other county's person. Every export leaves one `export` audit event with its filters and rows,
+naming the people exported (core.audit.record_query).
 """
 
 from __future__ import annotations
@@ -155,6 +156,6 @@ def start_export(*, by, kind: str, fmt: str, within: Area | None = None,
     rows = export_rows(by=by, kind=kind, within=within, filters=filters)
     count = rows.count()
     clean = {k: str(v) for k, v in dict(filters or {}).items() if v not in (None, "")}
-    audit.record(user=by, action="export", object_type=kind, area=within, request=request,
-                 detail={"format": fmt, "filters": clean, "rows": count})
+    audit.record_query(rows=rows, user=by, action="export", object_type=kind, area=within,
+                       request=request, detail={"format": fmt, "filters": clean, "rows": count})
     return rows, count
