@@ -178,3 +178,15 @@ def test_an_export_names_the_people_exported_and_the_admin_panel_shows_it(desk):
     looked = admin.get(f"/people/{contact.person_id}/").context["panels"][-1][1]["looked"]
     assert event in looked.events
     assert admin.get(f"/people/{elsewhere.pk}/").status_code == 403
+
+
+def test_api_reads_of_a_cases_visits_and_a_contacts_followups_are_audited_as_views(desk):
+    contact = desk.contact()
+    api = Api(desk.tracer)
+
+    assert api.get(f"/cases/{desk.case.pk}/visits").status_code == 200
+    assert api.get(f"/contacts/{contact.pk}/followups").status_code == 200
+
+    views = AuditEvent.objects.filter(action="view", channel="api").order_by("id")
+    assert [(e.object_type, e.person_id) for e in views] == [
+        ("case", desk.patient.pk), ("contact", contact.person_id)]

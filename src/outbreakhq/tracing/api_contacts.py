@@ -100,8 +100,8 @@ def add_secondary_contact(request, contact_id: int, payload: ContactIn):
 
 @contacts_router.get("/{contact_id}/followups", response=list[FollowUpOut])
 def list_followups(request, contact_id: int):
-    """The contact's follow-up records, oldest first."""
-    contact = services.get_contact(by=request.user, contact_id=contact_id, request=request)
+    """The contact's follow-up records, oldest first (audited as a view of the contact)."""
+    contact = services.view_contact(by=request.user, contact_id=contact_id, request=request)
     return list(contact.followups.all())
 
 
