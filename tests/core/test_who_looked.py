@@ -133,3 +133,17 @@ def test_a_shown_row_cannot_be_saved_again_or_deleted_through_the_model(land: Te
         row.save()
     with pytest.raises(PermissionError):
         row.delete()
+
+
+def test_the_audit_browser_filtered_by_person_finds_the_lists_that_showed_them(
+        land: Territory) -> None:
+    person = make_person(land.compound1)
+    tracer = make_user(Role.TRACER, land.county1)
+    services.search_people(by=tracer, query=person.phone)
+    services.view_person(by=tracer, person_id=person.pk)
+    services.search_people(by=tracer, query="nobody")
+
+    response = logged_in(make_user(Role.ADMIN, land.region)).get(
+        "/audit/", {"person": str(person.pk)})
+
+    assert [e.action for e in response.context["events"]] == ["view", "search"]

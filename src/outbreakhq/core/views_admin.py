@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from outbreakhq.core import areas as area_service
 from outbreakhq.core import services, who_looked
 from outbreakhq.core.errors import InvalidInput
-from outbreakhq.core.models import AuditAction, AuditEvent
+from outbreakhq.core.models import AuditAction, AuditEvent, AuditShown
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas, scope_filter
 from outbreakhq.core.views import require_capability
@@ -29,6 +29,14 @@ def audit_events(user, *, within=None):
     return AuditEvent.objects.filter(rows)
 
 
+def _showing(user, person_id: int) -> Q:
+    """Events about the person and lists that showed them (AuditShown, read by its primary
+    key: the tenants of the administrator's scope, then the person)."""
+    tenants = {a.tenant_id for a in scope_areas(user, Can.VIEW_AUDIT)}
+    listed = AuditShown.objects.filter(tenant_id__in=tenants, person_id=person_id)
+    return Q(person_id=person_id) | Q(pk__in=listed.values("event_id"))
+
+
 @login_required
 def audit(request):
     """Newest first, filtered; keyset pagination on id (no COUNT over millions of events)."""
@@ -41,7 +49,7 @@ def audit(request):
     if filters["action"] in AuditAction.values:
         rows = rows.filter(action=filters["action"])
     if filters["person"].isdecimal():  # isdigit() passes "²", which int() refuses
-        rows = rows.filter(person_id=int(filters["person"]))
+        rows = rows.filter(_showing(request.user, int(filters["person"])))
     if filters["object"]:
         rows = rows.filter(object_type=filters["object"])
     try:
