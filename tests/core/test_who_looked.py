@@ -45,7 +45,7 @@ def test_admin_sees_who_looked_at_a_person(land: Territory) -> None:
         ("lab", "search", "api", "10.0.0.3"),
         ("tina", "search", "web", "10.0.0.2"), ("tina", "view", "web", "10.0.0.1")]
     html = response.content.decode()
-    assert 'id="who-looked"' in html and "10.0.0.3" in html
+    assert 'id="who-looked"' in html and "10.0.0.3" in html and "people search" in html
 
 
 def test_tracer_does_not_see_the_who_looked_panel(land: Territory) -> None:

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from outbreakhq.core.models import AuditEvent, AuditShown, Person, PersonMerge
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 
 PAGE = 20
+# What a list or search event was, by its detail's "list" or "kind" (tracing/worklists.py,
+# core/services.py, core/dedup.py); anything else shows its action and object.
+LISTS = {"cases": _("case list"), "contacts": _("contact list"),
+         "followups_due": _("follow-up due today"), "followups_overdue": _("overdue follow-up"),
+         "duplicates": _("possible duplicates"), "name": _("people search"),
+         "id_number": _("people search"), "phone": _("people search")}
 
 
 @dataclass
@@ -38,6 +46,8 @@ def events_showing(person: Person, *, before: int | None = None, limit: int = PA
     newest = sorted(wanted, reverse=True)
     found = AuditEvent.objects.in_bulk(newest[:limit])
     events = [found[pk] for pk in newest[:limit]]
+    for event in events:
+        event.listed = LISTS.get(event.detail.get("list") or event.detail.get("kind") or "")
     return Looked(events, events[-1].pk if len(newest) > limit else None)
 
 
