@@ -39,6 +39,7 @@ urlpatterns = [
     path("retention/<str:code>/declare/", views_retention.declare_over, name="retention_declare"),
     path("retention/<str:code>/reopen/", views_retention.reopen, name="retention_reopen"),
     path("retention/<str:code>/purge/", views_retention.purge_tree, name="retention_purge"),
+    path("people/<int:pk>/looked/", views_admin.person_looked, name="person_looked"),
     path("tokens/", views.api_tokens, name="tokens"),
     path("", include("outbreakhq.tracing.urls")),  # cases/, contacts/, followups/, chains/
     path("", include("outbreakhq.tracing.urls_io")),  # import/, export/, exports/

@@ -10,7 +10,7 @@ from django.test import Client
 from outbreakhq.core import dedup, matching
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.merge import dismiss_pair
-from outbreakhq.core.models import AuditEvent, DismissedPair
+from outbreakhq.core.models import AuditEvent, AuditShown, DismissedPair
 from tests.factories import make_person, make_user, resident_id, territory
 
 BORN = date(1985, 6, 15)
@@ -156,7 +156,10 @@ def test_finds_same_id_similar_name_with_birth_date_and_same_phone(land) -> None
                      (by_phone[0].pk, by_phone[1].pk): "phone"}
     assert [c.score for c in page.candidates] == sorted(
         (c.score for c in page.candidates), reverse=True)
-    assert AuditEvent.objects.filter(action="search", detail__kind="duplicates").count() == 1
+    [event] = AuditEvent.objects.filter(action="search", detail__kind="duplicates")
+    both_sides = {pk for pair in (by_id, by_birth, by_phone) for pk in (pair[0].pk, pair[1].pk)}
+    assert set(AuditShown.objects.filter(event_id=event.pk)
+               .values_list("person_id", flat=True)) == both_sides
 
 
 @pytest.mark.django_db

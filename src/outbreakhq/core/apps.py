@@ -18,3 +18,8 @@ class CoreConfig(AppConfig):
 
         retention_kinds.register()
         checks.register(retention.system_check)
+        from outbreakhq.core import panels
+        from outbreakhq.core.who_looked import person_panel
+
+        # Last on the person's page, for the administrators of their area only.
+        panels.register(panels.PersonPanel("core/_who_looked.html", person_panel, 900))

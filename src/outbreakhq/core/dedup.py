@@ -247,7 +247,12 @@ def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: i
     area_ids = {c.left["home_area_id"] for c in page.candidates} | {
         c.right["home_area_id"] for c in page.candidates}
     page.areas = Area.objects.in_bulk(area_ids)
-    # The list shows names and numbers: it is recorded like a search.
-    audit.record(user=by, action="search", object_type="person", area=within, request=request,
-                 detail={"kind": "duplicates", "results": len(page.candidates)})
+    # The list shows names and numbers: it is recorded like a search, naming both sides.
+    sides = [side for c in page.candidates for side in (c.left, c.right)]
+    audit.record_shown(user=by, action="search", object_type="person",
+                       records=list(dict.fromkeys(side["id"] for side in sides)),
+                       people=[(side["id"], side["tenant_id"]) for side in sides],
+                       places=[page.areas[side["home_area_id"]].path for side in sides],
+                       area=within, request=request,
+                       detail={"kind": "duplicates", "results": len(page.candidates)})
     return page

@@ -246,6 +246,29 @@ class AuditEvent(models.Model):
         raise PermissionError("audit events cannot be deleted")
 
 
+class AuditShown(models.Model):
+    """The people an audit event showed: one row per (event, person), written in the same
+    transaction as the event by core.audit.record_shown (list pages, searches, worklists).
+
+    It answers "who looked at this person" without reading the events' JSON: the primary key
+    (tenant, person, event) is the index that query walks, tenant first so that the table can be
+    distributed by tenant like the others (docs/scaling.md). Plain numbers, not foreign keys:
+    the trail outlives the records. Append-only like AuditEvent (migration 0006's triggers)."""
+
+    pk = models.CompositePrimaryKey("tenant_id", "person_id", "event_id")
+    tenant_id = models.BigIntegerField()
+    person_id = models.BigIntegerField()
+    event_id = models.BigIntegerField()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit rows cannot be deleted")
+
+
 class PersonMerge(models.Model):
     """One merge of two records of the same person (core/merge.py). The removed record is kept
     here in full, with the kept record's values before the merge and the ids of every row moved,

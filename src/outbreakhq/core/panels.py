@@ -14,6 +14,8 @@ from outbreakhq.core.models import Person
 class PersonPanel:
     template: str
     # (user, person) -> the template's context; must read through the module's scoped entry point.
+    # Other people the section shows go in its "shown_rows" (rows with `person`): the page's
+    # view event names them too.
     context: Callable[..., dict]
     order: int = 100
 

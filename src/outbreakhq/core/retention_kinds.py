@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from outbreakhq.core import retention
 from outbreakhq.core.audit import purge_permit
 from outbreakhq.core.merge import link_tables, person_references
-from outbreakhq.core.models import Area, AuditEvent, DismissedPair, Person, PersonMerge
+from outbreakhq.core.models import Area, AuditEvent, AuditShown, DismissedPair, Person, PersonMerge
 
 
 def people_rows(tenant: Area, entered_before: datetime) -> QuerySet:
@@ -98,8 +98,10 @@ def audit_rows(tenant: Area, entered_before: datetime) -> QuerySet:
 def purge_audit(rows: QuerySet) -> dict[str, int]:
     # The one deletion of audit events the application makes: through the permit the database
     # triggers ask for (migration core/0002), for this statement only.
+    # The people each event showed (AuditShown, readaudit) go with their event.
     with purge_permit("retention"):
-        return rows.delete()[1]
+        shown = AuditShown.objects.filter(event_id__in=rows.values("pk")).delete()[1]
+        return {**shown, **rows.delete()[1]}
 
 
 def register() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.db import transaction
@@ -315,9 +315,16 @@ def view_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON,
                 request=None) -> Person:
     """Open a person's record (to read, or in the edit form): exactly one audit event per view."""
     person = get_person(by=by, person_id=person_id, capability=capability, request=request)
-    audit.record(user=by, action="view", object_type="person", object_id=person.pk,
-                 person=person, request=request)
+    record_person_view(by=by, person=person, request=request)
     return person
+
+
+def record_person_view(*, by, person: Person, others: Iterable = (), request=None) -> None:
+    """The one `view` event of a person's record shown; `others`: the other people's rows the
+    page showed (rows with `person`), named in the event too."""
+    audit.record(user=by, action="view", object_type="person", object_id=person.pk,
+                 person=person, request=request,
+                 others=[(row.person_id, row.person.tenant_id) for row in others])
 
 
 def classify_query(text: str) -> tuple[str, str]:
@@ -345,9 +352,10 @@ def search_people(*, by, query: str, within: Area | None = None, limit: int = 50
     else:
         rows = rows.filter(**{kind: value}).order_by("pk")
     found = list(rows[:limit])
-    audit.record(user=by, action="search", object_type="person", area=within, request=request,
-                 # The record numbers shown: a result list shows each person's record, so an
-                 # auditor must be able to tell whose records a search exposed.
-                 detail={"query": query, "kind": kind, "results": len(found),
-                         "people": [p.pk for p in found]})
+    # The record numbers shown: a result list shows each person's record, so an auditor must
+    # be able to tell whose records a search exposed (and each person, who looked at them).
+    audit.record_shown(user=by, action="search", object_type="person",
+                       records=[p.pk for p in found], people=[(p.pk, p.tenant_id) for p in found],
+                       places=[p.home_area.path for p in found], area=within, request=request,
+                       detail={"query": query, "kind": kind, "results": len(found)})
     return found

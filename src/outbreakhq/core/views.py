@@ -85,11 +85,14 @@ def people(request):
 
 @login_required
 def person_detail(request, pk: int):
-    person = services.view_person(by=request.user, person_id=pk, request=request)
+    person = services.get_person(by=request.user, person_id=pk, request=request)
+    panels = panels_for(request.user, person)
+    # One view event, naming the other people the panels show too (core/panels.py).
+    services.record_person_view(by=request.user, person=person, request=request, others=[
+        row for _template, panel in panels for row in panel.get("shown_rows", ())])
     return render(request, "core/person.html", {
         "person": person, "key_groups": list(person.key_groups.all()),
-        "may_edit": can(request.user, Can.CHANGE_PERSON, person.home_area),
-        "panels": panels_for(request.user, person),
+        "may_edit": can(request.user, Can.CHANGE_PERSON, person.home_area), "panels": panels,
     })
 
 

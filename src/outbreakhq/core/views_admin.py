@@ -10,8 +10,9 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import areas as area_service
+from outbreakhq.core import services, who_looked
 from outbreakhq.core.errors import InvalidInput
-from outbreakhq.core.models import AuditAction, AuditEvent
+from outbreakhq.core.models import AuditAction, AuditEvent, AuditShown
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas, scope_filter
 from outbreakhq.core.views import require_capability
@@ -28,6 +29,14 @@ def audit_events(user, *, within=None):
     return AuditEvent.objects.filter(rows)
 
 
+def _showing(user, person_id: int) -> Q:
+    """Events about the person and lists that showed them (AuditShown, read by its primary
+    key: the tenants of the administrator's scope, then the person)."""
+    tenants = {a.tenant_id for a in scope_areas(user, Can.VIEW_AUDIT)}
+    listed = AuditShown.objects.filter(tenant_id__in=tenants, person_id=person_id)
+    return Q(person_id=person_id) | Q(pk__in=listed.values("event_id"))
+
+
 @login_required
 def audit(request):
     """Newest first, filtered; keyset pagination on id (no COUNT over millions of events)."""
@@ -40,7 +49,7 @@ def audit(request):
     if filters["action"] in AuditAction.values:
         rows = rows.filter(action=filters["action"])
     if filters["person"].isdecimal():  # isdigit() passes "²", which int() refuses
-        rows = rows.filter(person_id=int(filters["person"]))
+        rows = rows.filter(_showing(request.user, int(filters["person"])))
     if filters["object"]:
         rows = rows.filter(object_type=filters["object"])
     try:
@@ -59,6 +68,17 @@ def audit(request):
         "events": page, "filters": filters, "actions": AuditAction.choices,
         "next_before": page[-1].id if more else None, "query": query,
     })
+
+
+@login_required
+def person_looked(request, pk: int):
+    """Older events of the person page's "who looked" panel. Only the record number is shown,
+    not the person's record, so this is no view of it (the refusal is audited as usual)."""
+    person = services.get_person(by=request.user, person_id=pk, capability=Can.VIEW_AUDIT,
+                                 request=request)
+    before = request.GET.get("before", "")
+    looked = who_looked.events_showing(person, before=int(before) if before.isdecimal() else None)
+    return render(request, "core/who_looked.html", {"person": person, "looked": looked})
 
 
 @login_required

@@ -210,8 +210,8 @@ def link_source(request, case_id: int, payload: SourceIn):
 
 @cases_router.get("/{case_id}/visits", response=list[VisitOut])
 def list_visits(request, case_id: int):
-    """Places the case visited in the infectious period."""
-    case = services.get_case(by=request.user, case_id=case_id, request=request)
+    """Places the case visited in the infectious period (audited as a view of the case)."""
+    case = services.view_case(by=request.user, case_id=case_id, request=request)
     return list(case.visits.select_related("area"))
 
 

@@ -100,8 +100,8 @@ def add_secondary_contact(request, contact_id: int, payload: ContactIn):
 
 @contacts_router.get("/{contact_id}/followups", response=list[FollowUpOut])
 def list_followups(request, contact_id: int):
-    """The contact's follow-up records, oldest first."""
-    contact = services.get_contact(by=request.user, contact_id=contact_id, request=request)
+    """The contact's follow-up records, oldest first (audited as a view of the contact)."""
+    contact = services.view_contact(by=request.user, contact_id=contact_id, request=request)
     return list(contact.followups.all())
 
 
@@ -134,7 +134,7 @@ def due_today(request, who: str = "mine", area: str | None = None, after: str | 
     """Contacts due for follow-up today with nothing recorded yet (`who`: mine, team, all)."""
     require_capability(request, Can.VIEW_PERSON)
     page = worklists.due_today(by=request.user, within=within(request, area), who=who,
-                               after=after, limit=min(max(limit, 1), 500))
+                               after=after, limit=min(max(limit, 1), 500), request=request)
     return {"items": page.rows, "next": page.next_cursor}
 
 
@@ -144,7 +144,7 @@ def overdue(request, who: str = "mine", area: str | None = None, after: str | No
     """Contacts not seen on their last due day before today."""
     require_capability(request, Can.VIEW_PERSON)
     page = worklists.overdue(by=request.user, within=within(request, area), who=who,
-                             after=after, limit=min(max(limit, 1), 500))
+                             after=after, limit=min(max(limit, 1), 500), request=request)
     return {"items": page.rows, "next": page.next_cursor}
 
 

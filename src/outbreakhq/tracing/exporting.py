@@ -11,7 +11,8 @@ here imports again losslessly (docs/import-export.md, "Round trip").
 
 Scope: only rows the user may export (`Can.EXPORT_PERSON`; `Can.EXPORT_PSEUDONYMS` for the
 pseudonymised layout of tracing/pseudonyms.py) — a county user's export holds no other county's
-person. Every export leaves one `export` audit event naming the areas used, filters and rows.
+person. Every export leaves one `export` audit event naming the areas used, filters and rows,
+and every person exported (core.audit.record_query).
 """
 
 from __future__ import annotations
@@ -240,8 +241,9 @@ def start_export(*, by, kind: str, fmt: str, within: Area | None = None,
                      pseudonymised=pseudonymised)
     count = export.rows.count()
     areas = scope_areas(by, capability, within=within)
-    audit.record(user=by, action="export", object_type=kind, request=request,
-                 area=within or (areas[0] if len(areas) == 1 else None),
-                 detail={"format": fmt, "filters": filters, "rows": count,
-                         "scope": [a.code for a in areas], "pseudonymised": pseudonymised})
+    audit.record_query(rows=export.rows, user=by, action="export", object_type=kind,
+                       request=request, area=within or (areas[0] if len(areas) == 1 else None),
+                       detail={"format": fmt, "filters": filters, "rows": count,
+                               "scope": [a.code for a in areas],
+                               "pseudonymised": pseudonymised})
     return export, count

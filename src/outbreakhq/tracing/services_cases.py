@@ -6,7 +6,7 @@ the rollback, as in core/services.py), then reads, checks and writes inside one 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.db import connection, transaction
@@ -66,11 +66,18 @@ def get_case(*, by, case_id: int, capability: str = Can.VIEW_PERSON, request=Non
 
 
 def view_case(*, by, case_id: int, request=None) -> Case:
-    """Open a case page or record: one `view` audit event."""
+    """Open a case record: one `view` audit event."""
     case = get_case(by=by, case_id=case_id, request=request)
-    audit.record(user=by, action="view", object_type="case", object_id=case.pk,
-                 person=case.person, area=case.area, request=request)
+    record_case_view(by=by, case=case, request=request)
     return case
+
+
+def record_case_view(*, by, case: Case, others: Iterable = (), request=None) -> None:
+    """The one `view` event of a case shown; `others`: the other people's rows the page showed
+    (its contacts, source, infected: anything with `person`), named in the event too."""
+    audit.record(user=by, action="view", object_type="case", object_id=case.pk,
+                 person=case.person, area=case.area, request=request,
+                 others=[(row.person_id, row.person.tenant_id) for row in others])
 
 
 def under_control_when_found(person_id: int, report_date: date) -> bool:

@@ -7,7 +7,7 @@ day is `followup_days` after it, as a quarantine counted "from the last exposure
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
@@ -67,9 +67,16 @@ def get_contact(*, by, contact_id: int, capability: str = Can.VIEW_PERSON, reque
 
 def view_contact(*, by, contact_id: int, request=None) -> Contact:
     contact = get_contact(by=by, contact_id=contact_id, request=request)
-    audit.record(user=by, action="view", object_type="contact", object_id=contact.pk,
-                 person=contact.person, area=contact.area, request=request)
+    record_contact_view(by=by, contact=contact, request=request)
     return contact
+
+
+def record_contact_view(*, by, contact: Contact, others: Iterable = (), request=None) -> None:
+    """The one `view` event of a contact shown; `others`: the other people's rows the page
+    showed (its source, its own contacts), named in the event too."""
+    audit.record(user=by, action="view", object_type="contact", object_id=contact.pk,
+                 person=contact.person, area=contact.area, request=request,
+                 others=[(row.person_id, row.person.tenant_id) for row in others])
 
 
 def _tracer(by, code: str, area: Area):

@@ -87,7 +87,8 @@ CONTACTS_ON_CASE_PAGE = 200  # a superspreader's hundreds more are in the contac
 def _case_context(request, case: Case, **extra) -> dict:
     """Everything the case page and its sections show (a handful of small queries)."""
     mine = Contact.objects.visible_to(request.user).filter(source_case=case)
-    source = Case.objects.visible_to(request.user).filter(pk=case.source_case_id).first()
+    source = Case.objects.visible_to(request.user).select_related("person").filter(
+        pk=case.source_case_id).first()
     contacts = list(mine.select_related("person", "tracer").order_by("-last_exposure", "pk")
                     [:CONTACTS_ON_CASE_PAGE + 1])
     return {
@@ -112,8 +113,13 @@ def _case_context(request, case: Case, **extra) -> dict:
 
 @login_required
 def case_detail(request, pk: int):
-    case = services.view_case(by=request.user, case_id=pk, request=request)
-    return render(request, "tracing/case.html", _case_context(request, case))
+    case = services.get_case(by=request.user, case_id=pk, request=request)
+    context = _case_context(request, case)
+    # One view event naming everyone the page shows: the case's person, contacts, source and
+    # the cases it infected.
+    services.record_case_view(by=request.user, case=case, request=request, others=[
+        *context["contacts"], *context["infected"], *filter(None, [context["source"]])])
+    return render(request, "tracing/case.html", context)
 
 
 @login_required

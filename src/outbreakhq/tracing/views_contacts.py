@@ -96,8 +96,13 @@ def _contact_context(request, contact: Contact, **extra) -> dict:
 
 @login_required
 def contact_detail(request, pk: int):
-    contact = services.view_contact(by=request.user, contact_id=pk, request=request)
-    return render(request, "tracing/contact.html", _contact_context(request, contact))
+    contact = services.get_contact(by=request.user, contact_id=pk, request=request)
+    context = _contact_context(request, contact)
+    # One view event naming everyone the page shows: the contact, its source, its contacts.
+    source = contact.source_case or contact.source_contact
+    services.record_contact_view(by=request.user, contact=contact, request=request,
+                                 others=[*context["secondary"], *filter(None, [source])])
+    return render(request, "tracing/contact.html", context)
 
 
 def _contact_write(request, pk: int, form: str, write, *, partial: str | None = None):
@@ -215,7 +220,7 @@ def followup_worklist(request):
     which = request.GET.get("list") if request.GET.get("list") in WORKLISTS else "due"
     who = request.GET.get("who") if request.GET.get("who") in ("mine", "team", "all") else "mine"
     page = WORKLISTS[which](by=request.user, within=request.scope_area, who=who,
-                            after=request.GET.get("after"))
+                            after=request.GET.get("after"), request=request)
     return render(request, "tracing/followups.html", {
         "page": page, "which": which, "who": who, "today": today(),
         "may_close": can(request.user, Can.CHANGE_PERSON),

@@ -109,10 +109,21 @@ def filter_contacts(rows: QuerySet, filters: Mapping) -> QuerySet:
     return _search(rows, filters["q"]) if filters.get("q") else rows
 
 
-def _audit_search(by, what: str, filters: Mapping, within: Area | None, request) -> None:
-    if filters.get("q"):
-        audit.record(user=by, action="search", object_type=what, area=within, request=request,
-                     detail={"query": filters["q"]})
+def _audit_page(by, what: str, listed: str, page: Page, within: Area | None, request,
+                filters: Mapping | None = None) -> None:
+    """One audit event per page shown (page, API answer or htmx partial), naming the records
+    and the people on it; every caller of the lists below gets it, so no view can forget it.
+    With a search text it is a `search` event, written even when nothing matched."""
+    used = {k: str(v) for k, v in (filters or {}).items() if v not in (None, "", False)}
+    query = used.pop("q", "")
+    detail = {"list": listed, **({"filters": used} if used else {}),
+              **({"query": query} if query else {})}
+    audit.record_shown(
+        user=by, action="search" if query else "view", object_type=what,
+        records=[row.pk for row in page.rows],
+        people=[(row.person_id, row.person.tenant_id) for row in page.rows],
+        places=[row.area.path for row in page.rows], area=within, request=request,
+        detail=detail)
 
 
 def case_list(*, by, within: Area | None = None, filters: Mapping | None = None,
@@ -122,9 +133,9 @@ def case_list(*, by, within: Area | None = None, filters: Mapping | None = None,
     filters = dict(filters or {})
     rows = filter_cases(Case.objects.visible_to(by, within=within)
                         .select_related("person", "area"), filters)
-    _audit_search(by, "case", filters, within, request)
     page = _keyset(rows, "report_date", descending=True, after=after, limit=limit)
     page.filters = filters
+    _audit_page(by, "case", "cases", page, within, request, filters)
     return page
 
 
@@ -135,9 +146,9 @@ def contact_list(*, by, within: Area | None = None, filters: Mapping | None = No
     filters = dict(filters or {})
     rows = filter_contacts(Contact.objects.visible_to(by, within=within).select_related(
         "person", "area", "tracer", "team"), filters)
-    _audit_search(by, "contact", filters, within, request)
     page = _keyset(rows, "last_exposure", descending=True, after=after, limit=limit)
     page.filters = filters
+    _audit_page(by, "contact", "contacts", page, within, request, filters)
     return page
 
 
@@ -154,17 +165,19 @@ def _followed(by, within: Area | None, who: str) -> QuerySet:
 
 
 def due_today(*, by, within: Area | None = None, who: str = "mine", today: date | None = None,
-              after: str | None = None, limit: int = PAGE) -> Page:
+              after: str | None = None, limit: int = PAGE, request=None) -> Page:
     """Contacts under follow-up whose window covers today and who have no record for today."""
     today = today or local_today()
     rows = _followed(by, within, who).filter(
         followup_start__lte=today, followup_end__gte=today).filter(
         Q(last_followup__isnull=True) | Q(last_followup__lt=today))
-    return _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
+    page = _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
+    _audit_page(by, "contact", "followups_due", page, within, request, {"who": who})
+    return page
 
 
 def overdue(*, by, within: Area | None = None, who: str = "mine", today: date | None = None,
-            after: str | None = None, limit: int = PAGE) -> Page:
+            after: str | None = None, limit: int = PAGE, request=None) -> Page:
     """Contacts not seen on their last due day before today (yesterday, or the last day of a
     window that ended and was never closed)."""
     today = today or local_today()
@@ -173,4 +186,6 @@ def overdue(*, by, within: Area | None = None, who: str = "mine", today: date | 
     rows = _followed(by, within, who).filter(followup_start__lte=yesterday).alias(
         last_due=last_due).filter(
         Q(last_followup__isnull=True) | Q(last_followup__lt=F("last_due")))
-    return _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
+    page = _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
+    _audit_page(by, "contact", "followups_overdue", page, within, request, {"who": who})
+    return page

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_audit_action_labels'),
+        ('core', '0006_audit_shown'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
