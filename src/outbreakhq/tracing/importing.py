@@ -21,13 +21,20 @@ from outbreakhq import protocols
 from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
+from outbreakhq.core.roles import Can
+from outbreakhq.core.services import require_role
 from outbreakhq.tracing.importing_checks import (
     Chains,
     Checker,
     contact_is_the_case,
     exposed_after_report,
 )
-from outbreakhq.tracing.importing_fields import check_header, fields_of, guess_mapping
+from outbreakhq.tracing.importing_fields import (
+    KIND_CAPABILITY,
+    check_header,
+    fields_of,
+    guess_mapping,
+)
 from outbreakhq.tracing.importing_read import open_table, read_rows
 from outbreakhq.tracing.importing_rows import Row, RowParser, missing_required, stray_cells
 from outbreakhq.tracing.models import Case, Contact, ContactCategory
@@ -82,7 +89,7 @@ def plan_import(*, by, kind: str, path: Path, name: str | None = None,
                 stray_cells(number, cells, table.header)
     if not rows:
         raise InvalidInput(_("The file has a header but no rows. Nothing was imported."))
-    checker = Checker(by=by, columns=columns, area=area)
+    checker = Checker(by=by, columns=columns, area=area, capability=KIND_CAPABILITY[kind])
     {"cases": _check_cases, "contacts": _check_contacts, "links": _check_links}[kind](
         checker, rows)
     errors = sorted(errors + checker.errors, key=lambda e: (e.row or 0, e.field))
@@ -224,10 +231,8 @@ def _check_links(checker: Checker, rows: list[Row]) -> None:
 
 def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
                     chains: Chains, first: dict[str, int]) -> None:
-    from outbreakhq.core.roles import Can
-
     name = infectee.external_id
-    if not checker.may(Can.CHANGE_PERSON, infectee.area):
+    if not checker.may(Can.MANAGE_CASE, infectee.area):
         checker.error(row, "infectee", _("case %(id)s lies outside your jurisdiction")
                       % {"id": name})
     if not checker.may(Can.VIEW_PERSON, infector.area):
@@ -275,6 +280,8 @@ def run_import(*, by, kind: str, path: Path, name: str | None = None,
                mapping: dict[str, str] | None = None, area: Area | None = None,
                dry_run: bool = False, request=None) -> tuple[Plan, ImportResult | None]:
     """Check the file and, when every row is right and this is no dry run, commit it whole."""
+    require_role(by, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE), request=request,
+                 what=f"{kind}_import")
     plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
     if plan.errors:
         raise InvalidInput(_("Nothing was imported; correct these rows."), plan.errors)

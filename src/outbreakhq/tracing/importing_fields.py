@@ -19,6 +19,9 @@ from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.tracing.importing_values import squash
 
 KINDS = ("cases", "contacts", "links")
+# What writing each kind needs (core/roles.py): cases and their links are the epidemiologist's
+# decisions; contacts are traced.
+KIND_CAPABILITY = {"cases": "case.manage", "contacts": "contact.trace", "links": "case.manage"}
 IGNORE = ""
 # Columns our export adds that an import does not read: ignored, so an export imports again.
 EXPORT_ONLY = ("status", "followup_start", "followup_end")

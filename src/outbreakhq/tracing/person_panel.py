@@ -17,4 +17,4 @@ def person_tracing(user, person: Person) -> dict:
                 .select_related("source_case__person", "source_contact__person")
                 .order_by("-last_exposure", "-pk")[:SHOWN])
     return {"cases": list(cases), "contacts": list(contacts),
-            "may_open_case": can(user, Can.CHANGE_PERSON, person.home_area)}
+            "may_open_case": can(user, Can.PROPOSE_CASE, person.home_area)}
