@@ -63,5 +63,7 @@ def ensure_demo_users(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         Assignment.objects.get_or_create(user=user, role=role, area=area)
         if role == Role.TRACER:  # their county's team, and a day's caseload of its contacts
             join_county_team(user, area)
+        elif role == Role.COMMUNITY:  # the door-to-door checks of their township's contacts
+            join_county_team(user, area.parent, within=area)
         logins.append(DemoLogin(username, Role(role).label, area))
     return logins
