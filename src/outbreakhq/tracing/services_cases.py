@@ -187,7 +187,7 @@ def check_proposal(by, values: Mapping, area: Area | None) -> None:
     """A user who may propose cases but not manage them where the case belongs (screening,
     quarantine, community roles) opens it as suspected, without a source link or a cluster:
     the epidemiologist decides those (core/roles.py)."""
-    if can(by, Can.MANAGE_CASE, area) if area is not None else can(by, Can.MANAGE_CASE):
+    if can(by, Can.MANAGE_CASE, area):  # area None: anywhere (the new person's is unknown)
         return
     errors = []
     if values.get("classification") != Classification.SUSPECTED:
