@@ -211,3 +211,20 @@ def test_the_contact_page_offers_a_community_worker_the_follow_up_form_only(desk
     assert f"/contacts/{contact.pk}/followups/" in page
     for action in ("edit/", "quarantine/", "lost/", "convert/", "secondary/"):
         assert f"/contacts/{contact.pk}/{action}" not in page
+
+
+def test_the_worklist_shows_the_commander_no_follow_up_buttons(desk) -> None:
+    desk.contact(days_ago=1)
+    client = Client()
+    client.force_login(make_user("commander", desk.land.region))
+    page = client.get("/followups/", {"who": "all"}).content.decode()
+    assert 'id="wl-' in page
+    assert 'value="worklist"' not in page
+
+
+def test_the_commander_is_offered_exports_but_not_imports(desk) -> None:
+    client = Client()
+    client.force_login(make_user("commander", desk.land.region))
+    page = client.get("/cases/").content.decode()
+    assert "/export/cases/" in page and 'href="/import/"' not in page
+    assert client.get("/import/").status_code == 403
