@@ -102,3 +102,10 @@ def test_the_guide_holds_exactly_the_generated_role_table() -> None:
     inside = text.split(BEGIN, 1)[1].split(END, 1)[0]
     with translation.override("en"):
         assert inside.strip("\n") == role_table_markdown().strip("\n")
+
+
+def test_the_roles_command_lists_what_every_endpoint_needs(capsys) -> None:
+    call_command("roles", "--endpoints")
+    out = capsys.readouterr().out
+    assert "| page `case_edit` | case.manage |" in out
+    assert "| API `POST /cases/` | case.propose |" in out
