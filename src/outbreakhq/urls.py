@@ -47,5 +47,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (raw errors, JSON).
     path("favicon.ico", lambda request: RedirectView.as_view(
-        url=static("outbreakhq/favicon.svg"))(request)),
+        url=static("outbreakhq/favicon.svg"))(request), name="favicon"),
 ]

@@ -47,7 +47,7 @@ def test_opening_a_person_page_leaves_exactly_one_view_event(land: Territory) ->
 
 
 def test_reading_a_person_through_the_api_leaves_exactly_one_view_event(land: Territory) -> None:
-    user = make_user(Role.LAB, land.county1)
+    user = make_user(Role.COMMANDER, land.county1)
     person = make_person(land.compound1)
 
     assert logged_in(user).get(f"/api/v1/people/{person.pk}").status_code == 200

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from outbreakhq.core import dedup, matching
-from outbreakhq.core.errors import InvalidInput, NotFound
+from outbreakhq.core.errors import InvalidInput, NotFound, NotPermitted
 from outbreakhq.core.merge import dismiss_pair
 from outbreakhq.core.models import AuditEvent, AuditShown, DismissedPair
 from tests.factories import make_person, make_user, resident_id, territory
@@ -177,11 +177,15 @@ def test_pairs_across_counties_the_user_cannot_see_or_across_trees_are_not_found
 
 
 @pytest.mark.django_db
-def test_a_role_that_may_not_change_people_gets_no_pairs(land) -> None:
-    commander = make_user("commander", land.county1)
+@pytest.mark.parametrize("role", ["commander", "screening", "community"])
+def test_a_role_that_may_not_merge_people_is_refused_the_pairs(land, role) -> None:
+    """Registering people is not merging them: merging moves cases and contacts between
+    records, the epidemiologist's decision (core/roles.py)."""
+    user = make_user(role, land.county1)
     make_person(land.compound1, name="Wu Di", birth_date=BORN)
     make_person(land.compound1, name="Wu Di", birth_date=BORN)
-    assert dedup.find_duplicates(by=commander).candidates == []
+    with pytest.raises(NotPermitted):
+        dedup.find_duplicates(by=user)
 
 
 @pytest.mark.django_db

@@ -350,7 +350,7 @@ def test_a_role_without_change_rights_sees_no_edit_link_and_cannot_edit(
         land: Territory) -> None:
     person = make_person(land.compound1)
     client = Client()
-    client.force_login(make_user(Role.LAB, land.county1))
+    client.force_login(make_user(Role.COMMANDER, land.county1))
     page = client.get(f"/people/{person.pk}/").content.decode()
     assert f"/people/{person.pk}/edit/" not in page
     assert client.get(f"/people/{person.pk}/edit/").status_code == 403

@@ -259,7 +259,7 @@ def test_an_analyst_of_the_region_who_traces_in_one_county_sees_people_of_that_c
 
 def test_viewing_rights_in_one_county_do_not_give_editing_rights_there(land: Land) -> None:
     user = make_user(Role.TRACER, land.areas.county1)
-    Assignment.objects.create(user=user, role=Role.LAB, area=land.areas.county2)
+    Assignment.objects.create(user=user, role=Role.COMMANDER, area=land.areas.county2)
     client = Client()
     client.force_login(user)
 

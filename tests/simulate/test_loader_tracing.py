@@ -173,6 +173,18 @@ def test_a_county_tracer_joins_the_team_and_gets_a_days_worklist(loaded):
     assert all(c.tracer_id == tracer.pk for c in mine.rows)
 
 
+def test_a_community_worker_gets_the_follow_up_of_contacts_in_their_township_only(loaded):
+    today = timezone.localdate()
+    followed = Contact.objects.filter(status=ContactStatus.FOLLOWING, followup_start__lte=today,
+                                      followup_end__gte=today).select_related("area").first()
+    township = next(a for a in followed.area.ancestors() if a.level == "township")
+    worker = make_user("community", township)
+    tracing_bulk.join_county_team(worker, township.parent, within=township)
+    mine = Contact.objects.filter(tracer=worker)
+    assert mine.exists()
+    assert not mine.exclude(area__path__startswith=township.path).exists()
+
+
 def test_loading_the_same_region_twice_refuses_and_writes_nothing(loaded, other_scenario):
     with pytest.raises(loader.ScenarioExists, match="--replace"):
         loader.load(other_scenario)

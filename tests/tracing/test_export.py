@@ -142,8 +142,8 @@ def test_the_list_pages_link_to_the_export_of_the_filtered_list(land, client):
     page = client.get("/cases/?classification=confirmed").content.decode()
     assert "/export/cases/?classification=confirmed&amp;format=csv" in page
     assert "/export/contacts/?format=xlsx" in client.get("/contacts/").content.decode()
-    make_user("lab", land.county1, username="lab")  # may view people, not export them
-    client.login(username="lab", password=PASSWORD)
+    make_user("screening", land.county1, username="desk")  # views people, does not export
+    client.login(username="desk", password=PASSWORD)
     assert "/export/cases/" not in client.get("/cases/").content.decode()
 
 

@@ -36,6 +36,7 @@ from outbreakhq.core.matching import Candidate, pairs_in_block
 from outbreakhq.core.models import Area, DismissedPair, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
+from outbreakhq.core.services import require_role
 
 # The columns of each block, in the order of an index, so that a page's grouped query walks the
 # index from its cursor and stops after BLOCK_BATCH groups instead of sorting the population.
@@ -98,7 +99,7 @@ def _plain(value):
 
 def scoped_people(by, *, within: Area | None = None) -> QuerySet:
     """Merging is changing: only people the user may change are compared."""
-    return Person.objects.visible_to(by, Can.CHANGE_PERSON, within=within)
+    return Person.objects.visible_to(by, Can.MERGE_PERSON, within=within)
 
 
 def _after(columns: tuple[str, ...], values: tuple) -> Q:
@@ -139,7 +140,7 @@ def _members(rows: QuerySet, kind: str, blocks: Iterable[tuple]) -> dict[tuple, 
 def _dismissed(by, within: Area | None) -> set[tuple[int, int]]:
     """Every dismissed pair of the tenants in scope: few (people decide them one by one), so
     they are read once per page rather than once per block."""
-    tenants = {a.tenant_id for a in scope_areas(by, Can.CHANGE_PERSON, within=within)}
+    tenants = {a.tenant_id for a in scope_areas(by, Can.MERGE_PERSON, within=within)}
     return set(DismissedPair.objects.filter(tenant_id__in=tenants)
                .values_list("person_low", "person_high"))
 
@@ -232,6 +233,7 @@ def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: i
     after BLOCKS_PER_PAGE blocks, found or not, so that a page costs the same when few pairs
     qualify; `next_cursor` is then set although the page may be short (or empty), and it is
     empty only when every block has been read."""
+    require_role(by, Can.MERGE_PERSON, request=request, what="person")
     page = DuplicatePage()
     with _reading():
         steps = walk(scoped_people(by, within=within), Cursor.decode(after),

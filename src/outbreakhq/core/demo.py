@@ -52,7 +52,7 @@ def demo_plan() -> list[tuple[str, str, Area]]:
 @transaction.atomic
 def ensure_demo_users(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     users = get_user_model()
-    logins = []
+    logins, joining = [], []
     for username, role, area in demo_plan():
         user, created = users.objects.get_or_create(username=username)
         if created or not user.has_usable_password():
@@ -61,7 +61,13 @@ def ensure_demo_users(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         user.save()
         Assignment.objects.filter(user=user).exclude(role=role, area=area).delete()
         Assignment.objects.get_or_create(user=user, role=role, area=area)
-        if role == Role.TRACER:  # their county's team, and a day's caseload of its contacts
-            join_county_team(user, area)
+        if role in (Role.TRACER, Role.COMMUNITY):
+            joining.append((role, user, area))
         logins.append(DemoLogin(username, Role(role).label, area))
+    # The community worker first: the tracers' caseloads start with the same first township.
+    for role, user, area in sorted(joining, key=lambda j: j[0] != Role.COMMUNITY):
+        if role == Role.COMMUNITY:  # the door-to-door checks of their township's contacts
+            join_county_team(user, area.parent, within=area)
+        else:  # their county's team, and a day's caseload of its contacts
+            join_county_team(user, area)
     return logins

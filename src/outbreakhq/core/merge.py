@@ -21,7 +21,7 @@ from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import DismissedPair, Person, PersonMerge
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import get_person
+from outbreakhq.core.services import get_person, require_role
 
 # The fields chosen side by side. A document is a type and a number: chosen as one.
 MERGE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -174,15 +174,16 @@ class MergeResult:
 def merge_people(*, by, keep_id: int, merge_id: int, choices: Mapping[str, str],
                  request=None) -> MergeResult:
     """Merge record `merge_id` into `keep_id`, taking the fields chosen "merge" from it."""
+    require_role(by, Can.MERGE_PERSON, request=request, what="person")
     if keep_id == merge_id:
         raise InvalidInput(_("A record cannot be merged with itself."))
     sides = _clean_choices(choices)
     # Scope checks before the transaction: a refusal's `denied` audit event must survive.
     for pk in (keep_id, merge_id):
-        get_person(by=by, person_id=pk, capability=Can.CHANGE_PERSON, request=request)
+        get_person(by=by, person_id=pk, capability=Can.MERGE_PERSON, request=request)
     with transaction.atomic():
         # Lock in id order, so two merges touching the same people cannot deadlock.
-        locked = {pk: get_person(by=by, person_id=pk, capability=Can.CHANGE_PERSON,
+        locked = {pk: get_person(by=by, person_id=pk, capability=Can.MERGE_PERSON,
                                  request=request, lock=True)
                   for pk in sorted((keep_id, merge_id))}
         keep, merged = locked[keep_id], locked[merge_id]
@@ -232,10 +233,11 @@ def _merge_locked(*, by, keep: Person, merged: Person, sides: dict[str, str],
 
 def dismiss_pair(*, by, person_ids: tuple[int, int], request=None) -> DismissedPair:
     """Record that two records are different people, so the pair is not proposed again."""
+    require_role(by, Can.MERGE_PERSON, request=request, what="person")
     low, high = sorted(person_ids)
     if low == high:
         raise InvalidInput(_("A record cannot be compared with itself."))
-    people = [get_person(by=by, person_id=pk, capability=Can.CHANGE_PERSON, request=request)
+    people = [get_person(by=by, person_id=pk, capability=Can.MERGE_PERSON, request=request)
               for pk in (low, high)]
     if people[0].tenant_id != people[1].tenant_id:
         raise InvalidInput(_("The two records belong to different jurisdiction trees."))

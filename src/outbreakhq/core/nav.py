@@ -22,7 +22,7 @@ class NavEntry:
 ENTRIES: list[NavEntry] = [
     NavEntry(_("Overview"), "home", Can.VIEW_AGGREGATES, 0),
     NavEntry(_("People"), "people", Can.VIEW_PERSON, 10),
-    NavEntry(_("Duplicates"), "duplicates", Can.CHANGE_PERSON, 15),
+    NavEntry(_("Duplicates"), "duplicates", Can.MERGE_PERSON, 15),
     NavEntry(_("Areas"), "areas", Can.VIEW_AGGREGATES, 90),
     NavEntry(_("Audit"), "audit", Can.VIEW_AUDIT, 95),
     NavEntry(_("Sign-in locks"), "sign_in_security", Can.MANAGE_ACCOUNTS, 96),

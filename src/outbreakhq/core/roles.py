@@ -1,4 +1,37 @@
-"""Roles and what each may do: the one table every permission check reads."""
+"""Roles and what each may do: the one table every permission check reads (issue 7).
+
+Least privilege: each role holds what its daily work needs, nothing "in case". The split follows
+what SORMAS and Go.Data users know from the field:
+
+- People (`person.view`, `person.change`): the field roles that meet people and register them at
+  their sites (tracer, screening operator, quarantine manager, community worker) see and edit
+  people in their area. Seeing a person includes their case and contact records in scope (the
+  rows carry the person's name), so `person.view` is also what opens case and contact pages.
+  The commander reads, never edits. Scope stays by area: a community worker's assignment is a
+  township, which is the narrowing SORMAS's community informant gets.
+- Cases are proposed by the field and decided by the epidemiologist, as a SORMAS hospital or
+  community informant reports a case that the surveillance officer classifies. `case.propose`
+  opens a case as *suspected* only, without a source link or a cluster (the rule lives in
+  tracing/services_cases.py, so the API and imports obey it too); `case.manage` sets any
+  classification, reclassifies, records the outcome, source links, clusters, exposures and
+  visits. Who manages also proposes.
+- `contact.trace`: adding and correcting contacts, handing them over to quarantine, converting a
+  contact into a case, ending follow-up (lost, completed): the tracer's decisions.
+- `followup.record`: the daily check of a contact, done by the tracer, the community worker who
+  knocks on the door and the quarantine manager whose site holds the contact. A contact's named
+  tracer must be someone who records follow-ups there.
+- `person.merge`: merging duplicate records moves cases and contacts between people; as in
+  SORMAS it belongs to the epidemiologist and the administrator, not to every registrar.
+- `person.export`: whole line lists leave the system only with the commander, the tracer and the
+  administrator. (The "exports" branch adds `pseudonym.export` for analysts.)
+- The lab technician gets aggregates only until the screening module brings samples and results:
+  no lab work needs a case file, names or identity numbers.
+- The analyst: aggregate figures only. The administrator: everything, plus the audit trail and
+  the area tree.
+
+The guide's role table (docs/guide.md) is generated from this table: `outbreakhq roles
+--markdown` prints it, and tests/core/test_roles.py checks that the guide holds exactly that.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +51,20 @@ class Role(models.TextChoices):
 
 
 class Can(models.TextChoices):
-    """Capabilities. `person.*` touch personal data; `aggregate.view` never does."""
+    """Capabilities. `aggregate.view` is the only one that never touches personal data."""
 
-    VIEW_PERSON = "person.view", _("view people")
+    VIEW_PERSON = "person.view", _("view people and their case and contact records")
     CHANGE_PERSON = "person.change", _("register and edit people")
+    MERGE_PERSON = "person.merge", _("merge duplicate records of people")
     EXPORT_PERSON = "person.export", _("export personal data")
+    PROPOSE_CASE = "case.propose", _("open a suspected case (no source link, no cluster)")
+    MANAGE_CASE = "case.manage", _(
+        "classify and reclassify cases, record outcomes, source links, clusters, exposures "
+        "and visits")
+    TRACE_CONTACT = "contact.trace", _(
+        "add and correct contacts, hand them over to quarantine, convert them into cases, end "
+        "their follow-up")
+    RECORD_FOLLOWUP = "followup.record", _("record the daily follow-up of contacts")
     VIEW_AGGREGATES = "aggregate.view", _("view aggregate figures")
     VIEW_AUDIT = "audit.view", _("browse the audit trail")
     MANAGE_AREAS = "area.manage", _("import and edit areas")
@@ -32,21 +74,31 @@ class Can(models.TextChoices):
     MANAGE_RETENTION = "retention.manage", _("declare outbreaks over and purge expired records")
 
 
-_PERSONAL = {Can.VIEW_PERSON, Can.VIEW_AGGREGATES}
+_FIELD = {Can.VIEW_AGGREGATES, Can.VIEW_PERSON, Can.CHANGE_PERSON, Can.PROPOSE_CASE}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COMMANDER: frozenset(_PERSONAL | {Can.EXPORT_PERSON}),
-    Role.TRACER: frozenset(_PERSONAL | {Can.CHANGE_PERSON, Can.EXPORT_PERSON}),
-    Role.SCREENING: frozenset(_PERSONAL | {Can.CHANGE_PERSON}),
-    Role.LAB: frozenset(_PERSONAL),
-    Role.QUARANTINE: frozenset(_PERSONAL | {Can.CHANGE_PERSON}),
-    Role.COMMUNITY: frozenset(_PERSONAL | {Can.CHANGE_PERSON}),
-    Role.ANALYST: frozenset({Can.VIEW_AGGREGATES}),
+    Role.COMMANDER: frozenset({Can.VIEW_AGGREGATES, Can.VIEW_PERSON, Can.EXPORT_PERSON,
+                               Can.EXPORT_PSEUDONYMS}),
+    Role.TRACER: frozenset(_FIELD | {Can.MANAGE_CASE, Can.TRACE_CONTACT, Can.RECORD_FOLLOWUP,
+                                     Can.MERGE_PERSON, Can.EXPORT_PERSON}),
+    Role.SCREENING: frozenset(_FIELD),
+    Role.LAB: frozenset({Can.VIEW_AGGREGATES}),
+    Role.QUARANTINE: frozenset(_FIELD | {Can.RECORD_FOLLOWUP}),
+    Role.COMMUNITY: frozenset(_FIELD | {Can.RECORD_FOLLOWUP}),
+    # Pseudonymised line lists (tracing/pseudonyms.py): no names, documents or phones.
+    Role.ANALYST: frozenset({Can.VIEW_AGGREGATES, Can.EXPORT_PSEUDONYMS}),
     Role.ADMIN: frozenset(set(Can)),
 }
-# Pseudonymised line lists (no names, documents, phones; tracing/pseudonyms.py) for analysis.
-for _role in (Role.ANALYST, Role.COMMANDER):
-    CAPABILITIES[_role] = CAPABILITIES[_role] | {Can.EXPORT_PSEUDONYMS}
 
 
 def grants(role: str, capability: str) -> bool:
     return capability in CAPABILITIES.get(role, frozenset())
+
+
+def role_table_markdown() -> str:
+    """The guide's "role | may" table, one row per role, in the order of `Role`."""
+    lines = ["| role | may |", "|---|---|"]
+    for role in Role:
+        held = [c for c in Can if c in CAPABILITIES[role]]
+        lines.append(f"| {role.label} (`{role.value}`) | " + "; ".join(str(c.label) for c in held)
+                     + " |")
+    return "\n".join(lines) + "\n"

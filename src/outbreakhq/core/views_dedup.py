@@ -26,7 +26,7 @@ SCORE_FLOORS = (50, 80, 0)
 @login_required
 def duplicates(request):
     """Candidate pairs in the current scope, one keyset page at a time."""
-    require_capability(request, Can.CHANGE_PERSON)
+    require_capability(request, Can.MERGE_PERSON)
     after = request.GET.get("after", "")
     raw = request.GET.get("min", "")
     min_score = int(raw) if raw.isdigit() and int(raw) in SCORE_FLOORS else SCORE_FLOORS[0]
@@ -85,7 +85,7 @@ def _pair(request, keep_id: int, merge_id: int, *, audited: bool) -> tuple[Perso
     # Opening the comparison shows both records: two `view` events. The confirmation and the
     # merge re-read the records the user has just opened, without recording a new view.
     fetch = services.view_person if audited else services.get_person
-    return tuple(fetch(by=request.user, person_id=pk, capability=Can.CHANGE_PERSON,
+    return tuple(fetch(by=request.user, person_id=pk, capability=Can.MERGE_PERSON,
                        request=request) for pk in (keep_id, merge_id))
 
 

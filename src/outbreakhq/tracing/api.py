@@ -181,7 +181,9 @@ def list_cases(request, area: str | None = None, q: str = "", classification: st
 
 @cases_router.post("/", response={201: CaseOut})
 def create_case(request, payload: CaseIn):
-    """Open a case of a registered person, or of a new person registered at once."""
+    """Open a case of a registered person, or of a new person registered at once. Roles that
+    only propose cases (`case.propose` without `case.manage`) open suspected cases without a
+    source case or cluster."""
     new = payload.new_person.dict() if payload.new_person else None
     case = services.open_case(by=request.user, data=body_of(payload), person_id=payload.person,
                               new_person=new, request=request)

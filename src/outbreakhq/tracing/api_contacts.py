@@ -151,7 +151,7 @@ def overdue(request, who: str = "mine", area: str | None = None, after: str | No
 @followups_router.post("/close", response=Closed)
 def close_followups(request, area: str | None = None):
     """Mark every contact whose follow-up has ended as completed."""
-    require_capability(request, Can.CHANGE_PERSON)
+    require_capability(request, Can.TRACE_CONTACT)
     return {"closed": services.close_followups(by=request.user, within=within(request, area),
                                                request=request)}
 

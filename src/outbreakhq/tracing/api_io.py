@@ -17,9 +17,10 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from outbreakhq.core.api_errors import ErrorOut
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
+from outbreakhq.core.services import require_role
 from outbreakhq.tracing import exporting, exporting_jobs
 from outbreakhq.tracing.importing import run_import
-from outbreakhq.tracing.importing_fields import KINDS, mapping_from_data
+from outbreakhq.tracing.importing_fields import KIND_CAPABILITY, KINDS, mapping_from_data
 from outbreakhq.tracing.importing_mappings import resolve_mapping
 from outbreakhq.tracing.importing_read import file_format
 from outbreakhq.tracing.views_io import export_response
@@ -71,6 +72,7 @@ def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form
     if kind not in KINDS:
         raise NotFound(_("Unknown kind of import %(kind)r: use cases, contacts or links.")
                        % {"kind": kind})
+    require_role(request.user, KIND_CAPABILITY[kind], request=request, what=f"{kind}_import")
     columns = _mapping(request, kind, mapping)
     suffix = "." + file_format(file.name or "")
     with tempfile.TemporaryDirectory() as folder:

@@ -182,9 +182,10 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
                        followups_recent_only=checks.recent_only, teams=len(teams))
 
 
-def join_county_team(user, area) -> int:
+def join_county_team(user, area, *, within=None) -> int:
     """Put a tracer in the tracing team of their area and give them a day's caseload of that
-    team's followed contacts (for the demo: the "mine" and "team" worklists then show rows).
+    team's followed contacts (for the demo: the "mine" and "team" worklists then show rows);
+    `within` (a community worker's township) limits the caseload to contacts living there.
     Returns how many contacts were assigned now; re-running assigns nothing new."""
     team = Team.objects.filter(area=area).order_by("pk").first()
     if team is None:
@@ -192,9 +193,10 @@ def join_county_team(user, area) -> int:
     team.members.add(user)
     mine = Contact.objects.filter(tracer=user).count()
     today = timezone.localdate()
+    where = (within or area).path
     # Whole compounds, in area order: a tracer calls the same few buildings, and their
     # contacts are at every day of their windows (not only those whose window ends today).
-    free = (Contact.objects.filter(team=team, tracer__isnull=True,
+    free = (Contact.objects.filter(team=team, tracer__isnull=True, area__path__startswith=where,
                                    status=ContactStatus.FOLLOWING, followup_start__lte=today,
                                    followup_end__gte=today)
             .order_by("area_id", "pk").values_list("pk", flat=True)[:max(CASELOAD - mine, 0)])

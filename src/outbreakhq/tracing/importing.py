@@ -21,6 +21,8 @@ from outbreakhq import protocols
 from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
+from outbreakhq.core.roles import Can
+from outbreakhq.core.services import require_role
 from outbreakhq.tracing import importing_previews as previews
 from outbreakhq.tracing.importing_checks import (
     Chains,
@@ -29,7 +31,12 @@ from outbreakhq.tracing.importing_checks import (
     exposed_after_report,
     ref_of,
 )
-from outbreakhq.tracing.importing_fields import check_header, fields_of, guess_mapping
+from outbreakhq.tracing.importing_fields import (
+    KIND_CAPABILITY,
+    check_header,
+    fields_of,
+    guess_mapping,
+)
 from outbreakhq.tracing.importing_read import open_table, read_rows
 from outbreakhq.tracing.importing_rows import Row, RowParser, missing_required, stray_cells
 from outbreakhq.tracing.models import Case, Contact, ContactCategory
@@ -84,7 +91,7 @@ def plan_import(*, by, kind: str, path: Path, name: str | None = None,
                 stray_cells(number, cells, table.header)
     if not rows:
         raise InvalidInput(_("The file has a header but no rows. Nothing was imported."))
-    checker = Checker(by=by, columns=columns, area=area)
+    checker = Checker(by=by, columns=columns, area=area, capability=KIND_CAPABILITY[kind])
     {"cases": _check_cases, "contacts": _check_contacts, "links": _check_links}[kind](
         checker, rows)
     errors = sorted(errors + checker.errors, key=lambda e: (e.row or 0, e.field))
@@ -233,10 +240,8 @@ def _check_links(checker: Checker, rows: list[Row]) -> None:
 
 def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
                     chains: Chains, first: dict[str, int]) -> None:
-    from outbreakhq.core.roles import Can
-
     name = ref_of(infectee)
-    if not checker.may(Can.CHANGE_PERSON, infectee.area):  # seen (else unknown), not changed
+    if not checker.may(Can.MANAGE_CASE, infectee.area):  # seen (else unknown), not changed
         checker.error(row, "infectee", _("you may see case %(id)s but not change it")
                       % {"id": name})
     exposed = row.values.get("date")
@@ -282,6 +287,9 @@ def preview_import(*, by, kind: str, path: Path, name: str | None = None,
                    dry_run: bool = False, request=None) -> Plan:
     """Check a file for the user to see (a preview or a dry run): refused with 429 beyond the
     user's previews per 10 minutes, else one audit event naming what the file matched."""
+    # The role first: a preview by a role that may not import would be an oracle too.
+    require_role(by, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE), request=request,
+                 what=f"{kind}_import")
     label = name or path.name
     previews.guard(by=by, kind=kind, name=label, request=request)
     plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
@@ -294,6 +302,8 @@ def run_import(*, by, kind: str, path: Path, name: str | None = None,
                mapping: dict[str, str] | None = None, area: Area | None = None,
                dry_run: bool = False, request=None) -> tuple[Plan, ImportResult | None]:
     """Check the file and, when every row is right and this is no dry run, commit it whole."""
+    require_role(by, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE), request=request,
+                 what=f"{kind}_import")
     if dry_run:
         plan = preview_import(by=by, kind=kind, path=path, name=name, mapping=mapping,
                               area=area, dry_run=True, request=request)

@@ -42,8 +42,10 @@ def chunks(values: Iterable, size: int = CHUNK) -> Iterable[list]:
 class Checker:
     """Holds what one batch has looked up, so that each key is fetched once."""
 
-    def __init__(self, *, by, columns: dict[str, str], area: Area | None):
+    def __init__(self, *, by, columns: dict[str, str], area: Area | None,
+                 capability: str = Can.CHANGE_PERSON):
         self.by = by
+        self.capability = capability  # what writing the file's records needs (KIND_CAPABILITY)
         self.columns = columns
         self.default_area = area
         self.errors: list[FieldError] = []
@@ -94,9 +96,9 @@ class Checker:
                 self.error(row, "home_area", _("%(code)s lies outside %(area)s, the area chosen "
                                                "for this import") % {
                     "code": area.code, "area": self.default_area.code})
-            elif not self.may(Can.CHANGE_PERSON, area):
-                self.error(row, "home_area", _("you may not register people in %(code)s")
-                           % {"code": area.code})
+            elif not self.may(Can.CHANGE_PERSON, area) or not self.may(self.capability, area):
+                self.error(row, "home_area", _("your role may not import these records in "
+                                               "%(code)s") % {"code": area.code})
             row.refs["area"] = area
 
     def tenant_for_links(self) -> int:
@@ -155,7 +157,7 @@ class Checker:
                     % {"id": record.external_id})
                 row.refs["taken"] = True
                 continue
-            if not self.may(Can.CHANGE_PERSON, record.area):
+            if not self.may(self.capability, record.area):
                 self.error(row, "external_id", _("you may see %(id)s but not change it")
                            % {"id": ref_of(record)})
             elif not record.external_id and not same_person(row, record.person):

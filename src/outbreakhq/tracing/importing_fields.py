@@ -16,9 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.roles import Can
 from outbreakhq.tracing.importing_values import squash
 
 KINDS = ("cases", "contacts", "links")
+# What writing each kind needs (core/roles.py): cases and their links are the epidemiologist's
+# decisions; contacts are traced.
+KIND_CAPABILITY = {"cases": Can.MANAGE_CASE, "contacts": Can.TRACE_CONTACT,
+                   "links": Can.MANAGE_CASE}
 IGNORE = ""
 # Columns our export adds that an import does not read: ignored, so an export imports again.
 # (`record` is the number in the exporting database; the row's reference is `external_id`.)

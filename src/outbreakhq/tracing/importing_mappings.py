@@ -14,14 +14,19 @@ from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
 from outbreakhq.core.services import require
-from outbreakhq.tracing.importing_fields import IGNORE, fields_of, load_mapping_file
+from outbreakhq.tracing.importing_fields import (
+    IGNORE,
+    KIND_CAPABILITY,
+    fields_of,
+    load_mapping_file,
+)
 from outbreakhq.tracing.models import ImportMapping
 
 
 def mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
     """Mappings saved in the user's areas, below them, or above them (shared down the tree)."""
     query = Q(pk__in=[])
-    for area in scope_areas(user, Can.CHANGE_PERSON):
+    for area in scope_areas(user, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE)):
         codes = [c for c in area.path.split(PATH_SEP) if c]
         query |= Q(area__path__startswith=area.path) | Q(area__code__in=codes)
     rows = ImportMapping.objects.filter(query).select_related("area")
@@ -40,7 +45,7 @@ def save_mapping(*, by, name: str, kind: str, mapping: dict[str, str], area: Are
         errors.append(FieldError("name", _("is required")))
     if errors:
         raise InvalidInput(_("The mapping was not saved."), errors)
-    require(by, Can.CHANGE_PERSON, area, request=request, what="import_mapping")
+    require(by, KIND_CAPABILITY[kind], area, request=request, what="import_mapping")
     saved, created = ImportMapping.objects.update_or_create(
         area=area, kind=kind, name=name,
         defaults={"mapping": mapping, "created_by": by if by.is_authenticated else None})

@@ -28,6 +28,6 @@ def person_tracing(user, person: Person) -> dict:
     for contact in contacts:
         contact.source_seen = source_seen(user, contact)
     return {"cases": list(cases), "contacts": contacts,
-            "may_open_case": can(user, Can.CHANGE_PERSON, person.home_area),
+            "may_open_case": can(user, Can.PROPOSE_CASE, person.home_area),
             # Sources shown by name (audited with the page's view event); others by number only.
             "shown_rows": [c.source_case or c.source_contact for c in contacts if c.source_seen]}

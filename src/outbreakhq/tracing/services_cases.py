@@ -16,7 +16,14 @@ from outbreakhq.core import audit
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import get_person, get_scoped, register_person, require
+from outbreakhq.core.scope import can
+from outbreakhq.core.services import (
+    get_person,
+    get_scoped,
+    register_person,
+    require,
+    require_role,
+)
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing.models import (
@@ -172,20 +179,52 @@ def person_for(by, *, person_id: int | None, new_person: Mapping | None, message
                           request=request)
     if not new_person or not str(new_person.get("name") or "").strip():
         f.refuse(message, "person", _("pick a registered person or give a new one's name"))
-    area = Area.objects.filter(code=str(new_person.get("home_area") or "").strip()).first()
+    area = new_person_area(new_person)
     if area is not None:
         require(by, Can.CHANGE_PERSON, area, request=request)
     return None
 
 
+def new_person_area(new_person: Mapping | None) -> Area | None:
+    """The area a person about to be registered names (None: unknown, reported on register)."""
+    code = str((new_person or {}).get("home_area") or "").strip()
+    return Area.objects.filter(code=code).first() if code else None
+
+
+def check_proposal(by, values: Mapping, area: Area | None) -> None:
+    """A user who may propose cases but not manage them where the case belongs (screening,
+    quarantine, community roles) opens it as suspected, without a source link or a cluster:
+    the epidemiologist decides those (core/roles.py)."""
+    if can(by, Can.MANAGE_CASE, area):  # area None: anywhere (the new person's is unknown)
+        return
+    errors = []
+    if values.get("classification") != Classification.SUSPECTED:
+        errors.append(FieldError("classification", _(
+            "your role opens suspected cases only; an epidemiologist confirms, reclassifies "
+            "or discards them")))
+    for key in ("source_case", "cluster"):
+        if values.get(key) is not None:
+            errors.append(FieldError(key, _(
+                "your role may not set it; an epidemiologist links a case to its source and "
+                "its cluster")))
+    if errors:
+        raise InvalidInput(_not_saved(), errors)
+
+
 def open_case(*, by, data: Mapping, person_id: int | None = None,
               new_person: Mapping | None = None, request=None) -> Case:
     """Record a case of a person in the user's scope (an existing one, or a new one registered
-    in the same transaction); derives `under_control_when_found`."""
+    in the same transaction); derives `under_control_when_found`. A proposer's case is
+    suspected, without source or cluster (check_proposal)."""
+    require_role(by, Can.PROPOSE_CASE, request=request, what="case")
     person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
                         request=request)
+    area = person.home_area if person is not None else new_person_area(new_person)
+    if area is not None:
+        require(by, Can.PROPOSE_CASE, area, request=request, person=person, what="case")
     values = f.clean(data, CASE_READERS, partial=False, message=_not_saved(),
                      required=CASE_REQUIRED)
+    check_proposal(by, values, area)
     check_case_dates(values)
     with transaction.atomic():
         person = person or register_person(by=by, data=new_person, request=request)
@@ -206,13 +245,13 @@ def create_case(*, by, person: Person, values: Mapping, request=None) -> Case:
 
 def update_case(*, by, case_id: int, changes: Mapping, request=None) -> Case:
     """Change some fields of a case; a new source case is checked for cycles."""
-    current = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    current = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request)
     values = f.clean(changes, CASE_READERS, partial=True, message=_not_saved())
     if values.get("external_id") == current.external_id:
         values.pop("external_id")
     resolve_case_refs(by, values, tenant_id=current.tenant_id)
     with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request,
+        case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request,
                         lock=True)
         merged = {key: getattr(case, key) for key in CASE_READERS} | values
         check_case_dates(merged)
@@ -262,7 +301,7 @@ def _visit_area(code: str) -> Area:
 
 def record_visit(*, by, case_id: int, data: Mapping, request=None) -> PlaceVisit:
     """A place the case went to in the infectious period (feeds risk-area grading)."""
-    get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request)
     message = _("The visit was not saved.")
     values = f.clean(data, VISIT_READERS, partial=False, message=message,
                      required=("area", "place", "date_from"))
@@ -272,7 +311,7 @@ def record_visit(*, by, case_id: int, data: Mapping, request=None) -> PlaceVisit
         f.refuse(message, "date_to", _("is before the first day %(date)s")
                  % {"date": values["date_from"]})
     with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, lock=True)
+        case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, lock=True)
         if values["date_to"] > case.report_date:
             f.refuse(message, "date_to", _("%(date)s is after the report date %(report)s")
                      % {"date": values["date_to"], "report": case.report_date})
@@ -292,12 +331,12 @@ EXPOSURE_READERS = {
 
 def record_exposure(*, by, case_id: int, data: Mapping, request=None) -> Exposure:
     """How and when the case was probably infected."""
-    get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request)
     message = _("The exposure was not saved.")
     values = f.clean(data, EXPOSURE_READERS, partial=False, message=message,
                      required=("setting",))
     with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, lock=True)
+        case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, lock=True)
         if values.get("date") and values["date"] > case.report_date:
             f.refuse(message, "date", _("%(date)s is after the report date %(report)s")
                      % {"date": values["date"], "report": case.report_date})

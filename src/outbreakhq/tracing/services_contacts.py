@@ -84,7 +84,7 @@ def _tracer(by, code: str, area: Area):
     if not code:
         return by if by.is_authenticated else None
     user = get_user_model().objects.filter(username=code, is_active=True).first()
-    if user is None or not can(user, Can.VIEW_PERSON, area):
+    if user is None or not can(user, Can.RECORD_FOLLOWUP, area):
         f.refuse(_not_saved(), "tracer", _("%(name)s is not a user who may follow people in "
                                            "%(area)s") % {"name": code, "area": area.code})
     return user
@@ -161,13 +161,13 @@ def add_contact(*, by, case_id: int, data: Mapping, person_id: int | None = None
     """A close contact of a case: an existing person, or a new one registered on the way."""
     from outbreakhq.tracing.services_cases import get_case
 
-    get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, request=request)
+    get_case(by=by, case_id=case_id, capability=Can.TRACE_CONTACT, request=request)
     person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
                         request=request)
     values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
                      required=CONTACT_REQUIRED)
     with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.CHANGE_PERSON, lock=True)
+        case = get_case(by=by, case_id=case_id, capability=Can.TRACE_CONTACT, lock=True)
         return _create_contact(by, person=person, new_person=new_person, values=values,
                                category=ContactCategory.CLOSE, case=case, source=None,
                                request=request)
@@ -176,7 +176,7 @@ def add_contact(*, by, case_id: int, data: Mapping, person_id: int | None = None
 def add_secondary_contact(*, by, contact_id: int, data: Mapping, person_id: int | None = None,
                           new_person: Mapping | None = None, request=None) -> Contact:
     """A contact of a close contact, when the protocol traces them."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT, request=request)
     if not protocols.current().tracing.trace_contacts_of_contacts:
         f.refuse(_not_saved(), "category",
                  _("the protocol in force does not trace contacts of close contacts"))
@@ -185,7 +185,7 @@ def add_secondary_contact(*, by, contact_id: int, data: Mapping, person_id: int 
     values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
                      required=CONTACT_REQUIRED)
     with transaction.atomic():
-        source = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+        source = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
                              lock=True)
         if source.category != ContactCategory.CLOSE:
             f.refuse(_not_saved(), "source_contact",
@@ -198,10 +198,10 @@ def add_secondary_contact(*, by, contact_id: int, data: Mapping, person_id: int 
 def update_contact(*, by, contact_id: int, changes: Mapping, request=None) -> Contact:
     """Correct a contact: type, last exposure (the follow-up window is recomputed from the
     protocol), tracer, team, external id. Category and source stay: they define the contact."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT, request=request)
     values = f.clean(changes, CONTACT_READERS, partial=True, message=_not_saved())
     with transaction.atomic():
-        contact = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+        contact = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
                               lock=True)
         if values.get("external_id") == contact.external_id:
             values.pop("external_id")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from outbreakhq.core import audit
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
+from outbreakhq.core.services import require_role
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing.models import (
     Case,
@@ -25,6 +26,7 @@ from outbreakhq.tracing.services_cases import (
     CASE_READERS,
     CASE_REQUIRED,
     check_case_dates,
+    check_proposal,
     create_case,
     resolve_case_refs,
 )
@@ -46,13 +48,13 @@ def _audit_change(by, contact: Contact, request, **detail) -> None:
 
 def record_followup(*, by, contact_id: int, data: Mapping, request=None) -> FollowUp:
     """Today's (or a past day's) check of a contact; a second record for a day corrects it."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    get_contact(by=by, contact_id=contact_id, capability=Can.RECORD_FOLLOWUP, request=request)
     message = _("The follow-up was not saved.")
     values = f.clean(data, FOLLOWUP_READERS, partial=False, message=message,
                      required=("status",))
     day = values.pop("date", None) or f.today()
     with transaction.atomic():
-        contact = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+        contact = get_contact(by=by, contact_id=contact_id, capability=Can.RECORD_FOLLOWUP,
                               lock=True)
         if contact.status not in FOLLOWED:
             f.refuse(message, "status", _("the contact is no longer followed (%(status)s)")
@@ -75,9 +77,9 @@ def record_followup(*, by, contact_id: int, data: Mapping, request=None) -> Foll
 
 def hand_over_to_quarantine(*, by, contact_id: int, request=None) -> Contact:
     """The contact goes to quarantine: the quarantine module takes the follow-up over."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT, request=request)
     with transaction.atomic():
-        contact = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+        contact = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
                               lock=True)
         if contact.status != ContactStatus.FOLLOWING:
             f.refuse(_("The contact was not handed over."), "status",
@@ -92,9 +94,9 @@ def hand_over_to_quarantine(*, by, contact_id: int, request=None) -> Contact:
 def mark_lost(*, by, contact_id: int, request=None) -> Contact:
     """The contact cannot be found or reached any more: lost to follow-up (kept in the lists,
     out of the worklists)."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT, request=request)
     with transaction.atomic():
-        contact = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+        contact = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
                               lock=True)
         if contact.status not in FOLLOWED:
             f.refuse(_("The contact was not changed."), "status",
@@ -109,10 +111,11 @@ def mark_lost(*, by, contact_id: int, request=None) -> Contact:
 def close_followups(*, by, within: Area | None = None, today: date | None = None,
                     request=None) -> int:
     """Mark every contact of the scope whose follow-up ended before `today` completed."""
+    require_role(by, Can.TRACE_CONTACT, request=request, what="contact")
     today = today or f.today()
     with transaction.atomic():
         ended = list(
-            Contact.objects.visible_to(by, Can.CHANGE_PERSON, within=within)
+            Contact.objects.visible_to(by, Can.TRACE_CONTACT, within=within)
             .filter(status=ContactStatus.FOLLOWING, followup_end__lt=today)
             .select_related("person", "area").select_for_update(of=("self",)))
         Contact.objects.filter(pk__in=[c.pk for c in ended]).update(
@@ -133,15 +136,16 @@ def _infector(contact: Contact) -> Case | None:
 
 def convert_contact_to_case(*, by, contact_id: int, data: Mapping, request=None) -> Case:
     """The contact tested positive: a case linked to the contact's source, found by tracing."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON, request=request)
+    get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT, request=request)
     readers = {k: v for k, v in CASE_READERS.items() if k not in ("source_case", "cluster")}
     data = {"detection_route": DetectionRoute.CONTACT_TRACING, **data}
     values = f.clean(data, readers, partial=False, message=_("The case was not saved."),
                      required=CASE_REQUIRED)
     check_case_dates(values)
     with transaction.atomic():
-        contact = get_contact(by=by, contact_id=contact_id, capability=Can.CHANGE_PERSON,
+        contact = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
                               lock=True)
+        check_proposal(by, values, contact.area)
         resolve_case_refs(by, values, tenant_id=contact.tenant_id)  # the external id
         if contact.status == ContactStatus.CONVERTED:
             f.refuse(_("The case was not saved."), "status",

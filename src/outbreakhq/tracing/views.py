@@ -17,7 +17,7 @@ from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import services, worklists
 from outbreakhq.tracing.fields import today
-from outbreakhq.tracing.models import Case, Contact
+from outbreakhq.tracing.models import Case, Classification, Contact
 from outbreakhq.tracing.services_cases import CASE_READERS, EXPOSURE_READERS, VISIT_READERS
 from outbreakhq.tracing.services_contacts import CONTACT_READERS
 from outbreakhq.tracing.views_common import (
@@ -41,13 +41,13 @@ def case_list(request):
     template = "tracing/_case_rows.html" if request.htmx else "tracing/cases.html"
     return render(request, template, {
         "page": page, "filters": filters, "first_page": not request.GET.get("after"),
-        "may_open": can(request.user, Can.CHANGE_PERSON), **choices()})
+        "may_open": can(request.user, Can.PROPOSE_CASE), **choices()})
 
 
 @login_required
 def case_create(request):
     """Pick the person (search) or register them, then the case: one transaction."""
-    require_capability(request, Can.CHANGE_PERSON)
+    require_capability(request, Can.PROPOSE_CASE)
     picked, errors, values = None, {}, {"report_date": today().isoformat()}
     query = request.GET.get("q", "").strip()
     if request.method == "POST":
@@ -69,15 +69,26 @@ def case_create(request):
     found = people.search_people(by=request.user, query=query, within=request.scope_area,
                                  limit=20, request=request) if query else None
     context = {"picked": picked, "query": query, "found": found, "errors": errors,
-               "values": values, "default_area": _default_area(request), **choices()}
+               "values": values, "default_area": _default_area(request), **choices(),
+               **_proposal(request)}
     if request.htmx and request.method == "GET":
         return render(request, "tracing/_person_pick.html", context)
     return render(request, "tracing/case_new.html", context)
 
 
+def _proposal(request) -> dict:
+    """A user who only proposes cases is offered "suspected" and no source or cluster fields
+    (the service refuses them anyway: services_cases.check_proposal)."""
+    if can(request.user, Can.MANAGE_CASE):
+        return {"proposal": False}
+    return {"proposal": True, "classifications": [
+        (value, label) for value, label in Classification.choices
+        if value == Classification.SUSPECTED]}
+
+
 def _default_area(request) -> str:
     """The scope picked in the switcher, or the user's one area: a code to start from."""
-    areas = scope_areas(request.user, Can.CHANGE_PERSON, within=request.scope_area)
+    areas = scope_areas(request.user, Can.PROPOSE_CASE, within=request.scope_area)
     return areas[0].code if len(areas) == 1 else ""
 
 
@@ -106,7 +117,8 @@ def _case_context(request, case: Case, **extra) -> dict:
         # a link to it would lead to a 404, and its number is not this user's to know.
         "source": source, "from_contact": Contact.objects.visible_to(request.user).filter(
             converted_case=case).first(),
-        "may_change": can(request.user, Can.CHANGE_PERSON, case.area),
+        "may_manage": can(request.user, Can.MANAGE_CASE, case.area),
+        "may_trace": can(request.user, Can.TRACE_CONTACT, case.area),
         "today": today().isoformat(), "errors": {}, "values": {}, **choices(), **extra,
     }
 
@@ -124,7 +136,7 @@ def case_detail(request, pk: int):
 
 @login_required
 def case_edit(request, pk: int):
-    case = services.get_case(by=request.user, case_id=pk, capability=Can.CHANGE_PERSON,
+    case = services.get_case(by=request.user, case_id=pk, capability=Can.MANAGE_CASE,
                              request=request)
     errors, values = {}, {k: getattr(case, k) for k in CASE_READERS if k != "source_case"}
     values["source_case"] = case.source_case_id or ""

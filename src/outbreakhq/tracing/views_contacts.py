@@ -87,7 +87,8 @@ def _contact_context(request, contact: Contact, **extra) -> dict:
         "source_seen": source_seen(request.user, contact),
         "secondary": list(Contact.objects.visible_to(request.user).filter(
             source_contact=contact).select_related("person")),
-        "may_change": can(request.user, Can.CHANGE_PERSON, contact.area),
+        "may_trace": can(request.user, Can.TRACE_CONTACT, contact.area),
+        "may_follow": can(request.user, Can.RECORD_FOLLOWUP, contact.area),
         "traces_secondary": contact.category == ContactCategory.CLOSE
         and protocols.current().tracing.trace_contacts_of_contacts,
         "today": today().isoformat(), "errors": {}, "values": {}, **choices(), **extra,
@@ -172,7 +173,7 @@ def contact_lost(request, pk: int):
 @login_required
 def contact_edit(request, pk: int):
     contact = services.get_contact(by=request.user, contact_id=pk,
-                                   capability=Can.CHANGE_PERSON, request=request)
+                                   capability=Can.TRACE_CONTACT, request=request)
     errors = {}
     values = {"contact_type": contact.contact_type, "last_exposure": contact.last_exposure,
               "tracer": contact.tracer.get_username() if contact.tracer else "",
@@ -223,7 +224,7 @@ def followup_worklist(request):
                             after=request.GET.get("after"), request=request)
     return render(request, "tracing/followups.html", {
         "page": page, "which": which, "who": who, "today": today(),
-        "may_close": can(request.user, Can.CHANGE_PERSON),
+        "may_close": can(request.user, Can.TRACE_CONTACT),
         "in_team": who == "team" and request.user.tracing_teams.exists(),
         "first_page": not request.GET.get("after"), **choices()})
 
@@ -232,7 +233,7 @@ def followup_worklist(request):
 @require_POST
 def followups_close(request):
     """Mark the scope's contacts whose follow-up ended before today as completed."""
-    require_capability(request, Can.CHANGE_PERSON)
+    require_capability(request, Can.TRACE_CONTACT)
     closed = services.close_followups(by=request.user, within=request.scope_area,
                                       request=request)
     messages.success(request, _("%(n)d contacts whose follow-up had ended were marked "

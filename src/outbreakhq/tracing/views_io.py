@@ -24,7 +24,13 @@ from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import exporting, exporting_jobs
 from outbreakhq.tracing.importing import plan_import, preview_import, run_import
-from outbreakhq.tracing.importing_fields import FIELDS, IGNORE, KINDS, guess_mapping
+from outbreakhq.tracing.importing_fields import (
+    FIELDS,
+    IGNORE,
+    KIND_CAPABILITY,
+    KINDS,
+    guess_mapping,
+)
 from outbreakhq.tracing.importing_jobs import (
     IMPORT_IN_BACKGROUND_ABOVE,
     note_of,
@@ -60,7 +66,7 @@ def _remember(request, token: str, pending: dict) -> None:
 @login_required
 def import_start(request):
     """Upload a file, say what it holds and, optionally, which saved mapping fits it."""
-    require_capability(request, Can.CHANGE_PERSON)
+    require_capability(request, Can.MANAGE_CASE)
     errors = None
     if request.method == "POST":
         upload, kind = request.FILES.get("file"), request.POST.get("kind", "")
@@ -91,7 +97,7 @@ def import_start(request):
 def import_review(request, token: str):
     """The file's columns and their fields, the first rows as they will be stored, and every
     error. Posting changes the mapping, saves it by name, or confirms the import."""
-    require_capability(request, Can.CHANGE_PERSON)
+    require_capability(request, Can.MANAGE_CASE)
     pending = _pending(request, token)
     path = _upload_dir(request.user) / pending["stored"]
     background = status_of(path)
@@ -141,7 +147,8 @@ def _act(request, token: str, pending: dict, path: Path, mapping: dict):
     try:
         if "save_mapping" in request.POST:
             # Saved in the current scope, or the user's own area: shared with those below it.
-            area = request.scope_area or scope_areas(request.user, Can.CHANGE_PERSON)[0]
+            mine = scope_areas(request.user, KIND_CAPABILITY[pending["kind"]])
+            area = request.scope_area or mine[0]
             save_mapping(by=request.user, name=request.POST.get("mapping_name", ""),
                          kind=pending["kind"], mapping=mapping, area=area, request=request)
             messages.success(request, _("Mapping saved."))
