@@ -14,7 +14,8 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide.md"
 BEGIN, END = "<!-- roles:begin (generated: outbreakhq roles --markdown) -->", "<!-- roles:end -->"
 # Pseudonymised exports carry no personal data; the administrators' own capabilities neither.
 PERSONAL = set(Can) - {Can.VIEW_AGGREGATES, Can.VIEW_AUDIT, Can.MANAGE_AREAS,
-                       Can.EXPORT_PSEUDONYMS, Can.MANAGE_ACCOUNTS, Can.MANAGE_RETENTION}
+                       Can.EXPORT_PSEUDONYMS, Can.MANAGE_ACCOUNTS, Can.MANAGE_RETENTION,
+                       Can.USE_TWO_FACTOR}
 
 
 def holders(capability: str) -> set[str]:
@@ -54,7 +55,8 @@ def test_pseudonymised_exports_are_for_analysts_commanders_and_admins() -> None:
 
 def test_the_commander_reads_people_but_changes_nothing() -> None:
     assert CAPABILITIES[Role.COMMANDER] == {Can.VIEW_AGGREGATES, Can.VIEW_PERSON,
-                                            Can.EXPORT_PERSON, Can.EXPORT_PSEUDONYMS}
+                                            Can.EXPORT_PERSON, Can.EXPORT_PSEUDONYMS,
+                                            Can.USE_TWO_FACTOR}
 
 
 def test_the_field_roles_register_people_and_propose_cases_but_do_not_decide_them() -> None:

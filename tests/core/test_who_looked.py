@@ -32,7 +32,7 @@ def test_admin_sees_who_looked_at_a_person(land: Territory) -> None:
     tina = logged_in(make_user(Role.TRACER, land.county1, username="tina"))
     tina.get(f"/people/{person.pk}/", REMOTE_ADDR="10.0.0.1")
     tina.get("/people/", {"q": "Li"}, REMOTE_ADDR="10.0.0.2")
-    logged_in(make_user(Role.LAB, land.county1, username="lab")).get(
+    logged_in(make_user(Role.SCREENING, land.county1, username="sam")).get(
         "/api/v1/people/", {"q": "Li"}, REMOTE_ADDR="10.0.0.3")
     make_person(land.compound1, name="Li Na")  # shown by no one
 
@@ -42,7 +42,7 @@ def test_admin_sees_who_looked_at_a_person(land: Territory) -> None:
     assert response.status_code == 200
     looked = response.context["panels"][-1][1]["looked"]
     assert [(e.username, e.action, e.channel, e.ip) for e in looked.events] == [
-        ("lab", "search", "api", "10.0.0.3"),
+        ("sam", "search", "api", "10.0.0.3"),
         ("tina", "search", "web", "10.0.0.2"), ("tina", "view", "web", "10.0.0.1")]
     html = response.content.decode()
     assert 'id="who-looked"' in html and "10.0.0.3" in html and "people search" in html

@@ -69,6 +69,8 @@ class Can(models.TextChoices):
     VIEW_AUDIT = "audit.view", _("browse the audit trail")
     MANAGE_AREAS = "area.manage", _("import and edit areas")
     MANAGE_ACCOUNTS = "account.manage", _("lift sign-in locks and reset two-factor devices")
+    # Those whose account would do most harm in the wrong hands (core/two_factor.py).
+    USE_TWO_FACTOR = "account.two_factor", _("protect their sign-in with a second factor")
     EXPORT_PSEUDONYMS = "pseudonym.export", _("export pseudonymised line lists")
     # Retention (core/outbreaks.py, core/purge.py): declare an outbreak over, reopen it, purge.
     MANAGE_RETENTION = "retention.manage", _("declare outbreaks over and purge expired records")
@@ -77,7 +79,7 @@ class Can(models.TextChoices):
 _FIELD = {Can.VIEW_AGGREGATES, Can.VIEW_PERSON, Can.CHANGE_PERSON, Can.PROPOSE_CASE}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COMMANDER: frozenset({Can.VIEW_AGGREGATES, Can.VIEW_PERSON, Can.EXPORT_PERSON,
-                               Can.EXPORT_PSEUDONYMS}),
+                               Can.EXPORT_PSEUDONYMS, Can.USE_TWO_FACTOR}),
     Role.TRACER: frozenset(_FIELD | {Can.MANAGE_CASE, Can.TRACE_CONTACT, Can.RECORD_FOLLOWUP,
                                      Can.MERGE_PERSON, Can.EXPORT_PERSON}),
     Role.SCREENING: frozenset(_FIELD),

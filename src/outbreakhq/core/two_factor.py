@@ -16,24 +16,23 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outbreakhq.core import audit
-from outbreakhq.core.roles import Role
+from outbreakhq.core.roles import Can, grants
 from outbreakhq.core.scope import assignments
-
-ELIGIBLE_ROLES = frozenset({Role.COMMANDER, Role.ADMIN})
 
 
 def _roles(user) -> set[str]:
-    return {a.role for a in assignments(user)}
+    """The user's roles that may use two-factor sign-in (the roles table decides which)."""
+    return {a.role for a in assignments(user) if grants(a.role, Can.USE_TWO_FACTOR)}
 
 
 def offered(user) -> bool:
     """Commanders and administrators may turn two-factor sign-in on."""
-    return bool(_roles(user) & ELIGIBLE_ROLES)
+    return bool(_roles(user))
 
 
 def required(user) -> bool:
     """The deployment makes it compulsory for the user's role (only eligible roles count)."""
-    return bool(_roles(user) & ELIGIBLE_ROLES & settings.OUTBREAKHQ_REQUIRE_2FA_ROLES)
+    return bool(_roles(user) & settings.OUTBREAKHQ_REQUIRE_2FA_ROLES)
 
 
 def needed_at_sign_in(user) -> bool:

@@ -19,7 +19,10 @@ from outbreakhq.core.scope import scope_areas
 from outbreakhq.core.views import require_capability
 
 
-def _tree(code: str) -> Area:
+def _tree(request, code: str) -> Area:
+    """The tree named in the URL, once the role is checked: a role without the capability is
+    refused before its input is read (tests/core/test_access.py)."""
+    require_capability(request, Can.MANAGE_RETENTION)
     tree = Area.objects.roots().filter(code=code).first()
     if tree is None:
         raise NotFound(_("There is no jurisdiction tree with this code."))
@@ -41,7 +44,7 @@ def retention_page(request):
 @login_required
 @require_POST
 def declare_over(request, code: str):
-    tree = _tree(code)
+    tree = _tree(request, code)
     try:
         day = parse_date(request.POST.get("on", "").strip())
     except ValueError:  # well formed but impossible, e.g. 2026-02-30
@@ -62,7 +65,7 @@ def declare_over(request, code: str):
 @login_required
 @require_POST
 def reopen(request, code: str):
-    tree = _tree(code)
+    tree = _tree(request, code)
     try:
         outbreaks.reopen_outbreak(by=request.user, area=tree,
                                   reason=request.POST.get("reason", ""), request=request)
@@ -76,7 +79,7 @@ def reopen(request, code: str):
 @login_required
 def purge_tree(request, code: str):
     """GET: what a purge would delete now (a dry run, rolled back). POST: purge."""
-    tree = _tree(code)
+    tree = _tree(request, code)
     dry_run = request.method != "POST"
     result = purge.purge_tree(tenant=tree, by=request.user, dry_run=dry_run, request=request)
     if not dry_run:
