@@ -18,4 +18,32 @@
       window.history.back();
     }
   });
+  // On a phone a table becomes one card per row (app.css, "Phones"): each cell shows its
+  // column's heading, copied here from the table's <thead> so that no template repeats it.
+  function labelCells(root) {
+    var tables = root.matches && root.matches("table") ? [root] :
+      (root.querySelectorAll ? root.querySelectorAll("table") : []);
+    Array.prototype.forEach.call(tables, function (table) {
+      var heads = table.querySelectorAll("thead th");
+      if (!heads.length) { return; }
+      var labels = [];
+      Array.prototype.forEach.call(heads, function (th) {
+        for (var i = 0; i < (th.colSpan || 1); i++) { labels.push(th.textContent.trim()); }
+      });
+      table.classList.add("stackable");
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          if (labels[column]) { cell.setAttribute("data-label", labels[column]); }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelCells(document); });
+  // Rows that htmx swaps in (next page, a recorded follow-up) get their labels too.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    labelCells(event.target.closest ? (event.target.closest("table") || event.target)
+                                    : document);
+  });
 })();
