@@ -71,7 +71,7 @@ def pages(runs: int) -> None:
     from django.test import Client
 
     from bench.bench_tracing import USERS
-    from outbreakhq.tracing import chains
+    from outbreakhq.tracing import scope_chains as chains
     from outbreakhq.tracing.models import Case
     from tests.factories import PASSWORD
 

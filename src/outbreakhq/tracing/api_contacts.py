@@ -9,7 +9,8 @@ from ninja import Field, Router, Schema, Status
 
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
-from outbreakhq.tracing import chains, services, worklists
+from outbreakhq.tracing import scope_chains as chains
+from outbreakhq.tracing import services, worklists
 from outbreakhq.tracing.api import CaseFields, CaseOut, ContactIn, ContactOut, body_of, within
 
 contacts_router = Router(tags=["contacts"])

@@ -29,7 +29,7 @@ from outbreakhq.tracing.models import (
     ContactType,
     Team,
 )
-from outbreakhq.tracing.services_cases import person_for
+from outbreakhq.tracing.services_cases import get_case, person_for
 
 CONTACT_READERS = {
     "external_id": f.text(64),
@@ -159,8 +159,6 @@ def _create_contact(by, *, person: Person | None, new_person: Mapping | None, va
 def add_contact(*, by, case_id: int, data: Mapping, person_id: int | None = None,
                 new_person: Mapping | None = None, request=None) -> Contact:
     """A close contact of a case: an existing person, or a new one registered on the way."""
-    from outbreakhq.tracing.services_cases import get_case
-
     get_case(by=by, case_id=case_id, capability=Can.TRACE_CONTACT, request=request)
     person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
                         request=request)

@@ -18,7 +18,8 @@ from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.views import require_capability
-from outbreakhq.tracing import chains, services, worklists
+from outbreakhq.tracing import scope_chains as chains
+from outbreakhq.tracing import services, worklists
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactStatus, FollowUp
 from outbreakhq.tracing.person_panel import source_seen
