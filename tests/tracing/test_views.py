@@ -286,7 +286,7 @@ def test_the_team_worklist_says_when_the_user_is_in_no_team(desk, tina):
 
 
 def test_a_case_page_shows_the_latest_contacts_and_links_to_the_rest(desk, tina, monkeypatch):
-    from outbreakhq.tracing import views
+    from outbreakhq.tracing.views import cases as views
 
     monkeypatch.setattr(views, "CONTACTS_ON_CASE_PAGE", 2)
     for _ in range(3):

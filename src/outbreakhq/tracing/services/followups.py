@@ -22,7 +22,7 @@ from outbreakhq.tracing.models import (
     FollowUp,
     FollowUpStatus,
 )
-from outbreakhq.tracing.services_cases import (
+from outbreakhq.tracing.services.cases import (
     CASE_READERS,
     CASE_REQUIRED,
     check_case_dates,
@@ -30,7 +30,7 @@ from outbreakhq.tracing.services_cases import (
     create_case,
     resolve_case_refs,
 )
-from outbreakhq.tracing.services_contacts import get_contact
+from outbreakhq.tracing.services.contacts import get_contact
 
 FOLLOWUP_READERS = {
     "date": f.a_date,

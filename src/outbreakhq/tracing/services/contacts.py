@@ -29,7 +29,7 @@ from outbreakhq.tracing.models import (
     ContactType,
     Team,
 )
-from outbreakhq.tracing.services_cases import get_case, person_for
+from outbreakhq.tracing.services.cases import get_case, person_for
 
 CONTACT_READERS = {
     "external_id": f.text(64),

@@ -23,10 +23,10 @@ from outbreakhq.tracing import services, worklists
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactStatus, FollowUp
 from outbreakhq.tracing.person_panel import source_seen
-from outbreakhq.tracing.services_cases import CASE_READERS
-from outbreakhq.tracing.services_contacts import CONTACT_READERS
-from outbreakhq.tracing.services_followups import FOLLOWUP_READERS
-from outbreakhq.tracing.views_common import choices, errors_of, new_person, person_id, posted
+from outbreakhq.tracing.services.cases import CASE_READERS
+from outbreakhq.tracing.services.contacts import CONTACT_READERS
+from outbreakhq.tracing.services.followups import FOLLOWUP_READERS
+from outbreakhq.tracing.views.common import choices, errors_of, new_person, person_id, posted
 
 CONTACT_FILTERS = ("q", "status", "category", "from", "to", "case")
 WORKLISTS = {"due": worklists.due_today, "overdue": worklists.overdue}
