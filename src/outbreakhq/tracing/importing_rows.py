@@ -29,7 +29,6 @@ CHOICES = {"classification": "classification", "detection_route": "detection_rou
            "id_type": "id_type"}
 DATES = {"birth_date", "onset_date", "sampling_date", "report_date", "outcome_date",
          "exposure_date", "last_exposure", "date"}
-REFERENCES = {"source_case", "source_contact", "infector", "infectee"}
 LIMITS = {"name": 200, "external_id": 64, "address": 300, "home_area": 40, "person": 64,
           "source_case": 64,
           "source_contact": 64, "infector": 64, "infectee": 64}
