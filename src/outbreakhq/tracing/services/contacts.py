@@ -8,7 +8,7 @@ day is `followup_days` after it, as a quarantine counted "from the last exposure
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,6 +22,7 @@ from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.services import get_scoped, register_person
 from outbreakhq.tracing import fields as f
+from outbreakhq.tracing import rules
 from outbreakhq.tracing.models import (
     Case,
     Contact,
@@ -51,7 +52,7 @@ def followup_window(category: str, last_exposure: date) -> tuple[date, date]:
     if rule.followup_days == 0:
         f.refuse(_not_saved(), "category",
                  _("the protocol in force does not follow this category of contact"))
-    return last_exposure + timedelta(days=1), last_exposure + timedelta(days=rule.followup_days)
+    return rules.followup_window(last_exposure, rule.followup_days)
 
 
 def get_contact(*, by, contact_id: int, capability: str = Can.VIEW_PERSON, request=None,
@@ -107,9 +108,8 @@ def _team(number: int | None, tracer, area: Area) -> Team | None:
 def _infectious_from(case: Case) -> date | None:
     """First day the case could infect others: the protocol's look-back before onset (or the
     anchor date the protocol names for cases without symptoms)."""
-    tracing = protocols.current().tracing
-    anchor = case.onset_date or case.sampling_date
-    return anchor - timedelta(days=tracing.lookback_days_before_onset) if anchor else None
+    lookback = protocols.current().tracing.lookback_days_before_onset
+    return rules.infectious_from(case.onset_date, case.sampling_date, lookback_days=lookback)
 
 
 def _check_contact(values: dict, *, person: Person | None, own: Person, case: Case | None,
@@ -122,7 +122,7 @@ def _check_contact(values: dict, *, person: Person | None, own: Person, case: Ca
             person=person, source_case=case, source_contact=source).exists():
         errors.append(FieldError("person", _("is already recorded as this contact")))
     start = _infectious_from(case) if case is not None else None
-    if start is not None and values["last_exposure"] < start:
+    if rules.exposed_before_infectious(values["last_exposure"], start):
         errors.append(FieldError("last_exposure", _(
             "%(date)s is before the case could infect anyone (from %(start)s, the protocol's "
             "look-back before onset)") % {"date": values["last_exposure"], "start": start}))
