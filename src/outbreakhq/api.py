@@ -60,15 +60,15 @@ def _add_routers() -> None:
     api.add_router("/areas", areas_router)
     api.add_router("/people", people_router)
 
-    from outbreakhq.tracing.api import cases_router
-    from outbreakhq.tracing.api_contacts import chains_router, contacts_router, followups_router
+    from outbreakhq.tracing.api.cases import cases_router
+    from outbreakhq.tracing.api.contacts import chains_router, contacts_router, followups_router
 
     api.add_router("/cases", cases_router)
     api.add_router("/contacts", contacts_router)
     api.add_router("/followups", followups_router)
     api.add_router("/chains", chains_router)
 
-    from outbreakhq.tracing.api_io import imports_router
+    from outbreakhq.tracing.api.import_export import imports_router
 
     api.add_router("", imports_router)  # /imports/{kind}, /exports/{kind}
 

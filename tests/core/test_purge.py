@@ -16,7 +16,7 @@ from outbreakhq.core.models import AuditEvent, DismissedPair, Person, PersonMerg
 from outbreakhq.core.roles import Role
 from outbreakhq.tracing import services
 from outbreakhq.tracing.models import Case, Contact, FollowUp
-from outbreakhq.tracing.services_followups import record_followup
+from outbreakhq.tracing.services.followups import record_followup
 from tests.factories import Territory, make_person, make_user, territory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from outbreakhq.simulate.territory import KEY_GROUP_BIT, LEVELS, REGION_CODE, generate
+from outbreakhq.simulate.key_groups import KEY_GROUP_BIT
+from outbreakhq.simulate.territory import LEVELS, REGION_CODE, generate
 
 DIGITS = {"region": 6, "prefecture": 6, "county": 6, "township": 9, "community": 12,
           "compound": 15}

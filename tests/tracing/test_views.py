@@ -195,7 +195,7 @@ def test_an_analyst_cannot_see_the_case_list(desk):
 
 
 def test_a_chain_too_large_to_draw_is_cut_from_its_roots_and_the_page_says_so(desk, tina):
-    from outbreakhq.tracing import chains
+    from outbreakhq.tracing import scope_chains as chains
 
     parent = desk.case
     for _ in range(5):
@@ -209,7 +209,7 @@ def test_a_chain_too_large_to_draw_is_cut_from_its_roots_and_the_page_says_so(de
 
 
 def test_the_chain_summary_is_recomputed_after_any_new_link(desk):
-    from outbreakhq.tracing import chains
+    from outbreakhq.tracing import scope_chains as chains
 
     before = chains.scope_chains(by=desk.tracer)
     assert before is chains.scope_chains(by=desk.tracer)  # the page and its graph share it
@@ -219,7 +219,7 @@ def test_the_chain_summary_is_recomputed_after_any_new_link(desk):
 
 
 def test_the_chain_page_counts_lone_cases_and_cases_infected_outside_the_scope(desk, tina):
-    from outbreakhq.tracing import chains
+    from outbreakhq.tracing import scope_chains as chains
 
     child = open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
     open_case(desk.tracer, desk.person(), source_case=child.pk)
@@ -286,7 +286,7 @@ def test_the_team_worklist_says_when_the_user_is_in_no_team(desk, tina):
 
 
 def test_a_case_page_shows_the_latest_contacts_and_links_to_the_rest(desk, tina, monkeypatch):
-    from outbreakhq.tracing import views
+    from outbreakhq.tracing.views import cases as views
 
     monkeypatch.setattr(views, "CONTACTS_ON_CASE_PAGE", 2)
     for _ in range(3):

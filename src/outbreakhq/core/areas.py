@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -229,10 +228,3 @@ def _upsert(row: AreaRow, parent: Area | None, old: Area | None) -> tuple[Area, 
         setattr(old, key, value)
     old.save(update_fields=list(fields))
     return old, "updated"
-
-
-def area_rows(areas: Iterable[Area]) -> list[dict]:
-    """Areas as CSV rows in the import format (export and round-trip)."""
-    return [{"code": a.code, "parent_code": a.parent.code if a.parent else "", "level": a.level,
-             "name_en": a.name_en, "name_zh": a.name_zh, "population": a.population,
-             "shape": json.dumps(a.shape) if a.shape else ""} for a in areas]

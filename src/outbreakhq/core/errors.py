@@ -1,5 +1,5 @@
-"""Errors that carry their HTTP status. One handler (core/handlers.py) renders them as JSON for the
-API and as a page for people; services raise them and know nothing of either."""
+"""Errors that carry their HTTP status. core/api_errors.py renders them as JSON for the API and
+core/middleware.py as a page for people; services raise them and know nothing of either."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ what SORMAS and Go.Data users know from the field:
 - Cases are proposed by the field and decided by the epidemiologist, as a SORMAS hospital or
   community informant reports a case that the surveillance officer classifies. `case.propose`
   opens a case as *suspected* only, without a source link or a cluster (the rule lives in
-  tracing/services_cases.py, so the API and imports obey it too); `case.manage` sets any
+  tracing/services/cases.py, so the API and imports obey it too); `case.manage` sets any
   classification, reclassifies, records the outcome, source links, clusters, exposures and
   visits. Who manages also proposes.
 - `contact.trace`: adding and correcting contacts, handing them over to quarantine, converting a

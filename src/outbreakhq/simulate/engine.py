@@ -13,15 +13,18 @@ from datetime import date
 
 import numpy as np
 
+from outbreakhq import protocols
 from outbreakhq.simulate import output
 from outbreakhq.simulate import pathogen as pathogens
 from outbreakhq.simulate.detection import ROUTE, Lab
+from outbreakhq.simulate.key_groups import KEY_GROUP_BIT
+from outbreakhq.simulate.output_build import build
 from outbreakhq.simulate.records import Columns
 from outbreakhq.simulate.response import CENTRALISED, HOME, MEASURE_KINDS, Grading, ResponseParams
 from outbreakhq.simulate.state import INBOUND, NEVER, SEED, State
 from outbreakhq.simulate.support import Support
-from outbreakhq.simulate.territory import KEY_GROUP_BIT, Territory, generate
-from outbreakhq.simulate.tracing import CLOSE, INBOUND_RULE, Tracer
+from outbreakhq.simulate.territory import Territory, generate
+from outbreakhq.simulate.tracer import CLOSE, INBOUND_RULE, Tracer
 from outbreakhq.simulate.transmission import Transmission, TransmissionParams
 
 # Key groups tested as risk populations (one round a day once the outbreak is declared).
@@ -47,8 +50,6 @@ class Config:
 
 
 def response_params(config: Config) -> ResponseParams:
-    from outbreakhq import protocols
-
     protocol = protocols.load(config.protocol, config.protocol_overrides or None)
     return ResponseParams.from_protocol(protocol, **config.assumptions)
 
@@ -234,7 +235,7 @@ class Engine:
             self.step(day=day)
             if progress:
                 progress(day)
-        return output.build(self)
+        return build(self)
 
 
 def simulate(config: Config, *, progress: Callable[[int], None] | None = None

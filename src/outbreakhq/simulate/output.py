@@ -7,21 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from outbreakhq.simulate.detection import CLASSES, ROUTES
+from outbreakhq.simulate.key_groups import KEY_GROUPS
 from outbreakhq.simulate.places import PLACE_TYPES
 from outbreakhq.simulate.state import INFECTION_SETTINGS, NEVER
 from outbreakhq.simulate.support import REQUEST_KINDS, URGENCY
-from outbreakhq.simulate.territory import KEY_GROUPS, LEVELS
-from outbreakhq.simulate.tracing import CATEGORIES, CONTACT_TYPES, RULES
-
-if TYPE_CHECKING:
-    from outbreakhq.simulate.engine import Engine
+from outbreakhq.simulate.territory import LEVELS
+from outbreakhq.simulate.tracer import CATEGORIES, CONTACT_TYPES, RULES
 
 FORMAT_VERSION = 1
 SEVERITIES = ("mild", "moderate", "severe", "critical")
@@ -67,24 +64,7 @@ class Encoder:
         return pc.take(self.codes, pa.array(np.asarray(rows, dtype=np.int64)))
 
 
-def build(engine: Engine) -> Scenario:
-    from outbreakhq.simulate import output_epidemic, output_territory
-
-    t, config = engine.territory, engine.config
-    enc = Encoder(t.start_date, t.area_code)
-    tables = output_territory.tables(t, enc)
-    tables.update(output_epidemic.tables(engine, enc))
-    meta = {
-        "format_version": FORMAT_VERSION, "seed": config.seed, "population": t.population,
-        "days": config.days, "r0": config.r0, "protocol": config.protocol,
-        "respond": config.respond, "pathogen": config.pathogen,
-        "start_date": t.start_date.isoformat(), "region_code": str(t.area_code[0]),
-        "rows": {name: tables[name].num_rows for name in TABLES},
-    }
-    return Scenario(meta=meta, tables={name: tables[name] for name in TABLES})
-
-
 __all__ = ["CATEGORIES", "CLASSES", "CLASSIFICATIONS", "CONTACT_TYPES", "FORMAT_VERSION",
            "INFECTION_SETTINGS", "KEY_GROUPS", "LEVELS", "PLACE_TYPES", "REQUEST_KINDS",
            "ROUTES", "RULES", "SETTING_NAMES", "SEVERITIES", "TABLES", "URGENCY", "Encoder",
-           "Scenario", "build"]
+           "Scenario"]

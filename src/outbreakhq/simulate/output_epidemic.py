@@ -16,7 +16,7 @@ from outbreakhq.simulate.output import (
 )
 from outbreakhq.simulate.state import INFECTION_SETTINGS, NEVER
 from outbreakhq.simulate.support import REQUEST_KINDS, URGENCY
-from outbreakhq.simulate.tracing import CATEGORIES, CONTACT_TYPES, RULES
+from outbreakhq.simulate.tracer import CATEGORIES, CONTACT_TYPES, RULES
 
 if TYPE_CHECKING:
     from outbreakhq.simulate.engine import Engine

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from outbreakhq.simulate.key_groups import KEY_GROUPS
 from outbreakhq.simulate.output import Encoder
 from outbreakhq.simulate.places import PLACE_TYPES
-from outbreakhq.simulate.territory import KEY_GROUPS, LEVELS, Territory
+from outbreakhq.simulate.territory import LEVELS, Territory
 
 
 def _areas(t: Territory) -> pa.Table:

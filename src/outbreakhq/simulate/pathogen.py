@@ -25,11 +25,6 @@ def _gamma(mean: float, sd: float) -> stats.rv_continuous:
     return stats.gamma(a=shape, scale=mean / shape)
 
 
-def _lognormal(mean: float, sd: float) -> stats.rv_continuous:
-    sigma2 = np.log1p((sd / mean) ** 2)
-    return stats.lognorm(s=np.sqrt(sigma2), scale=mean / np.exp(sigma2 / 2))
-
-
 def daily_pmf(dist: stats.rv_continuous, *, max_days: int) -> np.ndarray:
     """P(interval = k days) for k = 0..max_days, k being the continuous value rounded to a day.
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from outbreakhq.simulate.key_groups import KEY_GROUP_BIT
 from outbreakhq.simulate.names import compose_names
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ SPECS: tuple[PlaceSpec, ...] = (
 
 def _members(rng: np.random.Generator, territory: Territory, spec: PlaceSpec) -> np.ndarray:
     """Tag and return the people who join places of this type (sorted by county, shuffled)."""
-    from outbreakhq.simulate.territory import KEY_GROUP_BIT
-
     free = (territory.place_group < 0) & ~territory.hh_visitor[territory.person_hh]
     chosen = np.zeros(territory.population, dtype=bool)
     for member in spec.members:

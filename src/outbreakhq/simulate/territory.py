@@ -17,7 +17,9 @@ from datetime import date
 import numpy as np
 
 from outbreakhq.simulate import identities
+from outbreakhq.simulate.key_groups import KEY_GROUP_BIT
 from outbreakhq.simulate.names import STR, area_names, person_names
+from outbreakhq.simulate.places import assign_places
 
 LEVELS = ("region", "prefecture", "county", "township", "community", "compound")
 REGION_CODE = 990000  # province 99 does not exist: the codes are clearly synthetic
@@ -30,19 +32,6 @@ CHILDREN = {"prefecture": (3, 7), "county": (4, 9), "township": (4, 11), "commun
 MEAN_COMPOUND_HOUSEHOLDS = 230
 HOUSEHOLDS_PER_BUILDING = 24  # six floors of four flats
 VISITOR_HOUSEHOLD_SHARE = 0.004  # parties of travellers staying in the territory
-
-KEY_GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("health_worker", "Health worker", "医务人员"),
-    ("nursing_home_resident", "Nursing home resident", "养老机构老人"),
-    ("nursing_home_staff", "Nursing home staff", "养老机构工作人员"),
-    ("construction_worker", "Construction worker", "建筑工地工人"),
-    ("market_vendor", "Market vendor", "农贸市场从业人员"),
-    ("school_student", "School student", "在校学生"),
-    ("school_staff", "School staff", "学校教职工"),
-    ("quarantine_staff", "Quarantine site staff", "隔离点工作人员"),
-    ("traveller", "Visiting traveller", "来访旅客"),
-)
-KEY_GROUP_BIT = {code: 1 << i for i, (code, _, _) in enumerate(KEY_GROUPS)}
 
 
 @dataclass
@@ -222,8 +211,6 @@ def _buildings(hh_compound: np.ndarray, compound_zh: np.ndarray
 def generate(*, population: int, seed: np.random.SeedSequence,
              start_date: date = date(2022, 8, 1)) -> Territory:
     """Generate a territory of `population` residents; the same seed gives the same territory."""
-    from outbreakhq.simulate.places import assign_places
-
     if population < 10:
         raise ValueError("population must be at least 10")
     rng = np.random.default_rng(seed)

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.tracing import rules
 
 Reader = Callable[[object], object]
 
@@ -32,7 +33,7 @@ def a_date(raw, *, required: bool = False) -> date | None:
     value = raw if isinstance(raw, date) else parse_date(str(raw).strip())
     if value is None:
         raise ValueError(_("%(value)r is not a date (YYYY-MM-DD)") % {"value": raw})
-    if value > today():
+    if rules.in_future(value, today()):
         raise ValueError(_("%(value)s is in the future") % {"value": value})
     return value
 

@@ -10,7 +10,6 @@ commits nothing. Records are matched by external id, so importing a file twice c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -24,6 +23,7 @@ from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.services import require_role
 from outbreakhq.tracing import importing_previews as previews
+from outbreakhq.tracing import rules
 from outbreakhq.tracing.importing_checks import (
     Chains,
     Checker,
@@ -156,13 +156,13 @@ def _check_contacts(checker: Checker, rows: list[Row]) -> None:
     contacts_in_file = {r.values.get("external_id"): r for r in rows}
     stored_sources = checker.visible(checker.stored(
         Contact, (r.values.get("source_contact") for r in rows)))  # outside the scope: unknown
-    lookback = timedelta(days=protocols.current().tracing.lookback_days_before_onset)
+    lookback = protocols.current().tracing.lookback_days_before_onset
     for row in rows:
         _check_contact_row(checker, row, contacts_in_file, stored_sources, lookback)
 
 
 def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
-                       lookback: timedelta) -> None:
+                       lookback: int) -> None:
     values = row.values
     source_contact = values.get("source_contact")
     if not values.get("category"):
@@ -190,13 +190,12 @@ def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
             checker.error(row, "last_exposure", _(
                 "exposure after the report date of case %(id)s (%(date)s)")
                 % {"id": ref_of(case), "date": case.report_date.isoformat()})
-        anchor = case.onset_date or case.sampling_date
+        start = rules.infectious_from(case.onset_date, case.sampling_date, lookback_days=lookback)
         exposed = values.get("last_exposure")
-        if anchor and exposed and exposed < anchor - lookback:
+        if rules.exposed_before_infectious(exposed, start):
             checker.error(row, "last_exposure", _(
                 "%(date)s is before case %(id)s could infect anyone (from %(start)s)") % {
-                "date": exposed.isoformat(), "id": ref_of(case),
-                "start": (anchor - lookback).isoformat()})
+                "date": exposed.isoformat(), "id": ref_of(case), "start": start.isoformat()})
     _contact_action(checker, row)
 
 
@@ -245,7 +244,7 @@ def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
         checker.error(row, "infectee", _("you may see case %(id)s but not change it")
                       % {"id": name})
     exposed = row.values.get("date")
-    if exposed and exposed > infectee.report_date:
+    if rules.after(exposed, infectee.report_date):
         checker.error(row, "date", _("exposure after the report date of case %(id)s (%(date)s)")
                       % {"id": name, "date": infectee.report_date.isoformat()})
     if name in first:

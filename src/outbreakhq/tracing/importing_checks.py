@@ -27,8 +27,9 @@ from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.epi.chains import would_make_cycle
+from outbreakhq.tracing import rules
 from outbreakhq.tracing.importing_rows import Row
-from outbreakhq.tracing.models import Case, Contact, ContactType
+from outbreakhq.tracing.models import Case, Contact
 
 CHUNK = 500
 
@@ -315,7 +316,6 @@ def contact_is_the_case(row: Row, case: Case) -> bool:
 def exposed_after_report(row: Row, key: str, report: date) -> bool:
     """A contact exposed after the case was reported (and so isolated) is a typing error; health
     care staff treating the case are the exception."""
-    exposed = row.values.get(key)
-    return isinstance(exposed, date) and exposed > report and \
-        row.values.get("contact_type") != ContactType.HEALTH_CARE
+    return rules.contact_exposed_after_report(row.values.get(key), report,
+                                              row.values.get("contact_type"))
 

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from outbreakhq.core.errors import FieldError
 from outbreakhq.core.identity import InvalidDocument, normalise_document
+from outbreakhq.tracing import rules
 from outbreakhq.tracing.importing_read import Formula, formula_message
 from outbreakhq.tracing.importing_values import (
     document_number,
@@ -29,7 +30,6 @@ CHOICES = {"classification": "classification", "detection_route": "detection_rou
            "id_type": "id_type"}
 DATES = {"birth_date", "onset_date", "sampling_date", "report_date", "outcome_date",
          "exposure_date", "last_exposure", "date"}
-REFERENCES = {"source_case", "source_contact", "infector", "infectee"}
 LIMITS = {"name": 200, "external_id": 64, "address": 300, "home_area": 40, "person": 64,
           "source_case": 64,
           "source_contact": 64, "infector": 64, "infectee": 64}
@@ -87,7 +87,7 @@ class RowParser:
             return to_choice(key, raw, self.tables[CHOICES[key]])
         if key in DATES:
             value = to_date(raw)
-            if value is not None and value > self.today:
+            if rules.in_future(value, self.today):
                 raise ValueError(_("%(date)s is in the future") % {"date": value.isoformat()})
             return value
         if key == "id_number":
@@ -113,28 +113,22 @@ class RowParser:
         return []
 
     def _dates_in_order(self, number: int, values: dict) -> list[FieldError]:
-        """The rules of services_cases, checked here too so that the preview shows them."""
+        """The rules of the services (tracing/rules.py), checked here too so that the preview
+        shows them."""
         report = values.get("report_date")
-        errors = []
-        if isinstance(report, date):
-            for key in ("onset_date", "sampling_date"):
-                if _after(values, key, report):
-                    errors.append(FieldError(self.columns[key], _(
-                        "%(date)s is after the report date %(report)s") % {
-                        "date": values[key].isoformat(), "report": report.isoformat()}, number))
-            if _after(values, "exposure_date", report):
-                errors.append(FieldError(self.columns["exposure_date"], _(
-                    "exposure after the report date %(report)s") % {
-                    "report": report.isoformat()}, number))
-        onset, outcome = values.get("onset_date"), values.get("outcome_date")
-        if isinstance(onset, date) and isinstance(outcome, date) and outcome < onset:
+        errors = [FieldError(self.columns[key], _(
+            "%(date)s is after the report date %(report)s") % {
+            "date": values[key].isoformat(), "report": report.isoformat()}, number)
+            for key in rules.after_report(values)]
+        if rules.after(values.get("exposure_date"), report):
+            errors.append(FieldError(self.columns["exposure_date"], _(
+                "exposure after the report date %(report)s") % {
+                "report": report.isoformat()}, number))
+        if rules.outcome_before_onset(values):
             errors.append(FieldError(self.columns["outcome_date"], _(
-                "is before the onset date %(date)s") % {"date": onset.isoformat()}, number))
+                "is before the onset date %(date)s") % {"date": values["onset_date"].isoformat()},
+                number))
         return errors
-
-
-def _after(values: dict, key: str, report: date) -> bool:
-    return isinstance(values.get(key), date) and values[key] > report
 
 
 def _guess_document(number: str) -> str:

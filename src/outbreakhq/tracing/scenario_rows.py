@@ -2,8 +2,8 @@
 
 Pure numpy and pyarrow, no Django: the rules that turn the simulator's `cases`, `contacts`,
 `infections` and `quarantine_stays` tables into the platform's cases, contacts and daily
-follow-ups, kept apart from the writes (tracing/bulk.py) so that they read, and test, on their
-own. Rows are addressed by their position in the scenario's tables (case row, contact row,
+follow-ups, kept apart from the writes (tracing/scenario_load.py) so that they read, and test,
+on their own. Rows are addressed by their position in the scenario's tables (case row, contact row,
 person row); the writer maps positions to database ids.
 
 Days are integers (days since 1970-01-01, `NO_DAY` for none), already shifted by the load's

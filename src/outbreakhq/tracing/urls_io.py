@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from outbreakhq.tracing import views_io
+from outbreakhq.tracing.views import import_export as views_io
 
 urlpatterns = [
     path("import/", views_io.import_start, name="import"),

@@ -1,4 +1,4 @@
-# The latest follow-up day per contact, kept by tracing.services_contacts.record_followup, so
+# The latest follow-up day per contact, kept by tracing.services.followups.record_followup, so
 # that the "due today" and "overdue" worklists are plain indexed filters on the contact table.
 
 from django.db import migrations, models

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext
 
+from outbreakhq.tracing.fields import today
+
 register = template.Library()
 
 
@@ -27,8 +29,6 @@ def field(context, name: str, label: str, kind: str = "text", choices=None, pref
 @register.filter
 def progress(contact) -> str:
     """"day 3 of 10": where today falls in the contact's follow-up window."""
-    from outbreakhq.tracing.fields import today
-
     total = (contact.followup_end - contact.followup_start).days + 1
     day = (today() - contact.followup_start).days + 1
     return gettext("day %(day)d of %(total)d") % {"day": day, "total": total}

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from outbreakhq.core.models import Area
-from outbreakhq.tracing import chains
+from outbreakhq.tracing import scope_chains as chains
 
 
 class Command(BaseCommand):

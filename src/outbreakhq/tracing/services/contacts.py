@@ -8,7 +8,7 @@ day is `followup_days` after it, as a quarantine counted "from the last exposure
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,6 +22,7 @@ from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.services import get_scoped, register_person
 from outbreakhq.tracing import fields as f
+from outbreakhq.tracing import rules
 from outbreakhq.tracing.models import (
     Case,
     Contact,
@@ -29,7 +30,7 @@ from outbreakhq.tracing.models import (
     ContactType,
     Team,
 )
-from outbreakhq.tracing.services_cases import person_for
+from outbreakhq.tracing.services.cases import get_case, person_for
 
 CONTACT_READERS = {
     "external_id": f.text(64),
@@ -51,7 +52,7 @@ def followup_window(category: str, last_exposure: date) -> tuple[date, date]:
     if rule.followup_days == 0:
         f.refuse(_not_saved(), "category",
                  _("the protocol in force does not follow this category of contact"))
-    return last_exposure + timedelta(days=1), last_exposure + timedelta(days=rule.followup_days)
+    return rules.followup_window(last_exposure, rule.followup_days)
 
 
 def get_contact(*, by, contact_id: int, capability: str = Can.VIEW_PERSON, request=None,
@@ -107,9 +108,8 @@ def _team(number: int | None, tracer, area: Area) -> Team | None:
 def _infectious_from(case: Case) -> date | None:
     """First day the case could infect others: the protocol's look-back before onset (or the
     anchor date the protocol names for cases without symptoms)."""
-    tracing = protocols.current().tracing
-    anchor = case.onset_date or case.sampling_date
-    return anchor - timedelta(days=tracing.lookback_days_before_onset) if anchor else None
+    lookback = protocols.current().tracing.lookback_days_before_onset
+    return rules.infectious_from(case.onset_date, case.sampling_date, lookback_days=lookback)
 
 
 def _check_contact(values: dict, *, person: Person | None, own: Person, case: Case | None,
@@ -122,7 +122,7 @@ def _check_contact(values: dict, *, person: Person | None, own: Person, case: Ca
             person=person, source_case=case, source_contact=source).exists():
         errors.append(FieldError("person", _("is already recorded as this contact")))
     start = _infectious_from(case) if case is not None else None
-    if start is not None and values["last_exposure"] < start:
+    if rules.exposed_before_infectious(values["last_exposure"], start):
         errors.append(FieldError("last_exposure", _(
             "%(date)s is before the case could infect anyone (from %(start)s, the protocol's "
             "look-back before onset)") % {"date": values["last_exposure"], "start": start}))
@@ -159,8 +159,6 @@ def _create_contact(by, *, person: Person | None, new_person: Mapping | None, va
 def add_contact(*, by, case_id: int, data: Mapping, person_id: int | None = None,
                 new_person: Mapping | None = None, request=None) -> Contact:
     """A close contact of a case: an existing person, or a new one registered on the way."""
-    from outbreakhq.tracing.services_cases import get_case
-
     get_case(by=by, case_id=case_id, capability=Can.TRACE_CONTACT, request=request)
     person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
                         request=request)

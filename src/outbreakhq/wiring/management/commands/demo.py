@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from outbreakhq import config
-from outbreakhq.core.demo import DEMO_PASSWORD, ensure_demo_users
 from outbreakhq.core.models import Area
+from outbreakhq.wiring.demo_users import DEMO_PASSWORD, ensure_demo_users
 
 
 class Command(BaseCommand):

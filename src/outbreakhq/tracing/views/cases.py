@@ -18,9 +18,9 @@ from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import services, worklists
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case, Classification, Contact
-from outbreakhq.tracing.services_cases import CASE_READERS, EXPOSURE_READERS, VISIT_READERS
-from outbreakhq.tracing.services_contacts import CONTACT_READERS
-from outbreakhq.tracing.views_common import (
+from outbreakhq.tracing.services.cases import CASE_READERS, EXPOSURE_READERS, VISIT_READERS
+from outbreakhq.tracing.services.contacts import CONTACT_READERS
+from outbreakhq.tracing.views.common import (
     PERSON_FIELDS,
     choices,
     errors_of,
@@ -78,7 +78,7 @@ def case_create(request):
 
 def _proposal(request) -> dict:
     """A user who only proposes cases is offered "suspected" and no source or cluster fields
-    (the service refuses them anyway: services_cases.check_proposal)."""
+    (the service refuses them anyway: services/cases.py, check_proposal)."""
     if can(request.user, Can.MANAGE_CASE):
         return {"proposal": False}
     return {"proposal": True, "classifications": [

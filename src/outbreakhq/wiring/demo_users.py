@@ -9,7 +9,7 @@ from django.db import transaction
 
 from outbreakhq.core.models import Area, Assignment, Level
 from outbreakhq.core.roles import Role
-from outbreakhq.tracing.bulk import join_county_team
+from outbreakhq.tracing.scenario_load import join_county_team
 
 DEMO_PASSWORD = "outbreak-demo"
 

@@ -26,12 +26,12 @@ from outbreakhq.core.services import (
 )
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import fields as f
+from outbreakhq.tracing import rules
 from outbreakhq.tracing.models import (
     Case,
     Classification,
     Cluster,
     Contact,
-    ContactStatus,
     ContactType,
     DetectionRoute,
     Exposure,
@@ -55,7 +55,6 @@ CASE_READERS = {
     "notes": f.text(5000),
 }
 CASE_REQUIRED = ("classification", "report_date", "detection_route")
-UNDER_CONTROL = (ContactStatus.FOLLOWING, ContactStatus.QUARANTINE)
 
 
 def _not_saved() -> str:
@@ -95,23 +94,20 @@ def under_control_when_found(person_id: int, report_date: date) -> bool:
     tests positive on the day they were traced counts as found under control.
     """
     return Contact.objects.filter(
-        person_id=person_id, status__in=UNDER_CONTROL,
+        person_id=person_id, status__in=rules.FOLLOWED,
         last_exposure__lte=report_date, followup_end__gte=report_date,
     ).exists()
 
 
 def check_case_dates(values: Mapping) -> None:
     report = values.get("report_date")
-    errors = []
-    for key, label in (("onset_date", _("onset")), ("sampling_date", _("sampling"))):
-        if report and values.get(key) and values[key] > report:
-            errors.append(FieldError(key, _("the %(what)s date %(date)s is after the report "
-                                            "date %(report)s")
-                                     % {"what": label, "date": values[key], "report": report}))
-    outcome_date, onset = values.get("outcome_date"), values.get("onset_date")
-    if outcome_date and onset and outcome_date < onset:
+    labels = {"onset_date": _("onset"), "sampling_date": _("sampling")}
+    errors = [FieldError(key, _("the %(what)s date %(date)s is after the report date %(report)s")
+                         % {"what": labels[key], "date": values[key], "report": report})
+              for key in rules.after_report(values)]
+    if rules.outcome_before_onset(values):
         errors.append(FieldError("outcome_date", _("is before the onset date %(date)s")
-                                 % {"date": onset}))
+                                 % {"date": values["onset_date"]}))
     if errors:
         raise InvalidInput(_not_saved(), errors)
 
@@ -197,16 +193,12 @@ def check_proposal(by, values: Mapping, area: Area | None) -> None:
     the epidemiologist decides those (core/roles.py)."""
     if can(by, Can.MANAGE_CASE, area):  # area None: anywhere (the new person's is unknown)
         return
-    errors = []
-    if values.get("classification") != Classification.SUSPECTED:
-        errors.append(FieldError("classification", _(
-            "your role opens suspected cases only; an epidemiologist confirms, reclassifies "
-            "or discards them")))
-    for key in ("source_case", "cluster"):
-        if values.get(key) is not None:
-            errors.append(FieldError(key, _(
-                "your role may not set it; an epidemiologist links a case to its source and "
-                "its cluster")))
+    classification = _("your role opens suspected cases only; an epidemiologist confirms, "
+                       "reclassifies or discards them")
+    link = _("your role may not set it; an epidemiologist links a case to its source and its "
+             "cluster")
+    errors = [FieldError(key, classification if key == "classification" else link)
+              for key in rules.proposal_refusals(values)]
     if errors:
         raise InvalidInput(_not_saved(), errors)
 
@@ -312,7 +304,7 @@ def record_visit(*, by, case_id: int, data: Mapping, request=None) -> PlaceVisit
                  % {"date": values["date_from"]})
     with transaction.atomic():
         case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, lock=True)
-        if values["date_to"] > case.report_date:
+        if rules.after(values["date_to"], case.report_date):
             f.refuse(message, "date_to", _("%(date)s is after the report date %(report)s")
                      % {"date": values["date_to"], "report": case.report_date})
         visit = PlaceVisit.objects.create(tenant_id=case.tenant_id, case=case, **values)
@@ -337,7 +329,7 @@ def record_exposure(*, by, case_id: int, data: Mapping, request=None) -> Exposur
                      required=("setting",))
     with transaction.atomic():
         case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, lock=True)
-        if values.get("date") and values["date"] > case.report_date:
+        if rules.after(values.get("date"), case.report_date):
             f.refuse(message, "date", _("%(date)s is after the report date %(report)s")
                      % {"date": values["date"], "report": case.report_date})
         exposure = Exposure.objects.create(tenant_id=case.tenant_id, case=case, **values)

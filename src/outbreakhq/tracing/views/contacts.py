@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,14 +18,15 @@ from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.views import require_capability
-from outbreakhq.tracing import chains, services, worklists
+from outbreakhq.tracing import rules, services, worklists
+from outbreakhq.tracing import scope_chains as chains
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactStatus, FollowUp
 from outbreakhq.tracing.person_panel import source_seen
-from outbreakhq.tracing.services_cases import CASE_READERS
-from outbreakhq.tracing.services_contacts import CONTACT_READERS
-from outbreakhq.tracing.services_followups import FOLLOWUP_READERS
-from outbreakhq.tracing.views_common import choices, errors_of, new_person, person_id, posted
+from outbreakhq.tracing.services.cases import CASE_READERS
+from outbreakhq.tracing.services.contacts import CONTACT_READERS
+from outbreakhq.tracing.services.followups import FOLLOWUP_READERS
+from outbreakhq.tracing.views.common import choices, errors_of, new_person, person_id, posted
 
 CONTACT_FILTERS = ("q", "status", "category", "from", "to", "case")
 WORKLISTS = {"due": worklists.due_today, "overdue": worklists.overdue}
@@ -50,34 +51,16 @@ def calendar(contact: Contact) -> list[dict]:
     once the contact became a case (from the case's report day), was handed over to
     quarantine, completed or was lost, the days without a check show that status instead."""
     recorded = {f.date: f for f in contact.followups.all()}
-    now, days = today(), []
-    traced = timezone.localdate(contact.created_at) if contact.created_at else None
-    if contact.status == ContactStatus.FOLLOWING:
-        closed_from = None
-    elif contact.status == ContactStatus.CONVERTED and contact.converted_case_id:
-        closed_from = contact.converted_case.report_date
-    else:  # no reliable date for the change: expect nothing any more
-        closed_from = contact.followup_start
-    day = contact.followup_start
-    while day <= contact.followup_end:
-        followup = recorded.get(day)
-        if followup is not None:
-            state = followup.status
-        elif closed_from is not None and day >= closed_from:
-            state = "closed"
-        elif traced is not None and day < traced:
-            state = "untraced"
-        elif day > now:
-            state = "upcoming"
-        else:
-            state = "due" if day == now else "missed"
-        days.append({"date": day, "n": (day - contact.followup_start).days + 1,
-                     "state": state, "followup": followup,
-                     # the status is written once, on the first day it stands for
-                     "first_closed": state == "closed" and not any(
-                         d["state"] == "closed" for d in days)})
-        day += timedelta(days=1)
-    return days
+    converted = (contact.converted_case.report_date if contact.status == ContactStatus.CONVERTED
+                 and contact.converted_case_id else None)
+    days = rules.calendar(
+        contact.followup_start, contact.followup_end, today=today(),
+        traced=timezone.localdate(contact.created_at) if contact.created_at else None,
+        closed=rules.closed_from(contact.status, converted_report=converted,
+                                 followup_start=contact.followup_start),
+        recorded={day: f.status for day, f in recorded.items()})
+    # the status is written once, on the first closed day (first_closed)
+    return [{**asdict(d), "followup": recorded.get(d.date)} for d in days]
 
 
 def _contact_context(request, contact: Contact, **extra) -> dict:

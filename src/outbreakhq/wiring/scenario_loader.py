@@ -1,11 +1,12 @@
-"""Write a simulated scenario into the database (the one Django module of `simulate/`).
+"""Write a simulated scenario into the database (in wiring/: it imports core and tracing).
 
 Loads what has models today: the area tree, the key groups, the people and their key-group
 tags, through `core.bulk` (COPY on PostgreSQL), then the tracing records (cases with their
-source cases, contacts, daily follow-ups, a tracing team per county) through `tracing.bulk`,
-with dates shifted so that the simulation's last day is today. Tables without models yet
-(tubes, quarantine stays, support requests, stranded travellers) are loaded by their modules'
-own loaders when those land; until then `outbreakhq simulate --out DIR` writes them to files.
+source cases, contacts, daily follow-ups, a tracing team per county) through
+`tracing.scenario_load`, with dates shifted so that the simulation's last day is today. Tables
+without models yet (tubes, quarantine stays, support requests, stranded travellers) are loaded
+by their modules' own loaders when those land; until then `outbreakhq simulate --out DIR` writes
+them to files.
 
 All or nothing: one transaction. A database that already holds the scenario's region is left
 alone (ScenarioExists) unless `replace=True`, which deletes that region's tracing records,
@@ -25,7 +26,7 @@ from outbreakhq import protocols
 from outbreakhq.core import bulk
 from outbreakhq.core.models import Area, KeyGroup, Person, PersonKeyGroup
 from outbreakhq.simulate.output import Scenario
-from outbreakhq.tracing import bulk as tracing_bulk
+from outbreakhq.tracing import scenario_load
 
 
 class ScenarioExists(Exception):
@@ -42,12 +43,12 @@ class LoadResult:
     people: int
     key_group_tags: int
     region_code: str
-    tracing: tracing_bulk.TracingLoad
+    tracing: scenario_load.TracingLoad
 
 
 def _delete_region(root: Area) -> None:
     """Remove a region's tracing records, tags, people and areas, set-based."""
-    tracing_bulk.delete_tenant(root.id)
+    scenario_load.delete_tenant(root.id)
     with connection.cursor() as cursor:
         cursor.execute(f'DELETE FROM "{PersonKeyGroup._meta.db_table}" WHERE tenant_id = %s',
                        [root.id])
@@ -117,7 +118,7 @@ def load(scenario: Scenario, *, replace: bool = False,
             pairs = ((person_ids[p], group_ids[g])
                      for p, g in zip(tags["person"], tags["key_group"], strict=True))
             tagged = bulk.insert_person_key_groups(pairs, tenant_id=tenant_id)
-            tracing = tracing_bulk.load_scenario(
+            tracing = scenario_load.load_scenario(
                 scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
                 protocol=_protocol(scenario), today=timezone.localdate(), say=say)
     except IntegrityError as exc:

@@ -5,7 +5,7 @@ import pytest
 
 from outbreakhq.simulate.engine import Config, Engine
 from outbreakhq.simulate.response import CENTRALISED, HOME, NONE
-from outbreakhq.simulate.tracing import CLOSE, CONTACT_TYPES, SECONDARY, expand
+from outbreakhq.simulate.tracer import CLOSE, CONTACT_TYPES, SECONDARY, expand
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 
 from outbreakhq.core.identity import validate_cn_resident_id
 from outbreakhq.core.models import Area, KeyGroup, Person, PersonKeyGroup
-from outbreakhq.simulate import loader
 from outbreakhq.simulate.engine import Config, simulate
+from outbreakhq.wiring import scenario_loader as loader
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.services import require_role
 from outbreakhq.tracing import fields as f
+from outbreakhq.tracing import rules
 from outbreakhq.tracing.models import (
     Case,
     Contact,
@@ -22,7 +23,7 @@ from outbreakhq.tracing.models import (
     FollowUp,
     FollowUpStatus,
 )
-from outbreakhq.tracing.services_cases import (
+from outbreakhq.tracing.services.cases import (
     CASE_READERS,
     CASE_REQUIRED,
     check_case_dates,
@@ -30,7 +31,7 @@ from outbreakhq.tracing.services_cases import (
     create_case,
     resolve_case_refs,
 )
-from outbreakhq.tracing.services_contacts import get_contact
+from outbreakhq.tracing.services.contacts import get_contact
 
 FOLLOWUP_READERS = {
     "date": f.a_date,
@@ -38,9 +39,6 @@ FOLLOWUP_READERS = {
     "symptoms": f.text(300),
     "temperature": f.temperature,
 }
-FOLLOWED = (ContactStatus.FOLLOWING, ContactStatus.QUARANTINE)
-
-
 def _audit_change(by, contact: Contact, request, **detail) -> None:
     audit.record(user=by, action="change", object_type="contact", object_id=contact.pk,
                  person=contact.person, area=contact.area, request=request, detail=detail)
@@ -56,10 +54,10 @@ def record_followup(*, by, contact_id: int, data: Mapping, request=None) -> Foll
     with transaction.atomic():
         contact = get_contact(by=by, contact_id=contact_id, capability=Can.RECORD_FOLLOWUP,
                               lock=True)
-        if contact.status not in FOLLOWED:
+        if not rules.is_followed(contact.status):
             f.refuse(message, "status", _("the contact is no longer followed (%(status)s)")
                      % {"status": contact.get_status_display()})
-        if not contact.followup_start <= day <= contact.followup_end:
+        if not rules.in_window(day, contact.followup_start, contact.followup_end):
             f.refuse(message, "date", _("%(date)s is outside the follow-up window %(start)s to "
                                         "%(end)s") % {"date": day, "start": contact.followup_start,
                                                       "end": contact.followup_end})
@@ -81,7 +79,7 @@ def hand_over_to_quarantine(*, by, contact_id: int, request=None) -> Contact:
     with transaction.atomic():
         contact = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
                               lock=True)
-        if contact.status != ContactStatus.FOLLOWING:
+        if not rules.may_become(contact.status, ContactStatus.QUARANTINE):
             f.refuse(_("The contact was not handed over."), "status",
                      _("only a contact under follow-up can be handed over (now: %(status)s)")
                      % {"status": contact.get_status_display()})
@@ -98,7 +96,7 @@ def mark_lost(*, by, contact_id: int, request=None) -> Contact:
     with transaction.atomic():
         contact = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
                               lock=True)
-        if contact.status not in FOLLOWED:
+        if not rules.may_become(contact.status, ContactStatus.LOST):
             f.refuse(_("The contact was not changed."), "status",
                      _("only a followed contact can be lost to follow-up (now: %(status)s)")
                      % {"status": contact.get_status_display()})
@@ -147,7 +145,7 @@ def convert_contact_to_case(*, by, contact_id: int, data: Mapping, request=None)
                               lock=True)
         check_proposal(by, values, contact.area)
         resolve_case_refs(by, values, tenant_id=contact.tenant_id)  # the external id
-        if contact.status == ContactStatus.CONVERTED:
+        if not rules.may_become(contact.status, ContactStatus.CONVERTED):
             f.refuse(_("The case was not saved."), "status",
                      _("this contact already became case #%(n)s")
                      % {"n": contact.converted_case_id})

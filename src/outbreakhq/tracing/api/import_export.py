@@ -23,7 +23,7 @@ from outbreakhq.tracing.importing import run_import
 from outbreakhq.tracing.importing_fields import KIND_CAPABILITY, KINDS, mapping_from_data
 from outbreakhq.tracing.importing_mappings import resolve_mapping
 from outbreakhq.tracing.importing_read import file_format
-from outbreakhq.tracing.views_io import export_response
+from outbreakhq.tracing.views.import_export import export_response
 
 imports_router = Router(tags=["import and export"])
 

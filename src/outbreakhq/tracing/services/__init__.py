@@ -4,7 +4,7 @@ Views, the API, the CLI and imports call these functions (keyword-only, one tran
 scoped and audited); the bodies live in the modules named below, split by subject to stay short.
 """
 
-from outbreakhq.tracing.services_cases import (
+from outbreakhq.tracing.services.cases import (
     get_case,
     link_source,
     open_case,
@@ -15,7 +15,7 @@ from outbreakhq.tracing.services_cases import (
     update_case,
     view_case,
 )
-from outbreakhq.tracing.services_contacts import (
+from outbreakhq.tracing.services.contacts import (
     add_contact,
     add_secondary_contact,
     followup_window,
@@ -24,7 +24,7 @@ from outbreakhq.tracing.services_contacts import (
     update_contact,
     view_contact,
 )
-from outbreakhq.tracing.services_followups import (
+from outbreakhq.tracing.services.followups import (
     close_followups,
     convert_contact_to_case,
     hand_over_to_quarantine,

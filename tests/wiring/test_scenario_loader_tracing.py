@@ -11,12 +11,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from outbreakhq.core.models import Area, Person
-from outbreakhq.simulate import loader
 from outbreakhq.simulate.engine import Config, simulate
-from outbreakhq.tracing import bulk as tracing_bulk
-from outbreakhq.tracing import worklists
+from outbreakhq.tracing import scenario_load, worklists
 from outbreakhq.tracing.models import Case, Contact, ContactStatus, FollowUp, Team
 from outbreakhq.tracing.services import followup_window
+from outbreakhq.wiring import scenario_loader as loader
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -164,9 +163,9 @@ def test_one_team_per_county_holds_its_contacts(loaded):
 def test_a_county_tracer_joins_the_team_and_gets_a_days_worklist(loaded):
     county = Area.objects.filter(level="county").order_by("path").first()
     tracer = make_user("tracer", county)
-    assigned = tracing_bulk.join_county_team(tracer, county)
-    assert 0 < assigned <= tracing_bulk.CASELOAD
-    assert tracing_bulk.join_county_team(tracer, county) == 0  # re-running changes nothing
+    assigned = scenario_load.join_county_team(tracer, county)
+    assert 0 < assigned <= scenario_load.CASELOAD
+    assert scenario_load.join_county_team(tracer, county) == 0  # re-running changes nothing
     mine = worklists.due_today(by=tracer, who="mine")
     team = worklists.due_today(by=tracer, who="team")
     assert mine.rows and team.rows
@@ -179,7 +178,7 @@ def test_a_community_worker_gets_the_follow_up_of_contacts_in_their_township_onl
                                       followup_end__gte=today).select_related("area").first()
     township = next(a for a in followed.area.ancestors() if a.level == "township")
     worker = make_user("community", township)
-    tracing_bulk.join_county_team(worker, township.parent, within=township)
+    scenario_load.join_county_team(worker, township.parent, within=township)
     mine = Contact.objects.filter(tracer=worker)
     assert mine.exists()
     assert not mine.exclude(area__path__startswith=township.path).exists()

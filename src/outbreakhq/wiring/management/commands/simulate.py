@@ -19,8 +19,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from outbreakhq import protocols
+from outbreakhq.core.models import Area
 from outbreakhq.simulate import writer
 from outbreakhq.simulate.engine import Config, simulate
+from outbreakhq.simulate.territory import REGION_CODE
+from outbreakhq.wiring import scenario_loader as loader
 
 
 class Command(BaseCommand):
@@ -80,16 +83,11 @@ class Command(BaseCommand):
 
     def _refuse_if_loaded(self) -> None:
         """Say so before minutes of simulation, not after (the loader checks again, atomically)."""
-        from outbreakhq.core.models import Area
-        from outbreakhq.simulate.territory import REGION_CODE
-
         if Area.objects.filter(code=str(REGION_CODE)).exists():
             raise CommandError(f"region {REGION_CODE} is already loaded; nothing was written. "
                                "Use --replace to replace it.")
 
     def _load(self, scenario: Any, *, replace: bool) -> None:
-        from outbreakhq.simulate import loader
-
         started = time.monotonic()
         try:
             result = loader.load(scenario, replace=replace,

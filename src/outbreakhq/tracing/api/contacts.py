@@ -1,4 +1,4 @@
-"""API routers for contacts, follow-ups and chains (cases are in tracing/api.py)."""
+"""API routers for contacts, follow-ups and chains (cases are in tracing/api/cases.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from ninja import Field, Router, Schema, Status
 
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
-from outbreakhq.tracing import chains, services, worklists
-from outbreakhq.tracing.api import CaseFields, CaseOut, ContactIn, ContactOut, body_of, within
+from outbreakhq.tracing import scope_chains as chains
+from outbreakhq.tracing import services, worklists
+from outbreakhq.tracing.api.cases import CaseFields, CaseOut, ContactIn, ContactOut, body_of, within
 
 contacts_router = Router(tags=["contacts"])
 followups_router = Router(tags=["follow-up"])
