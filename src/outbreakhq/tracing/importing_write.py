@@ -1,8 +1,13 @@
-"""Committing a checked import through the tracing services (they own every write and rule).
+"""Committing a checked import, set-based: the whole batch's new people, cases and contacts are
+inserted in one pass each (core/bulk.py: COPY on PostgreSQL, executemany on SQLite), with one
+audit event per record as the services write them.
 
-Runs inside run_import's transaction: a service that refuses a row (a rule the preview could not
-see, a race with another user) raises InvalidInput, which is re-raised naming the file's row and
-column, and the whole batch rolls back.
+Runs inside run_import's transaction. The plan has checked every row against the database; the
+services' rules that remain (a new person's document, the follow-up window, the protocol) are
+applied here to the whole batch through importing_rules.py, and every refused row is reported
+with its column before anything is written. Updates of stored records, source links of stored
+cases and exposures are few per file and still go through the services, row by row; a refusal
+there (a race with another user) names the row, and the whole batch rolls back.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 
+from outbreakhq.core import audit, bulk
 from outbreakhq.core.errors import AppError, FieldError, InvalidInput
 from outbreakhq.core.models import Person
-from outbreakhq.core.services import register_person
+from outbreakhq.tracing import importing_rules as rules
 from outbreakhq.tracing import services
 from outbreakhq.tracing.importing import ImportResult, Plan
 from outbreakhq.tracing.importing_rows import Row
@@ -27,28 +33,37 @@ CASE_KEYS = ("external_id", "classification", "onset_date", "sampling_date", "re
 SERVICE_FIELD = {"person": "name", "setting": "exposure_type"}
 
 
+def _row_errors(exc: AppError, row: Row, columns: dict[str, str]) -> list[FieldError]:
+    return [FieldError(columns.get(SERVICE_FIELD.get(e.field, e.field), e.field),
+                       str(e.message), row.number) for e in exc.errors] or \
+        [FieldError("", str(exc.message), row.number)]
+
+
 @contextmanager
 def at_row(row: Row, columns: dict[str, str]) -> Iterator[None]:
     try:
         yield
     except AppError as exc:
-        errors = [FieldError(columns.get(SERVICE_FIELD.get(e.field, e.field), e.field),
-                             str(e.message), row.number) for e in exc.errors]
         raise InvalidInput(_("Nothing was imported: row %(row)d was refused.")
-                           % {"row": row.number},
-                           errors or [FieldError("", str(exc.message), row.number)]) from None
+                           % {"row": row.number}, _row_errors(exc, row, columns)) from None
 
 
-class People:
-    """The person of each new record: matched by the checks, registered by an earlier row of
-    this file, or registered now; keyed by document so that one file registers a person once."""
+class Batch:
+    """What one commit writes: new people (registered once per document or "#N" of the file),
+    the rows' refusals, and the records to insert once every row has passed."""
 
-    def __init__(self, by, request):
-        self.by, self.request = by, request
+    def __init__(self, by, request, columns: dict[str, str]):
+        self.by, self.request, self.columns = by, request, columns
         self.seen: dict[tuple[str, str], Person] = {}
-        self.registered = self.matched = 0
+        self.new_people: list[Person] = []
+        self.errors: list[FieldError] = []
+        self.matched = 0
 
-    def key(self, row: Row) -> tuple[str, str] | None:
+    def refuse(self, row: Row, key: str, message: str) -> None:
+        self.errors.append(FieldError(self.columns.get(key, key), message, row.number))
+
+    @staticmethod
+    def key(row: Row) -> tuple[str, str] | None:
         """The document, else the exported person record number ("#12"), which ties the
         rows of one person without a document together in a file from another database."""
         number = row.values.get("id_number")
@@ -56,28 +71,43 @@ class People:
             return (str(row.values.get("id_type")), str(number))
         return ("person", str(row.values["person"])) if row.values.get("person") else None
 
-    def known(self, row: Row) -> Person | None:
+    def person(self, row: Row) -> Person | None:
+        """The row's person: matched by the checks, registered by an earlier row of this
+        file, or new (checked by register_person's rules, inserted by `write`)."""
         person = row.refs.get("person") or self.seen.get(self.key(row))
         if person is not None:
             self.matched += 1
-        return person
-
-    def remember(self, row: Row, person: Person) -> None:
-        if self.key(row) is not None:
-            self.seen.setdefault(self.key(row), person)
-
-    def data(self, row: Row) -> dict:
+            return person
         data = {k: row.values[k] for k in PERSON_KEYS if row.values.get(k) not in (None, "")}
-        data["home_area"] = row.refs["area"].code
-        return data
-
-    def get(self, row: Row) -> Person:
-        person = self.known(row)
-        if person is None:
-            person = register_person(by=self.by, data=self.data(row), request=self.request)
-            self.registered += 1
-            self.remember(row, person)
+        try:
+            values = rules.new_person_values({**data, "home_area": row.refs["area"]})
+        except AppError as exc:
+            self.errors += _row_errors(exc, row, self.columns)
+            return None
+        values.pop("key_groups", None)
+        person = Person(tenant_id=values["home_area"].tenant_id, **values)
+        self.new_people.append(person)
+        if self.key(row) is not None:
+            self.seen[self.key(row)] = person
         return person
+
+    def check(self) -> None:
+        if self.errors:
+            raise InvalidInput(_("Nothing was imported; correct these rows."),
+                               sorted(self.errors, key=lambda e: (e.row or 0, e.field)))
+
+    def write(self, model, records: list, detail=lambda record: None) -> None:
+        """Insert the batch's new people, then `records`, each with its audit event."""
+        if self.new_people:
+            bulk.insert_models(self.new_people)
+            audit.record_each(user=self.by, action="create", object_type="person",
+                              request=self.request,
+                              records=[(p.pk, p, None, None) for p in self.new_people])
+            self.new_people = []
+        bulk.insert_models(records)
+        audit.record_each(user=self.by, action="create", object_type=model.__name__.lower(),
+                          request=self.request,
+                          records=[(r.pk, r.person, r.area, detail(r)) for r in records])
 
 
 def write_plan(*, by, plan: Plan, request=None) -> ImportResult:
@@ -85,50 +115,53 @@ def write_plan(*, by, plan: Plan, request=None) -> ImportResult:
     return writer[plan.kind](by, plan, request)
 
 
-def _result(plan: Plan, people: People | None = None) -> ImportResult:
-    return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
-                        plan.counts.get("unchanged", 0),
-                        people.registered if people else 0, people.matched if people else 0)
-
-
 def _write_cases(by, plan: Plan, request) -> ImportResult:
-    people = People(by, request)
-    stored: dict[str, Case] = {}
+    batch = Batch(by, request, plan.columns)
+    created: dict[str, Case] = {}
     for row in plan.rows:
-        with at_row(row, plan.columns):
-            stored[row.values["external_id"]] = _write_case(by, row, people, stored, request)
-    # Sources not known when their case was written (further down the file, or a stored case
-    # that gets a new source) are linked second, through the service that refuses cycles.
+        if row.refs.get("record") is None:
+            person = batch.person(row)
+            values = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
+            if person is not None:
+                created[row.values["external_id"]] = Case(
+                    tenant_id=person.tenant_id, area=person.home_area, person=person,
+                    created_by=by if by.is_authenticated else None, **values)
+    batch.check()
+    registered = len(batch.new_people)
+    bulk.assign_ids(list(created.values()))
+    # A new case's source goes in with the case (the plan refused cycles), whether it is
+    # stored or further down the file: the ids were assigned before anything is written.
     for row in plan.rows:
-        source = row.values.get("source_case")
-        if not source:
-            continue
-        case = stored[row.values["external_id"]]
-        infector = stored.get(source) or row.refs["source_case"]
-        with at_row(row, plan.columns):
-            if case.source_case_id != infector.pk:
-                services.link_source(by=by, case_id=case.pk, source_case_id=infector.pk,
-                                     request=request)
-            _exposure(by, case, row, "exposure_date", request)
-    return _result(plan, people)
+        case, source = created.get(row.values["external_id"]), row.values.get("source_case")
+        if case is not None and source:
+            case.source_case_id = (created.get(source) or row.refs["source_case"]).pk
+    found = rules.under_control_when_found(
+        (c.person.pk, c.report_date) for c in created.values() if c.person.pk is not None)
+    for case in created.values():
+        case.under_control_when_found = (case.person.pk, case.report_date) in found
+    batch.write(Case, list(created.values()))
+    _change_stored_cases(by, plan, created, request)
+    return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
+                        plan.counts.get("unchanged", 0), registered, batch.matched)
 
 
-def _write_case(by, row: Row, people: People, stored: dict[str, Case], request) -> Case:
-    record = row.refs.get("record")
-    data = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
-    if record is None:
-        person = people.get(row)
-        # A new case's source, when already written, goes in with the case: one write instead
-        # of two, and a case with no descendants yet cannot close a cycle.
-        source = stored.get(row.values.get("source_case") or "") or \
-            row.refs.get("source_case")
-        if source is not None:
-            data["source_case"] = source.pk
-        return services.open_case(by=by, person_id=person.pk, data=data, request=request)
-    changes = {k: data[k] for k in row.changes if k in data}
-    if not changes:
-        return record
-    return services.update_case(by=by, case_id=record.pk, changes=changes, request=request)
+def _change_stored_cases(by, plan: Plan, created: dict[str, Case], request) -> None:
+    """Stored cases the file corrects or links to a new source, and the rows' exposures."""
+    for row in plan.rows:
+        record, source = row.refs.get("record"), row.values.get("source_case")
+        with at_row(row, plan.columns):
+            if record is not None and row.changes:
+                data = {k: row.values[k] for k in row.changes if k in CASE_KEYS}
+                if data:
+                    record = services.update_case(by=by, case_id=record.pk, changes=data,
+                                                  request=request)
+                infector = created.get(source or "") or row.refs.get("source_case")
+                if source and infector is not None and record.source_case_id != infector.pk:
+                    services.link_source(by=by, case_id=record.pk, source_case_id=infector.pk,
+                                         request=request)
+            if source:
+                _exposure(by, record or created[row.values["external_id"]], row,
+                          "exposure_date", request)
 
 
 def _exposure(by, case: Case, row: Row, date_key: str, request) -> None:
@@ -145,39 +178,55 @@ def _exposure(by, case: Case, row: Row, date_key: str, request) -> None:
 
 
 def _write_contacts(by, plan: Plan, request) -> ImportResult:
-    people = People(by, request)
-    stored: dict[str, Contact] = {}
+    batch = Batch(by, request, plan.columns)
+    created: dict[str, Contact] = {}
+    teams = rules.Teams(by if by.is_authenticated else None)
     # Close contacts first: a contact of a close contact may name one further down the file.
-    ordered = sorted(plan.rows, key=lambda r: r.values["category"] == ContactCategory.SECONDARY)
-    for row in ordered:
-        with at_row(row, plan.columns):
-            stored[row.values["external_id"]] = _write_contact(by, row, people, stored, request)
-    return _result(plan, people)
+    for row in sorted(plan.rows, key=lambda r: r.values["category"] == ContactCategory.SECONDARY):
+        if row.refs.get("record") is None:
+            contact = _new_contact(batch, row, created, teams)
+            if contact is not None:
+                created[row.values["external_id"]] = contact
+    batch.check()
+    registered = len(batch.new_people)
+    batch.write(Contact, list(created.values()), detail=lambda c: {
+        "category": c.category, "case": c.source_case_id, "source_contact": c.source_contact_id})
+    for row in plan.rows:
+        record = row.refs.get("record")
+        if record is not None and row.changes:
+            with at_row(row, plan.columns):
+                services.update_contact(by=by, contact_id=record.pk, request=request,
+                                        changes={k: row.values[k] for k in row.changes})
+    return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
+                        plan.counts.get("unchanged", 0), registered, batch.matched)
 
 
-def _write_contact(by, row: Row, people: People, stored: dict, request) -> Contact:
-    record = row.refs.get("record")
-    if record is not None:
-        if not row.changes:
-            return record
-        return services.update_contact(by=by, contact_id=record.pk, request=request,
-                                       changes={k: row.values[k] for k in row.changes})
-    data = {"external_id": row.values["external_id"], "contact_type": row.values["contact_type"],
-            "last_exposure": row.values["last_exposure"]}
-    person = people.known(row)
-    who = {"person_id": person.pk} if person else {"new_person": people.data(row)}
-    if row.values["category"] == ContactCategory.SECONDARY:
-        name = row.values["source_contact"]
-        source = stored.get(name) or row.refs["source_contact"]  # checked: in the scope
-        contact = services.add_secondary_contact(by=by, contact_id=source.pk, data=data,
-                                                 request=request, **who)
-    else:
-        contact = services.add_contact(by=by, case_id=row.refs["source_case"].pk, data=data,
-                                       request=request, **who)
+def _new_contact(batch: Batch, row: Row, created: dict[str, Contact],
+                 teams: rules.Teams) -> Contact | None:
+    """A new contact of the batch, with add_contact's and add_secondary_contact's rules."""
+    values, category = row.values, row.values["category"]
+    case, source = row.refs.get("source_case"), None
+    if category == ContactCategory.SECONDARY:
+        case = None
+        source = created.get(values["source_contact"]) or row.refs["source_contact"]
+        if not rules.traces_contacts_of_contacts():
+            batch.refuse(row, "category", _("the protocol in force does not trace contacts of "
+                                            "close contacts"))
+        elif source.category != ContactCategory.CLOSE:
+            batch.refuse(row, "source_contact", _("only a close contact's contacts are traced"))
+    try:
+        start, end = rules.followup_window(category, values["last_exposure"])
+    except AppError as exc:
+        batch.errors += _row_errors(exc, row, batch.columns)
+        return None
+    person = batch.person(row)
     if person is None:
-        people.registered += 1
-        people.remember(row, contact.person)
-    return contact
+        return None
+    return Contact(tenant_id=person.tenant_id, area=person.home_area, person=person,
+                   category=category, source_case=case, source_contact=source,
+                   followup_start=start, followup_end=end, tracer=teams.tracer,
+                   team=teams.of(person.home_area), external_id=values["external_id"],
+                   contact_type=values["contact_type"], last_exposure=values["last_exposure"])
 
 
 def _write_links(by, plan: Plan, request) -> ImportResult:
@@ -188,4 +237,5 @@ def _write_links(by, plan: Plan, request) -> ImportResult:
                 services.link_source(by=by, case_id=infectee.pk, source_case_id=infector.pk,
                                      request=request)
             _exposure(by, infectee, row, "date", request)
-    return _result(plan)
+    return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
+                        plan.counts.get("unchanged", 0))

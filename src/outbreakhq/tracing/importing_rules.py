@@ -1,0 +1,57 @@
+"""The services' rules that the import's set-based writer applies to a whole batch.
+
+Every rule the writer needs is called from here and nowhere else in the import, so that moving
+the rules to their own pure module (issue 8: tracing/rules.py) repoints the import in one edit.
+The rules are the services' own functions, never a copy: a row is refused for the same reason,
+in the same words, whether it comes from a form, the API or a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from outbreakhq import protocols
+from outbreakhq.core.models import Area
+from outbreakhq.core.services import new_person_values
+from outbreakhq.tracing.models import Contact
+from outbreakhq.tracing.services_cases import UNDER_CONTROL
+from outbreakhq.tracing.services_contacts import _team, followup_window
+
+__all__ = ["followup_window", "new_person_values", "traces_contacts_of_contacts",
+           "under_control_when_found", "Teams"]
+
+
+def traces_contacts_of_contacts() -> bool:
+    """Whether the protocol in force traces contacts of close contacts (add_secondary_contact's
+    refusal)."""
+    return protocols.current().tracing.trace_contacts_of_contacts
+
+
+def under_control_when_found(pairs: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
+    """services_cases.under_control_when_found for a batch of (person id, report date): the
+    pairs whose person was a contact under follow-up or in quarantine on that day. One query
+    per batch instead of one per case; people registered by the batch itself are never so."""
+    pairs = set(pairs)
+    people = {person for person, _day in pairs}
+    windows: dict[int, list[tuple[date, date]]] = {}
+    for person, start, end in Contact.objects.filter(
+            person_id__in=people, status__in=UNDER_CONTROL).values_list(
+            "person_id", "last_exposure", "followup_end"):
+        windows.setdefault(person, []).append((start, end))
+    return {(person, day) for person, day in pairs
+            if any(start <= day <= end for start, end in windows.get(person, ()))}
+
+
+class Teams:
+    """services_contacts._team for a batch: the recording user's team in each area, looked up
+    once per area."""
+
+    def __init__(self, tracer):
+        self.tracer = tracer
+        self._found: dict[int, object] = {}
+
+    def of(self, area: Area):
+        if area.pk not in self._found:
+            self._found[area.pk] = _team(None, self.tracer, area)
+        return self._found[area.pk]
