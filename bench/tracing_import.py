@@ -73,10 +73,10 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from outbreakhq.tracing.importing import plan_import, run_import
-    from outbreakhq.tracing.importing_fields import check_header, guess_mapping
-    from outbreakhq.tracing.importing_read import open_table, read_rows
-    from outbreakhq.tracing.importing_rows import RowParser
+    from outbreakhq.interop.fields import check_header, guess_mapping
+    from outbreakhq.interop.pipeline import plan_import, run_import
+    from outbreakhq.interop.read import open_table, read_rows
+    from outbreakhq.interop.rows import RowParser
     from tests.factories import make_user, territory
 
     call_command("migrate", verbosity=0)

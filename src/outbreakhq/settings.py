@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from its bundled static files instead of a CDN
     "outbreakhq.core",
     "outbreakhq.tracing",
+    "outbreakhq.interop",
     "django_tasks_db",
 ]
 # Background work (large exports) runs in `outbreakhq db_worker`, from a table in the database.

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from outbreakhq.core import audit, bulk
 from outbreakhq.core.errors import AppError, FieldError, InvalidInput
 from outbreakhq.core.models import Person
-from outbreakhq.tracing import importing_rules as rules
+from outbreakhq.interop.pipeline import ImportResult, Plan
+from outbreakhq.interop.rows import Row
 from outbreakhq.tracing import services
-from outbreakhq.tracing.importing import ImportResult, Plan
-from outbreakhq.tracing.importing_rows import Row
+from outbreakhq.tracing.importer import rules
 from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactType, Exposure
 
 PERSON_KEYS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "address")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from outbreakhq import protocols
 from outbreakhq.core.models import Area
 from outbreakhq.core.services import new_person_values
@@ -18,8 +20,8 @@ from outbreakhq.tracing.models import Contact
 from outbreakhq.tracing.services_cases import UNDER_CONTROL
 from outbreakhq.tracing.services_contacts import _team, followup_window
 
-__all__ = ["followup_window", "new_person_values", "traces_contacts_of_contacts",
-           "under_control_when_found", "Teams"]
+__all__ = ["Teams", "case_dates_in_order", "followup_window", "new_person_values",
+           "traces_contacts_of_contacts", "under_control_when_found"]
 
 
 def traces_contacts_of_contacts() -> bool:
@@ -55,3 +57,27 @@ class Teams:
         if area.pk not in self._found:
             self._found[area.pk] = _team(None, self.tracer, area)
         return self._found[area.pk]
+
+
+def case_dates_in_order(values: dict) -> list[tuple[str, str]]:
+    """services_cases.check_case_dates for one row of a file, naming each field it refuses (the
+    exposure date of the row's source link too), so that the preview shows it."""
+    report = values.get("report_date")
+    errors = []
+    if isinstance(report, date):
+        for key in ("onset_date", "sampling_date"):
+            if _after(values, key, report):
+                errors.append((key, _("%(date)s is after the report date %(report)s") % {
+                    "date": values[key].isoformat(), "report": report.isoformat()}))
+        if _after(values, "exposure_date", report):
+            errors.append(("exposure_date", _("exposure after the report date %(report)s")
+                           % {"report": report.isoformat()}))
+    onset, outcome = values.get("onset_date"), values.get("outcome_date")
+    if isinstance(onset, date) and isinstance(outcome, date) and outcome < onset:
+        errors.append(("outcome_date", _("is before the onset date %(date)s")
+                       % {"date": onset.isoformat()}))
+    return errors
+
+
+def _after(values: dict, key: str, report: date) -> bool:
+    return isinstance(values.get(key), date) and values[key] > report

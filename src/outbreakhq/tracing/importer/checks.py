@@ -27,7 +27,7 @@ from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.epi.chains import would_make_cycle
-from outbreakhq.tracing.importing_rows import Row
+from outbreakhq.interop.rows import Row
 from outbreakhq.tracing.models import Case, Contact, ContactType
 
 CHUNK = 500
