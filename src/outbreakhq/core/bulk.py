@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from outbreakhq.core.models import PATH_SEP, Area, Person, PersonKeyGroup
 
@@ -190,7 +190,9 @@ def insert_models(objs: Sequence[models.Model]) -> int:
         for f in fields:
             if f.is_relation and f.is_cached(obj):
                 related = f.get_cached_value(obj)
-                setattr(obj, f.attname, related.pk if related is not None else None)
+                # Into __dict__: setattr() would drop the cached object the caller still reads.
+                obj.__dict__[f.attname] = related.pk if related is not None else None
+    db = connections[DEFAULT_DB_ALIAS]  # once: `connection` is a proxy looked up per use
     return _write(meta.db_table, [f.column for f in fields],
-                  ([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+                  ([f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
                    for obj in objs))

@@ -7,3 +7,7 @@ class InteropConfig(AppConfig):
     label = "interop"
     verbose_name = _("Import")
 
+    def ready(self) -> None:
+        from outbreakhq.interop import areas
+
+        areas.register_importer()  # core's area tree; the apps register theirs in their ready()

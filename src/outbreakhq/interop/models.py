@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from outbreakhq.core.models import Area
+from outbreakhq.interop.registry import importer_for
 
 
 class ImportMapping(models.Model):
@@ -27,3 +28,6 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_kind_display(self) -> str:
+        return str(importer_for(self.kind).label)

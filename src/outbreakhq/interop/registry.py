@@ -52,6 +52,7 @@ class Importer:
     row_rules: Callable[[dict], list[tuple[str, str]]] = lambda values: []  # (key, message)
     ignored: tuple[str, ...] = ()  # columns our own export adds that an import skips
     audit_as: str = ""  # object_type of the commit's event; default "<kind>_import"
+    allows: Callable[[object], bool] | None = None  # a user allowed without the capability
 
 
 _IMPORTERS: dict[str, Importer] = {}

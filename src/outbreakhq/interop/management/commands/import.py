@@ -71,7 +71,7 @@ class Command(BaseCommand):
                               f"{counts['update']} to update, {counts['unchanged']} unchanged.")
             return
         people = (f" People: {result.people_registered} registered, {result.people_matched} "
-                  f"matched by document." if kind != "links" else "")
+                  f"matched by document." if kind not in ("links", "areas") else "")
         self.stdout.write(f"{result.created} created, {result.updated} updated, "
                           f"{result.unchanged} unchanged.{people}")
 
