@@ -70,9 +70,9 @@ def test_the_cli_commits_a_large_file_itself_when_asked(tmp_path, few_rows_are_l
     assert "3 created" in capsys.readouterr().out and Case.objects.count() == 3
 
 
-@pytest.mark.django_db
-def test_a_file_is_planned_once_from_its_preview_to_its_commit(client, tmp_path, settings,
-                                                               monkeypatch):
+@pytest.fixture
+def previewed(client, tmp_path, settings, monkeypatch):
+    """A tracer's three-case upload, previewed; returns (review URL, the plans made so far)."""
     settings.DATA_DIR = tmp_path
     land = tracer_land()
     plans = []
@@ -81,21 +81,19 @@ def test_a_file_is_planned_once_from_its_preview_to_its_commit(client, tmp_path,
     client.login(username="tina", password=PASSWORD)
     review = upload(client, write_csv(tmp_path / "c.csv", CASE_HEADER, case_rows(land, ids(3))))
     client.get(review)
+    return review, plans
+
+
+@pytest.mark.django_db
+def test_a_file_is_planned_once_from_its_preview_to_its_commit(client, previewed):
+    review, plans = previewed
     assert client.post(review, {"confirm": "1"}).status_code == 302
     assert Case.objects.count() == 3 and len(plans) == 1
 
 
 @pytest.mark.django_db
-def test_a_changed_mapping_is_planned_again_before_the_commit(client, tmp_path, settings,
-                                                              monkeypatch):
-    settings.DATA_DIR = tmp_path
-    land = tracer_land()
-    plans = []
-    original = pipeline.plan_import
-    monkeypatch.setattr(pipeline, "plan_import", lambda **kw: plans.append(1) or original(**kw))
-    client.login(username="tina", password=PASSWORD)
-    review = upload(client, write_csv(tmp_path / "c.csv", CASE_HEADER, case_rows(land, ids(3))))
-    client.get(review)
+def test_a_changed_mapping_is_planned_again_before_the_commit(client, previewed):
+    review, plans = previewed
     # The source column ignored: a mapping the preview did not see.
     mapping = guess_mapping("cases", CASE_HEADER) | {"传染源编号": ""}
     fields = {f"column_{i}": mapping[column] for i, column in enumerate(CASE_HEADER)}

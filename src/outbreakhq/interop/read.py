@@ -108,7 +108,7 @@ def _xlsx_table(path: Path) -> Iterator[Table]:
         header = [_header_text(c.value) for c in header_cells]
         while header and not header[-1]:
             header.pop()  # trailing formatted-but-empty columns
-        yield Table(header, _xlsx_rows(rows, header))
+        yield Table(header, _xlsx_rows(rows))
     finally:
         workbook.close()
 
@@ -126,7 +126,7 @@ class Formula(str):
         return value
 
 
-def _xlsx_rows(rows, header: list[str]) -> Iterator[tuple[int, list]]:
+def _xlsx_rows(rows) -> Iterator[tuple[int, list]]:
     for number, cells in enumerate(rows, start=2):
         values = [Formula(c.value, f"{get_column_letter(i + 1)}{number}")
                   if getattr(c, "data_type", None) == "f" else c.value
