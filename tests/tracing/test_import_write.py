@@ -64,3 +64,16 @@ def test_a_contact_of_a_case_the_user_may_see_but_not_trace_is_refused(land, tmp
         import_file(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER, rows))
     assert "not trace its contacts" in str(refused.value.errors)
     assert case.pk and not Contact.objects.exists()
+
+
+def test_a_new_case_may_name_a_stored_case_the_same_file_updates(land, tmp_path) -> None:
+    numbers = ids(4)
+    rows = case_rows(land, numbers[:3])
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER, rows))
+    changed = [*rows[0][:8], "社区筛查", ""]
+    new = ["C4", "Sun Li", "女", numbers[3], land.compound1.code, "确诊", "",
+           ago(1).isoformat(), "发热门诊", "C1"]
+    result = import_file(land, "cases", write_csv(tmp_path / "d.csv", CASE_HEADER,
+                                                  [changed, new]))[1]
+    assert (result.created, result.updated) == (1, 1)
+    assert Case.objects.get(external_id="C4").source_case == Case.objects.get(external_id="C1")

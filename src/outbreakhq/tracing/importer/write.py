@@ -131,21 +131,28 @@ def _write_cases(by, plan: Plan, request) -> ImportResult:
     bulk.assign_ids(list(created.values()))
     # A new case's source goes in with the case (the plan refused cycles), whether it is
     # stored or further down the file: the ids were assigned before anything is written.
+    named = _named(plan, created)
     for row in plan.rows:
         case, source = created.get(row.values["external_id"]), row.values.get("source_case")
         if case is not None and source:
-            case.source_case_id = (created.get(source) or row.refs["source_case"]).pk
+            case.source_case_id = (named.get(source) or row.refs["source_case"]).pk
     found = rules.under_control_when_found(
         (c.person.pk, c.report_date) for c in created.values() if c.person.pk is not None)
     for case in created.values():
         case.under_control_when_found = (case.person.pk, case.report_date) in found
     batch.write(Case, list(created.values()))
-    _change_stored_cases(by, plan, created, request)
+    _change_stored_cases(by, plan, named, request)
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0), registered, batch.matched)
 
 
-def _change_stored_cases(by, plan: Plan, created: dict[str, Case], request) -> None:
+def _named(plan: Plan, created: dict[str, Case]) -> dict[str, Case]:
+    """The file's cases by the id the file gives them: stored ones it updates, and new ones."""
+    return {row.values["external_id"]: row.refs["record"] for row in plan.rows
+            if row.refs.get("record") is not None} | created
+
+
+def _change_stored_cases(by, plan: Plan, named: dict[str, Case], request) -> None:
     """Stored cases the file corrects or links to a new source, and the rows' exposures."""
     for row in plan.rows:
         record, source = row.refs.get("record"), row.values.get("source_case")
@@ -155,12 +162,12 @@ def _change_stored_cases(by, plan: Plan, created: dict[str, Case], request) -> N
                 if data:
                     record = services.update_case(by=by, case_id=record.pk, changes=data,
                                                   request=request)
-                infector = created.get(source or "") or row.refs.get("source_case")
+                infector = named.get(source or "") or row.refs.get("source_case")
                 if source and infector is not None and record.source_case_id != infector.pk:
                     services.link_source(by=by, case_id=record.pk, source_case_id=infector.pk,
                                          request=request)
             if source:
-                _exposure(by, record or created[row.values["external_id"]], row,
+                _exposure(by, record or named[row.values["external_id"]], row,
                           "exposure_date", request)
 
 
@@ -208,7 +215,9 @@ def _new_contact(batch: Batch, row: Row, created: dict[str, Contact],
     case, source = row.refs.get("source_case"), None
     if category == ContactCategory.SECONDARY:
         case = None
-        source = created.get(values["source_contact"]) or row.refs["source_contact"]
+        source = created.get(values["source_contact"]) or row.refs.get("source_contact")
+        if source is None:  # its own row was refused (reported): nothing to check against
+            return None
         if not rules.traces_contacts_of_contacts():
             batch.refuse(row, "category", _("the protocol in force does not trace contacts of "
                                             "close contacts"))
