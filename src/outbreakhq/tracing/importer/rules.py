@@ -8,7 +8,6 @@ in the same words, whether it comes from a form, the API or a file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 
 from django.utils.translation import gettext as _
@@ -16,8 +15,7 @@ from django.utils.translation import gettext as _
 from outbreakhq import protocols
 from outbreakhq.core.models import Area
 from outbreakhq.core.services import new_person_values
-from outbreakhq.tracing.models import Contact
-from outbreakhq.tracing.services_cases import UNDER_CONTROL
+from outbreakhq.tracing.services_cases import under_control_pairs as under_control_when_found
 from outbreakhq.tracing.services_contacts import _team, followup_window
 
 __all__ = ["Teams", "case_dates_in_order", "followup_window", "new_person_values",
@@ -28,21 +26,6 @@ def traces_contacts_of_contacts() -> bool:
     """Whether the protocol in force traces contacts of close contacts (add_secondary_contact's
     refusal)."""
     return protocols.current().tracing.trace_contacts_of_contacts
-
-
-def under_control_when_found(pairs: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
-    """services_cases.under_control_when_found for a batch of (person id, report date): the
-    pairs whose person was a contact under follow-up or in quarantine on that day. One query
-    per batch instead of one per case; people registered by the batch itself are never so."""
-    pairs = set(pairs)
-    people = {person for person, _day in pairs}
-    windows: dict[int, list[tuple[date, date]]] = {}
-    for person, start, end in Contact.objects.filter(
-            person_id__in=people, status__in=UNDER_CONTROL).values_list(
-            "person_id", "last_exposure", "followup_end"):
-        windows.setdefault(person, []).append((start, end))
-    return {(person, day) for person, day in pairs
-            if any(start <= day <= end for start, end in windows.get(person, ()))}
 
 
 class Teams:
