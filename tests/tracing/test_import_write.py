@@ -62,7 +62,7 @@ def test_a_contact_of_a_case_the_user_may_see_but_not_trace_is_refused(land, tmp
              ago(1).isoformat()]]
     with pytest.raises(InvalidInput) as refused:
         import_file(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER, rows))
-    assert "not trace its contacts" in str(refused.value.errors)
+    assert "you may see FAR1 but not change it" in str(refused.value.errors)
     assert case.pk and not Contact.objects.exists()
 
 

@@ -64,8 +64,9 @@ def register(importer: Importer) -> None:
 
 def importer_for(kind: str) -> Importer:
     if kind not in _IMPORTERS:
-        raise InvalidInput(_("Unknown kind of import %(kind)r: use %(kinds)s.")
-                           % {"kind": kind, "kinds": ", ".join(kinds())})
+        # The words of the line-list import (the areas kind is reached from the areas page).
+        raise InvalidInput(_("Unknown kind of import %(kind)r: use cases, contacts or links.")
+                           % {"kind": kind})
     return _IMPORTERS[kind]
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
@@ -34,8 +35,9 @@ def area_import(request):
                     plan = preview_import(by=request.user, kind="areas", path=path,
                                           name=upload.name, request=request)
                     if plan.errors:
-                        errors = InvalidInput(_("Nothing would be imported; correct these "
-                                                "rows."), plan.errors)
+                        errors = InvalidInput(_(
+                            "Nothing can be imported until these rows are corrected in the file "
+                            "(or the columns mapped differently):"), plan.errors)
                 else:
                     done = submit_import(by=request.user, kind="areas", path=path,
                                          name=upload.name, mapping=None, area=None,
@@ -52,8 +54,11 @@ def area_import(request):
 
 def _imported(request, done):
     if done.queued:
-        messages.info(request, _("%(n)d rows: the areas are being imported in the background.")
-                      % {"n": len(done.plan.rows)})
+        n = len(done.plan.rows)
+        messages.info(request, ngettext(
+            "The file's %(n)s row is being imported in the background. Reload this page to see "
+            "the outcome.", "The file's %(n)s rows are being imported in the background. Reload "
+            "this page to see the outcome.", n) % {"n": n})
     else:
         result = done.result
         messages.success(request, _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.")

@@ -126,7 +126,7 @@ def import_status(request, token: str):
     outcome = status_of(uploads.upload_dir(request.user) / token) \
         if _TOKEN.match(token) else None
     if outcome is None:
-        raise NotFound(_("No import with this token."))
+        raise NotFound(_("This upload has expired; upload the file again."))
     return outcome
 
 

@@ -145,7 +145,7 @@ def _may_trace(checker: Checker, row: Row, case: Case | None, source: Contact | 
     source the user may see but not trace from is named, as a link's infectee is."""
     for key, record in (("source_case", case), ("source_contact", source)):
         if record is not None and not checker.may(Can.TRACE_CONTACT, record.area):
-            checker.error(row, key, _("you may see %(id)s but not trace its contacts")
+            checker.error(row, key, _("you may see %(id)s but not change it")
                           % {"id": ref_of(record)})
 
 
