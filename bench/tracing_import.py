@@ -1,7 +1,14 @@
 """Import of a line list of N cases (default 5,000) and as many contacts: time of the preview
 (every row checked, nothing written), of the commit, and of a re-import (which changes nothing),
-with the process's peak resident memory; the baseline is reading and converting the same file
-with no database checks, measured in the same run.
+with the process's peak resident memory. Two baselines, measured in the same run: reading and
+converting the same file with no database checks, and the raw write of the rows a commit
+writes (its people, its cases or contacts, two audit events a row) with core/bulk.py's
+executemany (SQLite) or COPY (PostgreSQL), no check and no ORM: the floor a commit can reach.
+
+It runs on the code before issue 8 too (the import lived in tracing/importing*.py then), so
+that before and after are measured by the same script:
+
+    git archive <commit> | tar -x -C /tmp/before && cd /tmp/before && cp <this file> bench/
 
     OUTBREAKHQ_DATA_DIR=$(mktemp -d) .venv/bin/python bench/tracing_import.py --cases 5000
     OUTBREAKHQ_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/import_bench \
@@ -53,7 +60,7 @@ def write_files(folder: Path, n: int, area: str) -> tuple[Path, Path]:
     return cases, contacts
 
 
-def timed(label: str, work) -> object:
+def timed(label: str, work) -> tuple[object, float]:
     # No tracemalloc here: it triples the time of the ORM-heavy commit. Peak resident memory of
     # the process so far is printed instead (it only grows, so a flat figure means no growth).
     started = time.perf_counter()
@@ -62,6 +69,89 @@ def timed(label: str, work) -> object:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{label:<28} {seconds:8.2f} s   peak RSS so far {rss:7.1f} MB")
     return result, seconds
+
+
+def entry_points():
+    """plan_import and run_import wherever this checkout keeps them."""
+    try:
+        from outbreakhq.interop.pipeline import plan_import, run_import
+    except ImportError:  # before issue 8
+        from outbreakhq.tracing.importing import plan_import, run_import
+    return plan_import, run_import
+
+
+def parse_only(path: Path) -> int:
+    try:
+        from outbreakhq.interop.fields import check_header, guess_mapping
+        from outbreakhq.interop.read import open_table, read_rows
+        from outbreakhq.interop.registry import importer_for
+        from outbreakhq.interop.rows import RowParser
+
+        def parser(index):
+            return RowParser(importer_for("cases"), index, {k: k for k in index},
+                             today=date.today())
+    except ImportError:  # before issue 8
+        from outbreakhq.tracing.importing_fields import check_header, guess_mapping
+        from outbreakhq.tracing.importing_read import open_table, read_rows
+        from outbreakhq.tracing.importing_rows import RowParser
+
+        def parser(index):
+            return RowParser(index, {k: k for k in index}, today=date.today())
+    with open_table(path) as table:
+        rows = parser(check_header("cases", table.header, guess_mapping("cases", table.header)))
+        return sum(1 for n, cells in read_rows(table) if rows.parse(n, cells))
+
+
+class Rollback(Exception):
+    pass
+
+
+def raw_write(kind: str, n: int, land, user) -> float:
+    """Seconds to write, with core/bulk.py's executemany or COPY, the rows a commit of `n`
+    records of `kind` writes: n people, n records, 2n audit events. Rolled back."""
+    from django.db import connection, transaction
+
+    from outbreakhq.core import bulk
+    from outbreakhq.core.models import AuditEvent, Person
+    from outbreakhq.tracing.models import Case, Contact
+
+    area, today = land.compound1, date.today()
+    people = [Person(tenant_id=area.tenant_id, name=f"Raw {i}", home_area=area)
+              for i in range(n)]
+    source = Case.objects.filter(tenant_id=area.tenant_id).first()
+    records = [Case(tenant_id=area.tenant_id, area=area, person=p, external_id=f"R{i}",
+                    classification="confirmed", report_date=today, detection_route="clinic",
+                    created_by=user) if kind == "cases" else
+               Contact(tenant_id=area.tenant_id, area=area, person=p, external_id=f"R{i}",
+                       category="close", contact_type="household", last_exposure=today,
+                       followup_start=today, followup_end=today, source_case=source)
+               for i, p in enumerate(people)]
+    events = [AuditEvent(user=user, username=user.username, action="create", object_type=t,
+                         object_id=str(i), area_path=area.path, tenant_id=area.tenant_id)
+              for t in ("person", kind[:-1]) for i in range(n)]
+    seconds = 0.0
+    try:
+        with transaction.atomic():
+            tables = []  # (table, columns, rows): prepared before the clock starts
+            for objs in (people, records, events):
+                meta = type(objs[0])._meta
+                fields = [f for f in meta.concrete_fields if f.column]
+                for obj, pk in zip(objs, bulk.allocate_ids(meta.db_table, len(objs)), strict=True):
+                    obj.pk = pk
+                    for f in fields:
+                        if f.is_relation and f.is_cached(obj):
+                            setattr(obj, f.attname, f.get_cached_value(obj).pk)
+                tables.append((meta.db_table, [f.column for f in fields],
+                               [[f.get_db_prep_save(f.pre_save(o, True), connection)
+                                 for f in fields] for o in objs]))
+            started = time.perf_counter()
+            for table, columns, rows in tables:
+                bulk._write(table, columns, rows)
+            seconds = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return seconds
 
 
 def main() -> None:
@@ -73,35 +163,35 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from outbreakhq.tracing.importing import plan_import, run_import
-    from outbreakhq.tracing.importing_fields import check_header, guess_mapping
-    from outbreakhq.tracing.importing_read import open_table, read_rows
-    from outbreakhq.tracing.importing_rows import RowParser
     from tests.factories import make_user, territory
 
+    plan_import, run_import = entry_points()
     call_command("migrate", verbosity=0)
     land = territory()
     user = make_user("tracer", land.region, username=f"bench-{time.time_ns()}")
+    n = args.cases
     with tempfile.TemporaryDirectory() as folder:
-        cases, contacts = write_files(Path(folder), args.cases, land.compound1.code)
-
-        def parse_only() -> int:
-            with open_table(cases) as table:
-                index = check_header("cases", table.header, guess_mapping("cases", table.header))
-                parser = RowParser(index, {k: k for k in index}, today=date.today())
-                return sum(1 for n, cells in read_rows(table) if parser.parse(n, cells))
-
-        _rows, base = timed("baseline: read and convert", parse_only)
-        for label, work in (
-            ("cases: preview", lambda: plan_import(by=user, kind="cases", path=cases)),
-            ("cases: commit", lambda: run_import(by=user, kind="cases", path=cases)),
-            ("cases: re-import (no-op)", lambda: run_import(by=user, kind="cases", path=cases)),
-            ("contacts: commit", lambda: run_import(by=user, kind="contacts", path=contacts)),
-            ("contacts: re-import", lambda: run_import(by=user, kind="contacts", path=contacts)),
+        cases, contacts = write_files(Path(folder), n, land.compound1.code)
+        _rows, base = timed("baseline: read and convert", lambda: parse_only(cases))
+        raw = {}
+        for label, work, kind in (
+            ("cases: preview", lambda: plan_import(by=user, kind="cases", path=cases), ""),
+            ("cases: commit", lambda: run_import(by=user, kind="cases", path=cases), "cases"),
+            ("cases: re-import (no-op)", lambda: run_import(by=user, kind="cases", path=cases),
+             ""),
+            ("contacts: commit", lambda: run_import(by=user, kind="contacts", path=contacts),
+             "contacts"),
+            ("contacts: re-import", lambda: run_import(by=user, kind="contacts",
+                                                       path=contacts), ""),
         ):
             _result, seconds = timed(label, work)
-            print(f"{'':<28} {seconds / base:8.1f}x the baseline, "
-                  f"{seconds / args.cases * 1000:.2f} ms a row")
+            line = (f"{'':<28} {seconds / base:8.1f}x the baseline, "
+                    f"{seconds / n * 1000:.2f} ms a row")
+            if kind:
+                raw[kind] = raw_write(kind, n, land, user)
+                line += (f"; raw {kind} write {raw[kind]:.2f} s: commit = "
+                         f"{seconds / raw[kind]:.1f}x raw")
+            print(line)
 
 
 if __name__ == "__main__":

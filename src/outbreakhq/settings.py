@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from its bundled static files instead of a CDN
     "outbreakhq.core",
     "outbreakhq.tracing",
+    "outbreakhq.interop",
     "outbreakhq.wiring",  # last of ours: the demo and the simulator's loader import every app
     "django_tasks_db",
 ]

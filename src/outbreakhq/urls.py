@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from outbreakhq.api import api
 from outbreakhq.core import views, views_admin, views_auth, views_dedup, views_retention
+from outbreakhq.interop import views as interop_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,7 +32,7 @@ urlpatterns = [
     path("duplicates/<int:keep>/<int:merged>/dismiss/", views_dedup.dismiss,
          name="duplicate_dismiss"),
     path("areas/", views.areas, name="areas"),
-    path("areas/import/", views_admin.area_import, name="area_import"),
+    path("areas/import/", interop_views.area_import, name="area_import"),
     path("areas/<str:code>/", views.areas, name="area"),
     path("audit/", views_admin.audit, name="audit"),
     # Retention: outbreaks declared over, purge schedule and purge (core/views_retention.py).

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from outbreakhq.core.models import AuditEvent
+from outbreakhq.interop.pipeline import run_import
 from outbreakhq.tracing import exporting, exporting_jobs
-from outbreakhq.tracing.importing import run_import
 from outbreakhq.tracing.models import Case
 from tests.factories import PASSWORD, make_person, make_user, territory
 from tests.tracing.conftest import ago, open_case

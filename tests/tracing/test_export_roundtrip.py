@@ -11,9 +11,9 @@ import pytest
 
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Person
+from outbreakhq.interop.pipeline import run_import
 from outbreakhq.tracing import exporting, services
-from outbreakhq.tracing.importing import run_import
-from outbreakhq.tracing.importing_checks import ref_of
+from outbreakhq.tracing.importer.checks import ref_of
 from outbreakhq.tracing.models import Case, Contact, FollowUp
 from tests.factories import make_person, make_user, territory
 from tests.tracing.conftest import ago, open_case

@@ -11,8 +11,8 @@ import pytest
 
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import AuditEvent, Person
+from outbreakhq.interop.pipeline import plan_import, run_import
 from outbreakhq.tracing.fields import today
-from outbreakhq.tracing.importing import plan_import, run_import
 from outbreakhq.tracing.models import Case, Contact, Exposure
 from tests.factories import make_person, make_user, resident_id, territory
 
@@ -301,7 +301,7 @@ def test_a_value_under_no_header_is_refused_and_blank_columns_are_not(land, tmp_
 def test_a_clash_with_a_concurrent_writer_rolls_back_and_says_so(land, tmp_path, monkeypatch):
     from django.db import IntegrityError
 
-    from outbreakhq.tracing import importing_write
+    from outbreakhq.tracing.importer import write as importing_write
 
     def clash(**kwargs):
         Case.objects.update(notes="half-written")  # rolled back with the batch

@@ -10,9 +10,10 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from outbreakhq.core.errors import InvalidInput
-from outbreakhq.tracing.importing import run_import
-from outbreakhq.tracing.importing_mappings import resolve_mapping, save_mapping
-from outbreakhq.tracing.importing_values import synonyms, to_choice, to_date
+from outbreakhq.interop.mappings import resolve_mapping, save_mapping
+from outbreakhq.interop.pipeline import run_import
+from outbreakhq.interop.values import to_choice, to_date
+from outbreakhq.tracing.importer.synonyms import synonyms
 from outbreakhq.tracing.models import Case
 from tests.tracing.test_import import (
     CASE_HEADER,

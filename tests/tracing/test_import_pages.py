@@ -47,7 +47,7 @@ def test_someone_elses_upload_is_not_found(client, tmp_path, settings):
 @pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
 def test_a_large_file_is_imported_by_the_worker(client, tmp_path, settings, monkeypatch):
     settings.DATA_DIR = tmp_path
-    monkeypatch.setattr("outbreakhq.tracing.views.import_export.IMPORT_IN_BACKGROUND_ABOVE", 2)
+    monkeypatch.setattr("outbreakhq.interop.jobs.IMPORT_IN_BACKGROUND_ABOVE", 2)
     land = tracer_land()
     client.login(username="tina", password=PASSWORD)
     review = upload(client, write_csv(tmp_path / "c.csv", CASE_HEADER, case_rows(land, ids(3))))

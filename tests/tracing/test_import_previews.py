@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from outbreakhq.core.errors import InvalidInput, TooManyRequests
 from outbreakhq.core.models import AuditEvent
-from outbreakhq.tracing import importing_previews
-from outbreakhq.tracing.importing import run_import
+from outbreakhq.interop import previews as importing_previews
+from outbreakhq.interop.pipeline import run_import
 from outbreakhq.tracing.models import Case
 from tests.factories import make_person
 from tests.tracing.conftest import open_case

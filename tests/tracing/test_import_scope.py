@@ -15,7 +15,7 @@ from django.test import Client
 from outbreakhq.core import dedup
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Person
-from outbreakhq.tracing.importing import plan_import, run_import
+from outbreakhq.interop.pipeline import plan_import, run_import
 from outbreakhq.tracing.models import Case
 from tests.factories import make_person, make_user, resident_id, territory
 from tests.tracing.conftest import ago, open_case

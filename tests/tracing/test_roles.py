@@ -11,8 +11,8 @@ from django.test import Client
 
 from outbreakhq.core.errors import InvalidInput, NotPermitted, OutOfScope
 from outbreakhq.core.models import AuditEvent
+from outbreakhq.interop.pipeline import run_import
 from outbreakhq.tracing import services
-from outbreakhq.tracing.importing import run_import
 from outbreakhq.tracing.models import Case, Classification, Contact
 from tests.factories import make_user
 from tests.tracing.conftest import ago

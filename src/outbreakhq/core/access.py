@@ -155,6 +155,7 @@ API: dict[str, Rule] = {
     "GET /chains/": _read(Can.VIEW_PERSON),
     "GET /chains/graph": _read(Can.VIEW_PERSON),
     "POST /imports/{kind}": _write(Can.MANAGE_CASE),  # kind contacts: contact.trace
+    "GET /imports/jobs/{token}": _read(LOGIN_ONLY),  # the user's own upload; others' are 404
     "GET /exports/{kind}": _read(Can.EXPORT_PERSON),  # pseudonymised=true: pseudonym.export
 }
 

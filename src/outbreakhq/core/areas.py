@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -57,9 +58,15 @@ def _parse(text: str) -> list[AreaRow]:
         raise InvalidInput(_("The header must be %(columns)s (the last three optional). "
                              "Nothing was imported.")
                            % {"columns": ", ".join(REQUIRED + OPTIONAL)}, errors)
+    return parse_rows((number, {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
+                      for number, raw in enumerate(reader, start=2))
+
+
+def parse_rows(numbered: Iterable[tuple[int, dict]]) -> list[AreaRow]:
+    """Rows as (row number, {column: text}) to AreaRows, or InvalidInput naming every wrong
+    row (up to MAX_ERRORS): this text import's, and the import pipeline's (interop/areas.py)."""
     rows, errors = [], []
-    for number, raw in enumerate(reader, start=2):
-        raw = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
+    for number, raw in numbered:
         row, row_errors = _parse_row(number, raw)
         errors += row_errors
         if row is not None:
@@ -163,32 +170,63 @@ def _case_clashes(rows: list[AreaRow]) -> list[FieldError]:
 def import_areas_csv(*, by, text: str, request=None) -> ImportResult:
     """Create or update areas from CSV; all-or-nothing. Needs area.manage over each parent."""
     rows = _parse(text)
+    ordered, existing = check_rows(by=by, rows=rows, request=request)
+    with transaction.atomic():
+        result = write_rows(ordered, existing)
+        audit.record(user=by, action="create", object_type="area_import", request=request,
+                     area=existing[ordered[0].code],
+                     detail={"created": result.created, "updated": result.updated,
+                             "rows": len(rows)})
+    return result
+
+
+def check_rows(*, by, rows: list[AreaRow], request=None) -> tuple[list[AreaRow],
+                                                                   dict[str, Area]]:
+    """Parsed rows in the order they are written (parents first), with the stored areas they
+    name; InvalidInput for clashing codes, unknown parents, loops, moves, or areas the user may
+    not manage (that refusal audited here, before any transaction)."""
     if clashes := _case_clashes(rows):
         raise InvalidInput(_("Nothing was imported; correct these rows."), clashes)
     codes = {r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}
     existing = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=codes)}
     ordered = _order(rows, existing)
     _check_may_manage(by, ordered, existing, request)
+    return ordered, existing
+
+
+def write_rows(ordered: list[AreaRow], existing: dict[str, Area]) -> ImportResult:
+    """Write checked rows (check_rows) inside the caller's transaction; `existing` gains the
+    new areas."""
     created = updated = unchanged = 0
-    with transaction.atomic():
-        for row in ordered:
-            parent = existing.get(row.parent_code) if row.parent_code else None
-            area, state = _upsert(row, parent, existing.get(row.code))
-            existing[row.code] = area
-            created += state == "created"
-            updated += state == "updated"
-            unchanged += state == "unchanged"
-        audit.record(user=by, action="create", object_type="area_import", request=request,
-                     area=existing[ordered[0].code],
-                     detail={"created": created, "updated": updated, "rows": len(rows)})
+    for row in ordered:
+        parent = existing.get(row.parent_code) if row.parent_code else None
+        area, state = _upsert(row, parent, existing.get(row.code))
+        existing[row.code] = area
+        created += state == "created"
+        updated += state == "updated"
+        unchanged += state == "unchanged"
     return ImportResult(created, updated, unchanged)
+
+
+def action_of(row: AreaRow, existing: dict[str, Area]) -> str:
+    """What writing the row would do (a preview): create, update or unchanged."""
+    old = existing.get(row.code)
+    if old is None:
+        return "create"
+    return "unchanged" if all(getattr(old, k) == v for k, v in _fields(row).items()) \
+        else "update"
+
+
+def _fields(row: AreaRow) -> dict:
+    return {"level": row.level, "name_en": row.name_en, "name_zh": row.name_zh,
+            "population": row.population, "shape": row.shape}
 
 
 def _check_may_manage(by, ordered: list[AreaRow], existing: dict[str, Area], request) -> None:
     """Every row needs area.manage over the nearest existing area above it (a new root: a
     superuser). Checked before the transaction, so that the `denied` event is not rolled back,
     and for every row, so that the error lists them all."""
-    if _is_global_admin(by):
+    if is_global_admin(by):
         return
     anchor: dict[str, Area | None] = {}  # code -> the existing area it lies in (None: new tree)
     errors, refused_in = [], []
@@ -207,15 +245,14 @@ def _check_may_manage(by, ordered: list[AreaRow], existing: dict[str, Area], req
         raise InvalidInput(_("Nothing was imported."), sorted(errors, key=lambda e: e.row))
 
 
-def _is_global_admin(user) -> bool:
+def is_global_admin(user) -> bool:
     # A new tree has no parent to be in scope of: only a superuser (set up by the operator on
     # the command line) may create one.
     return bool(getattr(user, "is_superuser", False))
 
 
 def _upsert(row: AreaRow, parent: Area | None, old: Area | None) -> tuple[Area, str]:
-    fields = {"level": row.level, "name_en": row.name_en, "name_zh": row.name_zh,
-              "population": row.population, "shape": row.shape}
+    fields = _fields(row)
     if old is None:
         root = (parent.root or parent) if parent else None
         area = Area.objects.create(code=row.code, parent=parent, root=root,

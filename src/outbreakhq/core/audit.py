@@ -70,6 +70,22 @@ def record(
     return event
 
 
+def record_each(*, user, action: str, object_type: str, records: Iterable[tuple], request=None
+                ) -> int:
+    """One event per record, as record() writes them, inserted in one pass (core/bulk.py) for
+    the set-based writers of an import: `records` are (object id, person, area, detail)."""
+    from outbreakhq.core.bulk import insert_models  # pyarrow: loaded by a batch, not by audit
+
+    events = [_event(user=user, action=action, object_type=object_type, object_id=object_id,
+                     person_id=person.pk if person is not None else None,
+                     tenant_id=place.tenant_id if place is not None else None,
+                     area_path=place.path if place is not None else "", request=request,
+                     detail=detail)
+              for object_id, person, area, detail in records
+              for place in [area if area is not None or person is None else person.home_area]]
+    return insert_models(events)
+
+
 def _write_shown(event: AuditEvent, people: dict[int, int]) -> None:
     AuditShown.objects.bulk_create(
         AuditShown(tenant_id=tenant, person_id=person, event_id=event.pk)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from outbreakhq.core.models import PATH_SEP, Area, Person, PersonKeyGroup
 
@@ -164,3 +164,35 @@ def insert_person_key_groups(pairs: Iterable[tuple[int, int]], *, tenant_id: int
     ids = allocate_ids(PersonKeyGroup._meta.db_table, len(pairs))
     return _write(PersonKeyGroup._meta.db_table, ("id", "tenant_id", "person_id", "key_group_id"),
                   ((i, tenant_id, p, g) for i, (p, g) in zip(ids, pairs, strict=True)))
+
+
+def assign_ids(objs: Sequence[models.Model]) -> None:
+    """Give unsaved instances of one model their ids now, so that rows of the same batch can
+    point at each other (a case's source further down the file) before anything is written."""
+    if objs:
+        for obj, pk in zip(objs, allocate_ids(type(objs[0])._meta.db_table, len(objs)),
+                           strict=True):
+            obj.pk = pk
+
+
+def insert_models(objs: Sequence[models.Model]) -> int:
+    """Insert unsaved instances of one model in one pass (COPY, or executemany on SQLite): every
+    concrete column with the value `save()` would write (defaults, auto_now), ids assigned here
+    unless `assign_ids` gave them already. No save() override or signal runs: callers are
+    set-based writers that have applied the model's rules to the whole batch."""
+    if not objs:
+        return 0
+    if any(obj.pk is None for obj in objs):
+        assign_ids(objs)
+    meta = type(objs[0])._meta
+    fields = [f for f in meta.concrete_fields if f.column]
+    for obj in objs:  # as save() does: a related row created in the same batch has its id now
+        for f in fields:
+            if f.is_relation and f.is_cached(obj):
+                related = f.get_cached_value(obj)
+                # Into __dict__: setattr() would drop the cached object the caller still reads.
+                obj.__dict__[f.attname] = related.pk if related is not None else None
+    db = connections[DEFAULT_DB_ALIAS]  # once: `connection` is a proxy looked up per use
+    return _write(meta.db_table, [f.column for f in fields],
+                  ([f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+                   for obj in objs))

@@ -210,10 +210,17 @@ def _set_key_groups(person: Person, groups: list[KeyGroup]) -> None:
     )
 
 
-def register_person(*, by, data: Mapping, request=None) -> Person:
-    require_role(by, Can.CHANGE_PERSON, request=request, what="person")
+def new_person_values(data: Mapping) -> dict:
+    """The rules of a new person (fields, document, what a resident ID says of birth and sex):
+    register_person's, and the import's set-based writer's for each row of its batch."""
     values = _clean(data, partial=False)
     _check_document(values, None)
+    return values
+
+
+def register_person(*, by, data: Mapping, request=None) -> Person:
+    require_role(by, Can.CHANGE_PERSON, request=request, what="person")
+    values = new_person_values(data)
     require(by, Can.CHANGE_PERSON, values["home_area"], request=request)
     groups = values.pop("key_groups", [])
     with transaction.atomic():

@@ -1,17 +1,14 @@
-"""Administrator pages: the audit browser (read-only) and area-tree import."""
+"""Administrator pages: the audit browser (read-only). The area-tree import page is the import
+pipeline's (interop/views.py)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.dateparse import parse_date
-from django.utils.translation import gettext as _
 
-from outbreakhq.core import areas as area_service
 from outbreakhq.core import services, who_looked
-from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import AuditAction, AuditEvent, AuditShown
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas, scope_filter
@@ -81,23 +78,3 @@ def person_looked(request, pk: int):
     return render(request, "core/who_looked.html", {"person": person, "looked": looked})
 
 
-@login_required
-def area_import(request):
-    require_capability(request, Can.MANAGE_AREAS)
-    result = errors = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        try:
-            if upload is None:
-                raise InvalidInput(_("Choose a CSV file to import."))
-            try:
-                text = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise InvalidInput(_("The file is not UTF-8 text; save it as CSV UTF-8.")) from None
-            result = area_service.import_areas_csv(by=request.user, text=text, request=request)
-            messages.success(request, _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.")
-                             % {"c": result.created, "u": result.updated, "n": result.unchanged})
-            return redirect("areas")
-        except InvalidInput as exc:
-            errors = exc
-    return render(request, "core/area_import.html", {"errors": errors})

@@ -26,3 +26,7 @@ class TracingConfig(AppConfig):
         from outbreakhq.tracing import retention
 
         retention.register()
+
+        from outbreakhq.tracing.importer import register_importers
+
+        register_importers()  # cases, contacts, links: interop/registry.py

@@ -35,7 +35,7 @@ from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.services import require
-from outbreakhq.tracing.importing_values import formula_like
+from outbreakhq.interop.values import formula_like
 from outbreakhq.tracing.models import Case, Contact
 from outbreakhq.tracing.worklists import filter_cases, filter_contacts
 
@@ -53,8 +53,9 @@ def number(field: str = "id") -> Expression:
 
 def reference(link: str = "") -> Expression:
     """How a file names a record: its external id, or "#<record number>" when it has none.
-    The importer reads both (importing_checks.Checker.stored), so links survive a round trip
-    for records that were typed in, not imported (docs/import-export.md, "Round trip")."""
+    The importer reads both (tracing/importer/checks.py Checker.stored), so links survive a
+    round trip for records that were typed in, not imported (docs/import-export.md, "Round
+    trip")."""
     own = f"{link}__external_id" if link else "external_id"
     key = link or "id"
     return models.Case(When(**{f"{key}__isnull": True}, then=Value("")),

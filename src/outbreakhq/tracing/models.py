@@ -278,31 +278,3 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["contact", "date"], name="followup_day")]
-
-
-class ImportKind(models.TextChoices):
-    CASES = "cases", _("Cases")
-    CONTACTS = "contacts", _("Contacts")
-    LINKS = "links", _("Transmission links")
-
-
-class ImportMapping(models.Model):
-    """A saved column mapping {file column: field}, reused by name for files of the same shape
-    (each health authority's line list has its own headers)."""
-
-    name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
-    mapping = models.JSONField(_("columns"), default=dict)
-    # The area whose users share the mapping: anyone whose scope includes it may use it.
-    area = models.ForeignKey(Area, models.PROTECT, related_name="+", verbose_name=_("area"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
-                                   blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["kind", "name"]
-        constraints = [models.UniqueConstraint(fields=["area", "kind", "name"],
-                                               name="import_mapping_name")]
-
-    def __str__(self) -> str:
-        return self.name

@@ -1,15 +1,16 @@
 """API for line-list import and list export: the same checks, scope and audit as the pages.
 
 An import answers 200 with the counts, or 400 with every row-level error ({row, field, message})
-and nothing written; `dry_run` checks without writing. An export streams the file, or answers 202
+and nothing written; `dry_run` checks without writing. A file above the background size
+(interop/jobs.py, the same rule as the page and the CLI) answers 202 with a token whose outcome
+GET /imports/jobs/{token} reads. An export streams the file, or answers 202
 with the name of the file the task worker writes (above 50,000 rows), downloaded from /exports/.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
+import re
 
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
@@ -17,12 +18,13 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from outbreakhq.core.api_errors import ErrorOut
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
-from outbreakhq.core.services import require_role
+from outbreakhq.interop import uploads
+from outbreakhq.interop.fields import mapping_from_data
+from outbreakhq.interop.jobs import status_of, submit_import
+from outbreakhq.interop.mappings import resolve_mapping
+from outbreakhq.interop.pipeline import require_import_role, run_import
+from outbreakhq.interop.registry import kinds
 from outbreakhq.tracing import exporting, exporting_jobs
-from outbreakhq.tracing.importing import run_import
-from outbreakhq.tracing.importing_fields import KIND_CAPABILITY, KINDS, mapping_from_data
-from outbreakhq.tracing.importing_mappings import resolve_mapping
-from outbreakhq.tracing.importing_read import file_format
 from outbreakhq.tracing.views.import_export import export_response
 
 imports_router = Router(tags=["import and export"])
@@ -36,6 +38,25 @@ class ImportOut(Schema):
     people_registered: int = 0
     people_matched: int = 0
     dry_run: bool = False
+
+
+class ImportQueued(Schema):
+    token: str
+    rows: int
+
+
+class ImportStatus(Schema):
+    status: str  # queued, done or failed
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    message: str = ""
+    errors: list[dict] = []
+    error_count: int = 0
+
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 
 
 class ExportQueued(Schema):
@@ -65,31 +86,48 @@ def _mapping(request, kind: str, text: str) -> dict[str, str] | None:
     return resolve_mapping(request.user, kind, text)
 
 
-@imports_router.post("/imports/{kind}", response={200: ImportOut, 429: ErrorOut})
+@imports_router.post("/imports/{kind}",
+                     response={200: ImportOut, 202: ImportQueued, 429: ErrorOut})
 def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form[str] = "",
                      area: Form[str] = "", dry_run: Form[bool] = False):
     """Import cases, contacts or links from a CSV or XLSX file, all or nothing."""
-    if kind not in KINDS:
+    if kind not in kinds():
         raise NotFound(_("Unknown kind of import %(kind)r: use cases, contacts or links.")
                        % {"kind": kind})
-    require_role(request.user, KIND_CAPABILITY[kind], request=request, what=f"{kind}_import")
+    require_import_role(request.user, kind, request)
     columns = _mapping(request, kind, mapping)
-    suffix = "." + file_format(file.name or "")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / ("upload" + suffix)
-        with path.open("wb") as out:
-            for chunk in file.chunks():
-                out.write(chunk)
-        plan, result = run_import(by=request.user, kind=kind, path=path, name=file.name,
-                                  mapping=columns, area=_area(area), dry_run=dry_run,
-                                  request=request)
-    if result is None:
-        return {"rows": len(plan.rows), "created": plan.counts["create"],
-                "updated": plan.counts["update"], "unchanged": plan.counts["unchanged"],
-                "dry_run": True}
-    return {"rows": len(plan.rows), "created": result.created, "updated": result.updated,
+    path = uploads.store_upload(request.user, file.name or "", file.chunks())
+    try:
+        if dry_run:
+            plan, _result = run_import(by=request.user, kind=kind, path=path, name=file.name,
+                                       mapping=columns, area=_area(area), dry_run=True,
+                                       request=request)
+            uploads.forget(path)
+            return {"rows": len(plan.rows), "created": plan.counts["create"],
+                    "updated": plan.counts["update"], "unchanged": plan.counts["unchanged"],
+                    "dry_run": True}
+        done = submit_import(by=request.user, kind=kind, path=path, name=file.name,
+                             mapping=columns, area=_area(area), request=request)
+    except Exception:
+        uploads.forget(path)
+        raise
+    if done.queued:
+        return Status(202, {"token": path.name, "rows": len(done.plan.rows)})
+    result = done.result
+    return {"rows": len(done.plan.rows), "created": result.created, "updated": result.updated,
             "unchanged": result.unchanged, "people_registered": result.people_registered,
             "people_matched": result.people_matched}
+
+
+@imports_router.get("/imports/jobs/{token}", response=ImportStatus)
+def import_status(request, token: str):
+    """The outcome of one of your imports the task worker commits (202 gave its token)."""
+    # The token names a file in the caller's own folder only: another user's is not found.
+    outcome = status_of(uploads.upload_dir(request.user) / token) \
+        if _TOKEN.match(token) else None
+    if outcome is None:
+        raise NotFound(_("This upload has expired; upload the file again."))
+    return outcome
 
 
 @imports_router.get("/exports/{kind}", response={202: ExportQueued})

@@ -93,10 +93,20 @@ def under_control_when_found(person_id: int, report_date: date) -> bool:
     tick box. The window runs from the last exposure to the end of follow-up, so a contact who
     tests positive on the day they were traced counts as found under control.
     """
-    return Contact.objects.filter(
-        person_id=person_id, status__in=rules.FOLLOWED,
-        last_exposure__lte=report_date, followup_end__gte=report_date,
-    ).exists()
+    return (person_id, report_date) in under_control_pairs([(person_id, report_date)])
+
+
+def under_control_pairs(pairs: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
+    """under_control_when_found for a batch of (person id, report date), in one query: the
+    pairs whose person was then a contact under follow-up or in quarantine (an import)."""
+    pairs = set(pairs)
+    windows: dict[int, list[tuple[date, date]]] = {}
+    for person, start, end in Contact.objects.filter(
+            person_id__in={person for person, _day in pairs}, status__in=rules.FOLLOWED
+    ).values_list("person_id", "last_exposure", "followup_end"):
+        windows.setdefault(person, []).append((start, end))
+    return {(person, day) for person, day in pairs
+            if any(start <= day <= end for start, end in windows.get(person, ()))}
 
 
 def check_case_dates(values: Mapping) -> None:

@@ -4,11 +4,9 @@ exporting filtered case and contact lists (streamed, or in the background when l
 from __future__ import annotations
 
 import tempfile
-import uuid
 from datetime import date
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, StreamingHttpResponse
@@ -22,30 +20,17 @@ from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.views import require_capability
+from outbreakhq.interop import uploads
+from outbreakhq.interop.fields import IGNORE, guess_mapping
+from outbreakhq.interop.jobs import note_of, status_of, submit_import
+from outbreakhq.interop.mappings import mappings_for, save_mapping
+from outbreakhq.interop.pipeline import preview_import
+from outbreakhq.interop.read import open_table
+from outbreakhq.interop.registry import importer_for, kinds
 from outbreakhq.tracing import exporting, exporting_jobs
-from outbreakhq.tracing.importing import plan_import, preview_import, run_import
-from outbreakhq.tracing.importing_fields import (
-    FIELDS,
-    IGNORE,
-    KIND_CAPABILITY,
-    KINDS,
-    guess_mapping,
-)
-from outbreakhq.tracing.importing_jobs import (
-    IMPORT_IN_BACKGROUND_ABOVE,
-    note_of,
-    queue_import,
-    status_of,
-)
-from outbreakhq.tracing.importing_mappings import mappings_for, save_mapping
-from outbreakhq.tracing.importing_read import file_format, open_table
 
 SESSION = "outbreakhq_imports"
-UPLOAD_KEEP_DAYS = 1  # an upload never confirmed is personal data with no use after a day
-
-
-def _upload_dir(user) -> Path:
-    return Path(settings.DATA_DIR) / "imports" / str(user.pk)
+_upload_dir = uploads.upload_dir
 
 
 def _pending(request, token: str) -> dict:
@@ -71,26 +56,20 @@ def import_start(request):
     if request.method == "POST":
         upload, kind = request.FILES.get("file"), request.POST.get("kind", "")
         try:
-            if upload is None or kind not in KINDS:
+            if upload is None or kind not in kinds():
                 raise InvalidInput(_("Choose what the file holds and the file to import."))
-            suffix = "." + file_format(upload.name)
-            token = uuid.uuid4().hex
-            folder = _upload_dir(request.user)
-            folder.mkdir(parents=True, exist_ok=True)
-            exporting_jobs.purge_old(folder, UPLOAD_KEEP_DAYS)
-            with (folder / (token + suffix)).open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
+            path = uploads.store_upload(request.user, upload.name, upload.chunks())
+            token = path.stem
             saved = mappings_for(request.user, kind).filter(
                 pk=request.POST.get("mapping") or 0).first()
-            _remember(request, token, {"stored": token + suffix, "name": upload.name,
+            _remember(request, token, {"stored": path.name, "name": upload.name,
                                        "kind": kind,
                                        "mapping": dict(saved.mapping) if saved else None})
             return redirect("import_review", token=token)
         except InvalidInput as exc:
             errors = exc
     return render(request, "tracing/import.html", {
-        "errors": errors, "kinds": KINDS, "mappings": mappings_for(request.user)})
+        "errors": errors, "kinds": kinds(), "mappings": mappings_for(request.user)})
 
 
 @login_required
@@ -122,14 +101,16 @@ def import_review(request, token: str):
     try:
         plan = preview_import(by=request.user, kind=kind, path=path, name=pending["name"],
                               mapping=mapping, area=request.scope_area, request=request)
+        uploads.keep_plan(path, plan, by=request.user, mapping=mapping, area=request.scope_area)
     except InvalidInput as exc:
         problem = exc
-    shown = [f for f in FIELDS[kind] if plan and f.key in plan.columns]
+    fields = importer_for(kind).fields
+    shown = [f for f in fields if plan and f.key in plan.columns]
     wrong = {e.row for e in plan.errors} if plan else set()
     return render(request, "tracing/import_review.html", {
         "token": token, "pending": pending, "plan": plan, "problem": problem,
         "columns": [(i, c, mapping.get(c)) for i, c in enumerate(header)],
-        "fields": FIELDS[kind], "preview_fields": shown,
+        "fields": fields, "preview_fields": shown,
         "preview": [(row, row.number in wrong, [_shown(row.values.get(f.key)) for f in shown])
                     for row in plan.preview] if plan else [],
     })
@@ -147,23 +128,18 @@ def _act(request, token: str, pending: dict, path: Path, mapping: dict):
     try:
         if "save_mapping" in request.POST:
             # Saved in the current scope, or the user's own area: shared with those below it.
-            mine = scope_areas(request.user, KIND_CAPABILITY[pending["kind"]])
+            mine = scope_areas(request.user, importer_for(pending["kind"]).capability)
             area = request.scope_area or mine[0]
             save_mapping(by=request.user, name=request.POST.get("mapping_name", ""),
                          kind=pending["kind"], mapping=mapping, area=area, request=request)
             messages.success(request, _("Mapping saved."))
         elif "confirm" in request.POST:
-            plan = plan_import(by=request.user, kind=pending["kind"], path=path,
-                               name=pending["name"], mapping=mapping, area=request.scope_area)
-            if plan.ok and len(plan.rows) > IMPORT_IN_BACKGROUND_ABOVE:
-                queue_import(by=request.user, kind=pending["kind"], path=path,
-                             name=pending["name"], mapping=mapping, area=request.scope_area,
-                             rows=len(plan.rows))
+            done = submit_import(by=request.user, kind=pending["kind"], path=path,
+                                 name=pending["name"], mapping=mapping,
+                                 area=request.scope_area, request=request)
+            if done.queued:
                 return redirect("import_review", token=token)
-            _plan, result = run_import(by=request.user, kind=pending["kind"], path=path,
-                                       name=pending["name"], mapping=mapping,
-                                       area=request.scope_area, request=request)
-            path.unlink(missing_ok=True)
+            result = done.result
             messages.success(request, _(
                 "Imported %(name)s: %(c)d created, %(u)d updated, %(n)d unchanged.") % {
                 "name": pending["name"], "c": result.created, "u": result.updated,
@@ -264,7 +240,6 @@ def import_forget(request, token: str):
     if pending:
         path = _upload_dir(request.user) / pending["stored"]
         if (status_of(path) or {}).get("status") != "queued":  # the worker still needs it
-            path.unlink(missing_ok=True)
-            note_of(path).unlink(missing_ok=True)
+            uploads.forget(path)
         request.session.modified = True
     return redirect("import")

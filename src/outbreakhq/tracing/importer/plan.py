@@ -1,104 +1,42 @@
-"""Importing line lists of cases, contacts and transmission links (issue 4, "Import and export").
-
-Two steps, as in core/areas.py: `plan_import` reads the whole file, converts and checks every row
-against the database and writes nothing; it returns every row-level error (row, column, reason)
-and the first rows as they will be stored. `run_import` commits a plan with no errors in one
-transaction through the tracing services, which own every write and rule; a batch that fails
-commits nothing. Records are matched by external id, so importing a file twice changes nothing.
+"""Tracing's checks of a whole file against the database (cases, contacts, links): which rows
+create, update or leave a record unchanged, and every row the services would refuse, with the
+file's column. Reads only; the lookups are batched (checks.py). Registered in __init__.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit
-from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import require_role
-from outbreakhq.tracing import importing_previews as previews
+from outbreakhq.interop.registry import Checked
+from outbreakhq.interop.rows import Row
 from outbreakhq.tracing import rules
-from outbreakhq.tracing.importing_checks import (
+from outbreakhq.tracing.importer.checks import (
     Chains,
     Checker,
     contact_is_the_case,
     exposed_after_report,
     ref_of,
 )
-from outbreakhq.tracing.importing_fields import (
-    KIND_CAPABILITY,
-    check_header,
-    fields_of,
-    guess_mapping,
-)
-from outbreakhq.tracing.importing_read import open_table, read_rows
-from outbreakhq.tracing.importing_rows import Row, RowParser, missing_required, stray_cells
 from outbreakhq.tracing.models import Case, Contact, ContactCategory
 
-PREVIEW_ROWS = 20
-MAX_ERRORS = 1000
-REQUIRED = {
-    "cases": ("name", "external_id", "classification", "report_date", "detection_route"),
-    "contacts": ("name", "external_id", "contact_type", "last_exposure"),
-    "links": ("infector", "infectee"),
-}
 CASE_FIELDS = ("classification", "onset_date", "sampling_date", "report_date",
                "detection_route", "severity", "outcome", "outcome_date")
 CONTACT_FIELDS = ("contact_type", "last_exposure")
 
 
-@dataclass
-class Plan:
-    """A checked file: rows with their action, and every error. Nothing is written yet."""
+def checks_of(kind: str, capability: str):
+    """The importer's `check` for one kind: the batch's checks, as Checked."""
+    step = {"cases": _check_cases, "contacts": _check_contacts, "links": _check_links}[kind]
 
-    kind: str
-    rows: list[Row]
-    errors: list[FieldError]
-    columns: dict[str, str]  # field key -> the file's column
-    tenant_id: int | None
-    counts: dict[str, int] = field(default_factory=dict)
+    def check(*, by, rows: list[Row], columns: dict[str, str], area: Area | None) -> Checked:
+        checker = Checker(by=by, columns=columns, area=area, capability=capability)
+        step(checker, rows)
+        return Checked(checker.errors, checker.tenant_id)
 
-    @property
-    def preview(self) -> list[Row]:
-        return self.rows[:PREVIEW_ROWS]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def plan_import(*, by, kind: str, path: Path, name: str | None = None,
-                mapping: dict[str, str] | None = None, area: Area | None = None) -> Plan:
-    """Read and check a file. File-level problems (header, encoding, size) raise InvalidInput;
-    row-level problems are collected in `Plan.errors`, all of them, sorted by row."""
-    fields_of(kind)
-    with open_table(path, name=name) as table:
-        mapping = guess_mapping(kind, table.header) if mapping is None else mapping
-        index = check_header(kind, table.header, mapping)
-        columns = {key: table.header[i] for key, i in index.items()}
-        parser = RowParser(index, columns, today=timezone.localdate())
-        rows, errors = [], []
-        for number, cells in read_rows(table):
-            row, row_errors = parser.parse(number, cells)
-            rows.append(row)
-            errors += row_errors + missing_required(row, REQUIRED[kind], columns) + \
-                stray_cells(number, cells, table.header)
-    if not rows:
-        raise InvalidInput(_("The file has a header but no rows. Nothing was imported."))
-    checker = Checker(by=by, columns=columns, area=area, capability=KIND_CAPABILITY[kind])
-    {"cases": _check_cases, "contacts": _check_contacts, "links": _check_links}[kind](
-        checker, rows)
-    errors = sorted(errors + checker.errors, key=lambda e: (e.row or 0, e.field))
-    plan = Plan(kind, rows, errors[:MAX_ERRORS], columns, checker.tenant_id)
-    plan.counts = {action: sum(r.action == action for r in rows)
-                   for action in ("create", "update", "unchanged")}
-    return plan
+    return check
 
 
 def _check_cases(checker: Checker, rows: list[Row]) -> None:
@@ -181,6 +119,7 @@ def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
     elif not values.get("source_case") and "source_case" not in row.refs:
         checker.error(row, "source_case", _("is empty: a close contact needs its source case"))
     case = row.refs.get("source_case")
+    _may_trace(checker, row, case, row.refs.get("source_contact"))
     if case is not None:
         if contact_is_the_case(row, case):
             checker.error(row, "id_number" if values.get("id_number") else "source_case", _(
@@ -197,6 +136,15 @@ def _check_contact_row(checker: Checker, row: Row, in_file: dict, stored: dict,
                 "%(date)s is before case %(id)s could infect anyone (from %(start)s)") % {
                 "date": exposed.isoformat(), "id": ref_of(case), "start": start.isoformat()})
     _contact_action(checker, row)
+
+
+def _may_trace(checker: Checker, row: Row, case: Case | None, source: Contact | None) -> None:
+    """add_contact and add_secondary_contact need contact.trace where the source lies: a
+    source the user may see but not trace from is named, as a link's infectee is."""
+    for key, record in (("source_case", case), ("source_contact", source)):
+        if record is not None and not checker.may(Can.TRACE_CONTACT, record.area):
+            checker.error(row, key, _("you may see %(id)s but not change it")
+                          % {"id": ref_of(record)})
 
 
 def _contact_action(checker: Checker, row: Row) -> None:
@@ -261,82 +209,3 @@ def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
     row.refs.update(infector=infector, infectee=infectee)
     row.action = "unchanged" if infectee.source_case_id == infector.pk else (
         "update" if infectee.source_case_id else "create")
-
-
-def _area_of(plan: Plan) -> Area | None:
-    """Where the import's audit event is placed: the first row's area (links: its case's)."""
-    for row in plan.rows:
-        area = row.refs.get("area") or getattr(row.refs.get("infectee"), "area", None)
-        if area is not None:
-            return area
-    return None
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    unchanged: int
-    people_registered: int = 0
-    people_matched: int = 0
-
-
-def preview_import(*, by, kind: str, path: Path, name: str | None = None,
-                   mapping: dict[str, str] | None = None, area: Area | None = None,
-                   dry_run: bool = False, request=None) -> Plan:
-    """Check a file for the user to see (a preview or a dry run): refused with 429 beyond the
-    user's previews per 10 minutes, else one audit event naming what the file matched."""
-    # The role first: a preview by a role that may not import would be an oracle too.
-    require_role(by, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE), request=request,
-                 what=f"{kind}_import")
-    label = name or path.name
-    previews.guard(by=by, kind=kind, name=label, request=request)
-    plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
-    previews.record(by=by, plan=plan, name=label, area=_area_of(plan), dry_run=dry_run,
-                    request=request)
-    return plan
-
-
-def run_import(*, by, kind: str, path: Path, name: str | None = None,
-               mapping: dict[str, str] | None = None, area: Area | None = None,
-               dry_run: bool = False, request=None) -> tuple[Plan, ImportResult | None]:
-    """Check the file and, when every row is right and this is no dry run, commit it whole."""
-    require_role(by, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE), request=request,
-                 what=f"{kind}_import")
-    if dry_run:
-        plan = preview_import(by=by, kind=kind, path=path, name=name, mapping=mapping,
-                              area=area, dry_run=True, request=request)
-    else:
-        plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
-        if plan.errors:
-            # Refused for its rows, the run answers what a preview would: limited and audited
-            # as one, or the limit on previews could be walked around with a bad row.
-            label = name or path.name
-            previews.guard(by=by, kind=kind, name=label, request=request)
-            previews.record(by=by, plan=plan, name=label, area=_area_of(plan), dry_run=False,
-                            request=request)
-    if plan.errors:
-        raise InvalidInput(_("Nothing was imported; correct these rows."), plan.errors)
-    if dry_run:
-        return plan, None
-    try:
-        result = _commit(by=by, plan=plan, name=name or path.name, request=request)
-    except IntegrityError:
-        # Someone wrote a record with one of the file's external ids between the checks and
-        # the commit (a second import of the same file, say): the batch rolled back whole.
-        raise InvalidInput(_("Nothing was imported: records with these external ids were "
-                             "written meanwhile. Import the file again; it will find them.")) \
-            from None
-    return plan, result
-
-
-def _commit(*, by, plan: Plan, name: str, request) -> ImportResult:
-    from outbreakhq.tracing.importing_write import write_plan
-
-    with transaction.atomic():
-        result = write_plan(by=by, plan=plan, request=request)
-        audit.record(user=by, action="create", object_type=f"{plan.kind}_import",
-                     request=request, area=_area_of(plan),
-                     detail={"file": name, "rows": len(plan.rows), "created": result.created,
-                             "updated": result.updated, "unchanged": result.unchanged})
-    return result

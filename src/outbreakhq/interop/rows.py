@@ -1,7 +1,8 @@
-"""One row of a line list to converted values, or to errors that name the row and the column.
+"""One row of a file to converted values, or to errors that name the row and the column.
 
-Only checks that need no database live here (types, required fields, dates in order); the
-checks against stored cases, people and areas are in importing_checks.py.
+Only checks that need no database live here (types, lengths, documents, required fields, and the
+importer's own `row_rules` such as dates in order); the checks against stored records are the
+importer's `check` (tracing: tracing/importer/checks.py).
 """
 
 from __future__ import annotations
@@ -14,25 +15,10 @@ from openpyxl.utils import get_column_letter
 
 from outbreakhq.core.errors import FieldError
 from outbreakhq.core.identity import InvalidDocument, normalise_document
-from outbreakhq.tracing import rules
-from outbreakhq.tracing.importing_read import Formula, formula_message
-from outbreakhq.tracing.importing_values import (
-    document_number,
-    synonyms,
-    text_of,
-    to_choice,
-    to_date,
-)
+from outbreakhq.interop.read import Formula, formula_message
+from outbreakhq.interop.registry import Importer
+from outbreakhq.interop.values import document_number, text_of, to_choice, to_date
 
-CHOICES = {"classification": "classification", "detection_route": "detection_route",
-           "severity": "severity", "outcome": "outcome", "category": "category",
-           "contact_type": "contact_type", "exposure_type": "contact_type", "sex": "sex",
-           "id_type": "id_type"}
-DATES = {"birth_date", "onset_date", "sampling_date", "report_date", "outcome_date",
-         "exposure_date", "last_exposure", "date"}
-LIMITS = {"name": 200, "external_id": 64, "address": 300, "home_area": 40, "person": 64,
-          "source_case": 64,
-          "source_contact": 64, "infector": 64, "infectee": 64}
 PHONE_CHARS = set("+0123456789 -")
 
 
@@ -52,11 +38,13 @@ class RowParser:
     """Converts rows of one file; `columns` maps field key -> the file's column header, which is
     what error messages name (the user fixes the file, not our field names)."""
 
-    def __init__(self, index: dict[str, int], columns: dict[str, str], *, today: date):
+    def __init__(self, importer: Importer, index: dict[str, int], columns: dict[str, str], *,
+                 today: date):
+        self.importer = importer
         self.index = index
         self.columns = columns
         self.today = today
-        self.tables = synonyms()
+        self.tables = importer.choices()
 
     def parse(self, number: int, cells: list) -> tuple[Row, list[FieldError]]:
         values: dict[str, object] = {}
@@ -77,24 +65,27 @@ class RowParser:
                 errors.append(FieldError(self.columns[key], str(exc), number))
         if not errors:
             errors += self._document(number, values)
-            errors += self._dates_in_order(number, values)
+        if not errors:
+            errors += [FieldError(self.columns[key], message, number)
+                       for key, message in self.importer.row_rules(values)]
         return Row(number, values), errors
 
     def convert(self, key: str, raw: object) -> object:
-        if key in CHOICES:
+        if key in self.tables:
             if text_of(raw) == "" and key not in ("sex",):
                 return ""
-            return to_choice(key, raw, self.tables[CHOICES[key]])
-        if key in DATES:
+            return to_choice(key, raw, self.tables[key])
+        if key in self.importer.dates:
             value = to_date(raw)
-            if rules.in_future(value, self.today):
+            if value is not None and value > self.today:
                 raise ValueError(_("%(date)s is in the future") % {"date": value.isoformat()})
             return value
         if key == "id_number":
             return document_number(raw)
         value = text_of(raw)
-        if key in LIMITS and len(value) > LIMITS[key]:
-            raise ValueError(_("is longer than %(n)d characters") % {"n": LIMITS[key]})
+        limit = self.importer.limits.get(key)
+        if limit is not None and len(value) > limit:
+            raise ValueError(_("is longer than %(n)d characters") % {"n": limit})
         if key == "phone" and value and not set(value) <= PHONE_CHARS:
             raise ValueError(_("%(value)r is not a phone number") % {"value": value})
         return value
@@ -111,24 +102,6 @@ class RowParser:
             return [FieldError(self.columns["id_number"], exc.localised(_), number)]
         values["id_type"] = id_type if id_number else "none"
         return []
-
-    def _dates_in_order(self, number: int, values: dict) -> list[FieldError]:
-        """The rules of the services (tracing/rules.py), checked here too so that the preview
-        shows them."""
-        report = values.get("report_date")
-        errors = [FieldError(self.columns[key], _(
-            "%(date)s is after the report date %(report)s") % {
-            "date": values[key].isoformat(), "report": report.isoformat()}, number)
-            for key in rules.after_report(values)]
-        if rules.after(values.get("exposure_date"), report):
-            errors.append(FieldError(self.columns["exposure_date"], _(
-                "exposure after the report date %(report)s") % {
-                "report": report.isoformat()}, number))
-        if rules.outcome_before_onset(values):
-            errors.append(FieldError(self.columns["outcome_date"], _(
-                "is before the onset date %(date)s") % {"date": values["onset_date"].isoformat()},
-                number))
-        return errors
 
 
 def _guess_document(number: str) -> str:

@@ -1,5 +1,5 @@
-"""Normalising the values of a line list: dates in the shapes people type, and the many words
-used for each classification, route, severity, outcome, category and type of contact.
+"""Normalising the values of an imported file: dates in the shapes people type, and the many
+words used for each coded value (an app's importer gives its own tables, built with `table`).
 
 Pure Python, no database: each converter takes the raw cell (a string, or a date or number from a
 spreadsheet) and returns the stored value or raises ValueError with a reason for the person who
@@ -16,61 +16,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
-from outbreakhq.tracing.models import (
-    Classification,
-    ContactCategory,
-    ContactType,
-    DetectionRoute,
-    Outcome,
-    Severity,
-)
-
-# Each stored value also accepts its own code and its English label (added in _table below).
-CLASSIFICATION = {
-    Classification.CONFIRMED: ("确诊", "确诊病例", "确诊病人", "confirmed case", "case"),
-    Classification.ASYMPTOMATIC: ("无症状", "无症状感染者", "无症状感染", "asymptomatic infection",
-                                  "asymptomatic carrier", "asymptomatic case"),
-    Classification.SUSPECTED: ("疑似", "疑似病例", "suspected", "suspect", "probable"),
-    Classification.DISCARDED: ("排除", "已排除", "排除病例", "discarded", "ruled out",
-                               "not a case"),
-}
-DETECTION_ROUTE = {
-    DetectionRoute.COMMUNITY_SCREENING: ("社区筛查", "全员核酸", "全员筛查", "社区核酸",
-                                         "community"),
-    DetectionRoute.CONTROLLED_SCREENING: ("管控人员筛查", "管控区筛查", "封控区筛查", "管控筛查",
-                                          "controlled population"),
-    DetectionRoute.QUARANTINE_TESTING: ("隔离检测", "集中隔离", "隔离点", "闭环检测", "闭环管理",
-                                        "居家隔离", "quarantine", "closed loop"),
-    DetectionRoute.CLINIC: ("主动就诊", "发热门诊", "就诊", "门诊", "hospital", "fever clinic"),
-    DetectionRoute.CONTACT_TRACING: ("密接追踪", "流调", "流调发现", "追踪", "tracing"),
-    DetectionRoute.INBOUND: ("入境", "境外输入", "输入", "外省输入", "imported", "inbound"),
-}
-SEVERITY = {
-    Severity.ASYMPTOMATIC: ("无症状",),
-    Severity.MILD: ("轻型", "轻症", "轻度"),
-    Severity.MODERATE: ("普通型", "中型", "普通"),
-    Severity.SEVERE: ("重型", "重症", "重度"),
-    Severity.CRITICAL: ("危重型", "危重", "危重症"),
-}
-OUTCOME = {
-    Outcome.ACTIVE: ("治疗中", "在院", "住院", "隔离治疗", "active", "in treatment"),
-    Outcome.RECOVERED: ("治愈", "出院", "痊愈", "治愈出院", "cured", "discharged"),
-    Outcome.DIED: ("死亡", "dead", "deceased", "death"),
-    Outcome.UNKNOWN: ("不明", "未知", "unknown"),
-}
-CATEGORY = {
-    ContactCategory.CLOSE: ("密接", "密切接触者", "密切接触", "close", "close contact"),
-    ContactCategory.SECONDARY: ("次密接", "密接的密接", "次密切接触者", "secondary",
-                                "contact of a close contact", "secondary contact"),
-}
-CONTACT_TYPE = {
-    ContactType.HOUSEHOLD: ("家庭", "家人", "同住", "共同居住", "home", "family"),
-    ContactType.WORK: ("工作", "同事", "学校", "同学", "工作单位", "school", "workplace", "work"),
-    ContactType.SAME_BUILDING: ("同楼", "同楼栋", "同单元", "邻居", "building", "neighbour"),
-    ContactType.TRANSPORT: ("交通", "同乘", "交通工具", "同车", "同航班", "vehicle", "flight"),
-    ContactType.HEALTH_CARE: ("医疗", "就医", "医护", "医疗机构", "hospital", "healthcare"),
-    ContactType.OTHER: ("其他", "其它", "other"),
-}
+# Each stored value also accepts its own code (added in `table` below).
 SEX = {"M": ("男", "男性", "male", "man", "m"), "F": ("女", "女性", "female", "woman", "f"),
        "U": ("未知", "不详", "unknown", "u", "")}
 ID_TYPE = {
@@ -94,16 +40,18 @@ def squash(text: str) -> str:
     return re.sub(r"[\s\-_]+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-def _table(choices: Mapping, labels: Mapping[str, str]) -> dict[str, str]:
-    table: dict[str, str] = {}
+def table(choices: Mapping, names: Mapping[str, str]) -> dict[str, str]:
+    """{squashed word -> stored value} of one coded field: each value's own code, its English
+    name (`names`, from `labels`) and the words of `choices`."""
+    found: dict[str, str] = {}
     for value, words in choices.items():
-        for word in (str(value), str(labels.get(value, "")), *words):
+        for word in (str(value), str(names.get(value, "")), *words):
             if word or value == "U":
-                table.setdefault(squash(word), str(value))
-    return table
+                found.setdefault(squash(word), str(value))
+    return found
 
 
-def _labels(choices) -> dict[str, str]:
+def labels(choices) -> dict[str, str]:
     # English labels, whatever the active language: files are written in English or Chinese,
     # and the Chinese words are in the tables above.
     from django.utils import translation
@@ -112,18 +60,9 @@ def _labels(choices) -> dict[str, str]:
         return {str(value): str(label) for value, label in choices.choices}
 
 
-def synonyms() -> dict[str, dict[str, str]]:
-    """Field kind -> {squashed word -> stored value}."""
-    return {
-        "classification": _table(CLASSIFICATION, _labels(Classification)),
-        "detection_route": _table(DETECTION_ROUTE, _labels(DetectionRoute)),
-        "severity": _table(SEVERITY, _labels(Severity)),
-        "outcome": _table(OUTCOME, _labels(Outcome)),
-        "category": _table(CATEGORY, _labels(ContactCategory)),
-        "contact_type": _table(CONTACT_TYPE, _labels(ContactType)),
-        "sex": _table(SEX, {}),
-        "id_type": _table(ID_TYPE, {}),
-    }
+def person_synonyms() -> dict[str, dict[str, str]]:
+    """The person's coded fields (core's Person): field kind -> {squashed word -> value}."""
+    return {"sex": table(SEX, {}), "id_type": table(ID_TYPE, {})}
 
 
 def to_choice(kind: str, raw: object, table: Mapping[str, str]) -> str:

@@ -27,8 +27,8 @@ from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.epi.chains import would_make_cycle
+from outbreakhq.interop.rows import Row
 from outbreakhq.tracing import rules
-from outbreakhq.tracing.importing_rows import Row
 from outbreakhq.tracing.models import Case, Contact
 
 CHUNK = 500

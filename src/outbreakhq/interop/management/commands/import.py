@@ -1,5 +1,7 @@
-"""`outbreakhq import cases|contacts|links FILE [--mapping MAP] [--area CODE] --user NAME
-[--dry-run]`: import a line list, all or nothing; every wrong row is printed with its column."""
+"""`outbreakhq import KIND FILE [--mapping MAP] [--area CODE] --user NAME [--dry-run]`: import a
+file of a registered kind (cases, contacts, links, …), all or nothing; every wrong row is printed
+with its column. A large file is committed by the task worker, as from the page and the API
+(interop/jobs.py); `--in-process` commits it here instead."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
-from outbreakhq.tracing.importing import run_import
-from outbreakhq.tracing.importing_fields import KINDS
-from outbreakhq.tracing.importing_mappings import resolve_mapping
+from outbreakhq.interop import uploads
+from outbreakhq.interop.jobs import IMPORT_IN_BACKGROUND_ABOVE, note_of, submit_import
+from outbreakhq.interop.mappings import resolve_mapping
+from outbreakhq.interop.pipeline import run_import
+from outbreakhq.interop.registry import kinds
 
 
 class Command(BaseCommand):
@@ -21,7 +25,7 @@ class Command(BaseCommand):
             "matched by external id, so importing a file twice changes nothing.")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=KINDS)
+        parser.add_argument("kind", choices=kinds())
         parser.add_argument("file", type=Path)
         parser.add_argument("--mapping", default="",
                             help="a JSON or TOML mapping file, or the name of a saved mapping "
@@ -33,9 +37,12 @@ class Command(BaseCommand):
                             help="the account the import is done (and audited) as")
         parser.add_argument("--dry-run", action="store_true",
                             help="check the file and print what would change; write nothing")
+        parser.add_argument("--in-process", action="store_true",
+                            help=f"commit a file of more than {IMPORT_IN_BACKGROUND_ABOVE} rows "
+                                 "in this command instead of the task worker")
 
     def handle(self, *args, kind: str, file: Path, mapping: str, area: str, user: str,
-               dry_run: bool, **options):
+               dry_run: bool, in_process: bool, **options):
         account = get_user_model().objects.filter(username=user, is_active=True).first()
         if account is None:
             raise CommandError(f"No active user named {user!r}.")
@@ -46,19 +53,42 @@ class Command(BaseCommand):
             raise CommandError(f"No area with code {area!r}.")
         try:
             columns = resolve_mapping(account, kind, mapping) if mapping else None
-            plan, result = run_import(by=account, kind=kind, path=file, mapping=columns,
-                                      area=within, dry_run=dry_run)
+            if dry_run or in_process:
+                plan, result = run_import(by=account, kind=kind, path=file, mapping=columns,
+                                          area=within, dry_run=dry_run)
+            else:
+                plan, result = self._submit(account, kind, file, columns, within)
         except AppError as exc:
             for error in exc.errors:
                 self.stderr.write(f"row {error.row}, {error.field}: {error.message}"
                                   if error.row else f"{error.field}: {error.message}")
             raise CommandError(f"{file}: {exc.message}") from None
-        if result is None:
+        if plan is None:
+            return
+        if dry_run:
             counts = plan.counts
             self.stdout.write(f"Dry run, nothing written: {counts['create']} to create, "
                               f"{counts['update']} to update, {counts['unchanged']} unchanged.")
             return
         people = (f" People: {result.people_registered} registered, {result.people_matched} "
-                  f"matched by document." if kind != "links" else "")
+                  f"matched by document." if kind not in ("links", "areas") else "")
         self.stdout.write(f"{result.created} created, {result.updated} updated, "
                           f"{result.unchanged} unchanged.{people}")
+
+    def _submit(self, account, kind: str, file: Path, columns, within):
+        """Commit through interop.jobs like the page and the API: a copy of the file in the
+        user's upload folder, which the worker reads if the file is large."""
+        with file.open("rb") as source:
+            path = uploads.store_upload(account, file.name, iter(lambda: source.read(1 << 20),
+                                                                 b""))
+        try:
+            done = submit_import(by=account, kind=kind, path=path, name=file.name,
+                                 mapping=columns, area=within)
+        except Exception:
+            uploads.forget(path)
+            raise
+        if done.queued:
+            self.stdout.write(f"{len(done.plan.rows)} rows checked: queued for the task worker "
+                              f"(outbreakhq db_worker); its outcome will be in {note_of(path)}.")
+            return None, None
+        return done.plan, done.result

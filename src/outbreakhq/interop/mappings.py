@@ -14,19 +14,16 @@ from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
 from outbreakhq.core.services import require
-from outbreakhq.tracing.importing_fields import (
-    IGNORE,
-    KIND_CAPABILITY,
-    fields_of,
-    load_mapping_file,
-)
-from outbreakhq.tracing.models import ImportMapping
+from outbreakhq.interop.fields import IGNORE, fields_of, load_mapping_file
+from outbreakhq.interop.models import ImportMapping
+from outbreakhq.interop.registry import importer_for
 
 
 def mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
     """Mappings saved in the user's areas, below them, or above them (shared down the tree)."""
     query = Q(pk__in=[])
-    for area in scope_areas(user, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE)):
+    capability = importer_for(kind).capability if kind else Can.MANAGE_CASE
+    for area in scope_areas(user, capability):
         codes = [c for c in area.path.split(PATH_SEP) if c]
         query |= Q(area__path__startswith=area.path) | Q(area__code__in=codes)
     rows = ImportMapping.objects.filter(query).select_related("area")
@@ -45,7 +42,7 @@ def save_mapping(*, by, name: str, kind: str, mapping: dict[str, str], area: Are
         errors.append(FieldError("name", _("is required")))
     if errors:
         raise InvalidInput(_("The mapping was not saved."), errors)
-    require(by, KIND_CAPABILITY[kind], area, request=request, what="import_mapping")
+    require(by, importer_for(kind).capability, area, request=request, what="import_mapping")
     saved, created = ImportMapping.objects.update_or_create(
         area=area, kind=kind, name=name,
         defaults={"mapping": mapping, "created_by": by if by.is_authenticated else None})

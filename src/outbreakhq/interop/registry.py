@@ -1,0 +1,75 @@
+"""The importers of the apps, by kind of file: what a new module adds to import its records.
+
+An importer declares the fields a file may fill (fields.Field), which must not be blank, how
+cells convert (choices, dates, lengths), the checks of a whole batch against the database, and
+a set-based writer. The pipeline (pipeline.py) does everything else, the same way for every
+kind: reading, mapping, converting, the plan kept with the upload, previews and their audit,
+the role check, background jobs for large files, and one transaction per commit.
+
+Apps register theirs in AppConfig.ready() (tracing/apps.py): interop never imports an app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from outbreakhq.core.errors import FieldError, InvalidInput
+
+if TYPE_CHECKING:
+    from outbreakhq.interop.fields import Field
+    from outbreakhq.interop.pipeline import ImportResult
+
+
+@dataclass
+class Checked:
+    """What an importer's checks found: every row error, and the jurisdiction tree (tenant)
+    the file's records belong to (None when no row could be placed)."""
+
+    errors: list[FieldError] = field(default_factory=list)
+    tenant_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of file. `check` fills each row's `action` (create, update, unchanged) and its
+    `refs` (the stored objects the writer needs); `write` commits a plan with no errors inside
+    the pipeline's transaction and raises InvalidInput naming the row of any refusal."""
+
+    kind: str  # in URLs, the CLI and saved mappings: "cases"
+    label: object  # a lazy translation, for the upload page
+    capability: str  # what writing these records needs (core/roles.py)
+    fields: tuple[Field, ...]
+    check: Callable[..., Checked]  # (by, rows, columns, area) -> Checked
+    write: Callable[..., ImportResult]  # (by, plan, request) -> ImportResult
+    required: tuple[str, ...] = ()  # cells that may not be blank
+    choices: Callable[[], dict[str, dict[str, str]]] = dict  # key -> {squashed word: value}
+    dates: frozenset[str] = frozenset()
+    limits: dict[str, int] = field(default_factory=dict)  # key -> longest text
+    row_rules: Callable[[dict], list[tuple[str, str]]] = lambda values: []  # (key, message)
+    ignored: tuple[str, ...] = ()  # columns our own export adds that an import skips
+    audit_as: str = ""  # object_type of the commit's event; default "<kind>_import"
+    allows: Callable[[object], bool] | None = None  # a user allowed without the capability
+
+
+_IMPORTERS: dict[str, Importer] = {}
+
+
+def register(importer: Importer) -> None:
+    _IMPORTERS[importer.kind] = importer
+
+
+def importer_for(kind: str) -> Importer:
+    if kind not in _IMPORTERS:
+        # The words of the line-list import (the areas kind is reached from the areas page).
+        raise InvalidInput(_("Unknown kind of import %(kind)r: use cases, contacts or links.")
+                           % {"kind": kind})
+    return _IMPORTERS[kind]
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(_IMPORTERS)
+

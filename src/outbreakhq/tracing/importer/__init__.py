@@ -1,0 +1,42 @@
+"""Tracing's importers: cases, contacts and transmission links (issue 4), registered with the
+import pipeline (interop/registry.py) by TracingConfig.ready().
+
+Each declares its fields (fields.py), its checks of a whole file (plan.py, on checks.py) and its
+set-based writer (write.py, on core/bulk.py); the services' rules both use are called from
+rules.py. What writing each kind needs: cases and their links are the epidemiologist's
+decisions (case.manage); contacts are traced (contact.trace).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from outbreakhq.core.roles import Can
+from outbreakhq.interop.registry import Importer, register
+from outbreakhq.tracing.importer import fields, rules, write
+from outbreakhq.tracing.importer.plan import checks_of
+from outbreakhq.tracing.importer.synonyms import field_choices
+
+
+def _write(**commit):
+    return write.write_plan(**commit)  # looked up at each commit: a test may replace it
+
+
+def _importer(kind: str, label, capability: str, declared, **more) -> Importer:
+    return Importer(kind=kind, label=label, capability=capability, fields=declared,
+                    check=checks_of(kind, capability), write=_write,
+                    required=fields.REQUIRED[kind], choices=field_choices, dates=fields.DATES,
+                    limits=fields.LIMITS, ignored=fields.EXPORT_ONLY, **more)
+
+
+IMPORTERS = (
+    _importer("cases", gettext_lazy("Cases"), Can.MANAGE_CASE, fields.CASES,
+              row_rules=rules.case_dates_in_order),
+    _importer("contacts", gettext_lazy("Contacts"), Can.TRACE_CONTACT, fields.CONTACTS),
+    _importer("links", gettext_lazy("Transmission links"), Can.MANAGE_CASE, fields.LINKS),
+)
+
+
+def register_importers() -> None:
+    for importer in IMPORTERS:
+        register(importer)

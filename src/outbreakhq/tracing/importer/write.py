@@ -1,0 +1,250 @@
+"""Committing a checked import, set-based: the whole batch's new people, cases and contacts are
+inserted in one pass each (core/bulk.py: COPY on PostgreSQL, executemany on SQLite), with one
+audit event per record as the services write them.
+
+Runs inside run_import's transaction. The plan has checked every row against the database; the
+services' rules that remain (a new person's document, the follow-up window, the protocol) are
+applied here to the whole batch through importing_rules.py, and every refused row is reported
+with its column before anything is written. Updates of stored records, source links of stored
+cases and exposures are few per file and still go through the services, row by row; a refusal
+there (a race with another user) names the row, and the whole batch rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils.translation import gettext as _
+
+from outbreakhq.core import audit, bulk
+from outbreakhq.core.errors import AppError, FieldError, InvalidInput
+from outbreakhq.core.models import Person
+from outbreakhq.interop.pipeline import ImportResult, Plan
+from outbreakhq.interop.rows import Row
+from outbreakhq.tracing import services
+from outbreakhq.tracing.importer import rules
+from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactType, Exposure
+
+PERSON_KEYS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "address")
+CASE_KEYS = ("external_id", "classification", "onset_date", "sampling_date", "report_date",
+             "detection_route", "severity", "outcome", "outcome_date")
+# Service field names that differ from the import's columns.
+SERVICE_FIELD = {"person": "name", "setting": "exposure_type"}
+
+
+def _row_errors(exc: AppError, row: Row, columns: dict[str, str]) -> list[FieldError]:
+    return [FieldError(columns.get(SERVICE_FIELD.get(e.field, e.field), e.field),
+                       str(e.message), row.number) for e in exc.errors] or \
+        [FieldError("", str(exc.message), row.number)]
+
+
+@contextmanager
+def at_row(row: Row, columns: dict[str, str]) -> Iterator[None]:
+    try:
+        yield
+    except AppError as exc:
+        raise InvalidInput(_("Nothing was imported: row %(row)d was refused.")
+                           % {"row": row.number}, _row_errors(exc, row, columns)) from None
+
+
+class Batch:
+    """What one commit writes: new people (registered once per document or "#N" of the file),
+    the rows' refusals, and the records to insert once every row has passed."""
+
+    def __init__(self, by, request, columns: dict[str, str]):
+        self.by, self.request, self.columns = by, request, columns
+        self.seen: dict[tuple[str, str], Person] = {}
+        self.new_people: list[Person] = []
+        self.errors: list[FieldError] = []
+        self.matched = 0
+
+    def refuse(self, row: Row, key: str, message: str) -> None:
+        self.errors.append(FieldError(self.columns.get(key, key), message, row.number))
+
+    @staticmethod
+    def key(row: Row) -> tuple[str, str] | None:
+        """The document, else the exported person record number ("#12"), which ties the
+        rows of one person without a document together in a file from another database."""
+        number = row.values.get("id_number")
+        if number:
+            return (str(row.values.get("id_type")), str(number))
+        return ("person", str(row.values["person"])) if row.values.get("person") else None
+
+    def person(self, row: Row) -> Person | None:
+        """The row's person: matched by the checks, registered by an earlier row of this
+        file, or new (checked by register_person's rules, inserted by `write`)."""
+        person = row.refs.get("person") or self.seen.get(self.key(row))
+        if person is not None:
+            self.matched += 1
+            return person
+        data = {k: row.values[k] for k in PERSON_KEYS if row.values.get(k) not in (None, "")}
+        try:
+            values = rules.new_person_values({**data, "home_area": row.refs["area"]})
+        except AppError as exc:
+            self.errors += _row_errors(exc, row, self.columns)
+            return None
+        values.pop("key_groups", None)
+        person = Person(tenant_id=values["home_area"].tenant_id, **values)
+        self.new_people.append(person)
+        if self.key(row) is not None:
+            self.seen[self.key(row)] = person
+        return person
+
+    def check(self) -> None:
+        if self.errors:
+            raise InvalidInput(_("Nothing was imported; correct these rows."),
+                               sorted(self.errors, key=lambda e: (e.row or 0, e.field)))
+
+    def write(self, model, records: list, detail=lambda record: None) -> None:
+        """Insert the batch's new people, then `records`, each with its audit event."""
+        if self.new_people:
+            bulk.insert_models(self.new_people)
+            audit.record_each(user=self.by, action="create", object_type="person",
+                              request=self.request,
+                              records=[(p.pk, p, None, None) for p in self.new_people])
+            self.new_people = []
+        bulk.insert_models(records)
+        audit.record_each(user=self.by, action="create", object_type=model.__name__.lower(),
+                          request=self.request,
+                          records=[(r.pk, r.person, r.area, detail(r)) for r in records])
+
+
+def write_plan(*, by, plan: Plan, request=None) -> ImportResult:
+    writer = {"cases": _write_cases, "contacts": _write_contacts, "links": _write_links}
+    return writer[plan.kind](by, plan, request)
+
+
+def _write_cases(by, plan: Plan, request) -> ImportResult:
+    batch = Batch(by, request, plan.columns)
+    created: dict[str, Case] = {}
+    for row in plan.rows:
+        if row.refs.get("record") is None:
+            person = batch.person(row)
+            values = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
+            if person is not None:
+                created[row.values["external_id"]] = Case(
+                    tenant_id=person.tenant_id, area=person.home_area, person=person,
+                    created_by=by if by.is_authenticated else None, **values)
+    batch.check()
+    registered = len(batch.new_people)
+    bulk.assign_ids(list(created.values()))
+    # A new case's source goes in with the case (the plan refused cycles), whether it is
+    # stored or further down the file: the ids were assigned before anything is written.
+    named = _named(plan, created)
+    for row in plan.rows:
+        case, source = created.get(row.values["external_id"]), row.values.get("source_case")
+        if case is not None and source:
+            case.source_case_id = (named.get(source) or row.refs["source_case"]).pk
+    found = rules.under_control_when_found(
+        (c.person.pk, c.report_date) for c in created.values() if c.person.pk is not None)
+    for case in created.values():
+        case.under_control_when_found = (case.person.pk, case.report_date) in found
+    batch.write(Case, list(created.values()))
+    _change_stored_cases(by, plan, named, request)
+    return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
+                        plan.counts.get("unchanged", 0), registered, batch.matched)
+
+
+def _named(plan: Plan, created: dict[str, Case]) -> dict[str, Case]:
+    """The file's cases by the id the file gives them: stored ones it updates, and new ones."""
+    return {row.values["external_id"]: row.refs["record"] for row in plan.rows
+            if row.refs.get("record") is not None} | created
+
+
+def _change_stored_cases(by, plan: Plan, named: dict[str, Case], request) -> None:
+    """Stored cases the file corrects or links to a new source, and the rows' exposures."""
+    for row in plan.rows:
+        record, source = row.refs.get("record"), row.values.get("source_case")
+        with at_row(row, plan.columns):
+            if record is not None and row.changes:
+                data = {k: row.values[k] for k in row.changes if k in CASE_KEYS}
+                if data:
+                    record = services.update_case(by=by, case_id=record.pk, changes=data,
+                                                  request=request)
+                infector = named.get(source or "") or row.refs.get("source_case")
+                if source and infector is not None and record.source_case_id != infector.pk:
+                    services.link_source(by=by, case_id=record.pk, source_case_id=infector.pk,
+                                         request=request)
+            if source:
+                _exposure(by, record or named[row.values["external_id"]], row,
+                          "exposure_date", request)
+
+
+def _exposure(by, case: Case, row: Row, date_key: str, request) -> None:
+    """The link's exposure (type and date) as an exposure of the infectee, recorded once."""
+    setting = row.values.get("exposure_type") or ""
+    exposed = row.values.get(date_key)
+    if not setting and not exposed:
+        return
+    setting = setting or ContactType.OTHER
+    if Exposure.objects.filter(case=case, setting=setting, date=exposed).exists():
+        return
+    services.record_exposure(by=by, case_id=case.pk, data={"setting": setting, "date": exposed},
+                             request=request)
+
+
+def _write_contacts(by, plan: Plan, request) -> ImportResult:
+    batch = Batch(by, request, plan.columns)
+    created: dict[str, Contact] = {}
+    teams = rules.Teams(by if by.is_authenticated else None)
+    # Close contacts first: a contact of a close contact may name one further down the file.
+    for row in sorted(plan.rows, key=lambda r: r.values["category"] == ContactCategory.SECONDARY):
+        if row.refs.get("record") is None:
+            contact = _new_contact(batch, row, created, teams)
+            if contact is not None:
+                created[row.values["external_id"]] = contact
+    batch.check()
+    registered = len(batch.new_people)
+    batch.write(Contact, list(created.values()), detail=lambda c: {
+        "category": c.category, "case": c.source_case_id, "source_contact": c.source_contact_id})
+    for row in plan.rows:
+        record = row.refs.get("record")
+        if record is not None and row.changes:
+            with at_row(row, plan.columns):
+                services.update_contact(by=by, contact_id=record.pk, request=request,
+                                        changes={k: row.values[k] for k in row.changes})
+    return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
+                        plan.counts.get("unchanged", 0), registered, batch.matched)
+
+
+def _new_contact(batch: Batch, row: Row, created: dict[str, Contact],
+                 teams: rules.Teams) -> Contact | None:
+    """A new contact of the batch, with add_contact's and add_secondary_contact's rules."""
+    values, category = row.values, row.values["category"]
+    case, source = row.refs.get("source_case"), None
+    if category == ContactCategory.SECONDARY:
+        case = None
+        source = created.get(values["source_contact"]) or row.refs.get("source_contact")
+        if source is None:  # its own row was refused (reported): nothing to check against
+            return None
+        if not rules.traces_contacts_of_contacts():
+            batch.refuse(row, "category", _("the protocol in force does not trace contacts of "
+                                            "close contacts"))
+        elif source.category != ContactCategory.CLOSE:
+            batch.refuse(row, "source_contact", _("only a close contact's contacts are traced"))
+    try:
+        start, end = rules.followup_window(category, values["last_exposure"])
+    except AppError as exc:
+        batch.errors += _row_errors(exc, row, batch.columns)
+        return None
+    person = batch.person(row)
+    if person is None:
+        return None
+    return Contact(tenant_id=person.tenant_id, area=person.home_area, person=person,
+                   category=category, source_case=case, source_contact=source,
+                   followup_start=start, followup_end=end, tracer=teams.tracer,
+                   team=teams.of(person.home_area), external_id=values["external_id"],
+                   contact_type=values["contact_type"], last_exposure=values["last_exposure"])
+
+
+def _write_links(by, plan: Plan, request) -> ImportResult:
+    for row in plan.rows:
+        infectee, infector = row.refs["infectee"], row.refs["infector"]
+        with at_row(row, plan.columns):
+            if row.action in ("create", "update"):
+                services.link_source(by=by, case_id=infectee.pk, source_case_id=infector.pk,
+                                     request=request)
+            _exposure(by, infectee, row, "date", request)
+    return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
+                        plan.counts.get("unchanged", 0))

@@ -1,0 +1,79 @@
+"""The import's set-based writer (issue 8): the services' rules and audit, applied to a whole
+batch at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.models import Assignment, AuditEvent
+from outbreakhq.tracing import services
+from outbreakhq.tracing.models import Case, Contact
+from tests.factories import make_person, make_user
+from tests.tracing.conftest import open_case
+from tests.tracing.test_import import (
+    CASE_HEADER,
+    CONTACT_HEADER,
+    ago,
+    case_rows,
+    ids,
+    import_file,
+    tracer_land,
+    write_csv,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def land(db):
+    return tracer_land()
+
+
+def test_a_commit_audits_each_person_and_case_it_creates(land, tmp_path) -> None:
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER,
+                                         case_rows(land, ids(3))))
+    cases = AuditEvent.objects.filter(object_type="case", action="create")
+    assert sorted(int(e.object_id) for e in cases) == sorted(Case.objects.values_list("pk",
+                                                                                     flat=True))
+    assert {e.person_id for e in cases} == set(Case.objects.values_list("person_id", flat=True))
+    people = AuditEvent.objects.filter(object_type="person", action="create")
+    assert {e.person_id for e in people} == set(Case.objects.values_list("person_id", flat=True))
+    assert {e.area_path for e in cases} == {land.compound1.path}
+
+
+def test_a_case_of_a_contact_under_follow_up_is_found_under_control(land, tmp_path) -> None:
+    source = open_case(land.tracer, make_person(land.compound1))
+    traced = make_person(land.compound1, name="Wang Fang")
+    services.add_contact(by=land.tracer, case_id=source.pk, person_id=traced.pk,
+                         data={"contact_type": "household", "last_exposure": ago(5)})
+    rows = case_rows(land, [traced.id_number, *ids(2)])
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER, rows))
+    found = dict(Case.objects.filter(external_id__in=["C1", "C2"]).values_list(
+        "external_id", "under_control_when_found"))
+    assert found == {"C1": True, "C2": False}
+
+
+def test_a_contact_of_a_case_the_user_may_see_but_not_trace_is_refused(land, tmp_path) -> None:
+    elsewhere = make_user("tracer", land.county2)
+    case = open_case(elsewhere, make_person(land.compound2), external_id="FAR1")
+    Assignment.objects.create(user=land.tracer, role="commander", area=land.county2)
+    rows = [["K1", "Li Lei", ids(1)[0], land.compound1.code, "FAR1", "家庭",
+             ago(1).isoformat()]]
+    with pytest.raises(InvalidInput) as refused:
+        import_file(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER, rows))
+    assert "you may see FAR1 but not change it" in str(refused.value.errors)
+    assert case.pk and not Contact.objects.exists()
+
+
+def test_a_new_case_may_name_a_stored_case_the_same_file_updates(land, tmp_path) -> None:
+    numbers = ids(4)
+    rows = case_rows(land, numbers[:3])
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER, rows))
+    changed = [*rows[0][:8], "社区筛查", ""]
+    new = ["C4", "Sun Li", "女", numbers[3], land.compound1.code, "确诊", "",
+           ago(1).isoformat(), "发热门诊", "C1"]
+    result = import_file(land, "cases", write_csv(tmp_path / "d.csv", CASE_HEADER,
+                                                  [changed, new]))[1]
+    assert (result.created, result.updated) == (1, 1)
+    assert Case.objects.get(external_id="C4").source_case == Case.objects.get(external_id="C1")
