@@ -27,6 +27,8 @@ import tracemalloc
 from datetime import date, timedelta
 from pathlib import Path
 
+from outbreakhq.core.actor import Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outbreakhq.settings")
@@ -77,9 +79,9 @@ def measure(what: str) -> dict:
 
     def run(path: Path) -> int:
         if what == "pseudonymised":  # CSV of the analysts' layout (tracing/pseudonyms.py)
-            export = exporting.prepare(by=user, kind="contacts", pseudonymised=True)
+            export = exporting.prepare(actor=Actor.of(user), kind="contacts", pseudonymised=True)
             return exporting.write_csv(export.layout, export.tuples(), path)
-        rows = exporting.iter_tuples(exporting.export_rows(by=user, kind="contacts"))
+        rows = exporting.iter_tuples(exporting.export_rows(actor=Actor.of(user), kind="contacts"))
         if what == "scan":
             return sum(1 for _row in rows)
         return (exporting.write_csv if what == "csv" else exporting.write_xlsx)(

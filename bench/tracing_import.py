@@ -20,6 +20,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from outbreakhq.core.actor import Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outbreakhq.settings")
@@ -93,11 +95,14 @@ def main() -> None:
 
         _rows, base = timed("baseline: read and convert", parse_only)
         for label, work in (
-            ("cases: preview", lambda: plan_import(by=user, kind="cases", path=cases)),
-            ("cases: commit", lambda: run_import(by=user, kind="cases", path=cases)),
-            ("cases: re-import (no-op)", lambda: run_import(by=user, kind="cases", path=cases)),
-            ("contacts: commit", lambda: run_import(by=user, kind="contacts", path=contacts)),
-            ("contacts: re-import", lambda: run_import(by=user, kind="contacts", path=contacts)),
+            ("cases: preview", lambda: plan_import(actor=Actor.of(user), kind="cases", path=cases)),
+            ("cases: commit", lambda: run_import(actor=Actor.of(user), kind="cases", path=cases)),
+            ("cases: re-import (no-op)", lambda: run_import(actor=Actor.of(user), kind="cases",
+                                                            path=cases)),
+            ("contacts: commit", lambda: run_import(actor=Actor.of(user), kind="contacts",
+                                                    path=contacts)),
+            ("contacts: re-import", lambda: run_import(actor=Actor.of(user), kind="contacts",
+                                                       path=contacts)),
         ):
             _result, seconds = timed(label, work)
             print(f"{'':<28} {seconds / base:8.1f}x the baseline, "

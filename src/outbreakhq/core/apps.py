@@ -17,6 +17,9 @@ class CoreConfig(AppConfig):
         )
 
         retention_kinds.register()
+        from outbreakhq.core import audit_events
+
+        audit_events.connect()
         checks.register(retention.system_check)
         from outbreakhq.core import panels
         from outbreakhq.core.who_looked import person_panel

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.core import areas as area_service
 from outbreakhq.core import services, who_looked
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import AuditAction, AuditEvent, AuditShown
 from outbreakhq.core.roles import Can
@@ -74,8 +75,8 @@ def audit(request):
 def person_looked(request, pk: int):
     """Older events of the person page's "who looked" panel. Only the record number is shown,
     not the person's record, so this is no view of it (the refusal is audited as usual)."""
-    person = services.get_person(by=request.user, person_id=pk, capability=Can.VIEW_AUDIT,
-                                 request=request)
+    person = services.access_person(actor=actor_of(request), person_id=pk,
+                                    capability=Can.VIEW_AUDIT)
     before = request.GET.get("before", "")
     looked = who_looked.events_showing(person, before=int(before) if before.isdecimal() else None)
     return render(request, "core/who_looked.html", {"person": person, "looked": looked})
@@ -94,7 +95,7 @@ def area_import(request):
                 text = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise InvalidInput(_("The file is not UTF-8 text; save it as CSV UTF-8.")) from None
-            result = area_service.import_areas_csv(by=request.user, text=text, request=request)
+            result = area_service.import_areas_csv(actor=actor_of(request), text=text)
             messages.success(request, _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.")
                              % {"c": result.created, "u": result.updated, "n": result.unchanged})
             return redirect("areas")

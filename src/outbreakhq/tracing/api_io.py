@@ -14,10 +14,11 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.api_errors import ErrorOut
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
-from outbreakhq.core.services import require_role
+from outbreakhq.core.scoped import require_role
 from outbreakhq.tracing import exporting, exporting_jobs
 from outbreakhq.tracing.importing import run_import
 from outbreakhq.tracing.importing_fields import KIND_CAPABILITY, KINDS, mapping_from_data
@@ -72,7 +73,7 @@ def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form
     if kind not in KINDS:
         raise NotFound(_("Unknown kind of import %(kind)r: use cases, contacts or links.")
                        % {"kind": kind})
-    require_role(request.user, KIND_CAPABILITY[kind], request=request, what=f"{kind}_import")
+    require_role(actor_of(request), KIND_CAPABILITY[kind], what=f"{kind}_import")
     columns = _mapping(request, kind, mapping)
     suffix = "." + file_format(file.name or "")
     with tempfile.TemporaryDirectory() as folder:
@@ -80,9 +81,8 @@ def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form
         with path.open("wb") as out:
             for chunk in file.chunks():
                 out.write(chunk)
-        plan, result = run_import(by=request.user, kind=kind, path=path, name=file.name,
-                                  mapping=columns, area=_area(area), dry_run=dry_run,
-                                  request=request)
+        plan, result = run_import(actor=actor_of(request), kind=kind, path=path, name=file.name,
+                                  mapping=columns, area=_area(area), dry_run=dry_run)
     if result is None:
         return {"rows": len(plan.rows), "created": plan.counts["create"],
                 "updated": plan.counts["update"], "unchanged": plan.counts["unchanged"],
@@ -104,12 +104,12 @@ def export_list(request, kind: str, format: str = "csv", area: str = "", q: str 
                "no_source": "1" if no_source else ""}
     filters = {k: v for k, v in filters.items() if v}
     within = _area(area)
-    export, count = exporting.start_export(by=request.user, kind=kind, fmt=format,
+    export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=format,
                                            within=within, filters=filters,
-                                           pseudonymised=pseudonymised, request=request)
+                                           pseudonymised=pseudonymised)
     if count > exporting.BACKGROUND_ABOVE:
         name = exporting_jobs.queue_export(
-            by=request.user, kind=kind, fmt=format, within=within,
+            actor=actor_of(request), kind=kind, fmt=format, within=within,
             filters=exporting.applied_filters(kind, filters), rows=count,
             pseudonymised=pseudonymised)
         return Status(202, {"name": name, "rows": count})

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import require_role
+from outbreakhq.core.scoped import require_role
 from outbreakhq.tracing import importing_previews as previews
 from outbreakhq.tracing.importing_checks import (
     Chains,
@@ -73,7 +74,7 @@ class Plan:
         return not self.errors
 
 
-def plan_import(*, by, kind: str, path: Path, name: str | None = None,
+def plan_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                 mapping: dict[str, str] | None = None, area: Area | None = None) -> Plan:
     """Read and check a file. File-level problems (header, encoding, size) raise InvalidInput;
     row-level problems are collected in `Plan.errors`, all of them, sorted by row."""
@@ -91,7 +92,7 @@ def plan_import(*, by, kind: str, path: Path, name: str | None = None,
                 stray_cells(number, cells, table.header)
     if not rows:
         raise InvalidInput(_("The file has a header but no rows. Nothing was imported."))
-    checker = Checker(by=by, columns=columns, area=area, capability=KIND_CAPABILITY[kind])
+    checker = Checker(actor=actor, columns=columns, area=area, capability=KIND_CAPABILITY[kind])
     {"cases": _check_cases, "contacts": _check_contacts, "links": _check_links}[kind](
         checker, rows)
     errors = sorted(errors + checker.errors, key=lambda e: (e.row or 0, e.field))
@@ -282,46 +283,44 @@ class ImportResult:
     people_matched: int = 0
 
 
-def preview_import(*, by, kind: str, path: Path, name: str | None = None,
+def preview_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                    mapping: dict[str, str] | None = None, area: Area | None = None,
-                   dry_run: bool = False, request=None) -> Plan:
+                   dry_run: bool = False) -> Plan:
     """Check a file for the user to see (a preview or a dry run): refused with 429 beyond the
     user's previews per 10 minutes, else one audit event naming what the file matched."""
     # The role first: a preview by a role that may not import would be an oracle too.
-    require_role(by, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE), request=request,
+    require_role(actor, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE),
                  what=f"{kind}_import")
     label = name or path.name
-    previews.guard(by=by, kind=kind, name=label, request=request)
-    plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
-    previews.record(by=by, plan=plan, name=label, area=_area_of(plan), dry_run=dry_run,
-                    request=request)
+    previews.guard(actor=actor, kind=kind, name=label)
+    plan = plan_import(actor=actor, kind=kind, path=path, name=name, mapping=mapping, area=area)
+    previews.record(actor=actor, plan=plan, name=label, area=_area_of(plan), dry_run=dry_run)
     return plan
 
 
-def run_import(*, by, kind: str, path: Path, name: str | None = None,
+def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                mapping: dict[str, str] | None = None, area: Area | None = None,
-               dry_run: bool = False, request=None) -> tuple[Plan, ImportResult | None]:
+               dry_run: bool = False) -> tuple[Plan, ImportResult | None]:
     """Check the file and, when every row is right and this is no dry run, commit it whole."""
-    require_role(by, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE), request=request,
+    require_role(actor, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE),
                  what=f"{kind}_import")
     if dry_run:
-        plan = preview_import(by=by, kind=kind, path=path, name=name, mapping=mapping,
-                              area=area, dry_run=True, request=request)
+        plan = preview_import(actor=actor, kind=kind, path=path, name=name, mapping=mapping,
+                              area=area, dry_run=True)
     else:
-        plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
+        plan = plan_import(actor=actor, kind=kind, path=path, name=name, mapping=mapping, area=area)
         if plan.errors:
             # Refused for its rows, the run answers what a preview would: limited and audited
             # as one, or the limit on previews could be walked around with a bad row.
             label = name or path.name
-            previews.guard(by=by, kind=kind, name=label, request=request)
-            previews.record(by=by, plan=plan, name=label, area=_area_of(plan), dry_run=False,
-                            request=request)
+            previews.guard(actor=actor, kind=kind, name=label)
+            previews.record(actor=actor, plan=plan, name=label, area=_area_of(plan), dry_run=False)
     if plan.errors:
         raise InvalidInput(_("Nothing was imported; correct these rows."), plan.errors)
     if dry_run:
         return plan, None
     try:
-        result = _commit(by=by, plan=plan, name=name or path.name, request=request)
+        result = _commit(actor=actor, plan=plan, name=name or path.name)
     except IntegrityError:
         # Someone wrote a record with one of the file's external ids between the checks and
         # the commit (a second import of the same file, say): the batch rolled back whole.
@@ -331,13 +330,13 @@ def run_import(*, by, kind: str, path: Path, name: str | None = None,
     return plan, result
 
 
-def _commit(*, by, plan: Plan, name: str, request) -> ImportResult:
+def _commit(*, actor: Actor, plan: Plan, name: str) -> ImportResult:
     from outbreakhq.tracing.importing_write import write_plan
 
     with transaction.atomic():
-        result = write_plan(by=by, plan=plan, request=request)
-        audit.record(user=by, action="create", object_type=f"{plan.kind}_import",
-                     request=request, area=_area_of(plan),
+        result = write_plan(actor=actor, plan=plan)
+        audit.record(actor=actor, action="create", object_type=f"{plan.kind}_import",
+                     area=_area_of(plan),
                      detail={"file": name, "rows": len(plan.rows), "created": result.created,
                              "updated": result.updated, "unchanged": result.unchanged})
     return result

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.tasks import task
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.tracing.importing import run_import
@@ -33,10 +34,10 @@ def status_of(path: Path) -> dict | None:
     return json.loads(note.read_text()) if note.is_file() else None
 
 
-def queue_import(*, by, kind: str, path: Path, name: str, mapping: dict[str, str],
+def queue_import(*, actor: Actor, kind: str, path: Path, name: str, mapping: dict[str, str],
                  area: Area | None, rows: int) -> None:
     note_of(path).write_text(json.dumps({"status": "queued", "rows": rows}))
-    import_in_background.enqueue(user_id=by.pk, kind=kind, path=str(path), name=name,
+    import_in_background.enqueue(user_id=actor.user.pk, kind=kind, path=str(path), name=name,
                                  mapping=mapping, area_code=area.code if area else "")
 
 
@@ -48,7 +49,8 @@ def import_in_background(*, user_id: int, kind: str, path: str, name: str,
     area = Area.objects.get(code=area_code) if area_code else None
     upload = Path(path)
     try:
-        _plan, result = run_import(by=user, kind=kind, path=upload, name=name, mapping=mapping,
+        _plan, result = run_import(actor=Actor.for_command(user), kind=kind, path=upload,
+                                   name=name, mapping=mapping,
                                    area=area)
     except AppError as exc:
         outcome = {"status": "failed", "message": str(exc.message),

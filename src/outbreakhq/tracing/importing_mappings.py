@@ -9,11 +9,12 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
-from outbreakhq.core.services import require
+from outbreakhq.core.scoped import require
 from outbreakhq.tracing.importing_fields import (
     IGNORE,
     KIND_CAPABILITY,
@@ -33,8 +34,8 @@ def mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
     return rows.filter(kind=kind) if kind else rows
 
 
-def save_mapping(*, by, name: str, kind: str, mapping: dict[str, str], area: Area,
-                 request=None) -> ImportMapping:
+def save_mapping(*, actor: Actor, name: str, kind: str, mapping: dict[str, str],
+                 area: Area) -> ImportMapping:
     """Create or replace the mapping called `name` for this kind of file in `area`."""
     name = name.strip()
     fields = fields_of(kind)
@@ -45,12 +46,12 @@ def save_mapping(*, by, name: str, kind: str, mapping: dict[str, str], area: Are
         errors.append(FieldError("name", _("is required")))
     if errors:
         raise InvalidInput(_("The mapping was not saved."), errors)
-    require(by, KIND_CAPABILITY[kind], area, request=request, what="import_mapping")
+    require(actor, KIND_CAPABILITY[kind], area, what="import_mapping")
     saved, created = ImportMapping.objects.update_or_create(
         area=area, kind=kind, name=name,
-        defaults={"mapping": mapping, "created_by": by if by.is_authenticated else None})
-    audit.record(user=by, action="create" if created else "change",
-                 object_type="import_mapping", object_id=saved.pk, area=area, request=request,
+        defaults={"mapping": mapping, "created_by": actor.user if actor.is_authenticated else None})
+    audit.record(actor=actor, action="create" if created else "change",
+                 object_type="import_mapping", object_id=saved.pk, area=area,
                  detail={"name": name, "kind": kind})
     return saved
 

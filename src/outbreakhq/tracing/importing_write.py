@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError, FieldError, InvalidInput
 from outbreakhq.core.models import Person
 from outbreakhq.core.services import register_person
@@ -43,8 +44,8 @@ class People:
     """The person of each new record: matched by the checks, registered by an earlier row of
     this file, or registered now; keyed by document so that one file registers a person once."""
 
-    def __init__(self, by, request):
-        self.by, self.request = by, request
+    def __init__(self, actor):
+        self.actor = actor
         self.seen: dict[tuple[str, str], Person] = {}
         self.registered = self.matched = 0
 
@@ -74,15 +75,15 @@ class People:
     def get(self, row: Row) -> Person:
         person = self.known(row)
         if person is None:
-            person = register_person(by=self.by, data=self.data(row), request=self.request)
+            person = register_person(actor=self.actor, data=self.data(row))
             self.registered += 1
             self.remember(row, person)
         return person
 
 
-def write_plan(*, by, plan: Plan, request=None) -> ImportResult:
+def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
     writer = {"cases": _write_cases, "contacts": _write_contacts, "links": _write_links}
-    return writer[plan.kind](by, plan, request)
+    return writer[plan.kind](actor, plan)
 
 
 def _result(plan: Plan, people: People | None = None) -> ImportResult:
@@ -91,12 +92,12 @@ def _result(plan: Plan, people: People | None = None) -> ImportResult:
                         people.registered if people else 0, people.matched if people else 0)
 
 
-def _write_cases(by, plan: Plan, request) -> ImportResult:
-    people = People(by, request)
+def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
+    people = People(actor)
     stored: dict[str, Case] = {}
     for row in plan.rows:
         with at_row(row, plan.columns):
-            stored[row.values["external_id"]] = _write_case(by, row, people, stored, request)
+            stored[row.values["external_id"]] = _write_case(actor, row, people, stored)
     # Sources not known when their case was written (further down the file, or a stored case
     # that gets a new source) are linked second, through the service that refuses cycles.
     for row in plan.rows:
@@ -107,13 +108,12 @@ def _write_cases(by, plan: Plan, request) -> ImportResult:
         infector = stored.get(source) or row.refs["source_case"]
         with at_row(row, plan.columns):
             if case.source_case_id != infector.pk:
-                services.link_source(by=by, case_id=case.pk, source_case_id=infector.pk,
-                                     request=request)
-            _exposure(by, case, row, "exposure_date", request)
+                services.link_source(actor=actor, case_id=case.pk, source_case_id=infector.pk)
+            _exposure(actor, case, row, "exposure_date")
     return _result(plan, people)
 
 
-def _write_case(by, row: Row, people: People, stored: dict[str, Case], request) -> Case:
+def _write_case(actor: Actor, row: Row, people: People, stored: dict[str, Case]) -> Case:
     record = row.refs.get("record")
     data = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
     if record is None:
@@ -124,14 +124,14 @@ def _write_case(by, row: Row, people: People, stored: dict[str, Case], request) 
             row.refs.get("source_case")
         if source is not None:
             data["source_case"] = source.pk
-        return services.open_case(by=by, person_id=person.pk, data=data, request=request)
+        return services.open_case(actor=actor, person_id=person.pk, data=data)
     changes = {k: data[k] for k in row.changes if k in data}
     if not changes:
         return record
-    return services.update_case(by=by, case_id=record.pk, changes=changes, request=request)
+    return services.update_case(actor=actor, case_id=record.pk, changes=changes)
 
 
-def _exposure(by, case: Case, row: Row, date_key: str, request) -> None:
+def _exposure(actor: Actor, case: Case, row: Row, date_key: str) -> None:
     """The link's exposure (type and date) as an exposure of the infectee, recorded once."""
     setting = row.values.get("exposure_type") or ""
     exposed = row.values.get(date_key)
@@ -140,27 +140,27 @@ def _exposure(by, case: Case, row: Row, date_key: str, request) -> None:
     setting = setting or ContactType.OTHER
     if Exposure.objects.filter(case=case, setting=setting, date=exposed).exists():
         return
-    services.record_exposure(by=by, case_id=case.pk, data={"setting": setting, "date": exposed},
-                             request=request)
+    services.record_exposure(actor=actor, case_id=case.pk, data={"setting": setting,
+                                                                 "date": exposed})
 
 
-def _write_contacts(by, plan: Plan, request) -> ImportResult:
-    people = People(by, request)
+def _write_contacts(actor: Actor, plan: Plan) -> ImportResult:
+    people = People(actor)
     stored: dict[str, Contact] = {}
     # Close contacts first: a contact of a close contact may name one further down the file.
     ordered = sorted(plan.rows, key=lambda r: r.values["category"] == ContactCategory.SECONDARY)
     for row in ordered:
         with at_row(row, plan.columns):
-            stored[row.values["external_id"]] = _write_contact(by, row, people, stored, request)
+            stored[row.values["external_id"]] = _write_contact(actor, row, people, stored)
     return _result(plan, people)
 
 
-def _write_contact(by, row: Row, people: People, stored: dict, request) -> Contact:
+def _write_contact(actor: Actor, row: Row, people: People, stored: dict) -> Contact:
     record = row.refs.get("record")
     if record is not None:
         if not row.changes:
             return record
-        return services.update_contact(by=by, contact_id=record.pk, request=request,
+        return services.update_contact(actor=actor, contact_id=record.pk,
                                        changes={k: row.values[k] for k in row.changes})
     data = {"external_id": row.values["external_id"], "contact_type": row.values["contact_type"],
             "last_exposure": row.values["last_exposure"]}
@@ -169,23 +169,22 @@ def _write_contact(by, row: Row, people: People, stored: dict, request) -> Conta
     if row.values["category"] == ContactCategory.SECONDARY:
         name = row.values["source_contact"]
         source = stored.get(name) or row.refs["source_contact"]  # checked: in the scope
-        contact = services.add_secondary_contact(by=by, contact_id=source.pk, data=data,
-                                                 request=request, **who)
+        contact = services.add_secondary_contact(actor=actor, contact_id=source.pk, data=data,
+                                                 **who)
     else:
-        contact = services.add_contact(by=by, case_id=row.refs["source_case"].pk, data=data,
-                                       request=request, **who)
+        contact = services.add_contact(actor=actor, case_id=row.refs["source_case"].pk, data=data,
+                                       **who)
     if person is None:
         people.registered += 1
         people.remember(row, contact.person)
     return contact
 
 
-def _write_links(by, plan: Plan, request) -> ImportResult:
+def _write_links(actor: Actor, plan: Plan) -> ImportResult:
     for row in plan.rows:
         infectee, infector = row.refs["infectee"], row.refs["infector"]
         with at_row(row, plan.columns):
             if row.action in ("create", "update"):
-                services.link_source(by=by, case_id=infectee.pk, source_case_id=infector.pk,
-                                     request=request)
-            _exposure(by, infectee, row, "date", request)
+                services.link_source(actor=actor, case_id=infectee.pk, source_case_id=infector.pk)
+            _exposure(actor, infectee, row, "date")
     return _result(plan)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
@@ -120,8 +121,8 @@ def import_review(request, token: str):
             return done
     plan, problem = None, None
     try:
-        plan = preview_import(by=request.user, kind=kind, path=path, name=pending["name"],
-                              mapping=mapping, area=request.scope_area, request=request)
+        plan = preview_import(actor=actor_of(request), kind=kind, path=path, name=pending["name"],
+                              mapping=mapping, area=request.scope_area)
     except InvalidInput as exc:
         problem = exc
     shown = [f for f in FIELDS[kind] if plan and f.key in plan.columns]
@@ -147,22 +148,22 @@ def _act(request, token: str, pending: dict, path: Path, mapping: dict):
     try:
         if "save_mapping" in request.POST:
             # Saved in the current scope, or the user's own area: shared with those below it.
-            mine = scope_areas(request.user, KIND_CAPABILITY[pending["kind"]])
+            mine = scope_areas(actor_of(request), KIND_CAPABILITY[pending["kind"]])
             area = request.scope_area or mine[0]
-            save_mapping(by=request.user, name=request.POST.get("mapping_name", ""),
-                         kind=pending["kind"], mapping=mapping, area=area, request=request)
+            save_mapping(actor=actor_of(request), name=request.POST.get("mapping_name", ""),
+                         kind=pending["kind"], mapping=mapping, area=area)
             messages.success(request, _("Mapping saved."))
         elif "confirm" in request.POST:
-            plan = plan_import(by=request.user, kind=pending["kind"], path=path,
+            plan = plan_import(actor=actor_of(request), kind=pending["kind"], path=path,
                                name=pending["name"], mapping=mapping, area=request.scope_area)
             if plan.ok and len(plan.rows) > IMPORT_IN_BACKGROUND_ABOVE:
-                queue_import(by=request.user, kind=pending["kind"], path=path,
+                queue_import(actor=actor_of(request), kind=pending["kind"], path=path,
                              name=pending["name"], mapping=mapping, area=request.scope_area,
                              rows=len(plan.rows))
                 return redirect("import_review", token=token)
-            _plan, result = run_import(by=request.user, kind=pending["kind"], path=path,
+            _plan, result = run_import(actor=actor_of(request), kind=pending["kind"], path=path,
                                        name=pending["name"], mapping=mapping,
-                                       area=request.scope_area, request=request)
+                                       area=request.scope_area)
             path.unlink(missing_ok=True)
             messages.success(request, _(
                 "Imported %(name)s: %(c)d created, %(u)d updated, %(n)d unchanged.") % {
@@ -211,11 +212,11 @@ def export(request, kind: str):
     fmt = request.GET.get("format", "csv")
     pseudonymised = wants_pseudonyms(request.GET.get("pseudonymised"))
     within = _export_area(request)
-    export, count = exporting.start_export(by=request.user, kind=kind, fmt=fmt, within=within,
-                                           filters=request.GET, pseudonymised=pseudonymised,
-                                           request=request)
+    export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=fmt,
+                                           within=within,
+                                           filters=request.GET, pseudonymised=pseudonymised)
     if count > exporting.BACKGROUND_ABOVE:
-        exporting_jobs.queue_export(by=request.user, kind=kind, fmt=fmt, within=within,
+        exporting_jobs.queue_export(actor=actor_of(request), kind=kind, fmt=fmt, within=within,
                                     filters=exporting.applied_filters(kind, request.GET),
                                     rows=count, pseudonymised=pseudonymised)
         messages.info(request, _("%(n)d rows: the file is being written in the background and "
@@ -226,7 +227,7 @@ def export(request, kind: str):
 
 
 def _may_export_something(request) -> None:
-    if not can(request.user, Can.EXPORT_PSEUDONYMS):
+    if not can(actor_of(request), Can.EXPORT_PSEUDONYMS):
         require_capability(request, Can.EXPORT_PERSON)
 
 
@@ -237,7 +238,7 @@ def exports(request):
     return render(request, "tracing/exports.html",
                   {"exports": exporting_jobs.list_exports(request.user),
                    "keep_days": exporting_jobs.KEEP_DAYS,
-                   "pseudonyms": can(request.user, Can.EXPORT_PSEUDONYMS)})
+                   "pseudonyms": can(actor_of(request), Can.EXPORT_PSEUDONYMS)})
 
 
 @login_required

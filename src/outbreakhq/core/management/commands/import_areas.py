@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.areas import import_areas_csv
 from outbreakhq.core.errors import AppError
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{file}: {exc}") from None
         try:
-            result = import_areas_csv(by=account, text=text)
+            result = import_areas_csv(actor=Actor.for_command(account), text=text)
         except AppError as exc:
             raise CommandError(f"{file}: {exc}") from None
         self.stdout.write(f"{result.created} created, {result.updated} updated, "

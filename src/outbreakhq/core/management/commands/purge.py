@@ -25,10 +25,10 @@ class Command(BaseCommand):
                                  "audited as the command line)")
 
     def handle(self, *args, dry_run: bool, area: str, user: str, **options):
-        by = None
+        actor = None
         if user:
-            by = get_user_model().objects.filter(username=user).first()
-            if by is None:
+            actor = get_user_model().objects.filter(username=user).first()
+            if actor is None:
                 raise CommandError(f"No user named {user!r}.")
         tenants = None
         if area:
@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No jurisdiction tree with root code {area!r}.")
             tenants = [tree]
         try:
-            results = purge.purge(by=by, dry_run=dry_run, tenants=tenants)
+            results = purge.purge(actor=actor, dry_run=dry_run, tenants=tenants)
         except (AppError, RetentionError) as exc:
             raise CommandError(str(exc)) from None
         verb = "would delete" if dry_run else "deleted"

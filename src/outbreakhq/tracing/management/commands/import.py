@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.tracing.importing import run_import
@@ -46,7 +47,8 @@ class Command(BaseCommand):
             raise CommandError(f"No area with code {area!r}.")
         try:
             columns = resolve_mapping(account, kind, mapping) if mapping else None
-            plan, result = run_import(by=account, kind=kind, path=file, mapping=columns,
+            plan, result = run_import(actor=Actor.for_command(account), kind=kind, path=file,
+                                      mapping=columns,
                                       area=within, dry_run=dry_run)
         except AppError as exc:
             for error in exc.errors:
