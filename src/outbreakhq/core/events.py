@@ -34,6 +34,11 @@ def subscribe(*kinds: type[Event]):
     return decorate
 
 
+def unsubscribe(kind: type[Event], handler: Callable) -> None:
+    if handler in _SUBSCRIBERS.get(kind, ()):
+        _SUBSCRIBERS[kind].remove(handler)
+
+
 def publish(event: Event) -> None:
     for kind in type(event).__mro__:
         for handler in _SUBSCRIBERS.get(kind, ()):

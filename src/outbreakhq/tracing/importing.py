@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit
+from outbreakhq.core import audit, scoped
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
@@ -333,7 +333,8 @@ def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
 def _commit(*, actor: Actor, plan: Plan, name: str) -> ImportResult:
     from outbreakhq.tracing.importing_write import write_plan
 
-    with transaction.atomic():
+    # scoped.atomic: a row refused inside the batch stays audited when the batch rolls back.
+    with scoped.atomic():
         result = write_plan(actor=actor, plan=plan)
         audit.record(actor=actor, action="create", object_type=f"{plan.kind}_import",
                      area=_area_of(plan),
