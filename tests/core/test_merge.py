@@ -7,14 +7,15 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
+from outbreakhq.core.events import PeopleMerged
 from outbreakhq.core.merge import (
     MERGE_FIELDS,
     count_references,
     dismiss_pair,
     merge_people,
-    person_merged,
     person_references,
 )
 from outbreakhq.core.models import (
@@ -219,16 +220,16 @@ def test_a_module_can_refuse_a_merge_and_nothing_changes(land) -> None:
     keep, merged = make_person(land.compound1), make_person(land.compound1)
     case = case_of(merged)
 
-    def refuse(sender, *, keep, merged_id, moved, log, **kwargs):
-        assert moved == {"tracing.Case": [case.pk]}
+    def refuse(event: PeopleMerged):
+        assert event.moved == {"tracing.Case": [case.pk]}
         raise InvalidInput("a rule of another module says no")
 
-    person_merged.connect(refuse)
+    events.subscribe(PeopleMerged)(refuse)
     try:
         with pytest.raises(InvalidInput):
             merge_people(actor=Actor.of(tracer), keep_id=keep.pk, merge_id=merged.pk, choices={})
     finally:
-        person_merged.disconnect(refuse)
+        events.unsubscribe(PeopleMerged, refuse)
     case.refresh_from_db()
     assert case.person_id == merged.pk
     assert not PersonMerge.objects.exists()

@@ -51,6 +51,19 @@ class Event:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PeopleMerged(Event):
+    """Record `merged_id` was merged into `keep`: the references listed in `moved` ({model
+    label: [ids]}) now point at `keep`; `log` is the PersonMerge. Published inside the merge's
+    transaction, before the merged record is deleted: a subscriber that raises (InvalidInput,
+    "the contact would be its own source case") refuses the whole merge."""
+
+    keep: Person
+    merged_id: int
+    moved: dict
+    log: object
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordEvent(Event):
     """Something happened to one record of a person: what audit needs to place it."""
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
-from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from outbreakhq.core import audit
+from outbreakhq.core import audit, events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.events import PeopleMerged
 from outbreakhq.core.models import DismissedPair, Person, PersonMerge
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import access_person, require_role
@@ -41,12 +41,6 @@ FIELD_LABELS = {
     "address": gettext_lazy("Address"),
 }
 SIDES = ("keep", "merge")
-
-# Sent after the references have moved and before the merged record is deleted, inside the
-# merge's transaction, with keep (the kept Person), merged_id, moved ({model label: [ids]}) and
-# log (the PersonMerge). Modules connect to it to re-check their own rules on the moved rows.
-person_merged = Signal()
-
 
 def person_references() -> list[ForeignObjectRel]:
     """Every foreign key of any installed model that points at Person.
@@ -219,9 +213,10 @@ def _merge_locked(*, actor: Actor, keep: Person, merged: Person,
         by_username=actor.username, choices=sides, merged=merged_record,
         kept_before=kept_before, moved=moved)
     _repoint_dismissals(keep, merged)
-    # Inside the transaction: a receiver that raises (InvalidInput, say "the contact would be
-    # its own source case") refuses the whole merge.
-    person_merged.send(sender=Person, keep=keep, merged_id=merged.pk, moved=moved, log=log)
+    # Inside the transaction: a subscriber that raises (InvalidInput, say "the contact would
+    # be its own source case") refuses the whole merge.
+    events.publish(PeopleMerged(actor=actor, keep=keep, merged_id=merged.pk, moved=moved,
+                                log=log))
     audit.record(actor=actor, action="change", object_type="person", object_id=keep.pk,
                  person=keep,
                  detail={"fields": changed, "merged_from": merged.pk, "merge": log.pk})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from outbreakhq.core import services, tokens
-from outbreakhq.core.actor import actor_of
+from outbreakhq.core import hooks, services, tokens
+from outbreakhq.core.actor import Actor, actor_of
 from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
 from outbreakhq.core.forms import PersonForm
 from outbreakhq.core.middleware import SESSION_KEY
@@ -46,24 +46,26 @@ def home(request):
         rows = list(parent.children.all())
     else:
         parent, rows = None, areas
-    counts = _people_counts(rows)
+    actor = actor_of(request)
+    counts = _people_counts(actor, rows, within=request.scope_area)
     table = [(a, counts.get(a.code, 0)) for a in rows]
+    tiles = [(t, t.context(actor, request.scope_area)) for t in hooks.TILES
+             if can(actor, t.capability)]
     return render(request, "core/home.html", {
-        "parent": parent, "table": table,
+        "parent": parent, "table": table, "tiles": tiles,
         "total_population": sum(a.population for a in rows) or (parent.population if parent else 0),
         "total_people": sum(counts.values()),
     })
 
 
-def _people_counts(areas: list[Area]) -> dict[str, int]:
-    """People registered under each area: one scan grouped by home area, summed per subtree
-    in Python (areas are few; a COUNT per area would scan the people once per area)."""
+def _people_counts(actor: Actor, areas: list[Area], *, within: Area | None) -> dict[str, int]:
+    """People registered under each area (areas of the actor's scope): one scan of the scoped
+    people grouped by home area, summed per subtree in Python (areas are few; a COUNT per area
+    would scan the people once per area)."""
     if not areas:
         return {}
-    under = Q()
-    for area in areas:
-        under |= Q(home_area__path__startswith=area.path)
-    per_home = Person.objects.filter(under).values_list("home_area__path").annotate(n=Count("id"))
+    per_home = (Person.objects.visible_to(actor, Can.VIEW_AGGREGATES, within=within)
+                .values_list("home_area__path").annotate(n=Count("id")))
     counts = dict.fromkeys((a.code for a in areas), 0)
     for path, n in per_home:
         for area in areas:
@@ -86,7 +88,7 @@ def people(request):
 @login_required
 def person_detail(request, pk: int):
     person = services.access_person(actor=actor_of(request), person_id=pk)
-    panels = panels_for(request.user, person)
+    panels = panels_for(actor_of(request), person)
     # One view event, naming the other people the panels show too (core/panels.py).
     services.record_person_view(actor=actor_of(request), person=person, others=[
         row for _template, panel in panels for row in panel.get("shown_rows", ())])

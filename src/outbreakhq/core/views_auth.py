@@ -136,8 +136,8 @@ def sign_in_security(request):
     """Administrators: current sign-in locks and accounts with two-factor sign-in."""
     require_capability(request, Can.MANAGE_ACCOUNTS)
     return render(request, "core/sign_in_security.html", {
-        "locks": accounts.locks_visible_to(request.user),
-        "enrolled": accounts.enrolled_visible_to(request.user),
+        "locks": accounts.locks_visible_to(actor_of(request)),
+        "enrolled": accounts.enrolled_visible_to(actor_of(request)),
     })
 
 

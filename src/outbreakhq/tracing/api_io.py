@@ -63,7 +63,7 @@ def _mapping(request, kind: str, text: str) -> dict[str, str] | None:
             return mapping_from_data(json.loads(text))[1]
         except ValueError:
             raise InvalidInput(_("The mapping is not valid JSON.")) from None
-    return resolve_mapping(request.user, kind, text)
+    return resolve_mapping(actor_of(request), kind, text)
 
 
 @imports_router.post("/imports/{kind}", response={200: ImportOut, 429: ErrorOut})

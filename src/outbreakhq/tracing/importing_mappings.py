@@ -24,10 +24,10 @@ from outbreakhq.tracing.importing_fields import (
 from outbreakhq.tracing.models import ImportMapping
 
 
-def mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
+def mappings_for(actor: Actor, kind: str | None = None) -> QuerySet[ImportMapping]:
     """Mappings saved in the user's areas, below them, or above them (shared down the tree)."""
     query = Q(pk__in=[])
-    for area in scope_areas(user, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE)):
+    for area in scope_areas(actor, KIND_CAPABILITY.get(kind, Can.MANAGE_CASE)):
         codes = [c for c in area.path.split(PATH_SEP) if c]
         query |= Q(area__path__startswith=area.path) | Q(area__code__in=codes)
     rows = ImportMapping.objects.filter(query).select_related("area")
@@ -56,9 +56,9 @@ def save_mapping(*, actor: Actor, name: str, kind: str, mapping: dict[str, str],
     return saved
 
 
-def resolve_mapping(user, kind: str, reference: str) -> dict[str, str]:
+def resolve_mapping(actor: Actor, kind: str, reference: str) -> dict[str, str]:
     """The CLI's --mapping: a JSON or TOML file if one exists at that path, else the name of a
-    saved mapping the user may use."""
+    saved mapping the actor may use."""
     path = Path(reference)
     if path.is_file():
         file_kind, mapping = load_mapping_file(path)
@@ -66,7 +66,7 @@ def resolve_mapping(user, kind: str, reference: str) -> dict[str, str]:
             raise InvalidInput(_("The mapping file is for %(file)s, not %(kind)s.")
                                % {"file": file_kind, "kind": kind})
         return mapping
-    saved = mappings_for(user, kind).filter(name=reference).order_by("-area__depth").first()
+    saved = mappings_for(actor, kind).filter(name=reference).order_by("-area__depth").first()
     if saved is None:
         raise InvalidInput(_("No mapping file at %(ref)s and no saved %(kind)s mapping of that "
                              "name.") % {"ref": reference, "kind": kind})

@@ -86,7 +86,7 @@ def _contact_context(request, contact: Contact, **extra) -> dict:
     followed = contact.status in (ContactStatus.FOLLOWING, ContactStatus.QUARANTINE)
     return {
         "contact": contact, "days": calendar(contact), "followed": followed,
-        "source_seen": source_seen(request.user, contact),
+        "source_seen": source_seen(actor_of(request), contact),
         "secondary": list(Contact.objects.visible_to(actor_of(request)).filter(
             source_contact=contact).select_related("person")),
         "may_trace": can(actor_of(request), Can.TRACE_CONTACT, contact.area),

@@ -82,7 +82,7 @@ def import_start(request):
             with (folder / (token + suffix)).open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
-            saved = mappings_for(request.user, kind).filter(
+            saved = mappings_for(actor_of(request), kind).filter(
                 pk=request.POST.get("mapping") or 0).first()
             _remember(request, token, {"stored": token + suffix, "name": upload.name,
                                        "kind": kind,
@@ -91,7 +91,7 @@ def import_start(request):
         except InvalidInput as exc:
             errors = exc
     return render(request, "tracing/import.html", {
-        "errors": errors, "kinds": KINDS, "mappings": mappings_for(request.user)})
+        "errors": errors, "kinds": KINDS, "mappings": mappings_for(actor_of(request))})
 
 
 @login_required
