@@ -20,8 +20,6 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from outbreakhq.core.actor import Actor
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outbreakhq.settings")
@@ -75,6 +73,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from outbreakhq.core.actor import Actor
     from outbreakhq.tracing.importing import plan_import, run_import
     from outbreakhq.tracing.importing_fields import check_header, guess_mapping
     from outbreakhq.tracing.importing_read import open_table, read_rows
@@ -84,6 +83,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     land = territory()
     user = make_user("tracer", land.region, username=f"bench-{time.time_ns()}")
+    actor = Actor.for_command(user)
     with tempfile.TemporaryDirectory() as folder:
         cases, contacts = write_files(Path(folder), args.cases, land.compound1.code)
 
@@ -95,14 +95,12 @@ def main() -> None:
 
         _rows, base = timed("baseline: read and convert", parse_only)
         for label, work in (
-            ("cases: preview", lambda: plan_import(actor=Actor.of(user), kind="cases", path=cases)),
-            ("cases: commit", lambda: run_import(actor=Actor.of(user), kind="cases", path=cases)),
-            ("cases: re-import (no-op)", lambda: run_import(actor=Actor.of(user), kind="cases",
-                                                            path=cases)),
-            ("contacts: commit", lambda: run_import(actor=Actor.of(user), kind="contacts",
-                                                    path=contacts)),
-            ("contacts: re-import", lambda: run_import(actor=Actor.of(user), kind="contacts",
-                                                       path=contacts)),
+            ("cases: preview", lambda: plan_import(actor=actor, kind="cases", path=cases)),
+            ("cases: commit", lambda: run_import(actor=actor, kind="cases", path=cases)),
+            ("cases: re-import (no-op)", lambda: run_import(actor=actor, kind="cases", path=cases)),
+            ("contacts: commit", lambda: run_import(actor=actor, kind="contacts", path=contacts)),
+            ("contacts: re-import",
+             lambda: run_import(actor=actor, kind="contacts", path=contacts)),
         ):
             _result, seconds = timed(label, work)
             print(f"{'':<28} {seconds / base:8.1f}x the baseline, "
