@@ -83,6 +83,15 @@ def test_a_refused_case_form_names_the_field_and_writes_nothing(desk, tina):
     assert not Case.objects.filter(person__name="Lin Qing").exists()
 
 
+def test_a_refused_case_form_keeps_the_picked_person_without_a_second_view_event(desk, tina):
+    picked = desk.person(name="Picked Person")
+    response = tina.post("/cases/new/", {
+        "person": picked.pk, "classification": "confirmed", "detection_route": "clinic",
+        "report_date": ago(1).isoformat(), "onset_date": ago(0).isoformat()})
+    assert response.status_code == 200 and "Picked Person" in response.content.decode()
+    assert not AuditEvent.objects.filter(object_type="person", action="view").exists()
+
+
 def test_case_page_is_audited_and_its_sections_add_visits_and_contacts(desk, tina):
     response = tina.get(f"/cases/{desk.case.pk}/")
     assert response.status_code == 200 and "Patient Zero" in response.content.decode()

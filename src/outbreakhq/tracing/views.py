@@ -65,7 +65,7 @@ def case_create(request):
     chosen = request.POST.get("person") or request.GET.get("person")
     if chosen and chosen.isdigit():
         # Picking a person shows their record: audited as a view (not again on a re-post).
-        fetch = people.view_person if request.method == "GET" else people.get_person
+        fetch = people.view_person if request.method == "GET" else people.access_person
         picked = fetch(actor=actor_of(request), person_id=int(chosen))
     found = people.search_people(actor=actor_of(request), query=query, within=request.scope_area,
                                  limit=20) if query else None
