@@ -7,9 +7,14 @@ from outbreakhq.core import audit
 from outbreakhq.core.events import (
     CaseChanged,
     CaseOpened,
+    CaseViewed,
     ContactAdded,
     ContactChanged,
+    ContactViewed,
     FollowUpRecorded,
+    PersonChanged,
+    PersonRegistered,
+    PersonViewed,
     RecordEvent,
     subscribe,
 )
@@ -17,6 +22,11 @@ from outbreakhq.core.events import (
 # event kind -> (audit action, object type); a subclass is audited as its base (a hand-over
 # to quarantine is a change of the contact).
 _WRITES: dict[type[RecordEvent], tuple[str, str]] = {
+    PersonRegistered: ("create", "person"),
+    PersonChanged: ("change", "person"),
+    PersonViewed: ("view", "person"),
+    CaseViewed: ("view", "case"),
+    ContactViewed: ("view", "contact"),
     CaseOpened: ("create", "case"),
     CaseChanged: ("change", "case"),
     ContactAdded: ("create", "contact"),
@@ -29,7 +39,7 @@ def record_event(event: RecordEvent) -> None:
     action, object_type = _WRITES[kind]
     audit.record(actor=event.actor, action=action, object_type=object_type,
                  object_id=event.record_id, person=event.person, area=event.area,
-                 detail=event.detail or None)
+                 detail=event.detail or None, others=event.shown)
 
 
 def record_followup(event: FollowUpRecorded) -> None:

@@ -71,6 +71,33 @@ class RecordEvent(Event):
     person: Person
     area: Area
     detail: dict = field(default_factory=dict)
+    # Other people the same page showed, as (person id, tenant id): audit names them too.
+    shown: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRegistered(RecordEvent):
+    """A person was registered (`record_id` is the person's number)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonChanged(RecordEvent):
+    """A person's record changed; `detail` names the fields, never their values."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonViewed(RecordEvent):
+    """A person's record was shown (with `shown`, the other people the page showed)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseViewed(RecordEvent):
+    """A case was shown, with its contacts, source and infected people (`shown`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactViewed(RecordEvent):
+    """A contact was shown, with its source and its own contacts (`shown`)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit
+from outbreakhq.core import audit, events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.events import PersonChanged, PersonRegistered, PersonViewed
 from outbreakhq.core.identity import InvalidDocument, cn_birth_date, cn_sex, normalise_document
 from outbreakhq.core.models import Area, IdType, KeyGroup, Person, PersonKeyGroup, Sex
 from outbreakhq.core.roles import Can
@@ -173,8 +174,8 @@ def register_person(*, actor: Actor, data: Mapping) -> Person:
     with transaction.atomic():
         person = Person.objects.create(tenant_id=values["home_area"].tenant_id, **values)
         _set_key_groups(person, groups)
-        audit.record(actor=actor, action="create", object_type="person", object_id=person.pk,
-                     person=person)
+        events.publish(PersonRegistered(actor=actor, record_id=person.pk, person=person,
+                                        area=person.home_area))
     return person
 
 
@@ -200,8 +201,8 @@ def update_person(*, actor: Actor, person_id: int, changes: Mapping) -> Person:
             _set_key_groups(person, groups)
             changed.append("key_groups")
         # Field names only: the audit trail says what changed, not the personal values.
-        audit.record(actor=actor, action="change", object_type="person", object_id=person.pk,
-                     person=person, detail={"fields": changed})
+        events.publish(PersonChanged(actor=actor, record_id=person.pk, person=person,
+                                     area=person.home_area, detail={"fields": changed}))
     return person
 
 
@@ -215,9 +216,13 @@ def view_person(*, actor: Actor, person_id: int, capability: str = Can.VIEW_PERS
 def record_person_view(*, actor: Actor, person: Person, others: Iterable = ()) -> None:
     """The one `view` event of a person's record shown; `others`: the other people's rows the
     page showed (rows with `person`), named in the event too."""
-    audit.record(actor=actor, action="view", object_type="person", object_id=person.pk,
-                 person=person,
-                 others=[(row.person_id, row.person.tenant_id) for row in others])
+    events.publish(PersonViewed(actor=actor, record_id=person.pk, person=person,
+                                area=person.home_area, shown=shown_in(others)))
+
+
+def shown_in(rows: Iterable) -> tuple[tuple[int, int], ...]:
+    """(person id, tenant id) of the people behind rows a page showed (rows with `person`)."""
+    return tuple((row.person_id, row.person.tenant_id) for row in rows)
 
 
 def classify_query(text: str) -> tuple[str, str]:

@@ -13,15 +13,15 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit, events
+from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.events import CaseChanged, CaseOpened
+from outbreakhq.core.events import CaseChanged, CaseOpened, CaseViewed
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import access_person, fetch_in_scope, require, require_role
-from outbreakhq.core.services import register_person
+from outbreakhq.core.services import register_person, shown_in
 from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import fields as f
@@ -80,9 +80,8 @@ def view_case(*, actor: Actor, case_id: int) -> Case:
 def record_case_view(*, actor: Actor, case: Case, others: Iterable = ()) -> None:
     """The one `view` event of a case shown; `others`: the other people's rows the page showed
     (its contacts, source, infected: anything with `person`), named in the event too."""
-    audit.record(actor=actor, action="view", object_type="case", object_id=case.pk,
-                 person=case.person, area=case.area,
-                 others=[(row.person_id, row.person.tenant_id) for row in others])
+    events.publish(CaseViewed(actor=actor, record_id=case.pk, person=case.person,
+                              area=case.area, shown=shown_in(others)))
 
 
 def under_control_when_found(person_id: int, report_date: date) -> bool:

@@ -14,15 +14,15 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit, events
+from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.events import ContactAdded, ContactChanged
+from outbreakhq.core.events import ContactAdded, ContactChanged, ContactViewed
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import fetch_in_scope
-from outbreakhq.core.services import register_person
+from outbreakhq.core.services import register_person, shown_in
 from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing.models import (
@@ -76,9 +76,8 @@ def view_contact(*, actor: Actor, contact_id: int) -> Contact:
 def record_contact_view(*, actor: Actor, contact: Contact, others: Iterable = ()) -> None:
     """The one `view` event of a contact shown; `others`: the other people's rows the page
     showed (its source, its own contacts), named in the event too."""
-    audit.record(actor=actor, action="view", object_type="contact", object_id=contact.pk,
-                 person=contact.person, area=contact.area,
-                 others=[(row.person_id, row.person.tenant_id) for row in others])
+    events.publish(ContactViewed(actor=actor, record_id=contact.pk, person=contact.person,
+                                 area=contact.area, shown=shown_in(others)))
 
 
 def _tracer(actor: Actor, code: str, area: Area):
