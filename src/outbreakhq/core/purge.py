@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from outbreakhq.core import audit, retention
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, OutbreakDeclaration
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import require
@@ -79,7 +80,7 @@ def _delete(kind: retention.RecordKind, rows: QuerySet) -> dict[str, int]:
     return rows.only("pk").delete()[1]
 
 
-def purge_tree(*, tenant: Area, actor=None, dry_run: bool = False,
+def purge_tree(*, tenant: Area, actor: Actor | None = None, dry_run: bool = False,
                today: date | None = None) -> PurgeResult:
     """Purge one tree. `by` None is the scheduled run of the command line (`outbreakhq purge`);
     a user must administer the whole tree."""
@@ -107,7 +108,8 @@ def purge_tree(*, tenant: Area, actor=None, dry_run: bool = False,
         if dry_run:
             transaction.set_rollback(True)
         elif result.total:
-            audit.record(actor=actor, action="delete", object_type="retention_purge",
+            audit.record(actor=actor or Actor.anonymous(), action="delete",
+                         object_type="retention_purge",
                          object_id=declaration.pk, area=tenant,
                          detail={"over_on": declaration.over_on.isoformat(),
                                  "counts": result.counts, "deleted": result.deleted,
@@ -120,7 +122,7 @@ def trees_declared_over() -> list[Area]:
         pk__in=OutbreakDeclaration.objects.filter(reopened_at__isnull=True).values("tenant")))
 
 
-def purge(*, actor=None, dry_run: bool = False, tenants: list[Area] | None = None,
+def purge(*, actor: Actor | None = None, dry_run: bool = False, tenants: list[Area] | None = None,
           today: date | None = None) -> list[PurgeResult]:
     """Purge every tree declared over (or the ones given), one transaction each."""
     return [purge_tree(tenant=tenant, actor=actor, dry_run=dry_run, today=today)

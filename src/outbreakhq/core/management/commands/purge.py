@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from outbreakhq.core import purge
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.core.retention import RetentionError
@@ -25,11 +26,12 @@ class Command(BaseCommand):
                                  "audited as the command line)")
 
     def handle(self, *args, dry_run: bool, area: str, user: str, **options):
-        actor = None
+        actor = None  # the scheduled run: audited as the command line, with no user
         if user:
-            actor = get_user_model().objects.filter(username=user).first()
-            if actor is None:
+            account = get_user_model().objects.filter(username=user).first()
+            if account is None:
                 raise CommandError(f"No user named {user!r}.")
+            actor = Actor.for_command(account)
         tenants = None
         if area:
             tree = Area.objects.roots().filter(code=area).first()
