@@ -3,11 +3,10 @@ it over, and commits what the block changed and published, or rolls it all back
 (cosmicpython's unit of work, with scope and audit added).
 
     with unit_of_work(actor) as uow:
-        contact = uow.fetch(access_contact, contact_id, Can.TRACE_CONTACT)   # in scope, locked
+        contact = uow.fetch(access_contact, contact_id, Can.TRACE_CONTACT)  # in scope, locked
         contact.status = ContactStatus.LOST
         contact.save(update_fields=["status", "updated_at"])
-        events.publish(ContactLost(actor=actor,
-                                   ...))          # audit subscribes, in the transaction
+        events.publish(ContactLost(actor=actor, ...))  # audit subscribes, in the transaction
 
 The row is fetched once, inside the transaction. A refusal (missing, not yours, not your
 role) is audited by core/scoped.py outside the transaction, after its rollback, so it stays
