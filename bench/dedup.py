@@ -34,6 +34,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from outbreakhq.core import dedup  # noqa: E402
+from outbreakhq.core.actor import Actor  # noqa: E402
 from outbreakhq.core.areas import child_path  # noqa: E402
 from outbreakhq.core.models import Area, Assignment, Person  # noqa: E402
 from outbreakhq.simulate import identities, names  # noqa: E402
@@ -101,7 +102,7 @@ def timed(fn):
 def sweep(user) -> list[dedup.Candidate]:
     found, after = [], ""
     while True:
-        page = dedup.find_duplicates(by=user, after=after, limit=500)
+        page = dedup.find_duplicates(actor=Actor.of(user), after=after, limit=500)
         found += page.candidates
         if not page.next_cursor:
             return found
@@ -123,7 +124,7 @@ def main() -> None:
             cursor.execute("ANALYZE")
     _, baseline = timed(lambda: sum(1 for _ in Person.objects.values_list("name", "birth_date")
                                     .iterator(chunk_size=5000)))
-    first, t_first = timed(lambda: dedup.find_duplicates(by=user, limit=50))
+    first, t_first = timed(lambda: dedup.find_duplicates(actor=Actor.of(user), limit=50))
     found, t_all = timed(lambda: sweep(user))
     keys = {c.key for c in found}
     print(f"baseline: read every name and birth date once  {baseline * 1000:8.0f} ms")

@@ -107,6 +107,7 @@ def main() -> None:
 
     from bench.tracing_pages import fill
     from outbreakhq.core import audit
+    from outbreakhq.core.actor import Actor
     from outbreakhq.core.models import AuditEvent, AuditShown, Person
     from outbreakhq.core.who_looked import events_showing
     from outbreakhq.tracing.models import Case
@@ -127,7 +128,7 @@ def main() -> None:
     people = list(Person.objects.values_list("pk", flat=True)[:100_000])
     rows = [(pk, Person.objects.get(pk=pk).tenant_id) for pk in people[:50]]
     write = median_ms(lambda: audit.record_shown(
-        user=None, object_type="case", records=[pk for pk, _ in rows], people=rows,
+        actor=Actor.anonymous(), object_type="case", records=[pk for pk, _ in rows], people=rows,
         places=["/990000/"]), args.runs)
     print(f"the audit write alone (one event naming 50 people): p50 {write:.2f} ms")
     tenant = Person.objects.values_list("tenant_id", flat=True).first()

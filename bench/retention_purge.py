@@ -34,6 +34,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from outbreakhq.core import outbreaks, purge  # noqa: E402
+from outbreakhq.core.actor import Actor  # noqa: E402
 from outbreakhq.core.models import Area, Assignment  # noqa: E402
 from outbreakhq.core.roles import Role  # noqa: E402
 
@@ -59,7 +60,7 @@ def main() -> None:
     admin = get_user_model().objects.create_user("bench-admin")
     Assignment.objects.create(user=admin, role=Role.ADMIN, area=root)
     # Long enough ago that every kind but the audit trail is due.
-    outbreaks.declare_outbreak_over(by=admin, area=root,
+    outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=root,
                                     on=timezone.localdate() - timedelta(days=400))
     ([preview], _) = timed("dry run", lambda: purge.purge(dry_run=True), load)
     ([done], _) = timed("purge", lambda: purge.purge(), load)

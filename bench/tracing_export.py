@@ -70,16 +70,17 @@ def setup(contacts: int) -> None:
 def measure(what: str) -> dict:
     from django.contrib.auth import get_user_model
 
+    from outbreakhq.core.actor import Actor
     from outbreakhq.tracing import exporting
 
-    user = get_user_model().objects.get(username="bench-chief")
+    actor = Actor.for_command(get_user_model().objects.get(username="bench-chief"))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     def run(path: Path) -> int:
         if what == "pseudonymised":  # CSV of the analysts' layout (tracing/pseudonyms.py)
-            export = exporting.prepare(by=user, kind="contacts", pseudonymised=True)
+            export = exporting.prepare(actor=actor, kind="contacts", pseudonymised=True)
             return exporting.write_csv(export.layout, export.tuples(), path)
-        rows = exporting.iter_tuples(exporting.export_rows(by=user, kind="contacts"))
+        rows = exporting.iter_tuples(exporting.export_rows(actor=actor, kind="contacts"))
         if what == "scan":
             return sum(1 for _row in rows)
         return (exporting.write_csv if what == "csv" else exporting.write_xlsx)(

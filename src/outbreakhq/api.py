@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from outbreakhq import production
-from outbreakhq.core import api_errors, tokens
+from outbreakhq.core import api_errors, hooks, tokens
 from outbreakhq.core.errors import CsrfRejected
 
 
@@ -55,21 +56,9 @@ api_errors.install(api)  # every error as {"error", "errors"}: see core/api_erro
 
 
 def _add_routers() -> None:
-    from outbreakhq.core.api import areas_router, people_router
+    """Every router an app registered (core/hooks.py api_router), core's among them."""
+    for prefix, router in hooks.API_ROUTERS.items():
+        api.add_router(prefix, import_string(router))
 
-    api.add_router("/areas", areas_router)
-    api.add_router("/people", people_router)
-
-    from outbreakhq.tracing.api.cases import cases_router
-    from outbreakhq.tracing.api.contacts import chains_router, contacts_router, followups_router
-
-    api.add_router("/cases", cases_router)
-    api.add_router("/contacts", contacts_router)
-    api.add_router("/followups", followups_router)
-    api.add_router("/chains", chains_router)
-
-    from outbreakhq.tracing.api.import_export import imports_router
-
-    api.add_router("", imports_router)  # /imports/{kind}, /exports/{kind}
 
 _add_routers()

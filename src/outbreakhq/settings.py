@@ -195,7 +195,7 @@ AXES_RESET_ON_SUCCESS = True
 # of the lockout further, so the time the locked-out page names stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "outbreakhq.core.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "outbreakhq.core.audit.client_ip"  # the address the audit trail shows
+AXES_CLIENT_IP_CALLABLE = "outbreakhq.core.actor.client_ip"  # the address the audit trail shows
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail already
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
 # Two-factor (TOTP) for commanders and administrators: optional, or required for the roles named.

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from outbreakhq.api import api
-from outbreakhq.core import views, views_admin, views_auth, views_dedup, views_retention
+from outbreakhq.core import hooks, views, views_admin, views_auth, views_dedup, views_retention
 from outbreakhq.interop import views as interop_views
 
 urlpatterns = [
@@ -42,8 +42,8 @@ urlpatterns = [
     path("retention/<str:code>/purge/", views_retention.purge_tree, name="retention_purge"),
     path("people/<int:pk>/looked/", views_admin.person_looked, name="person_looked"),
     path("tokens/", views.api_tokens, name="tokens"),
-    path("", include("outbreakhq.tracing.urls")),  # cases/, contacts/, followups/, chains/
-    path("", include("outbreakhq.tracing.urls_io")),  # import/, export/, exports/
+    # Every app's pages (core/hooks.py urls): tracing's cases/, contacts/, import/, export/…
+    *[path("", include(module)) for module in hooks.URL_INCLUDES],
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (raw errors, JSON).

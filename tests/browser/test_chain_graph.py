@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
 from tests.browser.conftest import log_in, shot
@@ -29,7 +30,7 @@ def region(db):
                     "onset_date": today() - timedelta(days=2)}
             if cases:
                 data["source_case"] = cases[(n - 1) // 4].pk
-            cases.append(services.open_case(by=user, person_id=make_person(
+            cases.append(services.open_case(actor=Actor.of(user), person_id=make_person(
                 land.compound1 if n % 2 else land.compound2).pk, data=data))
     return land
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area
 from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
@@ -29,12 +30,13 @@ def township(db):
     tracer = make_user("tracer", land.county1, username="tina")
     worker = make_user("community", township, username="cora")
     case = services.open_case(
-        by=tracer, person_id=make_person(land.compound1, name="欧阳建国").pk,
+        actor=Actor.of(tracer), person_id=make_person(land.compound1, name="欧阳建国").pk,
         data={"classification": "confirmed", "report_date": today() - timedelta(days=1),
               "detection_route": "controlled_screening"})
     for name in ("欧阳秀娜欧阳秀娜", "Alexandra Konstantinopoulou-Vasilakis"):
         services.add_contact(
-            by=tracer, case_id=case.pk, person_id=make_person(land.compound1, name=name).pk,
+            actor=Actor.of(tracer), case_id=case.pk,
+            person_id=make_person(land.compound1, name=name).pk,
             data={"contact_type": "household", "last_exposure": today() - timedelta(days=1),
                   "tracer": worker.username})
     return case

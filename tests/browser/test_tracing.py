@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case, Contact
 from tests.browser.conftest import log_in, shot
@@ -131,13 +132,14 @@ def test_a_case_and_its_chain_read_in_chinese(page):
 
     land = territory()
     tracer = make_user("tracer", land.county1, username="tina")
-    first = services.open_case(by=tracer, person_id=make_person(land.compound1, name="王芳").pk,
+    first = services.open_case(actor=Actor.of(tracer), person_id=make_person(land.compound1,
+                                                                             name="王芳").pk,
                                data={"classification": "confirmed", "report_date": ago(1),
                                      "onset_date": ago(2), "detection_route": "clinic"})
-    contact = services.add_contact(by=tracer, case_id=first.pk,
+    contact = services.add_contact(actor=Actor.of(tracer), case_id=first.pk,
                                    person_id=make_person(land.compound1, name="李雷").pk,
                                    data={"contact_type": "household", "last_exposure": ago(1)})
-    services.convert_contact_to_case(by=tracer, contact_id=contact.pk,
+    services.convert_contact_to_case(actor=Actor.of(tracer), contact_id=contact.pk,
                                      data={"classification": "asymptomatic",
                                            "report_date": ago(0)})
     log_in(page, "tina", PASSWORD)
@@ -165,10 +167,10 @@ def test_a_refusal_in_an_inline_form_is_shown_not_swallowed(browser, live_server
 
     land = territory()
     tracer = make_user("tracer", land.county1, username="tina")
-    case = services.open_case(by=tracer, person_id=make_person(land.compound1).pk,
+    case = services.open_case(actor=Actor.of(tracer), person_id=make_person(land.compound1).pk,
                               data={"classification": "confirmed", "report_date": ago(0),
                                     "detection_route": "clinic"})
-    contact = services.add_contact(by=tracer, case_id=case.pk,
+    contact = services.add_contact(actor=Actor.of(tracer), case_id=case.pk,
                                    person_id=make_person(land.compound1).pk,
                                    data={"contact_type": "household", "last_exposure": ago(1)})
     log_in(page, "tina", PASSWORD)

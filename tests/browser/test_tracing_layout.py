@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area
 from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
@@ -43,12 +44,13 @@ def crowded(db):
     team = Team.objects.create(area=land.county1, name="Alder County evening tracing team")
     team.members.add(tracer)
     case = services.open_case(
-        by=tracer, person_id=make_person(land.compound1, name="欧阳建国").pk,
+        actor=Actor.of(tracer), person_id=make_person(land.compound1, name="欧阳建国").pk,
         data={"classification": "confirmed", "report_date": today() - timedelta(days=1),
               "onset_date": today() - timedelta(days=3), "detection_route": "controlled_screening"})
     for name in ("张秀丽", "黄洋欣", "欧阳秀娜", "陈浩悦"):
         services.add_contact(
-            by=tracer, case_id=case.pk, person_id=make_person(land.compound1, name=name).pk,
+            actor=Actor.of(tracer), case_id=case.pk, person_id=make_person(land.compound1,
+                                                                           name=name).pk,
             data={"contact_type": "household", "last_exposure": today() - timedelta(days=1)})
     Contact.objects.update(team=team, tracer=tracer)
     return land

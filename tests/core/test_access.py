@@ -26,6 +26,7 @@ from outbreakhq.core.access import (
     Rule,
     page_rule,
 )
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Role
 from outbreakhq.tracing import services
 from tests.factories import make_person, make_user, territory
@@ -91,10 +92,10 @@ def world(role: str) -> World:
     land = territory()
     tracer = make_user("tracer", land.county1)
     case = open_case(tracer, make_person(land.compound1, name="Patient Zero"))
-    contact = services.add_contact(by=tracer, case_id=case.pk,
+    contact = services.add_contact(actor=Actor.of(tracer), case_id=case.pk,
                                    person_id=make_person(land.compound1).pk,
                                    data={"contact_type": "household", "last_exposure": ago(1)})
-    services.record_followup(by=tracer, contact_id=contact.pk, data={"status": "well"})
+    services.record_followup(actor=Actor.of(tracer), contact_id=contact.pk, data={"status": "well"})
     one = make_person(land.compound1, name="Wu Di", birth_date=date(1980, 5, 5))
     two = make_person(land.compound1, name="Wu Di", birth_date=date(1980, 5, 5))
     ids = {"case": case.pk, "contact": contact.pk, "person": case.person_id, "keep": one.pk,

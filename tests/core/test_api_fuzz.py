@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from outbreakhq.api import api
 from outbreakhq.core import tokens
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Role
 from tests.factories import make_person, make_user, territory
 
@@ -39,7 +40,7 @@ def tracer_token() -> str:
     land = territory()
     tracer = make_user(Role.TRACER, land.county1)
     make_person(land.compound1)
-    return tokens.issue_token(user=tracer, name="fuzz")[1]
+    return tokens.issue_token(actor=Actor.of(tracer), name="fuzz")[1]
 
 
 @schema.parametrize()

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.areas import import_areas_csv
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Area, AuditEvent
@@ -53,7 +54,7 @@ def test_a_new_tree_in_shuffled_row_order_is_built_with_paths_depths_and_root() 
     rows = list(NEW_TREE)
     random.Random(7).shuffle(rows)
 
-    result = import_areas_csv(by=superuser(), text=csv_text(*rows))
+    result = import_areas_csv(actor=Actor.of(superuser()), text=csv_text(*rows))
 
     assert (result.created, result.updated, result.unchanged) == (7, 0, 0)
     compound = Area.objects.get(code="R1P1C1T1M1Y1")
@@ -71,10 +72,10 @@ def test_a_new_tree_in_shuffled_row_order_is_built_with_paths_depths_and_root() 
 def test_importing_the_same_file_twice_changes_nothing() -> None:
     by = superuser()
     text = csv_text(*NEW_TREE)
-    import_areas_csv(by=by, text=text)
+    import_areas_csv(actor=Actor.of(by), text=text)
     before = state()
 
-    result = import_areas_csv(by=by, text=text)
+    result = import_areas_csv(actor=Actor.of(by), text=text)
 
     assert (result.created, result.updated, result.unchanged) == (0, 0, 7)
     assert state() == before
@@ -82,10 +83,10 @@ def test_importing_the_same_file_twice_changes_nothing() -> None:
 
 def test_existing_codes_are_updated_in_place() -> None:
     by = superuser()
-    import_areas_csv(by=by, text=csv_text(*NEW_TREE))
+    import_areas_csv(actor=Actor.of(by), text=csv_text(*NEW_TREE))
     ids = dict(Area.objects.values_list("code", "id"))
 
-    result = import_areas_csv(by=by, text=csv_text(
+    result = import_areas_csv(actor=Actor.of(by), text=csv_text(
         "R1P1C1,R1P1,county,Ash County (new),白蜡县,310000,",
         "R1P1C2,R1P1,county,Elm County,榆树县,1,"))
 
@@ -100,7 +101,7 @@ def test_a_county_admin_adds_areas_below_own_county() -> None:
     land = territory()
     admin = make_user(Role.ADMIN, land.county1)
 
-    import_areas_csv(by=admin, text=csv_text(
+    import_areas_csv(actor=Actor.of(admin), text=csv_text(
         "990101002001,990101002,community,New Community,,0,",
         "990101002,990101,township,New Township,,0,"))
 
@@ -112,7 +113,7 @@ def test_a_county_admin_adds_areas_below_own_county() -> None:
 
 def test_header_and_byte_order_mark_and_optional_columns() -> None:
     text = "\ufeffcode,parent_code,level,name_en\nQ1,,region,Quay\nQ1A,Q1,county,Quay A\n"
-    result = import_areas_csv(by=superuser(), text=text)
+    result = import_areas_csv(actor=Actor.of(superuser()), text=text)
     assert result.created == 2
     assert Area.objects.get(code="Q1A").population == 0
 
@@ -174,7 +175,7 @@ def test_a_malformed_file_names_rows_and_fields_and_writes_nothing(case: str) ->
     before, events = state(), AuditEvent.objects.count()
 
     with pytest.raises(InvalidInput) as caught:
-        import_areas_csv(by=superuser(), text=text)
+        import_areas_csv(actor=Actor.of(superuser()), text=text)
 
     assert errors_of(caught) == expected
     assert all(message in str(e.message) for e in caught.value.errors)
@@ -190,7 +191,7 @@ def test_a_code_that_differs_from_another_only_in_letter_case_is_refused() -> No
     land = territory()
     before = state()
     with pytest.raises(InvalidInput) as caught:
-        import_areas_csv(by=superuser(), text=csv_text(
+        import_areas_csv(actor=Actor.of(superuser()), text=csv_text(
             "b99000,,region,Lower-case corps,,0,", "Q1,,region,Quay,,0,", "q1,,region,quay,,0,"))
     assert errors_of(caught) == [(2, "code"), (4, "code")]
     assert "'b99000' differs from the code 'B99000' only in letter case" in str(caught.value)
@@ -208,14 +209,14 @@ def test_an_areas_code_cannot_be_edited_in_the_django_admin(django_user_model) -
 
 def test_a_file_with_a_header_only_is_refused() -> None:
     with pytest.raises(InvalidInput, match="no areas"):
-        import_areas_csv(by=superuser(), text=HEADER + "\n")
+        import_areas_csv(actor=Actor.of(superuser()), text=HEADER + "\n")
 
 
 def test_moving_an_existing_area_to_another_parent_is_refused_by_row() -> None:
     land = territory()
     before = state()
     with pytest.raises(InvalidInput) as caught:
-        import_areas_csv(by=superuser(), text=csv_text(
+        import_areas_csv(actor=Actor.of(superuser()), text=csv_text(
             f"{land.county1.code},{land.pref2.code},county,Alder County,桤木县,1000,"))
     assert errors_of(caught) == [(2, "parent_code")]
     assert state() == before
@@ -227,7 +228,7 @@ def test_a_county_admin_cannot_create_areas_under_another_county() -> None:
     before = state()
 
     with pytest.raises(InvalidInput) as caught:
-        import_areas_csv(by=admin, text=csv_text(
+        import_areas_csv(actor=Actor.of(admin), text=csv_text(
             "990101009,990101,township,Mine,,0,",
             "990102009,990102,township,Not mine,,0,",
             "990102009001,990102009,community,Not mine either,,0,"))
@@ -244,7 +245,7 @@ def test_a_county_admin_cannot_rename_another_county() -> None:
     land = territory()
     admin = make_user(Role.ADMIN, land.county1)
     with pytest.raises(InvalidInput) as caught:
-        import_areas_csv(by=admin, text=csv_text("990102,990100,county,Renamed,,1,"))
+        import_areas_csv(actor=Actor.of(admin), text=csv_text("990102,990100,county,Renamed,,1,"))
     assert errors_of(caught) == [(2, "parent_code")]
     assert Area.objects.get(code="990102").name_en == "Birch County"
 
@@ -254,7 +255,7 @@ def test_roles_other_than_admin_cannot_import_even_in_their_own_county(role: str
     land = territory()
     user = make_user(role, land.county1)
     with pytest.raises(InvalidInput) as caught:
-        import_areas_csv(by=user, text=csv_text("990101009,990101,township,Mine,,0,"))
+        import_areas_csv(actor=Actor.of(user), text=csv_text("990101009,990101,township,Mine,,0,"))
     assert errors_of(caught) == [(2, "parent_code")]
     assert not Area.objects.filter(code="990101009").exists()
 
@@ -263,16 +264,16 @@ def test_only_a_superuser_creates_a_new_root() -> None:
     land = territory()
     region_admin = make_user(Role.ADMIN, land.region)
     with pytest.raises(InvalidInput) as caught:
-        import_areas_csv(by=region_admin, text=csv_text(*NEW_TREE[:2]))
+        import_areas_csv(actor=Actor.of(region_admin), text=csv_text(*NEW_TREE[:2]))
     assert errors_of(caught) == [(2, "parent_code"), (3, "parent_code")]
     assert "new root" in str(caught.value)
     assert not Area.objects.filter(code__startswith="R1").exists()
 
-    assert import_areas_csv(by=superuser(), text=csv_text(*NEW_TREE[:2])).created == 2
+    assert import_areas_csv(actor=Actor.of(superuser()), text=csv_text(*NEW_TREE[:2])).created == 2
 
 
 def test_import_is_audited_once_with_counts() -> None:
-    import_areas_csv(by=superuser(), text=csv_text(*NEW_TREE))
+    import_areas_csv(actor=Actor.of(superuser()), text=csv_text(*NEW_TREE))
     [event] = AuditEvent.objects.all()
     assert (event.action, event.object_type, event.username) == ("create", "area_import", "root")
     assert event.detail == {"created": 7, "updated": 0, "rows": 7}

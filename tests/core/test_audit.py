@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from outbreakhq.core import services
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.core.roles import Role
 from tests.factories import Territory, make_person, make_user, territory
@@ -172,7 +173,7 @@ def _assert_no_personal_values(event: AuditEvent, *values: str) -> None:
 def _an_event(land: Territory) -> AuditEvent:
     user = make_user(Role.TRACER, land.county1)
     person = make_person(land.compound1)
-    services.view_person(by=user, person_id=person.pk)
+    services.view_person(actor=Actor.of(user), person_id=person.pk)
     return AuditEvent.objects.get()
 
 
@@ -217,8 +218,8 @@ def trail(land: Territory) -> dict[str, Person]:
               "corps": make_person(land.corps_unit)}
     region_tracer = make_user(Role.TRACER, land.region, land.corps_root, username="tracer-all")
     for person in people.values():
-        services.view_person(by=region_tracer, person_id=person.pk)
-    services.search_people(by=region_tracer, query="nobody")
+        services.view_person(actor=Actor.of(region_tracer), person_id=person.pk)
+    services.search_people(actor=Actor.of(region_tracer), query="nobody")
     return people
 
 

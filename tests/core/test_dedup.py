@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from outbreakhq.core import dedup, matching
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound, NotPermitted
 from outbreakhq.core.merge import dismiss_pair
 from outbreakhq.core.models import AuditEvent, AuditShown, DismissedPair
@@ -148,7 +149,7 @@ def test_finds_same_id_similar_name_with_birth_date_and_same_phone(land) -> None
                             birth_date=date(1990, 1, 1), id_type="none", id_number=""))
     make_person(land.compound1, name="Unrelated", birth_date=BORN)
 
-    page = dedup.find_duplicates(by=tracer)
+    page = dedup.find_duplicates(actor=Actor.of(tracer))
 
     kinds = {c.key: c.kind for c in page.candidates}
     assert kinds == {(by_id[0].pk, by_id[1].pk): "document",
@@ -170,8 +171,8 @@ def test_pairs_across_counties_the_user_cannot_see_or_across_trees_are_not_found
     regional = make_user("tracer", land.region, land.corps_root)
     make_person(land.corps_unit, name="Wu Di", birth_date=BORN)  # the parallel tree
 
-    assert dedup.find_duplicates(by=tracer).candidates == []
-    found = dedup.find_duplicates(by=regional).candidates
+    assert dedup.find_duplicates(actor=Actor.of(tracer)).candidates == []
+    found = dedup.find_duplicates(actor=Actor.of(regional)).candidates
     assert len(found) == 1
     assert found[0].left["tenant_id"] == found[0].right["tenant_id"] == land.region.pk
 
@@ -185,7 +186,7 @@ def test_a_role_that_may_not_merge_people_is_refused_the_pairs(land, role) -> No
     make_person(land.compound1, name="Wu Di", birth_date=BORN)
     make_person(land.compound1, name="Wu Di", birth_date=BORN)
     with pytest.raises(NotPermitted):
-        dedup.find_duplicates(by=user)
+        dedup.find_duplicates(actor=Actor.of(user))
 
 
 @pytest.mark.django_db
@@ -193,14 +194,14 @@ def test_dismissed_pairs_stay_dismissed(land) -> None:
     tracer = make_user("tracer", land.county1)
     a = make_person(land.compound1, name="Wu Di", birth_date=BORN)
     b = make_person(land.compound1, name="Wu Di", birth_date=BORN)
-    assert keys(dedup.find_duplicates(by=tracer)) == {(a.pk, b.pk)}
+    assert keys(dedup.find_duplicates(actor=Actor.of(tracer))) == {(a.pk, b.pk)}
 
-    dismiss_pair(by=tracer, person_ids=(b.pk, a.pk))
-    dismiss_pair(by=tracer, person_ids=(a.pk, b.pk))  # twice changes nothing
+    dismiss_pair(actor=Actor.of(tracer), person_ids=(b.pk, a.pk))
+    dismiss_pair(actor=Actor.of(tracer), person_ids=(a.pk, b.pk))  # twice changes nothing
 
     assert DismissedPair.objects.count() == 1
-    assert dedup.find_duplicates(by=tracer).candidates == []
-    assert dedup.find_duplicates(by=make_user("tracer", land.region)).candidates == []
+    assert dedup.find_duplicates(actor=Actor.of(tracer)).candidates == []
+    assert dedup.find_duplicates(actor=Actor.of(make_user("tracer", land.region))).candidates == []
 
 
 @pytest.mark.django_db
@@ -209,7 +210,7 @@ def test_dismissing_a_pair_outside_the_scope_is_refused_and_audited(land) -> Non
     a = make_person(land.compound1, name="Wu Di", birth_date=BORN)
     b = make_person(land.compound2, name="Wu Di", birth_date=BORN)
     with pytest.raises(NotFound):  # outside the scope: as if it did not exist
-        dismiss_pair(by=tracer, person_ids=(a.pk, b.pk))
+        dismiss_pair(actor=Actor.of(tracer), person_ids=(a.pk, b.pk))
     assert not DismissedPair.objects.exists()
     assert AuditEvent.objects.filter(action="denied", person_id=b.pk).count() == 1
 
@@ -229,7 +230,7 @@ def test_pages_follow_one_another_without_repeats_or_gaps(land, monkeypatch, bat
     seen: list[tuple[int, int]] = []
     after, pages = "", 0
     while True:
-        page = dedup.find_duplicates(by=tracer, after=after, limit=3)
+        page = dedup.find_duplicates(actor=Actor.of(tracer), after=after, limit=3)
         seen += [c.key for c in page.candidates]
         pages += 1
         if not page.next_cursor:
@@ -246,7 +247,7 @@ def test_a_block_too_big_to_be_one_person_is_skipped_and_counted(land, monkeypat
     for _ in range(4):
         make_person(land.compound1, name="Shared Phone", phone="12345678", id_type="none",
                     id_number="")
-    page = dedup.find_duplicates(by=tracer)
+    page = dedup.find_duplicates(actor=Actor.of(tracer))
     assert page.candidates == []
     assert page.skipped == 4
 
@@ -290,8 +291,8 @@ def test_namesakes_with_different_identity_numbers_are_shown_only_on_request(lan
     tracer = make_user("tracer", land.county1)
     a = make_person(land.compound1, name="Wu Di", birth_date=BORN)
     b = make_person(land.compound1, name="Wu Di", birth_date=BORN)  # another valid ID number
-    assert [c.score for c in dedup.find_duplicates(by=tracer).candidates] == [44]
-    assert dedup.find_duplicates(by=tracer, min_score=50).candidates == []
+    assert [c.score for c in dedup.find_duplicates(actor=Actor.of(tracer)).candidates] == [44]
+    assert dedup.find_duplicates(actor=Actor.of(tracer), min_score=50).candidates == []
 
     client = Client()
     client.force_login(tracer)
@@ -309,11 +310,11 @@ def test_a_page_reads_a_bounded_number_of_blocks_even_when_none_qualifies(
     for day in range(1, 6):
         for _ in range(2):
             make_person(land.compound1, name="Hu Jun", birth_date=date(1960, 1, day))
-    first = dedup.find_duplicates(by=tracer, min_score=50)
+    first = dedup.find_duplicates(actor=Actor.of(tracer), min_score=50)
     assert first.candidates == [] and first.next_cursor
     pages, after = 0, ""
     while True:
-        page = dedup.find_duplicates(by=tracer, min_score=0, after=after)
+        page = dedup.find_duplicates(actor=Actor.of(tracer), min_score=0, after=after)
         pages += 1
         if not page.next_cursor:
             break

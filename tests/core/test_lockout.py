@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from outbreakhq.core import tokens
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent
 from tests.factories import PASSWORD, make_user, territory
 
@@ -134,7 +135,7 @@ def test_a_successful_sign_in_clearing_earlier_failures_is_no_unlock(client, tin
 
 
 def test_a_locked_out_user_keeps_using_the_api_with_a_token(client, land, tina):
-    _token, secret = tokens.issue_token(user=tina, name="script")
+    _token, secret = tokens.issue_token(actor=Actor.of(tina), name="script")
     _fail(client, "tina", 5)
     response = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Bearer {secret}",
                           REMOTE_ADDR=ADDRESS)

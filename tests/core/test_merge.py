@@ -7,13 +7,15 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from outbreakhq.core import events
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
+from outbreakhq.core.events import PeopleMerged
 from outbreakhq.core.merge import (
     MERGE_FIELDS,
     count_references,
     dismiss_pair,
     merge_people,
-    person_merged,
     person_references,
 )
 from outbreakhq.core.models import (
@@ -74,7 +76,7 @@ def test_merge_moves_case_and_contact_keeps_snapshot_unions_key_groups_and_audit
     case, contact = case_of(merged), contact_of(merged, source)
     events = AuditEvent.objects.count()
 
-    result = merge_people(by=tracer, keep_id=keep.pk, merge_id=merged.pk,
+    result = merge_people(actor=Actor.of(tracer), keep_id=keep.pk, merge_id=merged.pk,
                           choices={"phone": "merge", "address": "merge", "name": "keep"})
 
     keep.refresh_from_db()
@@ -110,7 +112,8 @@ def test_document_is_taken_as_a_whole(land) -> None:
     tracer = make_user("tracer", land.county1)
     keep = make_person(land.compound1, id_type="none", id_number="")
     merged = make_person(land.compound1, id_type="passport", id_number="E1234567")
-    merge_people(by=tracer, keep_id=keep.pk, merge_id=merged.pk, choices={"document": "merge"})
+    merge_people(actor=Actor.of(tracer), keep_id=keep.pk, merge_id=merged.pk,
+                 choices={"document": "merge"})
     keep.refresh_from_db()
     assert (keep.id_type, keep.id_number) == ("passport", "E1234567")
 
@@ -124,7 +127,7 @@ def test_merge_across_scope_is_refused_audited_and_changes_nothing(land) -> None
     before = list(before)
 
     with pytest.raises(NotFound):  # outside the scope: as if it did not exist
-        merge_people(by=tracer, keep_id=keep.pk, merge_id=other.pk, choices={})
+        merge_people(actor=Actor.of(tracer), keep_id=keep.pk, merge_id=other.pk, choices={})
 
     assert list(Person.objects.filter(pk__in=[keep.pk, other.pk]).values().order_by("pk")) \
         == before
@@ -164,7 +167,7 @@ def test_a_role_that_may_only_view_cannot_merge(land) -> None:
     commander = make_user("commander", land.county1)
     a, b = make_person(land.compound1), make_person(land.compound1)
     with pytest.raises(OutOfScope):
-        merge_people(by=commander, keep_id=a.pk, merge_id=b.pk, choices={})
+        merge_people(actor=Actor.of(commander), keep_id=a.pk, merge_id=b.pk, choices={})
     assert Person.objects.filter(pk=b.pk).exists()
 
 
@@ -172,7 +175,7 @@ def test_records_of_two_trees_are_not_merged(land) -> None:
     admin = make_user("tracer", land.region, land.corps_root)
     a, b = make_person(land.compound1), make_person(land.corps_unit)
     with pytest.raises(InvalidInput):
-        merge_people(by=admin, keep_id=a.pk, merge_id=b.pk, choices={})
+        merge_people(actor=Actor.of(admin), keep_id=a.pk, merge_id=b.pk, choices={})
     assert Person.objects.filter(pk=b.pk).exists()
 
 
@@ -181,18 +184,18 @@ def test_unknown_field_or_side_and_merging_with_itself_are_refused(land) -> None
     a, b = make_person(land.compound1), make_person(land.compound1)
     for choices in ({"tenant": "merge"}, {"name": "both"}):
         with pytest.raises(InvalidInput):
-            merge_people(by=tracer, keep_id=a.pk, merge_id=b.pk, choices=choices)
+            merge_people(actor=Actor.of(tracer), keep_id=a.pk, merge_id=b.pk, choices=choices)
     with pytest.raises(InvalidInput):
-        merge_people(by=tracer, keep_id=a.pk, merge_id=a.pk, choices={})
+        merge_people(actor=Actor.of(tracer), keep_id=a.pk, merge_id=a.pk, choices={})
     assert Person.objects.filter(pk=b.pk).exists()
 
 
 def test_dismissals_of_the_merged_record_pass_to_the_kept_one(land) -> None:
     tracer = make_user("tracer", land.county1)
     keep, merged, other = (make_person(land.compound1) for _ in range(3))
-    dismiss_pair(by=tracer, person_ids=(merged.pk, other.pk))
-    dismiss_pair(by=tracer, person_ids=(keep.pk, merged.pk))
-    merge_people(by=tracer, keep_id=keep.pk, merge_id=merged.pk, choices={})
+    dismiss_pair(actor=Actor.of(tracer), person_ids=(merged.pk, other.pk))
+    dismiss_pair(actor=Actor.of(tracer), person_ids=(keep.pk, merged.pk))
+    merge_people(actor=Actor.of(tracer), keep_id=keep.pk, merge_id=merged.pk, choices={})
     assert list(DismissedPair.objects.values_list("person_low", "person_high")) == [
         (min(keep.pk, other.pk), max(keep.pk, other.pk))]
 
@@ -217,16 +220,16 @@ def test_a_module_can_refuse_a_merge_and_nothing_changes(land) -> None:
     keep, merged = make_person(land.compound1), make_person(land.compound1)
     case = case_of(merged)
 
-    def refuse(sender, *, keep, merged_id, moved, log, **kwargs):
-        assert moved == {"tracing.Case": [case.pk]}
+    def refuse(event: PeopleMerged):
+        assert event.moved == {"tracing.Case": [case.pk]}
         raise InvalidInput("a rule of another module says no")
 
-    person_merged.connect(refuse)
+    events.subscribe(PeopleMerged)(refuse)
     try:
         with pytest.raises(InvalidInput):
-            merge_people(by=tracer, keep_id=keep.pk, merge_id=merged.pk, choices={})
+            merge_people(actor=Actor.of(tracer), keep_id=keep.pk, merge_id=merged.pk, choices={})
     finally:
-        person_merged.disconnect(refuse)
+        events.unsubscribe(PeopleMerged, refuse)
     case.refresh_from_db()
     assert case.person_id == merged.pk
     assert not PersonMerge.objects.exists()

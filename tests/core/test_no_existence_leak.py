@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.tracing import services
@@ -46,9 +47,10 @@ def first() -> FirstCounty:
     person = make_person(land.compound1, name="Zhao Alder")
     case = open_case(tina, person)
     contact = services.add_contact(
-        by=tina, case_id=case.pk, person_id=make_person(land.compound1, name="Qian Alder").pk,
+        actor=Actor.of(tina), case_id=case.pk, person_id=make_person(land.compound1,
+                                                                     name="Qian Alder").pk,
         data={"contact_type": "household", "last_exposure": ago(1)})
-    services.record_followup(by=tina, contact_id=contact.pk, data={"status": "well"})
+    services.record_followup(actor=Actor.of(tina), contact_id=contact.pk, data={"status": "well"})
     return FirstCounty(land, person, case, contact)
 
 
@@ -196,7 +198,7 @@ def test_the_case_page_does_not_link_a_contact_record_outside_the_scope(
     contact = first.contact
     Person.objects.filter(pk=contact.person_id).update(home_area=first.land.compound2)
     case = services.convert_contact_to_case(
-        by=make_user("tracer", first.land.pref1), contact_id=contact.pk,
+        actor=Actor.of(make_user("tracer", first.land.pref1)), contact_id=contact.pk,
         data={"classification": "confirmed", "report_date": ago(0).isoformat()})
     page = client_of(tom).get(f"/cases/{case.pk}/")
     assert page.status_code == 200
@@ -210,7 +212,7 @@ def test_a_contact_of_a_case_in_another_county_shows_its_number_not_the_case_per
     tom = make_user("tracer", first.land.county2, username="tom")
     resident = make_person(first.land.compound2, name="Sun Birch")
     contact = services.add_contact(
-        by=make_user("tracer", first.land.pref1), case_id=first.case.pk,
+        actor=Actor.of(make_user("tracer", first.land.pref1)), case_id=first.case.pk,
         person_id=resident.pk, data={"contact_type": "work", "last_exposure": ago(1)})
     client = client_of(tom)
     for url in (f"/contacts/{contact.pk}/", f"/people/{resident.pk}/"):

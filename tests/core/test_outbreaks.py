@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from outbreakhq.core import outbreaks
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotPermitted, OutOfScope
 from outbreakhq.core.models import AuditEvent, OutbreakDeclaration, Person
 from outbreakhq.core.roles import Role
@@ -41,7 +42,8 @@ def days_ago(n: int):
 
 
 def test_declaring_over_is_audited_with_who_and_when(land: Territory, admin) -> None:
-    declaration = outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(2),
+    declaration = outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region,
+                                                  on=days_ago(2),
                                                   note="Order 12")
 
     assert (declaration.tenant, declaration.declared_by_username) == (land.region, "ada")
@@ -52,9 +54,9 @@ def test_declaring_over_is_audited_with_who_and_when(land: Territory, admin) -> 
 
 
 def test_reopening_is_audited_and_keeps_the_declaration_as_history(land: Territory, admin) -> None:
-    outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(2))
-    outbreaks.reopen_outbreak(by=admin, area=land.region, reason="flare-up")
-    outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(0))
+    outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region, on=days_ago(2))
+    outbreaks.reopen_outbreak(actor=Actor.of(admin), area=land.region, reason="flare-up")
+    outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region, on=days_ago(0))
 
     assert [d.is_open for d in OutbreakDeclaration.objects.order_by("id")] == [False, True]
     assert [e.action for e in AuditEvent.objects.order_by("id")] == ["create", "change", "create"]
@@ -64,7 +66,7 @@ def test_reopening_is_audited_and_keeps_the_declaration_as_history(land: Territo
 def test_roles_other_than_admin_may_not_declare_an_outbreak_over(land: Territory, role) -> None:
     user = make_user(role, land.region)
     with pytest.raises(NotPermitted):
-        outbreaks.declare_outbreak_over(by=user, area=land.region, on=days_ago(0))
+        outbreaks.declare_outbreak_over(actor=Actor.of(user), area=land.region, on=days_ago(0))
     assert not OutbreakDeclaration.objects.exists()
     assert AuditEvent.objects.get().action == "denied"
 
@@ -72,27 +74,29 @@ def test_roles_other_than_admin_may_not_declare_an_outbreak_over(land: Territory
 def test_an_administrator_of_one_county_may_not_declare_the_tree_over(land: Territory) -> None:
     county_admin = make_user(Role.ADMIN, land.county1)
     with pytest.raises(OutOfScope):
-        outbreaks.declare_outbreak_over(by=county_admin, area=land.region, on=days_ago(0))
+        outbreaks.declare_outbreak_over(actor=Actor.of(county_admin), area=land.region,
+                                        on=days_ago(0))
     with pytest.raises(InvalidInput, match="whole jurisdiction tree"):
-        outbreaks.declare_outbreak_over(by=county_admin, area=land.county1, on=days_ago(0))
+        outbreaks.declare_outbreak_over(actor=Actor.of(county_admin), area=land.county1,
+                                        on=days_ago(0))
     assert not OutbreakDeclaration.objects.exists()
 
 
 def test_a_declaration_in_the_future_or_twice_is_refused(land: Territory, admin) -> None:
     with pytest.raises(InvalidInput) as future:
-        outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(-1))
+        outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region, on=days_ago(-1))
     assert future.value.errors[0].field == "on"
-    outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(0))
+    outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region, on=days_ago(0))
     with pytest.raises(InvalidInput, match="already declared over"):
-        outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(0))
+        outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region, on=days_ago(0))
     with pytest.raises(InvalidInput, match="nothing to reopen"):
-        outbreaks.reopen_outbreak(by=make_user(Role.ADMIN, land.corps_root),
+        outbreaks.reopen_outbreak(actor=Actor.of(make_user(Role.ADMIN, land.corps_root)),
                                   area=land.corps_root)
 
 
 def test_the_retention_page_shows_each_tree_and_its_purge_schedule(land: Territory, admin) -> None:
     make_person(land.compound1)
-    outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(10))
+    outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region, on=days_ago(10))
 
     page = logged_in(admin).get("/retention/").content.decode()
 
@@ -132,7 +136,7 @@ def test_an_administrator_declares_previews_purges_and_reopens_from_the_page(
 
 
 def test_a_county_administrator_sees_no_tree_and_may_not_purge(land: Territory, admin) -> None:
-    outbreaks.declare_outbreak_over(by=admin, area=land.region, on=days_ago(3000))
+    outbreaks.declare_outbreak_over(actor=Actor.of(admin), area=land.region, on=days_ago(3000))
     client = logged_in(make_user(Role.ADMIN, land.county1))
     make_person(land.compound1)
 

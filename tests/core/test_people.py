@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from outbreakhq.core import services
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, OutOfScope
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.core.roles import Role
@@ -42,7 +43,7 @@ def registration(land: Territory, **changes) -> dict:
 
 def test_registering_a_person_normalises_numbers_and_places_them_in_their_tenant(
         land: Territory, tracer) -> None:
-    person = services.register_person(by=tracer, data=registration(land))
+    person = services.register_person(actor=Actor.of(tracer), data=registration(land))
 
     person.refresh_from_db()
     assert person.id_number == VALID_ID.upper()
@@ -56,7 +57,7 @@ def test_registering_a_person_normalises_numbers_and_places_them_in_their_tenant
 
 def test_a_person_in_the_parallel_tree_belongs_to_that_tenant(land: Territory) -> None:
     user = make_user(Role.TRACER, land.corps_root)
-    person = services.register_person(by=user, data=registration(
+    person = services.register_person(actor=Actor.of(user), data=registration(
         land, home_area=land.corps_unit.code))
     assert person.tenant == land.corps_root
 
@@ -85,7 +86,7 @@ def test_a_person_in_the_parallel_tree_belongs_to_that_tenant(land: Territory) -
 def test_invalid_input_names_the_field_and_saves_nothing(
         land: Territory, tracer, changes: dict, field: str, message: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        services.register_person(by=tracer, data=registration(land, **changes))
+        services.register_person(actor=Actor.of(tracer), data=registration(land, **changes))
     assert fields_of(caught) == [field]
     assert message in caught.value.errors[0].message
     assert not Person.objects.exists()
@@ -94,14 +95,15 @@ def test_invalid_input_names_the_field_and_saves_nothing(
 
 def test_every_wrong_field_is_named_at_once(land: Territory, tracer) -> None:
     with pytest.raises(InvalidInput) as caught:
-        services.register_person(by=tracer, data={"phone": "x", "birth_date": "soon"})
+        services.register_person(actor=Actor.of(tracer), data={"phone": "x", "birth_date": "soon"})
     assert sorted(fields_of(caught)) == ["birth_date", "home_area", "name", "phone"]
 
 
 def test_registering_in_an_area_outside_scope_is_refused_and_audited(
         land: Territory, tracer) -> None:
     with pytest.raises(OutOfScope):
-        services.register_person(by=tracer, data=registration(land, home_area=land.compound2.code))
+        services.register_person(actor=Actor.of(tracer), data=registration(land,
+                                                                           home_area=land.compound2.code))
     assert not Person.objects.exists()
     assert AuditEvent.objects.get().action == "denied"
 
@@ -109,7 +111,8 @@ def test_registering_in_an_area_outside_scope_is_refused_and_audited(
 def test_updating_changes_only_the_given_fields(land: Territory, tracer) -> None:
     person = make_person(land.compound1, name="Old", phone="13900000000", address="1 Oak Road")
 
-    services.update_person(by=tracer, person_id=person.pk, changes={"phone": "+86 139 1111 2222"})
+    services.update_person(actor=Actor.of(tracer), person_id=person.pk,
+                           changes={"phone": "+86 139 1111 2222"})
 
     person.refresh_from_db()
     assert (person.name, person.phone, person.address) == ("Old", "+8613911112222", "1 Oak Road")
@@ -119,7 +122,7 @@ def test_an_invalid_change_saves_nothing(land: Territory, tracer) -> None:
     person = make_person(land.compound1, name="Old")
     before = Person.objects.filter(pk=person.pk).values().get()
     with pytest.raises(InvalidInput) as caught:
-        services.update_person(by=tracer, person_id=person.pk,
+        services.update_person(actor=Actor.of(tracer), person_id=person.pk,
                                changes={"name": "New", "id_number": "990101"})
     assert fields_of(caught) == ["id_number"]
     assert Person.objects.filter(pk=person.pk).values().get() == before
@@ -129,35 +132,37 @@ def test_changing_the_document_type_checks_the_kept_number_against_the_new_type(
         land: Territory, tracer) -> None:
     person = make_person(land.compound1)
     with pytest.raises(InvalidInput) as caught:
-        services.update_person(by=tracer, person_id=person.pk, changes={"id_type": "taiwan"})
+        services.update_person(actor=Actor.of(tracer), person_id=person.pk,
+                               changes={"id_type": "taiwan"})
     assert fields_of(caught) == ["id_number"]
-    services.update_person(by=tracer, person_id=person.pk,
+    services.update_person(actor=Actor.of(tracer), person_id=person.pk,
                            changes={"id_type": "taiwan", "id_number": "12345678"})
     person.refresh_from_db()
     assert (person.id_type, person.id_number) == ("taiwan", "12345678")
 
 
 def test_key_groups_are_set_changed_and_cleared(land: Territory, tracer) -> None:
-    person = services.register_person(by=tracer, data=registration(
+    person = services.register_person(actor=Actor.of(tracer), data=registration(
         land, key_groups=["health_worker", "traveller"]))
     groups = lambda: sorted(person.key_groups.values_list("code", flat=True))  # noqa: E731
     assert groups() == ["health_worker", "traveller"]
 
-    services.update_person(by=tracer, person_id=person.pk,
+    services.update_person(actor=Actor.of(tracer), person_id=person.pk,
                            changes={"key_groups": "traveller, market_vendor"})
     assert groups() == ["market_vendor", "traveller"]
 
-    services.update_person(by=tracer, person_id=person.pk, changes={"name": "Wang Fang"})
+    services.update_person(actor=Actor.of(tracer), person_id=person.pk,
+                           changes={"name": "Wang Fang"})
     assert groups() == ["market_vendor", "traveller"]  # not given: kept
 
-    services.update_person(by=tracer, person_id=person.pk, changes={"key_groups": []})
+    services.update_person(actor=Actor.of(tracer), person_id=person.pk, changes={"key_groups": []})
     assert groups() == []
 
 
 def test_moving_a_person_within_scope_works(land: Territory) -> None:
     user = make_user(Role.TRACER, land.pref1)
     person = make_person(land.compound1)
-    services.update_person(by=user, person_id=person.pk,
+    services.update_person(actor=Actor.of(user), person_id=person.pk,
                            changes={"home_area": land.compound2.code})
     person.refresh_from_db()
     assert (person.home_area, person.tenant) == (land.compound2, land.region)
@@ -167,7 +172,7 @@ def test_moving_a_person_to_an_area_of_another_tree_is_refused(land: Territory) 
     user = make_user(Role.TRACER, land.county1, land.corps_root)
     person = make_person(land.compound1)
     with pytest.raises(InvalidInput) as caught:
-        services.update_person(by=user, person_id=person.pk,
+        services.update_person(actor=Actor.of(user), person_id=person.pk,
                                changes={"home_area": land.corps_unit.code})
     assert fields_of(caught) == ["home_area"]
     assert "another jurisdiction tree" in caught.value.errors[0].message
@@ -178,7 +183,7 @@ def test_moving_a_person_to_an_area_of_another_tree_is_refused(land: Territory) 
 def test_moving_a_person_out_of_scope_is_refused_and_audited(land: Territory, tracer) -> None:
     person = make_person(land.compound1)
     with pytest.raises(OutOfScope):
-        services.update_person(by=tracer, person_id=person.pk,
+        services.update_person(actor=Actor.of(tracer), person_id=person.pk,
                                changes={"home_area": land.compound2.code})
     person.refresh_from_db()
     assert person.home_area == land.compound1
@@ -227,38 +232,42 @@ def names(found: list[Person]) -> list[str]:
 
 def test_search_by_identity_number_finds_exactly_that_person(
         tracer, residents: dict[str, Person]) -> None:
-    assert names(services.search_people(by=tracer, query="11010519491231002x")) == ["Wang Fang"]
-    assert names(services.search_people(by=tracer, query="e1234 5678")) == ["张伟"]
-    assert services.search_people(by=tracer, query="11010519491231003X") == []
+    assert names(services.search_people(actor=Actor.of(tracer),
+                                        query="11010519491231002x")) == ["Wang Fang"]
+    assert names(services.search_people(actor=Actor.of(tracer), query="e1234 5678")) == ["张伟"]
+    assert services.search_people(actor=Actor.of(tracer), query="11010519491231003X") == []
 
 
 def test_search_by_phone_ignores_spaces_and_dashes(
         tracer, residents: dict[str, Person]) -> None:
-    assert names(services.search_people(by=tracer, query="139-0000 1111")) == ["Wang Fang"]
+    assert names(services.search_people(actor=Actor.of(tracer),
+                                        query="139-0000 1111")) == ["Wang Fang"]
 
 
 def test_search_by_name_matches_the_start_of_the_name_in_any_case(
         tracer, residents: dict[str, Person]) -> None:
-    assert names(services.search_people(by=tracer, query="wang")) == ["Wang Fang", "wang Li"]
-    assert names(services.search_people(by=tracer, query="张")) == ["张伟"]
-    assert "Fang Wang" not in names(services.search_people(by=tracer, query="Wang"))
+    assert names(services.search_people(actor=Actor.of(tracer), query="wang")) == ["Wang Fang",
+                                                                                   "wang Li"]
+    assert names(services.search_people(actor=Actor.of(tracer), query="张")) == ["张伟"]
+    assert "Fang Wang" not in names(services.search_people(actor=Actor.of(tracer), query="Wang"))
 
 
 def test_a_search_with_control_characters_finds_nothing_and_does_not_fail(
         tracer, residents: dict[str, Person]) -> None:
     """PostgreSQL refuses NUL in a query; the search drops control characters first."""
-    assert names(services.search_people(by=tracer, query="Wa\x00ng")) == ["Wang Fang", "wang Li"]
-    assert services.search_people(by=tracer, query="\x00") == []
+    assert names(services.search_people(actor=Actor.of(tracer), query="Wa\x00ng")) == ["Wang Fang",
+                                                                                       "wang Li"]
+    assert services.search_people(actor=Actor.of(tracer), query="\x00") == []
 
 
 def test_search_respects_the_limit(land: Territory, tracer) -> None:
     for n in range(5):
         make_person(land.compound1, name=f"Li {n}")
-    assert len(services.search_people(by=tracer, query="Li", limit=3)) == 3
+    assert len(services.search_people(actor=Actor.of(tracer), query="Li", limit=3)) == 3
 
 
 def test_an_empty_search_finds_nothing_and_records_nothing(tracer, residents) -> None:
-    assert services.search_people(by=tracer, query="   ") == []
+    assert services.search_people(actor=Actor.of(tracer), query="   ") == []
     assert not AuditEvent.objects.exists()
 
 
@@ -332,7 +341,7 @@ def test_an_invalid_change_on_the_edit_page_keeps_the_stored_record(
 
 
 def test_the_edit_page_changes_key_groups(land: Territory, tracer) -> None:
-    person = services.register_person(by=tracer, data=registration(land))
+    person = services.register_person(actor=Actor.of(tracer), data=registration(land))
     client = Client()
     client.force_login(tracer)
 

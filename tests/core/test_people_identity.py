@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from outbreakhq.core import services
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Person
 from tests.factories import make_user, resident_id, territory
@@ -22,7 +23,7 @@ def register(setting, **fields):
     land, tracer = setting
     data = {"name": "Zhao Min", "home_area": land.compound1.code, "id_type": "cn_resident",
             **fields}
-    return services.register_person(by=tracer, data=data)
+    return services.register_person(actor=Actor.of(tracer), data=data)
 
 
 def test_birth_date_and_sex_are_taken_from_the_resident_id_when_left_empty(setting):
@@ -43,7 +44,8 @@ def test_changing_only_the_birth_date_is_checked_against_the_number(setting):
     land, tracer = setting
     person = register(setting, id_number=resident_id(date(1979, 6, 4), 3))
     with pytest.raises(InvalidInput):
-        services.update_person(by=tracer, person_id=person.pk, changes={"birth_date": "1980-01-01"})
+        services.update_person(actor=Actor.of(tracer), person_id=person.pk,
+                               changes={"birth_date": "1980-01-01"})
     person.refresh_from_db()
     assert person.birth_date == date(1979, 6, 4)
 

@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from outbreakhq.core import merge, outbreaks, purge
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, DismissedPair, Person, PersonMerge
 from outbreakhq.core.roles import Role
 from outbreakhq.tracing import services
@@ -36,17 +37,19 @@ class Outbreak:
         self.admin = make_user(Role.ADMIN, land.region, username="ada")
         self.tracer = make_user(Role.TRACER, land.county1, username="tina")
         self.patient = make_person(land.compound1, name="Patient Zero", phone="13800000001")
-        self.case = services.open_case(by=self.tracer, person_id=self.patient.pk, data={
+        self.case = services.open_case(actor=Actor.of(self.tracer), person_id=self.patient.pk,
+                                       data={
             "classification": "confirmed", "report_date": days_ago(5), "onset_date": days_ago(7),
             "detection_route": "clinic"})
         self.neighbour = make_person(land.compound1, name="Next Door")
         self.contact = services.add_contact(
-            by=self.tracer, case_id=self.case.pk, person_id=self.neighbour.pk,
+            actor=Actor.of(self.tracer), case_id=self.case.pk, person_id=self.neighbour.pk,
             data={"contact_type": "household", "last_exposure": days_ago(3)})
-        record_followup(by=self.tracer, contact_id=self.contact.pk, data={"status": "well"})
+        record_followup(actor=Actor.of(self.tracer), contact_id=self.contact.pk,
+                        data={"status": "well"})
 
     def declare_over(self, days: int):
-        return outbreaks.declare_outbreak_over(by=self.admin, area=self.land.region,
+        return outbreaks.declare_outbreak_over(actor=Actor.of(self.admin), area=self.land.region,
                                                on=days_ago(days))
 
 
@@ -65,7 +68,7 @@ def test_nothing_is_purged_while_the_outbreak_is_active(outbreak: Outbreak) -> N
     before, events = rows(), AuditEvent.objects.count()
     # Another tree declared over long ago is purged; nothing changes in this one.
     corps_admin = make_user(Role.ADMIN, outbreak.land.corps_root)
-    outbreaks.declare_outbreak_over(by=corps_admin, area=outbreak.land.corps_root,
+    outbreaks.declare_outbreak_over(actor=Actor.of(corps_admin), area=outbreak.land.corps_root,
                                     on=days_ago(3000))
 
     [corps] = purge.purge()
@@ -115,7 +118,8 @@ def test_people_and_records_entered_after_the_declaration_are_not_purged(
 def test_reopening_cancels_the_purge(outbreak: Outbreak) -> None:
     before = rows()
     outbreak.declare_over(400)
-    outbreaks.reopen_outbreak(by=outbreak.admin, area=outbreak.land.region, reason="new case")
+    outbreaks.reopen_outbreak(actor=Actor.of(outbreak.admin), area=outbreak.land.region,
+                              reason="new case")
 
     assert [r.total for r in purge.purge()] == []
     assert purge.purge_tree(tenant=outbreak.land.region).total == 0
@@ -196,12 +200,15 @@ def test_merge_log_of_a_purged_person_goes_with_them(outbreak: Outbreak, setting
     land = outbreak.land
     first, second, third = (make_person(land.compound1, name=f"Twin {n}") for n in range(3))
     stranger = make_person(land.compound1)
-    merge.dismiss_pair(by=outbreak.tracer, person_ids=(third.pk, stranger.pk))
-    merge.merge_people(by=outbreak.tracer, keep_id=second.pk, merge_id=first.pk, choices={})
-    merge.merge_people(by=outbreak.tracer, keep_id=third.pk, merge_id=second.pk, choices={})
+    merge.dismiss_pair(actor=Actor.of(outbreak.tracer), person_ids=(third.pk, stranger.pk))
+    merge.merge_people(actor=Actor.of(outbreak.tracer), keep_id=second.pk, merge_id=first.pk,
+                       choices={})
+    merge.merge_people(actor=Actor.of(outbreak.tracer), keep_id=third.pk, merge_id=second.pk,
+                       choices={})
     # The patient keeps a case (365 days): the log of a record merged into them stays.
     duplicate = make_person(land.compound1, name="Patient Zero")
-    merge.merge_people(by=outbreak.tracer, keep_id=outbreak.patient.pk, merge_id=duplicate.pk,
+    merge.merge_people(actor=Actor.of(outbreak.tracer), keep_id=outbreak.patient.pk,
+                       merge_id=duplicate.pk,
                        choices={})
     assert PersonMerge.objects.count() == 3 and DismissedPair.objects.count() == 1
     outbreak.declare_over(100)

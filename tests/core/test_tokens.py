@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from outbreakhq.core import tokens
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import ApiToken, AuditEvent
 from outbreakhq.core.roles import Role
@@ -38,7 +39,7 @@ def bearer(secret: str) -> dict:
 def test_a_bearer_token_authenticates_as_its_user_with_their_scope(
         land: Territory, tracer) -> None:
     own, other = make_person(land.compound1, name="Li Own"), make_person(land.compound2)
-    _, secret = tokens.issue_token(user=tracer, name="lab system")
+    _, secret = tokens.issue_token(actor=Actor.of(tracer), name="lab system")
     client = Client()
 
     found = client.get("/api/v1/people/", {"q": "Li"}, **bearer(secret))
@@ -51,7 +52,7 @@ def test_a_bearer_token_authenticates_as_its_user_with_their_scope(
 
 
 def test_a_bearer_token_needs_no_csrf_token_to_write(land: Territory, tracer) -> None:
-    _, secret = tokens.issue_token(user=tracer, name="registration desk")
+    _, secret = tokens.issue_token(actor=Actor.of(tracer), name="registration desk")
     client = Client(enforce_csrf_checks=True)
     response = client.post("/api/v1/people/", {"name": "Wang", "home_area": land.compound1.code},
                            content_type="application/json", **bearer(secret))
@@ -59,7 +60,7 @@ def test_a_bearer_token_needs_no_csrf_token_to_write(land: Territory, tracer) ->
 
 
 def test_only_a_digest_of_the_secret_is_stored(tracer) -> None:
-    token, secret = tokens.issue_token(user=tracer, name="lab system", days=30)
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="lab system", days=30)
 
     stored = ApiToken.objects.filter(pk=token.pk).values().get()
     assert secret.startswith("ohq_") and len(secret) > 40
@@ -71,7 +72,7 @@ def test_only_a_digest_of_the_secret_is_stored(tracer) -> None:
 
 
 def test_an_expired_token_is_refused_with_401_saying_it_expired(tracer) -> None:
-    token, secret = tokens.issue_token(user=tracer, name="old client")
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="old client")
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(days=1))
 
     response = Client().get("/api/v1/areas/", **bearer(secret))
@@ -81,8 +82,8 @@ def test_an_expired_token_is_refused_with_401_saying_it_expired(tracer) -> None:
 
 
 def test_a_revoked_token_is_refused_with_401_saying_it_was_revoked(tracer) -> None:
-    token, secret = tokens.issue_token(user=tracer, name="lost laptop")
-    tokens.revoke_token(user=tracer, token_id=token.pk)
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="lost laptop")
+    tokens.revoke_token(actor=Actor.of(tracer), token_id=token.pk)
 
     response = Client().get("/api/v1/areas/", **bearer(secret))
 
@@ -97,7 +98,7 @@ def test_an_unknown_token_is_refused_with_401_saying_it_is_unknown(tracer) -> No
 
 
 def test_a_token_of_a_disabled_account_is_refused(tracer) -> None:
-    _, secret = tokens.issue_token(user=tracer, name="client")
+    _, secret = tokens.issue_token(actor=Actor.of(tracer), name="client")
     tracer.is_active = False
     tracer.save()
     response = Client().get("/api/v1/areas/", **bearer(secret))
@@ -106,7 +107,7 @@ def test_a_token_of_a_disabled_account_is_refused(tracer) -> None:
 
 
 def test_using_a_token_records_when_it_was_last_used(tracer) -> None:
-    token, secret = tokens.issue_token(user=tracer, name="client")
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="client")
     assert token.last_used_at is None
     Client().get("/api/v1/areas/", **bearer(secret))
     token.refresh_from_db()
@@ -117,20 +118,20 @@ def test_using_a_token_records_when_it_was_last_used(tracer) -> None:
     ("   ", 30, "name"), ("client", 0, "1 to 366"), ("client", 367, "1 to 366")])
 def test_a_token_needs_a_name_and_a_sensible_lifetime(tracer, name, days, message) -> None:
     with pytest.raises(InvalidInput, match=message):
-        tokens.issue_token(user=tracer, name=name, days=days)
+        tokens.issue_token(actor=Actor.of(tracer), name=name, days=days)
     assert not ApiToken.objects.exists()
 
 
 def test_nobody_revokes_another_users_token(land: Territory, tracer) -> None:
-    token, secret = tokens.issue_token(user=tracer, name="client")
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="client")
     with pytest.raises(NotFound):
-        tokens.revoke_token(user=make_user(Role.ADMIN, land.county1), token_id=token.pk)
+        tokens.revoke_token(actor=Actor.of(make_user(Role.ADMIN, land.county1)), token_id=token.pk)
     assert Client().get("/api/v1/areas/", **bearer(secret)).status_code == 200
 
 
 def test_issuing_and_revoking_are_audited(tracer) -> None:
-    token, _ = tokens.issue_token(user=tracer, name="client")
-    tokens.revoke_token(user=tracer, token_id=token.pk)
+    token, _ = tokens.issue_token(actor=Actor.of(tracer), name="client")
+    tokens.revoke_token(actor=Actor.of(tracer), token_id=token.pk)
     assert [e.detail["event"] for e in AuditEvent.objects.order_by("id")] == ["issued", "revoked"]
 
 
@@ -182,7 +183,7 @@ def test_the_token_command_prints_a_working_secret(tracer) -> None:
 
 
 def test_the_token_command_revokes_and_refuses_unknown_users(tracer) -> None:
-    token, secret = tokens.issue_token(user=tracer, name="client")
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="client")
     call_command("token", "revoke", "tracer", str(token.pk), stderr=StringIO())
     assert Client().get("/api/v1/areas/", **bearer(secret)).status_code == 401
     with pytest.raises(CommandError, match="No user named 'nobody'"):

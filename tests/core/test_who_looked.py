@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from outbreakhq.core import services
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, AuditShown
 from outbreakhq.core.roles import Role
 from outbreakhq.core.who_looked import events_showing
@@ -72,8 +73,8 @@ def test_older_events_page_backwards_from_the_newest(land: Territory) -> None:
     person = make_person(land.compound1)
     tracer = make_user(Role.TRACER, land.county1)
     for _ in range(3):
-        services.view_person(by=tracer, person_id=person.pk)
-        services.search_people(by=tracer, query=person.phone)
+        services.view_person(actor=Actor.of(tracer), person_id=person.pk)
+        services.search_people(actor=Actor.of(tracer), query=person.phone)
     admin = logged_in(make_user(Role.ADMIN, land.region))
 
     first = events_showing(person, limit=4)
@@ -92,8 +93,8 @@ def test_events_of_a_record_merged_into_this_one_count_as_this_persons(land: Ter
     kept = make_person(land.compound1, name="Zhang San")
     merged = make_person(land.compound1, name="Zhang San", id_type="none", id_number="")
     tracer = make_user(Role.TRACER, land.county1)
-    services.search_people(by=tracer, query=merged.phone)
-    merge_people(by=tracer, keep_id=kept.pk, merge_id=merged.pk, choices={})
+    services.search_people(actor=Actor.of(tracer), query=merged.phone)
+    merge_people(actor=Actor.of(tracer), keep_id=kept.pk, merge_id=merged.pk, choices={})
 
     actions = [(e.action, e.detail.get("kind")) for e in events_showing(kept).events]
 
@@ -102,7 +103,7 @@ def test_events_of_a_record_merged_into_this_one_count_as_this_persons(land: Ter
 
 def _a_shown_row(land: Territory) -> AuditShown:
     person = make_person(land.compound1)
-    services.search_people(by=make_user(Role.TRACER, land.county1), query=person.phone)
+    services.search_people(actor=Actor.of(make_user(Role.TRACER, land.county1)), query=person.phone)
     return AuditShown.objects.get()
 
 
@@ -139,9 +140,9 @@ def test_the_audit_browser_filtered_by_person_finds_the_lists_that_showed_them(
         land: Territory) -> None:
     person = make_person(land.compound1)
     tracer = make_user(Role.TRACER, land.county1)
-    services.search_people(by=tracer, query=person.phone)
-    services.view_person(by=tracer, person_id=person.pk)
-    services.search_people(by=tracer, query="nobody")
+    services.search_people(actor=Actor.of(tracer), query=person.phone)
+    services.view_person(actor=Actor.of(tracer), person_id=person.pk)
+    services.search_people(actor=Actor.of(tracer), query="nobody")
 
     response = logged_in(make_user(Role.ADMIN, land.region)).get(
         "/audit/", {"person": str(person.pk)})

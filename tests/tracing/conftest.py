@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, Person
 from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
@@ -27,7 +28,7 @@ class Desk:
     def contact(self, person: Person | None = None, *, days_ago: int = 1, case: Case | None = None,
                 **data):
         return services.add_contact(
-            by=self.tracer, case_id=(case or self.case).pk,
+            actor=Actor.of(self.tracer), case_id=(case or self.case).pk,
             person_id=(person or self.person()).pk,
             data={"contact_type": "household", "last_exposure": ago(days_ago), **data})
 
@@ -39,7 +40,7 @@ def ago(days: int) -> date:
 def open_case(by, person: Person, **data) -> Case:
     values = {"classification": "confirmed", "report_date": ago(0), "onset_date": ago(2),
               "detection_route": "clinic", **data}
-    return services.open_case(by=by, person_id=person.pk, data=values)
+    return services.open_case(actor=Actor.of(by), person_id=person.pk, data=values)
 
 
 @pytest.fixture

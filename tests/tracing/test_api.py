@@ -7,6 +7,7 @@ import json
 import pytest
 from django.test import Client
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent
 from outbreakhq.core.tokens import issue_token
 from outbreakhq.tracing.models import Case, Contact
@@ -20,7 +21,7 @@ class Api:
     """A token-authenticated client (a session would need the CSRF dance for writes)."""
 
     def __init__(self, user) -> None:
-        _token, secret = issue_token(user=user, name="test")
+        _token, secret = issue_token(actor=Actor.of(user), name="test")
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     def get(self, path: str, **params):

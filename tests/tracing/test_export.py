@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent
 from outbreakhq.interop.pipeline import run_import
 from outbreakhq.tracing import exporting, exporting_jobs
@@ -76,11 +77,11 @@ def test_an_analyst_may_not_export_and_the_refusal_is_audited(land, client):
 
 
 def test_an_exported_file_imports_again_with_no_changes(land, tmp_path):
-    rows = exporting.export_rows(by=land.tracer1, kind="cases")
+    rows = exporting.export_rows(actor=Actor.of(land.tracer1), kind="cases")
     path = tmp_path / "cases.csv"
     exporting.write_csv("cases", exporting.iter_tuples(rows), path)
     before = Case.objects.count()
-    _plan, result = run_import(by=land.tracer1, kind="cases", path=path)
+    _plan, result = run_import(actor=Actor.of(land.tracer1), kind="cases", path=path)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
     assert Case.objects.count() == before
 
@@ -131,7 +132,7 @@ def test_the_export_command_writes_the_scoped_file(land, tmp_path):
 
 
 def test_export_rows_need_no_more_than_one_query_per_chunk(land, django_assert_max_num_queries):
-    rows = exporting.export_rows(by=land.chief, kind="cases")
+    rows = exporting.export_rows(actor=Actor.of(land.chief), kind="cases")
     with django_assert_max_num_queries(2):
         assert len(list(exporting.iter_tuples(rows))) == 4
     assert ago(0)  # the cases were reported today
@@ -150,7 +151,7 @@ def test_the_list_pages_link_to_the_export_of_the_filtered_list(land, client):
 def test_formula_like_names_are_exported_as_text_and_import_back_unchanged(land, tmp_path):
     open_case(land.tracer1, make_person(land.compound1, name='=HYPERLINK("http://x","y")',
                                         phone="+8617000000001"), external_id="F1")
-    rows = exporting.export_rows(by=land.tracer1, kind="cases")
+    rows = exporting.export_rows(actor=Actor.of(land.tracer1), kind="cases")
     csv_path, xlsx_path = tmp_path / "c.csv", tmp_path / "c.xlsx"
     exporting.write_csv("cases", exporting.iter_tuples(rows), csv_path)
     exporting.write_xlsx("cases", exporting.iter_tuples(rows), xlsx_path)
@@ -159,7 +160,7 @@ def test_formula_like_names_are_exported_as_text_and_import_back_unchanged(land,
     cells = [c for r in load_workbook(xlsx_path).worksheets[0].iter_rows() for c in r]
     assert not [c for c in cells if c.data_type == "f"]
     for path in (csv_path, xlsx_path):
-        _plan, result = run_import(by=land.tracer1, kind="cases", path=path)
+        _plan, result = run_import(actor=Actor.of(land.tracer1), kind="cases", path=path)
         assert (result.created, result.updated, result.unchanged) == (0, 0, 4)
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.tracing import pseudonyms, services
 from outbreakhq.tracing.models import Case
@@ -29,11 +30,11 @@ def land(db):
     beech = make_person(land.compound2, name="Beech Stone", address="2 Oak Lane")
     a = open_case(tracer, ash, external_id="A-1", notes="lives with her mother")
     b = open_case(tracer, beech, source_case=a.pk)
-    services.add_contact(by=tracer, case_id=a.pk, person_id=make_person(
+    services.add_contact(actor=Actor.of(tracer), case_id=a.pk, person_id=make_person(
         land.compound3, name="Cedar Hill").pk, data={"contact_type": "household",
                                                      "last_exposure": ago(1)})
     # Beech was Ash's contact before becoming a case: one person, two records.
-    services.add_contact(by=tracer, case_id=a.pk, person_id=beech.pk,
+    services.add_contact(actor=Actor.of(tracer), case_id=a.pk, person_id=beech.pk,
                          data={"contact_type": "work", "last_exposure": ago(2)})
     land.cases = (a, b)
     return land

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Person
 from outbreakhq.interop.pipeline import run_import
@@ -41,7 +42,8 @@ def world(db):
               outcome="recovered", outcome_date=ago(0))
 
     def contact(case, person, **data):
-        return services.add_contact(by=tracer, case_id=case.pk, person_id=person.pk, data={
+        return services.add_contact(actor=Actor.of(tracer), case_id=case.pk, person_id=person.pk,
+                                    data={
             "contact_type": "household", "last_exposure": ago(3), **data})
 
     k1 = contact(b, make_person(land.compound2, name="Fir"))
@@ -49,7 +51,7 @@ def world(db):
             contact_type="work", last_exposure=ago(5))
     contact(a, pc, last_exposure=ago(5))
     contact(c, make_person(land.compound1, name="Hazel"), last_exposure=ago(2))
-    services.add_secondary_contact(by=tracer, contact_id=k1.pk,
+    services.add_secondary_contact(actor=Actor.of(tracer), contact_id=k1.pk,
                                    new_person={"name": "Ivy", "home_area": land.compound2.code},
                                    data={"contact_type": "same_building",
                                          "last_exposure": ago(1)})
@@ -78,7 +80,7 @@ def snapshot() -> dict:
 def export(by, kind: str, fmt: str, folder: Path) -> Path:
     path = folder / f"{kind}.{fmt}"
     write = exporting.write_csv if fmt == "csv" else exporting.write_xlsx
-    write(kind, exporting.iter_tuples(exporting.export_rows(by=by, kind=kind)), path)
+    write(kind, exporting.iter_tuples(exporting.export_rows(actor=Actor.of(by), kind=kind)), path)
     return path
 
 
@@ -110,7 +112,7 @@ def test_an_export_imports_again_into_the_same_database_and_changes_nothing(worl
                                                                             fmt):
     before = snapshot()
     for kind in ("cases", "contacts"):
-        _plan, result = run_import(by=world.tracer, kind=kind,
+        _plan, result = run_import(actor=Actor.of(world.tracer), kind=kind,
                                    path=export(world.tracer, kind, fmt, tmp_path))
         assert (result.created, result.updated, result.people_registered) == (0, 0, 0)
     assert snapshot() == before
@@ -123,10 +125,10 @@ def test_an_export_imported_into_a_fresh_database_brings_back_people_cases_and_l
     files = {kind: export(world.tracer, kind, fmt, tmp_path) for kind in ("cases", "contacts")}
     forget_everything()
     for kind in ("cases", "contacts"):
-        run_import(by=world.tracer, kind=kind, path=files[kind])
+        run_import(actor=Actor.of(world.tracer), kind=kind, path=files[kind])
     assert snapshot() == before
     for kind in ("cases", "contacts"):  # and a second import there changes nothing
-        _plan, again = run_import(by=world.tracer, kind=kind, path=files[kind])
+        _plan, again = run_import(actor=Actor.of(world.tracer), kind=kind, path=files[kind])
         assert (again.created, again.updated) == (0, 0)
     assert snapshot() == before
 
@@ -138,7 +140,7 @@ def test_a_reference_to_an_unknown_record_is_an_error_naming_row_and_column(worl
     path.write_text(text.replace(f",{beech},", ",#999999,"), encoding="utf-8")
     forget_everything()
     with pytest.raises(InvalidInput) as refused:
-        run_import(by=world.tracer, kind="contacts", path=path)
+        run_import(actor=Actor.of(world.tracer), kind="contacts", path=path)
     errors = {(e.row, e.field) for e in refused.value.errors}
     assert any(field == "source_case" for _row, field in errors)
     assert all(row and row >= 2 for row, _field in errors)
@@ -151,7 +153,7 @@ def test_a_record_number_held_by_another_person_here_is_refused(world, tmp_path)
     text = path.read_text(encoding="utf-8-sig")
     path.write_text(text.replace("Beech", "Birch"), encoding="utf-8")
     with pytest.raises(InvalidInput) as refused:
-        run_import(by=world.tracer, kind="cases", path=path)
+        run_import(actor=Actor.of(world.tracer), kind="cases", path=path)
     [error] = [e for e in refused.value.errors if e.field == "external_id"]
     beech = Case.objects.get(person__name="Beech")
     assert f"#{beech.pk}" in error.message and "another person" in error.message
@@ -168,7 +170,7 @@ def test_a_record_number_outside_the_importers_scope_is_not_found(world, tmp_pat
                     f"N-2,Pine,{world.compound2.code},#{beech.pk},household,{ago(3)}\n",
                     encoding="utf-8")
     with pytest.raises(InvalidInput) as refused:
-        run_import(by=county2, kind="contacts", path=path)
+        run_import(actor=Actor.of(county2), kind="contacts", path=path)
     [error] = refused.value.errors
     assert (error.row, error.field) == (2, "source_case")
     assert "unknown source case" in error.message

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.interop.pipeline import plan_import, run_import
@@ -75,7 +76,7 @@ def case_rows(land, numbers: list[str]) -> list[list]:
 
 
 def import_file(land, kind: str, path: Path, **options):
-    return run_import(by=land.tracer, kind=kind, path=path, **options)
+    return run_import(actor=Actor.of(land.tracer), kind=kind, path=path, **options)
 
 
 def counts() -> tuple[int, ...]:
@@ -245,7 +246,7 @@ def test_the_preview_writes_nothing_and_shows_rows_as_they_will_be_stored(land, 
     path = write_csv(tmp_path / "c.csv", CASE_HEADER, case_rows(land, numbers), bom=False,
                      delimiter=";")
     before = counts()
-    plan = plan_import(by=land.tracer, kind="cases", path=path)
+    plan = plan_import(actor=Actor.of(land.tracer), kind="cases", path=path)
     assert counts() == before and plan.ok
     assert plan.counts == {"create": 3, "update": 0, "unchanged": 0}
     assert plan.preview[0].values["classification"] == "confirmed"

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.interop.mappings import resolve_mapping, save_mapping
 from outbreakhq.interop.pipeline import run_import
@@ -78,7 +79,7 @@ def test_xlsx_with_a_formula_is_refused_naming_row_and_column(land, tmp_path):
     book.save(path)
     before = counts()
     with pytest.raises(InvalidInput) as exc:
-        run_import(by=land.tracer, kind="cases", path=path)
+        run_import(actor=Actor.of(land.tracer), kind="cases", path=path)
     [error] = exc.value.errors
     assert (error.row, error.field) == (3, "报告日期") and "formula" in error.message
     assert counts() == before
@@ -94,7 +95,7 @@ def test_xlsx_without_formulas_imports_with_spreadsheet_dates(land, tmp_path):
         sheet.append(row)
     path = tmp_path / "cases.xlsx"
     book.save(path)
-    _plan, result = run_import(by=land.tracer, kind="cases", path=path)
+    _plan, result = run_import(actor=Actor.of(land.tracer), kind="cases", path=path)
     assert result.created == 3 and Case.objects.get(external_id="C1").report_date == ago(2)
 
 
@@ -109,7 +110,7 @@ def test_an_id_number_stored_as_a_number_is_refused(land, tmp_path):
         sheet.append(row)
     book.save(tmp_path / "c.xlsx")
     with pytest.raises(InvalidInput) as exc:
-        run_import(by=land.tracer, kind="cases", path=tmp_path / "c.xlsx")
+        run_import(actor=Actor.of(land.tracer), kind="cases", path=tmp_path / "c.xlsx")
     assert [(e.row, e.field) for e in exc.value.errors] == [(2, "证件号码")]
 
 
@@ -118,12 +119,13 @@ def test_a_saved_mapping_is_found_by_name_and_used(land, tmp_path):
     mapping = {"No.": "external_id", "Patient": "name", "ID": "id_number", "Area": "home_area",
                "Type": "classification", "Reported": "report_date", "Route": "detection_route",
                "Ward": ""}
-    save_mapping(by=land.tracer, name="county list", kind="cases", mapping=mapping,
+    save_mapping(actor=Actor.of(land.tracer), name="county list", kind="cases", mapping=mapping,
                  area=land.county1)
     path = write_csv(tmp_path / "c.csv", header, [
         ["X1", "Han Mei", ids(1)[0], land.compound1.code, "确诊", slash_today(), "门诊", "4"]])
     columns = resolve_mapping(land.tracer, "cases", "county list")
-    _plan, result = run_import(by=land.tracer, kind="cases", path=path, mapping=columns)
+    _plan, result = run_import(actor=Actor.of(land.tracer), kind="cases", path=path,
+                               mapping=columns)
     assert result.created == 1
 
 
@@ -167,7 +169,7 @@ def test_a_toml_mapping_file_is_read_and_its_kind_checked(land, tmp_path):
                        '"报告" = "report_date"\n"途径" = "detection_route"\n', encoding="utf-8")
     with pytest.raises(InvalidInput, match="for cases, not contacts"):
         resolve_mapping(land.tracer, "contacts", str(mapping))
-    _plan, result = run_import(by=land.tracer, kind="cases", path=path,
+    _plan, result = run_import(actor=Actor.of(land.tracer), kind="cases", path=path,
                                mapping=resolve_mapping(land.tracer, "cases", str(mapping)))
     assert result.created == 1
 
@@ -176,9 +178,9 @@ def test_a_nul_character_or_a_giant_cell_is_refused_naming_the_row(land, tmp_pat
     path = tmp_path / "c.csv"
     path.write_bytes(",".join(CASE_HEADER).encode() + b"\nC1,A\x00B\n")
     with pytest.raises(InvalidInput) as exc:
-        run_import(by=land.tracer, kind="cases", path=path)
+        run_import(actor=Actor.of(land.tracer), kind="cases", path=path)
     assert (2, "姓名", "holds a NUL character") in [
         (e.row, e.field, e.message) for e in exc.value.errors]
     path.write_bytes(",".join(CASE_HEADER).encode() + b"\nC1," + b"x" * 200_000 + b"\n")
     with pytest.raises(InvalidInput, match="Line 2 cannot be read as CSV"):
-        run_import(by=land.tracer, kind="cases", path=path)
+        run_import(actor=Actor.of(land.tracer), kind="cases", path=path)

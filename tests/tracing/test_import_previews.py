@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, TooManyRequests
 from outbreakhq.core.models import AuditEvent
 from outbreakhq.interop import previews as importing_previews
@@ -118,15 +119,15 @@ def test_a_run_refused_for_its_rows_counts_as_a_preview(land, tmp_path, settings
     rows[0][5] = "maybe"
     path = write_csv(tmp_path / "c.csv", CASE_HEADER, rows)
     with pytest.raises(InvalidInput):
-        run_import(by=land.tracer, kind="cases", path=path)
+        run_import(actor=Actor.of(land.tracer), kind="cases", path=path)
     assert previews(detail__dry_run=False).count() == 1
     with pytest.raises(TooManyRequests):
-        run_import(by=land.tracer, kind="cases", path=path)
+        run_import(actor=Actor.of(land.tracer), kind="cases", path=path)
 
 
 def test_a_run_that_writes_is_not_a_preview_and_is_not_limited(land, tmp_path, settings) -> None:
     settings.OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN = 0
     path = write_csv(tmp_path / "c.csv", CASE_HEADER, case_rows(land, ids(3)))
-    _plan, result = run_import(by=land.tracer, kind="cases", path=path)
+    _plan, result = run_import(actor=Actor.of(land.tracer), kind="cases", path=path)
     assert result.created == 3
     assert not previews().exists()

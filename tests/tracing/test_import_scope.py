@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from outbreakhq.core import dedup
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Person
 from outbreakhq.interop.pipeline import plan_import, run_import
@@ -71,7 +72,8 @@ def both_rows(land: Land, tmp_path, **first_values):
 
 def test_a_dry_run_answers_alike_for_a_real_first_county_document_and_a_fake_one(
         land: Land, tmp_path) -> None:
-    plan = plan_import(by=land.tom, kind="cases", path=both_rows(land, tmp_path), area=None)
+    plan = plan_import(actor=Actor.of(land.tom), kind="cases", path=both_rows(land, tmp_path),
+                       area=None)
     real, fake = outcomes(plan, 2, 3)
     assert real == fake == ("create", [], [], False)
     assert plan.ok
@@ -98,18 +100,19 @@ def test_the_api_dry_run_and_the_preview_page_name_no_area(land: Land, tmp_path)
 
 def test_the_run_registers_the_person_here_and_only_admins_above_both_see_the_pair(
         land: Land, tmp_path) -> None:
-    _plan, result = run_import(by=land.tom, kind="cases", path=both_rows(land, tmp_path))
+    _plan, result = run_import(actor=Actor.of(land.tom), kind="cases", path=both_rows(land,
+                                                                                      tmp_path))
     assert (result.created, result.people_registered, result.people_matched) == (2, 2, 0)
     twin = Person.objects.get(name="Zhao A.")
     assert twin.home_area == land.areas.compound2 and twin.id_number == land.zhao.id_number
     assert land.zhao.pk != twin.pk
 
     admin = make_user("admin", land.areas.region)
-    pairs = {c.key for c in dedup.find_duplicates(by=admin).candidates}
+    pairs = {c.key for c in dedup.find_duplicates(actor=Actor.of(admin)).candidates}
     assert (land.zhao.pk, twin.pk) in pairs
     for tracer in (land.tom, land.tina):
         assert (land.zhao.pk, twin.pk) not in {
-            c.key for c in dedup.find_duplicates(by=tracer).candidates}
+            c.key for c in dedup.find_duplicates(actor=Actor.of(tracer)).candidates}
 
 
 def test_a_source_case_outside_the_scope_is_as_unknown_as_one_that_does_not_exist(
@@ -118,7 +121,7 @@ def test_a_source_case_outside_the_scope_is_as_unknown_as_one_that_does_not_exis
     path = write_csv(tmp_path / "c.csv", CASE_HEADER, [
         case_row("N1", "One", FAKE, home, source="A1"),
         case_row("N2", "Two", "", home, source="ZZ")])
-    plan = plan_import(by=land.tom, kind="cases", path=path)
+    plan = plan_import(actor=Actor.of(land.tom), kind="cases", path=path)
     messages = [e.message.replace("'A1'", "'X'").replace("'ZZ'", "'X'") for e in plan.errors]
     assert len(messages) == 2 and messages[0] == messages[1]
     assert "unknown source case" in messages[0]
@@ -130,13 +133,13 @@ def test_a_cycle_through_a_case_outside_the_scope_is_not_reported(land: Land, tm
     prefecture = make_user("tracer", land.areas.pref1)
     from outbreakhq.tracing import services
 
-    services.link_source(by=prefecture, case_id=land.a1.pk, source_case_id=land.t1.pk)
+    services.link_source(actor=Actor.of(prefecture), case_id=land.a1.pk, source_case_id=land.t1.pk)
     home = land.areas.compound2.code
     sun = land.t1.person.id_number
     rows = [case_row("T1", "Sun Birch", sun, home, source=s) for s in ("A1", "ZZ")]
     answers = []
     for n, row in enumerate(rows):
-        plan = plan_import(by=land.tom, kind="cases",
+        plan = plan_import(actor=Actor.of(land.tom), kind="cases",
                            path=write_csv(tmp_path / f"{n}.csv", CASE_HEADER, [row]))
         answers.append([e.message.replace(row[-1], "X") for e in plan.errors])
     assert answers[0] == answers[1]
@@ -148,19 +151,19 @@ def test_links_and_contacts_naming_records_outside_the_scope_read_as_unknown(
     tina_contact = write_csv(tmp_path / "mine.csv", CONTACT_HEADER, [
         ["K1", "Li Alder", FAKE, land.areas.compound1.code, "A1", "household",
          ago(1).isoformat()]])
-    run_import(by=land.tina, kind="contacts", path=tina_contact)
+    run_import(actor=Actor.of(land.tina), kind="contacts", path=tina_contact)
 
     links = write_csv(tmp_path / "links.csv", LINK_HEADER, [
         ["A1", "T1", "household", ago(3).isoformat()],
         ["ZZ", "T1", "household", ago(3).isoformat()]])
-    plan = plan_import(by=land.tom, kind="links", path=links)
+    plan = plan_import(actor=Actor.of(land.tom), kind="links", path=links)
     assert [e.message.replace("A1", "X").replace("ZZ", "X") for e in plan.errors if e.row == 2] \
         == [e.message.replace("ZZ", "X") for e in plan.errors if e.row == 3]
 
     secondary = write_csv(tmp_path / "sec.csv", [*CONTACT_HEADER, "关联密接编号"], [
         ["S1", "Wu", "", land.areas.compound2.code, "", "household", ago(1).isoformat(), "K1"],
         ["S2", "Wu", "", land.areas.compound2.code, "", "household", ago(1).isoformat(), "ZZ"]])
-    plan = plan_import(by=land.tom, kind="contacts", path=secondary)
+    plan = plan_import(actor=Actor.of(land.tom), kind="contacts", path=secondary)
     assert [(e.field, e.message.replace("K1", "X")) for e in plan.errors if e.row == 2] == \
         [(e.field, e.message.replace("ZZ", "X")) for e in plan.errors if e.row == 3]
 
@@ -172,21 +175,21 @@ def test_an_external_id_taken_outside_the_scope_is_refused_without_saying_where(
     compares nothing of it with the row."""
     path = write_csv(tmp_path / "c.csv", CASE_HEADER, [
         case_row("A1", "Other", FAKE, land.areas.compound2.code)])
-    plan = plan_import(by=land.tom, kind="cases", path=path)
+    plan = plan_import(actor=Actor.of(land.tom), kind="cases", path=path)
     assert [(e.row, e.field) for e in plan.errors] == [(2, "病例编号")]
     message = plan.errors[0].message
     assert "already used by another record" in message
     assert not any(secret in message for secret in land.secrets)
     assert "record" not in plan.rows[0].refs and plan.rows[0].changes == []
     with pytest.raises(InvalidInput):
-        run_import(by=land.tom, kind="cases", path=path)
+        run_import(actor=Actor.of(land.tom), kind="cases", path=path)
     assert Case.objects.get(external_id="A1").person == land.zhao
 
 
 def test_the_run_still_matches_people_of_the_importers_own_scope(land: Land, tmp_path) -> None:
     path = write_csv(tmp_path / "c.csv", CASE_HEADER, [
         case_row("N1", "Zhao", land.zhao.id_number, land.areas.compound1.code)])
-    _plan, result = run_import(by=land.tina, kind="cases", path=path)
+    _plan, result = run_import(actor=Actor.of(land.tina), kind="cases", path=path)
     assert (result.people_matched, result.people_registered) == (1, 0)
     assert Case.objects.get(external_id="N1").person == land.zhao
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Assignment, AuditEvent
 from outbreakhq.tracing import services
@@ -45,7 +46,7 @@ def test_a_commit_audits_each_person_and_case_it_creates(land, tmp_path) -> None
 def test_a_case_of_a_contact_under_follow_up_is_found_under_control(land, tmp_path) -> None:
     source = open_case(land.tracer, make_person(land.compound1))
     traced = make_person(land.compound1, name="Wang Fang")
-    services.add_contact(by=land.tracer, case_id=source.pk, person_id=traced.pk,
+    services.add_contact(actor=Actor.of(land.tracer), case_id=source.pk, person_id=traced.pk,
                          data={"contact_type": "household", "last_exposure": ago(5)})
     rows = case_rows(land, [traced.id_number, *ids(2)])
     import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER, rows))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.tracing import services
 from tests.factories import make_user
 from tests.tracing.conftest import ago
@@ -27,7 +28,8 @@ def test_a_case_shows_on_its_persons_page_with_a_link(desk):
 
 def test_a_contact_shows_on_their_page_with_the_case_they_are_a_contact_of(desk):
     neighbour = desk.person(name="Neighbour")
-    contact = services.add_contact(by=desk.tracer, case_id=desk.case.pk, person_id=neighbour.pk,
+    contact = services.add_contact(actor=Actor.of(desk.tracer), case_id=desk.case.pk,
+                                   person_id=neighbour.pk,
                                    data={"contact_type": "household", "last_exposure": ago(1)})
     html = page_of(desk.tracer, neighbour)
     assert f'href="/contacts/{contact.pk}/"' in html

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.test import Client
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotPermitted, OutOfScope
 from outbreakhq.core.models import AuditEvent
 from outbreakhq.interop.pipeline import run_import
@@ -37,12 +38,13 @@ def fields_of(exc: InvalidInput) -> set[str]:
 
 
 def test_community_worker_may_propose_a_suspected_case(desk) -> None:
-    case = services.open_case(by=worker(desk), person_id=desk.person().pk, data=suspected())
+    case = services.open_case(actor=Actor.of(worker(desk)), person_id=desk.person().pk,
+                              data=suspected())
     assert case.classification == Classification.SUSPECTED
 
 
 def test_community_worker_may_propose_a_case_of_a_person_registered_on_the_way(desk) -> None:
-    case = services.open_case(by=worker(desk), data=suspected(), new_person={
+    case = services.open_case(actor=Actor.of(worker(desk)), data=suspected(), new_person={
         "name": "Ma Li", "home_area": desk.land.compound1.code})
     assert (case.person.name, case.classification) == ("Ma Li", "suspected")
 
@@ -50,7 +52,7 @@ def test_community_worker_may_propose_a_case_of_a_person_registered_on_the_way(d
 @pytest.mark.parametrize("role", ["community", "screening", "quarantine"])
 def test_field_roles_cannot_open_a_confirmed_case(desk, role) -> None:
     with pytest.raises(InvalidInput) as refused:
-        services.open_case(by=worker(desk, role), person_id=desk.person().pk,
+        services.open_case(actor=Actor.of(worker(desk, role)), person_id=desk.person().pk,
                            data=suspected(classification="confirmed"))
     assert fields_of(refused.value) == {"classification"}
     assert "suspected cases only" in str(refused.value)
@@ -58,7 +60,7 @@ def test_field_roles_cannot_open_a_confirmed_case(desk, role) -> None:
 
 def test_community_worker_cannot_set_a_source_link_or_a_cluster_on_a_proposal(desk) -> None:
     with pytest.raises(InvalidInput) as refused:
-        services.open_case(by=worker(desk), person_id=desk.person().pk,
+        services.open_case(actor=Actor.of(worker(desk)), person_id=desk.person().pk,
                            data=suspected(source_case=desk.case.pk, cluster=1))
     assert fields_of(refused.value) == {"source_case", "cluster"}
     assert Case.objects.count() == 1
@@ -66,7 +68,7 @@ def test_community_worker_cannot_set_a_source_link_or_a_cluster_on_a_proposal(de
 
 def test_community_worker_cannot_reclassify_a_case(desk) -> None:
     with pytest.raises(NotPermitted):
-        services.update_case(by=worker(desk), case_id=desk.case.pk,
+        services.update_case(actor=Actor.of(worker(desk)), case_id=desk.case.pk,
                              changes={"classification": "discarded"})
     desk.case.refresh_from_db()
     assert desk.case.classification == "confirmed"
@@ -74,19 +76,21 @@ def test_community_worker_cannot_reclassify_a_case(desk) -> None:
 
 def test_community_worker_cannot_reclassify_the_case_they_proposed(desk) -> None:
     user = worker(desk)
-    case = services.open_case(by=user, person_id=desk.person().pk, data=suspected())
+    case = services.open_case(actor=Actor.of(user), person_id=desk.person().pk, data=suspected())
     with pytest.raises(NotPermitted):
-        services.update_case(by=user, case_id=case.pk, changes={"classification": "confirmed"})
+        services.update_case(actor=Actor.of(user), case_id=case.pk,
+                             changes={"classification": "confirmed"})
 
 
 def test_screening_operator_cannot_link_a_source_record_a_visit_or_an_exposure(desk) -> None:
     user = worker(desk, "screening")
-    case = services.open_case(by=user, person_id=desk.person().pk, data=suspected())
+    case = services.open_case(actor=Actor.of(user), person_id=desk.person().pk, data=suspected())
     for attempt in (
-            lambda: services.link_source(by=user, case_id=case.pk, source_case_id=desk.case.pk),
-            lambda: services.record_visit(by=user, case_id=case.pk, data={
+            lambda: services.link_source(actor=Actor.of(user), case_id=case.pk,
+                                         source_case_id=desk.case.pk),
+            lambda: services.record_visit(actor=Actor.of(user), case_id=case.pk, data={
                 "area": desk.land.compound1.code, "place": "Market", "date_from": ago(1)}),
-            lambda: services.record_exposure(by=user, case_id=case.pk,
+            lambda: services.record_exposure(actor=Actor.of(user), case_id=case.pk,
                                              data={"setting": "household"})):
         with pytest.raises(NotPermitted):
             attempt()
@@ -95,7 +99,7 @@ def test_screening_operator_cannot_link_a_source_record_a_visit_or_an_exposure(d
 
 
 def test_the_tracer_still_opens_a_confirmed_case_with_its_source(desk) -> None:
-    case = services.open_case(by=desk.tracer, person_id=desk.person().pk,
+    case = services.open_case(actor=Actor.of(desk.tracer), person_id=desk.person().pk,
                               data=suspected(classification="confirmed",
                                              source_case=desk.case.pk))
     assert (case.classification, case.source_case) == ("confirmed", desk.case)
@@ -103,7 +107,7 @@ def test_the_tracer_still_opens_a_confirmed_case_with_its_source(desk) -> None:
 
 def test_quarantine_manager_cannot_add_a_contact(desk) -> None:
     with pytest.raises(NotPermitted):
-        services.add_contact(by=worker(desk, "quarantine"), case_id=desk.case.pk,
+        services.add_contact(actor=Actor.of(worker(desk, "quarantine")), case_id=desk.case.pk,
                              person_id=desk.person().pk,
                              data={"contact_type": "household", "last_exposure": ago(1)})
     assert not Contact.objects.exists()
@@ -111,21 +115,23 @@ def test_quarantine_manager_cannot_add_a_contact(desk) -> None:
 
 def test_community_worker_records_a_daily_follow_up_but_does_not_end_it(desk) -> None:
     contact, user = desk.contact(), worker(desk)
-    services.record_followup(by=user, contact_id=contact.pk, data={"status": "well"})
+    services.record_followup(actor=Actor.of(user), contact_id=contact.pk, data={"status": "well"})
     for attempt in (services.mark_lost, services.hand_over_to_quarantine):
         with pytest.raises(NotPermitted):
-            attempt(by=user, contact_id=contact.pk)
+            attempt(actor=Actor.of(user), contact_id=contact.pk)
     with pytest.raises(NotPermitted):
-        services.convert_contact_to_case(by=user, contact_id=contact.pk, data=suspected())
+        services.convert_contact_to_case(actor=Actor.of(user), contact_id=contact.pk,
+                                         data=suspected())
     with pytest.raises(NotPermitted):
-        services.close_followups(by=user)
+        services.close_followups(actor=Actor.of(user))
     contact.refresh_from_db()
     assert (contact.status, contact.last_followup) == ("following", contact.followup_start)
 
 
 def test_screening_operator_does_not_record_follow_up(desk) -> None:
     with pytest.raises(NotPermitted):
-        services.record_followup(by=worker(desk, "screening"), contact_id=desk.contact().pk,
+        services.record_followup(actor=Actor.of(worker(desk, "screening")),
+                                 contact_id=desk.contact().pk,
                                  data={"status": "well"})
 
 
@@ -139,7 +145,7 @@ def test_a_contact_cannot_be_assigned_to_someone_who_does_not_follow_contacts(de
 def test_lab_technician_sees_no_case_file(desk) -> None:
     lab = make_user("lab", desk.land.county1)
     with pytest.raises(OutOfScope):
-        services.view_case(by=lab, case_id=desk.case.pk)
+        services.view_case(actor=Actor.of(lab), case_id=desk.case.pk)
     assert not Case.objects.visible_to(lab).exists()
     assert not Contact.objects.visible_to(lab).exists()
     assert AuditEvent.objects.filter(user=lab, action="denied").exists()
@@ -157,17 +163,18 @@ def test_lab_technician_gets_no_names_through_the_api(desk) -> None:
 
 def test_the_commander_reads_a_case_but_changes_nothing(desk) -> None:
     chief = make_user("commander", desk.land.region)
-    assert services.view_case(by=chief, case_id=desk.case.pk) == desk.case
+    assert services.view_case(actor=Actor.of(chief), case_id=desk.case.pk) == desk.case
     with pytest.raises(NotPermitted):
-        services.update_case(by=chief, case_id=desk.case.pk, changes={"outcome": "recovered"})
+        services.update_case(actor=Actor.of(chief), case_id=desk.case.pk,
+                             changes={"outcome": "recovered"})
     with pytest.raises(NotPermitted):
-        services.open_case(by=chief, person_id=desk.person().pk, data=suspected())
+        services.open_case(actor=Actor.of(chief), person_id=desk.person().pk, data=suspected())
 
 
 def test_a_screening_operator_cannot_import_cases(desk, tmp_path) -> None:
     path = write_csv(tmp_path / "cases.csv", CASE_HEADER, case_rows(desk.land, ids(3)))
     with pytest.raises(NotPermitted):
-        run_import(by=worker(desk, "screening"), kind="cases", path=path)
+        run_import(actor=Actor.of(worker(desk, "screening")), kind="cases", path=path)
     assert Case.objects.count() == 1
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import override_settings
 
 from outbreakhq import protocols
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.tracing import services
@@ -46,7 +47,7 @@ def test_a_date_in_the_future_is_refused(desk):
 
 def test_missing_classification_and_route_are_both_named(desk):
     with pytest.raises(InvalidInput) as exc:
-        services.open_case(by=desk.tracer, person_id=desk.person().pk,
+        services.open_case(actor=Actor.of(desk.tracer), person_id=desk.person().pk,
                            data={"report_date": ago(0)})
     assert fields_of(exc) == {"classification", "detection_route"}
 
@@ -76,7 +77,7 @@ def test_link_that_makes_a_cycle_is_refused(desk):
     b = open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
     c = open_case(desk.tracer, desk.person(), source_case=b.pk)
     with pytest.raises(InvalidInput) as exc:
-        services.link_source(by=desk.tracer, case_id=desk.case.pk, source_case_id=c.pk)
+        services.link_source(actor=Actor.of(desk.tracer), case_id=desk.case.pk, source_case_id=c.pk)
     assert fields_of(exc) == {"source_case"} and "cycle" in str(exc.value)
     desk.case.refresh_from_db()
     assert desk.case.source_case is None
@@ -84,18 +85,19 @@ def test_link_that_makes_a_cycle_is_refused(desk):
 
 def test_a_case_cannot_be_its_own_source(desk):
     with pytest.raises(InvalidInput):
-        services.link_source(by=desk.tracer, case_id=desk.case.pk, source_case_id=desk.case.pk)
+        services.link_source(actor=Actor.of(desk.tracer), case_id=desk.case.pk,
+                             source_case_id=desk.case.pk)
 
 
 def test_unlinking_a_source_leaves_the_case_without_a_known_source(desk):
     b = open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
-    services.link_source(by=desk.tracer, case_id=b.pk, source_case_id=None)
+    services.link_source(actor=Actor.of(desk.tracer), case_id=b.pk, source_case_id=None)
     b.refresh_from_db()
     assert b.source_case is None
 
 
 def test_update_audits_field_names_not_values(desk):
-    services.update_case(by=desk.tracer, case_id=desk.case.pk,
+    services.update_case(actor=Actor.of(desk.tracer), case_id=desk.case.pk,
                          changes={"severity": "severe", "notes": "secret detail"})
     event = AuditEvent.objects.filter(object_type="case", action="change").get()
     assert event.detail == {"fields": ["notes", "severity"]}
@@ -103,7 +105,7 @@ def test_update_audits_field_names_not_values(desk):
 
 def test_a_visit_after_the_report_date_is_refused(desk):
     with pytest.raises(InvalidInput) as exc:
-        services.record_visit(by=desk.tracer, case_id=desk.case.pk, data={
+        services.record_visit(actor=Actor.of(desk.tracer), case_id=desk.case.pk, data={
             "area": desk.land.compound2.code, "place": "Market", "date_from": ago(0),
             "date_to": ago(-1)})
     assert fields_of(exc) == {"date_to"}
@@ -111,7 +113,7 @@ def test_a_visit_after_the_report_date_is_refused(desk):
 
 
 def test_a_visit_is_recorded_in_any_area_with_one_day_by_default(desk):
-    visit = services.record_visit(by=desk.tracer, case_id=desk.case.pk, data={
+    visit = services.record_visit(actor=Actor.of(desk.tracer), case_id=desk.case.pk, data={
         "area": desk.land.compound3.code, "place": "Night market", "date_from": ago(2)})
     assert visit.area == desk.land.compound3 and visit.date_to == ago(2)
 
@@ -119,7 +121,7 @@ def test_a_visit_is_recorded_in_any_area_with_one_day_by_default(desk):
 def test_an_exposure_after_the_report_date_is_refused(desk):
     case = open_case(desk.tracer, desk.person(), report_date=ago(3), onset_date=ago(4))
     with pytest.raises(InvalidInput) as exc:
-        services.record_exposure(by=desk.tracer, case_id=case.pk,
+        services.record_exposure(actor=Actor.of(desk.tracer), case_id=case.pk,
                                  data={"date": ago(1), "setting": "work"})
     assert fields_of(exc) == {"date"}
 
@@ -144,7 +146,7 @@ def test_the_who_preset_follows_close_contacts_for_its_own_number_of_days(desk):
 def test_a_protocol_that_does_not_trace_contacts_of_contacts_refuses_them(desk):
     close = desk.contact()
     with pytest.raises(InvalidInput) as exc:
-        services.add_secondary_contact(by=desk.tracer, contact_id=close.pk,
+        services.add_secondary_contact(actor=Actor.of(desk.tracer), contact_id=close.pk,
                                        person_id=desk.person().pk,
                                        data={"contact_type": "work", "last_exposure": ago(0)})
     assert fields_of(exc) == {"category"}
@@ -183,10 +185,11 @@ def test_a_new_person_is_registered_with_the_contact_and_nothing_is_left_if_refu
     people = Person.objects.count()
     new = {"name": "New Neighbour", "home_area": desk.land.compound1.code, "phone": "13800001111"}
     with pytest.raises(InvalidInput):
-        services.add_contact(by=desk.tracer, case_id=desk.case.pk, new_person=new,
+        services.add_contact(actor=Actor.of(desk.tracer), case_id=desk.case.pk, new_person=new,
                              data={"contact_type": "household", "last_exposure": ago(-2)})
     assert Person.objects.count() == people
-    contact = services.add_contact(by=desk.tracer, case_id=desk.case.pk, new_person=new,
+    contact = services.add_contact(actor=Actor.of(desk.tracer), case_id=desk.case.pk,
+                                   new_person=new,
                                    data={"contact_type": "household", "last_exposure": ago(1)})
     assert contact.person.name == "New Neighbour" and Person.objects.count() == people + 1
 
@@ -194,7 +197,7 @@ def test_a_new_person_is_registered_with_the_contact_and_nothing_is_left_if_refu
 def test_a_contact_of_a_close_contact_follows_the_secondary_rule(desk):
     close = desk.contact()
     secondary = services.add_secondary_contact(
-        by=desk.tracer, contact_id=close.pk, person_id=desk.person().pk,
+        actor=Actor.of(desk.tracer), contact_id=close.pk, person_id=desk.person().pk,
         data={"contact_type": "work", "last_exposure": ago(0)})
     rule = protocols.current().rule_for("secondary_contact")
     assert secondary.source_contact == close and secondary.source_case is None
@@ -204,7 +207,8 @@ def test_a_contact_of_a_close_contact_follows_the_secondary_rule(desk):
 def test_a_tracer_of_another_county_is_refused_and_the_refusal_is_audited(desk):
     stranger = make_user("tracer", desk.land.county2)
     with pytest.raises(NotFound):  # as if the case did not exist
-        services.add_contact(by=stranger, case_id=desk.case.pk, person_id=desk.person().pk,
+        services.add_contact(actor=Actor.of(stranger), case_id=desk.case.pk,
+                             person_id=desk.person().pk,
                              data={"contact_type": "work", "last_exposure": ago(1)})
     assert AuditEvent.objects.filter(action="denied", object_type="case").count() == 1
     assert not Contact.objects.exists()
@@ -214,8 +218,9 @@ def test_a_tracer_of_another_county_is_refused_and_the_refusal_is_audited(desk):
 
 def test_a_followup_is_recorded_once_per_day_and_a_second_one_corrects_it(desk):
     contact = desk.contact()
-    services.record_followup(by=desk.tracer, contact_id=contact.pk, data={"status": "well"})
-    services.record_followup(by=desk.tracer, contact_id=contact.pk,
+    services.record_followup(actor=Actor.of(desk.tracer), contact_id=contact.pk,
+                             data={"status": "well"})
+    services.record_followup(actor=Actor.of(desk.tracer), contact_id=contact.pk,
                              data={"status": "symptoms", "symptoms": "cough",
                                    "temperature": "38.2"})
     followup = FollowUp.objects.get()
@@ -227,24 +232,26 @@ def test_a_followup_is_recorded_once_per_day_and_a_second_one_corrects_it(desk):
 def test_a_followup_outside_the_window_is_refused(desk):
     contact = desk.contact(days_ago=0)  # follow-up starts tomorrow
     with pytest.raises(InvalidInput) as exc:
-        services.record_followup(by=desk.tracer, contact_id=contact.pk, data={"status": "well"})
+        services.record_followup(actor=Actor.of(desk.tracer), contact_id=contact.pk,
+                                 data={"status": "well"})
     assert fields_of(exc) == {"date"}
 
 
 def test_a_body_temperature_must_be_plausible(desk):
     contact = desk.contact()
     with pytest.raises(InvalidInput) as exc:
-        services.record_followup(by=desk.tracer, contact_id=contact.pk,
+        services.record_followup(actor=Actor.of(desk.tracer), contact_id=contact.pk,
                                  data={"status": "well", "temperature": "370"})
     assert fields_of(exc) == {"temperature"}
 
 
 def test_hand_over_to_quarantine_happens_once(desk):
     contact = desk.contact()
-    assert services.hand_over_to_quarantine(by=desk.tracer, contact_id=contact.pk).status \
+    assert services.hand_over_to_quarantine(actor=Actor.of(desk.tracer),
+                                            contact_id=contact.pk).status \
         == "quarantine"
     with pytest.raises(InvalidInput):
-        services.hand_over_to_quarantine(by=desk.tracer, contact_id=contact.pk)
+        services.hand_over_to_quarantine(actor=Actor.of(desk.tracer), contact_id=contact.pk)
 
 
 def test_followups_that_ended_are_closed_as_completed(desk):
@@ -252,7 +259,7 @@ def test_followups_that_ended_are_closed_as_completed(desk):
     ended = desk.contact(days_ago=1)
     running = desk.contact(days_ago=0)
     closing_day = ended.followup_end + timedelta(days=1)
-    assert services.close_followups(by=desk.tracer, today=closing_day) == 1
+    assert services.close_followups(actor=Actor.of(desk.tracer), today=closing_day) == 1
     ended.refresh_from_db(), running.refresh_from_db()
     assert ended.status == "completed" and running.status == "following"
     assert (closing_day - ended.last_exposure).days == rule.followup_days + 1
@@ -260,21 +267,23 @@ def test_followups_that_ended_are_closed_as_completed(desk):
 
 def test_a_contact_who_turns_positive_becomes_a_case_linked_to_the_source(desk):
     contact = desk.contact()
-    case = services.convert_contact_to_case(by=desk.tracer, contact_id=contact.pk, data={
+    case = services.convert_contact_to_case(actor=Actor.of(desk.tracer), contact_id=contact.pk,
+                                            data={
         "classification": "confirmed", "report_date": ago(0)})
     contact.refresh_from_db()
     assert contact.status == "converted" and contact.converted_case == case
     assert case.source_case == desk.case and case.detection_route == "contact_tracing"
     assert case.person == contact.person
     with pytest.raises(InvalidInput):
-        services.convert_contact_to_case(by=desk.tracer, contact_id=contact.pk, data={
+        services.convert_contact_to_case(actor=Actor.of(desk.tracer), contact_id=contact.pk, data={
             "classification": "confirmed", "report_date": ago(0)})
 
 
 def test_case_found_in_quarantine_counts_as_under_control(desk):
     contact = desk.contact()
-    services.hand_over_to_quarantine(by=desk.tracer, contact_id=contact.pk)
-    case = services.convert_contact_to_case(by=desk.tracer, contact_id=contact.pk, data={
+    services.hand_over_to_quarantine(actor=Actor.of(desk.tracer), contact_id=contact.pk)
+    case = services.convert_contact_to_case(actor=Actor.of(desk.tracer), contact_id=contact.pk,
+                                            data={
         "classification": "asymptomatic", "report_date": ago(0),
         "detection_route": "quarantine_testing"})
     assert case.under_control_when_found
@@ -293,18 +302,20 @@ def test_a_contact_of_a_contact_who_turns_positive_is_linked_to_the_case_their_c
         desk):
     close = desk.contact()
     secondary = services.add_secondary_contact(
-        by=desk.tracer, contact_id=close.pk, person_id=desk.person().pk,
+        actor=Actor.of(desk.tracer), contact_id=close.pk, person_id=desk.person().pk,
         data={"contact_type": "household", "last_exposure": ago(0)})
-    first = services.convert_contact_to_case(by=desk.tracer, contact_id=close.pk, data={
+    first = services.convert_contact_to_case(actor=Actor.of(desk.tracer), contact_id=close.pk,
+                                             data={
         "classification": "confirmed", "report_date": ago(0)})
-    second = services.convert_contact_to_case(by=desk.tracer, contact_id=secondary.pk, data={
+    second = services.convert_contact_to_case(actor=Actor.of(desk.tracer), contact_id=secondary.pk,
+                                              data={
         "classification": "confirmed", "report_date": ago(0)})
     assert second.source_case == first and first.source_case == desk.case
 
 
 def test_correcting_the_last_exposure_moves_the_followup_window(desk):
     contact = desk.contact(days_ago=1)
-    changed = services.update_contact(by=desk.tracer, contact_id=contact.pk,
+    changed = services.update_contact(actor=Actor.of(desk.tracer), contact_id=contact.pk,
                                       changes={"last_exposure": ago(3), "contact_type": "work"})
     rule = protocols.current().rule_for("close_contact")
     assert changed.followup_start == ago(2)
@@ -321,7 +332,7 @@ def test_an_external_id_is_unique_among_contacts(desk):
     assert fields_of(exc) == {"external_id"}
     other = desk.contact()
     with pytest.raises(InvalidInput):
-        services.update_contact(by=desk.tracer, contact_id=other.pk,
+        services.update_contact(actor=Actor.of(desk.tracer), contact_id=other.pk,
                                 changes={"external_id": "C-1"})
 
 
@@ -329,16 +340,18 @@ def test_a_contact_lost_to_followup_leaves_the_worklists(desk):
     from outbreakhq.tracing import worklists
 
     contact = desk.contact()
-    services.mark_lost(by=desk.tracer, contact_id=contact.pk)
-    assert not worklists.due_today(by=desk.tracer).rows
+    services.mark_lost(actor=Actor.of(desk.tracer), contact_id=contact.pk)
+    assert not worklists.due_today(actor=Actor.of(desk.tracer)).rows
     with pytest.raises(InvalidInput):
-        services.record_followup(by=desk.tracer, contact_id=contact.pk, data={"status": "well"})
+        services.record_followup(actor=Actor.of(desk.tracer), contact_id=contact.pk,
+                                 data={"status": "well"})
 
 
 def test_a_contact_record_made_later_does_not_make_a_case_found_under_control(desk):
     person = desk.person()
     case = open_case(desk.tracer, person, report_date=ago(1), onset_date=ago(2))
     desk.contact(person, days_ago=2)
-    services.update_case(by=desk.tracer, case_id=case.pk, changes={"notes": "called back"})
+    services.update_case(actor=Actor.of(desk.tracer), case_id=case.pk,
+                         changes={"notes": "called back"})
     case.refresh_from_db()
     assert not case.under_control_when_found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent
 from outbreakhq.tracing import services
 from outbreakhq.tracing.models import Case, Contact, FollowUp, PlaceVisit
@@ -54,7 +55,7 @@ def test_case_list_keyset_pagination_walks_every_case_once(desk, tina):
         open_case(desk.tracer, desk.person(), report_date=ago(days), onset_date=ago(days + 1))
     seen, cursor = [], None
     while True:
-        page = worklists.case_list(by=desk.tracer, after=cursor, limit=2)
+        page = worklists.case_list(actor=Actor.of(desk.tracer), after=cursor, limit=2)
         seen += [c.pk for c in page.rows]
         cursor = page.next_cursor
         if cursor is None:
@@ -80,6 +81,15 @@ def test_a_refused_case_form_names_the_field_and_writes_nothing(desk, tina):
     assert response.status_code == 200
     assert "after the report date" in response.content.decode()
     assert not Case.objects.filter(person__name="Lin Qing").exists()
+
+
+def test_a_refused_case_form_keeps_the_picked_person_without_a_second_view_event(desk, tina):
+    picked = desk.person(name="Picked Person")
+    response = tina.post("/cases/new/", {
+        "person": picked.pk, "classification": "confirmed", "detection_route": "clinic",
+        "report_date": ago(1).isoformat(), "onset_date": ago(0).isoformat()})
+    assert response.status_code == 200 and "Picked Person" in response.content.decode()
+    assert not AuditEvent.objects.filter(object_type="person", action="view").exists()
 
 
 def test_case_page_is_audited_and_its_sections_add_visits_and_contacts(desk, tina):
@@ -132,7 +142,7 @@ def test_followup_worklist_lists_due_contacts_and_records_in_one_click(desk, tin
 
 def test_overdue_lists_a_contact_missed_yesterday(desk, tina):
     missed = desk.contact(days_ago=3)
-    services.record_followup(by=desk.tracer, contact_id=missed.pk,
+    services.record_followup(actor=Actor.of(desk.tracer), contact_id=missed.pk,
                              data={"status": "well", "date": ago(2)})
     html = tina.get("/followups/?list=overdue").content.decode()
     assert f"wl-{missed.pk}" in html
@@ -200,7 +210,7 @@ def test_a_chain_too_large_to_draw_is_cut_from_its_roots_and_the_page_says_so(de
     parent = desk.case
     for _ in range(5):
         parent = open_case(desk.tracer, desk.person(), source_case=parent.pk)
-    found = chains.scope_chains(by=desk.tracer)
+    found = chains.scope_chains(actor=Actor.of(desk.tracer))
     data = chains.graph(found, max_nodes=3)
     assert data["truncated"] and data["cases_shown"] == 3
     assert {e["data"]["id"] for e in data["elements"]} >= {f"c{desk.case.pk}"}
@@ -211,10 +221,11 @@ def test_a_chain_too_large_to_draw_is_cut_from_its_roots_and_the_page_says_so(de
 def test_the_chain_summary_is_recomputed_after_any_new_link(desk):
     from outbreakhq.tracing import scope_chains as chains
 
-    before = chains.scope_chains(by=desk.tracer)
-    assert before is chains.scope_chains(by=desk.tracer)  # the page and its graph share it
+    actor = Actor.of(desk.tracer)
+    before = chains.scope_chains(actor=actor)
+    assert before is chains.scope_chains(actor=actor)  # the page and its graph share it
     open_case(desk.tracer, desk.person(), source_case=desk.case.pk)
-    after = chains.scope_chains(by=desk.tracer)
+    after = chains.scope_chains(actor=actor)
     assert after.summary.chains[0].size == 2 and before.summary.chains[0].size == 1
 
 

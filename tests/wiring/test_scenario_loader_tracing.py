@@ -10,6 +10,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, Person
 from outbreakhq.simulate.engine import Config, simulate
 from outbreakhq.tracing import scenario_load, worklists
@@ -166,8 +167,8 @@ def test_a_county_tracer_joins_the_team_and_gets_a_days_worklist(loaded):
     assigned = scenario_load.join_county_team(tracer, county)
     assert 0 < assigned <= scenario_load.CASELOAD
     assert scenario_load.join_county_team(tracer, county) == 0  # re-running changes nothing
-    mine = worklists.due_today(by=tracer, who="mine")
-    team = worklists.due_today(by=tracer, who="team")
+    mine = worklists.due_today(actor=Actor.of(tracer), who="mine")
+    team = worklists.due_today(actor=Actor.of(tracer), who="team")
     assert mine.rows and team.rows
     assert all(c.tracer_id == tracer.pk for c in mine.rows)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
 from outbreakhq.core import audit, dedup, merge, services
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import NotFound, NotPermitted
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
@@ -71,19 +72,19 @@ class PersonOut(Schema):
 
 
 def _area(request, code: str) -> Area:
-    area = visible_areas(request.user).select_related("parent").filter(code=code).first()
+    area = visible_areas(actor_of(request)).select_related("parent").filter(code=code).first()
     if area is None:
         other = Area.objects.filter(code=code).first()
         if other is None:
             raise NotFound(gettext("No area with code %(code)s.") % {"code": code})
-        services.require(request.user, Can.VIEW_AGGREGATES, other, request=request)
+        services.require(actor_of(request), Can.VIEW_AGGREGATES, other)
     return area
 
 
 @areas_router.get("/", response=list[AreaOut])
 def list_areas(request, parent: str | None = None, level: str | None = None, limit: int = 500):
     """Areas in your scope; `parent` lists one area's children, `level` filters by level."""
-    rows = visible_areas(request.user).select_related("parent")
+    rows = visible_areas(actor_of(request)).select_related("parent")
     if parent:
         rows = rows.filter(parent=_area(request, parent))
     if level:
@@ -98,9 +99,9 @@ def get_area(request, code: str):
 
 
 def _personal(request) -> None:
-    if not can(request.user, Can.VIEW_PERSON):
-        audit.record(user=request.user, action="denied", object_type="person", request=request,
-                     area=visible_areas(request.user).first(),
+    if not can(actor_of(request), Can.VIEW_PERSON):
+        audit.record(actor=actor_of(request), action="denied", object_type="person",
+                     area=visible_areas(actor_of(request)).first(),
                      detail={"capability": Can.VIEW_PERSON})
         raise NotPermitted(gettext("Your role sees aggregate figures only, never "
                                    "personal data."))
@@ -111,8 +112,8 @@ def search_people(request, q: str, area: str | None = None, limit: int = 50):
     """Search people in your scope by identity number, phone or the start of the name."""
     _personal(request)
     within = _area(request, area) if area else None
-    found = services.search_people(by=request.user, query=q, within=within,
-                                   limit=min(max(limit, 1), 200), request=request)
+    found = services.search_people(actor=actor_of(request), query=q, within=within,
+                                   limit=min(max(limit, 1), 200))
     return found
 
 
@@ -168,9 +169,8 @@ def list_duplicates(request, area: str | None = None, after: str = "", limit: in
                     min_score: int = 0):
     """Possible duplicate persons in your scope, best first, with reasons (keyset pages)."""
     within = _area(request, area) if area else None
-    page = dedup.find_duplicates(by=request.user, within=within, after=after,
-                                 limit=min(max(limit, 1), 500), min_score=min_score,
-                                 request=request)
+    page = dedup.find_duplicates(actor=actor_of(request), within=within, after=after,
+                                 limit=min(max(limit, 1), 500), min_score=min_score)
     items = [{"left": _side(c.left, page.areas), "right": _side(c.right, page.areas),
               "kind": c.kind, "score": c.score, "reasons": list(c.reasons)}
              for c in page.candidates]
@@ -180,29 +180,28 @@ def list_duplicates(request, area: str | None = None, after: str = "", limit: in
 @people_router.post("/merge", response=MergeOut)
 def merge_people(request, payload: MergeIn):
     """Merge record `merge_id` into `keep_id`: references move, the merged record is logged."""
-    result = merge.merge_people(by=request.user, keep_id=payload.keep_id,
-                                merge_id=payload.merge_id, choices=payload.choices,
-                                request=request)
+    result = merge.merge_people(actor=actor_of(request), keep_id=payload.keep_id,
+                                merge_id=payload.merge_id, choices=payload.choices)
     return {"merge_id": result.log.pk, "person": result.person}
 
 
 @people_router.post("/duplicates/dismiss", response={204: None})
 def dismiss_duplicate(request, payload: DismissIn):
     """Record that two records are different people: the pair is not proposed again."""
-    merge.dismiss_pair(by=request.user, person_ids=payload.person_ids, request=request)
+    merge.dismiss_pair(actor=actor_of(request), person_ids=payload.person_ids)
     return Status(204, None)
 
 
 @people_router.get("/{person_id}", response=PersonOut)
 def get_person(request, person_id: int):
     """One person's record (audited as a view)."""
-    return services.view_person(by=request.user, person_id=person_id, request=request)
+    return services.view_person(actor=actor_of(request), person_id=person_id)
 
 
 @people_router.post("/", response={201: PersonOut})
 def create_person(request, payload: PersonIn):
     """Register a person in an area of your scope."""
-    person = services.register_person(by=request.user, data=payload.dict(), request=request)
+    person = services.register_person(actor=actor_of(request), data=payload.dict())
     return Status(201, person)
 
 
@@ -210,5 +209,4 @@ def create_person(request, payload: PersonIn):
 def update_person(request, person_id: int, payload: PersonPatch):
     """Change some fields of a person's record."""
     changes = payload.dict(exclude_unset=True)
-    return services.update_person(by=request.user, person_id=person_id, changes=changes,
-                                  request=request)
+    return services.update_person(actor=actor_of(request), person_id=person_id, changes=changes)

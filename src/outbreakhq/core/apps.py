@@ -17,9 +17,14 @@ class CoreConfig(AppConfig):
         )
 
         retention_kinds.register()
+        from outbreakhq.core import audit_events
+
+        audit_events.connect()
         checks.register(retention.system_check)
-        from outbreakhq.core import panels
+        from outbreakhq.core import hooks
         from outbreakhq.core.who_looked import person_panel
 
         # Last on the person's page, for the administrators of their area only.
-        panels.register(panels.PersonPanel("core/_who_looked.html", person_panel, 900))
+        hooks.person_panel(hooks.PersonPanel("core/_who_looked.html", person_panel, 900))
+        hooks.api_router("/areas", "outbreakhq.core.api.areas_router")
+        hooks.api_router("/people", "outbreakhq.core.api.people_router")

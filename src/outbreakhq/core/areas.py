@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import PATH_SEP, Area, Level
 from outbreakhq.core.roles import Can
@@ -167,21 +168,20 @@ def _case_clashes(rows: list[AreaRow]) -> list[FieldError]:
     return errors
 
 
-def import_areas_csv(*, by, text: str, request=None) -> ImportResult:
+def import_areas_csv(*, actor: Actor, text: str) -> ImportResult:
     """Create or update areas from CSV; all-or-nothing. Needs area.manage over each parent."""
     rows = _parse(text)
-    ordered, existing = check_rows(by=by, rows=rows, request=request)
+    ordered, existing = check_rows(actor=actor, rows=rows)
     with transaction.atomic():
         result = write_rows(ordered, existing)
-        audit.record(user=by, action="create", object_type="area_import", request=request,
+        audit.record(actor=actor, action="create", object_type="area_import",
                      area=existing[ordered[0].code],
                      detail={"created": result.created, "updated": result.updated,
                              "rows": len(rows)})
     return result
 
 
-def check_rows(*, by, rows: list[AreaRow], request=None) -> tuple[list[AreaRow],
-                                                                   dict[str, Area]]:
+def check_rows(*, actor: Actor, rows: list[AreaRow]) -> tuple[list[AreaRow], dict[str, Area]]:
     """Parsed rows in the order they are written (parents first), with the stored areas they
     name; InvalidInput for clashing codes, unknown parents, loops, moves, or areas the user may
     not manage (that refusal audited here, before any transaction)."""
@@ -190,7 +190,7 @@ def check_rows(*, by, rows: list[AreaRow], request=None) -> tuple[list[AreaRow],
     codes = {r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}
     existing = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=codes)}
     ordered = _order(rows, existing)
-    _check_may_manage(by, ordered, existing, request)
+    _check_may_manage(actor, ordered, existing)
     return ordered, existing
 
 
@@ -222,26 +222,26 @@ def _fields(row: AreaRow) -> dict:
             "population": row.population, "shape": row.shape}
 
 
-def _check_may_manage(by, ordered: list[AreaRow], existing: dict[str, Area], request) -> None:
+def _check_may_manage(actor: Actor, ordered: list[AreaRow], existing: dict[str, Area]) -> None:
     """Every row needs area.manage over the nearest existing area above it (a new root: a
     superuser). Checked before the transaction, so that the `denied` event is not rolled back,
     and for every row, so that the error lists them all."""
-    if is_global_admin(by):
+    if is_global_admin(actor.user):
         return
     anchor: dict[str, Area | None] = {}  # code -> the existing area it lies in (None: new tree)
     errors, refused_in = [], []
     for row in ordered:
         above = existing.get(row.parent_code) or anchor.get(row.parent_code)
         anchor[row.code] = existing.get(row.code) or above
-        if above is None or not can(by, Can.MANAGE_AREAS, above):
+        if above is None or not can(actor, Can.MANAGE_AREAS, above):
             message = (_("you may not manage areas under %(code)s") % {"code": above.code}
                        if above else
                        _("only a superuser may create a new root and the tree below it"))
             errors.append(FieldError("parent_code", message, row.row))
             refused_in.append(above)
     if errors:
-        audit.record(user=by, action="denied", object_type="area_import", area=refused_in[0],
-                     request=request, detail={"rows": [e.row for e in errors]})
+        audit.record(actor=actor, action="denied", object_type="area_import", area=refused_in[0],
+                     detail={"rows": [e.row for e in errors]})
         raise InvalidInput(_("Nothing was imported."), sorted(errors, key=lambda e: e.row))
 
 

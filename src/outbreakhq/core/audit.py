@@ -8,43 +8,29 @@ from contextlib import contextmanager
 from django.db import connections, transaction
 from django.db.models import QuerySet
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, AuditEvent, AuditShown, Person
 
 
-def client_ip(request) -> str | None:
-    # Behind a reverse proxy, set it to overwrite REMOTE_ADDR (docs/operations.md); trusting
-    # X-Forwarded-For from anyone would let a client forge where it came from.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
-def channel_of(request) -> str:
-    if request is None:
-        return "cli"
-    return "api" if request.path.startswith("/api/") else "web"
-
-
-def _event(*, user, action: str, object_type: str, object_id: str | int = "",
+def _event(*, actor: Actor, action: str, object_type: str, object_id: str | int = "",
            person_id: int | None = None, tenant_id: int | None = None, area_path: str = "",
-           request=None, detail: dict | None = None) -> AuditEvent:
+           detail: dict | None = None) -> AuditEvent:
     """An unsaved event: the one shape every event has."""
-    authenticated = getattr(user, "is_authenticated", False)
     return AuditEvent(
-        tenant_id=tenant_id, user=user if authenticated else None,
-        username=user.get_username() if authenticated else "", action=action,
-        object_type=object_type, object_id=str(object_id), person_id=person_id,
-        area_path=area_path, channel=channel_of(request), ip=client_ip(request),
-        detail=detail or {})
+        tenant_id=tenant_id, user=actor.user if actor.is_authenticated else None,
+        username=actor.username, action=action, object_type=object_type,
+        object_id=str(object_id), person_id=person_id, area_path=area_path,
+        channel=actor.channel, ip=actor.ip, detail=detail or {})
 
 
 def record(
     *,
-    user,
+    actor: Actor,
     action: str,
     object_type: str,
     object_id: str | int = "",
     person: Person | None = None,
     area: Area | None = None,
-    request=None,
     detail: dict | None = None,
     others: Iterable[tuple[int, int]] = (),
 ) -> AuditEvent:
@@ -53,11 +39,10 @@ def record(
     contacts), written to AuditShown with the event."""
     if area is None and person is not None:
         area = person.home_area
-    event = _event(user=user, action=action, object_type=object_type, object_id=object_id,
-                   person_id=person.pk if person is not None else None,
+    event = _event(actor=Actor.of(actor), action=action, object_type=object_type,
+                   object_id=object_id, person_id=person.pk if person is not None else None,
                    tenant_id=area.tenant_id if area is not None else None,
-                   area_path=area.path if area is not None else "", request=request,
-                   detail=detail)
+                   area_path=area.path if area is not None else "", detail=detail)
     shown = dict(others)
     if person is not None:
         shown.pop(person.pk, None)  # found through person_id already
@@ -70,17 +55,16 @@ def record(
     return event
 
 
-def record_each(*, user, action: str, object_type: str, records: Iterable[tuple], request=None
-                ) -> int:
+def record_each(*, actor: Actor, action: str, object_type: str, records: Iterable[tuple]) -> int:
     """One event per record, as record() writes them, inserted in one pass (core/bulk.py) for
     the set-based writers of an import: `records` are (object id, person, area, detail)."""
     from outbreakhq.core.bulk import insert_models  # pyarrow: loaded by a batch, not by audit
 
-    events = [_event(user=user, action=action, object_type=object_type, object_id=object_id,
+    actor = Actor.of(actor)
+    events = [_event(actor=actor, action=action, object_type=object_type, object_id=object_id,
                      person_id=person.pk if person is not None else None,
                      tenant_id=place.tenant_id if place is not None else None,
-                     area_path=place.path if place is not None else "", request=request,
-                     detail=detail)
+                     area_path=place.path if place is not None else "", detail=detail)
               for object_id, person, area, detail in records
               for place in [area if area is not None or person is None else person.home_area]]
     return insert_models(events)
@@ -125,9 +109,9 @@ def common_path(paths: Iterable[str]) -> str:
     return "/" + "/".join(common) + "/" if common else ""
 
 
-def record_shown(*, user, object_type: str, records: Sequence[int],
+def record_shown(*, actor: Actor, object_type: str, records: Sequence[int],
                  people: Iterable[tuple[int, int]], places: Iterable[str] = (),
-                 area: Area | None = None, action: str = "view", request=None,
+                 area: Area | None = None, action: str = "view",
                  detail: dict | None = None) -> AuditEvent | None:
     """Append the one event of a list page, API answer or search: the `records` it showed
     (case, contact or person numbers) and the `people` behind them, as (person id, tenant id).
@@ -150,8 +134,8 @@ def record_shown(*, user, object_type: str, records: Sequence[int],
         tenants = set(people.values())
         tenant_id = tenants.pop() if path and len(tenants) == 1 else None
     detail = {**(detail or {}), "records": list(records), "people": sorted(people)}
-    event = _event(user=user, action=action, object_type=object_type, tenant_id=tenant_id,
-                   area_path=path, request=request, detail=detail)
+    event = _event(actor=Actor.of(actor), action=action, object_type=object_type,
+                   tenant_id=tenant_id, area_path=path, detail=detail)
     with transaction.atomic():
         event.save()
         _write_shown(event, people)

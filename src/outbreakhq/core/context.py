@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from outbreakhq.core import nav, two_factor
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.scope import assignments, capabilities, outermost, visible_areas
 
 SWITCHER_DEPTH = 2  # the user's own areas and two levels below: enough to pick a county
@@ -23,12 +24,13 @@ def shell(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    caps = capabilities(user)
+    actor = actor_of(request)
+    caps = capabilities(actor)
     current = request.scope_area
-    roots = outermost([a.area for a in assignments(user)])
+    roots = outermost([a.area for a in assignments(actor)])
     choices = []
     for root in roots:
-        below = visible_areas(user, within=root).filter(depth__lte=root.depth + SWITCHER_DEPTH)
+        below = visible_areas(actor, within=root).filter(depth__lte=root.depth + SWITCHER_DEPTH)
         choices += list(below.only("code", "name_en", "name_zh", "depth", "path"))
     base_depth = min((r.depth for r in roots), default=0)
     trail = list(current.ancestors()) if current else []
@@ -39,6 +41,6 @@ def shell(request) -> dict:
         "scope_choices": [(a, "· " * (a.depth - base_depth)) for a in choices],
         "scope_roots": roots,
         "breadcrumb": [a for a in trail if any(r.contains(a) for r in roots)],
-        "roles": sorted({a.get_role_display() for a in assignments(user)}),
+        "roles": sorted({a.get_role_display() for a in assignments(actor)}),
         "two_factor_offered": two_factor.offered(user),  # commanders and administrators
     }

@@ -31,12 +31,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.matching import Candidate, pairs_in_block
 from outbreakhq.core.models import Area, DismissedPair, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
-from outbreakhq.core.services import require_role
+from outbreakhq.core.scoped import require_role
 
 # The columns of each block, in the order of an index, so that a page's grouped query walks the
 # index from its cursor and stops after BLOCK_BATCH groups instead of sorting the population.
@@ -97,9 +98,9 @@ def _plain(value):
 
 # --- queries -------------------------------------------------------------------------------
 
-def scoped_people(by, *, within: Area | None = None) -> QuerySet:
+def scoped_people(actor: Actor, *, within: Area | None = None) -> QuerySet:
     """Merging is changing: only people the user may change are compared."""
-    return Person.objects.visible_to(by, Can.MERGE_PERSON, within=within)
+    return Person.objects.visible_to(actor, Can.MERGE_PERSON, within=within)
 
 
 def _after(columns: tuple[str, ...], values: tuple) -> Q:
@@ -137,10 +138,10 @@ def _members(rows: QuerySet, kind: str, blocks: Iterable[tuple]) -> dict[tuple, 
     return members
 
 
-def _dismissed(by, within: Area | None) -> set[tuple[int, int]]:
+def _dismissed(actor: Actor, within: Area | None) -> set[tuple[int, int]]:
     """Every dismissed pair of the tenants in scope: few (people decide them one by one), so
     they are read once per page rather than once per block."""
-    tenants = {a.tenant_id for a in scope_areas(by, Can.MERGE_PERSON, within=within)}
+    tenants = {a.tenant_id for a in scope_areas(actor, Can.MERGE_PERSON, within=within)}
     return set(DismissedPair.objects.filter(tenant_id__in=tenants)
                .values_list("person_low", "person_high"))
 
@@ -225,19 +226,19 @@ class DuplicatePage:
     areas: dict[int, Area] = field(default_factory=dict)
 
 
-def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: int = 50,
-                    min_score: int = 0, request=None) -> DuplicatePage:
+def find_duplicates(*, actor: Actor, within: Area | None = None, after: str = "", limit: int = 50,
+                    min_score: int = 0) -> DuplicatePage:
     """One page of candidate pairs in the user's scope scoring at least `min_score`, best first.
 
     A page ends on a block boundary, so it may hold a few more than `limit` pairs. It also ends
     after BLOCKS_PER_PAGE blocks, found or not, so that a page costs the same when few pairs
     qualify; `next_cursor` is then set although the page may be short (or empty), and it is
     empty only when every block has been read."""
-    require_role(by, Can.MERGE_PERSON, request=request, what="person")
+    require_role(actor, Can.MERGE_PERSON, what="person")
     page = DuplicatePage()
     with _reading():
-        steps = walk(scoped_people(by, within=within), Cursor.decode(after),
-                     _dismissed(by, within))
+        steps = walk(scoped_people(actor, within=within), Cursor.decode(after),
+                     _dismissed(actor, within))
         for read, step in enumerate(steps, start=1):
             page.candidates += [c for c in step.candidates if c.score >= min_score]
             page.skipped += step.skipped
@@ -251,10 +252,10 @@ def find_duplicates(*, by, within: Area | None = None, after: str = "", limit: i
     page.areas = Area.objects.in_bulk(area_ids)
     # The list shows names and numbers: it is recorded like a search, naming both sides.
     sides = [side for c in page.candidates for side in (c.left, c.right)]
-    audit.record_shown(user=by, action="search", object_type="person",
+    audit.record_shown(actor=actor, action="search", object_type="person",
                        records=list(dict.fromkeys(side["id"] for side in sides)),
                        people=[(side["id"], side["tenant_id"]) for side in sides],
                        places=[page.areas[side["home_area_id"]].path for side in sides],
-                       area=within, request=request,
+                       area=within,
                        detail={"kind": "duplicates", "results": len(page.candidates)})
     return page

@@ -27,6 +27,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs
     if request is None or getattr(request, "axes_failures_since_start", None) is None:
         return
     user = get_user_model().objects.filter(username=username).first()
-    audit.record(user=None, action="login", object_type="sign_in_lock",
-                 object_id=username or "", request=request,
+    audit.record(actor=Actor.anonymous(request), action="login",
+                 object_type="sign_in_lock", object_id=username or "",
                  detail={"event": "locked", "username": (username or "")[:150],
                          "failures": request.axes_failures_since_start,
                          "account_exists": user is not None})
@@ -98,8 +99,8 @@ _unlocking: ContextVar[tuple | None] = ContextVar("outbreakhq_unlocking", defaul
 
 
 @contextmanager
-def unlocking(*, by, request=None) -> Iterator[None]:
-    token = _unlocking.set((by, request))
+def unlocking(*, actor: Actor) -> Iterator[None]:
+    token = _unlocking.set(actor)
     try:
         yield
     finally:
@@ -116,10 +117,11 @@ def audit_unlock(sender, instance: AccessAttempt, **kwargs):
         return
     if (pair.aggregate(n=Sum("failures_since_start"))["n"] or 0) < settings.AXES_FAILURE_LIMIT:
         return  # not a lock: a success clearing earlier failures
-    by, request = _unlocking.get() or (None, None)
+    actor = _unlocking.get()
     detail = {"event": "unlocked", "username": instance.username or "",
               "locked_ip": instance.ip_address}
-    if by is None:
+    if actor is None:
         detail["via"] = "command line or Django admin"
-    audit.record(user=by, action="login", object_type="sign_in_lock",
-                 object_id=instance.username or "", request=request, detail=detail)
+        actor = Actor.anonymous()
+    audit.record(actor=actor, action="login", object_type="sign_in_lock",
+                 object_id=instance.username or "", detail=detail)

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
-from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from outbreakhq.core import audit
+from outbreakhq.core import audit, events
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.events import PeopleMerged
 from outbreakhq.core.models import DismissedPair, Person, PersonMerge
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import get_person, require_role
+from outbreakhq.core.scoped import access_person, require_role
 
 # The fields chosen side by side. A document is a type and a number: chosen as one.
 MERGE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -40,12 +41,6 @@ FIELD_LABELS = {
     "address": gettext_lazy("Address"),
 }
 SIDES = ("keep", "merge")
-
-# Sent after the references have moved and before the merged record is deleted, inside the
-# merge's transaction, with keep (the kept Person), merged_id, moved ({model label: [ids]}) and
-# log (the PersonMerge). Modules connect to it to re-check their own rules on the moved rows.
-person_merged = Signal()
-
 
 def person_references() -> list[ForeignObjectRel]:
     """Every foreign key of any installed model that points at Person.
@@ -171,29 +166,29 @@ class MergeResult:
     changed: list[str]
 
 
-def merge_people(*, by, keep_id: int, merge_id: int, choices: Mapping[str, str],
-                 request=None) -> MergeResult:
+def merge_people(*, actor: Actor, keep_id: int, merge_id: int,
+                 choices: Mapping[str, str]) -> MergeResult:
     """Merge record `merge_id` into `keep_id`, taking the fields chosen "merge" from it."""
-    require_role(by, Can.MERGE_PERSON, request=request, what="person")
+    require_role(actor, Can.MERGE_PERSON, what="person")
     if keep_id == merge_id:
         raise InvalidInput(_("A record cannot be merged with itself."))
     sides = _clean_choices(choices)
     # Scope checks before the transaction: a refusal's `denied` audit event must survive.
     for pk in (keep_id, merge_id):
-        get_person(by=by, person_id=pk, capability=Can.MERGE_PERSON, request=request)
+        access_person(actor=actor, person_id=pk, capability=Can.MERGE_PERSON)
     with transaction.atomic():
         # Lock in id order, so two merges touching the same people cannot deadlock.
-        locked = {pk: get_person(by=by, person_id=pk, capability=Can.MERGE_PERSON,
-                                 request=request, lock=True)
+        locked = {pk: access_person(actor=actor, person_id=pk, capability=Can.MERGE_PERSON,
+                                    lock=True)
                   for pk in sorted((keep_id, merge_id))}
         keep, merged = locked[keep_id], locked[merge_id]
         if keep.tenant_id != merged.tenant_id:
             raise InvalidInput(_("The two records belong to different jurisdiction trees."))
-        return _merge_locked(by=by, keep=keep, merged=merged, sides=sides, request=request)
+        return _merge_locked(actor=actor, keep=keep, merged=merged, sides=sides)
 
 
-def _merge_locked(*, by, keep: Person, merged: Person, sides: dict[str, str],
-                  request) -> MergeResult:
+def _merge_locked(*, actor: Actor, keep: Person, merged: Person,
+                  sides: dict[str, str]) -> MergeResult:
     kept_before, merged_record = snapshot(keep), snapshot(merged)
     links = link_tables()
     moved: dict[str, list[int]] = {}
@@ -214,38 +209,39 @@ def _merge_locked(*, by, keep: Person, merged: Person, sides: dict[str, str],
     if groups != kept_before["key_groups"]:
         changed.append("key_groups")
     log = PersonMerge.objects.create(
-        tenant_id=keep.tenant_id, kept_id=keep.pk, merged_id=merged.pk, by=by,
-        by_username=by.get_username(), choices=sides, merged=merged_record,
+        tenant_id=keep.tenant_id, kept_id=keep.pk, merged_id=merged.pk, by=actor.user,
+        by_username=actor.username, choices=sides, merged=merged_record,
         kept_before=kept_before, moved=moved)
     _repoint_dismissals(keep, merged)
-    # Inside the transaction: a receiver that raises (InvalidInput, say "the contact would be
-    # its own source case") refuses the whole merge.
-    person_merged.send(sender=Person, keep=keep, merged_id=merged.pk, moved=moved, log=log)
-    audit.record(user=by, action="change", object_type="person", object_id=keep.pk,
-                 person=keep, request=request,
+    # Inside the transaction: a subscriber that raises (InvalidInput, say "the contact would
+    # be its own source case") refuses the whole merge.
+    events.publish(PeopleMerged(actor=actor, keep=keep, merged_id=merged.pk, moved=moved,
+                                log=log))
+    audit.record(actor=actor, action="change", object_type="person", object_id=keep.pk,
+                 person=keep,
                  detail={"fields": changed, "merged_from": merged.pk, "merge": log.pk})
-    audit.record(user=by, action="delete", object_type="person", object_id=merged.pk,
-                 person=merged, request=request,
+    audit.record(actor=actor, action="delete", object_type="person", object_id=merged.pk,
+                 person=merged,
                  detail={"merged_into": keep.pk, "merge": log.pk})
     merged.delete()
     return MergeResult(keep, log, changed)
 
 
-def dismiss_pair(*, by, person_ids: tuple[int, int], request=None) -> DismissedPair:
+def dismiss_pair(*, actor: Actor, person_ids: tuple[int, int]) -> DismissedPair:
     """Record that two records are different people, so the pair is not proposed again."""
-    require_role(by, Can.MERGE_PERSON, request=request, what="person")
+    require_role(actor, Can.MERGE_PERSON, what="person")
     low, high = sorted(person_ids)
     if low == high:
         raise InvalidInput(_("A record cannot be compared with itself."))
-    people = [get_person(by=by, person_id=pk, capability=Can.MERGE_PERSON, request=request)
+    people = [access_person(actor=actor, person_id=pk, capability=Can.MERGE_PERSON)
               for pk in (low, high)]
     if people[0].tenant_id != people[1].tenant_id:
         raise InvalidInput(_("The two records belong to different jurisdiction trees."))
     with transaction.atomic():
         row, _created = DismissedPair.objects.get_or_create(
             tenant_id=people[0].tenant_id, person_low=low, person_high=high,
-            defaults={"by": by})
-        audit.record(user=by, action="change", object_type="person_pair",
-                     object_id=f"{low}-{high}", person=people[0], request=request,
+            defaults={"by": actor.user})
+        audit.record(actor=actor, action="change", object_type="person_pair",
+                     object_id=f"{low}-{high}", person=people[0],
                      detail={"dismissed": [low, high]})
     return row

@@ -6,6 +6,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.api_errors import API_PREFIX, error_response
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
@@ -19,7 +20,7 @@ def current_scope_area(request) -> Area | None:
     code = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if not code or not request.user.is_authenticated:
         return None
-    return visible_areas(request.user).filter(code=code).first()
+    return visible_areas(actor_of(request)).filter(code=code).first()
 
 
 class ScopeMiddleware:

@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area, OutbreakDeclaration
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import require
+from outbreakhq.core.scoped import require
 
 NOTE_LIMIT = 300
 
@@ -48,12 +49,12 @@ def _text(value: str, field: str) -> str:
     return value
 
 
-def declare_outbreak_over(*, by, area: Area, on: date, note: str = "",
-                          request=None) -> OutbreakDeclaration:
+def declare_outbreak_over(*, actor: Actor, area: Area, on: date,
+                          note: str = "") -> OutbreakDeclaration:
     """Declare the tree's outbreak over on `on` (today or earlier): from then on each kind of
     its records is purged once its retention period has run (core/purge.py)."""
     tenant = _tree_root(area)
-    require(by, Can.MANAGE_RETENTION, tenant, request=request, what="outbreak")
+    require(actor, Can.MANAGE_RETENTION, tenant, what="outbreak")
     if on > timezone.localdate():
         raise InvalidInput(_("The declaration was not saved."),
                            [FieldError("on", _("is in the future"))])
@@ -68,22 +69,22 @@ def declare_outbreak_over(*, by, area: Area, on: date, note: str = "",
         try:
             with transaction.atomic():
                 declaration = OutbreakDeclaration.objects.create(
-                    tenant=tenant, over_on=on, note=note, declared_by=by,
-                    declared_by_username=by.get_username())
+                    tenant=tenant, over_on=on, note=note, declared_by=actor.user,
+                    declared_by_username=actor.username)
         except IntegrityError:  # a second administrator declared it at the same moment
             raise InvalidInput(_("The outbreak in %(area)s was already declared over.")
                                % {"area": tenant.code}) from None
-        audit.record(user=by, action="create", object_type="outbreak_declaration",
-                     object_id=declaration.pk, area=tenant, request=request,
+        audit.record(actor=actor, action="create", object_type="outbreak_declaration",
+                     object_id=declaration.pk, area=tenant,
                      detail={"over_on": on.isoformat()})
     return declaration
 
 
-def reopen_outbreak(*, by, area: Area, reason: str = "", request=None) -> OutbreakDeclaration:
+def reopen_outbreak(*, actor: Actor, area: Area, reason: str = "") -> OutbreakDeclaration:
     """The outbreak flared up again: the declaration stops, and with it every pending purge.
     Records already purged stay purged."""
     tenant = _tree_root(area)
-    require(by, Can.MANAGE_RETENTION, tenant, request=request, what="outbreak")
+    require(actor, Can.MANAGE_RETENTION, tenant, what="outbreak")
     reason = _text(reason, "reason")
     with transaction.atomic():
         current = OutbreakDeclaration.objects.select_for_update().filter(
@@ -92,12 +93,12 @@ def reopen_outbreak(*, by, area: Area, reason: str = "", request=None) -> Outbre
             raise InvalidInput(_("The outbreak in %(area)s is not declared over; there is "
                                  "nothing to reopen.") % {"area": tenant.code})
         current.reopened_at = timezone.now()
-        current.reopened_by = by
-        current.reopened_by_username = by.get_username()
+        current.reopened_by = actor.user
+        current.reopened_by_username = actor.username
         current.reopen_reason = reason
         current.save(update_fields=["reopened_at", "reopened_by", "reopened_by_username",
                                     "reopen_reason"])
-        audit.record(user=by, action="change", object_type="outbreak_declaration",
-                     object_id=current.pk, area=tenant, request=request,
+        audit.record(actor=actor, action="change", object_type="outbreak_declaration",
+                     object_id=current.pk, area=tenant,
                      detail={"reopened": True, "over_on": current.over_on.isoformat()})
     return current

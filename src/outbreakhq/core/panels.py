@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Person
 
 
 @dataclass(frozen=True)
 class PersonPanel:
     template: str
-    # (user, person) -> the template's context; must read through the module's scoped entry point.
+    # (actor, person) -> the template's context; must read through the module's scoped entry point.
     # Other people the section shows go in its "shown_rows" (rows with `person`): the page's
     # view event names them too.
     context: Callable[..., dict]
@@ -29,5 +30,5 @@ def register(panel: PersonPanel) -> None:
         PANELS.sort(key=lambda p: p.order)
 
 
-def panels_for(user, person: Person) -> list[tuple[str, dict]]:
-    return [(p.template, p.context(user, person)) for p in PANELS]
+def panels_for(actor: Actor, person: Person) -> list[tuple[str, dict]]:
+    return [(p.template, p.context(actor, person)) for p in PANELS]

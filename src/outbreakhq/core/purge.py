@@ -20,9 +20,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from outbreakhq.core import audit, retention
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, OutbreakDeclaration
 from outbreakhq.core.roles import Can
-from outbreakhq.core.services import require
+from outbreakhq.core.scoped import require
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ def _delete(kind: retention.RecordKind, rows: QuerySet) -> dict[str, int]:
     return rows.only("pk").delete()[1]
 
 
-def purge_tree(*, tenant: Area, by=None, dry_run: bool = False, request=None,
+def purge_tree(*, tenant: Area, actor: Actor | None = None, dry_run: bool = False,
                today: date | None = None) -> PurgeResult:
     """Purge one tree. `by` None is the scheduled run of the command line (`outbreakhq purge`);
     a user must administer the whole tree."""
-    if by is not None:
-        require(by, Can.MANAGE_RETENTION, tenant, request=request, what="outbreak")
+    if actor is not None:
+        require(actor, Can.MANAGE_RETENTION, tenant, what="outbreak")
     periods = retention.periods()
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -107,8 +108,9 @@ def purge_tree(*, tenant: Area, by=None, dry_run: bool = False, request=None,
         if dry_run:
             transaction.set_rollback(True)
         elif result.total:
-            audit.record(user=by, action="delete", object_type="retention_purge",
-                         object_id=declaration.pk, area=tenant, request=request,
+            audit.record(actor=actor or Actor.anonymous(), action="delete",
+                         object_type="retention_purge",
+                         object_id=declaration.pk, area=tenant,
                          detail={"over_on": declaration.over_on.isoformat(),
                                  "counts": result.counts, "deleted": result.deleted,
                                  "rules": rules})
@@ -120,8 +122,8 @@ def trees_declared_over() -> list[Area]:
         pk__in=OutbreakDeclaration.objects.filter(reopened_at__isnull=True).values("tenant")))
 
 
-def purge(*, by=None, dry_run: bool = False, tenants: list[Area] | None = None,
+def purge(*, actor: Actor | None = None, dry_run: bool = False, tenants: list[Area] | None = None,
           today: date | None = None) -> list[PurgeResult]:
     """Purge every tree declared over (or the ones given), one transaction each."""
-    return [purge_tree(tenant=tenant, by=by, dry_run=dry_run, today=today)
+    return [purge_tree(tenant=tenant, actor=actor, dry_run=dry_run, today=today)
             for tenant in (trees_declared_over() if tenants is None else tenants)]

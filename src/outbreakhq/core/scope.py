@@ -9,25 +9,19 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, Assignment
 from outbreakhq.core.roles import CAPABILITIES, grants
 
-_CACHE_ATTR = "_outbreakhq_assignments"
+
+def assignments(actor: Actor) -> list[Assignment]:
+    """The actor's role assignments, read once per request or command (core/actor.py).
+    A bare user is accepted where no actor exists (templates, forms, admin)."""
+    return Actor.of(actor).assignments
 
 
-def assignments(user) -> list[Assignment]:
-    """The user's role assignments, loaded once per request (cached on the user object)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is None:
-        cached = list(Assignment.objects.filter(user=user).select_related("area"))
-        setattr(user, _CACHE_ATTR, cached)
-    return cached
-
-
-def capabilities(user) -> set[str]:
-    return {cap for a in assignments(user) for cap in CAPABILITIES.get(a.role, ())}
+def capabilities(actor: Actor) -> set[str]:
+    return {cap for a in assignments(actor) for cap in CAPABILITIES.get(a.role, ())}
 
 
 def outermost(areas: list[Area]) -> list[Area]:
@@ -39,9 +33,9 @@ def outermost(areas: list[Area]) -> list[Area]:
     return kept
 
 
-def scope_areas(user, capability: str, *, within: Area | None = None) -> list[Area]:
-    """The outermost areas where the user holds `capability`, narrowed to `within` if given."""
-    areas = outermost([a.area for a in assignments(user) if grants(a.role, capability)])
+def scope_areas(actor: Actor, capability: str, *, within: Area | None = None) -> list[Area]:
+    """The outermost areas where the actor holds `capability`, narrowed to `within` if given."""
+    areas = outermost([a.area for a in assignments(actor) if grants(a.role, capability)])
     if within is None:
         return areas
     if any(a.contains(within) for a in areas):
@@ -49,9 +43,10 @@ def scope_areas(user, capability: str, *, within: Area | None = None) -> list[Ar
     return [a for a in areas if within.contains(a)]
 
 
-def scope_filter(user, capability: str, path_field: str, *, within: Area | None = None) -> Q:
-    """A Q object limiting rows to the user's scope; matches nothing when the scope is empty."""
-    areas = scope_areas(user, capability, within=within)
+def scope_filter(actor: Actor, capability: str, path_field: str, *,
+                 within: Area | None = None) -> Q:
+    """A Q object limiting rows to the actor's scope; matches nothing when the scope is empty."""
+    areas = scope_areas(actor, capability, within=within)
     if not areas:
         return Q(pk__in=[])
     query = Q()
@@ -60,18 +55,18 @@ def scope_filter(user, capability: str, path_field: str, *, within: Area | None 
     return query
 
 
-def can(user, capability: str, area: Area | None = None) -> bool:
-    """Whether the user holds `capability` somewhere (area None) or over `area`."""
-    areas = scope_areas(user, capability)
+def can(actor: Actor, capability: str, area: Area | None = None) -> bool:
+    """Whether the actor holds `capability` somewhere (area None) or over `area`."""
+    areas = scope_areas(actor, capability)
     if area is None:
         return bool(areas)
     return any(a.contains(area) for a in areas)
 
 
-def visible_areas(user, *, within: Area | None = None):
+def visible_areas(actor: Actor, *, within: Area | None = None):
     """Areas the user may browse: their own subtrees for any capability (area names are not
     personal data, so analysts see them too)."""
-    roots = outermost([a.area for a in assignments(user)])
+    roots = outermost([a.area for a in assignments(actor)])
     if within is not None:
         roots = [within] if any(r.contains(within) for r in roots) else [
             r for r in roots if within.contains(r)]

@@ -7,17 +7,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.dateparse import parse_date
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit
-from outbreakhq.core.errors import FieldError, InvalidInput, NotFound, NotPermitted, OutOfScope
+from outbreakhq.core import audit, events
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.events import PersonChanged, PersonRegistered, PersonViewed
 from outbreakhq.core.identity import InvalidDocument, cn_birth_date, cn_sex, normalise_document
 from outbreakhq.core.models import Area, IdType, KeyGroup, Person, PersonKeyGroup, Sex
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scope import can
+from outbreakhq.core.scoped import access_person, require, require_role
+from outbreakhq.core.unit_of_work import unit_of_work
 
 EDITABLE = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "home_area", "address",
             "key_groups")
@@ -157,52 +158,6 @@ def _agree_with_resident_id(values: dict, person: Person | None) -> None:
         raise InvalidInput(_("The person was not saved."), errors)
 
 
-def _denied(user, capability: str, *, request, what: str, object_id="", area: Area | None = None,
-            person: Person | None = None, **detail) -> None:
-    audit.record(user=user, action="denied", object_type=what, object_id=object_id,
-                 person=person, area=area, request=request,
-                 detail={"capability": capability, **detail})
-
-
-def _not_for_your_role(capability: str) -> NotPermitted:
-    return NotPermitted(_("Your role does not allow you to %(what)s anywhere. If your work "
-                          "needs it, ask an administrator.") % {"what": Can(capability).label})
-
-
-def _outside(capability: str, area: Area) -> OutOfScope:
-    return OutOfScope(_("You may not %(what)s in %(area)s (%(code)s): it is outside your "
-                        "jurisdiction.") % {"what": Can(capability).label,
-                                            "area": area.display_name(get_language()),
-                                            "code": area.code})
-
-
-def require(user, capability: str, area: Area, *, request, person: Person | None = None,
-             what: str = "person") -> None:
-    """Refuse, and leave an audit event, when the user lacks the capability over the area.
-
-    Only for an area the user named themselves (an area code typed in a form, `area=` of a
-    list): the refusal names it, and area names are not personal data. Never pass the area of
-    a record fetched by number: get_scoped answers for those, without naming any area."""
-    if can(user, capability, area):
-        return
-    _denied(user, capability, request=request, what=what,
-            object_id=person.pk if person else "", area=area, person=person)
-    if not can(user, capability):
-        raise _not_for_your_role(capability)
-    raise _outside(capability, area)
-
-
-def require_role(user, capability: str, *, request, what: str) -> None:
-    """Refuse (403, audited) a user none of whose roles grants `capability` anywhere: checked
-    first in a use case, before its input, so that the answer does not depend on the input."""
-    if can(user, capability):
-        return
-    audit.record(user=user, action="denied", object_type=what, request=request,
-                 detail={"capability": capability})
-    raise NotPermitted(_("Your role does not allow you to %(what)s anywhere. If your work "
-                         "needs it, ask an administrator.") % {"what": Can(capability).label})
-
-
 def _set_key_groups(person: Person, groups: list[KeyGroup]) -> None:
     PersonKeyGroup.objects.filter(person=person).delete()
     PersonKeyGroup.objects.bulk_create(
@@ -218,34 +173,29 @@ def new_person_values(data: Mapping) -> dict:
     return values
 
 
-def register_person(*, by, data: Mapping, request=None) -> Person:
-    require_role(by, Can.CHANGE_PERSON, request=request, what="person")
+def register_person(*, actor: Actor, data: Mapping) -> Person:
+    require_role(actor, Can.CHANGE_PERSON, what="person")
     values = new_person_values(data)
-    require(by, Can.CHANGE_PERSON, values["home_area"], request=request)
+    require(actor, Can.CHANGE_PERSON, values["home_area"])
     groups = values.pop("key_groups", [])
     with transaction.atomic():
         person = Person.objects.create(tenant_id=values["home_area"].tenant_id, **values)
         _set_key_groups(person, groups)
-        audit.record(user=by, action="create", object_type="person", object_id=person.pk,
-                     person=person, request=request)
+        events.publish(PersonRegistered(actor=actor, record_id=person.pk, person=person,
+                                        area=person.home_area))
     return person
 
 
-def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Person:
-    # Scope checks run before the transaction: a refusal writes a `denied` audit event, which
-    # the rollback of the refused change must not take with it.
-    current = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
-                         request=request)
-    values = _clean(changes, partial=True)
-    new_area = values.get("home_area")
-    if new_area is not None and new_area.tenant_id != current.tenant_id:
-        raise InvalidInput(_("The person was not saved."), [FieldError(
-            "home_area", _("lies in another jurisdiction tree; register the person there"))])
-    if new_area is not None:
-        require(by, Can.CHANGE_PERSON, new_area, request=request, person=current)
-    with transaction.atomic():
-        person = get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
-                            request=request, lock=True)
+def update_person(*, actor: Actor, person_id: int, changes: Mapping) -> Person:
+    with unit_of_work(actor) as uow:
+        person = uow.fetch(access_person, person_id, Can.CHANGE_PERSON)
+        values = _clean(changes, partial=True)
+        new_area = values.get("home_area")
+        if new_area is not None and new_area.tenant_id != person.tenant_id:
+            raise InvalidInput(_("The person was not saved."), [FieldError(
+                "home_area", _("lies in another jurisdiction tree; register the person there"))])
+        if new_area is not None:
+            require(actor, Can.CHANGE_PERSON, new_area, person=person)
         if values.keys() & {"id_type", "id_number", "birth_date", "sex"}:
             _check_document(values, person)
         groups = values.pop("key_groups", None)
@@ -258,92 +208,28 @@ def update_person(*, by, person_id: int, changes: Mapping, request=None) -> Pers
             _set_key_groups(person, groups)
             changed.append("key_groups")
         # Field names only: the audit trail says what changed, not the personal values.
-        audit.record(user=by, action="change", object_type="person", object_id=person.pk,
-                     person=person, request=request, detail={"fields": changed})
+        events.publish(PersonChanged(actor=actor, record_id=person.pk, person=person,
+                                     area=person.home_area, detail={"fields": changed}))
     return person
 
 
-_LARGEST_NUMBER = 2**63 - 1  # a bigint; a larger number is missing, not a database error
-
-
-def _joins(rows: QuerySet) -> list[str]:
-    """The select_related lookups of a queryset, so that the unscoped fetch joins the same."""
-    def walk(tree: dict, prefix: str):
-        for name, below in tree.items():
-            yield prefix + name
-            yield from walk(below, f"{prefix}{name}__")
-
-    tree = rows.query.select_related
-    return list(walk(tree, "")) if isinstance(tree, dict) else []
-
-
-def get_scoped(visible: QuerySet, pk: int, *, by, capability: str, request, what: str,
-               area_field: str, person_field: str | None, missing: str, lock: bool = False,
-               seen_with: str = Can.VIEW_PERSON):
-    """The one way to fetch a single personal-data row by number: the row if it lies in
-    `visible` (the user's scope for `capability`); else 404 with `missing`, the same status
-    and the same body whether the row does not exist or lies outside the user's scope.
-
-    Security (issue 7, "one answer for not there and not yours"): a 403 naming the record's
-    area for "not yours" let anyone walk the numbers and learn where every record lives.
-    - The answer depends on the role, never on the record, before anything is looked up: a
-      role without the capability anywhere gets 403 "not allowed for your role" for every
-      number, existing or not.
-    - Both refusals take the same path and cost the same work, so neither the answer nor its
-      time tells them apart: one query fetches the row by number without the scope filter and
-      computes in the same statement whether it lies in `visible` (an EXISTS), then one
-      `denied` audit event is written (with the record's area, person and the capability when
-      the row exists, so an auditor sees the probing, and the probing of missing numbers too),
-      then the 404.
-    - A row the user may see (`seen_with` over its area) but not act on (`capability`) gets
-      403 naming its area: that tells nothing the user cannot read already.
-    """
-    if not can(by, capability):
-        _denied(by, capability, request=request, what=what, object_id=pk)
-        raise _not_for_your_role(capability)
-    model = visible.model
-    rows = model._base_manager.select_related(*_joins(visible)).annotate(
-        in_scope=Exists(visible.filter(pk=OuterRef("pk"))))
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    found = rows.filter(pk=pk).first() if 0 < pk <= _LARGEST_NUMBER else None
-    if found is not None and found.in_scope:
-        return found
-    area = person = None
-    if found is not None:
-        area = getattr(found, area_field)
-        person = getattr(found, person_field) if person_field else found
-    _denied(by, capability, request=request, what=what, object_id=pk, area=area, person=person,
-            found=found is not None)
-    if found is not None and can(by, seen_with, area):
-        raise _outside(capability, area)
-    raise NotFound(missing)
-
-
-def get_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON, request=None,
-               lock: bool = False) -> Person:
-    """A person the user may see (see get_scoped)."""
-    return get_scoped(
-        Person.objects.visible_to(by, capability).select_related("home_area"), person_id,
-        by=by, capability=capability, request=request, what="person", area_field="home_area",
-        person_field=None, lock=lock,
-        missing=_("No person with record number %(n)s.") % {"n": person_id})
-
-
-def view_person(*, by, person_id: int, capability: str = Can.VIEW_PERSON,
-                request=None) -> Person:
+def view_person(*, actor: Actor, person_id: int, capability: str = Can.VIEW_PERSON) -> Person:
     """Open a person's record (to read, or in the edit form): exactly one audit event per view."""
-    person = get_person(by=by, person_id=person_id, capability=capability, request=request)
-    record_person_view(by=by, person=person, request=request)
+    person = access_person(actor=actor, person_id=person_id, capability=capability)
+    record_person_view(actor=actor, person=person)
     return person
 
 
-def record_person_view(*, by, person: Person, others: Iterable = (), request=None) -> None:
+def record_person_view(*, actor: Actor, person: Person, others: Iterable = ()) -> None:
     """The one `view` event of a person's record shown; `others`: the other people's rows the
     page showed (rows with `person`), named in the event too."""
-    audit.record(user=by, action="view", object_type="person", object_id=person.pk,
-                 person=person, request=request,
-                 others=[(row.person_id, row.person.tenant_id) for row in others])
+    events.publish(PersonViewed(actor=actor, record_id=person.pk, person=person,
+                                area=person.home_area, shown=shown_in(others)))
+
+
+def shown_in(rows: Iterable) -> tuple[tuple[int, int], ...]:
+    """(person id, tenant id) of the people behind rows a page showed (rows with `person`)."""
+    return tuple((row.person_id, row.person.tenant_id) for row in rows)
 
 
 def classify_query(text: str) -> tuple[str, str]:
@@ -357,14 +243,14 @@ def classify_query(text: str) -> tuple[str, str]:
     return "name", value
 
 
-def search_people(*, by, query: str, within: Area | None = None, limit: int = 50,
-                  request=None) -> list[Person]:
+def search_people(*, actor: Actor, query: str, within: Area | None = None,
+                  limit: int = 50) -> list[Person]:
     """Exact identity or phone number, or the start of a name, inside the user's scope."""
     query = _CONTROL.sub("", query)  # a NUL would fail on PostgreSQL; no name holds one
     kind, value = classify_query(query)
     if not value:
         return []
-    rows = (Person.objects.visible_to(by, within=within).select_related("home_area")
+    rows = (Person.objects.visible_to(actor, within=within).select_related("home_area")
             .prefetch_related("key_groups"))
     if kind == "name":
         rows = rows.filter(name__istartswith=value).order_by("name", "pk")
@@ -373,8 +259,8 @@ def search_people(*, by, query: str, within: Area | None = None, limit: int = 50
     found = list(rows[:limit])
     # The record numbers shown: a result list shows each person's record, so an auditor must
     # be able to tell whose records a search exposed (and each person, who looked at them).
-    audit.record_shown(user=by, action="search", object_type="person",
+    audit.record_shown(actor=actor, action="search", object_type="person",
                        records=[p.pk for p in found], people=[(p.pk, p.tenant_id) for p in found],
-                       places=[p.home_area.path for p in found], area=within, request=request,
+                       places=[p.home_area.path for p in found], area=within,
                        detail={"query": query, "kind": kind, "results": len(found)})
     return found

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotAuthenticated, NotFound
 from outbreakhq.core.models import ApiToken
 
@@ -23,7 +24,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(*, user, name: str, days: int | None = None, request=None) -> tuple[ApiToken, str]:
+def issue_token(*, actor: Actor, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token; returns it with the secret, which is never stored or shown again."""
     name = name.strip()
     if not name:
@@ -34,23 +35,23 @@ def issue_token(*, user, name: str, days: int | None = None, request=None) -> tu
     secret = PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=secret[:12], digest=digest(secret),
+            user=actor.user, name=name, prefix=secret[:12], digest=digest(secret),
             expires_at=timezone.now() + timedelta(days=days),
         )
-        audit.record(user=user, action="token", object_type="api_token", object_id=token.pk,
-                     request=request, detail={"event": "issued", "name": name, "days": days})
+        audit.record(actor=actor, action="token", object_type="api_token", object_id=token.pk,
+                     detail={"event": "issued", "name": name, "days": days})
     return token, secret
 
 
-def revoke_token(*, user, token_id: int, request=None) -> ApiToken:
-    token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
+def revoke_token(*, actor: Actor, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(user=actor.user, pk=token_id, revoked_at__isnull=True).first()
     if token is None:
         raise NotFound(_("No such active token of yours."))
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(user=user, action="token", object_type="api_token", object_id=token.pk,
-                     request=request, detail={"event": "revoked", "name": token.name})
+        audit.record(actor=actor, action="token", object_type="api_token", object_id=token.pk,
+                     detail={"event": "revoked", "name": token.name})
     return token
 
 

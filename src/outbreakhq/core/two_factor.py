@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Can, grants
 from outbreakhq.core.scope import assignments
 
@@ -65,8 +66,9 @@ def _clean(code: str) -> str:
     return "".join(code.split())
 
 
-def confirm_device(*, user, code: str, request=None) -> bool:
+def confirm_device(*, actor: Actor, code: str) -> bool:
     """Turn two-factor on with the first code from the new app; False if the code is wrong."""
+    user = actor.user
     device = unconfirmed_device(user)
     if not device.verify_token(_clean(code)):
         return False
@@ -74,8 +76,8 @@ def confirm_device(*, user, code: str, request=None) -> bool:
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit.record(user=user, action="create", object_type="two_factor", object_id=user.pk,
-                     request=request, detail={"event": "enrolled"})
+        audit.record(actor=actor, action="create", object_type="two_factor", object_id=user.pk,
+                     detail={"event": "enrolled"})
     return True
 
 
@@ -90,7 +92,7 @@ def check_code(*, user, code: str, request) -> bool:
 
 
 def fail_sign_in(*, user, request) -> None:
-    audit.record(user=None, action="login", object_type="session", request=request,
+    audit.record(actor=Actor.anonymous(request), action="login", object_type="session",
                  detail={"result": "failed", "step": "two-factor",
                          "username": user.get_username()})
     user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},

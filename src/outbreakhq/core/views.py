@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from outbreakhq.core import services, tokens
+from outbreakhq.core import hooks, services, tokens
+from outbreakhq.core.actor import Actor, actor_of
 from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
 from outbreakhq.core.forms import PersonForm
 from outbreakhq.core.middleware import SESSION_KEY
@@ -23,13 +24,12 @@ from outbreakhq.core.scope import can, scope_areas, visible_areas
 
 
 def require_capability(request, capability: str) -> None:
-    if not can(request.user, capability):
-        services.require(request.user, capability, request.scope_area or _any_area(request),
-                          request=request)
+    if not can(actor_of(request), capability):
+        services.require(actor_of(request), capability, request.scope_area or _any_area(request))
 
 
 def _any_area(request) -> Area:
-    area = visible_areas(request.user).first() or Area.objects.roots().first()
+    area = visible_areas(actor_of(request)).first() or Area.objects.roots().first()
     if area is None:
         raise NotFound(_("No areas are set up yet: import an area tree first."))
     return area
@@ -40,30 +40,32 @@ def home(request):
     """Overview of the current scope: the areas one level down with population and people
     registered (aggregates only, so every role may see it)."""
     require_capability(request, Can.VIEW_AGGREGATES)
-    areas = scope_areas(request.user, Can.VIEW_AGGREGATES, within=request.scope_area)
+    areas = scope_areas(actor_of(request), Can.VIEW_AGGREGATES, within=request.scope_area)
     if len(areas) == 1:
         parent = areas[0]
         rows = list(parent.children.all())
     else:
         parent, rows = None, areas
-    counts = _people_counts(rows)
+    actor = actor_of(request)
+    counts = _people_counts(actor, rows, within=request.scope_area)
     table = [(a, counts.get(a.code, 0)) for a in rows]
+    tiles = [(t, t.context(actor, request.scope_area)) for t in hooks.TILES
+             if can(actor, t.capability)]
     return render(request, "core/home.html", {
-        "parent": parent, "table": table,
+        "parent": parent, "table": table, "tiles": tiles,
         "total_population": sum(a.population for a in rows) or (parent.population if parent else 0),
         "total_people": sum(counts.values()),
     })
 
 
-def _people_counts(areas: list[Area]) -> dict[str, int]:
-    """People registered under each area: one scan grouped by home area, summed per subtree
-    in Python (areas are few; a COUNT per area would scan the people once per area)."""
+def _people_counts(actor: Actor, areas: list[Area], *, within: Area | None) -> dict[str, int]:
+    """People registered under each area (areas of the actor's scope): one scan of the scoped
+    people grouped by home area, summed per subtree in Python (areas are few; a COUNT per area
+    would scan the people once per area)."""
     if not areas:
         return {}
-    under = Q()
-    for area in areas:
-        under |= Q(home_area__path__startswith=area.path)
-    per_home = Person.objects.filter(under).values_list("home_area__path").annotate(n=Count("id"))
+    per_home = (Person.objects.visible_to(actor, Can.VIEW_AGGREGATES, within=within)
+                .values_list("home_area__path").annotate(n=Count("id")))
     counts = dict.fromkeys((a.code for a in areas), 0)
     for path, n in per_home:
         for area in areas:
@@ -76,23 +78,23 @@ def _people_counts(areas: list[Area]) -> dict[str, int]:
 def people(request):
     require_capability(request, Can.VIEW_PERSON)
     query = request.GET.get("q", "").strip()
-    found = services.search_people(by=request.user, query=query, within=request.scope_area,
-                                   request=request) if query else None
+    found = services.search_people(actor=actor_of(request), query=query,
+                                   within=request.scope_area) if query else None
     template = "core/_people_table.html" if request.htmx else "core/people.html"
     return render(request, template, {"query": query, "people": found,
-                                      "may_register": can(request.user, Can.CHANGE_PERSON)})
+                                      "may_register": can(actor_of(request), Can.CHANGE_PERSON)})
 
 
 @login_required
 def person_detail(request, pk: int):
-    person = services.get_person(by=request.user, person_id=pk, request=request)
-    panels = panels_for(request.user, person)
+    person = services.access_person(actor=actor_of(request), person_id=pk)
+    panels = panels_for(actor_of(request), person)
     # One view event, naming the other people the panels show too (core/panels.py).
-    services.record_person_view(by=request.user, person=person, request=request, others=[
+    services.record_person_view(actor=actor_of(request), person=person, others=[
         row for _template, panel in panels for row in panel.get("shown_rows", ())])
     return render(request, "core/person.html", {
         "person": person, "key_groups": list(person.key_groups.all()),
-        "may_edit": can(request.user, Can.CHANGE_PERSON, person.home_area), "panels": panels,
+        "may_edit": can(actor_of(request), Can.CHANGE_PERSON, person.home_area), "panels": panels,
     })
 
 
@@ -103,10 +105,10 @@ def _person_form_page(request, *, person: Person | None):
         data["key_groups"] = request.POST.getlist("key_groups")
         try:
             if person is None:
-                person = services.register_person(by=request.user, data=data, request=request)
+                person = services.register_person(actor=actor_of(request), data=data)
             else:
-                person = services.update_person(by=request.user, person_id=person.pk,
-                                                changes=data, request=request)
+                person = services.update_person(actor=actor_of(request), person_id=person.pk,
+                                                changes=data)
         except InvalidInput as exc:
             form.show_errors(exc)
         else:
@@ -125,8 +127,8 @@ def person_create(request):
 
 @login_required
 def person_edit(request, pk: int):
-    fetch = services.view_person if request.method == "GET" else services.get_person
-    person = fetch(by=request.user, person_id=pk, capability=Can.CHANGE_PERSON, request=request)
+    fetch = services.view_person if request.method == "GET" else services.access_person
+    person = fetch(actor=actor_of(request), person_id=pk, capability=Can.CHANGE_PERSON)
     return _person_form_page(request, person=person)
 
 
@@ -134,11 +136,11 @@ def person_edit(request, pk: int):
 @require_POST
 def switch_scope(request):
     code = request.POST.get("area", "")
-    if code and not visible_areas(request.user).filter(code=code).exists():
+    if code and not visible_areas(actor_of(request)).filter(code=code).exists():
         area = Area.objects.filter(code=code).first()
         if area is None:
             raise NotFound(_("No area with code %(code)s.") % {"code": code})
-        services.require(request.user, Can.VIEW_AGGREGATES, area, request=request)
+        services.require(actor_of(request), Can.VIEW_AGGREGATES, area)
     request.session[SESSION_KEY] = code or None
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -152,13 +154,12 @@ def api_tokens(request):
     if request.method == "POST":
         try:
             if "revoke" in request.POST:
-                tokens.revoke_token(user=request.user, token_id=int(request.POST["revoke"]),
-                                    request=request)
+                tokens.revoke_token(actor=actor_of(request), token_id=int(request.POST["revoke"]))
                 messages.success(request, _("Token revoked."))
                 return redirect("tokens")
             days = int(request.POST.get("days") or 90)
             _token, secret = tokens.issue_token(
-                user=request.user, name=request.POST.get("name", ""), days=days, request=request)
+                actor=actor_of(request), name=request.POST.get("name", ""), days=days)
         except (InvalidInput, ValueError) as exc:
             messages.error(request, str(exc) if isinstance(exc, InvalidInput)
                            else _("Days must be a whole number."))
@@ -170,7 +171,7 @@ def api_tokens(request):
 def areas(request, code: str | None = None):
     """Browse the area tree: an area, its children and their figures."""
     require_capability(request, Can.VIEW_AGGREGATES)
-    visible = visible_areas(request.user)
+    visible = visible_areas(actor_of(request))
     if code is None:
         area = request.scope_area
     else:
@@ -179,7 +180,7 @@ def areas(request, code: str | None = None):
             other = Area.objects.filter(code=code).first()
             if other is None:
                 raise NotFound(_("No area with code %(code)s.") % {"code": code})
-            services.require(request.user, Can.VIEW_AGGREGATES, other, request=request)
+            services.require(actor_of(request), Can.VIEW_AGGREGATES, other)
             raise OutOfScope()
     rows = list(area.children.all()) if area else list(
         visible.filter(depth=min(visible.values_list("depth", flat=True), default=0)))
@@ -188,5 +189,5 @@ def areas(request, code: str | None = None):
     return render(request, "core/areas.html", {
         "area": area, "rows": [(a, child_counts.get(a.code, 0)) for a in rows],
         "trail": list(area.ancestors()) if area else [],
-        "may_import": can(request.user, Can.MANAGE_AREAS),
+        "may_import": can(actor_of(request), Can.MANAGE_AREAS),
     })

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core import accounts, audit, lockout, two_factor
+from outbreakhq.core.actor import Actor, actor_of
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
@@ -38,14 +39,15 @@ class LoginView(auth_views.LoginView):
                                              "at": time.time(), "next": self.get_success_url()}
             return redirect("login_two_factor")
         response = super().form_valid(form)
-        audit.record(user=user, action="login", object_type="session", request=self.request)
+        audit.record(actor=Actor.signing_in(self.request, user), action="login",
+                     object_type="session")
         return response
 
     def form_invalid(self, form):
         # The attempted user name is kept (that is how guessing shows up); the password never.
         # While locked, axes refuses before checking the password and the page says so.
         result = "locked" if lockout.refused_while_locked(self.request) else "failed"
-        audit.record(user=None, action="login", object_type="session", request=self.request,
+        audit.record(actor=Actor.anonymous(self.request), action="login", object_type="session",
                      detail={"result": result,
                              "username": self.request.POST.get("username", "")[:150]})
         return super().form_invalid(form)
@@ -70,7 +72,7 @@ def login_two_factor(request):
         return redirect("login")
     credentials = {"username": user.get_username()}
     if not AxesProxyHandler.is_allowed(request, credentials):
-        audit.record(user=None, action="login", object_type="session", request=request,
+        audit.record(actor=Actor.anonymous(request), action="login", object_type="session",
                      detail={"result": "locked", "step": "two-factor",
                              "username": user.get_username()})
         return lockout.lockout_response(request, None, credentials)
@@ -79,7 +81,7 @@ def login_two_factor(request):
     if request.method == "POST":
         code = request.POST.get("code", "")
         if enrolling:
-            ok = two_factor.confirm_device(user=user, code=code, request=request)
+            ok = two_factor.confirm_device(actor=Actor.signing_in(request, user), code=code)
             if not ok:
                 two_factor.fail_sign_in(user=user, request=request)
         else:
@@ -96,7 +98,7 @@ def login_two_factor(request):
 def _finish_sign_in(request, user, pending):
     del request.session[PENDING]
     login(request, user, backend=pending["backend"])
-    audit.record(user=user, action="login", object_type="session", request=request,
+    audit.record(actor=Actor.signing_in(request, user), action="login", object_type="session",
                  detail={"two_factor": True})
     target = pending.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -117,8 +119,7 @@ def two_factor_page(request):
     device = two_factor.confirmed_device(request.user)
     wrong = False
     if device is None and request.method == "POST":
-        if two_factor.confirm_device(user=request.user, code=request.POST.get("code", ""),
-                                     request=request):
+        if two_factor.confirm_device(actor=actor_of(request), code=request.POST.get("code", "")):
             messages.success(request, _("Two-factor sign-in is on. From now on, signing in "
                                         "asks for a code from your app after the password."))
             return redirect("two_factor")
@@ -135,8 +136,8 @@ def sign_in_security(request):
     """Administrators: current sign-in locks and accounts with two-factor sign-in."""
     require_capability(request, Can.MANAGE_ACCOUNTS)
     return render(request, "core/sign_in_security.html", {
-        "locks": accounts.locks_visible_to(request.user),
-        "enrolled": accounts.enrolled_visible_to(request.user),
+        "locks": accounts.locks_visible_to(actor_of(request)),
+        "enrolled": accounts.enrolled_visible_to(actor_of(request)),
     })
 
 
@@ -144,8 +145,8 @@ def sign_in_security(request):
 @require_POST
 def sign_in_unlock(request):
     require_capability(request, Can.MANAGE_ACCOUNTS)
-    lock = accounts.unlock(by=request.user, username=request.POST.get("username", ""),
-                           ip=request.POST.get("ip") or None, request=request)
+    lock = accounts.unlock(actor=actor_of(request), username=request.POST.get("username", ""),
+                           ip=request.POST.get("ip") or None)
     messages.success(request, _("Unlocked %(username)s: they can sign in again now.")
                      % {"username": lock.username})
     return redirect("sign_in_security")
@@ -155,8 +156,8 @@ def sign_in_unlock(request):
 @require_POST
 def two_factor_reset(request):
     require_capability(request, Can.MANAGE_ACCOUNTS)
-    user = accounts.reset_two_factor(by=request.user, user_id=_int(request.POST.get("user")),
-                                     request=request)
+    user = accounts.reset_two_factor(actor=actor_of(request),
+                                     user_id=_int(request.POST.get("user")))
     messages.success(request, _("Two-factor sign-in of %(username)s was reset.")
                      % {"username": user.username})
     return redirect("sign_in_security")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core import dedup, merge, services
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Person
 from outbreakhq.core.roles import Can
@@ -30,8 +31,8 @@ def duplicates(request):
     after = request.GET.get("after", "")
     raw = request.GET.get("min", "")
     min_score = int(raw) if raw.isdigit() and int(raw) in SCORE_FLOORS else SCORE_FLOORS[0]
-    page = dedup.find_duplicates(by=request.user, within=request.scope_area, after=after,
-                                 min_score=min_score, request=request)
+    page = dedup.find_duplicates(actor=actor_of(request), within=request.scope_area, after=after,
+                                 min_score=min_score)
     return render(request, "core/duplicates.html", {
         "page": page, "after": after, "min_score": min_score, "floors": SCORE_FLOORS,
         "rows": [(c, page.areas.get(c.left["home_area_id"]),
@@ -84,9 +85,9 @@ def _references(person: Person) -> str:
 def _pair(request, keep_id: int, merge_id: int, *, audited: bool) -> tuple[Person, Person]:
     # Opening the comparison shows both records: two `view` events. The confirmation and the
     # merge re-read the records the user has just opened, without recording a new view.
-    fetch = services.view_person if audited else services.get_person
-    return tuple(fetch(by=request.user, person_id=pk, capability=Can.MERGE_PERSON,
-                       request=request) for pk in (keep_id, merge_id))
+    fetch = services.view_person if audited else services.access_person
+    return tuple(fetch(actor=actor_of(request), person_id=pk,
+                       capability=Can.MERGE_PERSON) for pk in (keep_id, merge_id))
 
 
 def _choices(request) -> dict[str, str]:
@@ -121,8 +122,8 @@ def compare(request, keep: int, merged: int):
 def merge_view(request, keep: int, merged: int):
     """Merge, then land on the kept record."""
     try:
-        result = merge.merge_people(by=request.user, keep_id=keep, merge_id=merged,
-                                    choices=_choices(request), request=request)
+        result = merge.merge_people(actor=actor_of(request), keep_id=keep, merge_id=merged,
+                                    choices=_choices(request))
     except InvalidInput as exc:
         keep_p, merged_p = _pair(request, keep, merged, audited=False)
         return render(request, "core/merge.html", {**_context(keep_p, merged_p), "error": exc},
@@ -136,7 +137,7 @@ def merge_view(request, keep: int, merged: int):
 @login_required
 @require_POST
 def dismiss(request, keep: int, merged: int):
-    merge.dismiss_pair(by=request.user, person_ids=(keep, merged), request=request)
+    merge.dismiss_pair(actor=actor_of(request), person_ids=(keep, merged))
     messages.success(request, _("Records %(a)d and %(b)d will no longer be proposed as the "
                                 "same person.") % {"a": min(keep, merged), "b": max(keep, merged)})
     return redirect("duplicates")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core import outbreaks, purge, retention
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
@@ -32,7 +33,7 @@ def _tree(request, code: str) -> Area:
 @login_required
 def retention_page(request):
     require_capability(request, Can.MANAGE_RETENTION)
-    trees = [a for a in scope_areas(request.user, Can.MANAGE_RETENTION) if a.parent_id is None]
+    trees = [a for a in scope_areas(actor_of(request), Can.MANAGE_RETENTION) if a.parent_id is None]
     periods = retention.periods()
     return render(request, "core/retention.html", {
         "schedules": [purge.schedule(tree) for tree in trees],
@@ -53,8 +54,8 @@ def declare_over(request, code: str):
         if day is None:
             raise InvalidInput(_("The declaration was not saved."),
                                [FieldError("on", _("is not a date (YYYY-MM-DD)"))])
-        outbreaks.declare_outbreak_over(by=request.user, area=tree, on=day,
-                                        note=request.POST.get("note", ""), request=request)
+        outbreaks.declare_outbreak_over(actor=actor_of(request), area=tree, on=day,
+                                        note=request.POST.get("note", ""))
         messages.success(request, _("The outbreak in %(area)s is declared over.")
                          % {"area": tree.code})
     except InvalidInput as exc:
@@ -67,8 +68,8 @@ def declare_over(request, code: str):
 def reopen(request, code: str):
     tree = _tree(request, code)
     try:
-        outbreaks.reopen_outbreak(by=request.user, area=tree,
-                                  reason=request.POST.get("reason", ""), request=request)
+        outbreaks.reopen_outbreak(actor=actor_of(request), area=tree,
+                                  reason=request.POST.get("reason", ""))
         messages.success(request, _("The outbreak in %(area)s is reopened; pending purges are "
                                     "cancelled.") % {"area": tree.code})
     except InvalidInput as exc:
@@ -81,7 +82,7 @@ def purge_tree(request, code: str):
     """GET: what a purge would delete now (a dry run, rolled back). POST: purge."""
     tree = _tree(request, code)
     dry_run = request.method != "POST"
-    result = purge.purge_tree(tenant=tree, by=request.user, dry_run=dry_run, request=request)
+    result = purge.purge_tree(tenant=tree, actor=actor_of(request), dry_run=dry_run)
     if not dry_run:
         if result.total:
             messages.success(request, _("Purged %(n)d records in %(area)s.")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, AuditShown, Person, PersonMerge
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
@@ -51,12 +52,12 @@ def events_showing(person: Person, *, before: int | None = None, limit: int = PA
     return Looked(events, events[-1].pk if len(newest) > limit else None)
 
 
-def may_see(user, person: Person) -> bool:
-    return can(user, Can.VIEW_AUDIT, person.home_area)
+def may_see(actor: Actor, person: Person) -> bool:
+    return can(actor, Can.VIEW_AUDIT, person.home_area)
 
 
-def person_panel(user, person: Person) -> dict:
+def person_panel(actor: Actor, person: Person) -> dict:
     """The person page's "who looked" section: nothing at all for those who may not see it."""
-    if not may_see(user, person):
+    if not may_see(actor, person):
         return {"shown": False}
     return {"shown": True, "looked": events_showing(person)}

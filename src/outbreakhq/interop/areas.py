@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from outbreakhq.core import areas
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.interop.fields import Field
@@ -20,13 +21,13 @@ from outbreakhq.interop.registry import Checked, Importer, register
 COLUMNS = areas.REQUIRED + areas.OPTIONAL
 
 
-def _check(*, by, rows, columns, area) -> Checked:
+def _check(*, actor: Actor, rows, columns, area) -> Checked:
     """Every row through core's parsing and checks; a refusal names the rows, as in core."""
     raw = [(row.number, {key: str(row.values.get(key) or "") for key in COLUMNS})
            for row in rows]
     try:
         parsed = areas.parse_rows(raw)
-        _ordered, existing = areas.check_rows(by=by, rows=parsed)
+        _ordered, existing = areas.check_rows(actor=actor, rows=parsed)
     except InvalidInput as exc:
         return Checked(list(exc.errors))
     by_number = {p.row: p for p in parsed}
@@ -38,9 +39,9 @@ def _check(*, by, rows, columns, area) -> Checked:
     return Checked()
 
 
-def _write(*, by, plan, request):
-    ordered, existing = areas.check_rows(by=by, rows=[r.refs["area_row"] for r in plan.rows],
-                                         request=request)
+def _write(*, actor: Actor, plan):
+    ordered, existing = areas.check_rows(actor=actor,
+                                         rows=[r.refs["area_row"] for r in plan.rows])
     done = areas.write_rows(ordered, existing)
     return ImportResult(done.created, done.updated, done.unchanged)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.tasks import task
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.interop import uploads
@@ -37,21 +38,21 @@ class Submitted:
     queued: bool = False
 
 
-def submit_import(*, by, kind: str, path: Path, name: str, mapping: dict[str, str] | None,
-                  area: Area | None, request=None) -> Submitted:
+def submit_import(*, actor: Actor, kind: str, path: Path, name: str,
+                  mapping: dict[str, str] | None, area: Area | None) -> Submitted:
     """Check the upload (its kept plan, if fresh) and commit it here, or queue it when large.
     Refused with every row error if any row is wrong. A queued upload stays until the worker
     is done with it; a committed one is deleted (personal data, kept no longer than needed)."""
-    plan = checked_plan(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area,
-                        request=request, plan=uploads.kept_plan(
-                            path, by=by, kind=kind, mapping=mapping, area=area))
+    plan = checked_plan(actor=actor, kind=kind, path=path, name=name, mapping=mapping,
+                        area=area, plan=uploads.kept_plan(
+                            path, actor=actor, kind=kind, mapping=mapping, area=area))
     if in_background(plan):
-        uploads.keep_plan(path, plan, by=by, mapping=mapping, area=area)
+        uploads.keep_plan(path, plan, actor=actor, mapping=mapping, area=area)
         note_of(path).write_text(json.dumps({"status": "queued", "rows": len(plan.rows)}))
-        import_in_background.enqueue(user_id=by.pk, kind=kind, path=str(path), name=name,
+        import_in_background.enqueue(user_id=actor.user_id, kind=kind, path=str(path), name=name,
                                      mapping=mapping, area_code=area.code if area else "")
         return Submitted(plan, None, queued=True)
-    result = commit_plan(by=by, plan=plan, name=name, request=request)
+    result = commit_plan(actor=actor, plan=plan, name=name)
     uploads.forget(path)
     return Submitted(plan, result)
 
@@ -70,14 +71,14 @@ def status_of(path: Path) -> dict | None:
 def import_in_background(*, user_id: int, kind: str, path: str, name: str,
                          mapping: dict[str, str] | None, area_code: str) -> dict:
     """Commit the file as its owner; record the outcome beside it."""
-    user = get_user_model().objects.get(pk=user_id)
+    actor = Actor.for_command(get_user_model().objects.get(pk=user_id))
     area = Area.objects.get(code=area_code) if area_code else None
     upload = Path(path)
     try:
-        plan = checked_plan(by=user, kind=kind, path=upload, name=name, mapping=mapping,
-                            area=area, plan=uploads.kept_plan(upload, by=user, kind=kind,
+        plan = checked_plan(actor=actor, kind=kind, path=upload, name=name, mapping=mapping,
+                            area=area, plan=uploads.kept_plan(upload, actor=actor, kind=kind,
                                                               mapping=mapping, area=area))
-        result = commit_plan(by=user, plan=plan, name=name)
+        result = commit_plan(actor=actor, plan=plan, name=name)
     except AppError as exc:
         outcome = {"status": "failed", "message": str(exc.message),
                    "errors": [e.as_dict() for e in exc.errors[:MAX_REPORTED_ERRORS]],

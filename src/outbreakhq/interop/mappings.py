@@ -9,29 +9,30 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
-from outbreakhq.core.services import require
+from outbreakhq.core.scoped import require
 from outbreakhq.interop.fields import IGNORE, fields_of, load_mapping_file
 from outbreakhq.interop.models import ImportMapping
 from outbreakhq.interop.registry import importer_for
 
 
-def mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
+def mappings_for(actor: Actor, kind: str | None = None) -> QuerySet[ImportMapping]:
     """Mappings saved in the user's areas, below them, or above them (shared down the tree)."""
     query = Q(pk__in=[])
     capability = importer_for(kind).capability if kind else Can.MANAGE_CASE
-    for area in scope_areas(user, capability):
+    for area in scope_areas(actor, capability):
         codes = [c for c in area.path.split(PATH_SEP) if c]
         query |= Q(area__path__startswith=area.path) | Q(area__code__in=codes)
     rows = ImportMapping.objects.filter(query).select_related("area")
     return rows.filter(kind=kind) if kind else rows
 
 
-def save_mapping(*, by, name: str, kind: str, mapping: dict[str, str], area: Area,
-                 request=None) -> ImportMapping:
+def save_mapping(*, actor: Actor, name: str, kind: str, mapping: dict[str, str],
+                 area: Area) -> ImportMapping:
     """Create or replace the mapping called `name` for this kind of file in `area`."""
     name = name.strip()
     fields = fields_of(kind)
@@ -42,19 +43,19 @@ def save_mapping(*, by, name: str, kind: str, mapping: dict[str, str], area: Are
         errors.append(FieldError("name", _("is required")))
     if errors:
         raise InvalidInput(_("The mapping was not saved."), errors)
-    require(by, importer_for(kind).capability, area, request=request, what="import_mapping")
+    require(actor, importer_for(kind).capability, area, what="import_mapping")
     saved, created = ImportMapping.objects.update_or_create(
         area=area, kind=kind, name=name,
-        defaults={"mapping": mapping, "created_by": by if by.is_authenticated else None})
-    audit.record(user=by, action="create" if created else "change",
-                 object_type="import_mapping", object_id=saved.pk, area=area, request=request,
+        defaults={"mapping": mapping, "created_by": actor.user if actor.is_authenticated else None})
+    audit.record(actor=actor, action="create" if created else "change",
+                 object_type="import_mapping", object_id=saved.pk, area=area,
                  detail={"name": name, "kind": kind})
     return saved
 
 
-def resolve_mapping(user, kind: str, reference: str) -> dict[str, str]:
+def resolve_mapping(actor: Actor, kind: str, reference: str) -> dict[str, str]:
     """The CLI's --mapping: a JSON or TOML file if one exists at that path, else the name of a
-    saved mapping the user may use."""
+    saved mapping the actor may use."""
     path = Path(reference)
     if path.is_file():
         file_kind, mapping = load_mapping_file(path)
@@ -62,7 +63,7 @@ def resolve_mapping(user, kind: str, reference: str) -> dict[str, str]:
             raise InvalidInput(_("The mapping file is for %(file)s, not %(kind)s.")
                                % {"file": file_kind, "kind": kind})
         return mapping
-    saved = mappings_for(user, kind).filter(name=reference).order_by("-area__depth").first()
+    saved = mappings_for(actor, kind).filter(name=reference).order_by("-area__depth").first()
     if saved is None:
         raise InvalidInput(_("No mapping file at %(ref)s and no saved %(kind)s mapping of that "
                              "name.") % {"ref": reference, "kind": kind})

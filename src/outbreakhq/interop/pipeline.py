@@ -16,14 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit
+from outbreakhq.core import audit, scoped
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
-from outbreakhq.core.services import require_role
+from outbreakhq.core.scoped import require_role
 from outbreakhq.interop import previews
 from outbreakhq.interop.fields import check_header, guess_mapping
 from outbreakhq.interop.read import open_table, read_rows
@@ -63,7 +64,7 @@ class ImportResult:
     people_matched: int = 0
 
 
-def plan_import(*, by, kind: str, path: Path, name: str | None = None,
+def plan_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                 mapping: dict[str, str] | None = None, area: Area | None = None) -> Plan:
     """Read and check a file. File-level problems (header, encoding, size) raise InvalidInput;
     row-level problems are collected in `Plan.errors`, all of them, sorted by row."""
@@ -81,7 +82,7 @@ def plan_import(*, by, kind: str, path: Path, name: str | None = None,
                 stray_cells(number, cells, table.header)
     if not rows:
         raise InvalidInput(_("The file has a header but no rows. Nothing was imported."))
-    checked = importer.check(by=by, rows=rows, columns=columns, area=area)
+    checked = importer.check(actor=actor, rows=rows, columns=columns, area=area)
     errors = sorted(errors + checked.errors, key=lambda e: (e.row or 0, e.field))
     plan = Plan(kind, rows, errors[:MAX_ERRORS], columns, checked.tenant_id)
     plan.counts = {action: sum(r.action == action for r in rows)
@@ -102,74 +103,75 @@ def area_of(plan: Plan) -> Area | None:
     return None
 
 
-def require_import_role(by, kind: str, request=None) -> None:
+def require_import_role(actor: Actor, kind: str) -> None:
     """The role first: a preview by a role that may not import would be an oracle too."""
     importer = importer_for(kind)
-    if importer.allows is not None and importer.allows(by):
+    if importer.allows is not None and importer.allows(actor.user):
         return
-    require_role(by, importer.capability, request=request, what=f"{kind}_import")
+    require_role(actor, importer.capability, what=f"{kind}_import")
 
 
-def preview_import(*, by, kind: str, path: Path, name: str | None = None,
+def preview_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                    mapping: dict[str, str] | None = None, area: Area | None = None,
-                   dry_run: bool = False, request=None) -> Plan:
+                   dry_run: bool = False) -> Plan:
     """Check a file for the user to see (a preview or a dry run): refused with 429 beyond the
     user's previews per 10 minutes, else one audit event naming what the file matched."""
-    require_import_role(by, kind, request)
+    require_import_role(actor, kind)
     label = name or path.name
-    previews.guard(by=by, kind=kind, name=label, request=request)
-    plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
-    previews.record(by=by, plan=plan, name=label, area=area_of(plan), dry_run=dry_run,
-                    request=request)
+    previews.guard(actor=actor, kind=kind, name=label)
+    plan = plan_import(actor=actor, kind=kind, path=path, name=name, mapping=mapping, area=area)
+    previews.record(actor=actor, plan=plan, name=label, area=area_of(plan), dry_run=dry_run)
     return plan
 
 
-def checked_plan(*, by, kind: str, path: Path, name: str | None = None,
+def checked_plan(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                  mapping: dict[str, str] | None = None, area: Area | None = None,
-                 dry_run: bool = False, request=None, plan: Plan | None = None) -> Plan:
+                 dry_run: bool = False, plan: Plan | None = None) -> Plan:
     """The plan a commit or a dry run stands on (`plan`, kept from the preview, or made now),
     refused with every row error if any row is wrong."""
-    require_import_role(by, kind, request)
+    require_import_role(actor, kind)
     label = name or path.name
     if dry_run:
-        plan = preview_import(by=by, kind=kind, path=path, name=name, mapping=mapping,
-                              area=area, dry_run=True, request=request)
+        plan = preview_import(actor=actor, kind=kind, path=path, name=name, mapping=mapping,
+                              area=area, dry_run=True)
     elif plan is None:
-        plan = plan_import(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area)
+        plan = plan_import(actor=actor, kind=kind, path=path, name=name, mapping=mapping,
+                           area=area)
         if plan.errors:
             # Refused for its rows, the run answers what a preview would: limited and audited
             # as one, or the limit on previews could be walked around with a bad row.
-            previews.guard(by=by, kind=kind, name=label, request=request)
-            previews.record(by=by, plan=plan, name=label, area=area_of(plan), dry_run=False,
-                            request=request)
+            previews.guard(actor=actor, kind=kind, name=label)
+            previews.record(actor=actor, plan=plan, name=label, area=area_of(plan),
+                            dry_run=False)
     if plan.errors:
         raise InvalidInput(_("Nothing was imported; correct these rows."), plan.errors)
     return plan
 
 
-def run_import(*, by, kind: str, path: Path, name: str | None = None,
+def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                mapping: dict[str, str] | None = None, area: Area | None = None,
-               dry_run: bool = False, request=None,
+               dry_run: bool = False,
                plan: Plan | None = None) -> tuple[Plan, ImportResult | None]:
     """Check the file (unless `plan` is its fresh plan) and, when every row is right and this is
     no dry run, commit it whole, here and now (jobs.submit_import decides where)."""
-    plan = checked_plan(by=by, kind=kind, path=path, name=name, mapping=mapping, area=area,
-                        dry_run=dry_run, request=request, plan=plan)
+    plan = checked_plan(actor=actor, kind=kind, path=path, name=name, mapping=mapping, area=area,
+                        dry_run=dry_run, plan=plan)
     if dry_run:
         return plan, None
-    return plan, commit_plan(by=by, plan=plan, name=name or path.name, request=request)
+    return plan, commit_plan(actor=actor, plan=plan, name=name or path.name)
 
 
-def commit_plan(*, by, plan: Plan, name: str, request=None) -> ImportResult:
+def commit_plan(*, actor: Actor, plan: Plan, name: str) -> ImportResult:
     """Write a checked plan in one transaction, with one audit event for the file."""
-    require_import_role(by, plan.kind, request)
+    require_import_role(actor, plan.kind)
     try:
-        with transaction.atomic():
+        # scoped.atomic: a row refused inside the batch stays audited when the batch rolls back.
+        with scoped.atomic():
             importer = importer_for(plan.kind)
-            result = importer.write(by=by, plan=plan, request=request)
-            audit.record(user=by, action="create",
+            result = importer.write(actor=actor, plan=plan)
+            audit.record(actor=actor, action="create",
                          object_type=importer.audit_as or f"{plan.kind}_import",
-                         request=request, area=area_of(plan),
+                         area=area_of(plan),
                          detail={"file": name, "rows": len(plan.rows),
                                  "created": result.created, "updated": result.updated,
                                  "unchanged": result.unchanged})

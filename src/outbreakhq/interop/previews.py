@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import TooManyRequests
 from outbreakhq.core.models import AuditEvent
 
@@ -28,25 +29,25 @@ PREVIEW = "import_preview"  # object_type of the events; action "view", a refusa
 WINDOW = timedelta(minutes=10)
 
 
-def previews_in_window(by) -> int:
-    return AuditEvent.objects.filter(user=by, action="view", object_type=PREVIEW,
+def previews_in_window(actor: Actor) -> int:
+    return AuditEvent.objects.filter(user=actor.user, action="view", object_type=PREVIEW,
                                      at__gte=timezone.now() - WINDOW).count()
 
 
-def guard(*, by, kind: str, name: str, request) -> None:
+def guard(*, actor: Actor, kind: str, name: str) -> None:
     """Refuse with 429 (itself audited) a user who has used up the previews of the window."""
     limit = settings.OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN
-    used = previews_in_window(by)
+    used = previews_in_window(actor)
     if used < limit:
         return
-    audit.record(user=by, action="denied", object_type=PREVIEW, request=request,
+    audit.record(actor=actor, action="denied", object_type=PREVIEW,
                  detail={"file": name, "kind": kind, "reason": "rate_limit", "limit": limit,
                          "used": used})
     error = TooManyRequests(_(
         "You have checked %(n)d import files in the last 10 minutes, the most allowed. Wait a "
         "few minutes, then check the file again.") % {"n": used})
     # The API sends this as Retry-After: when the oldest counted preview leaves the window.
-    oldest = AuditEvent.objects.filter(user=by, action="view", object_type=PREVIEW,
+    oldest = AuditEvent.objects.filter(user=actor.user, action="view", object_type=PREVIEW,
                                        at__gte=timezone.now() - WINDOW).order_by("at").first()
     error.retry_after = max(1, int((oldest.at + WINDOW - timezone.now()).total_seconds()) + 1) \
         if oldest is not None else int(WINDOW.total_seconds())
@@ -71,11 +72,11 @@ def matched(plan) -> tuple[list[int], list[int]]:
     return sorted(people), sorted(records)
 
 
-def record(*, by, plan, name: str, area, dry_run: bool, request) -> None:
+def record(*, actor: Actor, plan, name: str, area, dry_run: bool) -> None:
     """One `view` event for a preview, a dry run, or a run refused for its rows (which tells as
     much as a preview)."""
     people, records = matched(plan)
-    audit.record(user=by, action="view", object_type=PREVIEW, area=area, request=request,
+    audit.record(actor=actor, action="view", object_type=PREVIEW, area=area,
                  detail={"file": name, "kind": plan.kind, "rows": len(plan.rows),
                          "errors": len(plan.errors), "dry_run": dry_run, "people": people,
                          "records": records})

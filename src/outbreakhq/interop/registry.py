@@ -43,8 +43,8 @@ class Importer:
     label: object  # a lazy translation, for the upload page
     capability: str  # what writing these records needs (core/roles.py)
     fields: tuple[Field, ...]
-    check: Callable[..., Checked]  # (by, rows, columns, area) -> Checked
-    write: Callable[..., ImportResult]  # (by, plan, request) -> ImportResult
+    check: Callable[..., Checked]  # (actor, rows, columns, area) -> Checked
+    write: Callable[..., ImportResult]  # (actor, plan) -> ImportResult
     required: tuple[str, ...] = ()  # cells that may not be blank
     choices: Callable[[], dict[str, dict[str, str]]] = dict  # key -> {squashed word: value}
     dates: frozenset[str] = frozenset()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area
 from outbreakhq.interop.read import file_format
 
@@ -52,25 +53,26 @@ def _plan_path(path: Path) -> Path:
     return path.with_name(path.name + ".plan")
 
 
-def _fingerprint(path: Path, *, by, kind: str, mapping: dict | None, area: Area | None) -> tuple:
+def _fingerprint(path: Path, *, actor: Actor, kind: str, mapping: dict | None,
+                 area: Area | None) -> tuple:
     stat = path.stat()
-    return (by.pk, kind, sorted((mapping or {}).items()) if mapping is not None else None,
+    return (actor.user_id, kind, sorted((mapping or {}).items()) if mapping is not None else None,
             area.pk if area is not None else None, stat.st_size, stat.st_mtime_ns)
 
 
-def keep_plan(path: Path, plan, *, by, mapping: dict | None, area: Area | None) -> None:
-    key = _fingerprint(path, by=by, kind=plan.kind, mapping=mapping, area=area)
+def keep_plan(path: Path, plan, *, actor: Actor, mapping: dict | None, area: Area | None) -> None:
+    key = _fingerprint(path, actor=actor, kind=plan.kind, mapping=mapping, area=area)
     _plan_path(path).write_bytes(pickle.dumps((key, time.time(), plan)))
 
 
-def kept_plan(path: Path, *, by, kind: str, mapping: dict | None, area: Area | None):
+def kept_plan(path: Path, *, actor: Actor, kind: str, mapping: dict | None, area: Area | None):
     """The plan kept for this upload if it is fresh and made for the same request, else None."""
     kept = _plan_path(path)
     if not kept.is_file() or not path.is_file():
         return None
     key, made, plan = pickle.loads(kept.read_bytes())  # noqa: S301 (our own file, see above)
     fresh = time.time() - made < PLAN_FRESH.total_seconds()
-    same = key == _fingerprint(path, by=by, kind=kind, mapping=mapping, area=area)
+    same = key == _fingerprint(path, actor=actor, kind=kind, mapping=mapping, area=area)
     return plan if fresh and same else None
 
 

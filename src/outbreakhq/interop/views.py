@@ -1,7 +1,7 @@
 """The area-tree import page on the import pipeline: the file (CSV or XLSX) is checked whole,
 "Check" shows what it would change and every wrong row, "Import" commits it all or nothing (by
 the task worker when it is large, as every import). The line-list pages are tracing's
-(tracing/views_io.py) on the same pipeline."""
+(tracing/views/import_export.py) on the same pipeline."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
@@ -32,16 +33,15 @@ def area_import(request):
             queued = False
             try:
                 if "check" in request.POST:
-                    plan = preview_import(by=request.user, kind="areas", path=path,
-                                          name=upload.name, request=request)
+                    plan = preview_import(actor=actor_of(request), kind="areas", path=path,
+                                          name=upload.name)
                     if plan.errors:
                         errors = InvalidInput(_(
                             "Nothing can be imported until these rows are corrected in the file "
                             "(or the columns mapped differently):"), plan.errors)
                 else:
-                    done = submit_import(by=request.user, kind="areas", path=path,
-                                         name=upload.name, mapping=None, area=None,
-                                         request=request)
+                    done = submit_import(actor=actor_of(request), kind="areas", path=path,
+                                         name=upload.name, mapping=None, area=None)
                     queued = done.queued
                     return _imported(request, done)
             finally:

@@ -8,20 +8,28 @@ class TracingConfig(AppConfig):
     verbose_name = _("Cases and contact tracing")
 
     def ready(self) -> None:
-        from outbreakhq.core import nav
+        """Plug tracing in through core's extension points (core/hooks.py)."""
+        from outbreakhq.core import hooks
         from outbreakhq.core.roles import Can
 
         for label, url_name, order in ((_("Cases"), "cases", 20), (_("Contacts"), "contacts", 21),
                                        (_("Follow-up"), "followups", 22),
                                        (_("Chains"), "chains", 23)):
-            nav.register(nav.NavEntry(label, url_name, Can.VIEW_PERSON, order))
+            hooks.navigation(hooks.NavEntry(label, url_name, Can.VIEW_PERSON, order))
         # Analysts reach their pseudonymised exports here (they see no case lists).
-        nav.register(nav.NavEntry(_("Exports"), "exports", Can.EXPORT_PSEUDONYMS, 80))
+        hooks.navigation(hooks.NavEntry(_("Exports"), "exports", Can.EXPORT_PSEUDONYMS, 80))
 
-        from outbreakhq.core import panels
         from outbreakhq.tracing.person_panel import person_tracing
 
-        panels.register(panels.PersonPanel("tracing/_person_panel.html", person_tracing, 20))
+        hooks.person_panel(hooks.PersonPanel("tracing/_person_panel.html", person_tracing, 20))
+        for prefix, router in (("/cases", "api.cases.cases_router"),
+                               ("/contacts", "api.contacts.contacts_router"),
+                               ("/followups", "api.contacts.followups_router"),
+                               ("/chains", "api.contacts.chains_router"),
+                               ("", "api.import_export.imports_router")):  # /imports/…, /exports/…
+            hooks.api_router(prefix, f"outbreakhq.tracing.{router}")
+        hooks.urls("outbreakhq.tracing.urls")  # cases/, contacts/, followups/, chains/
+        hooks.urls("outbreakhq.tracing.urls_io")  # import/, export/, exports/
 
         from outbreakhq.tracing import retention
 

@@ -30,11 +30,12 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, OutOfScope
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
-from outbreakhq.core.services import require
+from outbreakhq.core.scoped import require
 from outbreakhq.interop.values import formula_like
 from outbreakhq.tracing.models import Case, Contact
 from outbreakhq.tracing.worklists import filter_cases, filter_contacts
@@ -105,32 +106,33 @@ class Export:
         return fetched if self.convert is None else map(self.convert, fetched)
 
 
-def _scoped(by, kind: str, capability: str, within: Area | None, filters: Mapping) -> QuerySet:
+def _scoped(actor: Actor, kind: str, capability: str, within: Area | None,
+            filters: Mapping) -> QuerySet:
     if kind == "cases":
-        rows = filter_cases(Case.objects.visible_to(by, capability, within=within), filters)
+        rows = filter_cases(Case.objects.visible_to(actor, capability, within=within), filters)
         return rows.order_by("report_date", "pk")
     if kind == "contacts":
-        rows = filter_contacts(Contact.objects.visible_to(by, capability, within=within),
+        rows = filter_contacts(Contact.objects.visible_to(actor, capability, within=within),
                                filters)
         return rows.order_by("last_exposure", "pk")
     raise InvalidInput(_("Only cases and contacts can be exported."))
 
 
-def export_rows(*, by, kind: str, within: Area | None = None,
+def export_rows(*, actor: Actor, kind: str, within: Area | None = None,
                 filters: Mapping | None = None) -> QuerySet:
     """The filtered, scoped rows of a full export, as tuples in COLUMNS order, oldest first."""
-    rows = _scoped(by, kind, Can.EXPORT_PERSON, within, dict(filters or {}))
+    rows = _scoped(actor, kind, Can.EXPORT_PERSON, within, dict(filters or {}))
     return rows.values_list(*(source for _key, source in COLUMNS[kind]))
 
 
-def prepare(*, by, kind: str, within: Area | None = None, filters: Mapping | None = None,
+def prepare(*, actor: Actor, kind: str, within: Area | None = None, filters: Mapping | None = None,
             pseudonymised: bool = False) -> Export:
     """The export to write: full, or pseudonymised (tracing/pseudonyms.py)."""
     if not pseudonymised:
-        return Export(kind, export_rows(by=by, kind=kind, within=within, filters=filters))
+        return Export(kind, export_rows(actor=actor, kind=kind, within=within, filters=filters))
     from outbreakhq.tracing import pseudonyms
 
-    rows = _scoped(by, kind, Can.EXPORT_PSEUDONYMS, within, dict(filters or {}))
+    rows = _scoped(actor, kind, Can.EXPORT_PSEUDONYMS, within, dict(filters or {}))
     return pseudonyms.export_of(kind, rows)
 
 
@@ -216,9 +218,8 @@ def applied_filters(kind: str, filters: Mapping | None) -> dict[str, str]:
             if given.get(k) not in (None, "")}
 
 
-def start_export(*, by, kind: str, fmt: str, within: Area | None = None,
-                 filters: Mapping | None = None, pseudonymised: bool = False,
-                 request=None) -> tuple[Export, int]:
+def start_export(*, actor: Actor, kind: str, fmt: str, within: Area | None = None,
+                 filters: Mapping | None = None, pseudonymised: bool = False) -> tuple[Export, int]:
     """Check the request, count the rows and write the one `export` audit event, which names
     what was exported: the areas actually used, the filters applied, the rows, pseudonymised
     or not. An area outside the user's scope is refused (audited as `denied`), never widened."""
@@ -228,9 +229,9 @@ def start_export(*, by, kind: str, fmt: str, within: Area | None = None,
         raise InvalidInput(_("Only cases and contacts can be exported."))
     capability = Can.EXPORT_PSEUDONYMS if pseudonymised else Can.EXPORT_PERSON
     if within is not None:
-        require(by, capability, within, request=request, what=kind)
-    elif not can(by, capability):
-        audit.record(user=by, action="denied", object_type=kind, request=request,
+        require(actor, capability, within, what=kind)
+    elif not can(actor, capability):
+        audit.record(actor=actor, action="denied", object_type=kind,
                      detail={"capability": capability})
         raise OutOfScope(_("You may not export pseudonymised line lists.") if pseudonymised
                          else _("You may not export personal data."))
@@ -238,12 +239,12 @@ def start_export(*, by, kind: str, fmt: str, within: Area | None = None,
     if pseudonymised and "q" in filters:
         # A search by name or document would tell an analyst whether that person is a case.
         raise InvalidInput(_("A pseudonymised export cannot be searched by name or document."))
-    export = prepare(by=by, kind=kind, within=within, filters=filters,
+    export = prepare(actor=actor, kind=kind, within=within, filters=filters,
                      pseudonymised=pseudonymised)
     count = export.rows.count()
-    areas = scope_areas(by, capability, within=within)
-    audit.record_query(rows=export.rows, user=by, action="export", object_type=kind,
-                       request=request, area=within or (areas[0] if len(areas) == 1 else None),
+    areas = scope_areas(actor, capability, within=within)
+    audit.record_query(rows=export.rows, actor=actor, action="export", object_type=kind,
+                       area=within or (areas[0] if len(areas) == 1 else None),
                        detail={"format": fmt, "filters": filters, "rows": count,
                                "scope": [a.code for a in areas],
                                "pseudonymised": pseudonymised})

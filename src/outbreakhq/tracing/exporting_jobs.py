@@ -23,6 +23,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.tracing.exporting import prepare, write_csv, write_xlsx
@@ -57,17 +58,17 @@ def is_pseudonymised(name: str) -> bool:
     return "_pseudonymised-" in name
 
 
-def queue_export(*, by, kind: str, fmt: str, within: Area | None, filters: Mapping,
+def queue_export(*, actor: Actor, kind: str, fmt: str, within: Area | None, filters: Mapping,
                  rows: int, pseudonymised: bool = False) -> str:
     """Record the export as queued and hand it to the task worker; returns the file name."""
-    folder = owner_dir(by.pk)
+    folder = owner_dir(actor.user.pk)
     folder.mkdir(parents=True, exist_ok=True)
     layout = f"{kind}_pseudonymised" if pseudonymised else kind
     name = f"{timezone.now():%Y%m%dT%H%M%S}-{layout}-{uuid.uuid4().hex[:8]}.{fmt}"
     _note(folder / name, kind=kind, format=fmt, rows=rows, status="queued",
           created_at=timezone.now().isoformat(timespec="seconds"), filters=dict(filters),
           pseudonymised=pseudonymised)
-    write_export.enqueue(user_id=by.pk, kind=kind, fmt=fmt, name=name,
+    write_export.enqueue(user_id=actor.user.pk, kind=kind, fmt=fmt, name=name,
                          area_code=within.code if within else "", filters=dict(filters),
                          pseudonymised=pseudonymised)
     return name
@@ -82,7 +83,7 @@ def write_export(*, user_id: int, kind: str, fmt: str, name: str, area_code: str
     target = owner_dir(user_id) / name
     partial = target.with_name(target.name + ".part")
     try:
-        export = prepare(by=user, kind=kind, within=within, filters=filters,
+        export = prepare(actor=Actor.for_command(user), kind=kind, within=within, filters=filters,
                          pseudonymised=pseudonymised)
         count = (write_csv if fmt == "csv" else write_xlsx)(export.layout, export.tuples(),
                                                             partial)

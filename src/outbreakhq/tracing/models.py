@@ -12,21 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from outbreakhq.core.models import Area, Person
-
-
-class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = "person.view", *, within: Area | None = None):
-        """The scoped entry point for these rows, as for people (core/scope.py).
-
-        The tenant test adds nothing to the path test, but it lets the database walk the
-        tenant-leading indexes in list order and stop after one page, instead of sorting the
-        whole scope for every page view (measured: 0.6 s -> a few ms at 100,000 cases)."""
-        from outbreakhq.core.scope import scope_areas, scope_filter
-
-        tenants = sorted({a.tenant_id for a in scope_areas(user, capability, within=within)})
-        return self.filter(scope_filter(user, capability, "area__path", within=within),
-                           tenant_id__in=tenants)
+from outbreakhq.core.models import Area, Person, ScopedQuerySet
 
 
 class Classification(models.TextChoices):
@@ -263,6 +249,11 @@ class FollowUpStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class FollowUpQuerySet(ScopedQuerySet):
+    area_field = "contact__area"
+    person_field = "contact__person"
+
+
 class FollowUp(models.Model):
     tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
     contact = models.ForeignKey(Contact, models.CASCADE, related_name="followups")
@@ -274,6 +265,8 @@ class FollowUp(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                     related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["date"]

@@ -17,6 +17,7 @@ from django.db import connections
 from django.db.models import BigIntegerField, Count, F, Max, Value
 from django.db.models.functions import Coalesce
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
@@ -49,7 +50,7 @@ class ScopeChains:
         return [src or None for src in found.tolist()]
 
 
-def scope_chains(*, by, within: Area | None = None) -> ScopeChains:
+def scope_chains(*, actor: Actor, within: Area | None = None) -> ScopeChains:
     """Every chain among the cases the user may see (in `within`, if given).
 
     The chains page asks twice in a row (the page, then its graph) and a region holds 100,000
@@ -57,9 +58,9 @@ def scope_chains(*, by, within: Area | None = None) -> ScopeChains:
     fingerprint of its cases (count, last change, last number) that any write changes. They
     hold record numbers only, and only users of the same scope share one.
     """
-    rows = Case.objects.visible_to(by, within=within)
+    rows = Case.objects.visible_to(actor, within=within)
     stamp = rows.aggregate(n=Count("id"), changed=Max("updated_at"), last=Max("id"))
-    key = (tuple(a.path for a in scope_areas(by, Can.VIEW_PERSON, within=within)),
+    key = (tuple(a.path for a in scope_areas(actor, Can.VIEW_PERSON, within=within)),
            stamp["n"], stamp["changed"], stamp["last"])
     with _LOCK:
         if key in _RECENT:

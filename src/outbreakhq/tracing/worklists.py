@@ -17,6 +17,7 @@ from django.db.models.functions import Least
 from django.utils.dateparse import parse_date
 
 from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area
 from outbreakhq.core.services import classify_query
 from outbreakhq.tracing.fields import today as local_today
@@ -109,7 +110,7 @@ def filter_contacts(rows: QuerySet, filters: Mapping) -> QuerySet:
     return _search(rows, filters["q"]) if filters.get("q") else rows
 
 
-def _audit_page(by, what: str, listed: str, page: Page, within: Area | None, request,
+def _audit_page(actor: Actor, what: str, listed: str, page: Page, within: Area | None,
                 filters: Mapping | None = None) -> None:
     """One audit event per page shown (page, API answer or htmx partial), naming the records
     and the people on it; every caller of the lists below gets it, so no view can forget it.
@@ -119,73 +120,75 @@ def _audit_page(by, what: str, listed: str, page: Page, within: Area | None, req
     detail = {"list": listed, **({"filters": used} if used else {}),
               **({"query": query} if query else {})}
     audit.record_shown(
-        user=by, action="search" if query else "view", object_type=what,
+        actor=actor, action="search" if query else "view", object_type=what,
         records=[row.pk for row in page.rows],
         people=[(row.person_id, row.person.tenant_id) for row in page.rows],
-        places=[row.area.path for row in page.rows], area=within, request=request,
+        places=[row.area.path for row in page.rows], area=within,
         detail=detail)
 
 
-def case_list(*, by, within: Area | None = None, filters: Mapping | None = None,
-              after: str | None = None, limit: int = PAGE, request=None) -> Page:
+def case_list(*, actor: Actor, within: Area | None = None, filters: Mapping | None = None,
+              after: str | None = None, limit: int = PAGE) -> Page:
     """Cases of the scope, newest report first; filters: from, to (report date),
     classification, route, no_source, q."""
     filters = dict(filters or {})
-    rows = filter_cases(Case.objects.visible_to(by, within=within)
+    rows = filter_cases(Case.objects.visible_to(actor, within=within)
                         .select_related("person", "area"), filters)
     page = _keyset(rows, "report_date", descending=True, after=after, limit=limit)
     page.filters = filters
-    _audit_page(by, "case", "cases", page, within, request, filters)
+    _audit_page(actor, "case", "cases", page, within, filters)
     return page
 
 
-def contact_list(*, by, within: Area | None = None, filters: Mapping | None = None,
-                 after: str | None = None, limit: int = PAGE, request=None) -> Page:
+def contact_list(*, actor: Actor, within: Area | None = None, filters: Mapping | None = None,
+                 after: str | None = None, limit: int = PAGE) -> Page:
     """Contacts of the scope, latest exposure first; filters: from, to (last exposure),
     status, category, case (source case number), q."""
     filters = dict(filters or {})
-    rows = filter_contacts(Contact.objects.visible_to(by, within=within).select_related(
+    rows = filter_contacts(Contact.objects.visible_to(actor, within=within).select_related(
         "person", "area", "tracer", "team"), filters)
     page = _keyset(rows, "last_exposure", descending=True, after=after, limit=limit)
     page.filters = filters
-    _audit_page(by, "contact", "contacts", page, within, request, filters)
+    _audit_page(actor, "contact", "contacts", page, within, filters)
     return page
 
 
-def _followed(by, within: Area | None, who: str) -> QuerySet:
-    rows = Contact.objects.visible_to(by, within=within).filter(
+def _followed(actor: Actor, within: Area | None, who: str) -> QuerySet:
+    rows = Contact.objects.visible_to(actor, within=within).filter(
         status=ContactStatus.FOLLOWING).select_related("person", "area", "tracer", "team")
     if who == "mine":
-        rows = rows.filter(tracer=by)
+        rows = rows.filter(tracer=actor.user)
     elif who == "team":
         # The ids, not a subquery: the planner then walks the (team, status, followup_end, id)
         # index, and no team at all asks nothing (a subquery walked every followed contact).
-        rows = rows.filter(team__in=list(by.tracing_teams.values_list("pk", flat=True)))
+        rows = rows.filter(team__in=list(actor.user.tracing_teams.values_list("pk", flat=True)))
     return rows
 
 
-def due_today(*, by, within: Area | None = None, who: str = "mine", today: date | None = None,
-              after: str | None = None, limit: int = PAGE, request=None) -> Page:
+def due_today(*, actor: Actor, within: Area | None = None, who: str = "mine",
+              today: date | None = None,
+              after: str | None = None, limit: int = PAGE) -> Page:
     """Contacts under follow-up whose window covers today and who have no record for today."""
     today = today or local_today()
-    rows = _followed(by, within, who).filter(
+    rows = _followed(actor, within, who).filter(
         followup_start__lte=today, followup_end__gte=today).filter(
         Q(last_followup__isnull=True) | Q(last_followup__lt=today))
     page = _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
-    _audit_page(by, "contact", "followups_due", page, within, request, {"who": who})
+    _audit_page(actor, "contact", "followups_due", page, within, {"who": who})
     return page
 
 
-def overdue(*, by, within: Area | None = None, who: str = "mine", today: date | None = None,
-            after: str | None = None, limit: int = PAGE, request=None) -> Page:
+def overdue(*, actor: Actor, within: Area | None = None, who: str = "mine",
+            today: date | None = None,
+            after: str | None = None, limit: int = PAGE) -> Page:
     """Contacts not seen on their last due day before today (yesterday, or the last day of a
     window that ended and was never closed)."""
     today = today or local_today()
     yesterday = today - timedelta(days=1)
     last_due = Least(F("followup_end"), Value(yesterday, output_field=DateField()))
-    rows = _followed(by, within, who).filter(followup_start__lte=yesterday).alias(
+    rows = _followed(actor, within, who).filter(followup_start__lte=yesterday).alias(
         last_due=last_due).filter(
         Q(last_followup__isnull=True) | Q(last_followup__lt=F("last_due")))
     page = _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
-    _audit_page(by, "contact", "followups_overdue", page, within, request, {"who": who})
+    _audit_page(actor, "contact", "followups_overdue", page, within, {"who": who})
     return page

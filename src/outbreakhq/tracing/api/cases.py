@@ -8,12 +8,13 @@ import datetime as dt
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.api import PersonIn
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import visible_areas
-from outbreakhq.core.services import require
+from outbreakhq.core.scoped import require
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import services, worklists
 
@@ -149,12 +150,12 @@ def within(request, code: str | None) -> Area | None:
     """The area named by `area=CODE`, refused (audited) outside the user's scope."""
     if not code:
         return None
-    area = visible_areas(request.user).filter(code=code).first()
+    area = visible_areas(actor_of(request)).filter(code=code).first()
     if area is None:
         other = Area.objects.filter(code=code).first()
         if other is None:
             raise NotFound(gettext("No area with code %(code)s.") % {"code": code})
-        require(request.user, Can.VIEW_PERSON, other, request=request)
+        require(actor_of(request), Can.VIEW_PERSON, other)
     return area
 
 
@@ -174,8 +175,9 @@ def list_cases(request, area: str | None = None, q: str = "", classification: st
     filters = {"q": q, "classification": classification, "route": route,
                "from": from_date.isoformat() if from_date else "",
                "to": to_date.isoformat() if to_date else "", "no_source": no_source}
-    page = worklists.case_list(by=request.user, within=within(request, area), filters=filters,
-                               after=after, limit=min(max(limit, 1), 500), request=request)
+    page = worklists.case_list(actor=actor_of(request), within=within(request, area),
+                               filters=filters,
+                               after=after, limit=min(max(limit, 1), 500))
     return {"items": page.rows, "next": page.next_cursor}
 
 
@@ -185,51 +187,51 @@ def create_case(request, payload: CaseIn):
     only propose cases (`case.propose` without `case.manage`) open suspected cases without a
     source case or cluster."""
     new = payload.new_person.dict() if payload.new_person else None
-    case = services.open_case(by=request.user, data=body_of(payload), person_id=payload.person,
-                              new_person=new, request=request)
+    case = services.open_case(actor=actor_of(request), data=body_of(payload),
+                              person_id=payload.person,
+                              new_person=new)
     return Status(201, case)
 
 
 @cases_router.get("/{case_id}", response=CaseOut)
 def get_case(request, case_id: int):
     """One case (audited as a view)."""
-    return services.view_case(by=request.user, case_id=case_id, request=request)
+    return services.view_case(actor=actor_of(request), case_id=case_id)
 
 
 @cases_router.patch("/{case_id}", response=CaseOut)
 def update_case(request, case_id: int, payload: CasePatch):
     """Change some fields of a case; a new source case is refused if it makes a cycle."""
-    return services.update_case(by=request.user, case_id=case_id,
-                                changes=payload.dict(exclude_unset=True), request=request)
+    return services.update_case(actor=actor_of(request), case_id=case_id,
+                                changes=payload.dict(exclude_unset=True))
 
 
 @cases_router.put("/{case_id}/source", response=CaseOut)
 def link_source(request, case_id: int, payload: SourceIn):
     """Set (or clear) who infected the case."""
-    return services.link_source(by=request.user, case_id=case_id,
-                                source_case_id=payload.source_case, request=request)
+    return services.link_source(actor=actor_of(request), case_id=case_id,
+                                source_case_id=payload.source_case)
 
 
 @cases_router.get("/{case_id}/visits", response=list[VisitOut])
 def list_visits(request, case_id: int):
     """Places the case visited in the infectious period (audited as a view of the case)."""
-    case = services.view_case(by=request.user, case_id=case_id, request=request)
+    case = services.view_case(actor=actor_of(request), case_id=case_id)
     return list(case.visits.select_related("area"))
 
 
 @cases_router.post("/{case_id}/visits", response={201: VisitOut})
 def record_visit(request, case_id: int, payload: VisitIn):
     """Record a place the case visited (not after the report date)."""
-    visit = services.record_visit(by=request.user, case_id=case_id, data=payload.dict(),
-                                  request=request)
+    visit = services.record_visit(actor=actor_of(request), case_id=case_id, data=payload.dict())
     return Status(201, visit)
 
 
 @cases_router.post("/{case_id}/exposures", response={201: ExposureOut})
 def record_exposure(request, case_id: int, payload: ExposureIn):
     """Record how and when the case was probably infected."""
-    exposure = services.record_exposure(by=request.user, case_id=case_id, data=payload.dict(),
-                                        request=request)
+    exposure = services.record_exposure(actor=actor_of(request), case_id=case_id,
+                                        data=payload.dict())
     return Status(201, exposure)
 
 
@@ -237,6 +239,6 @@ def record_exposure(request, case_id: int, payload: ExposureIn):
 def add_contact(request, case_id: int, payload: ContactIn):
     """Add a close contact; the follow-up window comes from the protocol in force."""
     new = payload.new_person.dict() if payload.new_person else None
-    contact = services.add_contact(by=request.user, case_id=case_id, data=body_of(payload),
-                                   person_id=payload.person, new_person=new, request=request)
+    contact = services.add_contact(actor=actor_of(request), case_id=case_id, data=body_of(payload),
+                                   person_id=payload.person, new_person=new)
     return Status(201, contact)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ninja import Field, Router, Schema, Status
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import scope_chains as chains
@@ -65,29 +66,29 @@ def list_contacts(request, area: str | None = None, q: str = "", status: str = "
     filters = {"q": q, "status": status, "category": category, "case": str(case or ""),
                "from": from_date.isoformat() if from_date else "",
                "to": to_date.isoformat() if to_date else ""}
-    page = worklists.contact_list(by=request.user, within=within(request, area),
+    page = worklists.contact_list(actor=actor_of(request), within=within(request, area),
                                   filters=filters, after=after,
-                                  limit=min(max(limit, 1), 500), request=request)
+                                  limit=min(max(limit, 1), 500))
     return {"items": page.rows, "next": page.next_cursor}
 
 
 @contacts_router.get("/{contact_id}", response=ContactOut)
 def get_contact(request, contact_id: int):
     """One contact (audited as a view)."""
-    return services.view_contact(by=request.user, contact_id=contact_id, request=request)
+    return services.view_contact(actor=actor_of(request), contact_id=contact_id)
 
 
 @contacts_router.patch("/{contact_id}", response=ContactOut)
 def update_contact(request, contact_id: int, payload: ContactPatch):
     """Correct a contact; a new last exposure moves the follow-up window."""
-    return services.update_contact(by=request.user, contact_id=contact_id,
-                                   changes=payload.dict(exclude_unset=True), request=request)
+    return services.update_contact(actor=actor_of(request), contact_id=contact_id,
+                                   changes=payload.dict(exclude_unset=True))
 
 
 @contacts_router.post("/{contact_id}/lost", response=ContactOut)
 def mark_lost(request, contact_id: int):
     """The contact cannot be found or reached any more."""
-    return services.mark_lost(by=request.user, contact_id=contact_id, request=request)
+    return services.mark_lost(actor=actor_of(request), contact_id=contact_id)
 
 
 @contacts_router.post("/{contact_id}/contacts", response={201: ContactOut})
@@ -95,37 +96,36 @@ def add_secondary_contact(request, contact_id: int, payload: ContactIn):
     """Add a contact of this close contact (when the protocol traces them)."""
     new = payload.new_person.dict() if payload.new_person else None
     return Status(201, services.add_secondary_contact(
-        by=request.user, contact_id=contact_id, data=body_of(payload),
-        person_id=payload.person, new_person=new, request=request))
+        actor=actor_of(request), contact_id=contact_id, data=body_of(payload),
+        person_id=payload.person, new_person=new))
 
 
 @contacts_router.get("/{contact_id}/followups", response=list[FollowUpOut])
 def list_followups(request, contact_id: int):
     """The contact's follow-up records, oldest first (audited as a view of the contact)."""
-    contact = services.view_contact(by=request.user, contact_id=contact_id, request=request)
+    contact = services.view_contact(actor=actor_of(request), contact_id=contact_id)
     return list(contact.followups.all())
 
 
 @contacts_router.post("/{contact_id}/followups", response={201: FollowUpOut})
 def record_followup(request, contact_id: int, payload: FollowUpIn):
     """Record a day's follow-up; a second record for the same day corrects the first."""
-    followup = services.record_followup(by=request.user, contact_id=contact_id,
-                                        data=payload.dict(), request=request)
+    followup = services.record_followup(actor=actor_of(request), contact_id=contact_id,
+                                        data=payload.dict())
     return Status(201, followup)
 
 
 @contacts_router.post("/{contact_id}/quarantine", response=ContactOut)
 def hand_over_to_quarantine(request, contact_id: int):
     """Hand the contact over to quarantine."""
-    return services.hand_over_to_quarantine(by=request.user, contact_id=contact_id,
-                                            request=request)
+    return services.hand_over_to_quarantine(actor=actor_of(request), contact_id=contact_id)
 
 
 @contacts_router.post("/{contact_id}/convert", response={201: CaseOut})
 def convert_contact_to_case(request, contact_id: int, payload: ConvertIn):
     """The contact turned positive: open a case linked to the contact's source."""
-    case = services.convert_contact_to_case(by=request.user, contact_id=contact_id,
-                                            data=payload.dict(), request=request)
+    case = services.convert_contact_to_case(actor=actor_of(request), contact_id=contact_id,
+                                            data=payload.dict())
     return Status(201, case)
 
 
@@ -134,8 +134,8 @@ def due_today(request, who: str = "mine", area: str | None = None, after: str | 
               limit: int = 50):
     """Contacts due for follow-up today with nothing recorded yet (`who`: mine, team, all)."""
     require_capability(request, Can.VIEW_PERSON)
-    page = worklists.due_today(by=request.user, within=within(request, area), who=who,
-                               after=after, limit=min(max(limit, 1), 500), request=request)
+    page = worklists.due_today(actor=actor_of(request), within=within(request, area), who=who,
+                               after=after, limit=min(max(limit, 1), 500))
     return {"items": page.rows, "next": page.next_cursor}
 
 
@@ -144,8 +144,8 @@ def overdue(request, who: str = "mine", area: str | None = None, after: str | No
             limit: int = 50):
     """Contacts not seen on their last due day before today."""
     require_capability(request, Can.VIEW_PERSON)
-    page = worklists.overdue(by=request.user, within=within(request, area), who=who,
-                             after=after, limit=min(max(limit, 1), 500), request=request)
+    page = worklists.overdue(actor=actor_of(request), within=within(request, area), who=who,
+                             after=after, limit=min(max(limit, 1), 500))
     return {"items": page.rows, "next": page.next_cursor}
 
 
@@ -153,20 +153,21 @@ def overdue(request, who: str = "mine", area: str | None = None, after: str | No
 def close_followups(request, area: str | None = None):
     """Mark every contact whose follow-up has ended as completed."""
     require_capability(request, Can.TRACE_CONTACT)
-    return {"closed": services.close_followups(by=request.user, within=within(request, area),
-                                               request=request)}
+    return {"closed": services.close_followups(actor=actor_of(request), within=within(request,
+                                                                                      area))}
 
 
 @chains_router.get("/")
 def list_chains(request, area: str | None = None):
     """Number of chains, size and generations of each, cases without a known source."""
     require_capability(request, Can.VIEW_PERSON)
-    return chains.as_dict(chains.scope_chains(by=request.user, within=within(request, area)))
+    return chains.as_dict(chains.scope_chains(actor=actor_of(request), within=within(request,
+                                                                                     area)))
 
 
 @chains_router.get("/graph")
 def chain_graph(request, area: str | None = None, max_chains: int = chains.MAX_CHAINS):
     """Cytoscape elements of the largest chains (record numbers only)."""
     require_capability(request, Can.VIEW_PERSON)
-    found = chains.scope_chains(by=request.user, within=within(request, area))
+    found = chains.scope_chains(actor=actor_of(request), within=within(request, area))
     return chains.graph(found, max_chains=min(max(max_chains, 1), 500))

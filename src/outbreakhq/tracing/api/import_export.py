@@ -15,6 +15,7 @@ import re
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.api_errors import ErrorOut
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
@@ -83,7 +84,7 @@ def _mapping(request, kind: str, text: str) -> dict[str, str] | None:
             return mapping_from_data(json.loads(text))[1]
         except ValueError:
             raise InvalidInput(_("The mapping is not valid JSON.")) from None
-    return resolve_mapping(request.user, kind, text)
+    return resolve_mapping(actor_of(request), kind, text)
 
 
 @imports_router.post("/imports/{kind}",
@@ -94,20 +95,20 @@ def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form
     if kind not in kinds():
         raise NotFound(_("Unknown kind of import %(kind)r: use cases, contacts or links.")
                        % {"kind": kind})
-    require_import_role(request.user, kind, request)
+    actor = actor_of(request)
+    require_import_role(actor, kind)
     columns = _mapping(request, kind, mapping)
     path = uploads.store_upload(request.user, file.name or "", file.chunks())
     try:
         if dry_run:
-            plan, _result = run_import(by=request.user, kind=kind, path=path, name=file.name,
-                                       mapping=columns, area=_area(area), dry_run=True,
-                                       request=request)
+            plan, _result = run_import(actor=actor, kind=kind, path=path, name=file.name,
+                                       mapping=columns, area=_area(area), dry_run=True)
             uploads.forget(path)
             return {"rows": len(plan.rows), "created": plan.counts["create"],
                     "updated": plan.counts["update"], "unchanged": plan.counts["unchanged"],
                     "dry_run": True}
-        done = submit_import(by=request.user, kind=kind, path=path, name=file.name,
-                             mapping=columns, area=_area(area), request=request)
+        done = submit_import(actor=actor, kind=kind, path=path, name=file.name,
+                             mapping=columns, area=_area(area))
     except Exception:
         uploads.forget(path)
         raise
@@ -142,12 +143,12 @@ def export_list(request, kind: str, format: str = "csv", area: str = "", q: str 
                "no_source": "1" if no_source else ""}
     filters = {k: v for k, v in filters.items() if v}
     within = _area(area)
-    export, count = exporting.start_export(by=request.user, kind=kind, fmt=format,
+    export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=format,
                                            within=within, filters=filters,
-                                           pseudonymised=pseudonymised, request=request)
+                                           pseudonymised=pseudonymised)
     if count > exporting.BACKGROUND_ABOVE:
         name = exporting_jobs.queue_export(
-            by=request.user, kind=kind, fmt=format, within=within,
+            actor=actor_of(request), kind=kind, fmt=format, within=within,
             filters=exporting.applied_filters(kind, filters), rows=count,
             pseudonymised=pseudonymised)
         return Status(202, {"name": name, "rows": count})

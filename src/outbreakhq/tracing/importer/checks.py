@@ -43,9 +43,9 @@ def chunks(values: Iterable, size: int = CHUNK) -> Iterable[list]:
 class Checker:
     """Holds what one batch has looked up, so that each key is fetched once."""
 
-    def __init__(self, *, by, columns: dict[str, str], area: Area | None,
+    def __init__(self, *, actor, columns: dict[str, str], area: Area | None,
                  capability: str = Can.CHANGE_PERSON):
-        self.by = by
+        self.actor = actor
         self.capability = capability  # what writing the file's records needs (KIND_CAPABILITY)
         self.columns = columns
         self.default_area = area
@@ -59,7 +59,7 @@ class Checker:
     def may(self, capability: str, area: Area) -> bool:
         key = (capability, area.pk)
         if key not in self._may:
-            self._may[key] = can(self.by, capability, area)
+            self._may[key] = can(self.actor, capability, area)
         return self._may[key]
 
     # -- the rows' own keys ------------------------------------------------------------------
@@ -106,7 +106,7 @@ class Checker:
         """A links file names no area: its tree is the chosen area's, or the user's only one."""
         if self.tenant_id is not None:
             return self.tenant_id
-        trees = {a.tenant_id for a in scope_areas(self.by, Can.CHANGE_PERSON)}
+        trees = {a.tenant_id for a in scope_areas(self.actor, Can.CHANGE_PERSON)}
         if len(trees) != 1:
             raise InvalidInput(_("Choose the area the links belong to (--area): your "
                                  "jurisdiction spans %(n)d trees.") % {"n": len(trees)})
@@ -130,7 +130,7 @@ class Checker:
                 found[record.external_id] = record
         numbers = {number_in(e) for e in wanted - set(found)} - {None}
         for chunk in chunks(numbers):
-            for record in model.objects.visible_to(self.by, Can.VIEW_PERSON).filter(
+            for record in model.objects.visible_to(self.actor, Can.VIEW_PERSON).filter(
                     tenant_id=self.tenant_id, external_id="", pk__in=chunk) \
                     .select_related(*related):
                 found[ref_of(record)] = record
@@ -181,7 +181,7 @@ class Checker:
         self._people_by_number(rows)
         numbers = {r.values.get("id_number") for r in rows
                    if "record" not in r.refs and "person" not in r.refs} - {None, ""}
-        mine = Person.objects.visible_to(self.by, Can.CHANGE_PERSON).filter(
+        mine = Person.objects.visible_to(self.actor, Can.CHANGE_PERSON).filter(
             tenant_id=self.tenant_id)
         found: dict[tuple[str, str], Person] = {}
         for chunk in chunks(numbers):
@@ -199,7 +199,7 @@ class Checker:
         new = [r for r in rows if "record" not in r.refs and number_in(r.values.get("person"))]
         numbers = {number_in(r.values["person"]) for r in new}
         found = {p.pk: p for chunk in chunks(numbers) for p in Person.objects.visible_to(
-            self.by, Can.CHANGE_PERSON).filter(tenant_id=self.tenant_id, pk__in=chunk)}
+            self.actor, Can.CHANGE_PERSON).filter(tenant_id=self.tenant_id, pk__in=chunk)}
         for row in new:
             person = found.get(number_in(row.values["person"]))
             if person is not None and same_person(row, person):

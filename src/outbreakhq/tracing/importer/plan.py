@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.interop.registry import Checked
@@ -31,8 +32,9 @@ def checks_of(kind: str, capability: str):
     """The importer's `check` for one kind: the batch's checks, as Checked."""
     step = {"cases": _check_cases, "contacts": _check_contacts, "links": _check_links}[kind]
 
-    def check(*, by, rows: list[Row], columns: dict[str, str], area: Area | None) -> Checked:
-        checker = Checker(by=by, columns=columns, area=area, capability=capability)
+    def check(*, actor: Actor, rows: list[Row], columns: dict[str, str],
+              area: Area | None) -> Checked:
+        checker = Checker(actor=actor, columns=columns, area=area, capability=capability)
         step(checker, rows)
         return Checked(checker.errors, checker.tenant_id)
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit, bulk
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError, FieldError, InvalidInput
 from outbreakhq.core.models import Person
 from outbreakhq.interop.pipeline import ImportResult, Plan
@@ -52,8 +53,8 @@ class Batch:
     """What one commit writes: new people (registered once per document or "#N" of the file),
     the rows' refusals, and the records to insert once every row has passed."""
 
-    def __init__(self, by, request, columns: dict[str, str]):
-        self.by, self.request, self.columns = by, request, columns
+    def __init__(self, actor: Actor, columns: dict[str, str]):
+        self.actor, self.columns = actor, columns
         self.seen: dict[tuple[str, str], Person] = {}
         self.new_people: list[Person] = []
         self.errors: list[FieldError] = []
@@ -100,23 +101,22 @@ class Batch:
         """Insert the batch's new people, then `records`, each with its audit event."""
         if self.new_people:
             bulk.insert_models(self.new_people)
-            audit.record_each(user=self.by, action="create", object_type="person",
-                              request=self.request,
+            audit.record_each(actor=self.actor, action="create", object_type="person",
                               records=[(p.pk, p, None, None) for p in self.new_people])
             self.new_people = []
         bulk.insert_models(records)
-        audit.record_each(user=self.by, action="create", object_type=model.__name__.lower(),
-                          request=self.request,
+        audit.record_each(actor=self.actor, action="create",
+                          object_type=model.__name__.lower(),
                           records=[(r.pk, r.person, r.area, detail(r)) for r in records])
 
 
-def write_plan(*, by, plan: Plan, request=None) -> ImportResult:
+def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
     writer = {"cases": _write_cases, "contacts": _write_contacts, "links": _write_links}
-    return writer[plan.kind](by, plan, request)
+    return writer[plan.kind](actor, plan)
 
 
-def _write_cases(by, plan: Plan, request) -> ImportResult:
-    batch = Batch(by, request, plan.columns)
+def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
+    batch = Batch(actor, plan.columns)
     created: dict[str, Case] = {}
     for row in plan.rows:
         if row.refs.get("record") is None:
@@ -125,7 +125,8 @@ def _write_cases(by, plan: Plan, request) -> ImportResult:
             if person is not None:
                 created[row.values["external_id"]] = Case(
                     tenant_id=person.tenant_id, area=person.home_area, person=person,
-                    created_by=by if by.is_authenticated else None, **values)
+                    created_by=actor.user if actor.is_authenticated else None,
+                    **values)
     batch.check()
     registered = len(batch.new_people)
     bulk.assign_ids(list(created.values()))
@@ -141,7 +142,7 @@ def _write_cases(by, plan: Plan, request) -> ImportResult:
     for case in created.values():
         case.under_control_when_found = (case.person.pk, case.report_date) in found
     batch.write(Case, list(created.values()))
-    _change_stored_cases(by, plan, named, request)
+    _change_stored_cases(actor, plan, named)
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0), registered, batch.matched)
 
@@ -152,7 +153,7 @@ def _named(plan: Plan, created: dict[str, Case]) -> dict[str, Case]:
             if row.refs.get("record") is not None} | created
 
 
-def _change_stored_cases(by, plan: Plan, named: dict[str, Case], request) -> None:
+def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
     """Stored cases the file corrects or links to a new source, and the rows' exposures."""
     for row in plan.rows:
         record, source = row.refs.get("record"), row.values.get("source_case")
@@ -160,18 +161,17 @@ def _change_stored_cases(by, plan: Plan, named: dict[str, Case], request) -> Non
             if record is not None and row.changes:
                 data = {k: row.values[k] for k in row.changes if k in CASE_KEYS}
                 if data:
-                    record = services.update_case(by=by, case_id=record.pk, changes=data,
-                                                  request=request)
+                    record = services.update_case(actor=actor, case_id=record.pk, changes=data)
                 infector = named.get(source or "") or row.refs.get("source_case")
                 if source and infector is not None and record.source_case_id != infector.pk:
-                    services.link_source(by=by, case_id=record.pk, source_case_id=infector.pk,
-                                         request=request)
+                    services.link_source(actor=actor, case_id=record.pk,
+                                         source_case_id=infector.pk)
             if source:
-                _exposure(by, record or named[row.values["external_id"]], row,
-                          "exposure_date", request)
+                _exposure(actor, record or named[row.values["external_id"]], row,
+                          "exposure_date")
 
 
-def _exposure(by, case: Case, row: Row, date_key: str, request) -> None:
+def _exposure(actor: Actor, case: Case, row: Row, date_key: str) -> None:
     """The link's exposure (type and date) as an exposure of the infectee, recorded once."""
     setting = row.values.get("exposure_type") or ""
     exposed = row.values.get(date_key)
@@ -180,14 +180,14 @@ def _exposure(by, case: Case, row: Row, date_key: str, request) -> None:
     setting = setting or ContactType.OTHER
     if Exposure.objects.filter(case=case, setting=setting, date=exposed).exists():
         return
-    services.record_exposure(by=by, case_id=case.pk, data={"setting": setting, "date": exposed},
-                             request=request)
+    services.record_exposure(actor=actor, case_id=case.pk,
+                             data={"setting": setting, "date": exposed})
 
 
-def _write_contacts(by, plan: Plan, request) -> ImportResult:
-    batch = Batch(by, request, plan.columns)
+def _write_contacts(actor: Actor, plan: Plan) -> ImportResult:
+    batch = Batch(actor, plan.columns)
     created: dict[str, Contact] = {}
-    teams = rules.Teams(by if by.is_authenticated else None)
+    teams = rules.Teams(actor.user if actor.is_authenticated else None)
     # Close contacts first: a contact of a close contact may name one further down the file.
     for row in sorted(plan.rows, key=lambda r: r.values["category"] == ContactCategory.SECONDARY):
         if row.refs.get("record") is None:
@@ -202,7 +202,7 @@ def _write_contacts(by, plan: Plan, request) -> ImportResult:
         record = row.refs.get("record")
         if record is not None and row.changes:
             with at_row(row, plan.columns):
-                services.update_contact(by=by, contact_id=record.pk, request=request,
+                services.update_contact(actor=actor, contact_id=record.pk,
                                         changes={k: row.values[k] for k in row.changes})
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0), registered, batch.matched)
@@ -238,13 +238,13 @@ def _new_contact(batch: Batch, row: Row, created: dict[str, Contact],
                    contact_type=values["contact_type"], last_exposure=values["last_exposure"])
 
 
-def _write_links(by, plan: Plan, request) -> ImportResult:
+def _write_links(actor: Actor, plan: Plan) -> ImportResult:
     for row in plan.rows:
         infectee, infector = row.refs["infectee"], row.refs["infector"]
         with at_row(row, plan.columns):
             if row.action in ("create", "update"):
-                services.link_source(by=by, case_id=infectee.pk, source_case_id=infector.pk,
-                                     request=request)
-            _exposure(by, infectee, row, "date", request)
+                services.link_source(actor=actor, case_id=infectee.pk,
+                                     source_case_id=infector.pk)
+            _exposure(actor, infectee, row, "date")
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0))

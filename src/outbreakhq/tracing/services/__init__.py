@@ -5,7 +5,7 @@ scoped and audited); the bodies live in the modules named below, split by subjec
 """
 
 from outbreakhq.tracing.services.cases import (
-    get_case,
+    access_case,
     link_source,
     open_case,
     record_case_view,
@@ -16,10 +16,10 @@ from outbreakhq.tracing.services.cases import (
     view_case,
 )
 from outbreakhq.tracing.services.contacts import (
+    access_contact,
     add_contact,
     add_secondary_contact,
     followup_window,
-    get_contact,
     record_contact_view,
     update_contact,
     view_contact,
@@ -38,8 +38,8 @@ __all__ = [
     "close_followups",
     "convert_contact_to_case",
     "followup_window",
-    "get_case",
-    "get_contact",
+    "access_case",
+    "access_contact",
     "hand_over_to_quarantine",
     "link_source",
     "mark_lost",

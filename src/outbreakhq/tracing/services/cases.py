@@ -1,7 +1,8 @@
 """Cases and their investigation: every write and every read of a case, scoped and audited.
 
-Each use case checks scope before its transaction (a refusal's `denied` audit event must outlive
-the rollback, as in core/services.py), then reads, checks and writes inside one transaction.
+Each use case fetches its case once, in scope and locked, in a unit of work
+(core/unit_of_work.py), then checks and writes inside that one transaction; what happened is
+published as an event (core/events.py), which the audit trail records.
 """
 
 from __future__ import annotations
@@ -12,18 +13,16 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit
+from outbreakhq.core import events
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.events import CaseChanged, CaseOpened, CaseViewed
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
-from outbreakhq.core.services import (
-    get_person,
-    get_scoped,
-    register_person,
-    require,
-    require_role,
-)
+from outbreakhq.core.scoped import access_person, fetch_in_scope, require, require_role
+from outbreakhq.core.services import register_person, shown_in
+from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing import rules
@@ -61,29 +60,27 @@ def _not_saved() -> str:
     return _("The case was not saved.")
 
 
-def get_case(*, by, case_id: int, capability: str = Can.VIEW_PERSON, request=None,
-             lock: bool = False) -> Case:
-    """A case the user may see; outside their scope, the same 404 as a missing one (get_scoped)."""
-    return get_scoped(
-        Case.objects.visible_to(by, capability).select_related("person", "area"), case_id,
-        by=by, capability=capability, request=request, what="case", area_field="area",
-        person_field="person", lock=lock,
-        missing=_("No case with record number %(n)s.") % {"n": case_id})
+def access_case(actor: Actor, case_id: int, capability: str = Can.VIEW_PERSON, *,
+                lock: bool = False) -> Case:
+    """A case the actor may see; outside their scope, the same 404 as a missing one
+    (core/scoped.py fetch_in_scope)."""
+    return fetch_in_scope(
+        Case.objects.all(), case_id, actor=actor, capability=capability, what="case",
+        lock=lock, missing=_("No case with record number %(n)s.") % {"n": case_id})
 
 
-def view_case(*, by, case_id: int, request=None) -> Case:
+def view_case(*, actor: Actor, case_id: int) -> Case:
     """Open a case record: one `view` audit event."""
-    case = get_case(by=by, case_id=case_id, request=request)
-    record_case_view(by=by, case=case, request=request)
+    case = access_case(actor=actor, case_id=case_id)
+    record_case_view(actor=actor, case=case)
     return case
 
 
-def record_case_view(*, by, case: Case, others: Iterable = (), request=None) -> None:
+def record_case_view(*, actor: Actor, case: Case, others: Iterable = ()) -> None:
     """The one `view` event of a case shown; `others`: the other people's rows the page showed
     (its contacts, source, infected: anything with `person`), named in the event too."""
-    audit.record(user=by, action="view", object_type="case", object_id=case.pk,
-                 person=case.person, area=case.area, request=request,
-                 others=[(row.person_id, row.person.tenant_id) for row in others])
+    events.publish(CaseViewed(actor=actor, record_id=case.pk, person=case.person,
+                              area=case.area, shown=shown_in(others)))
 
 
 def under_control_when_found(person_id: int, report_date: date) -> bool:
@@ -122,19 +119,19 @@ def check_case_dates(values: Mapping) -> None:
         raise InvalidInput(_not_saved(), errors)
 
 
-def resolve_case_refs(by, values: dict, *, tenant_id: int) -> None:
+def resolve_case_refs(actor: Actor, values: dict, *, tenant_id: int) -> None:
     """Replace record numbers (source case, cluster) by rows the user may see."""
     errors = []
     if values.get("source_case") is not None:
         number = values["source_case"]
-        source = Case.objects.visible_to(by).filter(pk=number).first()
+        source = Case.objects.visible_to(actor).filter(pk=number).first()
         if source is None:
             errors.append(FieldError("source_case", _("no case #%(n)s in your jurisdiction")
                                      % {"n": number}))
         values["source_case"] = source
     if values.get("cluster") is not None:
         number = values["cluster"]
-        cluster = Cluster.objects.visible_to(by).filter(pk=number).first()
+        cluster = Cluster.objects.visible_to(actor).filter(pk=number).first()
         if cluster is None:
             errors.append(FieldError("cluster", _("no cluster #%(n)s in your jurisdiction")
                                      % {"n": number}))
@@ -175,19 +172,17 @@ def _refuse_cycle(case_id: int, source: Case | None) -> None:
                                                                  "case": case_id})
 
 
-def person_for(by, *, person_id: int | None, new_person: Mapping | None, message: str,
-               request) -> Person | None:
+def person_for(actor: Actor, *, person_id: int | None, new_person: Mapping | None,
+               message: str) -> Person | None:
     """An existing person in scope; or None when a new one is to be registered by the caller
-    inside its transaction. The new person's area is checked here, outside the transaction, so
-    that a refusal's `denied` audit event is kept."""
+    inside its transaction."""
     if person_id is not None:
-        return get_person(by=by, person_id=person_id, capability=Can.CHANGE_PERSON,
-                          request=request)
+        return access_person(actor, person_id, Can.CHANGE_PERSON)
     if not new_person or not str(new_person.get("name") or "").strip():
         f.refuse(message, "person", _("pick a registered person or give a new one's name"))
     area = new_person_area(new_person)
     if area is not None:
-        require(by, Can.CHANGE_PERSON, area, request=request)
+        require(actor, Can.CHANGE_PERSON, area)
     return None
 
 
@@ -197,11 +192,11 @@ def new_person_area(new_person: Mapping | None) -> Area | None:
     return Area.objects.filter(code=code).first() if code else None
 
 
-def check_proposal(by, values: Mapping, area: Area | None) -> None:
+def check_proposal(actor: Actor, values: Mapping, area: Area | None) -> None:
     """A user who may propose cases but not manage them where the case belongs (screening,
     quarantine, community roles) opens it as suspected, without a source link or a cluster:
     the epidemiologist decides those (core/roles.py)."""
-    if can(by, Can.MANAGE_CASE, area):  # area None: anywhere (the new person's is unknown)
+    if can(actor, Can.MANAGE_CASE, area):  # area None: anywhere (the new person's is unknown)
         return
     classification = _("your role opens suspected cases only; an epidemiologist confirms, "
                        "reclassifies or discards them")
@@ -213,48 +208,44 @@ def check_proposal(by, values: Mapping, area: Area | None) -> None:
         raise InvalidInput(_not_saved(), errors)
 
 
-def open_case(*, by, data: Mapping, person_id: int | None = None,
-              new_person: Mapping | None = None, request=None) -> Case:
+def open_case(*, actor: Actor, data: Mapping, person_id: int | None = None,
+              new_person: Mapping | None = None) -> Case:
     """Record a case of a person in the user's scope (an existing one, or a new one registered
     in the same transaction); derives `under_control_when_found`. A proposer's case is
     suspected, without source or cluster (check_proposal)."""
-    require_role(by, Can.PROPOSE_CASE, request=request, what="case")
-    person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
-                        request=request)
+    require_role(actor, Can.PROPOSE_CASE, what="case")
+    person = person_for(actor, person_id=person_id, new_person=new_person, message=_not_saved())
     area = person.home_area if person is not None else new_person_area(new_person)
     if area is not None:
-        require(by, Can.PROPOSE_CASE, area, request=request, person=person, what="case")
+        require(actor, Can.PROPOSE_CASE, area, person=person, what="case")
     values = f.clean(data, CASE_READERS, partial=False, message=_not_saved(),
                      required=CASE_REQUIRED)
-    check_proposal(by, values, area)
+    check_proposal(actor, values, area)
     check_case_dates(values)
     with transaction.atomic():
-        person = person or register_person(by=by, data=new_person, request=request)
-        resolve_case_refs(by, values, tenant_id=person.tenant_id)
-        return create_case(by=by, person=person, values=values, request=request)
+        person = person or register_person(actor=actor, data=new_person)
+        resolve_case_refs(actor, values, tenant_id=person.tenant_id)
+        return create_case(actor=actor, person=person, values=values)
 
 
-def create_case(*, by, person: Person, values: Mapping, request=None) -> Case:
+def create_case(*, actor: Actor, person: Person, values: Mapping) -> Case:
     """Write a checked case (callers hold the transaction): derive, save, audit."""
     case = Case(tenant_id=person.tenant_id, area=person.home_area, person=person,
-                created_by=by if by.is_authenticated else None, **values)
+                created_by=actor.user if actor.is_authenticated else None, **values)
     case.under_control_when_found = under_control_when_found(person.pk, case.report_date)
     case.save()
-    audit.record(user=by, action="create", object_type="case", object_id=case.pk,
-                 person=person, area=case.area, request=request)
+    events.publish(CaseOpened(actor=actor, record_id=case.pk, person=person, area=case.area))
     return case
 
 
-def update_case(*, by, case_id: int, changes: Mapping, request=None) -> Case:
+def update_case(*, actor: Actor, case_id: int, changes: Mapping) -> Case:
     """Change some fields of a case; a new source case is checked for cycles."""
-    current = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request)
-    values = f.clean(changes, CASE_READERS, partial=True, message=_not_saved())
-    if values.get("external_id") == current.external_id:
-        values.pop("external_id")
-    resolve_case_refs(by, values, tenant_id=current.tenant_id)
-    with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request,
-                        lock=True)
+    with unit_of_work(actor) as uow:
+        case = uow.fetch(access_case, case_id, Can.MANAGE_CASE)
+        values = f.clean(changes, CASE_READERS, partial=True, message=_not_saved())
+        if values.get("external_id") == case.external_id:
+            values.pop("external_id")
+        resolve_case_refs(actor, values, tenant_id=case.tenant_id)
         merged = {key: getattr(case, key) for key in CASE_READERS} | values
         check_case_dates(merged)
         if "source_case" in values:
@@ -270,16 +261,14 @@ def update_case(*, by, case_id: int, changes: Mapping, request=None) -> Case:
                                                                      case.report_date)
         case.save()
         # Field names only: the trail says what changed, not the personal values.
-        audit.record(user=by, action="change", object_type="case", object_id=case.pk,
-                     person=case.person, area=case.area, request=request,
-                     detail={"fields": changed})
+        events.publish(CaseChanged(actor=actor, record_id=case.pk, person=case.person,
+                                   area=case.area, detail={"fields": changed}))
     return case
 
 
-def link_source(*, by, case_id: int, source_case_id: int | None, request=None) -> Case:
+def link_source(*, actor: Actor, case_id: int, source_case_id: int | None) -> Case:
     """Record who infected the case (None: unknown); refuses a link that would make a cycle."""
-    return update_case(by=by, case_id=case_id, changes={"source_case": source_case_id},
-                       request=request)
+    return update_case(actor=actor, case_id=case_id, changes={"source_case": source_case_id})
 
 
 VISIT_READERS = {
@@ -301,26 +290,24 @@ def _visit_area(code: str) -> Area:
     return area
 
 
-def record_visit(*, by, case_id: int, data: Mapping, request=None) -> PlaceVisit:
+def record_visit(*, actor: Actor, case_id: int, data: Mapping) -> PlaceVisit:
     """A place the case went to in the infectious period (feeds risk-area grading)."""
-    get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request)
     message = _("The visit was not saved.")
-    values = f.clean(data, VISIT_READERS, partial=False, message=message,
-                     required=("area", "place", "date_from"))
-    values["area"] = _visit_area(values["area"])
-    values["date_to"] = values.get("date_to") or values["date_from"]
-    if values["date_to"] < values["date_from"]:
-        f.refuse(message, "date_to", _("is before the first day %(date)s")
-                 % {"date": values["date_from"]})
-    with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, lock=True)
+    with unit_of_work(actor) as uow:
+        case = uow.fetch(access_case, case_id, Can.MANAGE_CASE)
+        values = f.clean(data, VISIT_READERS, partial=False, message=message,
+                         required=("area", "place", "date_from"))
+        values["area"] = _visit_area(values["area"])
+        values["date_to"] = values.get("date_to") or values["date_from"]
+        if values["date_to"] < values["date_from"]:
+            f.refuse(message, "date_to", _("is before the first day %(date)s")
+                     % {"date": values["date_from"]})
         if rules.after(values["date_to"], case.report_date):
             f.refuse(message, "date_to", _("%(date)s is after the report date %(report)s")
                      % {"date": values["date_to"], "report": case.report_date})
         visit = PlaceVisit.objects.create(tenant_id=case.tenant_id, case=case, **values)
-        audit.record(user=by, action="change", object_type="case", object_id=case.pk,
-                     person=case.person, area=case.area, request=request,
-                     detail={"added": "visit", "visit": visit.pk})
+        events.publish(CaseChanged(actor=actor, record_id=case.pk, person=case.person,
+                                   area=case.area, detail={"added": "visit", "visit": visit.pk}))
     return visit
 
 
@@ -331,19 +318,18 @@ EXPOSURE_READERS = {
 }
 
 
-def record_exposure(*, by, case_id: int, data: Mapping, request=None) -> Exposure:
+def record_exposure(*, actor: Actor, case_id: int, data: Mapping) -> Exposure:
     """How and when the case was probably infected."""
-    get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, request=request)
     message = _("The exposure was not saved.")
-    values = f.clean(data, EXPOSURE_READERS, partial=False, message=message,
-                     required=("setting",))
-    with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.MANAGE_CASE, lock=True)
+    with unit_of_work(actor) as uow:
+        case = uow.fetch(access_case, case_id, Can.MANAGE_CASE)
+        values = f.clean(data, EXPOSURE_READERS, partial=False, message=message,
+                         required=("setting",))
         if rules.after(values.get("date"), case.report_date):
             f.refuse(message, "date", _("%(date)s is after the report date %(report)s")
                      % {"date": values["date"], "report": case.report_date})
         exposure = Exposure.objects.create(tenant_id=case.tenant_id, case=case, **values)
-        audit.record(user=by, action="change", object_type="case", object_id=case.pk,
-                     person=case.person, area=case.area, request=request,
-                     detail={"added": "exposure", "exposure": exposure.pk})
+        events.publish(CaseChanged(
+            actor=actor, record_id=case.pk, person=case.person, area=case.area,
+            detail={"added": "exposure", "exposure": exposure.pk}))
     return exposure

@@ -11,16 +11,19 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit
+from outbreakhq.core import events
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.events import ContactAdded, ContactChanged, ContactViewed
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
-from outbreakhq.core.services import get_scoped, register_person
+from outbreakhq.core.scoped import fetch_in_scope
+from outbreakhq.core.services import register_person, shown_in
+from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing import rules
 from outbreakhq.tracing.models import (
@@ -30,7 +33,7 @@ from outbreakhq.tracing.models import (
     ContactType,
     Team,
 )
-from outbreakhq.tracing.services.cases import get_case, person_for
+from outbreakhq.tracing.services.cases import access_case, person_for
 
 CONTACT_READERS = {
     "external_id": f.text(64),
@@ -55,35 +58,33 @@ def followup_window(category: str, last_exposure: date) -> tuple[date, date]:
     return rules.followup_window(last_exposure, rule.followup_days)
 
 
-def get_contact(*, by, contact_id: int, capability: str = Can.VIEW_PERSON, request=None,
-                lock: bool = False) -> Contact:
-    """A contact the user may see; outside their scope, the same 404 as a missing one."""
-    return get_scoped(
-        Contact.objects.visible_to(by, capability).select_related(
-            "person", "area", "source_case__person", "source_contact__person", "tracer", "team"),
-        contact_id, by=by, capability=capability, request=request, what="contact",
-        area_field="area", person_field="person", lock=lock,
+def access_contact(actor: Actor, contact_id: int, capability: str = Can.VIEW_PERSON, *,
+                   lock: bool = False) -> Contact:
+    """A contact the actor may see; outside their scope, the same 404 as a missing one."""
+    return fetch_in_scope(
+        Contact.objects.select_related("source_case__person", "source_contact__person",
+                                       "tracer", "team"),
+        contact_id, actor=actor, capability=capability, what="contact", lock=lock,
         missing=_("No contact with record number %(n)s.") % {"n": contact_id})
 
 
-def view_contact(*, by, contact_id: int, request=None) -> Contact:
-    contact = get_contact(by=by, contact_id=contact_id, request=request)
-    record_contact_view(by=by, contact=contact, request=request)
+def view_contact(*, actor: Actor, contact_id: int) -> Contact:
+    contact = access_contact(actor=actor, contact_id=contact_id)
+    record_contact_view(actor=actor, contact=contact)
     return contact
 
 
-def record_contact_view(*, by, contact: Contact, others: Iterable = (), request=None) -> None:
+def record_contact_view(*, actor: Actor, contact: Contact, others: Iterable = ()) -> None:
     """The one `view` event of a contact shown; `others`: the other people's rows the page
     showed (its source, its own contacts), named in the event too."""
-    audit.record(user=by, action="view", object_type="contact", object_id=contact.pk,
-                 person=contact.person, area=contact.area, request=request,
-                 others=[(row.person_id, row.person.tenant_id) for row in others])
+    events.publish(ContactViewed(actor=actor, record_id=contact.pk, person=contact.person,
+                                 area=contact.area, shown=shown_in(others)))
 
 
-def _tracer(by, code: str, area: Area):
+def _tracer(actor: Actor, code: str, area: Area):
     """The named tracer (username), or the user recording the contact."""
     if not code:
-        return by if by.is_authenticated else None
+        return actor.user if actor.is_authenticated else None
     user = get_user_model().objects.filter(username=code, is_active=True).first()
     if user is None or not can(user, Can.RECORD_FOLLOWUP, area):
         f.refuse(_not_saved(), "tracer", _("%(name)s is not a user who may follow people in "
@@ -135,72 +136,66 @@ def _check_contact(values: dict, *, person: Person | None, own: Person, case: Ca
         raise InvalidInput(_not_saved(), errors)
 
 
-def _create_contact(by, *, person: Person | None, new_person: Mapping | None, values: dict,
-                    category: str, case: Case | None, source: Contact | None,
-                    request) -> Contact:
+def _create_contact(actor: Actor, *, person: Person | None, new_person: Mapping | None,
+                    values: dict,
+                    category: str, case: Case | None, source: Contact | None) -> Contact:
     """Inside the caller's transaction: register the new person if any, then the contact."""
-    person = person or register_person(by=by, data=new_person, request=request)
+    person = person or register_person(actor=actor, data=new_person)
     own = case.person if case is not None else source.person
     _check_contact(values, person=person, own=own, case=case, source=source)
     start, end = followup_window(category, values["last_exposure"])
-    tracer = _tracer(by, values.pop("tracer", ""), person.home_area)
+    tracer = _tracer(actor, values.pop("tracer", ""), person.home_area)
     team = _team(values.pop("team", None), tracer, person.home_area)
     contact = Contact.objects.create(
         tenant_id=person.tenant_id, area=person.home_area, person=person, category=category,
         source_case=case, source_contact=source, followup_start=start, followup_end=end,
         tracer=tracer, team=team, **values)
-    audit.record(user=by, action="create", object_type="contact", object_id=contact.pk,
-                 person=person, area=contact.area, request=request,
-                 detail={"category": category, "case": case.pk if case else None,
-                         "source_contact": source.pk if source else None})
+    events.publish(ContactAdded(
+        actor=actor, record_id=contact.pk, person=person, area=contact.area,
+        detail={"category": category, "case": case.pk if case else None,
+                "source_contact": source.pk if source else None}))
     return contact
 
 
-def add_contact(*, by, case_id: int, data: Mapping, person_id: int | None = None,
-                new_person: Mapping | None = None, request=None) -> Contact:
+def add_contact(*, actor: Actor, case_id: int, data: Mapping, person_id: int | None = None,
+                new_person: Mapping | None = None) -> Contact:
     """A close contact of a case: an existing person, or a new one registered on the way."""
-    get_case(by=by, case_id=case_id, capability=Can.TRACE_CONTACT, request=request)
-    person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
-                        request=request)
-    values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
-                     required=CONTACT_REQUIRED)
-    with transaction.atomic():
-        case = get_case(by=by, case_id=case_id, capability=Can.TRACE_CONTACT, lock=True)
-        return _create_contact(by, person=person, new_person=new_person, values=values,
-                               category=ContactCategory.CLOSE, case=case, source=None,
-                               request=request)
+    with unit_of_work(actor) as uow:
+        case = uow.fetch(access_case, case_id, Can.TRACE_CONTACT)
+        person = person_for(actor, person_id=person_id, new_person=new_person,
+                            message=_not_saved())
+        values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
+                         required=CONTACT_REQUIRED)
+        return _create_contact(actor, person=person, new_person=new_person, values=values,
+                               category=ContactCategory.CLOSE, case=case, source=None)
 
 
-def add_secondary_contact(*, by, contact_id: int, data: Mapping, person_id: int | None = None,
-                          new_person: Mapping | None = None, request=None) -> Contact:
+def add_secondary_contact(*, actor: Actor, contact_id: int, data: Mapping,
+                          person_id: int | None = None,
+                          new_person: Mapping | None = None) -> Contact:
     """A contact of a close contact, when the protocol traces them."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT, request=request)
-    if not protocols.current().tracing.trace_contacts_of_contacts:
-        f.refuse(_not_saved(), "category",
-                 _("the protocol in force does not trace contacts of close contacts"))
-    person = person_for(by, person_id=person_id, new_person=new_person, message=_not_saved(),
-                        request=request)
-    values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
-                     required=CONTACT_REQUIRED)
-    with transaction.atomic():
-        source = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
-                             lock=True)
+    with unit_of_work(actor) as uow:
+        source = uow.fetch(access_contact, contact_id, Can.TRACE_CONTACT)
+        if not protocols.current().tracing.trace_contacts_of_contacts:
+            f.refuse(_not_saved(), "category",
+                     _("the protocol in force does not trace contacts of close contacts"))
+        person = person_for(actor, person_id=person_id, new_person=new_person,
+                            message=_not_saved())
+        values = f.clean(data, CONTACT_READERS, partial=False, message=_not_saved(),
+                         required=CONTACT_REQUIRED)
         if source.category != ContactCategory.CLOSE:
             f.refuse(_not_saved(), "source_contact",
                      _("only a close contact's contacts are traced"))
-        return _create_contact(by, person=person, new_person=new_person, values=values,
-                               category=ContactCategory.SECONDARY, case=None, source=source,
-                               request=request)
+        return _create_contact(actor, person=person, new_person=new_person, values=values,
+                               category=ContactCategory.SECONDARY, case=None, source=source)
 
 
-def update_contact(*, by, contact_id: int, changes: Mapping, request=None) -> Contact:
+def update_contact(*, actor: Actor, contact_id: int, changes: Mapping) -> Contact:
     """Correct a contact: type, last exposure (the follow-up window is recomputed from the
     protocol), tracer, team, external id. Category and source stay: they define the contact."""
-    get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT, request=request)
-    values = f.clean(changes, CONTACT_READERS, partial=True, message=_not_saved())
-    with transaction.atomic():
-        contact = get_contact(by=by, contact_id=contact_id, capability=Can.TRACE_CONTACT,
-                              lock=True)
+    with unit_of_work(actor) as uow:
+        contact = uow.fetch(access_contact, contact_id, Can.TRACE_CONTACT)
+        values = f.clean(changes, CONTACT_READERS, partial=True, message=_not_saved())
         if values.get("external_id") == contact.external_id:
             values.pop("external_id")
         if "last_exposure" in values or "external_id" in values:
@@ -216,7 +211,7 @@ def update_contact(*, by, contact_id: int, changes: Mapping, request=None) -> Co
             values["followup_start"], values["followup_end"] = followup_window(
                 contact.category, values["last_exposure"])
         if "tracer" in values:
-            values["tracer"] = _tracer(by, values["tracer"], contact.area)
+            values["tracer"] = _tracer(actor, values["tracer"], contact.area)
         if "team" in values or "tracer" in values:
             values["team"] = _team(values.get("team"), values.get("tracer", contact.tracer),
                                    contact.area)
@@ -224,7 +219,6 @@ def update_contact(*, by, contact_id: int, changes: Mapping, request=None) -> Co
         for key, value in values.items():
             setattr(contact, key, value)
         contact.save()
-        audit.record(user=by, action="change", object_type="contact", object_id=contact.pk,
-                     person=contact.person, area=contact.area, request=request,
-                     detail={"fields": changed})
+        events.publish(ContactChanged(actor=actor, record_id=contact.pk, person=contact.person,
+                                      area=contact.area, detail={"fields": changed}))
     return contact

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core import services as people
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
@@ -36,12 +37,12 @@ CASE_FILTERS = ("q", "classification", "route", "from", "to", "no_source")
 def case_list(request):
     require_capability(request, Can.VIEW_PERSON)
     filters = {k: request.GET.get(k, "").strip() for k in CASE_FILTERS}
-    page = worklists.case_list(by=request.user, within=request.scope_area, filters=filters,
-                               after=request.GET.get("after"), request=request)
+    page = worklists.case_list(actor=actor_of(request), within=request.scope_area, filters=filters,
+                               after=request.GET.get("after"))
     template = "tracing/_case_rows.html" if request.htmx else "tracing/cases.html"
     return render(request, template, {
         "page": page, "filters": filters, "first_page": not request.GET.get("after"),
-        "may_open": can(request.user, Can.PROPOSE_CASE), **choices()})
+        "may_open": can(actor_of(request), Can.PROPOSE_CASE), **choices()})
 
 
 @login_required
@@ -53,9 +54,9 @@ def case_create(request):
     if request.method == "POST":
         values = posted(request, [*CASE_READERS, *PERSON_FIELDS, "person"])
         try:
-            case = services.open_case(by=request.user, data=posted(request, CASE_READERS),
+            case = services.open_case(actor=actor_of(request), data=posted(request, CASE_READERS),
                                       person_id=person_id(request),
-                                      new_person=new_person(request), request=request)
+                                      new_person=new_person(request))
         except InvalidInput as exc:
             errors = errors_of(exc)
         else:
@@ -64,10 +65,10 @@ def case_create(request):
     chosen = request.POST.get("person") or request.GET.get("person")
     if chosen and chosen.isdigit():
         # Picking a person shows their record: audited as a view (not again on a re-post).
-        fetch = people.view_person if request.method == "GET" else people.get_person
-        picked = fetch(by=request.user, person_id=int(chosen), request=request)
-    found = people.search_people(by=request.user, query=query, within=request.scope_area,
-                                 limit=20, request=request) if query else None
+        fetch = people.view_person if request.method == "GET" else people.access_person
+        picked = fetch(actor=actor_of(request), person_id=int(chosen))
+    found = people.search_people(actor=actor_of(request), query=query, within=request.scope_area,
+                                 limit=20) if query else None
     context = {"picked": picked, "query": query, "found": found, "errors": errors,
                "values": values, "default_area": _default_area(request), **choices(),
                **_proposal(request)}
@@ -79,7 +80,7 @@ def case_create(request):
 def _proposal(request) -> dict:
     """A user who only proposes cases is offered "suspected" and no source or cluster fields
     (the service refuses them anyway: services/cases.py, check_proposal)."""
-    if can(request.user, Can.MANAGE_CASE):
+    if can(actor_of(request), Can.MANAGE_CASE):
         return {"proposal": False}
     return {"proposal": True, "classifications": [
         (value, label) for value, label in Classification.choices
@@ -88,7 +89,7 @@ def _proposal(request) -> dict:
 
 def _default_area(request) -> str:
     """The scope picked in the switcher, or the user's one area: a code to start from."""
-    areas = scope_areas(request.user, Can.PROPOSE_CASE, within=request.scope_area)
+    areas = scope_areas(actor_of(request), Can.PROPOSE_CASE, within=request.scope_area)
     return areas[0].code if len(areas) == 1 else ""
 
 
@@ -97,8 +98,8 @@ CONTACTS_ON_CASE_PAGE = 200  # a superspreader's hundreds more are in the contac
 
 def _case_context(request, case: Case, **extra) -> dict:
     """Everything the case page and its sections show (a handful of small queries)."""
-    mine = Contact.objects.visible_to(request.user).filter(source_case=case)
-    source = Case.objects.visible_to(request.user).select_related("person").filter(
+    mine = Contact.objects.visible_to(actor_of(request)).filter(source_case=case)
+    source = Case.objects.visible_to(actor_of(request)).select_related("person").filter(
         pk=case.source_case_id).first()
     contacts = list(mine.select_related("person", "tracer").order_by("-last_exposure", "pk")
                     [:CONTACTS_ON_CASE_PAGE + 1])
@@ -111,40 +112,39 @@ def _case_context(request, case: Case, **extra) -> dict:
         else len(contacts),
         "contacts_elsewhere": Contact.objects.filter(source_case=case).exclude(
             pk__in=mine.values("pk")).count(),
-        "infected": list(Case.objects.visible_to(request.user).filter(source_case=case)
+        "infected": list(Case.objects.visible_to(actor_of(request)).filter(source_case=case)
                          .select_related("person")),
         # Scoped: the contact the case came from may lie in another county (the person moved);
         # a link to it would lead to a 404, and its number is not this user's to know.
-        "source": source, "from_contact": Contact.objects.visible_to(request.user).filter(
+        "source": source, "from_contact": Contact.objects.visible_to(actor_of(request)).filter(
             converted_case=case).first(),
-        "may_manage": can(request.user, Can.MANAGE_CASE, case.area),
-        "may_trace": can(request.user, Can.TRACE_CONTACT, case.area),
+        "may_manage": can(actor_of(request), Can.MANAGE_CASE, case.area),
+        "may_trace": can(actor_of(request), Can.TRACE_CONTACT, case.area),
         "today": today().isoformat(), "errors": {}, "values": {}, **choices(), **extra,
     }
 
 
 @login_required
 def case_detail(request, pk: int):
-    case = services.get_case(by=request.user, case_id=pk, request=request)
+    case = services.access_case(actor=actor_of(request), case_id=pk)
     context = _case_context(request, case)
     # One view event naming everyone the page shows: the case's person, contacts, source and
     # the cases it infected.
-    services.record_case_view(by=request.user, case=case, request=request, others=[
+    services.record_case_view(actor=actor_of(request), case=case, others=[
         *context["contacts"], *context["infected"], *filter(None, [context["source"]])])
     return render(request, "tracing/case.html", context)
 
 
 @login_required
 def case_edit(request, pk: int):
-    case = services.get_case(by=request.user, case_id=pk, capability=Can.MANAGE_CASE,
-                             request=request)
+    case = services.access_case(actor=actor_of(request), case_id=pk, capability=Can.MANAGE_CASE)
     errors, values = {}, {k: getattr(case, k) for k in CASE_READERS if k != "source_case"}
     values["source_case"] = case.source_case_id or ""
     values["cluster"] = case.cluster_id or ""
     if request.method == "POST":
         values = posted(request, CASE_READERS)
         try:
-            services.update_case(by=request.user, case_id=pk, changes=values, request=request)
+            services.update_case(actor=actor_of(request), case_id=pk, changes=values)
         except InvalidInput as exc:
             errors = errors_of(exc)
         else:
@@ -161,7 +161,7 @@ def _section(request, pk: int, form: str, template: str, write) -> object:
         write()
     except InvalidInput as exc:
         errors, values = errors_of(exc), dict(request.POST.items())
-    case = services.get_case(by=request.user, case_id=pk, request=request)
+    case = services.access_case(actor=actor_of(request), case_id=pk)
     if not errors and not request.htmx:
         return redirect("case", pk=pk)
     context = _case_context(request, case, errors={form: errors}, values={form: values})
@@ -172,7 +172,7 @@ def _section(request, pk: int, form: str, template: str, write) -> object:
 @require_POST
 def case_add_visit(request, pk: int):
     return _section(request, pk, "visit", "tracing/_visits.html", lambda: services.record_visit(
-        by=request.user, case_id=pk, data=posted(request, VISIT_READERS), request=request))
+        actor=actor_of(request), case_id=pk, data=posted(request, VISIT_READERS)))
 
 
 @login_required
@@ -180,8 +180,8 @@ def case_add_visit(request, pk: int):
 def case_add_exposure(request, pk: int):
     return _section(request, pk, "exposure", "tracing/_exposures.html",
                     lambda: services.record_exposure(
-                        by=request.user, case_id=pk, data=posted(request, EXPOSURE_READERS),
-                        request=request))
+                        actor=actor_of(request), case_id=pk, data=posted(request,
+                                                                         EXPOSURE_READERS)))
 
 
 @login_required
@@ -189,9 +189,8 @@ def case_add_exposure(request, pk: int):
 def case_add_contact(request, pk: int):
     return _section(request, pk, "contact", "tracing/_case_contacts.html",
                     lambda: services.add_contact(
-                        by=request.user, case_id=pk, data=posted(request, CONTACT_READERS),
-                        person_id=person_id(request), new_person=new_person(request),
-                        request=request))
+                        actor=actor_of(request), case_id=pk, data=posted(request, CONTACT_READERS),
+                        person_id=person_id(request), new_person=new_person(request)))
 
 
 @login_required
@@ -199,5 +198,5 @@ def case_add_contact(request, pk: int):
 def case_link_source(request, pk: int):
     raw = request.POST.get("source_case", "").strip()
     return _section(request, pk, "source", "tracing/_case_source.html",
-                    lambda: services.update_case(by=request.user, case_id=pk,
-                                                 changes={"source_case": raw}, request=request))
+                    lambda: services.update_case(actor=actor_of(request), case_id=pk,
+                                                 changes={"source_case": raw}))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq import protocols
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
@@ -36,8 +37,9 @@ WORKLISTS = {"due": worklists.due_today, "overdue": worklists.overdue}
 def contact_list(request):
     require_capability(request, Can.VIEW_PERSON)
     filters = {k: request.GET.get(k, "").strip() for k in CONTACT_FILTERS}
-    page = worklists.contact_list(by=request.user, within=request.scope_area, filters=filters,
-                                  after=request.GET.get("after"), request=request)
+    page = worklists.contact_list(actor=actor_of(request), within=request.scope_area,
+                                  filters=filters,
+                                  after=request.GET.get("after"))
     template = "tracing/_contact_rows.html" if request.htmx else "tracing/contacts.html"
     return render(request, template, {"page": page, "filters": filters,
                                       "first_page": not request.GET.get("after"), **choices()})
@@ -67,11 +69,11 @@ def _contact_context(request, contact: Contact, **extra) -> dict:
     followed = contact.status in (ContactStatus.FOLLOWING, ContactStatus.QUARANTINE)
     return {
         "contact": contact, "days": calendar(contact), "followed": followed,
-        "source_seen": source_seen(request.user, contact),
-        "secondary": list(Contact.objects.visible_to(request.user).filter(
+        "source_seen": source_seen(actor_of(request), contact),
+        "secondary": list(Contact.objects.visible_to(actor_of(request)).filter(
             source_contact=contact).select_related("person")),
-        "may_trace": can(request.user, Can.TRACE_CONTACT, contact.area),
-        "may_follow": can(request.user, Can.RECORD_FOLLOWUP, contact.area),
+        "may_trace": can(actor_of(request), Can.TRACE_CONTACT, contact.area),
+        "may_follow": can(actor_of(request), Can.RECORD_FOLLOWUP, contact.area),
         "traces_secondary": contact.category == ContactCategory.CLOSE
         and protocols.current().tracing.trace_contacts_of_contacts,
         "today": today().isoformat(), "errors": {}, "values": {}, **choices(), **extra,
@@ -80,11 +82,11 @@ def _contact_context(request, contact: Contact, **extra) -> dict:
 
 @login_required
 def contact_detail(request, pk: int):
-    contact = services.get_contact(by=request.user, contact_id=pk, request=request)
+    contact = services.access_contact(actor=actor_of(request), contact_id=pk)
     context = _contact_context(request, contact)
     # One view event naming everyone the page shows: the contact, its source, its contacts.
     source = contact.source_case or contact.source_contact
-    services.record_contact_view(by=request.user, contact=contact, request=request,
+    services.record_contact_view(actor=actor_of(request), contact=contact,
                                  others=[*context["secondary"], *filter(None, [source])])
     return render(request, "tracing/contact.html", context)
 
@@ -98,7 +100,7 @@ def _contact_write(request, pk: int, form: str, write, *, partial: str | None = 
         errors, values = errors_of(exc), dict(request.POST.items())
     if not errors and not (request.htmx and partial):
         return done
-    contact = services.get_contact(by=request.user, contact_id=pk, request=request)
+    contact = services.access_contact(actor=actor_of(request), contact_id=pk)
     context = _contact_context(request, contact, errors={form: errors}, values={form: values})
     return render(request, partial if request.htmx and partial else "tracing/contact.html",
                   context)
@@ -111,17 +113,16 @@ def contact_followup(request, pk: int):
     if request.POST.get("from") == "worklist":
         return _worklist_followup(request, pk, data)
     answer = _contact_write(request, pk, "followup", lambda: services.record_followup(
-        by=request.user, contact_id=pk, data=data, request=request),
+        actor=actor_of(request), contact_id=pk, data=data),
         partial="tracing/_followup.html")
     return redirect("contact", pk=pk) if isinstance(answer, FollowUp) else answer
 
 
 def _worklist_followup(request, pk: int, data: dict):
     """One click in the worklist: record, and replace the row by what was recorded."""
-    contact = services.get_contact(by=request.user, contact_id=pk, request=request)
+    contact = services.access_contact(actor=actor_of(request), contact_id=pk)
     try:
-        followup = services.record_followup(by=request.user, contact_id=pk, data=data,
-                                            request=request)
+        followup = services.record_followup(actor=actor_of(request), contact_id=pk, data=data)
     except InvalidInput as exc:
         return render(request, "tracing/_worklist_row.html",
                       {"contact": contact, "error": str(exc), **choices()})
@@ -135,7 +136,7 @@ def _worklist_followup(request, pk: int, data: dict):
 @require_POST
 def contact_quarantine(request, pk: int):
     answer = _contact_write(request, pk, "quarantine", lambda: services.hand_over_to_quarantine(
-        by=request.user, contact_id=pk, request=request))
+        actor=actor_of(request), contact_id=pk))
     if isinstance(answer, Contact):
         messages.success(request, _("Handed over to quarantine."))
         return redirect("contact", pk=pk)
@@ -146,7 +147,7 @@ def contact_quarantine(request, pk: int):
 @require_POST
 def contact_lost(request, pk: int):
     answer = _contact_write(request, pk, "quarantine", lambda: services.mark_lost(
-        by=request.user, contact_id=pk, request=request))
+        actor=actor_of(request), contact_id=pk))
     if isinstance(answer, Contact):
         messages.success(request, _("Marked lost to follow-up."))
         return redirect("contact", pk=pk)
@@ -155,8 +156,8 @@ def contact_lost(request, pk: int):
 
 @login_required
 def contact_edit(request, pk: int):
-    contact = services.get_contact(by=request.user, contact_id=pk,
-                                   capability=Can.TRACE_CONTACT, request=request)
+    contact = services.access_contact(actor=actor_of(request), contact_id=pk,
+                                   capability=Can.TRACE_CONTACT)
     errors = {}
     values = {"contact_type": contact.contact_type, "last_exposure": contact.last_exposure,
               "tracer": contact.tracer.get_username() if contact.tracer else "",
@@ -164,8 +165,7 @@ def contact_edit(request, pk: int):
     if request.method == "POST":
         values = posted(request, CONTACT_READERS)
         try:
-            services.update_contact(by=request.user, contact_id=pk, changes=values,
-                                    request=request)
+            services.update_contact(actor=actor_of(request), contact_id=pk, changes=values)
         except InvalidInput as exc:
             errors = errors_of(exc)
         else:
@@ -179,7 +179,7 @@ def contact_edit(request, pk: int):
 @require_POST
 def contact_convert(request, pk: int):
     answer = _contact_write(request, pk, "convert", lambda: services.convert_contact_to_case(
-        by=request.user, contact_id=pk, data=posted(request, CASE_READERS), request=request))
+        actor=actor_of(request), contact_id=pk, data=posted(request, CASE_READERS)))
     if isinstance(answer, Case):
         messages.success(request, _("Case #%(n)s opened from this contact.") % {"n": answer.pk})
         return redirect("case", pk=answer.pk)
@@ -190,8 +190,8 @@ def contact_convert(request, pk: int):
 @require_POST
 def contact_add_secondary(request, pk: int):
     answer = _contact_write(request, pk, "secondary", lambda: services.add_secondary_contact(
-        by=request.user, contact_id=pk, data=posted(request, CONTACT_READERS),
-        person_id=person_id(request), new_person=new_person(request), request=request))
+        actor=actor_of(request), contact_id=pk, data=posted(request, CONTACT_READERS),
+        person_id=person_id(request), new_person=new_person(request)))
     if isinstance(answer, Contact):
         messages.success(request, _("Contact of a close contact added."))
         return redirect("contact", pk=pk)
@@ -203,11 +203,11 @@ def followup_worklist(request):
     require_capability(request, Can.VIEW_PERSON)
     which = request.GET.get("list") if request.GET.get("list") in WORKLISTS else "due"
     who = request.GET.get("who") if request.GET.get("who") in ("mine", "team", "all") else "mine"
-    page = WORKLISTS[which](by=request.user, within=request.scope_area, who=who,
-                            after=request.GET.get("after"), request=request)
+    page = WORKLISTS[which](actor=actor_of(request), within=request.scope_area, who=who,
+                            after=request.GET.get("after"))
     return render(request, "tracing/followups.html", {
         "page": page, "which": which, "who": who, "today": today(),
-        "may_close": can(request.user, Can.TRACE_CONTACT),
+        "may_close": can(actor_of(request), Can.TRACE_CONTACT),
         "in_team": who == "team" and request.user.tracing_teams.exists(),
         "first_page": not request.GET.get("after"), **choices()})
 
@@ -217,8 +217,7 @@ def followup_worklist(request):
 def followups_close(request):
     """Mark the scope's contacts whose follow-up ended before today as completed."""
     require_capability(request, Can.TRACE_CONTACT)
-    closed = services.close_followups(by=request.user, within=request.scope_area,
-                                      request=request)
+    closed = services.close_followups(actor=actor_of(request), within=request.scope_area)
     messages.success(request, _("%(n)d contacts whose follow-up had ended were marked "
                                 "completed.") % {"n": closed})
     return redirect(f"{reverse('followups')}?list=overdue")
@@ -227,7 +226,7 @@ def followups_close(request):
 @login_required
 def chain_page(request):
     require_capability(request, Can.VIEW_PERSON)
-    found = chains.scope_chains(by=request.user, within=request.scope_area)
+    found = chains.scope_chains(actor=actor_of(request), within=request.scope_area)
     multi = found.summary.linked  # chains of two cases or more, as arrays until read
     alone = 1 if found.cases else 0
     largest = int(multi.sizes[0]) if len(multi) else alone
@@ -244,5 +243,5 @@ def chain_page(request):
 def chain_graph(request):
     """The graph of the largest chains as cytoscape elements (record numbers, no names)."""
     require_capability(request, Can.VIEW_PERSON)
-    found = chains.scope_chains(by=request.user, within=request.scope_area)
+    found = chains.scope_chains(actor=actor_of(request), within=request.scope_area)
     return JsonResponse(chains.graph(found))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
@@ -60,7 +61,7 @@ def import_start(request):
                 raise InvalidInput(_("Choose what the file holds and the file to import."))
             path = uploads.store_upload(request.user, upload.name, upload.chunks())
             token = path.stem
-            saved = mappings_for(request.user, kind).filter(
+            saved = mappings_for(actor_of(request), kind).filter(
                 pk=request.POST.get("mapping") or 0).first()
             _remember(request, token, {"stored": path.name, "name": upload.name,
                                        "kind": kind,
@@ -69,7 +70,7 @@ def import_start(request):
         except InvalidInput as exc:
             errors = exc
     return render(request, "tracing/import.html", {
-        "errors": errors, "kinds": kinds(), "mappings": mappings_for(request.user)})
+        "errors": errors, "kinds": kinds(), "mappings": mappings_for(actor_of(request))})
 
 
 @login_required
@@ -99,9 +100,10 @@ def import_review(request, token: str):
             return done
     plan, problem = None, None
     try:
-        plan = preview_import(by=request.user, kind=kind, path=path, name=pending["name"],
-                              mapping=mapping, area=request.scope_area, request=request)
-        uploads.keep_plan(path, plan, by=request.user, mapping=mapping, area=request.scope_area)
+        actor = actor_of(request)
+        plan = preview_import(actor=actor, kind=kind, path=path, name=pending["name"],
+                              mapping=mapping, area=request.scope_area)
+        uploads.keep_plan(path, plan, actor=actor, mapping=mapping, area=request.scope_area)
     except InvalidInput as exc:
         problem = exc
     fields = importer_for(kind).fields
@@ -128,15 +130,15 @@ def _act(request, token: str, pending: dict, path: Path, mapping: dict):
     try:
         if "save_mapping" in request.POST:
             # Saved in the current scope, or the user's own area: shared with those below it.
-            mine = scope_areas(request.user, importer_for(pending["kind"]).capability)
+            mine = scope_areas(actor_of(request), importer_for(pending["kind"]).capability)
             area = request.scope_area or mine[0]
-            save_mapping(by=request.user, name=request.POST.get("mapping_name", ""),
-                         kind=pending["kind"], mapping=mapping, area=area, request=request)
+            save_mapping(actor=actor_of(request), name=request.POST.get("mapping_name", ""),
+                         kind=pending["kind"], mapping=mapping, area=area)
             messages.success(request, _("Mapping saved."))
         elif "confirm" in request.POST:
-            done = submit_import(by=request.user, kind=pending["kind"], path=path,
+            done = submit_import(actor=actor_of(request), kind=pending["kind"], path=path,
                                  name=pending["name"], mapping=mapping,
-                                 area=request.scope_area, request=request)
+                                 area=request.scope_area)
             if done.queued:
                 return redirect("import_review", token=token)
             result = done.result
@@ -187,11 +189,11 @@ def export(request, kind: str):
     fmt = request.GET.get("format", "csv")
     pseudonymised = wants_pseudonyms(request.GET.get("pseudonymised"))
     within = _export_area(request)
-    export, count = exporting.start_export(by=request.user, kind=kind, fmt=fmt, within=within,
-                                           filters=request.GET, pseudonymised=pseudonymised,
-                                           request=request)
+    export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=fmt,
+                                           within=within,
+                                           filters=request.GET, pseudonymised=pseudonymised)
     if count > exporting.BACKGROUND_ABOVE:
-        exporting_jobs.queue_export(by=request.user, kind=kind, fmt=fmt, within=within,
+        exporting_jobs.queue_export(actor=actor_of(request), kind=kind, fmt=fmt, within=within,
                                     filters=exporting.applied_filters(kind, request.GET),
                                     rows=count, pseudonymised=pseudonymised)
         messages.info(request, _("%(n)d rows: the file is being written in the background and "
@@ -202,7 +204,7 @@ def export(request, kind: str):
 
 
 def _may_export_something(request) -> None:
-    if not can(request.user, Can.EXPORT_PSEUDONYMS):
+    if not can(actor_of(request), Can.EXPORT_PSEUDONYMS):
         require_capability(request, Can.EXPORT_PERSON)
 
 
@@ -213,7 +215,7 @@ def exports(request):
     return render(request, "tracing/exports.html",
                   {"exports": exporting_jobs.list_exports(request.user),
                    "keep_days": exporting_jobs.KEEP_DAYS,
-                   "pseudonyms": can(request.user, Can.EXPORT_PSEUDONYMS)})
+                   "pseudonyms": can(actor_of(request), Can.EXPORT_PSEUDONYMS)})
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from outbreakhq.core import outbreaks, purge
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 
@@ -43,10 +44,12 @@ class Command(BaseCommand):
                 on = parse_date(options["on"]) if options["on"] else timezone.localdate()
                 if on is None:
                     raise CommandError(f"--on {options['on']!r}: expected YYYY-MM-DD.")
-                outbreaks.declare_outbreak_over(by=user, area=tree, on=on, note=options["note"])
+                outbreaks.declare_outbreak_over(actor=Actor.for_command(user), area=tree, on=on,
+                                                note=options["note"])
                 self.stderr.write(f"{tree.code}: declared over on {on.isoformat()}.")
             else:
-                outbreaks.reopen_outbreak(by=user, area=tree, reason=options["reason"])
+                outbreaks.reopen_outbreak(actor=Actor.for_command(user), area=tree,
+                                          reason=options["reason"])
                 self.stderr.write(f"{tree.code}: reopened; pending purges cancelled.")
         except (AppError, ValueError) as exc:
             raise CommandError(str(exc)) from None

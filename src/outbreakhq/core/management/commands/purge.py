@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from outbreakhq.core import purge
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.core.retention import RetentionError
@@ -25,11 +26,12 @@ class Command(BaseCommand):
                                  "audited as the command line)")
 
     def handle(self, *args, dry_run: bool, area: str, user: str, **options):
-        by = None
+        actor = None  # the scheduled run: audited as the command line, with no user
         if user:
-            by = get_user_model().objects.filter(username=user).first()
-            if by is None:
+            account = get_user_model().objects.filter(username=user).first()
+            if account is None:
                 raise CommandError(f"No user named {user!r}.")
+            actor = Actor.for_command(account)
         tenants = None
         if area:
             tree = Area.objects.roots().filter(code=area).first()
@@ -37,7 +39,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No jurisdiction tree with root code {area!r}.")
             tenants = [tree]
         try:
-            results = purge.purge(by=by, dry_run=dry_run, tenants=tenants)
+            results = purge.purge(actor=actor, dry_run=dry_run, tenants=tenants)
         except (AppError, RetentionError) as exc:
             raise CommandError(str(exc)) from None
         verb = "would delete" if dry_run else "deleted"

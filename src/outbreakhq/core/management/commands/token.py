@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from outbreakhq.core import tokens
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 
 
@@ -28,13 +29,14 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {username!r}.")
         try:
             if action == "create":
-                token, secret = tokens.issue_token(user=user, name=options["name"],
+                token, secret = tokens.issue_token(actor=Actor.for_command(user),
+                                                   name=options["name"],
                                                    days=options["days"])
                 self.stdout.write(secret)
                 self.stderr.write(f"Token {token.pk} for {username}, expires "
                                   f"{token.expires_at:%Y-%m-%d}. The secret is not shown again.")
             else:
-                tokens.revoke_token(user=user, token_id=options["token_id"])
+                tokens.revoke_token(actor=Actor.for_command(user), token_id=options["token_id"])
                 self.stderr.write("Revoked.")
         except AppError as exc:
             raise CommandError(str(exc)) from None

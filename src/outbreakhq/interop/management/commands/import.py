@@ -10,6 +10,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.interop import uploads
@@ -52,12 +53,13 @@ class Command(BaseCommand):
         if area and within is None:
             raise CommandError(f"No area with code {area!r}.")
         try:
-            columns = resolve_mapping(account, kind, mapping) if mapping else None
+            actor = Actor.for_command(account)
+            columns = resolve_mapping(actor, kind, mapping) if mapping else None
             if dry_run or in_process:
-                plan, result = run_import(by=account, kind=kind, path=file, mapping=columns,
+                plan, result = run_import(actor=actor, kind=kind, path=file, mapping=columns,
                                           area=within, dry_run=dry_run)
             else:
-                plan, result = self._submit(account, kind, file, columns, within)
+                plan, result = self._submit(actor, kind, file, columns, within)
         except AppError as exc:
             for error in exc.errors:
                 self.stderr.write(f"row {error.row}, {error.field}: {error.message}"
@@ -75,14 +77,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{result.created} created, {result.updated} updated, "
                           f"{result.unchanged} unchanged.{people}")
 
-    def _submit(self, account, kind: str, file: Path, columns, within):
+    def _submit(self, actor: Actor, kind: str, file: Path, columns, within):
         """Commit through interop.jobs like the page and the API: a copy of the file in the
         user's upload folder, which the worker reads if the file is large."""
         with file.open("rb") as source:
-            path = uploads.store_upload(account, file.name, iter(lambda: source.read(1 << 20),
+            path = uploads.store_upload(actor.user, file.name, iter(lambda: source.read(1 << 20),
                                                                  b""))
         try:
-            done = submit_import(by=account, kind=kind, path=path, name=file.name,
+            done = submit_import(actor=actor, kind=kind, path=path, name=file.name,
                                  mapping=columns, area=within)
         except Exception:
             uploads.forget(path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.tracing.exporting import FORMATS, start_export, write_csv, write_xlsx
@@ -39,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError(f"No area with code {area!r}.")
         fmt = format or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
         try:
-            export, count = start_export(by=account, kind=kind, fmt=fmt, within=within,
+            export, count = start_export(actor=Actor.for_command(account), kind=kind, fmt=fmt,
+                                         within=within,
                                          pseudonymised=pseudonymised)
         except AppError as exc:
             raise CommandError(str(exc)) from None

@@ -1,0 +1,53 @@
+"""The audit trail subscribes to domain events: one event, one audit row, the same shape as
+audit.record() writes for the services that do not publish yet (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from outbreakhq.core import audit
+from outbreakhq.core.events import (
+    CaseChanged,
+    CaseOpened,
+    CaseViewed,
+    ContactAdded,
+    ContactChanged,
+    ContactViewed,
+    FollowUpRecorded,
+    PersonChanged,
+    PersonRegistered,
+    PersonViewed,
+    RecordEvent,
+    subscribe,
+)
+
+# event kind -> (audit action, object type); a subclass is audited as its base (a hand-over
+# to quarantine is a change of the contact).
+_WRITES: dict[type[RecordEvent], tuple[str, str]] = {
+    PersonRegistered: ("create", "person"),
+    PersonChanged: ("change", "person"),
+    PersonViewed: ("view", "person"),
+    CaseViewed: ("view", "case"),
+    ContactViewed: ("view", "contact"),
+    CaseOpened: ("create", "case"),
+    CaseChanged: ("change", "case"),
+    ContactAdded: ("create", "contact"),
+    ContactChanged: ("change", "contact"),
+}
+
+
+def record_event(event: RecordEvent) -> None:
+    kind = next(k for k in type(event).__mro__ if k in _WRITES)
+    action, object_type = _WRITES[kind]
+    audit.record(actor=event.actor, action=action, object_type=object_type,
+                 object_id=event.record_id, person=event.person, area=event.area,
+                 detail=event.detail or None, others=event.shown)
+
+
+def record_followup(event: FollowUpRecorded) -> None:
+    audit.record(actor=event.actor, action="create" if event.created else "change",
+                 object_type="followup", object_id=event.record_id, person=event.person,
+                 area=event.area, detail=event.detail)
+
+
+def connect() -> None:
+    subscribe(*_WRITES)(record_event)
+    subscribe(FollowUpRecorded)(record_followup)

@@ -1,0 +1,152 @@
+"""Domain events: what happened, in the past tense, carrying the actor who did it.
+
+A service publishes an event; audit and other apps subscribe to it (core/hooks.py lists
+them), so that an app hands work over to another without importing it: tracing publishes
+`ContactHandedToQuarantine`, and a quarantine app subscribes to it to open the stay.
+
+Subscribers run at once, in the publisher's transaction: the change, its audit event and what
+other apps do with it commit or roll back together. An event carries core rows (Person, Area)
+and record numbers, never another app's model, so that core declares every event without
+importing any app.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.models import Area, Person
+
+_SUBSCRIBERS: dict[type, list[Callable]] = defaultdict(list)
+
+
+def subscribe(*kinds: type[Event]):
+    """Decorate a function `(event) -> None` to run on every event of these kinds (or of a
+    subclass). Call it in an AppConfig.ready(), as for every extension point."""
+    def decorate(handler: Callable) -> Callable:
+        for kind in kinds:
+            if handler not in _SUBSCRIBERS[kind]:
+                _SUBSCRIBERS[kind].append(handler)
+        return handler
+    return decorate
+
+
+def unsubscribe(kind: type[Event], handler: Callable) -> None:
+    if handler in _SUBSCRIBERS.get(kind, ()):
+        _SUBSCRIBERS[kind].remove(handler)
+
+
+def publish(event: Event) -> None:
+    for kind in type(event).__mro__:
+        for handler in _SUBSCRIBERS.get(kind, ()):
+            handler(event)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    actor: Actor
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeopleMerged(Event):
+    """Record `merged_id` was merged into `keep`: the references listed in `moved` ({model
+    label: [ids]}) now point at `keep`; `log` is the PersonMerge. Published inside the merge's
+    transaction, before the merged record is deleted: a subscriber that raises (InvalidInput,
+    "the contact would be its own source case") refuses the whole merge."""
+
+    keep: Person
+    merged_id: int
+    moved: dict
+    log: object
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordEvent(Event):
+    """Something happened to one record of a person: what audit needs to place it."""
+
+    record_id: int
+    person: Person
+    area: Area
+    detail: dict = field(default_factory=dict)
+    # Other people the same page showed, as (person id, tenant id): audit names them too.
+    shown: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRegistered(RecordEvent):
+    """A person was registered (`record_id` is the person's number)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonChanged(RecordEvent):
+    """A person's record changed; `detail` names the fields, never their values."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonViewed(RecordEvent):
+    """A person's record was shown (with `shown`, the other people the page showed)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseViewed(RecordEvent):
+    """A case was shown, with its contacts, source and infected people (`shown`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactViewed(RecordEvent):
+    """A contact was shown, with its source and its own contacts (`shown`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseOpened(RecordEvent):
+    """A case was opened (or proposed), or a contact became one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseChanged(RecordEvent):
+    """A case's fields, its source or its investigation changed; `detail` names the fields."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactAdded(RecordEvent):
+    """A contact of a case (or of another contact) was recorded."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactChanged(RecordEvent):
+    """A contact's status or fields changed; `detail` names them."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactHandedToQuarantine(ContactChanged):
+    """A contact under follow-up went to quarantine: the quarantine module takes it over
+    (`record_id` is the contact's number, `person` who goes, `area` where they live)."""
+
+    followup_end: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactLost(ContactChanged):
+    """A followed contact can no longer be reached."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpCompleted(ContactChanged):
+    """A contact's follow-up window ended without a case."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactConverted(ContactChanged):
+    """A contact tested positive and became case `case_id`."""
+
+    case_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpRecorded(RecordEvent):
+    """A day's check of a contact was recorded (`created`) or corrected."""
+
+    created: bool

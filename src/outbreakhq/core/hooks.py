@@ -1,0 +1,94 @@
+"""Every extension point of OutbreakHQ, declared in this one file (as Datasette's hookspecs.py).
+
+Core imports no app. An app (tracing today; screening, quarantine, zones, support and the command
+centre next) plugs itself in from its AppConfig.ready() by calling the functions below, and
+nothing else of core needs to know it exists:
+
+    class QuarantineConfig(AppConfig):
+        def ready(self):
+            hooks.subscribe(ContactHandedToQuarantine)(open_stay)
+            hooks.navigation(NavEntry(_("Quarantine"), "stays", Can.VIEW_PERSON, 30))
+            hooks.person_panel(PersonPanel("quarantine/_person_panel.html", person_stays, 30))
+            hooks.api_router("/stays", "outbreakhq.quarantine.api.stays_router")
+            hooks.urls("outbreakhq.quarantine.urls")
+
+Registering twice is harmless (ready() may run twice in tests). Order: each entry's `order`,
+else the order of registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+
+from outbreakhq.core import events, nav, panels
+from outbreakhq.core.nav import NavEntry
+from outbreakhq.core.panels import PersonPanel
+
+__all__ = ["API_ROUTERS", "TILES", "URL_INCLUDES", "DashboardTile", "NavEntry", "PersonPanel",
+           "api_router", "dashboard_tile", "navigation", "person_panel", "subscribe", "urls"]
+
+
+def subscribe(*kinds: type[events.Event]) -> Callable:
+    """Run a function `(event) -> None` on every event of these kinds (core/events.py lists
+    them all). Subscribers run inside the publisher's transaction: raising refuses the change.
+    Audit subscribes to the record events (core/audit_events.py); hand-overs between apps are
+    events, never imports: a future quarantine app subscribes to ContactHandedToQuarantine."""
+    return events.subscribe(*kinds)
+
+
+def navigation(entry: NavEntry) -> None:
+    """An entry of the navigation bar: a label, a URL name and the capability a role needs to
+    see it (core/roles.py), so that each role sees exactly the modules it can use."""
+    nav.register(entry)
+
+
+def person_panel(panel: PersonPanel) -> None:
+    """A section of a person's page (their cases, contacts, stays…): a template and a
+    function `(actor, person) -> context` that reads through the app's scoped queryset. The
+    other people the section shows go in its "shown_rows": the page's view event names them."""
+    panels.register(panel)
+
+
+@dataclass(frozen=True)
+class DashboardTile:
+    """A figure on the overview page: `context(actor, area)` returns the template's context
+    (aggregates only: every role with `capability` sees the overview); `area` is the scope
+    picked in the switcher, None for the actor's whole scope."""
+
+    label: str | Promise
+    template: str
+    context: Callable[..., dict]
+    capability: str
+    order: int = 100
+
+
+TILES: list[DashboardTile] = []
+
+
+def dashboard_tile(tile: DashboardTile) -> None:
+    """A tile of the overview page (the command centre's first use)."""
+    if tile not in TILES:
+        TILES.append(tile)
+        TILES.sort(key=lambda t: t.order)
+
+
+API_ROUTERS: dict[str, str] = {}  # URL prefix under /api/v1/ -> dotted path of a ninja Router
+
+
+def api_router(prefix: str, router: str) -> None:
+    """A ninja Router of the JSON API, mounted at /api/v1/<prefix> (outbreakhq/api.py). Given
+    as a dotted path, imported when the URLs load, after every app is ready. Every endpoint
+    must also be declared in the access table (core/access.py): a test walks it."""
+    API_ROUTERS.setdefault(prefix, router)
+
+
+URL_INCLUDES: list[str] = []  # dotted paths of URL modules, included at the site root
+
+
+def urls(module: str) -> None:
+    """A module of page URLs (`urlpatterns`), included at the root by outbreakhq/urls.py."""
+    if module not in URL_INCLUDES:
+        URL_INCLUDES.append(module)
