@@ -28,7 +28,7 @@ def traces_contacts_of_contacts() -> bool:
 
 
 class Teams:
-    """services_contacts._team for a batch: the recording user's team in each area, looked up
+    """services.contacts._team for a batch: the recording user's team in each area, looked up
     once per area."""
 
     def __init__(self, tracer):

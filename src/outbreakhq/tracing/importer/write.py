@@ -4,7 +4,7 @@ audit event per record as the services write them.
 
 Runs inside run_import's transaction. The plan has checked every row against the database; the
 services' rules that remain (a new person's document, the follow-up window, the protocol) are
-applied here to the whole batch through importing_rules.py, and every refused row is reported
+applied here to the whole batch through tracing/importer/rules.py, and every refused row is reported
 with its column before anything is written. Updates of stored records, source links of stored
 cases and exposures are few per file and still go through the services, row by row; a refusal
 there (a race with another user) names the row, and the whole batch rolls back.
