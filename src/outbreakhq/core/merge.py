@@ -23,6 +23,7 @@ from outbreakhq.core.events import PeopleMerged
 from outbreakhq.core.models import DismissedPair, Person, PersonMerge
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import access_person, require_role
+from outbreakhq.core.unit_of_work import unit_of_work
 
 # The fields chosen side by side. A document is a type and a number: chosen as one.
 MERGE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -173,15 +174,8 @@ def merge_people(*, actor: Actor, keep_id: int, merge_id: int,
     if keep_id == merge_id:
         raise InvalidInput(_("A record cannot be merged with itself."))
     sides = _clean_choices(choices)
-    # Scope checks before the transaction: a refusal's `denied` audit event must survive.
-    for pk in (keep_id, merge_id):
-        access_person(actor=actor, person_id=pk, capability=Can.MERGE_PERSON)
-    with transaction.atomic():
-        # Lock in id order, so two merges touching the same people cannot deadlock.
-        locked = {pk: access_person(actor=actor, person_id=pk, capability=Can.MERGE_PERSON,
-                                    lock=True)
-                  for pk in sorted((keep_id, merge_id))}
-        keep, merged = locked[keep_id], locked[merge_id]
+    with unit_of_work(actor) as uow:
+        keep, merged = uow.fetch_each(access_person, (keep_id, merge_id), Can.MERGE_PERSON)
         if keep.tenant_id != merged.tenant_id:
             raise InvalidInput(_("The two records belong to different jurisdiction trees."))
         return _merge_locked(actor=actor, keep=keep, merged=merged, sides=sides)
