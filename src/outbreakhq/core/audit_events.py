@@ -7,15 +7,19 @@ from outbreakhq.core import audit
 from outbreakhq.core.events import (
     CaseChanged,
     CaseOpened,
+    CasesImported,
     CaseViewed,
     ContactAdded,
     ContactChanged,
+    ContactsImported,
     ContactViewed,
     FollowUpRecorded,
+    PeopleImported,
     PersonChanged,
     PersonRegistered,
     PersonViewed,
     RecordEvent,
+    RecordsImported,
     subscribe,
 )
 
@@ -33,6 +37,11 @@ _WRITES: dict[type[RecordEvent], tuple[str, str]] = {
     ContactChanged: ("change", "contact"),
 }
 
+# An import batch: one `create` row per record, written in one pass (audit.record_each).
+_IMPORTS: dict[type[RecordsImported], str] = {
+    PeopleImported: "person", CasesImported: "case", ContactsImported: "contact",
+}
+
 
 def record_event(event: RecordEvent) -> None:
     kind = next(k for k in type(event).__mro__ if k in _WRITES)
@@ -48,6 +57,13 @@ def record_followup(event: FollowUpRecorded) -> None:
                  area=event.area, detail=event.detail)
 
 
+def record_import(event: RecordsImported) -> None:
+    object_type = _IMPORTS[next(k for k in type(event).__mro__ if k in _IMPORTS)]
+    audit.record_each(actor=event.actor, action="create", object_type=object_type,
+                      records=[(r.record_id, r.person, r.area, r.detail) for r in event.records])
+
+
 def connect() -> None:
     subscribe(*_WRITES)(record_event)
     subscribe(FollowUpRecorded)(record_followup)
+    subscribe(*_IMPORTS)(record_import)

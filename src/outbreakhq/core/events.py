@@ -150,3 +150,38 @@ class FollowUpRecorded(RecordEvent):
     """A day's check of a contact was recorded (`created`) or corrected."""
 
     created: bool
+
+
+@dataclass(frozen=True)
+class ImportedRecord:
+    """One record of an import batch: its number, its person, its area (None: the person's home
+    area) and what audit notes about it (never personal values)."""
+
+    record_id: int
+    person: Person
+    area: Area | None = None
+    detail: dict | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordsImported(Event):
+    """A batch of an import was written, set-based (core/bulk.py): one entry per new record.
+    Published once per table and batch, inside the import's transaction, so that a subscriber
+    sees imported records as it sees those the services create (a raise rolls the batch back)."""
+
+    records: tuple[ImportedRecord, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeopleImported(RecordsImported):
+    """New people registered by an import (`record_id`: the person's number)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CasesImported(RecordsImported):
+    """New cases created by an import."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactsImported(RecordsImported):
+    """New contacts created by an import."""
