@@ -1,5 +1,5 @@
-"""Domain events: a hand-over and an import batch reach a subscriber with the actor, and audit
-records them."""
+"""Domain events: a hand-over, an import batch, an export and a dismissed pair reach a subscriber
+with the actor, and audit records them."""
 
 from __future__ import annotations
 
@@ -13,12 +13,17 @@ from outbreakhq.core.events import (
     CasesImported,
     ContactHandedToQuarantine,
     ContactsImported,
+    ListExported,
+    PairDismissed,
     PeopleImported,
     RecordsImported,
 )
+from outbreakhq.core.merge import dismiss_pair
 from outbreakhq.core.models import AuditEvent, Person
-from outbreakhq.tracing import services
+from outbreakhq.tracing import exporting, services
 from outbreakhq.tracing.models import Case, Contact
+from tests.factories import make_person
+from tests.tracing.conftest import open_case
 from tests.tracing.test_import import (
     CASE_HEADER,
     CONTACT_HEADER,
@@ -92,3 +97,22 @@ def test_a_subscriber_sees_the_people_cases_and_contacts_an_import_creates_with_
     }
     assert {e.actor.user for e in seen} == {land.tracer}
     assert [r.area for r in seen[-1].records] == [land.compound1]
+
+
+def test_a_subscriber_sees_an_export_and_a_dismissed_pair_with_the_actor() -> None:
+    land = tracer_land()
+    actor = Actor.of(land.tracer)
+    a, b = make_person(land.compound1), make_person(land.compound1)
+    open_case(land.tracer, a)
+    seen: list[events.Event] = []
+    hooks.subscribe(ListExported, PairDismissed)(seen.append)
+    try:
+        _export, count = exporting.start_export(actor=actor, kind="cases", fmt="csv")
+        dismiss_pair(actor=actor, person_ids=(b.pk, a.pk))
+    finally:
+        events.unsubscribe(ListExported, seen.append)
+        events.unsubscribe(PairDismissed, seen.append)
+    exported, dismissed = seen
+    assert (exported.actor, exported.kind, exported.detail["rows"]) == (actor, "cases", count)
+    assert (dismissed.actor, dismissed.low, dismissed.high) == (actor, *sorted((a.pk, b.pk)))
+    assert AuditEvent.objects.filter(action="export", object_type="cases").count() == 1

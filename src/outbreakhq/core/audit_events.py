@@ -14,7 +14,10 @@ from outbreakhq.core.events import (
     ContactsImported,
     ContactViewed,
     FollowUpRecorded,
+    ListExported,
+    PairDismissed,
     PeopleImported,
+    PeopleMerged,
     PersonChanged,
     PersonRegistered,
     PersonViewed,
@@ -63,7 +66,32 @@ def record_import(event: RecordsImported) -> None:
                       records=[(r.record_id, r.person, r.area, r.detail) for r in event.records])
 
 
+def record_merge(event: PeopleMerged) -> None:
+    keep, merged, log = event.keep, event.merged, event.log
+    audit.record(actor=event.actor, action="change", object_type="person", object_id=keep.pk,
+                 person=keep,
+                 detail={"fields": list(event.changed), "merged_from": merged.pk,
+                         "merge": log.pk})
+    audit.record(actor=event.actor, action="delete", object_type="person",
+                 object_id=merged.pk, person=merged,
+                 detail={"merged_into": keep.pk, "merge": log.pk})
+
+
+def record_dismissal(event: PairDismissed) -> None:
+    audit.record(actor=event.actor, action="change", object_type="person_pair",
+                 object_id=f"{event.low}-{event.high}", person=event.person,
+                 detail={"dismissed": [event.low, event.high]})
+
+
+def record_export(event: ListExported) -> None:
+    audit.record_query(rows=event.rows, actor=event.actor, action="export",
+                       object_type=event.kind, area=event.area, detail=event.detail)
+
+
 def connect() -> None:
     subscribe(*_WRITES)(record_event)
     subscribe(FollowUpRecorded)(record_followup)
     subscribe(*_IMPORTS)(record_import)
+    subscribe(PeopleMerged)(record_merge)
+    subscribe(PairDismissed)(record_dismissal)
+    subscribe(ListExported)(record_export)

@@ -61,6 +61,32 @@ class PeopleMerged(Event):
     merged_id: int
     moved: dict
     log: object
+    # The merged record (not yet deleted) and the kept record's fields that changed: audit
+    # writes a `change` of the kept record and a `delete` of the merged one.
+    merged: Person
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairDismissed(Event):
+    """Two records (`low` < `high`, of one tree) were marked as different people, so the pair
+    is not proposed as a duplicate again; `person` is record `low`."""
+
+    low: int
+    high: int
+    person: Person
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListExported(Event):
+    """A line list was exported: `rows` (a queryset with a `person` field) are the records
+    exported, `kind` what they are, `area` the one area they came from (None: several),
+    `detail` the format, filters, row count and scope."""
+
+    kind: str
+    rows: object
+    area: Area | None
+    detail: dict
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,10 +16,10 @@ from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from outbreakhq.core import audit, events
+from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.events import PeopleMerged
+from outbreakhq.core.events import PairDismissed, PeopleMerged
 from outbreakhq.core.models import DismissedPair, Person, PersonMerge
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import access_person, require_role
@@ -209,14 +209,9 @@ def _merge_locked(*, actor: Actor, keep: Person, merged: Person,
     _repoint_dismissals(keep, merged)
     # Inside the transaction: a subscriber that raises (InvalidInput, say "the contact would
     # be its own source case") refuses the whole merge.
+    # Audit subscribes (a `change` of the kept record, a `delete` of the merged one).
     events.publish(PeopleMerged(actor=actor, keep=keep, merged_id=merged.pk, moved=moved,
-                                log=log))
-    audit.record(actor=actor, action="change", object_type="person", object_id=keep.pk,
-                 person=keep,
-                 detail={"fields": changed, "merged_from": merged.pk, "merge": log.pk})
-    audit.record(actor=actor, action="delete", object_type="person", object_id=merged.pk,
-                 person=merged,
-                 detail={"merged_into": keep.pk, "merge": log.pk})
+                                log=log, merged=merged, changed=tuple(changed)))
     merged.delete()
     return MergeResult(keep, log, changed)
 
@@ -235,7 +230,5 @@ def dismiss_pair(*, actor: Actor, person_ids: tuple[int, int]) -> DismissedPair:
         row, _created = DismissedPair.objects.get_or_create(
             tenant_id=people[0].tenant_id, person_low=low, person_high=high,
             defaults={"by": actor.user})
-        audit.record(actor=actor, action="change", object_type="person_pair",
-                     object_id=f"{low}-{high}", person=people[0],
-                     detail={"dismissed": [low, high]})
+        events.publish(PairDismissed(actor=actor, low=low, high=high, person=people[0]))
     return row
