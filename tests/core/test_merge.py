@@ -137,6 +137,20 @@ def test_merge_across_scope_is_refused_audited_and_changes_nothing(land) -> None
     assert list(AuditEvent.objects.values_list("action", "person_id")) == [("denied", other.pk)]
 
 
+def test_when_both_records_are_refused_the_answer_names_the_kept_one_and_audits_it_once(
+        land) -> None:
+    tracer = make_user("tracer", land.county1)
+    low, high = make_person(land.compound2), make_person(land.compound2)
+    for keep, merged in ((high, low), (low, high)):
+        before = AuditEvent.objects.count()
+        with pytest.raises(NotFound) as refused:
+            merge_people(actor=Actor.of(tracer), keep_id=keep.pk, merge_id=merged.pk,
+                         choices={})
+        assert str(keep.pk) in str(refused.value)
+        assert list(AuditEvent.objects.order_by("pk")[before:].values_list(
+            "action", "person_id")) == [("denied", keep.pk)]
+
+
 def test_merge_through_the_api_across_scope_is_a_404(land) -> None:
     client = Client()
     client.force_login(make_user("tracer", land.county1))

@@ -61,6 +61,32 @@ class PeopleMerged(Event):
     merged_id: int
     moved: dict
     log: object
+    # The merged record (not yet deleted) and the kept record's fields that changed: audit
+    # writes a `change` of the kept record and a `delete` of the merged one.
+    merged: Person
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairDismissed(Event):
+    """Two records (`low` < `high`, of one tree) were marked as different people, so the pair
+    is not proposed as a duplicate again; `person` is record `low`."""
+
+    low: int
+    high: int
+    person: Person
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListExported(Event):
+    """A line list was exported: `rows` (a queryset with a `person` field) are the records
+    exported, `kind` what they are, `area` the one area they came from (None: several),
+    `detail` the format, filters, row count and scope."""
+
+    kind: str
+    rows: object
+    area: Area | None
+    detail: dict
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,3 +176,38 @@ class FollowUpRecorded(RecordEvent):
     """A day's check of a contact was recorded (`created`) or corrected."""
 
     created: bool
+
+
+@dataclass(frozen=True)
+class ImportedRecord:
+    """One record of an import batch: its number, its person, its area (None: the person's home
+    area) and what audit notes about it (never personal values)."""
+
+    record_id: int
+    person: Person
+    area: Area | None = None
+    detail: dict | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordsImported(Event):
+    """A batch of an import was written, set-based (core/bulk.py): one entry per new record.
+    Published once per table and batch, inside the import's transaction, so that a subscriber
+    sees imported records as it sees those the services create (a raise rolls the batch back)."""
+
+    records: tuple[ImportedRecord, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeopleImported(RecordsImported):
+    """New people registered by an import (`record_id`: the person's number)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CasesImported(RecordsImported):
+    """New cases created by an import."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactsImported(RecordsImported):
+    """New contacts created by an import."""

@@ -16,13 +16,14 @@ from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from outbreakhq.core import audit, events
+from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.events import PeopleMerged
+from outbreakhq.core.events import PairDismissed, PeopleMerged
 from outbreakhq.core.models import DismissedPair, Person, PersonMerge
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import access_person, require_role
+from outbreakhq.core.unit_of_work import unit_of_work
 
 # The fields chosen side by side. A document is a type and a number: chosen as one.
 MERGE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -173,15 +174,8 @@ def merge_people(*, actor: Actor, keep_id: int, merge_id: int,
     if keep_id == merge_id:
         raise InvalidInput(_("A record cannot be merged with itself."))
     sides = _clean_choices(choices)
-    # Scope checks before the transaction: a refusal's `denied` audit event must survive.
-    for pk in (keep_id, merge_id):
-        access_person(actor=actor, person_id=pk, capability=Can.MERGE_PERSON)
-    with transaction.atomic():
-        # Lock in id order, so two merges touching the same people cannot deadlock.
-        locked = {pk: access_person(actor=actor, person_id=pk, capability=Can.MERGE_PERSON,
-                                    lock=True)
-                  for pk in sorted((keep_id, merge_id))}
-        keep, merged = locked[keep_id], locked[merge_id]
+    with unit_of_work(actor) as uow:
+        keep, merged = uow.fetch_each(access_person, (keep_id, merge_id), Can.MERGE_PERSON)
         if keep.tenant_id != merged.tenant_id:
             raise InvalidInput(_("The two records belong to different jurisdiction trees."))
         return _merge_locked(actor=actor, keep=keep, merged=merged, sides=sides)
@@ -215,14 +209,9 @@ def _merge_locked(*, actor: Actor, keep: Person, merged: Person,
     _repoint_dismissals(keep, merged)
     # Inside the transaction: a subscriber that raises (InvalidInput, say "the contact would
     # be its own source case") refuses the whole merge.
+    # Audit subscribes (a `change` of the kept record, a `delete` of the merged one).
     events.publish(PeopleMerged(actor=actor, keep=keep, merged_id=merged.pk, moved=moved,
-                                log=log))
-    audit.record(actor=actor, action="change", object_type="person", object_id=keep.pk,
-                 person=keep,
-                 detail={"fields": changed, "merged_from": merged.pk, "merge": log.pk})
-    audit.record(actor=actor, action="delete", object_type="person", object_id=merged.pk,
-                 person=merged,
-                 detail={"merged_into": keep.pk, "merge": log.pk})
+                                log=log, merged=merged, changed=tuple(changed)))
     merged.delete()
     return MergeResult(keep, log, changed)
 
@@ -241,7 +230,5 @@ def dismiss_pair(*, actor: Actor, person_ids: tuple[int, int]) -> DismissedPair:
         row, _created = DismissedPair.objects.get_or_create(
             tenant_id=people[0].tenant_id, person_low=low, person_high=high,
             defaults={"by": actor.user})
-        audit.record(actor=actor, action="change", object_type="person_pair",
-                     object_id=f"{low}-{high}", person=people[0],
-                     detail={"dismissed": [low, high]})
+        events.publish(PairDismissed(actor=actor, low=low, high=high, person=people[0]))
     return row

@@ -62,6 +62,23 @@ def refused(actor: Actor, capability: str, *, what: str, object_id="",
         audit.record(**event)
 
 
+def held_mark() -> int:
+    """Where the refusals held by the enclosing `atomic` end now (see `take_held`)."""
+    return len(getattr(connection, _HELD))
+
+
+def take_held(mark: int) -> list[dict]:
+    """Take back the refusals held since `mark`, so that a caller fetching several rows answers
+    for one refusal only (core/unit_of_work.py `fetch_each`); `hold` puts them back."""
+    held = getattr(connection, _HELD)
+    taken, held[mark:] = held[mark:], []
+    return taken
+
+
+def hold(events: list[dict]) -> None:
+    getattr(connection, _HELD).extend(events)
+
+
 def not_for_your_role(capability: str) -> NotPermitted:
     return NotPermitted(_("Your role does not allow you to %(what)s anywhere. If your work "
                           "needs it, ask an administrator.") % {"what": Can(capability).label})

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from outbreakhq.core import scoped
 from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import NotFound, OutOfScope
 
 Row = TypeVar("Row")
 
@@ -32,6 +33,27 @@ class UnitOfWork:
     def fetch(self, access: Callable[..., Row], pk: int, capability: str) -> Row:
         """The row numbered `pk` through its typed accessor, locked until the end of the block."""
         return access(self.actor, pk, capability, lock=True)
+
+    def fetch_each(self, access: Callable[..., Row], pks: tuple[int, ...],
+                   capability: str) -> list[Row]:
+        """The rows numbered `pks`, each fetched once and locked in id order, so that two
+        changes touching the same rows cannot deadlock. The answer is the one of fetching them
+        in the order given: the first refused of `pks` is audited and raised, the others'
+        refusals are dropped (the caller would have stopped at the first)."""
+        rows: dict[int, Row] = {}
+        refusals: dict[int, tuple[Exception, list[dict]]] = {}
+        for pk in sorted(set(pks)):
+            mark = scoped.held_mark()
+            try:
+                rows[pk] = self.fetch(access, pk, capability)
+            except (NotFound, OutOfScope) as exc:
+                refusals[pk] = (exc, scoped.take_held(mark))
+        for pk in pks:
+            if pk in refusals:
+                exc, held = refusals[pk]
+                scoped.hold(held)
+                raise exc
+        return [rows[pk] for pk in pks]
 
 
 @contextmanager

@@ -12,7 +12,8 @@ here imports again losslessly (docs/import-export.md, "Round trip").
 Scope: only rows the user may export (`Can.EXPORT_PERSON`; `Can.EXPORT_PSEUDONYMS` for the
 pseudonymised layout of tracing/pseudonyms.py) — a county user's export holds no other county's
 person. Every export leaves one `export` audit event naming the areas used, filters and rows,
-and every person exported (core.audit.record_query).
+and every person exported (published as `ListExported`; core/audit_events.py writes it with
+core.audit.record_query).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from django.db.models import Expression, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit
+from outbreakhq.core import audit, events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, OutOfScope
+from outbreakhq.core.events import ListExported
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
@@ -243,9 +245,10 @@ def start_export(*, actor: Actor, kind: str, fmt: str, within: Area | None = Non
                      pseudonymised=pseudonymised)
     count = export.rows.count()
     areas = scope_areas(actor, capability, within=within)
-    audit.record_query(rows=export.rows, actor=actor, action="export", object_type=kind,
-                       area=within or (areas[0] if len(areas) == 1 else None),
-                       detail={"format": fmt, "filters": filters, "rows": count,
-                               "scope": [a.code for a in areas],
-                               "pseudonymised": pseudonymised})
+    # Audit subscribes: one `export` event naming every person exported.
+    events.publish(ListExported(actor=actor, kind=kind, rows=export.rows,
+                                area=within or (areas[0] if len(areas) == 1 else None),
+                                detail={"format": fmt, "filters": filters, "rows": count,
+                                        "scope": [a.code for a in areas],
+                                        "pseudonymised": pseudonymised}))
     return export, count

@@ -17,9 +17,10 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit, bulk
+from outbreakhq.core import bulk, events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError, FieldError, InvalidInput
+from outbreakhq.core.events import CasesImported, ContactsImported, ImportedRecord, PeopleImported
 from outbreakhq.core.models import Person
 from outbreakhq.interop.pipeline import ImportResult, Plan
 from outbreakhq.interop.rows import Row
@@ -101,13 +102,13 @@ class Batch:
         """Insert the batch's new people, then `records`, each with its audit event."""
         if self.new_people:
             bulk.insert_models(self.new_people)
-            audit.record_each(actor=self.actor, action="create", object_type="person",
-                              records=[(p.pk, p, None, None) for p in self.new_people])
+            events.publish(PeopleImported(actor=self.actor, records=tuple(
+                ImportedRecord(p.pk, p) for p in self.new_people)))
             self.new_people = []
         bulk.insert_models(records)
-        audit.record_each(actor=self.actor, action="create",
-                          object_type=model.__name__.lower(),
-                          records=[(r.pk, r.person, r.area, detail(r)) for r in records])
+        imported = {Case: CasesImported, Contact: ContactsImported}[model]
+        events.publish(imported(actor=self.actor, records=tuple(
+            ImportedRecord(r.pk, r.person, r.area, detail(r)) for r in records)))
 
 
 def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
