@@ -60,6 +60,74 @@ def write_files(folder: Path, n: int, area: str) -> tuple[Path, Path]:
     return cases, contacts
 
 
+def write_changes(folder: Path, n: int, area: str) -> tuple[Path, Path, Path]:
+    """A links file (every third case gets the previous one as its source: one chain, no
+    loop) and the two line lists again with one changed value a row (the detection route of
+    every case, the last exposure of every contact a day earlier)."""
+    (folder / "changed").mkdir()
+    cases, contacts = write_files(folder / "changed", n, area)
+    for path, old, new in ((cases, "社区筛查", "发热门诊"), (contacts, None, None)):
+        text = path.read_text(encoding="utf-8-sig")
+        if old:
+            text = text.replace(old, new)
+        else:
+            rows = list(csv.reader(text.splitlines()))
+            for row in rows[1:]:
+                row[-1] = (date.fromisoformat(row[-1]) - timedelta(days=1)).isoformat()
+            with path.open("w", encoding="utf-8-sig", newline="") as out:
+                csv.writer(out).writerows(rows)
+            continue
+        path.write_text(text, encoding="utf-8-sig")
+    links = folder / "links.csv"
+    with links.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["传染源编号", "被感染者编号", "暴露类型", "暴露日期"])
+        today = date.today()
+        for i in range(3, n, 3):
+            writer.writerow([f"C{i - 1}", f"C{i}", "家庭",
+                             (today - timedelta(days=1 + i % 20)).isoformat()])
+    return links, cases, contacts
+
+
+def raw_update(kind: str, n: int, user) -> float:
+    """Seconds to write, with executemany, what a commit of `n` changed records writes: one
+    UPDATE of one column a record, one audit event a record (COPY or executemany). Rolled
+    back."""
+    from django.db import connection, transaction
+
+    from outbreakhq.core import bulk
+    from outbreakhq.core.models import AuditEvent
+    from outbreakhq.tracing.models import Case, Contact
+
+    model = Case if kind == "case" else Contact
+    ids = list(model.objects.order_by("pk").values_list("pk", flat=True)[:n])
+    table, column = model._meta.db_table, "source_case_id" if kind == "case" else "contact_type"
+    value = None if kind == "case" else "other"
+    seconds = 0.0
+    try:
+        with transaction.atomic():
+            events = [AuditEvent(user=user, username=user.username, action="change",
+                                 object_type=kind, object_id=str(i), detail={"fields": [column]})
+                      for i in ids]
+            meta = AuditEvent._meta
+            fields = [f for f in meta.concrete_fields if f.column]
+            for obj, pk in zip(events, bulk.allocate_ids(meta.db_table, len(events)),
+                               strict=True):
+                obj.pk = pk
+            rows = [[f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields]
+                    for o in events]
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s",
+                                   [(value, pk) for pk in ids])
+            bulk._write(meta.db_table, [f.column for f in fields], rows)
+            seconds = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return seconds
+
+
 def timed(label: str, work) -> tuple[object, float]:
     # No tracemalloc here: it triples the time of the ORM-heavy commit. Peak resident memory of
     # the process so far is printed instead (it only grows, so a flat figure means no growth).
@@ -202,6 +270,17 @@ def main() -> None:
                 line += (f"; raw {kind} write {raw[kind]:.2f} s: commit = "
                          f"{seconds / raw[kind]:.1f}x raw")
             print(line)
+        links, changed_cases, changed_contacts = write_changes(Path(folder), n,
+                                                               land.compound1.code)
+        for label, path, kind, count in (
+                ("links: commit", links, "links", n // 3),
+                ("cases: re-import, changed", changed_cases, "cases", n),
+                ("contacts: re-import, changed", changed_contacts, "contacts", n)):
+            _result, seconds = timed(label, lambda k=kind, p=path: run_import(**who, kind=k,
+                                                                            path=p))
+            raw_seconds = raw_update("contact" if kind == "contacts" else "case", count, user)
+            print(f"{'':<28} {seconds / count * 1000:.2f} ms a row ({count} rows); raw update "
+                  f"{raw_seconds:.2f} s: commit = {seconds / raw_seconds:.1f}x raw")
 
 
 if __name__ == "__main__":

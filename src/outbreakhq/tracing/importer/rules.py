@@ -12,13 +12,24 @@ from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
 from outbreakhq.core.models import Area
+from outbreakhq.core.roles import Can
 from outbreakhq.core.services import new_person_values
+from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import rules
+from outbreakhq.tracing.models import Case, Contact
+from outbreakhq.tracing.services.cases import CASE_READERS, access_case, check_case_dates
+from outbreakhq.tracing.services.cases import _serialise_links as serialise_links
 from outbreakhq.tracing.services.cases import under_control_pairs as under_control_when_found
-from outbreakhq.tracing.services.contacts import _team, followup_window
+from outbreakhq.tracing.services.contacts import _check_contact as check_contact
+from outbreakhq.tracing.services.contacts import _team, access_contact, followup_window
 
-__all__ = ["Teams", "case_dates_in_order", "followup_window", "new_person_values",
-           "traces_contacts_of_contacts", "under_control_when_found"]
+# What update_case / link_source and update_contact fetch each record with.
+ACCESS = {Case: (Can.MANAGE_CASE, access_case), Contact: (Can.TRACE_CONTACT, access_contact)}
+
+__all__ = ["ACCESS", "CASE_READERS", "Teams", "case_dates_in_order", "check_case_dates",
+           "check_contact", "followup_window", "new_person_values",
+           "serialise_links", "traces_contacts_of_contacts", "under_control_when_found",
+           "would_make_cycle"]
 
 
 def traces_contacts_of_contacts() -> bool:

@@ -5,9 +5,10 @@ audit event per record as the services write them.
 Runs inside run_import's transaction. The plan has checked every row against the database; the
 services' rules that remain (a new person's document, the follow-up window, the protocol) are
 applied here to the whole batch through tracing/importer/rules.py, and every refused row is reported
-with its column before anything is written. Updates of stored records, source links of stored
-cases and exposures are few per file and still go through the services, row by row; a refusal
-there (a race with another user) names the row, and the whole batch rolls back.
+with its column before anything is written. Corrections of stored cases and
+contacts (updates.py), source links and exposures (links.py) are written in one pass each too,
+with the same rules; a refusal there (a race with another user since the plan) names the row,
+and the whole batch rolls back.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from outbreakhq.core.events import CasesImported, ContactsImported, ImportedReco
 from outbreakhq.core.models import Person
 from outbreakhq.interop.pipeline import ImportResult, Plan
 from outbreakhq.interop.rows import Row
-from outbreakhq.tracing import services
-from outbreakhq.tracing.importer import rules
-from outbreakhq.tracing.models import Case, Contact, ContactCategory, ContactType, Exposure
+from outbreakhq.tracing.importer import links, rules, updates
+from outbreakhq.tracing.models import Case, Contact, ContactCategory
 
+CONTACT_KEYS = ("contact_type", "last_exposure")
 PERSON_KEYS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "address")
 CASE_KEYS = ("external_id", "classification", "onset_date", "sampling_date", "report_date",
              "detection_route", "severity", "outcome", "outcome_date")
@@ -155,34 +156,19 @@ def _named(plan: Plan, created: dict[str, Case]) -> dict[str, Case]:
 
 
 def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
-    """Stored cases the file corrects or links to a new source, and the rows' exposures."""
+    """Stored cases the file corrects or links to a new source, and the rows' exposures, one
+    pass each (updates.py, links.py): corrections first, then links, as the services did."""
+    updates.update_cases(actor, plan.rows, CASE_KEYS, plan.columns)
+    linked, exposed = [], []
     for row in plan.rows:
         record, source = row.refs.get("record"), row.values.get("source_case")
-        with at_row(row, plan.columns):
-            if record is not None and row.changes:
-                data = {k: row.values[k] for k in row.changes if k in CASE_KEYS}
-                if data:
-                    record = services.update_case(actor=actor, case_id=record.pk, changes=data)
-                infector = named.get(source or "") or row.refs.get("source_case")
-                if source and infector is not None and record.source_case_id != infector.pk:
-                    services.link_source(actor=actor, case_id=record.pk,
-                                         source_case_id=infector.pk)
-            if source:
-                _exposure(actor, record or named[row.values["external_id"]], row,
-                          "exposure_date")
-
-
-def _exposure(actor: Actor, case: Case, row: Row, date_key: str) -> None:
-    """The link's exposure (type and date) as an exposure of the infectee, recorded once."""
-    setting = row.values.get("exposure_type") or ""
-    exposed = row.values.get(date_key)
-    if not setting and not exposed:
-        return
-    setting = setting or ContactType.OTHER
-    if Exposure.objects.filter(case=case, setting=setting, date=exposed).exists():
-        return
-    services.record_exposure(actor=actor, case_id=case.pk,
-                             data={"setting": setting, "date": exposed})
+        infector = named.get(source or "") or row.refs.get("source_case")
+        if record is not None and source and infector is not None:
+            linked.append((row, record, infector))
+        if source:
+            exposed.append((record or named[row.values["external_id"]], row, "exposure_date"))
+    links.link_sources(actor, linked, plan.columns, key="source_case")
+    links.add_exposures(actor, exposed)
 
 
 def _write_contacts(actor: Actor, plan: Plan) -> ImportResult:
@@ -199,12 +185,7 @@ def _write_contacts(actor: Actor, plan: Plan) -> ImportResult:
     registered = len(batch.new_people)
     batch.write(Contact, list(created.values()), detail=lambda c: {
         "category": c.category, "case": c.source_case_id, "source_contact": c.source_contact_id})
-    for row in plan.rows:
-        record = row.refs.get("record")
-        if record is not None and row.changes:
-            with at_row(row, plan.columns):
-                services.update_contact(actor=actor, contact_id=record.pk,
-                                        changes={k: row.values[k] for k in row.changes})
+    updates.update_contacts(actor, plan.rows, CONTACT_KEYS, plan.columns)
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0), registered, batch.matched)
 
@@ -240,12 +221,10 @@ def _new_contact(batch: Batch, row: Row, created: dict[str, Contact],
 
 
 def _write_links(actor: Actor, plan: Plan) -> ImportResult:
-    for row in plan.rows:
-        infectee, infector = row.refs["infectee"], row.refs["infector"]
-        with at_row(row, plan.columns):
-            if row.action in ("create", "update"):
-                services.link_source(actor=actor, case_id=infectee.pk,
-                                     source_case_id=infector.pk)
-            _exposure(actor, infectee, row, "date")
+    """The file's links in one pass, then its exposures in one pass (tracing/importer/links.py)."""
+    rows = [(row, row.refs["infectee"], row.refs["infector"]) for row in plan.rows]
+    links.link_sources(actor, [r for r in rows if r[0].action in ("create", "update")],
+                       plan.columns)
+    links.add_exposures(actor, [(infectee, row, "date") for row, infectee, _i in rows])
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0))

@@ -1,0 +1,75 @@
+"""Source links and exposures of stored cases, set-based: one UPDATE for every new source
+(bulk_update), one insert for every new exposure, one audit event per changed case, as
+services.cases.link_source and record_exposure write them row by row.
+
+Runs inside run_import's transaction. The plan checked scope, dates and cycles against the
+database; here the tenant's link changes take turns as in link_source, the cycle check runs
+again on the links stored now (one read of the tenant's links), and the rows are locked, so
+that a link written by someone else since the plan cannot close a loop.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outbreakhq.core import audit, bulk
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.interop.rows import Row
+from outbreakhq.tracing.importer import rules, updates
+from outbreakhq.tracing.models import Case, ContactType, Exposure
+
+
+def link_sources(actor: Actor, links: list[tuple[Row, Case, Case]], columns: dict[str, str],
+                 key: str = "infector") -> None:
+    """Set each (row, infectee, infector)'s source in one pass; every infectee once."""
+    links = [(row, case, source) for row, case, source in links
+             if case.source_case_id != source.pk]
+    if not links:
+        return
+    tenant_id = links[0][1].tenant_id
+    rules.serialise_links(tenant_id)
+    locked = updates.locked(actor, Case, [(row, case.pk) for row, case, _s in links], columns)
+    stored = dict(Case.objects.filter(tenant_id=tenant_id, source_case__isnull=False)
+                  .values_list("pk", "source_case_id"))
+    now, changed = timezone.now(), []
+    for row, case, source in links:
+        if source.pk == case.pk or rules.would_make_cycle(stored.get, infectee=case.pk,
+                                                          infector=source.pk):
+            raise InvalidInput(_("Nothing was imported: row %(row)d was refused.")
+                               % {"row": row.number}, [FieldError(
+                                   columns.get(key, key),
+                                   _("case #%(source)s was itself infected, directly or through "
+                                     "others, by case #%(case)s: the link would make a cycle")
+                                   % {"source": source.pk, "case": case.pk}, row.number)])
+        stored[case.pk] = source.pk
+        record = locked[case.pk]
+        record.source_case_id, record.updated_at = source.pk, now
+        case.source_case_id = source.pk
+        changed.append(record)
+    Case.objects.bulk_update(changed, ["source_case", "updated_at"], batch_size=500)
+    audit.record_each(actor=actor, action="change", object_type="case", records=[
+        (c.pk, c.person, c.area, {"fields": ["source_case"]}) for c in changed])
+
+
+def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]]) -> None:
+    """Each row's link as an exposure of its case (type and date), recorded once: rows that
+    name neither, and exposures stored already or earlier in the file, add nothing."""
+    wanted: dict[tuple[int, str, object], Case] = {}
+    for case, row, date_key in exposed:
+        setting, date = row.values.get("exposure_type") or "", row.values.get(date_key)
+        if setting or date:
+            wanted.setdefault((case.pk, setting or ContactType.OTHER, date), case)
+    if not wanted:
+        return
+    stored = set(Exposure.objects.filter(case_id__in={k[0] for k in wanted})
+                 .values_list("case_id", "setting", "date"))
+    new = [Exposure(tenant_id=case.tenant_id, case_id=case.pk, setting=setting, date=date)
+           for (pk, setting, date), case in wanted.items() if (pk, setting, date) not in stored]
+    bulk.insert_models(new)
+    cases = {c.pk: c for c in Case.objects.filter(pk__in={e.case_id for e in new})
+             .select_related("person", "area")}
+    audit.record_each(actor=actor, action="change", object_type="case", records=[
+        (e.case_id, cases[e.case_id].person, cases[e.case_id].area,
+         {"added": "exposure", "exposure": e.pk}) for e in new])
