@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from outbreakhq.core.areas import child_path
 from outbreakhq.core.identity import cn_check_character
@@ -81,3 +82,10 @@ def make_person(area: Area, **fields) -> Person:
                 "id_number": resident_id(born, n), "phone": f"1700000{n:04d}"}
     return Person.objects.create(tenant_id=area.tenant_id, home_area=area, birth_date=born,
                                  **{**defaults, **fields})
+
+
+def logged_in(user):
+    """A test client signed in as `user` (no password round trip: axes wants a request)."""
+    client = Client()
+    client.force_login(user)
+    return client

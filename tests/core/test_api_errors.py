@@ -15,7 +15,7 @@ from outbreakhq.api import api
 from outbreakhq.core import services
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.core.roles import Role
-from tests.factories import Territory, make_user, territory
+from tests.factories import Territory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,6 @@ NO_OPERATION = "There is no such API operation: see /api/v1/docs for the list."
 SERVER_ERROR = ("Something went wrong on the server. The error was logged; try again later or "
                 "tell your administrator.")
 
-
-@pytest.fixture
-def land() -> Territory:
-    return territory()
 
 
 def signed_in(role: str, land: Territory, **client_options) -> Client:

@@ -14,20 +14,11 @@ from outbreakhq.core import services
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.core.roles import Role
-from tests.factories import Territory, make_person, make_user, territory
+from tests.factories import Territory, logged_in, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def land() -> Territory:
-    return territory()
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def events(**filters) -> list[AuditEvent]:

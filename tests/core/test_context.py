@@ -8,14 +8,10 @@ from django.test import Client
 
 from outbreakhq.core.models import Assignment
 from outbreakhq.core.roles import Role
-from tests.factories import Territory, make_user, territory
+from tests.factories import Territory, make_user
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def land() -> Territory:
-    return territory()
 
 
 def shell_of(client: Client, url: str = "/areas/") -> dict:

@@ -12,7 +12,7 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound, NotPermitted
 from outbreakhq.core.merge import dismiss_pair
 from outbreakhq.core.models import AuditEvent, AuditShown, DismissedPair
-from tests.factories import make_person, make_user, resident_id, territory
+from tests.factories import make_person, make_user, resident_id
 
 BORN = date(1985, 6, 15)
 
@@ -125,10 +125,6 @@ def test_cursor_round_trips_and_a_damaged_one_is_refused() -> None:
 
 
 # --- queries over the database -------------------------------------------------------------
-
-@pytest.fixture
-def land():
-    return territory()
 
 
 def keys(page: dedup.DuplicatePage) -> set[tuple[int, int]]:

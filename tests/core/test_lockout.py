@@ -8,7 +8,7 @@ from django.test import override_settings
 from outbreakhq.core import tokens
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent
-from tests.factories import PASSWORD, make_user, territory
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 ADDRESS = "10.1.2.3"
@@ -23,10 +23,6 @@ def _fail(client, username, times, address=ADDRESS):
     for _ in range(times):
         _try(client, username, "wrong-password", address)
 
-
-@pytest.fixture
-def land():
-    return territory()
 
 
 @pytest.fixture

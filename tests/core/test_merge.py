@@ -27,15 +27,11 @@ from outbreakhq.core.models import (
     PersonMerge,
 )
 from outbreakhq.tracing.models import Case, Contact
-from tests.factories import make_person, make_user, territory
+from tests.factories import make_person, make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 20)
 
-
-@pytest.fixture
-def land():
-    return territory()
 
 
 def tag(person: Person, *codes: str) -> None:

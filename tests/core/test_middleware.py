@@ -9,14 +9,10 @@ from django.test import Client
 from outbreakhq.core.middleware import NUL_MESSAGE
 from outbreakhq.core.models import Person
 from outbreakhq.core.roles import Role
-from tests.factories import Territory, make_person, make_user, territory
+from tests.factories import Territory, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def land() -> Territory:
-    return territory()
 
 
 @pytest.fixture

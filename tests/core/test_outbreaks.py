@@ -8,7 +8,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.utils import timezone
 
 from outbreakhq.core import outbreaks
@@ -16,25 +15,16 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotPermitted, OutOfScope
 from outbreakhq.core.models import AuditEvent, OutbreakDeclaration, Person
 from outbreakhq.core.roles import Role
-from tests.factories import Territory, make_person, make_user, territory
+from tests.factories import Territory, logged_in, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def land() -> Territory:
-    return territory()
 
 
 @pytest.fixture
 def admin(land: Territory):
     return make_user(Role.ADMIN, land.region, username="ada")
 
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def days_ago(n: int):

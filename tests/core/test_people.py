@@ -14,15 +14,11 @@ from outbreakhq.core.errors import InvalidInput, OutOfScope
 from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.core.roles import Role
 from outbreakhq.core.services import classify_query
-from tests.factories import Territory, make_person, make_user, resident_id, territory
+from tests.factories import Territory, make_person, make_user, resident_id
 
 VALID_ID = resident_id(date(1985, 6, 15), 7)  # 990101 19850615 015 + check
 MISTYPED_ID = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
 
-
-@pytest.fixture
-def land(db) -> Territory:
-    return territory()
 
 
 @pytest.fixture

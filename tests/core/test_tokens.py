@@ -17,14 +17,10 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import ApiToken, AuditEvent
 from outbreakhq.core.roles import Role
-from tests.factories import Territory, make_person, make_user, territory
+from tests.factories import Territory, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def land() -> Territory:
-    return territory()
 
 
 @pytest.fixture

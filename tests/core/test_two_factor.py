@@ -9,7 +9,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outbreakhq.core.models import AuditEvent
-from tests.factories import PASSWORD, make_user, territory
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 ADDRESS = "10.1.2.3"
@@ -30,10 +30,6 @@ def _password(client, username="chief"):
 def _code(client, code):
     return client.post("/login/two-factor/", {"code": code}, REMOTE_ADDR=ADDRESS)
 
-
-@pytest.fixture
-def land():
-    return territory()
 
 
 @pytest.fixture

@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
 
 from outbreakhq.core import services
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import AuditEvent, AuditShown
 from outbreakhq.core.roles import Role
 from outbreakhq.core.who_looked import events_showing
-from tests.factories import Territory, make_person, make_user, territory
+from tests.factories import Territory, logged_in, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def land() -> Territory:
-    return territory()
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_admin_sees_who_looked_at_a_person(land: Territory) -> None:
