@@ -23,6 +23,16 @@ def _event(*, actor: Actor, action: str, object_type: str, object_id: str | int 
         channel=actor.channel, ip=actor.ip, detail=detail or {})
 
 
+def _placed(*, actor: Actor, action: str, object_type: str, object_id: str | int,
+            person: Person | None, area: Area | None, detail: dict | None) -> AuditEvent:
+    """An unsaved event of one record, placed at `area`, else at the person's home area."""
+    place = area if area is not None or person is None else person.home_area
+    return _event(actor=actor, action=action, object_type=object_type, object_id=object_id,
+                  person_id=person.pk if person is not None else None,
+                  tenant_id=place.tenant_id if place is not None else None,
+                  area_path=place.path if place is not None else "", detail=detail)
+
+
 def record(
     *,
     actor: Actor,
@@ -37,12 +47,8 @@ def record(
     """Append one event. `person` and `area` place the event in the jurisdiction tree.
     `others`: other people the same page showed, as (person id, tenant id) (a case page's
     contacts), written to AuditShown with the event."""
-    if area is None and person is not None:
-        area = person.home_area
-    event = _event(actor=Actor.of(actor), action=action, object_type=object_type,
-                   object_id=object_id, person_id=person.pk if person is not None else None,
-                   tenant_id=area.tenant_id if area is not None else None,
-                   area_path=area.path if area is not None else "", detail=detail)
+    event = _placed(actor=Actor.of(actor), action=action, object_type=object_type,
+                    object_id=object_id, person=person, area=area, detail=detail)
     shown = dict(others)
     if person is not None:
         shown.pop(person.pk, None)  # found through person_id already
@@ -61,12 +67,9 @@ def record_each(*, actor: Actor, action: str, object_type: str, records: Iterabl
     from outbreakhq.core.bulk import insert_models  # pyarrow: loaded by a batch, not by audit
 
     actor = Actor.of(actor)
-    events = [_event(actor=actor, action=action, object_type=object_type, object_id=object_id,
-                     person_id=person.pk if person is not None else None,
-                     tenant_id=place.tenant_id if place is not None else None,
-                     area_path=place.path if place is not None else "", detail=detail)
-              for object_id, person, area, detail in records
-              for place in [area if area is not None or person is None else person.home_area]]
+    events = [_placed(actor=actor, action=action, object_type=object_type, object_id=object_id,
+                      person=person, area=area, detail=detail)
+              for object_id, person, area, detail in records]
     return insert_models(events)
 
 

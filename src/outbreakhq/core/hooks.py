@@ -31,6 +31,14 @@ __all__ = ["API_ROUTERS", "TILES", "URL_INCLUDES", "DashboardTile", "NavEntry", 
            "api_router", "dashboard_tile", "navigation", "person_panel", "subscribe", "urls"]
 
 
+def _add_in_order(registry: list, entry) -> None:
+    """The one registration of the ordered extension points: once, then sorted by `order`
+    (a stable sort: equal orders keep the order of registration)."""
+    if entry not in registry:
+        registry.append(entry)
+        registry.sort(key=lambda e: e.order)
+
+
 def subscribe(*kinds: type[events.Event]) -> Callable:
     """Run a function `(event) -> None` on every event of these kinds (core/events.py lists
     them all). Subscribers run inside the publisher's transaction: raising refuses the change.
@@ -42,14 +50,14 @@ def subscribe(*kinds: type[events.Event]) -> Callable:
 def navigation(entry: NavEntry) -> None:
     """An entry of the navigation bar: a label, a URL name and the capability a role needs to
     see it (core/roles.py), so that each role sees exactly the modules it can use."""
-    nav.register(entry)
+    _add_in_order(nav.ENTRIES, entry)
 
 
 def person_panel(panel: PersonPanel) -> None:
     """A section of a person's page (their cases, contacts, stays…): a template and a
     function `(actor, person) -> context` that reads through the app's scoped queryset. The
     other people the section shows go in its "shown_rows": the page's view event names them."""
-    panels.register(panel)
+    _add_in_order(panels.PANELS, panel)
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,7 @@ TILES: list[DashboardTile] = []
 
 def dashboard_tile(tile: DashboardTile) -> None:
     """A tile of the overview page (the command centre's first use)."""
-    if tile not in TILES:
-        TILES.append(tile)
-        TILES.sort(key=lambda t: t.order)
+    _add_in_order(TILES, tile)
 
 
 API_ROUTERS: dict[str, str] = {}  # URL prefix under /api/v1/ -> dotted path of a ninja Router

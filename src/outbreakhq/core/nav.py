@@ -1,5 +1,6 @@
-"""The navigation bar: each module adds its entry in its AppConfig.ready(), so the bar lists
-exactly the modules this deployment has, each shown only to roles that can use it."""
+"""The navigation bar: each module adds its entry in its AppConfig.ready() through
+hooks.navigation(), so the bar lists exactly the modules this deployment has, each shown only
+to roles that can use it."""
 
 from __future__ import annotations
 
@@ -28,9 +29,3 @@ ENTRIES: list[NavEntry] = [
     NavEntry(_("Sign-in locks"), "sign_in_security", Can.MANAGE_ACCOUNTS, 96),
     NavEntry(_("Retention"), "retention", Can.MANAGE_RETENTION, 97),
 ]
-
-
-def register(entry: NavEntry) -> None:
-    if entry not in ENTRIES:
-        ENTRIES.append(entry)
-        ENTRIES.sort(key=lambda e: e.order)

@@ -1,6 +1,6 @@
 """Sections other modules add to a person's page (their cases, contacts, stays…), registered in
-each module's AppConfig.ready(), so the core page shows what this deployment has without
-importing the modules."""
+each module's AppConfig.ready() through hooks.person_panel(), so the core page shows what this
+deployment has without importing the modules."""
 
 from __future__ import annotations
 
@@ -22,12 +22,6 @@ class PersonPanel:
 
 
 PANELS: list[PersonPanel] = []
-
-
-def register(panel: PersonPanel) -> None:
-    if panel not in PANELS:
-        PANELS.append(panel)
-        PANELS.sort(key=lambda p: p.order)
 
 
 def panels_for(actor: Actor, person: Person) -> list[tuple[str, dict]]:
