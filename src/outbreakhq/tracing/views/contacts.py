@@ -132,26 +132,27 @@ def _worklist_followup(request, pk: int, data: dict):
                   {"contact": contact, "recorded": followup, **choices()})
 
 
+def _status_change(request, pk: int, change, done: str):
+    """The quarantine section's buttons: change the status, or re-render with the refusal."""
+    answer = _contact_write(request, pk, "quarantine", lambda: change(
+        actor=actor_of(request), contact_id=pk))
+    if isinstance(answer, Contact):
+        messages.success(request, done)
+        return redirect("contact", pk=pk)
+    return answer
+
+
 @login_required
 @require_POST
 def contact_quarantine(request, pk: int):
-    answer = _contact_write(request, pk, "quarantine", lambda: services.hand_over_to_quarantine(
-        actor=actor_of(request), contact_id=pk))
-    if isinstance(answer, Contact):
-        messages.success(request, _("Handed over to quarantine."))
-        return redirect("contact", pk=pk)
-    return answer
+    return _status_change(request, pk, services.hand_over_to_quarantine,
+                          _("Handed over to quarantine."))
 
 
 @login_required
 @require_POST
 def contact_lost(request, pk: int):
-    answer = _contact_write(request, pk, "quarantine", lambda: services.mark_lost(
-        actor=actor_of(request), contact_id=pk))
-    if isinstance(answer, Contact):
-        messages.success(request, _("Marked lost to follow-up."))
-        return redirect("contact", pk=pk)
-    return answer
+    return _status_change(request, pk, services.mark_lost, _("Marked lost to follow-up."))
 
 
 @login_required
