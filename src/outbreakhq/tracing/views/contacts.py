@@ -27,7 +27,14 @@ from outbreakhq.tracing.person_panel import source_seen
 from outbreakhq.tracing.services.cases import CASE_READERS
 from outbreakhq.tracing.services.contacts import CONTACT_READERS
 from outbreakhq.tracing.services.followups import FOLLOWUP_READERS
-from outbreakhq.tracing.views.common import choices, errors_of, new_person, person_id, posted
+from outbreakhq.tracing.views.common import (
+    choices,
+    edit_form,
+    errors_of,
+    new_person,
+    person_id,
+    posted,
+)
 
 CONTACT_FILTERS = ("q", "status", "category", "from", "to", "case")
 WORKLISTS = {"due": worklists.due_today, "overdue": worklists.overdue}
@@ -159,21 +166,15 @@ def contact_lost(request, pk: int):
 def contact_edit(request, pk: int):
     contact = services.access_contact(actor=actor_of(request), contact_id=pk,
                                    capability=Can.TRACE_CONTACT)
-    errors = {}
     values = {"contact_type": contact.contact_type, "last_exposure": contact.last_exposure,
               "tracer": contact.tracer.get_username() if contact.tracer else "",
               "team": contact.team_id or "", "external_id": contact.external_id}
-    if request.method == "POST":
-        values = posted(request, CONTACT_READERS)
-        try:
-            services.update_contact(actor=actor_of(request), contact_id=pk, changes=values)
-        except InvalidInput as exc:
-            errors = errors_of(exc)
-        else:
-            messages.success(request, _("Contact #%(n)s saved.") % {"n": pk})
-            return redirect("contact", pk=pk)
-    return render(request, "tracing/contact_form.html",
-                  {"contact": contact, "errors": errors, "values": values, **choices()})
+    return edit_form(
+        request, readers=CONTACT_READERS, values=values, page=("contact", pk),
+        save=lambda changes: services.update_contact(actor=actor_of(request), contact_id=pk,
+                                                     changes=changes),
+        saved=_("Contact #%(n)s saved.") % {"n": pk}, template="tracing/contact_form.html",
+        context={"contact": contact})
 
 
 @login_required
