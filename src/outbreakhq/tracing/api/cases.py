@@ -57,11 +57,15 @@ class CasePatch(Schema):
     external_id: str | None = None
 
 
-class CaseOut(Schema):
+class _PersonRecordOut(Schema):
+    """What a case and a contact both show first: the record, its person and its area."""
     id: int
     person: int = Field(alias="person_id")
     person_name: str = Field(alias="person.name")
     area: str = Field(alias="area.code")
+
+
+class CaseOut(_PersonRecordOut):
     classification: str
     detection_route: str
     report_date: dt.date
@@ -126,11 +130,7 @@ class ContactIn(Schema):
     external_id: str = ""
 
 
-class ContactOut(Schema):
-    id: int
-    person: int = Field(alias="person_id")
-    person_name: str = Field(alias="person.name")
-    area: str = Field(alias="area.code")
+class ContactOut(_PersonRecordOut):
     category: str
     contact_type: str
     source_case: int | None = Field(alias="source_case_id")

@@ -133,19 +133,22 @@ def convert_contact_to_case(request, contact_id: int, payload: ConvertIn):
 def due_today(request, who: str = "mine", area: str | None = None, after: str | None = None,
               limit: int = 50):
     """Contacts due for follow-up today with nothing recorded yet (`who`: mine, team, all)."""
-    require_capability(request, Can.VIEW_PERSON)
-    page = worklists.due_today(actor=actor_of(request), within=within(request, area), who=who,
-                               after=after, limit=min(max(limit, 1), 500))
-    return {"items": page.rows, "next": page.next_cursor}
+    return _worklist_page(request, worklists.due_today, who, area, after, limit)
 
 
 @followups_router.get("/overdue", response=ContactPage)
 def overdue(request, who: str = "mine", area: str | None = None, after: str | None = None,
             limit: int = 50):
     """Contacts not seen on their last due day before today."""
+    return _worklist_page(request, worklists.overdue, who, area, after, limit)
+
+
+def _worklist_page(request, worklist, who: str, area: str | None, after: str | None,
+                   limit: int) -> dict:
+    """One page of a follow-up worklist (at most 500 rows), for whoever may view people."""
     require_capability(request, Can.VIEW_PERSON)
-    page = worklists.overdue(actor=actor_of(request), within=within(request, area), who=who,
-                             after=after, limit=min(max(limit, 1), 500))
+    page = worklist(actor=actor_of(request), within=within(request, area), who=who,
+                    after=after, limit=min(max(limit, 1), 500))
     return {"items": page.rows, "next": page.next_cursor}
 
 

@@ -24,6 +24,7 @@ from outbreakhq.tracing.services.contacts import CONTACT_READERS
 from outbreakhq.tracing.views.common import (
     PERSON_FIELDS,
     choices,
+    edit_form,
     errors_of,
     new_person,
     person_id,
@@ -138,20 +139,15 @@ def case_detail(request, pk: int):
 @login_required
 def case_edit(request, pk: int):
     case = services.access_case(actor=actor_of(request), case_id=pk, capability=Can.MANAGE_CASE)
-    errors, values = {}, {k: getattr(case, k) for k in CASE_READERS if k != "source_case"}
+    values = {k: getattr(case, k) for k in CASE_READERS if k != "source_case"}
     values["source_case"] = case.source_case_id or ""
     values["cluster"] = case.cluster_id or ""
-    if request.method == "POST":
-        values = posted(request, CASE_READERS)
-        try:
-            services.update_case(actor=actor_of(request), case_id=pk, changes=values)
-        except InvalidInput as exc:
-            errors = errors_of(exc)
-        else:
-            messages.success(request, _("Case #%(n)s saved.") % {"n": pk})
-            return redirect("case", pk=pk)
-    return render(request, "tracing/case_form.html",
-                  {"case": case, "errors": errors, "values": values, **choices()})
+    return edit_form(
+        request, readers=CASE_READERS, values=values, page=("case", pk),
+        save=lambda changes: services.update_case(actor=actor_of(request), case_id=pk,
+                                                  changes=changes),
+        saved=_("Case #%(n)s saved.") % {"n": pk}, template="tracing/case_form.html",
+        context={"case": case})
 
 
 def _section(request, pk: int, form: str, template: str, write) -> object:

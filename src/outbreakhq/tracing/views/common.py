@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from outbreakhq.core.errors import InvalidInput
@@ -71,3 +73,21 @@ def errors_of(exc: InvalidInput) -> dict:
                               for e in exc.errors] or [str(exc.message)]
     errors["problem"] = str(exc.message)
     return errors
+
+
+def edit_form(request: HttpRequest, *, readers, values: dict, save, saved: str, page: tuple,
+              template: str, context: dict):
+    """An edit page: on POST hand the posted fields to `save`, then go back to `page`
+    (view name, pk) with `saved`, or show the form again with the service's errors."""
+    errors = {}
+    if request.method == "POST":
+        values = posted(request, readers)
+        try:
+            save(values)
+        except InvalidInput as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(request, saved)
+            return redirect(page[0], pk=page[1])
+    return render(request, template,
+                  {**context, "errors": errors, "values": values, **choices()})

@@ -27,7 +27,14 @@ from outbreakhq.tracing.person_panel import source_seen
 from outbreakhq.tracing.services.cases import CASE_READERS
 from outbreakhq.tracing.services.contacts import CONTACT_READERS
 from outbreakhq.tracing.services.followups import FOLLOWUP_READERS
-from outbreakhq.tracing.views.common import choices, errors_of, new_person, person_id, posted
+from outbreakhq.tracing.views.common import (
+    choices,
+    edit_form,
+    errors_of,
+    new_person,
+    person_id,
+    posted,
+)
 
 CONTACT_FILTERS = ("q", "status", "category", "from", "to", "case")
 WORKLISTS = {"due": worklists.due_today, "overdue": worklists.overdue}
@@ -132,47 +139,42 @@ def _worklist_followup(request, pk: int, data: dict):
                   {"contact": contact, "recorded": followup, **choices()})
 
 
+def _status_change(request, pk: int, change, done: str):
+    """The quarantine section's buttons: change the status, or re-render with the refusal."""
+    answer = _contact_write(request, pk, "quarantine", lambda: change(
+        actor=actor_of(request), contact_id=pk))
+    if isinstance(answer, Contact):
+        messages.success(request, done)
+        return redirect("contact", pk=pk)
+    return answer
+
+
 @login_required
 @require_POST
 def contact_quarantine(request, pk: int):
-    answer = _contact_write(request, pk, "quarantine", lambda: services.hand_over_to_quarantine(
-        actor=actor_of(request), contact_id=pk))
-    if isinstance(answer, Contact):
-        messages.success(request, _("Handed over to quarantine."))
-        return redirect("contact", pk=pk)
-    return answer
+    return _status_change(request, pk, services.hand_over_to_quarantine,
+                          _("Handed over to quarantine."))
 
 
 @login_required
 @require_POST
 def contact_lost(request, pk: int):
-    answer = _contact_write(request, pk, "quarantine", lambda: services.mark_lost(
-        actor=actor_of(request), contact_id=pk))
-    if isinstance(answer, Contact):
-        messages.success(request, _("Marked lost to follow-up."))
-        return redirect("contact", pk=pk)
-    return answer
+    return _status_change(request, pk, services.mark_lost, _("Marked lost to follow-up."))
 
 
 @login_required
 def contact_edit(request, pk: int):
     contact = services.access_contact(actor=actor_of(request), contact_id=pk,
                                    capability=Can.TRACE_CONTACT)
-    errors = {}
     values = {"contact_type": contact.contact_type, "last_exposure": contact.last_exposure,
               "tracer": contact.tracer.get_username() if contact.tracer else "",
               "team": contact.team_id or "", "external_id": contact.external_id}
-    if request.method == "POST":
-        values = posted(request, CONTACT_READERS)
-        try:
-            services.update_contact(actor=actor_of(request), contact_id=pk, changes=values)
-        except InvalidInput as exc:
-            errors = errors_of(exc)
-        else:
-            messages.success(request, _("Contact #%(n)s saved.") % {"n": pk})
-            return redirect("contact", pk=pk)
-    return render(request, "tracing/contact_form.html",
-                  {"contact": contact, "errors": errors, "values": values, **choices()})
+    return edit_form(
+        request, readers=CONTACT_READERS, values=values, page=("contact", pk),
+        save=lambda changes: services.update_contact(actor=actor_of(request), contact_id=pk,
+                                                     changes=changes),
+        saved=_("Contact #%(n)s saved.") % {"n": pk}, template="tracing/contact_form.html",
+        context={"contact": contact})
 
 
 @login_required
