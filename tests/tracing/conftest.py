@@ -37,6 +37,18 @@ def ago(days: int) -> date:
     return today() - timedelta(days=days)
 
 
+def tracer_land() -> Territory:
+    """The test territory with `tracer`, a tracer of county 1 (username tina)."""
+    land = territory()
+    land.tracer = make_user("tracer", land.county1, username="tina")
+    return land
+
+
+@pytest.fixture
+def land(db) -> Territory:
+    return tracer_land()
+
+
 def open_case(by, person: Person, **data) -> Case:
     values = {"classification": "confirmed", "report_date": ago(0), "onset_date": ago(2),
               "detection_route": "clinic", **data}

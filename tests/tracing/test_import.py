@@ -15,7 +15,8 @@ from outbreakhq.core.models import AuditEvent, Person
 from outbreakhq.interop.pipeline import plan_import, run_import
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case, Contact, Exposure
-from tests.factories import make_person, make_user, resident_id, territory
+from tests.factories import make_person, resident_id
+from tests.tracing.conftest import tracer_land  # noqa: F401  (imported from here by other tests)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,18 +50,6 @@ def write_csv(path: Path, header: list[str], rows: list[list], *, bom: bool = Tr
 
 def ids(n: int) -> list[str]:
     return [resident_id(date(1985, 3, 1 + i), 100 + i) for i in range(n)]
-
-
-def tracer_land():
-    """The test territory with `tracer`, a tracer of county 1 (username tina)."""
-    land = territory()
-    land.tracer = make_user("tracer", land.county1, username="tina")
-    return land
-
-
-@pytest.fixture
-def land(db):
-    return tracer_land()
 
 
 def case_rows(land, numbers: list[str]) -> list[list]:

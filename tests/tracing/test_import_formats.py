@@ -22,14 +22,8 @@ from tests.tracing.test_import import (
     case_rows,
     counts,
     ids,
-    tracer_land,
     write_csv,
 )
-
-
-@pytest.fixture
-def land(db):
-    return tracer_land()
 
 
 @pytest.mark.parametrize("text", ["2022-08-15", "2022/8/15", "2022.8.15", "2022年8月15日",

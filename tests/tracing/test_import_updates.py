@@ -21,16 +21,10 @@ from tests.tracing.test_import import (
     ids,
     import_file,
     slash,
-    tracer_land,
     write_csv,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def land(db):
-    return tracer_land()
 
 
 def _cases(land, tmp_path, n: int) -> None:

@@ -19,16 +19,10 @@ from tests.tracing.test_import import (
     case_rows,
     ids,
     import_file,
-    tracer_land,
     write_csv,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def land(db):
-    return tracer_land()
 
 
 def test_a_commit_audits_each_person_and_case_it_creates(land, tmp_path) -> None:

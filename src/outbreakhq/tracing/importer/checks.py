@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from outbreakhq.core.errors import FieldError, InvalidInput
@@ -258,22 +259,33 @@ class Chains:
     def __init__(self, tenant_id: int):
         self.tenant_id = tenant_id
         self.overlay: dict[str, str | None] = {}
-        self._stored: dict[str, str | None] = {}
+        self._by_id: dict[str, str | None] | None = None  # loaded at the first stored lookup
+        self._by_number: dict[int, str] = {}
+
+    def _load(self) -> None:
+        """The tenant's stored links in one query, by the name files give a case and its
+        source: the external id, or "#<record number>" for a case without one. Cases whose
+        external id itself reads "#12" are loaded too, as a reference finds them first."""
+        cases = Case.objects.filter(Q(source_case__isnull=False) | Q(external_id__startswith="#"),
+                                    tenant_id=self.tenant_id)
+        self._by_id = {}
+        for external_id, pk, source_id, source_pk in cases.values_list(
+                "external_id", "pk", "source_case__external_id", "source_case_id"):
+            source = (source_id or f"#{source_pk}") if source_pk else None
+            if external_id:
+                self._by_id[external_id] = source
+            elif source:
+                self._by_number[pk] = source
 
     def _source_of(self, node: str) -> str | None:
         if node in self.overlay:
             return self.overlay[node]
-        if node not in self._stored:
-            cases = Case.objects.filter(tenant_id=self.tenant_id)
-            number = number_in(node)
-            source = cases.filter(external_id=node).values_list(
-                "source_case__external_id", "source_case_id").first()
-            if source is None and number is not None:  # "#12": record 12, named by number
-                source = cases.filter(external_id="", pk=number).values_list(
-                    "source_case__external_id", "source_case_id").first()
-            # The source by the name files give it: its external id, or "#<record number>".
-            self._stored[node] = (source[0] or f"#{source[1]}") if source and source[1] else None
-        return self._stored[node]
+        if self._by_id is None:
+            self._load()
+        if node in self._by_id:
+            return self._by_id[node]
+        number = number_in(node)  # "#12": record 12, named by number
+        return self._by_number.get(number) if number is not None else None
 
     def link(self, infectee: str, infector: str) -> bool:
         """Record the link unless it closes a loop; returns whether it was recorded."""

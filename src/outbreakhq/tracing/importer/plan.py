@@ -41,13 +41,22 @@ def checks_of(kind: str, capability: str):
     return check
 
 
-def _check_cases(checker: Checker, rows: list[Row]) -> None:
+def _check_records(checker: Checker, rows: list[Row], model) -> bool:
+    """The checks every cases or contacts file starts with: ids unique in the file, areas, then
+    (once the tenant is known) the stored records the rows update and the people they name.
+    False when no tenant is known, so nothing stored can be looked up."""
     checker.unique(rows, "external_id")
     checker.areas(rows)
     if checker.tenant_id is None:
-        return
-    checker.existing(rows, Case)
+        return False
+    checker.existing(rows, model)
     checker.people(rows)
+    return True
+
+
+def _check_cases(checker: Checker, rows: list[Row]) -> None:
+    if not _check_records(checker, rows, Case):
+        return
     in_file = {r.values.get("external_id") for r in rows} - {None, ""}
     checker.source_cases(rows, "source_case", in_file=in_file)
     chains = Chains(checker.tenant_id)
@@ -85,12 +94,8 @@ def _set_action(row: Row, record, keys: tuple[str, ...]) -> None:
 
 
 def _check_contacts(checker: Checker, rows: list[Row]) -> None:
-    checker.unique(rows, "external_id")
-    checker.areas(rows)
-    if checker.tenant_id is None:
+    if not _check_records(checker, rows, Contact):
         return
-    checker.existing(rows, Contact)
-    checker.people(rows)
     checker.source_cases(rows, "source_case", in_file=set())
     checker.repeated_contacts(rows)
     contacts_in_file = {r.values.get("external_id"): r for r in rows}

@@ -17,11 +17,19 @@ from outbreakhq.core.services import new_person_values
 from outbreakhq.epi.chains import would_make_cycle
 from outbreakhq.tracing import rules
 from outbreakhq.tracing.models import Case, Contact
-from outbreakhq.tracing.services.cases import CASE_READERS, access_case, check_case_dates
-from outbreakhq.tracing.services.cases import _serialise_links as serialise_links
+from outbreakhq.tracing.services.cases import (
+    CASE_READERS,
+    access_case,
+    check_case_dates,
+    serialise_links,
+)
 from outbreakhq.tracing.services.cases import under_control_pairs as under_control_when_found
-from outbreakhq.tracing.services.contacts import _check_contact as check_contact
-from outbreakhq.tracing.services.contacts import _team, access_contact, followup_window
+from outbreakhq.tracing.services.contacts import (
+    access_contact,
+    check_contact,
+    followup_window,
+    team_for,
+)
 
 # What update_case / link_source and update_contact fetch each record with.
 ACCESS = {Case: (Can.MANAGE_CASE, access_case), Contact: (Can.TRACE_CONTACT, access_contact)}
@@ -39,7 +47,7 @@ def traces_contacts_of_contacts() -> bool:
 
 
 class Teams:
-    """services.contacts._team for a batch: the recording user's team in each area, looked up
+    """services.contacts.team_for for a batch: the recording user's team in each area, looked up
     once per area."""
 
     def __init__(self, tracer):
@@ -48,7 +56,7 @@ class Teams:
 
     def of(self, area: Area):
         if area.pk not in self._found:
-            self._found[area.pk] = _team(None, self.tracer, area)
+            self._found[area.pk] = team_for(None, self.tracer, area)
         return self._found[area.pk]
 
 

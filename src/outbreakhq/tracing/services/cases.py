@@ -154,7 +154,7 @@ def _source_of(case_id: int) -> int | None:
 _LINK_LOCK = 4_0001  # advisory-lock class of "source links of one tenant" (PostgreSQL)
 
 
-def _serialise_links(tenant_id: int) -> None:
+def serialise_links(tenant_id: int) -> None:
     """Two links written at once (A->B and B->A) could each pass the cycle check alone; on
     PostgreSQL the tenant's link changes take turns (SQLite already writes one at a time)."""
     if connection.vendor == "postgresql":
@@ -249,7 +249,7 @@ def update_case(*, actor: Actor, case_id: int, changes: Mapping) -> Case:
         merged = {key: getattr(case, key) for key in CASE_READERS} | values
         check_case_dates(merged)
         if "source_case" in values:
-            _serialise_links(case.tenant_id)
+            serialise_links(case.tenant_id)
             _refuse_cycle(case.pk, values["source_case"])
         changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
         for key, value in values.items():

@@ -92,7 +92,7 @@ def _tracer(actor: Actor, code: str, area: Area):
     return user
 
 
-def _team(number: int | None, tracer, area: Area) -> Team | None:
+def team_for(number: int | None, tracer, area: Area) -> Team | None:
     """The named team, or the tracer's first team whose area holds the contact."""
     teams = Team.objects.filter(area__in=area.ancestors())  # the area and those above it
     if number is not None:
@@ -113,8 +113,8 @@ def _infectious_from(case: Case) -> date | None:
     return rules.infectious_from(case.onset_date, case.sampling_date, lookback_days=lookback)
 
 
-def _check_contact(values: dict, *, person: Person | None, own: Person, case: Case | None,
-                   source: Contact | None) -> None:
+def check_contact(values: dict, *, person: Person | None, own: Person, case: Case | None,
+                  source: Contact | None) -> None:
     errors = []
     if person is not None and person.pk == own.pk:
         errors.append(FieldError("person", _("is the source's own person: a person cannot be "
@@ -142,10 +142,10 @@ def _create_contact(actor: Actor, *, person: Person | None, new_person: Mapping 
     """Inside the caller's transaction: register the new person if any, then the contact."""
     person = person or register_person(actor=actor, data=new_person)
     own = case.person if case is not None else source.person
-    _check_contact(values, person=person, own=own, case=case, source=source)
+    check_contact(values, person=person, own=own, case=case, source=source)
     start, end = followup_window(category, values["last_exposure"])
     tracer = _tracer(actor, values.pop("tracer", ""), person.home_area)
-    team = _team(values.pop("team", None), tracer, person.home_area)
+    team = team_for(values.pop("team", None), tracer, person.home_area)
     contact = Contact.objects.create(
         tenant_id=person.tenant_id, area=person.home_area, person=person, category=category,
         source_case=case, source_contact=source, followup_start=start, followup_end=end,
@@ -200,8 +200,8 @@ def update_contact(*, actor: Actor, contact_id: int, changes: Mapping) -> Contac
             values.pop("external_id")
         if "last_exposure" in values or "external_id" in values:
             merged = {"last_exposure": contact.last_exposure, **values}
-            _check_contact(merged, person=None, own=contact.person,
-                           case=contact.source_case, source=contact.source_contact)
+            check_contact(merged, person=None, own=contact.person,
+                          case=contact.source_case, source=contact.source_contact)
             if values.get("external_id") and Contact.objects.filter(
                     tenant_id=contact.tenant_id, external_id=values["external_id"]).exists():
                 f.refuse(_not_saved(), "external_id", _("%(id)s is already the external id of "
@@ -213,8 +213,8 @@ def update_contact(*, actor: Actor, contact_id: int, changes: Mapping) -> Contac
         if "tracer" in values:
             values["tracer"] = _tracer(actor, values["tracer"], contact.area)
         if "team" in values or "tracer" in values:
-            values["team"] = _team(values.get("team"), values.get("tracer", contact.tracer),
-                                   contact.area)
+            values["team"] = team_for(values.get("team"), values.get("tracer", contact.tracer),
+                                      contact.area)
         changed = sorted(k for k, v in values.items() if getattr(contact, k) != v)
         for key, value in values.items():
             setattr(contact, key, value)
