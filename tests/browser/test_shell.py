@@ -89,3 +89,25 @@ def _valid_id() -> str:
 
     first17 = "99010119800101001"
     return first17 + cn_check_character(first17)
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_account_entries_wrap_together_at_the_right_when_the_modules_fill_the_header(
+        page, width):
+    """An administrator's header has many modules: the account entries (who, API tokens,
+    two-factor, log out) move to the next line as one group, not one by one."""
+    land = territory()
+    make_user("admin", land.region, username="ada")
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, "ada", PASSWORD)
+    shot(page, f"header-admin-{width}")
+    account = page.locator("header.top .account")
+    tops = account.locator(":scope > *").evaluate_all(
+        "items => items.map(i => Math.round(i.getBoundingClientRect().top + "
+        "i.getBoundingClientRect().height / 2))")
+    assert max(tops) - min(tops) <= 4, f"the account entries are split over lines: {tops}"
+    right = account.evaluate("a => Math.round(a.getBoundingClientRect().right)")
+    header = page.locator("header.top").evaluate(
+        "h => Math.round(h.getBoundingClientRect().right)")
+    assert header - right <= 24, "the account entries are not at the right of the header"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
