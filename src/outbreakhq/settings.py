@@ -97,6 +97,11 @@ INSTALLED_APPS = [
     "outbreakhq.core",
     "outbreakhq.tracing",
     "outbreakhq.interop",
+    "outbreakhq.screening",
+    "outbreakhq.quarantine",
+    "outbreakhq.zones",
+    "outbreakhq.support",
+    "outbreakhq.command",
     "outbreakhq.wiring",  # last of ours: the demo and the simulator's loader import every app
     "django_tasks_db",
 ]

@@ -35,8 +35,8 @@ def test_the_analyst_is_granted_nothing_that_touches_personal_data() -> None:
     assert CAPABILITIES[Role.ANALYST] == {Can.VIEW_AGGREGATES, Can.EXPORT_PSEUDONYMS}
 
 
-def test_the_lab_technician_gets_aggregates_only_until_samples_arrive() -> None:
-    assert CAPABILITIES[Role.LAB] == {Can.VIEW_AGGREGATES}
+def test_the_lab_technician_records_results_and_sees_no_personal_data() -> None:
+    assert CAPABILITIES[Role.LAB] == {Can.VIEW_AGGREGATES, Can.RECORD_RESULTS}
 
 
 def test_only_the_administrator_browses_the_audit_trail_and_manages_areas() -> None:
@@ -53,10 +53,14 @@ def test_pseudonymised_exports_are_for_analysts_commanders_and_admins() -> None:
         Role.ANALYST, Role.COMMANDER, Role.ADMIN}
 
 
-def test_the_commander_reads_people_but_changes_nothing() -> None:
+def test_the_commander_reads_people_and_decides_but_edits_no_record() -> None:
     assert CAPABILITIES[Role.COMMANDER] == {Can.VIEW_AGGREGATES, Can.VIEW_PERSON,
                                             Can.EXPORT_PERSON, Can.EXPORT_PSEUDONYMS,
-                                            Can.USE_TWO_FACTOR}
+                                            Can.USE_TWO_FACTOR, Can.PLAN_SCREENING,
+                                            Can.OVERRIDE_RULES, Can.APPROVE_ZONES,
+                                            Can.ACKNOWLEDGE_ALERTS, Can.ISSUE_DIRECTIVES}
+    for change in (Can.CHANGE_PERSON, Can.MANAGE_CASE, Can.TRACE_CONTACT, Can.MANAGE_STAYS):
+        assert not grants(Role.COMMANDER, change)
 
 
 def test_the_field_roles_register_people_and_propose_cases_but_do_not_decide_them() -> None:

@@ -38,11 +38,11 @@ class Rule:
         return any(grants(role, need) for need in needs)
 
 
-def _read(need: str) -> Rule:
+def read(need: str | tuple[str, ...]) -> Rule:
     return Rule(need)
 
 
-def _write(need: str) -> Rule:
+def write(need: str | tuple[str, ...]) -> Rule:
     return Rule(need, write=True)
 
 
@@ -52,112 +52,122 @@ ADMIN_NAMESPACE = "admin"
 API_NAMESPACE = "api"
 
 PAGES: dict[str, Rule] = {
-    "home": _read(Can.VIEW_AGGREGATES),
-    "login": _read(PUBLIC),
-    "logout": _write(PUBLIC),  # signing out: harmless without a session
-    "set_language": _write(PUBLIC),  # Django's i18n view: a cookie, no data
-    "favicon": _read(PUBLIC),
-    "switch_scope": _write(LOGIN_ONLY),  # refuses areas outside the user's own
-    "tokens": _read(LOGIN_ONLY),  # the user's own API tokens
-    "people": _read(Can.VIEW_PERSON),
-    "person": _read(Can.VIEW_PERSON),
-    "person_create": _read(Can.CHANGE_PERSON),
-    "person_edit": _read(Can.CHANGE_PERSON),
-    "duplicates": _read(Can.MERGE_PERSON),
-    "duplicate_compare": _read(Can.MERGE_PERSON),
-    "duplicate_merge": _write(Can.MERGE_PERSON),
-    "duplicate_dismiss": _write(Can.MERGE_PERSON),
-    "areas": _read(Can.VIEW_AGGREGATES),
-    "area": _read(Can.VIEW_AGGREGATES),
-    "area_import": _read(Can.MANAGE_AREAS),
-    "audit": _read(Can.VIEW_AUDIT),
-    "person_looked": _read(Can.VIEW_AUDIT),  # older events of the "who looked" panel
+    "home": read(Can.VIEW_AGGREGATES),
+    "login": read(PUBLIC),
+    "logout": write(PUBLIC),  # signing out: harmless without a session
+    "set_language": write(PUBLIC),  # Django's i18n view: a cookie, no data
+    "favicon": read(PUBLIC),
+    "switch_scope": write(LOGIN_ONLY),  # refuses areas outside the user's own
+    "tokens": read(LOGIN_ONLY),  # the user's own API tokens
+    "people": read(Can.VIEW_PERSON),
+    "person": read(Can.VIEW_PERSON),
+    "person_create": read(Can.CHANGE_PERSON),
+    "person_edit": read(Can.CHANGE_PERSON),
+    "duplicates": read(Can.MERGE_PERSON),
+    "duplicate_compare": read(Can.MERGE_PERSON),
+    "duplicate_merge": write(Can.MERGE_PERSON),
+    "duplicate_dismiss": write(Can.MERGE_PERSON),
+    "areas": read(Can.VIEW_AGGREGATES),
+    "area": read(Can.VIEW_AGGREGATES),
+    "area_import": read(Can.MANAGE_AREAS),
+    "audit": read(Can.VIEW_AUDIT),
+    "person_looked": read(Can.VIEW_AUDIT),  # older events of the "who looked" panel
     # sign-in protection (core/views_auth.py)
-    "login_two_factor": _read(PUBLIC),  # the code step after a correct password
-    "two_factor": _read(Can.USE_TWO_FACTOR),
-    "sign_in_security": _read(Can.MANAGE_ACCOUNTS),
-    "sign_in_unlock": _write(Can.MANAGE_ACCOUNTS),
-    "two_factor_reset": _write(Can.MANAGE_ACCOUNTS),
+    "login_two_factor": read(PUBLIC),  # the code step after a correct password
+    "two_factor": read(Can.USE_TWO_FACTOR),
+    "sign_in_security": read(Can.MANAGE_ACCOUNTS),
+    "sign_in_unlock": write(Can.MANAGE_ACCOUNTS),
+    "two_factor_reset": write(Can.MANAGE_ACCOUNTS),
     # retention (core/views_retention.py); the purge page's GET is its dry run
-    "retention": _read(Can.MANAGE_RETENTION),
-    "retention_declare": _write(Can.MANAGE_RETENTION),
-    "retention_reopen": _write(Can.MANAGE_RETENTION),
-    "retention_purge": _read(Can.MANAGE_RETENTION),
+    "retention": read(Can.MANAGE_RETENTION),
+    "retention_declare": write(Can.MANAGE_RETENTION),
+    "retention_reopen": write(Can.MANAGE_RETENTION),
+    "retention_purge": read(Can.MANAGE_RETENTION),
     # tracing
-    "cases": _read(Can.VIEW_PERSON),
-    "case": _read(Can.VIEW_PERSON),
-    "case_create": _read(Can.PROPOSE_CASE),
-    "case_edit": _read(Can.MANAGE_CASE),
-    "case_add_visit": _write(Can.MANAGE_CASE),
-    "case_add_exposure": _write(Can.MANAGE_CASE),
-    "case_link_source": _write(Can.MANAGE_CASE),
-    "case_add_contact": _write(Can.TRACE_CONTACT),
-    "contacts": _read(Can.VIEW_PERSON),
-    "contact": _read(Can.VIEW_PERSON),
-    "contact_edit": _read(Can.TRACE_CONTACT),
-    "contact_followup": _write(Can.RECORD_FOLLOWUP),
-    "contact_quarantine": _write(Can.TRACE_CONTACT),
-    "contact_lost": _write(Can.TRACE_CONTACT),
-    "contact_convert": _write(Can.TRACE_CONTACT),
-    "contact_add_secondary": _write(Can.TRACE_CONTACT),
-    "followups": _read(Can.VIEW_PERSON),
-    "followups_close": _write(Can.TRACE_CONTACT),
-    "chains": _read(Can.VIEW_PERSON),
-    "chain_graph": _read(Can.VIEW_PERSON),
+    "cases": read(Can.VIEW_PERSON),
+    "case": read(Can.VIEW_PERSON),
+    "case_create": read(Can.PROPOSE_CASE),
+    "case_edit": read(Can.MANAGE_CASE),
+    "case_add_visit": write(Can.MANAGE_CASE),
+    "case_add_exposure": write(Can.MANAGE_CASE),
+    "case_link_source": write(Can.MANAGE_CASE),
+    "case_add_contact": write(Can.TRACE_CONTACT),
+    "contacts": read(Can.VIEW_PERSON),
+    "contact": read(Can.VIEW_PERSON),
+    "contact_edit": read(Can.TRACE_CONTACT),
+    "contact_followup": write(Can.RECORD_FOLLOWUP),
+    "contact_quarantine": write(Can.TRACE_CONTACT),
+    "contact_lost": write(Can.TRACE_CONTACT),
+    "contact_convert": write(Can.TRACE_CONTACT),
+    "contact_add_secondary": write(Can.TRACE_CONTACT),
+    "followups": read(Can.VIEW_PERSON),
+    "followups_close": write(Can.TRACE_CONTACT),
+    "chains": read(Can.VIEW_PERSON),
+    "chain_graph": read(Can.VIEW_PERSON),
     # import and export
-    "import": _read(Can.MANAGE_CASE),
-    "import_review": _read(Can.MANAGE_CASE),
-    "import_forget": _write(LOGIN_ONLY),  # drops the user's own upload from their session
+    "import": read(Can.MANAGE_CASE),
+    "import_review": read(Can.MANAGE_CASE),
+    "import_forget": write(LOGIN_ONLY),  # drops the user's own upload from their session
     # An export with names needs person.export; with `pseudonymised=1` it needs
     # pseudonym.export instead (tests/tracing/test_export_pseudonyms.py walks that variant).
-    "export": _read(Can.EXPORT_PERSON),
-    "exports": _read((Can.EXPORT_PERSON, Can.EXPORT_PSEUDONYMS)),  # the list of one's files
-    "export_download": _read(Can.EXPORT_PERSON),
-    "export_delete": _write(LOGIN_ONLY),  # deletes one of the user's own files
+    "export": read(Can.EXPORT_PERSON),
+    "exports": read((Can.EXPORT_PERSON, Can.EXPORT_PSEUDONYMS)),  # the list of one's files
+    "export_download": read(Can.EXPORT_PERSON),
+    "export_delete": write(LOGIN_ONLY),  # deletes one of the user's own files
     # the API's own pages
-    "api:openapi-json": _read(PUBLIC),  # the schema: no data
-    "api:openapi-view": _read(PUBLIC),
-    "api:api-root": _read(PUBLIC),
+    "api:openapi-json": read(PUBLIC),  # the schema: no data
+    "api:openapi-view": read(PUBLIC),
+    "api:api-root": read(PUBLIC),
 }
 
 # "METHOD /path" as in the OpenAPI schema, without the /api/v1 prefix.
 API: dict[str, Rule] = {
-    "GET /areas/": _read(Can.VIEW_AGGREGATES),
-    "GET /areas/{code}": _read(Can.VIEW_AGGREGATES),
-    "GET /people/": _read(Can.VIEW_PERSON),
-    "POST /people/": _write(Can.CHANGE_PERSON),
-    "GET /people/{person_id}": _read(Can.VIEW_PERSON),
-    "PATCH /people/{person_id}": _write(Can.CHANGE_PERSON),
-    "GET /people/duplicates": _read(Can.MERGE_PERSON),
-    "POST /people/merge": _write(Can.MERGE_PERSON),
-    "POST /people/duplicates/dismiss": _write(Can.MERGE_PERSON),
-    "GET /cases/": _read(Can.VIEW_PERSON),
-    "POST /cases/": _write(Can.PROPOSE_CASE),  # a proposer's case: suspected, no source/cluster
-    "GET /cases/{case_id}": _read(Can.VIEW_PERSON),
-    "PATCH /cases/{case_id}": _write(Can.MANAGE_CASE),
-    "PUT /cases/{case_id}/source": _write(Can.MANAGE_CASE),
-    "GET /cases/{case_id}/visits": _read(Can.VIEW_PERSON),
-    "POST /cases/{case_id}/visits": _write(Can.MANAGE_CASE),
-    "POST /cases/{case_id}/exposures": _write(Can.MANAGE_CASE),
-    "POST /cases/{case_id}/contacts": _write(Can.TRACE_CONTACT),
-    "GET /contacts/": _read(Can.VIEW_PERSON),
-    "GET /contacts/{contact_id}": _read(Can.VIEW_PERSON),
-    "PATCH /contacts/{contact_id}": _write(Can.TRACE_CONTACT),
-    "POST /contacts/{contact_id}/lost": _write(Can.TRACE_CONTACT),
-    "POST /contacts/{contact_id}/contacts": _write(Can.TRACE_CONTACT),
-    "GET /contacts/{contact_id}/followups": _read(Can.VIEW_PERSON),
-    "POST /contacts/{contact_id}/followups": _write(Can.RECORD_FOLLOWUP),
-    "POST /contacts/{contact_id}/quarantine": _write(Can.TRACE_CONTACT),
-    "POST /contacts/{contact_id}/convert": _write(Can.TRACE_CONTACT),
-    "GET /followups/due": _read(Can.VIEW_PERSON),
-    "GET /followups/overdue": _read(Can.VIEW_PERSON),
-    "POST /followups/close": _write(Can.TRACE_CONTACT),
-    "GET /chains/": _read(Can.VIEW_PERSON),
-    "GET /chains/graph": _read(Can.VIEW_PERSON),
-    "POST /imports/{kind}": _write(Can.MANAGE_CASE),  # kind contacts: contact.trace
-    "GET /imports/jobs/{token}": _read(LOGIN_ONLY),  # the user's own upload; others' are 404
-    "GET /exports/{kind}": _read(Can.EXPORT_PERSON),  # pseudonymised=true: pseudonym.export
+    "GET /areas/": read(Can.VIEW_AGGREGATES),
+    "GET /areas/{code}": read(Can.VIEW_AGGREGATES),
+    "GET /people/": read(Can.VIEW_PERSON),
+    "POST /people/": write(Can.CHANGE_PERSON),
+    "GET /people/{person_id}": read(Can.VIEW_PERSON),
+    "PATCH /people/{person_id}": write(Can.CHANGE_PERSON),
+    "GET /people/duplicates": read(Can.MERGE_PERSON),
+    "POST /people/merge": write(Can.MERGE_PERSON),
+    "POST /people/duplicates/dismiss": write(Can.MERGE_PERSON),
+    "GET /cases/": read(Can.VIEW_PERSON),
+    "POST /cases/": write(Can.PROPOSE_CASE),  # a proposer's case: suspected, no source/cluster
+    "GET /cases/{case_id}": read(Can.VIEW_PERSON),
+    "PATCH /cases/{case_id}": write(Can.MANAGE_CASE),
+    "PUT /cases/{case_id}/source": write(Can.MANAGE_CASE),
+    "GET /cases/{case_id}/visits": read(Can.VIEW_PERSON),
+    "POST /cases/{case_id}/visits": write(Can.MANAGE_CASE),
+    "POST /cases/{case_id}/exposures": write(Can.MANAGE_CASE),
+    "POST /cases/{case_id}/contacts": write(Can.TRACE_CONTACT),
+    "GET /contacts/": read(Can.VIEW_PERSON),
+    "GET /contacts/{contact_id}": read(Can.VIEW_PERSON),
+    "PATCH /contacts/{contact_id}": write(Can.TRACE_CONTACT),
+    "POST /contacts/{contact_id}/lost": write(Can.TRACE_CONTACT),
+    "POST /contacts/{contact_id}/contacts": write(Can.TRACE_CONTACT),
+    "GET /contacts/{contact_id}/followups": read(Can.VIEW_PERSON),
+    "POST /contacts/{contact_id}/followups": write(Can.RECORD_FOLLOWUP),
+    "POST /contacts/{contact_id}/quarantine": write(Can.TRACE_CONTACT),
+    "POST /contacts/{contact_id}/convert": write(Can.TRACE_CONTACT),
+    "GET /followups/due": read(Can.VIEW_PERSON),
+    "GET /followups/overdue": read(Can.VIEW_PERSON),
+    "POST /followups/close": write(Can.TRACE_CONTACT),
+    "GET /chains/": read(Can.VIEW_PERSON),
+    "GET /chains/graph": read(Can.VIEW_PERSON),
+    "POST /imports/{kind}": write(Can.MANAGE_CASE),  # kind contacts: contact.trace
+    "GET /imports/jobs/{token}": read(LOGIN_ONLY),  # the user's own upload; others' are 404
+    "GET /exports/{kind}": read(Can.EXPORT_PERSON),  # pseudonymised=true: pseudonym.export
 }
+
+
+def declare(*, pages: dict[str, Rule] | None = None, api: dict[str, Rule] | None = None) -> None:
+    """A module's own rules, declared from its AppConfig.ready() (screening/access.py and the
+    like): the same table, kept beside the module's code. A name declared twice with two
+    different rules is a mistake and fails at start-up."""
+    for table, entries in ((PAGES, pages or {}), (API, api or {})):
+        for key, rule in entries.items():
+            if table.setdefault(key, rule) != rule:
+                raise ValueError(f"access rule for {key!r} declared twice, differently")
 
 
 def page_rule(url_name: str) -> Rule | None:

@@ -211,3 +211,32 @@ class CasesImported(RecordsImported):
 @dataclass(frozen=True, kw_only=True)
 class ContactsImported(RecordsImported):
     """New contacts created by an import."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PositiveResultRecorded(Event):
+    """An individual positive test of a person: a screening retest, a quarantine stay's test
+    day, a key place's staff test. Tracing subscribes and proposes a case to the tracers (a
+    suspected case, or the person's open case is left alone); zones and alerts subscribe too.
+    `detection_route` is one of tracing's DetectionRoute codes; `found_under_control` is true
+    when the person was in quarantine or a sealed area; `reference` names the tube, stay or
+    sample (never personal data)."""
+
+    person_id: int
+    area_path: str
+    sampled_on: date
+    detection_route: str
+    found_under_control: bool
+    reference: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreeningRoundClosed(Event):
+    """An all-resident screening round of one area ended on `day`: zones' clocks read it
+    (`all_negative` false: a positive round, a new infection that day). `complete` is false
+    when not every resident was sampled."""
+
+    area_path: str
+    day: date
+    complete: bool
+    all_negative: bool

@@ -27,8 +27,9 @@ from outbreakhq.core import events, nav, panels
 from outbreakhq.core.nav import NavEntry
 from outbreakhq.core.panels import PersonPanel
 
-__all__ = ["API_ROUTERS", "TILES", "URL_INCLUDES", "DashboardTile", "NavEntry", "PersonPanel",
-           "api_router", "dashboard_tile", "navigation", "person_panel", "subscribe", "urls"]
+__all__ = ["API_ROUTERS", "HOME_PANELS", "PROVIDERS", "TILES", "URL_INCLUDES", "DashboardTile",
+           "HomePanel", "NavEntry", "PersonPanel", "api_router", "ask", "dashboard_tile",
+           "home_panel", "navigation", "person_panel", "provide", "subscribe", "urls"]
 
 
 def _add_in_order(registry: list, entry) -> None:
@@ -79,6 +80,46 @@ TILES: list[DashboardTile] = []
 def dashboard_tile(tile: DashboardTile) -> None:
     """A tile of the overview page (the command centre's first use)."""
     _add_in_order(TILES, tile)
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A role's work for today on its home page: the tracer's due follow-ups, the collection
+    site's open tubes, the lab's tubes waiting, the site manager's arrivals and releases, the
+    community worker's urgent requests. `context(actor, area)` returns the template's context,
+    or None when there is nothing to show; the panel appears for actors holding `capability`
+    (core/roles.py), reads through scoped querysets, and links to the full worklist."""
+
+    label: str | Promise
+    template: str
+    context: Callable[..., dict | None]
+    capability: str
+    order: int = 100
+
+
+HOME_PANELS: list[HomePanel] = []
+
+
+def home_panel(panel: HomePanel) -> None:
+    """A panel of today's work on the home page (issue 13: every role's home is its work)."""
+    _add_in_order(HOME_PANELS, panel)
+
+
+PROVIDERS: dict[str, Callable] = {}  # question name -> the function that answers it
+
+
+def provide(question: str, answer: Callable) -> None:
+    """Answer a question other apps ask without importing this one, e.g. zones provides
+    `"zones.grade_of"`: `(area_path, day) -> grade or None`. Names start with the answering
+    app's label; each app documents the signatures it provides in its apps.py."""
+    PROVIDERS.setdefault(question, answer)
+
+
+def ask(question: str, *args, default=None, **kwargs):
+    """The answer of the app that provides `question`, or `default` when no app does (a
+    deployment without that module)."""
+    answer = PROVIDERS.get(question)
+    return default if answer is None else answer(*args, **kwargs)
 
 
 API_ROUTERS: dict[str, str] = {}  # URL prefix under /api/v1/ -> dotted path of a ninja Router

@@ -24,8 +24,11 @@ what SORMAS and Go.Data users know from the field:
   SORMAS it belongs to the epidemiologist and the administrator, not to every registrar.
 - `person.export`: whole line lists leave the system only with the commander, the tracer and the
   administrator. (The "exports" branch adds `pseudonym.export` for analysts.)
-- The lab technician gets aggregates only until the screening module brings samples and results:
-  no lab work needs a case file, names or identity numbers.
+- The lab technician receives tubes and records their results (`result.record`): tubes carry
+  barcodes, so no lab work needs a case file, names or identity numbers.
+- The modules' own work: the commander plans screening, approves risk areas, overrides a rule
+  with a reason and issues directives; the screening operator collects; the quarantine manager
+  runs stays; the community worker handles residents' requests and stranded travellers.
 - The analyst: aggregate figures only. The administrator: everything, plus the audit trail and
   the area tree.
 
@@ -74,18 +77,36 @@ class Can(models.TextChoices):
     EXPORT_PSEUDONYMS = "pseudonym.export", _("export pseudonymised line lists")
     # Retention (core/outbreaks.py, core/purge.py): declare an outbreak over, reopen it, purge.
     MANAGE_RETENTION = "retention.manage", _("declare outbreaks over and purge expired records")
+    # The modules of session 3 (screening, quarantine, zones, support, command centre).
+    PLAN_SCREENING = "screening.plan", _("plan screening campaigns, rounds and collection sites")
+    COLLECT_SAMPLES = "sample.collect", _("collect samples into tubes and ship them")
+    RECORD_RESULTS = "result.record", _("receive tubes at the lab and record their results")
+    MANAGE_STAYS = "stay.manage", _("run quarantine sites: place, transfer and release people")
+    OVERRIDE_RULES = "rule.override", _("override a protocol rule with a written reason")
+    APPROVE_ZONES = "zone.approve", _("approve or reject risk-area designations")
+    MANAGE_PLACES = "place.manage", _("register key places and environmental samples")
+    ACKNOWLEDGE_ALERTS = "alert.acknowledge", _("acknowledge early-warning alerts")
+    HANDLE_SUPPORT = "support.handle", _(
+        "take, triage and fulfil residents' support requests; issue medical passes")
+    MANAGE_TRAVELLERS = "traveller.manage", _("register stranded travellers and plan departures")
+    ISSUE_DIRECTIVES = "directive.issue", _("issue directives and edit situation reports")
 
 
 _FIELD = {Can.VIEW_AGGREGATES, Can.VIEW_PERSON, Can.CHANGE_PERSON, Can.PROPOSE_CASE}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COMMANDER: frozenset({Can.VIEW_AGGREGATES, Can.VIEW_PERSON, Can.EXPORT_PERSON,
-                               Can.EXPORT_PSEUDONYMS, Can.USE_TWO_FACTOR}),
+                               Can.EXPORT_PSEUDONYMS, Can.USE_TWO_FACTOR, Can.PLAN_SCREENING,
+                               Can.OVERRIDE_RULES, Can.APPROVE_ZONES, Can.ACKNOWLEDGE_ALERTS,
+                               Can.ISSUE_DIRECTIVES}),
     Role.TRACER: frozenset(_FIELD | {Can.MANAGE_CASE, Can.TRACE_CONTACT, Can.RECORD_FOLLOWUP,
-                                     Can.MERGE_PERSON, Can.EXPORT_PERSON}),
-    Role.SCREENING: frozenset(_FIELD),
-    Role.LAB: frozenset({Can.VIEW_AGGREGATES}),
-    Role.QUARANTINE: frozenset(_FIELD | {Can.RECORD_FOLLOWUP}),
-    Role.COMMUNITY: frozenset(_FIELD | {Can.RECORD_FOLLOWUP}),
+                                     Can.MERGE_PERSON, Can.EXPORT_PERSON, Can.MANAGE_PLACES,
+                                     Can.ACKNOWLEDGE_ALERTS}),
+    Role.SCREENING: frozenset(_FIELD | {Can.COLLECT_SAMPLES}),
+    # Tubes carry barcodes, not names: the lab sees no personal data.
+    Role.LAB: frozenset({Can.VIEW_AGGREGATES, Can.RECORD_RESULTS}),
+    Role.QUARANTINE: frozenset(_FIELD | {Can.RECORD_FOLLOWUP, Can.MANAGE_STAYS}),
+    Role.COMMUNITY: frozenset(_FIELD | {Can.RECORD_FOLLOWUP, Can.HANDLE_SUPPORT,
+                                        Can.MANAGE_TRAVELLERS}),
     # Pseudonymised line lists (tracing/pseudonyms.py): no names, documents or phones.
     Role.ANALYST: frozenset({Can.VIEW_AGGREGATES, Can.EXPORT_PSEUDONYMS}),
     Role.ADMIN: frozenset(set(Can)),
