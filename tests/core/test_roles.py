@@ -15,7 +15,8 @@ BEGIN, END = "<!-- roles:begin (generated: outbreakhq roles --markdown) -->", "<
 # Pseudonymised exports carry no personal data; the administrators' own capabilities neither.
 PERSONAL = set(Can) - {Can.VIEW_AGGREGATES, Can.VIEW_AUDIT, Can.MANAGE_AREAS,
                        Can.EXPORT_PSEUDONYMS, Can.MANAGE_ACCOUNTS, Can.MANAGE_RETENTION,
-                       Can.USE_TWO_FACTOR}
+                       Can.USE_TWO_FACTOR, Can.RECORD_RESULTS, Can.PLAN_SCREENING,
+                       Can.APPROVE_ZONES, Can.ISSUE_DIRECTIVES, Can.ACKNOWLEDGE_ALERTS}
 
 
 def holders(capability: str) -> set[str]:
@@ -99,7 +100,8 @@ def test_the_role_table_names_every_role_and_what_it_may_do() -> None:
     with translation.override("en"):
         table = role_table_markdown()
     assert table.count("\n") == len(Role) + 2
-    assert "| Lab technician (`lab`) | view aggregate figures |" in table
+    assert ("| Lab technician (`lab`) | view aggregate figures; receive tubes at the lab and "
+            "record their results |") in table
 
 
 def test_the_roles_command_prints_the_markdown_table(capsys) -> None:
