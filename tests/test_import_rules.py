@@ -31,7 +31,9 @@ MAY_IMPORT = {
     "quarantine": {"core", "interop"},
     "zones": {"core", "interop"},
     "support": {"core", "interop"},
-    "command": {"core", "interop"},
+    # The command centre reads tracing's records for its daily aggregates; the other modules
+    # bring their figures as tiles and home panels (core/hooks.py).
+    "command": {"core", "interop", "tracing"},
     "wiring": {"core", "interop", "tracing", "screening", "quarantine", "zones", "support",
                "command"},
 }

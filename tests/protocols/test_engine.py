@@ -188,7 +188,7 @@ def test_overriding_a_whole_table_is_refused() -> None:
 
 def test_unknown_preset_lists_the_available_ones() -> None:
     with pytest.raises(
-        ProtocolError, match=r"unknown protocol 'cn-10th'; available: cn-9th-edition"
+        ProtocolError, match=r"unknown protocol 'cn-10th'; available: cn-20-measures, cn-9th-edition"
     ):
         load("cn-10th")
 
@@ -228,3 +228,15 @@ def test_engine_imports_no_django() -> None:
         env={"PYTHONPATH": str(protocols.PRESET_DIR.parent.parent)},
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_twenty_measures_have_high_and_low_areas_and_five_plus_three_days() -> None:
+    rules = load("cn-20-measures")
+    assert rules.grading.grades == ("high", "low")
+    assert rules.grading.downgrade["high"].days_required(came_from_higher=False) == 5
+    assert not rules.grading.downgrade["high"].negative_round_on_last_day
+    contact = rules.people.close_contact
+    assert (contact.quarantine_days, contact.home_monitoring_days) == (5, 3)
+    # quarantine days 1, 2, 3, 5 and home-monitoring days 1 and 3
+    assert contact.test_days == (1, 2, 3, 5, 6, 8)
+    assert rules.people.secondary_contact.setting == "none"
