@@ -56,7 +56,8 @@ def test_show_refuses_an_unknown_override_key_with_its_name() -> None:
 
 
 def test_show_refuses_an_unknown_preset_and_lists_the_available_ones() -> None:
-    with pytest.raises(CommandError, match=r"available: cn-20-measures, cn-9th-edition, who-generic"):
+    with pytest.raises(CommandError,
+                       match=r"available: cn-20-measures, cn-9th-edition, who-generic"):
         run("show", "--name", "cn-10th-edition")
 
 

@@ -188,7 +188,8 @@ def test_overriding_a_whole_table_is_refused() -> None:
 
 def test_unknown_preset_lists_the_available_ones() -> None:
     with pytest.raises(
-        ProtocolError, match=r"unknown protocol 'cn-10th'; available: cn-20-measures, cn-9th-edition"
+        ProtocolError,
+        match=r"unknown protocol 'cn-10th'; available: cn-20-measures, cn-9th-edition",
     ):
         load("cn-10th")
 
