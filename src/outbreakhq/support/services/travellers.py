@@ -199,7 +199,7 @@ def set_batch_status(*, actor: Actor, batch_id: int, to: str) -> DepartureBatch:
     return batch
 
 
-def manifest_rows(*, actor: Actor, batch: DepartureBatch) -> list[dict]:
+def manifest_rows(*, actor: Actor, batch: DepartureBatch, action: str = "export") -> list[dict]:
     """The batch's travellers in scope, in name order, for the manifest; the read is audited
     (one event naming everyone listed)."""
     rows = list(BatchAssignment.objects.visible_to(actor, Can.MANAGE_TRAVELLERS)
@@ -207,7 +207,7 @@ def manifest_rows(*, actor: Actor, batch: DepartureBatch) -> list[dict]:
                 .order_by("traveller__person__name", "id"))
     audit.record_shown(actor=actor, object_type="departure_batch", records=[batch.pk],
                        people=[(a.traveller.person_id, a.traveller.tenant_id) for a in rows],
-                       area=batch.area, action="export")
+                       area=batch.area, action=action)
     return [{"n": i, "name": a.traveller.person.name,
              "document": a.traveller.person.id_number,
              "phone": a.traveller.contact, "staying_at": a.traveller.staying_at,
