@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from outbreakhq.support import worklists
 from outbreakhq.support.models import Kind, Status
+from outbreakhq.support.services import escalate_overdue
 
 
 def worker(actor, area) -> dict | None:
@@ -13,8 +14,6 @@ def worker(actor, area) -> dict | None:
 
 def command(actor, area) -> dict | None:
     """Requests escalated to command (deadline passed, nobody took them on)."""
-    from outbreakhq.support.services import escalate_overdue
-
     escalate_overdue()
     return worklists.command_panel(actor, area)
 

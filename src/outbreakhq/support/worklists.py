@@ -21,6 +21,7 @@ from outbreakhq.support.models import (
     Traveller,
     TravellerStatus,
 )
+from outbreakhq.support.services.travellers import eligibility_of
 
 PAGE = 50
 ELIGIBLE_CHECKED = 1000  # the tile checks at most this many waiting travellers
@@ -143,8 +144,6 @@ def figures(actor: Actor, area: Area | None) -> dict:
         response[urgency.value] = {"first": _median(first), "fulfil": _median(fulfil)}
     travellers = Traveller.objects.visible_to(actor, Can.VIEW_AGGREGATES, within=area)
     status_counts = dict(travellers.values_list("status").annotate(n=Count("pk")))
-    from outbreakhq.support.services.travellers import eligibility_of
-
     waiting = travellers.filter(status=TravellerStatus.WAITING).select_related("area")
     eligible = sum(eligibility_of(t, now=now).eligible for t in waiting[:ELIGIBLE_CHECKED])
     return {"by_kind_status": by_kind_status, "overdue_urgent": overdue_urgent,

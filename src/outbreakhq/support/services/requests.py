@@ -34,6 +34,7 @@ from outbreakhq.support.models import (
     Status,
     SupportRequest,
     SupportTeam,
+    TeamKind,
 )
 
 # The same phone asking for the same kind of help in the same area while the first request is
@@ -307,8 +308,6 @@ def issue_pass(*, actor: Actor, request_id: int, data: Mapping) -> MedicalPass:
 
 def create_team(*, actor: Actor, data: Mapping) -> SupportTeam:
     require_role(actor, Can.HANDLE_SUPPORT, what="support_team")
-    from outbreakhq.support.models import TeamKind
-
     problems = f.Problems(_("The team was not saved."))
     name = f.text(data, "name", problems, limit=100, required=True)
     kind = f.choice(data, "kind", problems, TeamKind)

@@ -7,6 +7,8 @@ and checks in ten minutes, counted in Django's cache (docs/support.md)."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
@@ -17,7 +19,8 @@ from outbreakhq.core.actor import Actor, client_ip
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Area
 from outbreakhq.support import services
-from outbreakhq.support.models import Kind
+from outbreakhq.support.models import Kind, Status
+from outbreakhq.support.rules import TIME_FIELD
 from outbreakhq.support.services.requests import PUBLIC_LEVELS, client_key
 
 WINDOW_SECONDS = 600
@@ -27,8 +30,6 @@ FIELDS = ("kind", "name", "address", "area", "phone", "text", "household_size",
 
 def over_limit(request) -> bool:
     """Count this request against its client address; True once over the limit."""
-    import time
-
     key = f"support-public:{client_key(client_ip(request))}:{int(time.time()) // WINDOW_SECONDS}"
     cache.add(key, 0, WINDOW_SECONDS)
     try:
@@ -103,8 +104,5 @@ def support_public_status(request):
 
 def steps_of(req) -> list[tuple[str, object]]:
     """(label, time) of each step the request went through, in order."""
-    from outbreakhq.support.models import Status
-    from outbreakhq.support.rules import TIME_FIELD
-
     return [(Status(s).label, getattr(req, TIME_FIELD[s])) for s in TIME_FIELD
             if getattr(req, TIME_FIELD[s])]

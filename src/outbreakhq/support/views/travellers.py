@@ -8,6 +8,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -103,8 +104,6 @@ def support_batches(request):
             errors = _errors(exc)
         else:
             return redirect("support_batch", batch=batch.pk)
-    from django.db.models import Count
-
     batches = (DepartureBatch.objects.visible_to(actor, Can.MANAGE_TRAVELLERS,
                                                  within=request.scope_area)
                .annotate(taken=Count("assignments")).order_by("-date", "-pk")[:LIST_LIMIT])
