@@ -61,7 +61,7 @@ def support_request_new(request):
         messages.success(request, _("Request %(ref)s saved. Give the resident the check code "
                                     "%(code)s to follow it (shown only now).") % {
             "ref": submitted.request.reference, "code": submitted.code})
-        return redirect("support_request", request=submitted.request.pk)
+        return redirect("support_request", request_id=submitted.request.pk)
     return render(request, "support/request_new.html", context)
 
 
@@ -102,7 +102,7 @@ def support_request_step(request, request_id: int):
         req = services.access_request(actor_of(request), request_id)
         return render(request, "support/request.html",
                       _request_context(request, req, errors=_errors(exc)), status=400)
-    return redirect("support_request", request=request_id)
+    return redirect("support_request", request_id=request_id)
 
 
 @login_required
