@@ -14,10 +14,18 @@ class SupportConfig(AppConfig):
         `screening.results_of(person_id)`, `quarantine.results_of(person_id)` and
         `quarantine.in_stay(person_id, day)`, each with a default for a deployment without
         that module. It provides no question."""
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
         from outbreakhq.core import access, hooks
         from outbreakhq.core.access import PUBLIC, read, write
         from outbreakhq.core.roles import Can
-        from outbreakhq.support import panels
+        from outbreakhq.support import panels, rules
+
+        try:
+            rules.parse_deadlines(settings.OUTBREAKHQ_SUPPORT_DEADLINES)
+        except rules.BadDeadlines as exc:
+            raise ImproperlyConfigured(f"OUTBREAKHQ_SUPPORT_DEADLINES: {exc}") from None
 
         hs, mt = Can.HANDLE_SUPPORT, Can.MANAGE_TRAVELLERS
         command = (Can.HANDLE_SUPPORT, Can.ISSUE_DIRECTIVES)

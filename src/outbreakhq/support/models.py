@@ -124,7 +124,14 @@ class SupportRequest(models.Model):
             # The queue: open requests of a tenant, most urgent first, then by deadline.
             models.Index(fields=["tenant", "is_open", "urgency_rank", "deadline", "id"],
                          name="support_req_queue"),
-            models.Index(fields=["is_open", "deadline"], name="support_req_deadline"),
+            # Escalation: the open requests not yet escalated, by deadline (a small index).
+            models.Index(fields=["deadline"], condition=Q(is_open=True, escalated_at__isnull=True),
+                         name="support_req_to_escalate"),
+            # The overdue count: escalated, still waiting.
+            models.Index(fields=["tenant", "urgency_rank"],
+                         condition=Q(is_open=True, escalated_at__isnull=False,
+                                     status__in=("received", "triaged")),
+                         name="support_req_escalated"),
             # Duplicates of the public page: same phone, kind and area while open.
             models.Index(fields=["phone", "kind", "area"], name="support_req_dup"),
         ]

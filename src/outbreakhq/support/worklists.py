@@ -21,6 +21,7 @@ from outbreakhq.support.models import (
     Traveller,
     TravellerStatus,
 )
+from outbreakhq.support.services.requests import escalate_overdue
 from outbreakhq.support.services.travellers import eligibility_of
 
 PAGE = 50
@@ -35,11 +36,37 @@ class QueuePage:
     overdue: int
     now: datetime
 
+    @property
+    def urgent_text(self) -> str:
+        return shown(self.urgent_open)
+
+    @property
+    def overdue_text(self) -> str:
+        return shown(self.overdue)
+
+
+def shown(count: int) -> str:
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
 
 def open_requests(actor: Actor, capability: str = Can.HANDLE_SUPPORT, *,
                   within: Area | None = None):
     return SupportRequest.objects.visible_to(actor, capability, within=within).filter(
         is_open=True)
+
+
+COUNT_CAP = 1000  # the strip on top says "1000+" beyond: counting further costs and tells little
+
+
+def capped(rows) -> int:
+    """How many rows, counted up to COUNT_CAP + 1 (one more says "more than the cap")."""
+    return rows.order_by()[:COUNT_CAP + 1].count()
+
+
+def waiting_late(rows):
+    """Requests past their deadline that nobody has taken on: exactly the escalated ones still
+    received or triaged, since every read of the queue escalates first."""
+    return rows.filter(escalated_at__isnull=False, status__in=(Status.RECEIVED, Status.TRIAGED))
 
 
 def _cursor(row: SupportRequest) -> str:
@@ -63,11 +90,11 @@ def queue(*, actor: Actor, within: Area | None = None, after: str | None = None,
           kind: str = "", limit: int = PAGE) -> QueuePage:
     """Open requests in scope: most urgent first, then the earliest deadline (so the overdue
     come first within their urgency, and an overdue urgent request is always on top)."""
+    escalate_overdue()  # so that the overdue are exactly the escalated still waiting
     now = timezone.now()
     rows = open_requests(actor, within=within)
-    counts = rows.aggregate(urgent=Count("pk", filter=Q(urgency_rank=rules.Rank.URGENT)),
-                            overdue=Count("pk", filter=Q(deadline__lt=now, status__in=(
-                                Status.RECEIVED, Status.TRIAGED))))
+    counts = {"urgent": capped(rows.filter(urgency_rank=rules.Rank.URGENT)),
+              "overdue": capped(waiting_late(rows))}
     if kind:
         rows = rows.filter(kind=kind)
     page = rows.select_related("area", "team").order_by("urgency_rank", "deadline", "pk")
@@ -93,11 +120,10 @@ def worker_panel(actor: Actor, area: Area | None) -> dict | None:
     """The community worker's home: urgent, overdue and new requests in scope."""
     now = timezone.now()
     rows = open_requests(actor, within=area)
-    counts = rows.aggregate(
-        urgent=Count("pk", filter=Q(urgency_rank=rules.Rank.URGENT)),
-        overdue=Count("pk", filter=Q(deadline__lt=now, status__in=(Status.RECEIVED,
-                                                                    Status.TRIAGED))),
-        new=Count("pk", filter=Q(status=Status.RECEIVED)))
+    counts = {"urgent": capped(rows.filter(urgency_rank=rules.Rank.URGENT)),
+              "overdue": capped(rows.filter(deadline__lt=now, status__in=(Status.RECEIVED,
+                                                                          Status.TRIAGED))),
+              "new": capped(rows.filter(status=Status.RECEIVED))}
     if not any(counts.values()):
         return None
     top = list(rows.filter(Q(urgency_rank=rules.Rank.URGENT) | Q(

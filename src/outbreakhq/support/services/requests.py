@@ -255,7 +255,7 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         due = SupportRequest.objects.filter(
             is_open=True, escalated_at__isnull=True, deadline__lt=now,
-            status__in=(Status.RECEIVED, Status.TRIAGED))
+            status__in=(Status.RECEIVED, Status.TRIAGED)).order_by("deadline")
         ids = list(due.values_list("pk", flat=True)[:10000])
         if not ids:
             return 0

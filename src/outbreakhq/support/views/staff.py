@@ -32,7 +32,6 @@ def _errors(exc: InvalidInput) -> dict:
 @login_required
 def support_queue(request):
     require_capability(request, Can.HANDLE_SUPPORT)
-    services.escalate_overdue()  # the queue never shows an overdue request not yet escalated
     kind = request.GET.get("kind", "") if request.GET.get("kind", "") in Kind.values else ""
     page = worklists.queue(actor=actor_of(request), within=request.scope_area,
                            after=request.GET.get("after"), kind=kind)
