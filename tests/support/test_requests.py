@@ -164,3 +164,21 @@ def test_a_medical_pass_shows_the_rule_and_who_issued_it(land, worker, worker_cl
     refused = worker_client.post(reverse("support_pass_issue", args=[food.pk]),
                                  {"destination": "Hospital"})
     assert refused.status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_panels_and_the_tile_render(land, worker, community) -> None:
+    from django.template.loader import render_to_string
+
+    make_request(community, kind="dialysis", received=timezone.now() - timedelta(hours=3))
+    services.advance(actor=Actor.for_command(worker),
+                     request_id=make_request(community, kind="food").pk, to="triaged")
+    commander = make_user("commander", land.region)
+    html = render_to_string("support/_home_worker.html",
+                            panels.worker(Actor.for_command(worker), None))
+    assert "1 urgent" in html and "1 overdue" in html
+    html = render_to_string("support/_home_command.html",
+                            panels.command(Actor.for_command(commander), None))
+    assert "1 request escalated" in html
+    html = render_to_string("support/_tile.html", panels.tile(Actor.for_command(commander), None))
+    assert "Dialysis" in html and "Triaged" in html and "Urgent" in html

@@ -104,3 +104,13 @@ def test_register_and_manifest(land, answers, worker, worker_client) -> None:
     xlsx = worker_client.get(reverse("support_batch_manifest", args=[batch.pk]) + "?format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert any("Zhao Lei" in [str(c) for c in row] for row in sheet.iter_rows(values_only=True))
+
+
+@pytest.mark.django_db
+def test_a_name_that_looks_like_a_formula_is_written_as_text(land, answers, worker_client):
+    t = make_traveller(land.compound1, person=make_person(land.compound1, name="=HYPERLINK(1)"))
+    negative(answers, t, 1)
+    batch = make_batch(land.compound1)
+    worker_client.post(reverse("support_batch_assign", args=[batch.pk]), {"traveller": t.pk})
+    csv = worker_client.get(reverse("support_batch_manifest", args=[batch.pk]))
+    assert "'=HYPERLINK(1)" in csv.content.decode("utf-8-sig")

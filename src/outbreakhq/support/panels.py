@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from outbreakhq.support import worklists
-from outbreakhq.support.models import Kind, Status
+from outbreakhq.support.models import Kind, Status, Urgency
 from outbreakhq.support.services import escalate_overdue
 
 
@@ -23,5 +23,5 @@ def tile(actor, area) -> dict:
     for row in figures["by_kind_status"]:
         row["kind_label"] = Kind(row["kind"]).label
         row["status_label"] = Status(row["status"]).label
-    figures["response"] = list(figures["response"].items())
+    figures["response"] = [(Urgency(u).label, times) for u, times in figures["response"].items()]
     return figures

@@ -163,6 +163,13 @@ def support_batch_status(request, batch: int):
 COLUMNS = ("n", "name", "document", "phone", "staying_at", "home_destination", "status")
 
 
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (=, +, -, @) is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _headers() -> list[str]:
     return [_("No."), _("Name"), _("Document"), _("Contact"), _("Staying at"),
             _("Home destination"), _("Status")]
@@ -183,7 +190,7 @@ def support_batch_manifest(request, batch: int):
         sheet.append([f"{found.means} · {found.date} → {found.destination}"])
         sheet.append(_headers())
         for row in rows:
-            sheet.append([row[c] for c in COLUMNS])
+            sheet.append([_cell(row[c]) for c in COLUMNS])
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(out.getvalue(), content_type=(
@@ -194,7 +201,7 @@ def support_batch_manifest(request, batch: int):
     writer = csv.writer(out)
     writer.writerow(_headers())
     for row in rows:
-        writer.writerow([row[c] for c in COLUMNS])
+        writer.writerow([_cell(row[c]) for c in COLUMNS])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
