@@ -12,7 +12,9 @@ through Django's test client (no network), after a warm-up fetch. The flood post
 form from 200 client addresses (5 each, under the per-address limit), paced at `--rate` a
 minute; after every 10 submissions the queue is read and the share of urgent requests among its
 first rows (as many as there are urgent open requests, at most 50) is recorded: 100 % means no
-urgent request is ever pushed down by the flood. Baseline: the lightest page of the shell
+urgent request is ever pushed down by the flood. Before timing, the overdue requests of the
+filled city are escalated (timed apart: a city that never ran the escalation) and, on
+PostgreSQL, the table is analysed as autovacuum would. Baseline: the lightest page of the shell
 (API tokens), in the same run.
 """
 
@@ -112,17 +114,27 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
 
     from outbreakhq.core.actor import Actor
     from outbreakhq.core.models import Area
     from outbreakhq.support.models import SupportRequest
+    from outbreakhq.support.services import escalate_overdue
 
     call_command("migrate", verbosity=0)
     if not SupportRequest.objects.exists():
         started = time.perf_counter()
         fill(args.requests)
         print(f"filled {args.requests} open requests in {time.perf_counter() - started:.0f} s")
+    started, escalated = time.perf_counter(), 0
+    while count := escalate_overdue():
+        escalated += count
+    print(f"escalated {escalated} overdue requests in {time.perf_counter() - started:.1f} s "
+          "(10,000 per call)")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE support_supportrequest")  # as autovacuum would
     user = get_user_model().objects.get(username="bench-city")
     actor = Actor.for_command(user)
     client = Client(HTTP_HOST="localhost")
