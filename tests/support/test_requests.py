@@ -182,3 +182,17 @@ def test_the_panels_and_the_tile_render(land, worker, community) -> None:
     assert "1 request escalated" in html
     html = render_to_string("support/_tile.html", panels.tile(Actor.for_command(commander), None))
     assert "Dialysis" in html and "Triaged" in html and "Urgent" in html
+
+
+@pytest.mark.django_db
+def test_the_person_page_shows_their_requests_to_the_worker_only(land, worker_client,
+                                                                 community) -> None:
+    from tests.factories import make_person
+
+    resident = make_person(land.compound1)
+    req = make_request(community, kind="chemotherapy", person=resident)
+    assert req.reference in worker_client.get(reverse("person", args=[resident.pk])
+                                              ).content.decode()
+    tracer = logged_in(make_user("tracer", land.county1))
+    assert req.reference not in tracer.get(reverse("person", args=[resident.pk])
+                                           ).content.decode()

@@ -63,6 +63,7 @@ class SupportConfig(AppConfig):
         hooks.navigation(hooks.NavEntry(_("Travellers"), "support_travellers", mt, 51))
         hooks.navigation(hooks.NavEntry(_("Escalated requests"), "support_escalated",
                                         Can.ISSUE_DIRECTIVES, 52))
+        hooks.person_panel(hooks.PersonPanel("support/_person_panel.html", panels.person, 40))
         hooks.urls("outbreakhq.support.urls")
         hooks.api_router("/support", "outbreakhq.support.api.router")
         hooks.home_panel(hooks.HomePanel(_("Residents' requests: urgent, overdue, new"),

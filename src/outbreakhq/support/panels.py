@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
 from outbreakhq.support import worklists
-from outbreakhq.support.models import Kind, Status, Urgency
+from outbreakhq.support.models import Kind, Status, SupportRequest, Traveller, Urgency
 from outbreakhq.support.services import escalate_overdue
 
 
@@ -25,3 +27,15 @@ def tile(actor, area) -> dict:
         row["status_label"] = Status(row["status"]).label
     figures["response"] = [(Urgency(u).label, times) for u, times in figures["response"].items()]
     return figures
+
+
+def person(actor, person) -> dict:
+    """The person page's section: their support requests and traveller record, each read
+    through its scoped queryset with support's own capabilities (nothing for other roles)."""
+    requests = (list(SupportRequest.objects.visible_to(actor, Can.HANDLE_SUPPORT)
+                     .filter(person=person).order_by("-received_at")[:10])
+                if can(actor, Can.HANDLE_SUPPORT) else [])
+    travellers = (list(Traveller.objects.visible_to(actor, Can.MANAGE_TRAVELLERS)
+                       .filter(person=person).order_by("-since")[:5])
+                  if can(actor, Can.MANAGE_TRAVELLERS) else [])
+    return {"requests": requests, "travellers": travellers}
