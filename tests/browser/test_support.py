@@ -112,3 +112,13 @@ def test_an_eligible_traveller_goes_on_a_batch_and_the_manifest_lists_them(page,
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
     assert "Traveller Zhao Lei" in open(download.value.path(), encoding="utf-8-sig").read()
+
+
+@pytest.mark.parametrize("url", ["/support/new/", "/support/teams/", "/support/escalated/",
+                                 "/travellers/batches/"])
+def test_the_other_support_pages_fit_a_phone(page, city, url):
+    page.set_viewport_size(PHONE)
+    log_in(page, "cora", PASSWORD)
+    page.goto(url)
+    shot(page, "support-phone-" + url.strip("/").replace("/", "-"))
+    _fits(page)

@@ -15,11 +15,23 @@ from outbreakhq.core import audit
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scope import can
+from outbreakhq.core.scope import can, visible_areas
 from outbreakhq.core.views import require_capability
 from outbreakhq.support import rules, services, worklists
 from outbreakhq.support.models import Kind, Source, Status, SupportTeam, TeamKind, Urgency
 from outbreakhq.support.views.public import FIELDS, steps_of
+
+CHOICE_LIMIT = 500  # beyond, the form asks for the area code instead of listing
+
+
+def area_choices(request, capability: str, levels=("community",)) -> list | None:
+    """The areas of the user's scope a form offers (communities by default), or None when there
+    are too many to list (the form then takes a code)."""
+    rows = list(visible_areas(actor_of(request), within=request.scope_area)
+                .filter(level__in=levels).select_related("parent")
+                .order_by("path")[:CHOICE_LIMIT + 1])
+    rows = [a for a in rows if can(actor_of(request), capability, a)]
+    return None if len(rows) > CHOICE_LIMIT else rows
 
 
 def _errors(exc: InvalidInput) -> dict:
@@ -49,7 +61,7 @@ def support_request_new(request):
     require_capability(request, Can.HANDLE_SUPPORT)
     context = {"kinds": Kind.choices, "sources": [(Source.HOTLINE, Source.HOTLINE.label),
                                                   (Source.COMMUNITY, Source.COMMUNITY.label)],
-               "values": {}, "errors": {}}
+               "values": {}, "errors": {}, "areas": area_choices(request, Can.HANDLE_SUPPORT)}
     if request.method == "POST":
         data = {k: request.POST.get(k, "").strip() for k in (*FIELDS, "source", "person")}
         try:
@@ -142,6 +154,8 @@ def support_teams(request):
     teams = (SupportTeam.objects.visible_to(actor, Can.HANDLE_SUPPORT, within=request.scope_area)
              .select_related("area").order_by("kind", "name"))
     return render(request, "support/teams.html", {"teams": teams, "kinds": TeamKind.choices,
+                                                  "areas": area_choices(request, Can.HANDLE_SUPPORT,
+                                                                        ("township", "community")),
                                                   "errors": errors, "values": values},
                   status=400 if errors else 200)
 

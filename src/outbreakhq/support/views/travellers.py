@@ -29,7 +29,7 @@ from outbreakhq.support.models import (
     TravellerStatus,
 )
 from outbreakhq.support.services.travellers import BATCH_NEXT, manifest_rows, reasons_of
-from outbreakhq.support.views.staff import _errors
+from outbreakhq.support.views.staff import _errors, area_choices
 
 TRAVELLER_FIELDS = ("person", "area", "staying_at", "home_destination", "since", "contact")
 BATCH_FIELDS = ("means", "destination", "date", "capacity", "area")
@@ -73,7 +73,8 @@ def support_travellers(request):
                        places=[t.area.path for t in rows], area=request.scope_area)
     return render(request, "support/travellers.html", {
         "rows": rows, "status": status, "statuses": TravellerStatus.choices, "errors": errors,
-        "values": values, "today": timezone.localdate().isoformat()},
+        "values": values, "today": timezone.localdate().isoformat(),
+        "areas": area_choices(request, Can.MANAGE_TRAVELLERS, ("community", "compound"))},
         status=400 if errors else 200)
 
 
@@ -108,6 +109,9 @@ def support_batches(request):
                                                  within=request.scope_area)
                .annotate(taken=Count("assignments")).order_by("-date", "-pk")[:LIST_LIMIT])
     return render(request, "support/batches.html", {"batches": batches, "errors": errors,
+                                                    "areas": area_choices(
+                                                        request, Can.MANAGE_TRAVELLERS,
+                                                        ("county", "township", "community")),
                                                     "values": values},
                   status=400 if errors else 200)
 
