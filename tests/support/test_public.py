@@ -112,3 +112,22 @@ def test_the_public_page_is_small_and_script_free(land) -> None:
     html = Client().get(reverse("support_public")).content.decode()
     assert "<script" not in html and "htmx" not in html
     assert len(html.encode()) < 12_000
+
+
+@pytest.mark.django_db
+def test_the_resident_sees_a_valid_medical_pass_with_the_request(land, community) -> None:
+    from outbreakhq.core.actor import Actor
+    from outbreakhq.support import services
+    from tests.factories import make_user
+
+    client = Client()
+    reference, code = sent(client.post(reverse("support_public"), form(community,
+                                                                       kind="maternity")))
+    worker = make_user("community", community, first_name="Chen", last_name="Hua")
+    req = SupportRequest.objects.get(reference=reference)
+    services.issue_pass(actor=Actor.for_command(worker), request_id=req.pk,
+                        data={"destination": "Maternity hospital"})
+    html = client.post(reverse("support_public_status"), {"reference": reference,
+                                                          "code": code}).content.decode()
+    assert 'id="medical-pass"' in html and "Maternity hospital" in html
+    assert "No checkpoint may refuse this pass" in html and "Chen Hua" in html

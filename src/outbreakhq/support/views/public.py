@@ -12,6 +12,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -98,8 +99,11 @@ def support_public_status(request):
         context["problem"] = _("No request matches this reference number and check code. "
                                "Check both and try again.")
         return render(request, "support/public_status.html", context, status=404)
+    passes = list(found.passes.filter(valid_until__gt=timezone.now())
+                  .select_related("issued_by").order_by("-issued_at")[:3])
     return render(request, "support/public_status.html", {**context, "req": found,
-                                                         "steps": steps_of(found)})
+                                                         "steps": steps_of(found),
+                                                         "passes": passes})
 
 
 def steps_of(req) -> list[tuple[str, object]]:
