@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -43,7 +44,8 @@ def over_limit(request) -> bool:
 
 def public_areas() -> list[tuple[str, list[Area]]]:
     """The communities residents choose from, grouped by their township (cached a minute)."""
-    areas = cache.get("support-public-areas")
+    key = f"support-public-areas:{get_language()}"  # the names are in the page's language
+    areas = cache.get(key)
     if areas is None:
         rows = list(Area.objects.filter(level__in=PUBLIC_LEVELS[:1]).select_related("parent")
                     .order_by("path"))
@@ -53,7 +55,7 @@ def public_areas() -> list[tuple[str, list[Area]]]:
             groups.setdefault(area.parent_id or 0, (parent, []))[1].append(
                 (area.code, area.display_name()))
         areas = list(groups.values())
-        cache.set("support-public-areas", areas, 60)
+        cache.set(key, areas, 60)
     return areas
 
 
