@@ -94,6 +94,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Behind a TLS-terminating proxy: the header it sets on HTTPS requests, e.g. "
             "`X-Forwarded-Proto` (value `https`) or `X-Forwarded-Ssl=on`. The proxy must strip "
             "this header from what clients send."),
+    # Residents' support (issue 12, docs/support.md).
+    Setting("OUTBREAKHQ_SUPPORT_DEADLINES", "urgent=30,high=120,normal=1440",
+            "Minutes within which a residents' support request must be taken on, per urgency "
+            "(urgent, high, normal); a request still waiting after it is escalated to command."),
+    Setting("OUTBREAKHQ_SUPPORT_PUBLIC_PER_10_MIN", "20",
+            "Requests and status checks one client address may send through the public support "
+            "pages in 10 minutes (counted in Django's cache: use a shared cache such as Redis "
+            "when several server processes run)."),
 )
 
 

@@ -30,6 +30,7 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Role
 from outbreakhq.tracing import services
 from tests.factories import make_person, make_user, territory
+from tests.support.factories import support_ids
 from tests.tracing.conftest import ago, open_case
 
 API_PREFIX = "/api/v1"
@@ -101,6 +102,7 @@ def world(role: str) -> World:
     ids = {"case": case.pk, "contact": contact.pk, "person": case.person_id, "keep": one.pk,
            "merged": two.pk, "code": land.compound1.parent.parent.code, "kind": "cases",
            "token": "0" * 32, "name": "cases-2000-01-01.csv", "root": land.region.code}
+    ids.update(support_ids(land.compound1))  # support's requests, passes, travellers, batches
     return World(ids, _user_for(role, land))
 
 
