@@ -32,12 +32,17 @@ class Field:
 
 # A person's fields (core's Person), shared by every importer of records about people.
 PERSON_FIELDS = (
-    Field("name", gettext_lazy("Name"), True, ("姓名", "名字", "full name")),
-    Field("sex", gettext_lazy("Sex"), False, ("性别", "gender")),
-    Field("birth_date", gettext_lazy("Date of birth"), False, ("出生日期", "生日", "dob")),
+    # Not required: a published, de-identified line list has no names (issue 14). An importer
+    # whose records need one (contacts) says so in its own fields.
+    Field("name", gettext_lazy("Name"), False, ("姓名", "名字", "full name", "patient name")),
+    Field("sex", gettext_lazy("Sex"), False, ("性别", "gender", "sex_at_birth")),
+    Field("birth_date", gettext_lazy("Date of birth"), False,
+          ("出生日期", "生日", "dob", "date_of_birth", "dt_birth")),
     Field("id_type", gettext_lazy("Identity document"), False, ("证件类型", "document type")),
+    # Never a bare "id": in a line list that is the case's number, not a document's.
     Field("id_number", gettext_lazy("Document number"), False,
-          ("证件号码", "身份证号", "身份证号码", "id", "id no")),
+          ("证件号码", "身份证号", "身份证号码", "id no", "id number", "document number",
+           "national id")),
     Field("phone", gettext_lazy("Phone"), False, ("联系电话", "电话", "手机", "手机号", "mobile")),
     Field("home_area", gettext_lazy("Home area code"), False,
           ("现住址区划", "区划代码", "住址区划代码", "area", "area code")),

@@ -25,7 +25,7 @@ def link_sources(actor: Actor, links: list[tuple[Row, Case, Case]], columns: dic
                  key: str = "infector") -> None:
     """Set each (row, infectee, infector)'s source in one pass; every infectee once."""
     links = [(row, case, source) for row, case, source in links
-             if case.source_case_id != source.pk]
+             if case.source_case_id != source.pk or case.source_external_id]
     if not links:
         return
     tenant_id = links[0][1].tenant_id
@@ -46,9 +46,11 @@ def link_sources(actor: Actor, links: list[tuple[Row, Case, Case]], columns: dic
         stored[case.pk] = source.pk
         record = locked[case.pk]
         record.source_case_id, record.updated_at = source.pk, now
-        case.source_case_id = source.pk
+        record.source_external_id = ""  # the source is a case here now: resolved
+        case.source_case_id, case.source_external_id = source.pk, ""
         changed.append(record)
-    Case.objects.bulk_update(changed, ["source_case", "updated_at"], batch_size=500)
+    Case.objects.bulk_update(changed, ["source_case", "source_external_id", "updated_at"],
+                             batch_size=500)
     audit.record_each(actor=actor, action="change", object_type="case", records=[
         (c.pk, c.person, c.area, {"fields": ["source_case"]}) for c in changed])
 
