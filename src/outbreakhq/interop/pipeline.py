@@ -24,7 +24,10 @@ from outbreakhq.core import audit, scoped
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
-from outbreakhq.core.scoped import require_role
+from outbreakhq.core.errors import NotPermitted
+from outbreakhq.core.models import Assignment
+from outbreakhq.core.scope import can
+from outbreakhq.core.scoped import refused, require_role
 from outbreakhq.interop import previews
 from outbreakhq.interop.fields import as_mapping, check_header, guess_mapping
 from outbreakhq.interop.read import open_table, read_rows
@@ -143,6 +146,14 @@ def require_import_role(actor: Actor, kind: str) -> None:
     importer = importer_for(kind)
     if importer.allows is not None and importer.allows(actor.user):
         return
+    if not can(actor, importer.capability) and not Assignment.objects.filter(
+            user_id=actor.user_id).exists():
+        # A new account (a superuser made with createsuperuser, say) holds no role at all:
+        # say so, rather than refusing the file's rows one by one.
+        refused(actor, importer.capability, what=f"{kind}_import", reason="no role")
+        raise NotPermitted(_("Your account holds no role, so it may import nothing. An "
+                             "administrator grants one: outbreakhq role grant USER ROLE AREA "
+                             "(docs/operations.md)."))
     require_role(actor, importer.capability, what=f"{kind}_import")
 
 

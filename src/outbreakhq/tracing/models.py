@@ -137,7 +137,13 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.person}"
+        return f"#{self.pk} {self.who}"
+
+    @property
+    def who(self) -> str:
+        """The person as pages show the case: the name, or for a person of a de-identified line
+        list (no name), the case's external id (issue 14)."""
+        return self.person.name or self.external_id or f"#{self.pk}"
 
 
 class CandidateQuerySet(ScopedQuerySet):
