@@ -8,12 +8,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from outbreakhq.core.errors import FieldError
 from outbreakhq.interop.read import Formula
 from outbreakhq.interop.values import formula_like, text_of
 
 HEADER = ("row", "column", "value", "reason")
+
+
+def errors_file(upload: Path) -> Path:
+    """Where a partial commit of an upload leaves its error file (beside the upload, in the
+    user's own folder; deleted with the folder's old files a day later)."""
+    return upload.with_name(upload.stem + ".errors.csv")
 
 
 def error_values(plan, errors: Iterable[FieldError]) -> Iterator[tuple[FieldError, str]]:

@@ -21,7 +21,7 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.interop import uploads
-from outbreakhq.interop.errorfile import error_values
+from outbreakhq.interop.errorfile import csv_text, error_values, errors_file
 from outbreakhq.interop.pipeline import ImportResult, Plan, checked_plan, commit_plan
 
 IMPORT_IN_BACKGROUND_ABOVE = 1000  # rows
@@ -93,6 +93,8 @@ def import_in_background(*, user_id: int, kind: str, path: str, name: str,
                    "errors": [e.as_dict() | {"value": value} for e, value in
                               error_values(plan, result.errors)][:MAX_REPORTED_ERRORS],
                    "error_count": len(result.errors)}
+        if result.errors:
+            errors_file(upload).write_text(csv_text(plan, result.errors), encoding="utf-8")
         uploads.forget(upload)  # personal data: kept no longer than needed
     note_of(upload).write_text(json.dumps(outcome, ensure_ascii=False))
     return outcome

@@ -22,10 +22,8 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit, scoped
 from outbreakhq.core.actor import Actor
-from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.models import Area
-from outbreakhq.core.errors import NotPermitted
-from outbreakhq.core.models import Assignment
+from outbreakhq.core.errors import FieldError, InvalidInput, NotPermitted
+from outbreakhq.core.models import Area, Assignment
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import refused, require_role
 from outbreakhq.interop import previews

@@ -83,5 +83,5 @@ def field_choices() -> dict[str, dict[str, str]]:
 
 
 # A links file's most_likely column: yes or no (blank: no).
-MOST_LIKELY = {word: "yes" for word in ("yes", "y", "true", "1", "x", "是")} | \
-    {word: "no" for word in ("no", "n", "false", "0", "否")}
+MOST_LIKELY = dict.fromkeys(("yes", "y", "true", "1", "x", "是"), "yes") | \
+    dict.fromkeys(("no", "n", "false", "0", "否"), "no")
