@@ -295,3 +295,16 @@ def test_the_error_file_of_a_background_job_carries_values(land):
     text = csv_text(plan, plan.errors)
     assert text.startswith("\ufeffrow,column,value,reason") and "2024-03-14" in text
     assert Exposure.objects.count() == 0
+
+
+def test_the_api_imports_the_rows_that_pass_and_lists_the_others(land, client):
+    client.force_login(land.tracer)
+    with LINE_LIST.open("rb") as handle:
+        response = client.post("/api/v1/imports/cases", {
+            "file": handle, "mapping": MAPPING.read_text(), "area": land.compound1.code,
+            "partial": "true"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["created"], body["refused"], body["error_count"]) == (6, 2, 3)
+    assert body["errors"][0] == {"row": 6, "field": "dt_onset", "value": "2024-03-09",
+                                 "message": body["errors"][0]["message"]}
