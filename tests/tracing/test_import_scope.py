@@ -90,7 +90,8 @@ def test_the_api_dry_run_and_the_preview_page_name_no_area(land: Land, tmp_path)
     assert dry.status_code == 200
     assert dry.json() | {"rows": 2} == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0,
                                         "people_registered": 0, "people_matched": 0,
-                                        "dry_run": True}
+                                        "dry_run": True, "held": 0, "refused": 0,
+                                        "errors": [], "error_count": 0}
     with path.open("rb") as handle:
         review = client.post("/import/", {"kind": "cases", "file": handle})["Location"]
     page = client.get(review).content.decode()
