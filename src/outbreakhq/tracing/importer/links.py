@@ -70,8 +70,8 @@ def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]]) -> None:
     new = [Exposure(tenant_id=case.tenant_id, case_id=case.pk, setting=setting, date=date)
            for (pk, setting, date), case in wanted.items() if (pk, setting, date) not in stored]
     bulk.insert_models(new)
-    cases = {c.pk: c for c in Case.objects.filter(pk__in={e.case_id for e in new})
-             .select_related("person", "area")}
+    # The cases are at hand, with their person and area: no need to read them again.
+    cases = {case.pk: case for case in wanted.values()}
     audit.record_each(actor=actor, action="change", object_type="case", records=[
         (e.case_id, cases[e.case_id].person, cases[e.case_id].area,
          {"added": "exposure", "exposure": e.pk}) for e in new])
