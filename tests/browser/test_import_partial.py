@@ -67,3 +67,14 @@ def test_a_partial_import_with_a_downloaded_error_file(page, tmp_path):
                                           ["8", "dt_onset", "2024-03-12"]]
     assert Case.objects.count() == 6
     assert Case.objects.get(external_id="P2").outcome == "died"
+
+    # The chains and the case page: the sources not listed apart, the possible infectors.
+    page.goto("/chains/")
+    expect(page.locator("#source-not-listed")).to_be_visible()
+    expect(page.get_by_text("← X7").first).to_be_visible()
+    shot(page, "chains-source-not-listed")
+    p3 = Case.objects.get(external_id="P3")
+    page.goto(f"/cases/{p3.pk}/")
+    expect(page.locator("#candidate-infectors")).to_contain_text("X9")
+    expect(page.locator("h1")).to_contain_text("P3")
+    shot(page, "case-possible-infectors")
