@@ -308,3 +308,33 @@ def test_the_api_imports_the_rows_that_pass_and_lists_the_others(land, client):
     assert (body["created"], body["refused"], body["error_count"]) == (6, 2, 3)
     assert body["errors"][0] == {"row": 6, "field": "dt_onset", "value": "2024-03-09",
                                  "message": body["errors"][0]["message"]}
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_a_large_partial_import_by_the_worker_leaves_its_error_file(client, tmp_path, settings,
+                                                                    monkeypatch):
+    from tests.factories import PASSWORD
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr("outbreakhq.interop.jobs.IMPORT_IN_BACKGROUND_ABOVE", 2)
+    land = tracer_land()
+    client.login(username="tina", password=PASSWORD)
+    with LINE_LIST.open("rb") as handle:
+        review = client.post("/import/", {"kind": "cases", "file": handle})["Location"]
+    columns = ["external_id", "sex", "onset_date", "report_date", "outcome", "exposure_type",
+               "exposure_date", "source_case"]
+    form = {f"column_{i}": key for i, key in enumerate(columns)} | {
+        "column_3_also": "sampling_date", "partial": "1", "confirm": "1",
+        "constants": f"classification = confirmed\ndetection_route = clinic\n"
+                     f"home_area = {land.compound1.code}",
+        "values": "outcome: Recover = recovered\noutcome: Alive = active\noutcome: Dead = died\n"
+                  "exposure_type: funeral = other\nexposure_type: Hospital room = health_care\n"
+                  "exposure_type: Emergency room = health_care\nexposure_type: family = household"}
+    client.post(review, form)
+    assert Case.objects.count() == 0
+    call_command("db_worker", "--batch", verbosity=0)
+    assert Case.objects.count() == 6
+    page = client.get(review).content.decode()
+    assert "6 created, 0 updated, 0 unchanged, 0 held, 2 refused" in page
+    token = review.rstrip("/").rsplit("/", 1)[-1]
+    errors = client.get(f"/import/{token}/errors.csv")
+    assert errors.status_code == 200 and b"2024-03-09" in errors.content
