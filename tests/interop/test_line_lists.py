@@ -338,3 +338,20 @@ def test_a_large_partial_import_by_the_worker_leaves_its_error_file(client, tmp_
     token = review.rstrip("/").rsplit("/", 1)[-1]
     errors = client.get(f"/import/{token}/errors.csv")
     assert errors.status_code == 200 and b"2024-03-09" in errors.content
+
+
+def test_a_contact_of_a_refused_close_contact_is_held(land, tmp_path):
+    from outbreakhq.tracing.models import Contact
+    cases_import(land, partial=True)
+    day = "2024-03-05"
+    home = land.compound1.code
+    contacts = write(tmp_path / "k.csv",
+                     "external_id,name,home_area,source_case,source_contact,contact_type,"
+                     "last_exposure\n"
+                     f"K1,Ann,{home},P1,,household,2999-01-01\n"
+                     f"K2,Bob,{home},,K1,household,{day}\n"
+                     f"K3,Cy,{home},P2,,household,{day}\n")
+    _plan, result = run_import(actor=Actor.of(land.tracer), kind="contacts", path=contacts,
+                               partial=True)
+    assert (result.created, result.held, result.refused) == (1, 1, 1)
+    assert list(Contact.objects.values_list("external_id", flat=True)) == ["K3"]
