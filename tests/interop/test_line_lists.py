@@ -355,3 +355,15 @@ def test_a_contact_of_a_refused_close_contact_is_held(land, tmp_path):
                                partial=True)
     assert (result.created, result.held, result.refused) == (1, 1, 1)
     assert list(Contact.objects.values_list("external_id", flat=True)) == ["K3"]
+
+
+def test_an_export_names_the_source_not_listed_so_it_survives_a_round_trip(land):
+    from outbreakhq.tracing import exporting
+    cases_import(land, partial=True)
+    export, _count = exporting.start_export(actor=Actor.of(land.tracer), kind="cases",
+                                            fmt="csv", within=None, filters={})
+    lines = "".join(exporting.csv_lines(export.layout, export.tuples())).splitlines()
+    header = next(csv.reader([lines[0].lstrip("\ufeff")]))
+    rows = {r[header.index("external_id")]: r for r in csv.reader(lines[1:])}
+    assert rows["P4"][header.index("source_case")] == "X7"
+    assert rows["P2"][header.index("source_case")] == "P1"
