@@ -367,3 +367,20 @@ def test_an_export_names_the_source_not_listed_so_it_survives_a_round_trip(land)
     rows = {r[header.index("external_id")]: r for r in csv.reader(lines[1:])}
     assert rows["P4"][header.index("source_case")] == "X7"
     assert rows["P2"][header.index("source_case")] == "P1"
+
+
+def test_a_row_refused_while_writing_is_refused_and_the_rest_written_again(land, monkeypatch):
+    from outbreakhq.core.errors import FieldError, InvalidInput
+    from outbreakhq.tracing.importer import write
+    rule = write.rules.new_person_values
+
+    def refusing(data):
+        if data.get("sex") == "F":  # as if the rules of register_person refused them
+            raise InvalidInput("no", [FieldError("sex", "refused here")])
+        return rule(data)
+
+    monkeypatch.setattr(write.rules, "new_person_values", refusing)
+    _plan, result = cases_import(land, partial=True)
+    assert (result.created, result.refused) == (2, 6)
+    assert sorted(Case.objects.values_list("external_id", flat=True)) == ["P1", "P4"]
+    assert {e.row for e in result.errors} == {3, 4, 6, 7, 8, 9}
