@@ -5,6 +5,12 @@ converting the same file with no database checks, and the raw write of the rows 
 writes (its people, its cases or contacts, two audit events a row) with core/bulk.py's
 executemany (SQLite) or COPY (PostgreSQL), no check and no ORM: the floor a commit can reach.
 
+`--commit-only` (issue 14) measures the commit alone, as the page and the worker run it on the
+plan the preview kept (pipeline.commit_plan), against the raw write of the same rows, for the
+file above and for a published, de-identified line list of N cases (no names, constants for
+classification and detection route, 40 % of infectors not listed, one case in 20 with three
+possible infectors, words recoded by the mapping); tracemalloc's heap peak of the commit too.
+
 It runs on the code before issue 8 too (the import lived in tracing/importing*.py then), so
 that before and after are measured by the same script:
 
@@ -231,9 +237,148 @@ def raw_write(kind: str, n: int, land, user) -> float:
     return seconds
 
 
+def write_published(folder: Path, n: int) -> tuple[Path, dict]:
+    """A de-identified line list shaped like published ones, and its mapping."""
+    today = date.today()
+    path = folder / "published.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["case_id", "sex", "dt_onset", "dt_report", "outcome", "context",
+                         "dt_exposure", "infector"])
+        for i in range(n):
+            report = today - timedelta(days=1 + i % 20)
+            onset = report - timedelta(days=2)
+            if i % 5 < 2:
+                infector = f"X{i}"  # 40 %: not in the list
+            elif i % 20 == 3 and i > 3:
+                infector = f"P{i - 1};P{i - 2};X{i}"  # three possible infectors
+            else:
+                infector = f"P{i - 1}" if i else ""
+            writer.writerow([f"P{i}", "mf"[i % 2], onset.isoformat(), report.isoformat(),
+                             ("Recover", "Dead", "Alive", "")[i % 4],
+                             ("funeral", "Hospital room", "family", "")[i % 4],
+                             (onset - timedelta(days=3)).isoformat(), infector])
+    mapping = {"columns": {"case_id": "external_id", "sex": "sex", "dt_onset": "onset_date",
+                           "dt_report": ["report_date", "sampling_date"], "outcome": "outcome",
+                           "context": "exposure_type", "dt_exposure": "exposure_date",
+                           "infector": "source_case"},
+               "constants": {"classification": "confirmed", "detection_route": "clinic"},
+               "values": {"outcome": {"Recover": "recovered", "Dead": "died",
+                                      "Alive": "active"},
+                          "exposure_type": {"funeral": "other", "Hospital room": "health_care",
+                                            "family": "household"}}}
+    return path, mapping
+
+
+def written_rows() -> dict[str, int]:
+    """Rows of each table a commit writes, counted before and after it."""
+    from outbreakhq.core.models import AuditEvent, Person
+    from outbreakhq.tracing.models import CandidateInfector, Case, Exposure
+
+    return {m.__name__: m.objects.count()
+            for m in (Person, Case, AuditEvent, Exposure, CandidateInfector)}
+
+
+def commit_only(n: int, land, user, folder: Path, heap: bool = False) -> None:
+    """The commit alone (the plan made first, as the preview keeps it) against the raw write
+    of exactly the rows it wrote, counted table by table."""
+    import tracemalloc
+
+    from outbreakhq.core.actor import Actor
+    from outbreakhq.interop.pipeline import commit_plan, plan_import
+
+    actor = Actor.for_command(user)
+    cases, _contacts = write_files(folder, n, land.compound1.code)
+    published, mapping = write_published(folder, n)
+    for label, path, options in (("cases (named, documents)", cases, {}),
+                                 ("published line list", published,
+                                  {"mapping": mapping, "area": land.compound1})):
+        plan = plan_import(actor=actor, kind="cases", path=path, **options)
+        assert not plan.errors, plan.errors[:3]
+        before = written_rows()
+        if heap:
+            tracemalloc.start()
+        started = time.perf_counter()
+        commit_plan(actor=actor, plan=plan, name=path.name)
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] if heap else 0
+        tracemalloc.stop()
+        after = written_rows()
+        wrote = {k: after[k] - before[k] for k in after if after[k] != before[k]}
+        raw = raw_rows(wrote, land, user)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{label:<28} commit {seconds:6.2f} s ({seconds / n * 1000:.2f} ms a row), "
+              f"raw write of the same rows {raw:.2f} s: {seconds / raw:.1f}x raw; "
+              + (f"heap peak {peak / 2**20:.1f} MB (tracemalloc on: slower), " if heap else "")
+              + f"peak RSS {rss:.0f} MB")
+        print(f"{'':<28} rows written: {wrote}")
+
+
+def raw_rows(wrote: dict[str, int], land, user) -> float:
+    """Seconds for core/bulk.py to write that many rows of each table, no check, no ORM, the
+    values prepared before the clock starts. Rolled back."""
+    from django.db import connection, transaction
+
+    from outbreakhq.core import bulk
+    from outbreakhq.core.models import AuditEvent, Person
+    from outbreakhq.tracing.models import CandidateInfector, Case, Exposure
+
+    area, today = land.compound1, date.today()
+    n = wrote.get("Person", 0)
+    people = [Person(tenant_id=area.tenant_id, name="", home_area=area) for i in range(n)]
+    objs = {"Person": people}
+    cases = [Case(tenant_id=area.tenant_id, area=area, person=people[i % max(n, 1)],
+                  external_id=f"R{i}", classification="confirmed", report_date=today,
+                  detection_route="clinic", created_by=user)
+             for i in range(wrote.get("Case", 0))]
+    objs["Case"] = cases
+    objs["AuditEvent"] = [AuditEvent(user=user, username=user.username, action="create",
+                                     object_type="case", object_id=str(i), area_path=area.path,
+                                     tenant_id=area.tenant_id)
+                          for i in range(wrote.get("AuditEvent", 0))]
+    objs["Exposure"] = [Exposure(tenant_id=area.tenant_id, case=cases[i % len(cases)],
+                                 setting="other", date=today)
+                        for i in range(wrote.get("Exposure", 0))] if cases else []
+    objs["CandidateInfector"] = [
+        CandidateInfector(tenant_id=area.tenant_id, case=cases[i % len(cases)],
+                          external_id=f"X{i}", position=i % 3)
+        for i in range(wrote.get("CandidateInfector", 0))] if cases else []
+    seconds = 0.0
+    try:
+        with transaction.atomic():
+            tables = []
+            for group in objs.values():
+                if not group:
+                    continue
+                meta = type(group[0])._meta
+                fields = [f for f in meta.concrete_fields if f.column]
+                for obj, pk in zip(group, bulk.allocate_ids(meta.db_table, len(group)),
+                                   strict=True):
+                    obj.pk = pk
+                for obj in group:
+                    for f in fields:
+                        if f.is_relation and f.is_cached(obj):
+                            setattr(obj, f.attname, f.get_cached_value(obj).pk)
+                tables.append((meta.db_table, [f.column for f in fields],
+                               [[f.get_db_prep_save(f.pre_save(o, True), connection)
+                                 for f in fields] for o in group]))
+            started = time.perf_counter()
+            for table, columns, rows in tables:
+                bulk._write(table, columns, rows)
+            seconds = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=5000)
+    parser.add_argument("--commit-only", action="store_true",
+                        help="only the commit on a kept plan against the raw write (issue 14)")
+    parser.add_argument("--heap", action="store_true",
+                        help="with --commit-only: the commit's heap peak (tracemalloc, slower)")
     args = parser.parse_args()
     import django
 
@@ -248,6 +393,10 @@ def main() -> None:
     user = make_user("tracer", land.region, username=f"bench-{time.time_ns()}")
     who = acting_as(user)
     n = args.cases
+    if args.commit_only:
+        with tempfile.TemporaryDirectory() as folder:
+            commit_only(n, land, user, Path(folder), heap=args.heap)
+        return
     with tempfile.TemporaryDirectory() as folder:
         cases, contacts = write_files(Path(folder), n, land.compound1.code)
         _rows, base = timed("baseline: read and convert", lambda: parse_only(cases))

@@ -38,7 +38,8 @@ REFUSED = (403, 404)
 # URL arguments no fixture can make real (an upload token, a finished export's file name):
 # an allowed role may get 404 there, never 403.
 # The unlock and reset forms name a lock or a device, which the bare POST does not.
-MADE_UP = {"import_review", "export_download", "sign_in_unlock", "two_factor_reset"}
+MADE_UP = {"import_review", "import_errors", "export_download", "sign_in_unlock",
+           "two_factor_reset"}
 
 
 def url_patterns(patterns=None, namespace: str | None = None):

@@ -29,9 +29,11 @@ def test_the_command_imports_an_area_tree_and_a_second_run_changes_nothing(tmp_p
     path = tmp_path / "areas.csv"
     path.write_text(csv_text(*NEW_TREE), encoding="utf-8")
     call_command("import_areas", str(path), user=root.username)
-    assert f"{len(NEW_TREE)} created, 0 updated, 0 unchanged." in capsys.readouterr().out
+    assert f"{len(NEW_TREE)} created, 0 updated, 0 unchanged, 0 held, 0 refused." in \
+        capsys.readouterr().out
     call_command("import", "areas", str(path), "--user", root.username)
-    assert f"0 created, 0 updated, {len(NEW_TREE)} unchanged." in capsys.readouterr().out
+    assert f"0 created, 0 updated, {len(NEW_TREE)} unchanged, 0 held, 0 refused." in \
+        capsys.readouterr().out
     assert AuditEvent.objects.filter(object_type="area_import", action="create").count() == 2
 
 

@@ -34,7 +34,7 @@ def test_the_api_hands_a_large_file_to_the_worker_and_reports_its_outcome(
     call_command("db_worker", "--batch", verbosity=0)
     assert client.get(status).json() | {"errors": []} == {
         "status": "done", "rows": 3, "created": 3, "updated": 0, "unchanged": 0,
-        "message": "", "errors": [], "error_count": 0}
+        "message": "", "errors": [], "error_count": 0, "held": 0, "refused": 0}
     assert Case.objects.count() == 3
 
 

@@ -26,7 +26,8 @@ def test_json_gives_the_number_of_chains_their_size_and_depth_and_unsourced_case
     data = json.loads(run("--format", "json"))
     assert data["chains"] == 2 and data["cases"] == 4
     assert data["sizes"][0] == {"root": [desk.case.pk], "size": 3, "depth": 3,
-                                "has_cycle": False}
+                                "has_cycle": False,
+                                "root_external_id": [desk.case.external_id]}
     assert data["without_source"] == [desk.case.pk, lone.pk]
 
 

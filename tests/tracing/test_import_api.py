@@ -32,7 +32,8 @@ def test_an_import_answers_with_the_counts_and_a_dry_run_writes_nothing(client, 
     done = post_file(client, path)
     assert done.json() == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0,
                                  "people_registered": 3, "people_matched": 0,
-                                 "dry_run": False}
+                                 "dry_run": False, "held": 0, "refused": 0, "errors": [],
+                                 "error_count": 0}
     assert post_file(client, path).json()["unchanged"] == 3
 
 

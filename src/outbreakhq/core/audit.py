@@ -64,13 +64,38 @@ def record(
 def record_each(*, actor: Actor, action: str, object_type: str, records: Iterable[tuple]) -> int:
     """One event per record, as record() writes them, inserted in one pass (core/bulk.py) for
     the set-based writers of an import: `records` are (object id, person, area, detail)."""
-    from outbreakhq.core.bulk import insert_models  # pyarrow: loaded by a batch, not by audit
+    from django.utils import timezone
+
+    from outbreakhq.core.bulk import _write, allocate_ids
 
     actor = Actor.of(actor)
-    events = [_placed(actor=actor, action=action, object_type=object_type, object_id=object_id,
-                      person=person, area=area, detail=detail)
-              for object_id, person, area, detail in records]
-    return insert_models(events)
+    records = list(records)
+    if not records:
+        return 0
+    # The rows as _placed() would make them, without a model instance each (issue 14: building
+    # 15,000 instances was a third of an import's commit). The columns are AuditEvent's.
+    db = connections["default"]
+    fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
+    user_id = actor.user.pk if actor.is_authenticated else None
+    at = fields["at"].get_db_prep_save(timezone.now(), db)
+    ip = fields["ip"].get_db_prep_save(actor.ip, db)
+    detail_of = fields["detail"].get_db_prep_save
+    columns = [f.column for f in fields.values()]
+    order = list(fields)
+    constant = {"at": at, "user_id": user_id, "username": actor.username, "action": action,
+                "object_type": object_type, "channel": actor.channel, "ip": ip}
+    rows = []
+    for pk, (object_id, person, area, detail) in zip(
+            allocate_ids(AuditEvent._meta.db_table, len(records)), records, strict=True):
+        place = area if area is not None or person is None else person.home_area
+        row = constant | {
+            "id": pk, "object_id": str(object_id),
+            "person_id": person.pk if person is not None else None,
+            "tenant_id": place.tenant_id if place is not None else None,
+            "area_path": place.path if place is not None else "",
+            "detail": detail_of(detail or {}, db)}
+        rows.append([row[name] for name in order])
+    return _write(AuditEvent._meta.db_table, columns, rows)
 
 
 def _write_shown(event: AuditEvent, people: dict[int, int]) -> None:

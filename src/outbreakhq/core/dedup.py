@@ -99,8 +99,10 @@ def _plain(value):
 # --- queries -------------------------------------------------------------------------------
 
 def scoped_people(actor: Actor, *, within: Area | None = None) -> QuerySet:
-    """Merging is changing: only people the user may change are compared."""
-    return Person.objects.visible_to(actor, Can.MERGE_PERSON, within=within)
+    """Merging is changing: only people the user may change are compared. People without a
+    name (cases of a de-identified line list, issue 14) are left alone: nothing tells two of
+    them apart or together."""
+    return Person.objects.visible_to(actor, Can.MERGE_PERSON, within=within).exclude(name="")
 
 
 def _after(columns: tuple[str, ...], values: tuple) -> Q:

@@ -15,7 +15,7 @@ from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import scope_areas
 from outbreakhq.core.scoped import require
-from outbreakhq.interop.fields import IGNORE, fields_of, load_mapping_file
+from outbreakhq.interop.fields import IGNORE, as_mapping, fields_of, load_mapping_file
 from outbreakhq.interop.models import ImportMapping
 from outbreakhq.interop.registry import importer_for
 
@@ -31,14 +31,19 @@ def mappings_for(actor: Actor, kind: str | None = None) -> QuerySet[ImportMappin
     return rows.filter(kind=kind) if kind else rows
 
 
-def save_mapping(*, actor: Actor, name: str, kind: str, mapping: dict[str, str],
+def save_mapping(*, actor: Actor, name: str, kind: str, mapping: dict,
                  area: Area) -> ImportMapping:
-    """Create or replace the mapping called `name` for this kind of file in `area`."""
+    """Create or replace the mapping called `name` for this kind of file in `area`: its
+    columns, constants and value tables (either JSON shape, fields.Mapping)."""
     name = name.strip()
     fields = fields_of(kind)
+    parsed = as_mapping(mapping)
+    targets = [(column, target) for column, keys in parsed.columns.items() for target in keys]
+    targets += [(key, key) for key in (*parsed.constants, *parsed.values)]
     errors = [FieldError(column, _("%(field)r is not a field of %(kind)s imports")
                          % {"field": target, "kind": kind})
-              for column, target in mapping.items() if target != IGNORE and target not in fields]
+              for column, target in targets if target != IGNORE and target not in fields]
+    mapping = parsed.as_data()
     if not name:
         errors.append(FieldError("name", _("is required")))
     if errors:

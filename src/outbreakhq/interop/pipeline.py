@@ -22,17 +22,17 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit, scoped
 from outbreakhq.core.actor import Actor
-from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.models import Area
-from outbreakhq.core.scoped import require_role
+from outbreakhq.core.errors import FieldError, InvalidInput, NotPermitted
+from outbreakhq.core.models import Area, Assignment
+from outbreakhq.core.scope import can
+from outbreakhq.core.scoped import refused, require_role
 from outbreakhq.interop import previews
-from outbreakhq.interop.fields import check_header, guess_mapping
+from outbreakhq.interop.fields import as_mapping, check_header, guess_mapping
 from outbreakhq.interop.read import open_table, read_rows
 from outbreakhq.interop.registry import importer_for
 from outbreakhq.interop.rows import Row, RowParser, missing_required, stray_cells
 
 PREVIEW_ROWS = 20
-MAX_ERRORS = 1000
 
 
 @dataclass
@@ -45,6 +45,17 @@ class Plan:
     columns: dict[str, str]  # field key -> the file's column
     tenant_id: int | None
     counts: dict[str, int] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)  # as read: the error file's values
+
+    @property
+    def refused_rows(self) -> set[int]:
+        return {e.row for e in self.errors if e.row}
+
+    def keeping(self, rows: list[Row]) -> Plan:
+        """The same plan for these rows only (a partial commit's), with no errors."""
+        kept = Plan(self.kind, rows, [], self.columns, self.tenant_id, header=self.header)
+        kept.counts = _counts(rows)
+        return kept
 
     @property
     def preview(self) -> list[Row]:
@@ -62,6 +73,27 @@ class ImportResult:
     unchanged: int
     people_registered: int = 0
     people_matched: int = 0
+    held: int = 0  # right rows not written: a partial run's rows that need a refused one
+    refused: int = 0  # rows with an error, not written
+    errors: tuple[FieldError, ...] = ()  # a partial run's refusals, every one
+
+    def with_refusals(self, *, held: int, refused: int, errors: list[FieldError]) -> ImportResult:
+        return ImportResult(self.created, self.updated, self.unchanged, self.people_registered,
+                            self.people_matched, held, refused, tuple(errors))
+
+
+class RowsRefused(InvalidInput):
+    """A run refused for its rows, nothing written: carries the plan (for the error file and
+    the totals: every right row is held)."""
+
+    def __init__(self, message, errors, plan: Plan):
+        super().__init__(message, errors)
+        self.plan = plan
+
+
+def _counts(rows: list[Row]) -> dict[str, int]:
+    return {action: sum(r.action == action for r in rows)
+            for action in ("create", "update", "unchanged")}
 
 
 def plan_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
@@ -70,10 +102,14 @@ def plan_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     row-level problems are collected in `Plan.errors`, all of them, sorted by row."""
     importer = importer_for(kind)
     with open_table(path, name=name) as table:
-        mapping = guess_mapping(kind, table.header) if mapping is None else mapping
+        mapping = as_mapping(guess_mapping(kind, table.header) if mapping is None else mapping)
         index = check_header(kind, table.header, mapping)
         columns = {key: table.header[i] for key, i in index.items()}
-        parser = RowParser(importer, index, columns, today=timezone.localdate())
+        # A constant's errors name it as the mapping does: "constants.classification".
+        columns |= {key: f"constants.{key}" for key in mapping.constants}
+        parser = RowParser(importer, index, columns, today=timezone.localdate(),
+                           constants=mapping.constants, recode=mapping.values)
+        header = list(table.header)
         rows, errors = [], []
         for number, cells in read_rows(table):
             row, row_errors = parser.parse(number, cells)
@@ -84,9 +120,9 @@ def plan_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
         raise InvalidInput(_("The file has a header but no rows. Nothing was imported."))
     checked = importer.check(actor=actor, rows=rows, columns=columns, area=area)
     errors = sorted(errors + checked.errors, key=lambda e: (e.row or 0, e.field))
-    plan = Plan(kind, rows, errors[:MAX_ERRORS], columns, checked.tenant_id)
-    plan.counts = {action: sum(r.action == action for r in rows)
-                   for action in ("create", "update", "unchanged")}
+    # Every error, however many: the total and the error file need them all.
+    plan = Plan(kind, rows, errors, columns, checked.tenant_id, header=header)
+    plan.counts = _counts(rows)
     return plan
 
 
@@ -108,6 +144,14 @@ def require_import_role(actor: Actor, kind: str) -> None:
     importer = importer_for(kind)
     if importer.allows is not None and importer.allows(actor.user):
         return
+    if not can(actor, importer.capability) and not Assignment.objects.filter(
+            user_id=actor.user_id).exists():
+        # A new account (a superuser made with createsuperuser, say) holds no role at all:
+        # say so, rather than refusing the file's rows one by one.
+        refused(actor, importer.capability, what=f"{kind}_import", reason="no role")
+        raise NotPermitted(_("Your account holds no role, so it may import nothing. An "
+                             "administrator grants one: outbreakhq role grant USER ROLE AREA "
+                             "(docs/operations.md)."))
     require_role(actor, importer.capability, what=f"{kind}_import")
 
 
@@ -126,9 +170,10 @@ def preview_import(*, actor: Actor, kind: str, path: Path, name: str | None = No
 
 def checked_plan(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                  mapping: dict[str, str] | None = None, area: Area | None = None,
-                 dry_run: bool = False, plan: Plan | None = None) -> Plan:
+                 dry_run: bool = False, plan: Plan | None = None, partial: bool = False) -> Plan:
     """The plan a commit or a dry run stands on (`plan`, kept from the preview, or made now),
-    refused with every row error if any row is wrong."""
+    refused with every row error if any row is wrong (unless `partial`: then the commit writes
+    the rows that pass)."""
     require_import_role(actor, kind)
     label = name or path.name
     if dry_run:
@@ -143,38 +188,85 @@ def checked_plan(*, actor: Actor, kind: str, path: Path, name: str | None = None
             previews.guard(actor=actor, kind=kind, name=label)
             previews.record(actor=actor, plan=plan, name=label, area=area_of(plan),
                             dry_run=False)
-    if plan.errors:
-        raise InvalidInput(_("Nothing was imported; correct these rows."), plan.errors)
+    if plan.errors and not (partial and not dry_run):
+        raise RowsRefused(_("Nothing was imported; correct these rows (%(n)d errors in "
+                            "%(rows)d rows).") % {"n": len(plan.errors),
+                                                  "rows": len(plan.refused_rows)},
+                          plan.errors, plan)
     return plan
 
 
 def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
                mapping: dict[str, str] | None = None, area: Area | None = None,
-               dry_run: bool = False,
-               plan: Plan | None = None) -> tuple[Plan, ImportResult | None]:
+               dry_run: bool = False, plan: Plan | None = None,
+               partial: bool = False) -> tuple[Plan, ImportResult | None]:
     """Check the file (unless `plan` is its fresh plan) and, when every row is right and this is
-    no dry run, commit it whole, here and now (jobs.submit_import decides where)."""
+    no dry run, commit it whole, here and now (jobs.submit_import decides where). `partial`:
+    commit the rows that pass and refuse the others."""
     plan = checked_plan(actor=actor, kind=kind, path=path, name=name, mapping=mapping, area=area,
-                        dry_run=dry_run, plan=plan)
+                        dry_run=dry_run, plan=plan, partial=partial)
     if dry_run:
         return plan, None
-    return plan, commit_plan(actor=actor, plan=plan, name=name or path.name)
+    return plan, commit_plan(actor=actor, plan=plan, name=name or path.name, partial=partial)
 
 
-def commit_plan(*, actor: Actor, plan: Plan, name: str) -> ImportResult:
-    """Write a checked plan in one transaction, with one audit event for the file."""
+def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -> ImportResult:
+    """Write a checked plan in one transaction, with one audit event for the file.
+
+    `partial`: the rows with an error are refused, the rows that need one of them (the
+    importer's `needs`) are held, and the rest is written; a row the writer itself refuses (a
+    record changed by someone else since the plan) is refused too and the rest written again."""
     require_import_role(actor, plan.kind)
+    importer = importer_for(plan.kind)
+    errors = list(plan.errors)
+    if plan.errors and not partial:
+        raise RowsRefused(_("Nothing was imported; correct these rows."), errors, plan)
+    refused = plan.refused_rows
+    held: set[int] = set()
+    while True:
+        rows = [r for r in plan.rows if r.number not in refused | held]
+        held |= _held(importer, plan.rows, rows, refused | held)
+        rows = [r for r in rows if r.number not in held]
+        kept = plan if not (refused or held) else plan.keeping(rows)
+        try:
+            result = _commit(actor, importer, kept, name, held=len(held), refused=len(refused))
+        except InvalidInput as exc:
+            wrong = {e.row for e in exc.errors if e.row} - refused
+            if not partial or not wrong:
+                raise
+            errors += exc.errors
+            refused |= wrong
+            continue
+        errors.sort(key=lambda e: (e.row or 0, e.field))
+        return result.with_refusals(held=len(held), refused=len(refused), errors=errors)
+
+
+def _held(importer, every: list[Row], rows: list[Row], out: set[int]) -> set[int]:
+    """Rows that need a row that is not written (a contact of a refused close contact)."""
+    if importer.needs is None or not out:
+        return set()
+    held: set[int] = set()
+    while True:
+        more = {r.number for r in importer.needs(every, [r for r in rows if r.number not in held],
+                                                 out | held)} - held
+        if not more:
+            return held
+        held |= more
+
+
+def _commit(actor: Actor, importer, plan: Plan, name: str, *, held: int,
+            refused: int) -> ImportResult:
     try:
         # scoped.atomic: a row refused inside the batch stays audited when the batch rolls back.
         with scoped.atomic():
-            importer = importer_for(plan.kind)
             result = importer.write(actor=actor, plan=plan)
+            detail = {"file": name, "rows": len(plan.rows), "created": result.created,
+                      "updated": result.updated, "unchanged": result.unchanged}
+            if held or refused:
+                detail |= {"held": held, "refused": refused}
             audit.record(actor=actor, action="create",
                          object_type=importer.audit_as or f"{plan.kind}_import",
-                         area=area_of(plan),
-                         detail={"file": name, "rows": len(plan.rows),
-                                 "created": result.created, "updated": result.updated,
-                                 "unchanged": result.unchanged})
+                         area=area_of(plan), detail=detail)
     except IntegrityError:
         # Someone wrote a record with one of the file's external ids between the checks and
         # the commit (a second import of the same file, say): the batch rolled back whole.

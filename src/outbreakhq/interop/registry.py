@@ -53,6 +53,9 @@ class Importer:
     ignored: tuple[str, ...] = ()  # columns our own export adds that an import skips
     audit_as: str = ""  # object_type of the commit's event; default "<kind>_import"
     allows: Callable[[object], bool] | None = None  # a user allowed without the capability
+    # (every row, the rows to write, the numbers of rows not written) -> the rows to write that
+    # need one of those (a partial commit holds them back).
+    needs: Callable[..., list] | None = None
 
 
 _IMPORTERS: dict[str, Importer] = {}

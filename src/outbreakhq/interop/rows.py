@@ -17,7 +17,7 @@ from outbreakhq.core.errors import FieldError
 from outbreakhq.core.identity import InvalidDocument, normalise_document
 from outbreakhq.interop.read import Formula, formula_message
 from outbreakhq.interop.registry import Importer
-from outbreakhq.interop.values import document_number, text_of, to_choice, to_date
+from outbreakhq.interop.values import document_number, squash, text_of, to_choice, to_date
 
 PHONE_CHARS = set("+0123456789 -")
 
@@ -32,6 +32,7 @@ class Row:
     action: str = ""
     changes: list[str] = field(default_factory=list)
     refs: dict[str, object] = field(default_factory=dict)
+    cells: list = field(default_factory=list, repr=False)  # as read: for the error file
 
 
 class RowParser:
@@ -39,18 +40,26 @@ class RowParser:
     what error messages name (the user fixes the file, not our field names)."""
 
     def __init__(self, importer: Importer, index: dict[str, int], columns: dict[str, str], *,
-                 today: date):
+                 today: date, constants: dict[str, str] | None = None,
+                 recode: dict[str, dict[str, str]] | None = None):
         self.importer = importer
         self.index = index
         self.columns = columns
         self.today = today
         self.tables = importer.choices()
+        self.constants = constants or {}
+        # The mapping's `values`: per field, the file's words (squashed) to ours.
+        self.recode = {key: {squash(word): ours for word, ours in table.items()}
+                       for key, table in (recode or {}).items()}
 
     def parse(self, number: int, cells: list) -> tuple[Row, list[FieldError]]:
         values: dict[str, object] = {}
         errors: list[FieldError] = []
-        for key, position in self.index.items():
-            raw = cells[position] if position < len(cells) else None
+        wanted = [(key, cells[p] if p < len(cells) else None) for key, p in self.index.items()]
+        wanted += list(self.constants.items())
+        for key, raw in wanted:
+            if key in self.recode and not isinstance(raw, Formula):
+                raw = self.recode[key].get(squash(text_of(raw)), raw)
             if isinstance(raw, Formula):
                 errors.append(FieldError(self.columns[key], formula_message(raw.cell, raw),
                                          number))
@@ -63,12 +72,12 @@ class RowParser:
                 values[key] = self.convert(key, raw)
             except ValueError as exc:
                 errors.append(FieldError(self.columns[key], str(exc), number))
-        if not errors:
-            errors += self._document(number, values)
-        if not errors:
-            errors += [FieldError(self.columns[key], message, number)
-                       for key, message in self.importer.row_rules(values)]
-        return Row(number, values), errors
+        # Every check runs on what converted, so that one run finds every error of the row
+        # (dates out of order are found even when another cell of the row is wrong).
+        errors += self._document(number, values)
+        errors += [FieldError(self.columns[key], message, number)
+                   for key, message in self.importer.row_rules(values)]
+        return Row(number, values, cells=list(cells)), errors
 
     def convert(self, key: str, raw: object) -> object:
         if key in self.tables:

@@ -12,6 +12,7 @@ read only by this module, never by anything a user uploads.
 
 from __future__ import annotations
 
+import json
 import pickle
 import time
 import uuid
@@ -56,7 +57,8 @@ def _plan_path(path: Path) -> Path:
 def _fingerprint(path: Path, *, actor: Actor, kind: str, mapping: dict | None,
                  area: Area | None) -> tuple:
     stat = path.stat()
-    return (actor.user_id, kind, sorted((mapping or {}).items()) if mapping is not None else None,
+    return (actor.user_id, kind,
+            json.dumps(mapping, sort_keys=True, default=str) if mapping is not None else None,
             area.pk if area is not None else None, stat.st_size, stat.st_mtime_ns)
 
 

@@ -66,6 +66,14 @@ def reference(link: str = "") -> Expression:
                        default=F(own), output_field=models.CharField())
 
 
+def case_source() -> Expression:
+    """A case's source as a file names it: the source case's reference, or the external id a
+    file gave of an infector that is not a case here (issue 14), so that it survives a round
+    trip and is linked by itself in a database where that case exists."""
+    return models.Case(When(source_case__isnull=True, then=F("source_external_id")),
+                       default=reference("source_case"), output_field=models.CharField())
+
+
 PERSON = (("name", "person__name"), ("sex", "person__sex"),
           ("birth_date", "person__birth_date"), ("id_type", "person__id_type"),
           ("id_number", "person__id_number"), ("phone", "person__phone"),
@@ -78,7 +86,7 @@ COLUMNS: dict[str, tuple[tuple[str, Source], ...]] = {
               ("sampling_date", "sampling_date"), ("report_date", "report_date"),
               ("detection_route", "detection_route"), ("severity", "severity"),
               ("outcome", "outcome"), ("outcome_date", "outcome_date"),
-              ("source_case", reference("source_case")), ("cluster", number("cluster"))),
+              ("source_case", case_source()), ("cluster", number("cluster"))),
     "contacts": (("record", number()), ("external_id", reference()), *PERSON,
                  ("person", number("person")),
                  ("source_case", reference("source_case")),

@@ -37,6 +37,7 @@ class Severity(models.TextChoices):
     MODERATE = "moderate", _("Moderate")
     SEVERE = "severe", _("Severe")
     CRITICAL = "critical", _("Critical")
+    UNKNOWN = "unknown", _("Unknown")  # a line list that does not say (issue 14)
 
 
 class Outcome(models.TextChoices):
@@ -107,6 +108,10 @@ class Case(models.Model):
     # The infector, when known: the links of the transmission chains.
     source_case = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
                                     related_name="infected", verbose_name=_("source case"))
+    # The infector a file named when it is not (yet) a case here: its external id, kept so that
+    # the case is not taken for an index case, and linked by itself when that case is imported.
+    source_external_id = models.CharField(_("source not listed"), max_length=64, blank=True,
+                                          default="")
     # Derived by the service when the case is recorded (never typed): was the person already a
     # contact under follow-up or in quarantine? Feeds the "social zero" indicator.
     under_control_when_found = models.BooleanField(default=False, editable=False)
@@ -132,7 +137,40 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.person}"
+        return f"#{self.pk} {self.who}"
+
+    @property
+    def who(self) -> str:
+        """The person as pages show the case: the name, or for a person of a de-identified line
+        list (no name), the case's external id (issue 14)."""
+        return self.person.name or self.external_id or f"#{self.pk}"
+
+
+class CandidateQuerySet(ScopedQuerySet):
+    area_field = "case__area"
+    person_field = "case__person"
+
+
+class CandidateInfector(models.Model):
+    """One of several possible infectors of a case (a transmission list naming two or three).
+    The most likely one is also the case's source (`source_case`, or `source_external_id` when
+    it is not a case here), which the chains follow; the others are shown on the case."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, models.CASCADE, related_name="candidate_infectors")
+    infector = models.ForeignKey(Case, models.CASCADE, null=True, blank=True, related_name="+")
+    external_id = models.CharField(_("infector's external id"), max_length=64, blank=True)
+    most_likely = models.BooleanField(_("most likely"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)  # the order the file listed them
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "external_id"],
+                                    name="candidate_infector_once"),
+        ]
 
 
 class PlaceVisit(models.Model):

@@ -39,6 +39,9 @@ class ScopeChains:
     ids: np.ndarray  # every case of the scope, sorted
     source: np.ndarray  # each one's source (0: none recorded), in the same order
     graphs: dict = field(default_factory=dict, compare=False)  # drawn graphs, by size limits
+    # Infector named by a file but no case here (issue 14): (case, the infector's external id).
+    # These are not index cases, so they are not in `without_source`.
+    not_listed: tuple[tuple[int, str], ...] = ()
 
     @property
     def cases(self) -> int:
@@ -83,10 +86,31 @@ def area_chains(area: Area | None = None) -> ScopeChains:
     return _chains(rows)
 
 
+def external_ids(pks) -> dict[int, str]:
+    """The external ids of these cases (those that have one), for printing beside their record
+    numbers: one query per 5,000 cases."""
+    pks, found = list(pks), {}
+    for start in range(0, len(pks), 5000):
+        found.update(Case.objects.filter(pk__in=pks[start:start + 5000])
+                     .exclude(external_id="").values_list("pk", "external_id"))
+    return found
+
+
 def as_dict(found: ScopeChains) -> dict:
-    """The figures as JSON: chains, their sizes and generations, cases without a source."""
-    return {**found.summary.as_dict(), "without_source": list(found.without_source),
-            "source_outside_scope": list(found.source_outside)}
+    """The figures as JSON: chains, their sizes and generations (with the external ids of the
+    first cases), cases without a source, and the cases whose infector a file named but no case
+    here is (`source_not_listed`)."""
+    data = found.summary.as_dict()
+    listed = [pk for chain in data["sizes"] for pk in chain["root"]]
+    named = external_ids({*listed, *found.without_source, *(pk for pk, _e in found.not_listed)})
+    for chain in data["sizes"]:
+        chain["root_external_id"] = [named.get(pk, "") for pk in chain["root"]]
+    return {**data, "without_source": list(found.without_source),
+            "without_source_external_id": [named.get(pk, "") for pk in found.without_source],
+            "source_outside_scope": list(found.source_outside),
+            "source_not_listed": [{"case": pk, "external_id": named.get(pk, ""),
+                                   "source_external_id": source}
+                                  for pk, source in found.not_listed]}
 
 
 def _chains(rows) -> ScopeChains:
@@ -95,8 +119,13 @@ def _chains(rows) -> ScopeChains:
     at = np.searchsorted(ids, source).clip(max=max(len(ids) - 1, 0))
     inside = has & (ids[at] == source) if len(ids) else has
     links = np.stack([source[inside], ids[inside]], axis=1)
-    return ScopeChains(summarise(links, cases=ids), tuple(ids[~has].tolist()),
-                       tuple(ids[has & ~inside].tolist()), ids, source)
+    # Few cases wait for an infector nobody imported: read them apart, with their ids.
+    not_listed = tuple(rows.order_by("pk").filter(source_case__isnull=True)
+                       .exclude(source_external_id="").values_list("pk", "source_external_id"))
+    waiting = {pk for pk, _e in not_listed}
+    return ScopeChains(summarise(links, cases=ids),
+                       tuple(pk for pk in ids[~has].tolist() if pk not in waiting),
+                       tuple(ids[has & ~inside].tolist()), ids, source, not_listed=not_listed)
 
 
 def _links(rows) -> tuple[np.ndarray, np.ndarray]:

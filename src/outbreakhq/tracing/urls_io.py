@@ -8,6 +8,7 @@ urlpatterns = [
     path("import/", views_io.import_start, name="import"),
     path("import/<str:token>/", views_io.import_review, name="import_review"),
     path("import/<str:token>/discard/", views_io.import_forget, name="import_forget"),
+    path("import/<str:token>/errors.csv", views_io.import_errors, name="import_errors"),
     path("export/<str:kind>/", views_io.export, name="export"),
     path("exports/", views_io.exports, name="exports"),
     path("exports/<str:name>/", views_io.export_download, name="export_download"),

@@ -89,7 +89,8 @@ def filter_cases(rows: QuerySet, filters: Mapping) -> QuerySet:
     if filters.get("route"):
         rows = rows.filter(detection_route=filters["route"])
     if filters.get("no_source"):
-        rows = rows.filter(source_case__isnull=True)
+        # A source named by a file but not a case here is a known source (issue 14).
+        rows = rows.filter(source_case__isnull=True, source_external_id="")
     return _search(rows, filters["q"]) if filters.get("q") else rows
 
 

@@ -20,6 +20,7 @@ from outbreakhq.core.api_errors import ErrorOut
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.interop import uploads
+from outbreakhq.interop.errorfile import error_values
 from outbreakhq.interop.fields import mapping_from_data
 from outbreakhq.interop.jobs import status_of, submit_import
 from outbreakhq.interop.mappings import resolve_mapping
@@ -39,6 +40,10 @@ class ImportOut(Schema):
     people_registered: int = 0
     people_matched: int = 0
     dry_run: bool = False
+    held: int = 0  # `partial`: right rows not written (they need a refused row)
+    refused: int = 0  # `partial`: rows with an error, not written
+    errors: list[dict] = []  # `partial`: every refused row's errors, {row, field, message, value}
+    error_count: int = 0
 
 
 class ImportQueued(Schema):
@@ -52,6 +57,8 @@ class ImportStatus(Schema):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    held: int = 0
+    refused: int = 0
     message: str = ""
     errors: list[dict] = []
     error_count: int = 0
@@ -90,8 +97,10 @@ def _mapping(request, kind: str, text: str) -> dict[str, str] | None:
 @imports_router.post("/imports/{kind}",
                      response={200: ImportOut, 202: ImportQueued, 429: ErrorOut})
 def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form[str] = "",
-                     area: Form[str] = "", dry_run: Form[bool] = False):
-    """Import cases, contacts or links from a CSV or XLSX file, all or nothing."""
+                     area: Form[str] = "", dry_run: Form[bool] = False,
+                     partial: Form[bool] = False):
+    """Import cases, contacts or links from a CSV or XLSX file, all or nothing (or, with
+    `partial`, the rows that pass, the others refused and listed)."""
     if kind not in kinds():
         raise NotFound(_("Unknown kind of import %(kind)r: use cases, contacts or links.")
                        % {"kind": kind})
@@ -108,7 +117,7 @@ def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form
                     "updated": plan.counts["update"], "unchanged": plan.counts["unchanged"],
                     "dry_run": True}
         done = submit_import(actor=actor, kind=kind, path=path, name=file.name,
-                             mapping=columns, area=_area(area))
+                             mapping=columns, area=_area(area), partial=partial)
     except Exception:
         uploads.forget(path)
         raise
@@ -117,7 +126,10 @@ def import_line_list(request, kind: str, file: File[UploadedFile], mapping: Form
     result = done.result
     return {"rows": len(done.plan.rows), "created": result.created, "updated": result.updated,
             "unchanged": result.unchanged, "people_registered": result.people_registered,
-            "people_matched": result.people_matched}
+            "people_matched": result.people_matched, "held": result.held,
+            "refused": result.refused, "error_count": len(result.errors),
+            "errors": [e.as_dict() | {"value": value}
+                       for e, value in error_values(done.plan, result.errors)]}
 
 
 @imports_router.get("/imports/jobs/{token}", response=ImportStatus)

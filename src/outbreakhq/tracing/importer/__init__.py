@@ -22,11 +22,23 @@ def _write(**commit):
     return write.write_plan(**commit)  # looked up at each commit: a test may replace it
 
 
+def _needs(every: list, rows: list, out: set[int]) -> list:
+    """A partial commit holds back the rows that need a row it does not write: a contact of a
+    refused close contact, a possible infector whose case's most likely one was refused."""
+    contacts = {r.values.get("external_id"): r.number for r in every
+                if r.values.get("external_id")}
+    likely_of = {id(other): row.number for row in every
+                 for other in row.refs.get("candidates") or () if isinstance(other, type(row))}
+    return [row for row in rows
+            if contacts.get(row.values.get("source_contact") or "", 0) in out
+            or likely_of.get(id(row), 0) in out]
+
+
 def _importer(kind: str, label, capability: str, declared, **more) -> Importer:
     return Importer(kind=kind, label=label, capability=capability, fields=declared,
                     check=checks_of(kind, capability), write=_write,
                     required=fields.REQUIRED[kind], choices=field_choices, dates=fields.DATES,
-                    limits=fields.LIMITS, ignored=fields.EXPORT_ONLY, **more)
+                    limits=fields.LIMITS, ignored=fields.EXPORT_ONLY, needs=_needs, **more)
 
 
 IMPORTERS = (

@@ -206,20 +206,27 @@ class Checker:
             if person is not None and same_person(row, person):
                 row.refs["person"] = person
 
-    def source_cases(self, rows: list[Row], key: str, *, in_file: set[str]) -> dict[str, Case]:
-        """Stored cases named in column `key` (those in the file itself need no lookup)."""
+    def source_cases(self, rows: list[Row], key: str, *, in_file: set[str],
+                     unlisted: bool = False) -> dict[str, Case]:
+        """Stored cases named in column `key` (those in the file itself need no lookup).
+        `unlisted`: a name that is no case here (or none the user may see: the same answer) is
+        kept as the case's unresolved source (`row.refs["unlisted"]`), not refused."""
         wanted = {r.values.get(key) for r in rows} - {None, ""} - in_file
+        wanted |= {c for r in rows for c in r.values.get("candidates", ())} - in_file
         stored = self.visible(self.stored(Case, wanted))  # one outside the scope is unknown
         for row in rows:
+            row.refs["candidates"] = [stored.get(c) for c in row.values.get("candidates", ())]
             name = row.values.get(key)
             if not name or name in in_file:
                 continue
             case = stored.get(name)
-            if case is None:
+            if case is not None:
+                row.refs[key] = case
+            elif unlisted:
+                row.refs["unlisted"] = name
+            else:
                 self.error(row, key, _("unknown source case %(id)r: import it first, or correct "
                                        "the id") % {"id": name})
-            else:
-                row.refs[key] = case
         return stored
 
     def repeated_contacts(self, rows: list[Row]) -> None:
@@ -294,6 +301,17 @@ class Chains:
             return False
         self.overlay[infectee] = infector
         return True
+
+
+def split_ids(text: object) -> list[str]:
+    """A cell naming several cases ("A; B; C", "A|B", "A, B"): the ids in order, each once."""
+    found: list[str] = []
+    for part in str(text or "").replace("|", ";").replace(",", ";").replace("；", ";") \
+            .replace("，", ";").split(";"):
+        part = part.strip()
+        if part and part not in found:
+            found.append(part)
+    return found
 
 
 def number_in(reference: object) -> int | None:

@@ -8,22 +8,39 @@ from django.utils.translation import gettext_lazy
 
 from outbreakhq.interop.fields import PERSON_FIELDS, Field
 
+# Headers of published line lists and transmission lists (issue 14), after squash(): what
+# epidemiologists share (linelist, outbreaks, epicontacts, Go.Data exports) names the same
+# things in a handful of ways.
+
 _CASE = (
     Field("external_id", gettext_lazy("Case id"), True,
-          ("病例编号", "编号", "case id", "case no", "external id")),
-    Field("classification", gettext_lazy("Classification"), True, ("分类", "病例分类", "诊断类型")),
-    Field("onset_date", gettext_lazy("Onset date"), False, ("发病日期", "onset")),
-    Field("sampling_date", gettext_lazy("Sampling date"), False, ("采样日期", "sampled")),
-    Field("report_date", gettext_lazy("Report date"), True, ("报告日期", "reported", "报告时间")),
+          ("病例编号", "编号", "case id", "case no", "external id", "id", "case_id", "caseid",
+           "case number", "patient id", "uid")),
+    Field("classification", gettext_lazy("Classification"), True,
+          ("分类", "病例分类", "诊断类型", "case classification", "case_def", "case status")),
+    Field("onset_date", gettext_lazy("Onset date"), False,
+          ("发病日期", "onset", "date_of_onset", "dt_onset", "onset date", "date onset",
+           "symptom onset", "date_onset")),
+    Field("sampling_date", gettext_lazy("Sampling date"), False,
+          ("采样日期", "sampled", "date_of_sample", "dt_sample", "sample date")),
+    Field("report_date", gettext_lazy("Report date"), True,
+          ("报告日期", "reported", "报告时间", "date_of_report", "dt_report", "report date",
+           "date_of_notification", "date_confirmation", "date of confirmation")),
     Field("detection_route", gettext_lazy("Detection route"), True,
           ("发现途径", "发现方式", "found by")),
     Field("severity", gettext_lazy("Severity"), False, ("临床分型", "病情", "严重程度")),
-    Field("outcome", gettext_lazy("Outcome"), False, ("转归",)),
-    Field("outcome_date", gettext_lazy("Outcome date"), False, ("转归日期",)),
+    Field("outcome", gettext_lazy("Outcome"), False, ("转归", "outcome_status")),
+    Field("outcome_date", gettext_lazy("Outcome date"), False,
+          ("转归日期", "date_of_outcome", "dt_outcome", "date_outcome")),
+    # Several ids ("A; B; C"): the possible infectors, the first the most likely.
     Field("source_case", gettext_lazy("Source case id"), False,
-          ("传染源编号", "感染来源编号", "关联病例编号", "infector")),
-    Field("exposure_type", gettext_lazy("Type of exposure"), False, ("暴露类型", "接触方式")),
-    Field("exposure_date", gettext_lazy("Exposure date"), False, ("暴露日期", "接触日期")),
+          ("传染源编号", "感染来源编号", "关联病例编号", "infector", "infector id", "source case",
+           "infected by", "infector_case_id")),
+    Field("exposure_type", gettext_lazy("Type of exposure"), False,
+          ("暴露类型", "接触方式", "exposure", "exposure type", "context")),
+    Field("exposure_date", gettext_lazy("Exposure date"), False,
+          ("暴露日期", "接触日期", "date_of_infection", "dt_infection", "date_infection",
+           "date of exposure")),
 )
 _CONTACT = (
     Field("external_id", gettext_lazy("Contact id"), True,
@@ -38,18 +55,28 @@ _CONTACT = (
 )
 _LINK = (
     Field("infector", gettext_lazy("Infector case id"), True,
-          ("传染源编号", "感染者编号", "source case", "source")),
+          ("传染源编号", "感染者编号", "source case", "source", "from", "infector id", "from_id",
+           "source_id", "source_case_id")),
     Field("infectee", gettext_lazy("Infectee case id"), True,
-          ("被感染者编号", "病例编号", "case", "target")),
-    Field("exposure_type", gettext_lazy("Type of exposure"), False, ("暴露类型", "接触方式")),
-    Field("date", gettext_lazy("Exposure date"), False, ("暴露日期", "接触日期", "date")),
+          ("被感染者编号", "病例编号", "case", "target", "to", "infectee id", "to_id",
+           "target_id", "case_id")),
+    Field("exposure_type", gettext_lazy("Type of exposure"), False,
+          ("暴露类型", "接触方式", "exposure", "context", "exposure type")),
+    Field("date", gettext_lazy("Exposure date"), False,
+          ("暴露日期", "接触日期", "date", "date_of_exposure", "date_of_infection")),
+    # yes/no: which of a case's several possible infectors is the most likely (default: the
+    # first row naming the case).
+    Field("most_likely", gettext_lazy("Most likely infector"), False,
+          ("most likely", "likely", "best", "primary")),
 )
+# A contact is a named person to follow up: its name stays required.
+_NAMED = (Field("name", PERSON_FIELDS[0].label, True, PERSON_FIELDS[0].headers),)
 
 CASES = PERSON_FIELDS + _CASE
-CONTACTS = PERSON_FIELDS + _CONTACT
+CONTACTS = _NAMED + PERSON_FIELDS[1:] + _CONTACT
 LINKS = _LINK
 REQUIRED = {
-    "cases": ("name", "external_id", "classification", "report_date", "detection_route"),
+    "cases": ("external_id", "classification", "report_date", "detection_route"),
     "contacts": ("name", "external_id", "contact_type", "last_exposure"),
     "links": ("infector", "infectee"),
 }

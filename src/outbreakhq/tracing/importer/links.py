@@ -25,7 +25,7 @@ def link_sources(actor: Actor, links: list[tuple[Row, Case, Case]], columns: dic
                  key: str = "infector") -> None:
     """Set each (row, infectee, infector)'s source in one pass; every infectee once."""
     links = [(row, case, source) for row, case, source in links
-             if case.source_case_id != source.pk]
+             if case.source_case_id != source.pk or case.source_external_id]
     if not links:
         return
     tenant_id = links[0][1].tenant_id
@@ -46,9 +46,11 @@ def link_sources(actor: Actor, links: list[tuple[Row, Case, Case]], columns: dic
         stored[case.pk] = source.pk
         record = locked[case.pk]
         record.source_case_id, record.updated_at = source.pk, now
-        case.source_case_id = source.pk
+        record.source_external_id = ""  # the source is a case here now: resolved
+        case.source_case_id, case.source_external_id = source.pk, ""
         changed.append(record)
-    Case.objects.bulk_update(changed, ["source_case", "updated_at"], batch_size=500)
+    Case.objects.bulk_update(changed, ["source_case", "source_external_id", "updated_at"],
+                             batch_size=500)
     audit.record_each(actor=actor, action="change", object_type="case", records=[
         (c.pk, c.person, c.area, {"fields": ["source_case"]}) for c in changed])
 
@@ -68,8 +70,8 @@ def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]]) -> None:
     new = [Exposure(tenant_id=case.tenant_id, case_id=case.pk, setting=setting, date=date)
            for (pk, setting, date), case in wanted.items() if (pk, setting, date) not in stored]
     bulk.insert_models(new)
-    cases = {c.pk: c for c in Case.objects.filter(pk__in={e.case_id for e in new})
-             .select_related("person", "area")}
+    # The cases are at hand, with their person and area: no need to read them again.
+    cases = {case.pk: case for case in wanted.values()}
     audit.record_each(actor=actor, action="change", object_type="case", records=[
         (e.case_id, cases[e.case_id].person, cases[e.case_id].area,
          {"added": "exposure", "exposure": e.pk}) for e in new])

@@ -17,11 +17,13 @@ from outbreakhq.tracing import rules
 from outbreakhq.tracing.importer.checks import (
     Chains,
     Checker,
+    chunks,
     contact_is_the_case,
     exposed_after_report,
     ref_of,
+    split_ids,
 )
-from outbreakhq.tracing.models import Case, Contact, ContactCategory
+from outbreakhq.tracing.models import CandidateInfector, Case, Contact, ContactCategory
 
 CASE_FIELDS = ("classification", "onset_date", "sampling_date", "report_date",
                "detection_route", "severity", "outcome", "outcome_date")
@@ -54,11 +56,27 @@ def _check_records(checker: Checker, rows: list[Row], model) -> bool:
     return True
 
 
+def _sources(rows: list[Row]) -> None:
+    """A source cell may name several possible infectors ("A; B; C"): the first is the most
+    likely (the case's source, which the chains follow), all are kept as candidates."""
+    for row in rows:
+        names = split_ids(row.values.get("source_case"))
+        if len(names) > 1:
+            row.values["candidates"] = names
+        if names:
+            row.values["source_case"] = names[0]
+
+
 def _check_cases(checker: Checker, rows: list[Row]) -> None:
+    _sources(rows)
     if not _check_records(checker, rows, Case):
         return
     in_file = {r.values.get("external_id") for r in rows} - {None, ""}
-    checker.source_cases(rows, "source_case", in_file=in_file)
+    checker.source_cases(rows, "source_case", in_file=in_file, unlisted=True)
+    for row in rows:
+        own = row.values.get("external_id")
+        if own and own in row.values.get("candidates", ())[1:]:
+            checker.error(row, "source_case", _("a case cannot be its own source"))
     chains = Chains(checker.tenant_id)
     for row in rows:
         source, own = row.values.get("source_case"), row.values.get("external_id")
@@ -72,14 +90,37 @@ def _check_cases(checker: Checker, rows: list[Row]) -> None:
             checker.error(row, "source_case", _(
                 "%(source)s was itself infected, directly or through others, by %(case)s: the "
                 "link would make a cycle") % {"source": source, "case": own})
+    stored = _stored_candidates(rows)
     for row in rows:
         _set_action(row, row.refs.get("record"), CASE_FIELDS)
         record = row.refs.get("record")
         source = row.values.get("source_case")
-        if record is not None and source and (record.source_case is None or
-                                              ref_of(record.source_case) != source):
+        if record is None or not source:
+            continue
+        if "unlisted" in row.refs:
+            # Not (yet) a case here: kept as the unresolved source, unless a source is stored
+            # (an import never erases a link others recorded).
+            if record.source_case is None and record.source_external_id != source:
+                row.changes.append("source_external_id")
+        elif record.source_case is None or ref_of(record.source_case) != source:
             row.changes.append("source_case")
+        if row.values.get("candidates") and \
+                stored.get(record.pk, []) != row.values["candidates"]:
+            row.changes.append("candidates")
+        if row.changes:
             row.action = "update"
+
+
+def _stored_candidates(rows: list[Row]) -> dict[int, list[str]]:
+    """The candidate infectors stored for the rows' records, in the file's order of then."""
+    pks = [r.refs["record"].pk for r in rows
+           if r.refs.get("record") is not None and r.values.get("candidates")]
+    found: dict[int, list[str]] = {}
+    for chunk in chunks(pks):
+        for case_id, external_id in CandidateInfector.objects.filter(case_id__in=chunk) \
+                .order_by("case_id", "position").values_list("case_id", "external_id"):
+            found.setdefault(case_id, []).append(external_id)
+    return found
 
 
 def _set_action(row: Row, record, keys: tuple[str, ...]) -> None:
@@ -175,25 +216,81 @@ def _contact_action(checker: Checker, row: Row) -> None:
 
 
 def _check_links(checker: Checker, rows: list[Row]) -> None:
+    """Each row links an infectee (a case here) to its infector: a case here, or one the list
+    names but nobody imported (kept on the infectee as its unresolved source). Several rows may
+    name one infectee: its possible infectors, the most likely being the first or the row whose
+    most_likely column says yes; the chains follow that one."""
     checker.tenant_for_links()
     names = {r.values.get(k) for r in rows for k in ("infector", "infectee")}
     stored = checker.visible(checker.stored(Case, names - {None, ""}))  # others are unknown
     chains = Chains(checker.tenant_id)
-    first: dict[str, int] = {}
+    by_infectee: dict[str, list[Row]] = {}
     for row in rows:
         infector, infectee = (stored.get(row.values.get(k) or "") for k in ("infector",
                                                                              "infectee"))
-        for key, case in (("infector", infector), ("infectee", infectee)):
-            if row.values.get(key) and case is None:
-                checker.error(row, key, _("unknown case %(id)r: import the cases first")
-                              % {"id": row.values[key]})
-        if infector is None or infectee is None:
+        if row.values.get("infectee") and infectee is None:
+            checker.error(row, "infectee", _(
+                "no case %(id)r here that you may see: a transmission list links cases "
+                "already imported, so import the line list first, or correct the id")
+                % {"id": row.values["infectee"]})
+        if infectee is None:
             continue
-        _check_link_row(checker, row, infector, infectee, chains, first)
+        row.refs.update(infectee=infectee)
+        if infector is not None:
+            row.refs["infector"] = infector
+        elif row.values.get("infector"):
+            row.refs["unlisted"] = row.values["infector"]
+        by_infectee.setdefault(ref_of(infectee), []).append(row)
+    for name, group in by_infectee.items():
+        chosen = [r for r in group if r.values.get("most_likely") == "yes"]
+        if len(chosen) > 1:
+            for row in chosen[1:]:
+                checker.error(row, "most_likely", _(
+                    "case %(id)s already has its most likely infector in row %(row)d")
+                    % {"id": name, "row": chosen[0].number})
+        likely = chosen[0] if chosen else group[0]
+        infectors = [r.values.get("infector") for r in group]
+        for row in group:
+            if row is not likely and infectors.count(row.values.get("infector")) > 1 and \
+                    infectors.index(row.values.get("infector")) < group.index(row):
+                checker.error(row, "infector", _("repeats the link of row %(row)d") % {
+                    "row": group[infectors.index(row.values.get("infector"))].number})
+        likely.refs["most_likely"] = True
+        if len(group) > 1:
+            likely.refs["candidates"] = group
+        _check_link_row(checker, likely, likely.refs.get("infector"), likely.refs["infectee"],
+                        chains)
+        for row in group:
+            if row is not likely:
+                _check_other_link(checker, row)
 
 
-def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
-                    chains: Chains, first: dict[str, int]) -> None:
+def _check_other_link(checker: Checker, row: Row) -> None:
+    """A possible infector that is not the most likely: recorded on the case, not in the
+    chains (so no cycle to check), with the date rules of any link."""
+    infectee = row.refs["infectee"]
+    if not checker.may(Can.MANAGE_CASE, infectee.area):
+        checker.error(row, "infectee", _("you may see case %(id)s but not change it")
+                      % {"id": ref_of(infectee)})
+    if infectee.pk == getattr(row.refs.get("infector"), "pk", None):
+        checker.error(row, "infector", _("a case cannot be its own source"))
+    if rules.after(row.values.get("date"), infectee.report_date):
+        checker.error(row, "date", _("exposure after the report date of case %(id)s (%(date)s)")
+                      % {"id": ref_of(infectee), "date": infectee.report_date.isoformat()})
+    row.action = "unchanged"
+
+
+def candidate_names(likely: Row) -> list[str]:
+    """A links file's possible infectors of one case: the most likely first, then the others
+    in the file's order."""
+    group = likely.refs.get("candidates") or [likely]
+    return [likely.values["infector"]] + [r.values["infector"] for r in group
+                                          if r is not likely]
+
+
+def _check_link_row(checker: Checker, row: Row, infector: Case | None, infectee: Case,
+                    chains: Chains) -> None:
+    """The most likely infector of a case: its source, in the chains."""
     name = ref_of(infectee)
     if not checker.may(Can.MANAGE_CASE, infectee.area):  # seen (else unknown), not changed
         checker.error(row, "infectee", _("you may see case %(id)s but not change it")
@@ -202,17 +299,22 @@ def _check_link_row(checker: Checker, row: Row, infector: Case, infectee: Case,
     if rules.after(exposed, infectee.report_date):
         checker.error(row, "date", _("exposure after the report date of case %(id)s (%(date)s)")
                       % {"id": name, "date": infectee.report_date.isoformat()})
-    if name in first:
-        checker.error(row, "infectee", _("case %(id)s already has its source in row %(row)d; "
-                                         "a case has one infector") % {"id": name,
-                                                                       "row": first[name]})
-        return
-    first[name] = row.number
-    if not chains.link(name, ref_of(infector)):
+    if infector is not None and not chains.link(name, ref_of(infector)):
         checker.error(row, "infector", _(
             "%(infector)s was itself infected, directly or through others, by %(infectee)s: "
             "the link would make a cycle") % {"infector": ref_of(infector),
                                               "infectee": name})
-    row.refs.update(infector=infector, infectee=infectee)
-    row.action = "unchanged" if infectee.source_case_id == infector.pk else (
-        "update" if infectee.source_case_id else "create")
+    if infector is not None:
+        linked = infectee.source_case_id == infector.pk
+        row.action = "unchanged" if linked else ("update" if infectee.source_case_id else
+                                                 "create")
+    else:  # not (yet) a case here: the unresolved source, unless a source is stored
+        same = infectee.source_case_id is not None or \
+            infectee.source_external_id == row.values["infector"]
+        row.action = "unchanged" if same else "update"
+    if "candidates" in row.refs:
+        stored = list(CandidateInfector.objects.filter(case_id=infectee.pk)
+                      .order_by("position").values_list("external_id", flat=True))
+        if stored != candidate_names(row):
+            row.changes.append("candidates")
+            row.action = "update" if row.action == "unchanged" else row.action

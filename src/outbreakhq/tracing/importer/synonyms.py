@@ -40,11 +40,12 @@ SEVERITY = {
     Severity.MODERATE: ("普通型", "中型", "普通"),
     Severity.SEVERE: ("重型", "重症", "重度"),
     Severity.CRITICAL: ("危重型", "危重", "危重症"),
+    Severity.UNKNOWN: ("不明", "未知", "unknown"),
 }
 OUTCOME = {
     Outcome.ACTIVE: ("治疗中", "在院", "住院", "隔离治疗", "active", "in treatment"),
-    Outcome.RECOVERED: ("治愈", "出院", "痊愈", "治愈出院", "cured", "discharged"),
-    Outcome.DIED: ("死亡", "dead", "deceased", "death"),
+    Outcome.RECOVERED: ("治愈", "出院", "痊愈", "治愈出院", "cured", "discharged", "recover"),
+    Outcome.DIED: ("死亡", "dead", "deceased", "death", "died"),
     Outcome.UNKNOWN: ("不明", "未知", "unknown"),
 }
 CATEGORY = {
@@ -78,4 +79,9 @@ def synonyms() -> dict[str, dict[str, str]]:
 def field_choices() -> dict[str, dict[str, str]]:
     """Field key -> its table: the exposure of a link reads the words of a contact's type."""
     tables = synonyms()
-    return {**tables, "exposure_type": tables["contact_type"]}
+    return {**tables, "exposure_type": tables["contact_type"], "most_likely": MOST_LIKELY}
+
+
+# A links file's most_likely column: yes or no (blank: no).
+MOST_LIKELY = dict.fromkeys(("yes", "y", "true", "1", "x", "是"), "yes") | \
+    dict.fromkeys(("no", "n", "false", "0", "否"), "no")

@@ -25,8 +25,8 @@ from outbreakhq.core.events import CasesImported, ContactsImported, ImportedReco
 from outbreakhq.core.models import Person
 from outbreakhq.interop.pipeline import ImportResult, Plan
 from outbreakhq.interop.rows import Row
-from outbreakhq.tracing.importer import links, rules, updates
-from outbreakhq.tracing.models import Case, Contact, ContactCategory
+from outbreakhq.tracing.importer import links, rules, sources, updates
+from outbreakhq.tracing.models import Case, Contact, ContactCategory, Outcome, Severity
 
 CONTACT_KEYS = ("contact_type", "last_exposure")
 PERSON_KEYS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "address")
@@ -82,11 +82,18 @@ class Batch:
             self.matched += 1
             return person
         data = {k: row.values[k] for k in PERSON_KEYS if row.values.get(k) not in (None, "")}
+        # A de-identified line list has no names (issue 14): every other rule of
+        # register_person applies; the person is shown by the case's external id, and
+        # de-duplication leaves people without a name alone (core/dedup.py).
+        nameless = "name" not in data
         try:
-            values = rules.new_person_values({**data, "home_area": row.refs["area"]})
+            values = rules.new_person_values({**data, "home_area": row.refs["area"],
+                                              **({"name": "-"} if nameless else {})})
         except AppError as exc:
             self.errors += _row_errors(exc, row, self.columns)
             return None
+        if nameless:
+            values["name"] = ""
         values.pop("key_groups", None)
         person = Person(tenant_id=values["home_area"].tenant_id, **values)
         self.new_people.append(person)
@@ -124,6 +131,9 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
         if row.refs.get("record") is None:
             person = batch.person(row)
             values = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
+            # Nothing invented: a file that does not say how the case went says "unknown".
+            values.setdefault("outcome", Outcome.UNKNOWN)
+            values.setdefault("severity", Severity.UNKNOWN)
             if person is not None:
                 created[row.values["external_id"]] = Case(
                     tenant_id=person.tenant_id, area=person.home_area, person=person,
@@ -137,14 +147,22 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
     named = _named(plan, created)
     for row in plan.rows:
         case, source = created.get(row.values["external_id"]), row.values.get("source_case")
-        if case is not None and source:
-            case.source_case_id = (named.get(source) or row.refs["source_case"]).pk
+        if case is None or not source:
+            continue
+        infector = named.get(source) or row.refs.get("source_case")
+        if infector is not None:
+            case.source_case_id = infector.pk
+        else:  # not a case here (or its row was refused in a partial run): kept, unresolved
+            case.source_external_id = source
     found = rules.under_control_when_found(
         (c.person.pk, c.report_date) for c in created.values() if c.person.pk is not None)
     for case in created.values():
         case.under_control_when_found = (case.person.pk, case.report_date) in found
     batch.write(Case, list(created.values()))
     _change_stored_cases(actor, plan, named)
+    _candidates(actor, plan, named)
+    if created:
+        sources.resolve(actor, next(iter(created.values())).tenant_id, created.values())
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0), registered, batch.matched)
 
@@ -159,16 +177,36 @@ def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> No
     """Stored cases the file corrects or links to a new source, and the rows' exposures, one
     pass each (updates.py, links.py): corrections first, then links, as the services did."""
     updates.update_cases(actor, plan.rows, CASE_KEYS, plan.columns)
-    linked, exposed = [], []
+    linked, exposed, unlisted = [], [], []
     for row in plan.rows:
         record, source = row.refs.get("record"), row.values.get("source_case")
         infector = named.get(source or "") or row.refs.get("source_case")
         if record is not None and source and infector is not None:
             linked.append((row, record, infector))
-        if source:
-            exposed.append((record or named[row.values["external_id"]], row, "exposure_date"))
+        elif record is not None and source:
+            unlisted.append((record, source))
+        # Every exposure the file gives is stored, with or without a source case.
+        case = record or named.get(row.values["external_id"])
+        if case is not None and (row.values.get("exposure_date") or
+                                 row.values.get("exposure_type")):
+            exposed.append((case, row, "exposure_date"))
     links.link_sources(actor, linked, plan.columns, key="source_case")
+    sources.set_unlisted(actor, unlisted)
     links.add_exposures(actor, exposed)
+
+
+def _candidates(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
+    """The possible infectors of the rows that name several, the first the most likely."""
+    wanted = {}
+    for row in plan.rows:
+        names = row.values.get("candidates")
+        case = named.get(row.values["external_id"])
+        if not names or case is None:
+            continue
+        stored = dict(zip(names, row.refs.get("candidates") or [None] * len(names),
+                          strict=True))
+        wanted[case] = [(name, named.get(name) or stored.get(name)) for name in names]
+    sources.save_candidates(actor, wanted)
 
 
 def _write_contacts(actor: Actor, plan: Plan) -> ImportResult:
@@ -221,10 +259,23 @@ def _new_contact(batch: Batch, row: Row, created: dict[str, Contact],
 
 
 def _write_links(actor: Actor, plan: Plan) -> ImportResult:
-    """The file's links in one pass, then its exposures in one pass (tracing/importer/links.py)."""
-    rows = [(row, row.refs["infectee"], row.refs["infector"]) for row in plan.rows]
-    links.link_sources(actor, [r for r in rows if r[0].action in ("create", "update")],
-                       plan.columns)
-    links.add_exposures(actor, [(infectee, row, "date") for row, infectee, _i in rows])
+    """The file's links in one pass, then its exposures in one pass (tracing/importer/links.py):
+    each case's most likely infector is its source (or, when that infector is not a case here,
+    its unresolved source); several possible infectors are kept as candidates."""
+    likely = [row for row in plan.rows if row.refs.get("most_likely")]
+    links.link_sources(actor, [(row, row.refs["infectee"], row.refs["infector"])
+                               for row in likely if "infector" in row.refs], plan.columns)
+    sources.set_unlisted(actor, [(row.refs["infectee"], row.refs["unlisted"])
+                                 for row in likely if "unlisted" in row.refs])
+    sources.save_candidates(actor, {
+        row.refs["infectee"]: [(r.values["infector"], r.refs.get("infector"))
+                               for r in _in_order(row)]
+        for row in likely if row.refs.get("candidates")})
+    links.add_exposures(actor, [(row.refs["infectee"], row, "date") for row in plan.rows])
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0))
+
+
+def _in_order(likely: Row) -> list[Row]:
+    """A case's rows in a links file, the most likely first (plan.candidate_names' order)."""
+    return [likely] + [r for r in likely.refs["candidates"] if r is not likely]

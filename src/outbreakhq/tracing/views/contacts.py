@@ -232,8 +232,18 @@ def chain_page(request):
     multi = found.summary.linked  # chains of two cases or more, as arrays until read
     alone = 1 if found.cases else 0
     largest = int(multi.sizes[0]) if len(multi) else alone
+    table = multi[:chains.MAX_CHAINS]
+    unsourced = found.without_source[:50]
+    waiting = found.not_listed[:50]
+    # External ids beside record numbers (issue 14): the ids of the files the cases came from.
+    named = chains.external_ids({*(pk for chain in table for pk in chain.roots[:5]), *unsourced,
+                                 *(pk for pk, _e in waiting)})
     return render(request, "tracing/chains.html", {
-        "found": found, "table": multi[:chains.MAX_CHAINS], "linked_chains": len(multi),
+        "found": found, "table": table, "linked_chains": len(multi), "named": named,
+        "not_listed_sample": [(pk, named.get(pk, ""), source) for pk, source in waiting],
+        "unsourced_named": [(pk, named.get(pk, "")) for pk in unsourced],
+        "chain_rows": [(chain, [(pk, named.get(pk, "")) for pk in chain.roots[:5]])
+                       for chain in table],
         "largest": largest, "giant": largest > chains.MAX_NODES,
         "deepest": int(multi.depths.max()) if len(multi) else alone,
         "unsourced_sample": found.without_source[:50], "max_chains": chains.MAX_CHAINS,

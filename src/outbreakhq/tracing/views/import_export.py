@@ -9,20 +9,21 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core.actor import actor_of
-from outbreakhq.core.errors import InvalidInput, NotFound
+from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.views import require_capability
 from outbreakhq.interop import uploads
-from outbreakhq.interop.fields import IGNORE, guess_mapping
+from outbreakhq.interop.errorfile import csv_text, errors_file
+from outbreakhq.interop.fields import IGNORE, as_mapping, guess_mapping, mapping_from_data
 from outbreakhq.interop.jobs import note_of, status_of, submit_import
 from outbreakhq.interop.mappings import mappings_for, save_mapping
 from outbreakhq.interop.pipeline import preview_import
@@ -70,7 +71,17 @@ def import_start(request):
         except InvalidInput as exc:
             errors = exc
     return render(request, "tracing/import.html", {
-        "errors": errors, "kinds": kinds(), "mappings": mappings_for(actor_of(request))})
+        "errors": errors, "kinds": kinds(), "mappings": mappings_for(actor_of(request)),
+        "refused_token": _refused_token(request)})
+
+
+def _refused_token(request) -> str | None:
+    """The upload whose partial import left an error file to download, if it is still there."""
+    token = request.session.get("outbreakhq_import_errors")
+    pending = request.session.get(SESSION, {}).get(token) if token else None
+    if pending and errors_file(_upload_dir(request.user) / pending["stored"]).is_file():
+        return token
+    return None
 
 
 @login_required
@@ -88,34 +99,89 @@ def import_review(request, token: str):
     with open_table(path, name=pending["name"]) as table:
         header = table.header
     mapping = pending["mapping"] or guess_mapping(kind, header)
-    if request.method == "POST":
-        # "?" is the unanswered choice: the column stays unmapped, and is reported as unknown.
-        mapping = {column: request.POST.get(f"column_{i}", IGNORE)
-                   for i, column in enumerate(header)
-                   if request.POST.get(f"column_{i}", "?") != "?"} or mapping
-        pending["mapping"] = mapping
-        _remember(request, token, pending)
-        done = _act(request, token, pending, path, mapping)
-        if done is not None:
-            return done
     plan, problem = None, None
+    if request.method == "POST":
+        try:
+            mapping = _posted_mapping(request.POST, header) or mapping
+        except InvalidInput as exc:
+            problem = exc
+        else:
+            pending["mapping"] = mapping
+            _remember(request, token, pending)
+            done = _act(request, token, pending, path, mapping)
+            if done is not None:
+                return done
     try:
         actor = actor_of(request)
         plan = preview_import(actor=actor, kind=kind, path=path, name=pending["name"],
                               mapping=mapping, area=request.scope_area)
         uploads.keep_plan(path, plan, actor=actor, mapping=mapping, area=request.scope_area)
     except InvalidInput as exc:
-        problem = exc
+        problem = problem or exc
     fields = importer_for(kind).fields
     shown = [f for f in fields if plan and f.key in plan.columns]
-    wrong = {e.row for e in plan.errors} if plan else set()
+    wrong = plan.refused_rows if plan else set()
+    parsed = as_mapping(mapping)
     return render(request, "tracing/import_review.html", {
         "token": token, "pending": pending, "plan": plan, "problem": problem,
-        "columns": [(i, c, mapping.get(c)) for i, c in enumerate(header)],
+        "columns": [(i, c, *_targets(parsed, c)) for i, c in enumerate(header)],
+        "constants_text": "\n".join(f"{k} = {v}" for k, v in parsed.constants.items()),
+        "values_text": "\n".join(f"{k}: {word} = {ours}" for k, table in parsed.values.items()
+                                 for word, ours in table.items()),
+        "passing": len(plan.rows) - len(wrong) if plan else 0,
         "fields": fields, "preview_fields": shown,
         "preview": [(row, row.number in wrong, [_shown(row.values.get(f.key)) for f in shown])
                     for row in plan.preview] if plan else [],
     })
+
+
+def _targets(mapping, column: str) -> tuple[str | None, str]:
+    """A column's field (None: not mapped yet) and the second field it also feeds ("")."""
+    keys = mapping.fields_of(column)
+    if keys is None:
+        return None, ""
+    return (keys[0] if keys else IGNORE), (keys[1] if len(keys) > 1 else "")
+
+
+def _lines(text: str, what: str) -> list[tuple[int, str, str]]:
+    """`left = right` lines of a text box (blank lines skipped), or InvalidInput naming one."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        left, sep, right = line.partition("=")
+        if not sep or not left.strip():
+            raise InvalidInput(_("The mapping was not applied."), [FieldError(
+                what, _("line %(n)d: write it as %(form)s") % {
+                    "n": number, "form": "field = value" if what == "constants"
+                    else "field: word = value"})])
+        found.append((number, left.strip(), right.strip()))
+    return found
+
+
+def _posted_mapping(post, header: list[str]) -> dict:
+    """The page's mapping: one field per column (and a second one it also feeds), constants
+    (`field = value` a line) and recoded words (`field: word = value` a line)."""
+    columns = {}
+    for i, column in enumerate(header):
+        # "?" is the unanswered choice: the column stays unmapped, reported as unknown.
+        first = post.get(f"column_{i}", "?")
+        if first == "?":
+            continue
+        also = post.get(f"column_{i}_also", "")
+        columns[column] = [first, also] if first and also and also != first else first
+    constants = {key: value for _n, key, value in _lines(post.get("constants", ""), "constants")}
+    values: dict[str, dict[str, str]] = {}
+    for number, left, ours in _lines(post.get("values", ""), "values"):
+        key, sep, word = left.partition(":")
+        if not sep or not key.strip() or not word.strip():
+            raise InvalidInput(_("The mapping was not applied."), [FieldError(
+                "values", _("line %(n)d: write it as %(form)s") % {
+                    "n": number, "form": "field: word = value"})])
+        values.setdefault(key.strip(), {})[word.strip()] = ours
+    if not columns:
+        return {}
+    return mapping_from_data({"columns": columns, "constants": constants, "values": values})[1]
 
 
 def _shown(value: object) -> str:
@@ -136,16 +202,22 @@ def _act(request, token: str, pending: dict, path: Path, mapping: dict):
                          kind=pending["kind"], mapping=mapping, area=area)
             messages.success(request, _("Mapping saved."))
         elif "confirm" in request.POST:
+            partial = request.POST.get("partial") == "1"
             done = submit_import(actor=actor_of(request), kind=pending["kind"], path=path,
                                  name=pending["name"], mapping=mapping,
-                                 area=request.scope_area)
+                                 area=request.scope_area, partial=partial)
             if done.queued:
                 return redirect("import_review", token=token)
             result = done.result
             messages.success(request, _(
-                "Imported %(name)s: %(c)d created, %(u)d updated, %(n)d unchanged.") % {
+                "Imported %(name)s: %(c)d created, %(u)d updated, %(n)d unchanged, %(h)d held, "
+                "%(r)d refused.") % {
                 "name": pending["name"], "c": result.created, "u": result.updated,
-                "n": result.unchanged})
+                "n": result.unchanged, "h": result.held, "r": result.refused})
+            if result.errors:
+                errors_file(path).write_text(csv_text(done.plan, result.errors),
+                                             encoding="utf-8")
+                request.session["outbreakhq_import_errors"] = token
             return redirect("import")
     except InvalidInput as exc:
         messages.error(request, str(exc.message))
@@ -232,6 +304,34 @@ def export_download(request, name: str):
                        else Can.EXPORT_PERSON)
     path = exporting_jobs.export_file(request.user, name)
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+def import_errors(request, token: str):
+    """The refused rows of an upload as CSV (row, column, value, reason): those of the partial
+    import just made, else those of the file's preview (the plan kept with the upload)."""
+    require_capability(request, Can.MANAGE_CASE)
+    pending = request.session.get(SESSION, {}).get(token)
+    if pending is None:
+        raise NotFound(_("This upload has expired; upload the file again."))
+    path = _upload_dir(request.user) / pending["stored"]
+    written = errors_file(path)
+    if written.is_file():
+        text = written.read_text(encoding="utf-8")
+    else:
+        pending = _pending(request, token)
+        actor = actor_of(request)
+        plan = uploads.kept_plan(path, actor=actor, kind=pending["kind"],
+                                 mapping=pending["mapping"], area=request.scope_area)
+        if plan is None:
+            plan = preview_import(actor=actor, kind=pending["kind"], path=path,
+                                  name=pending["name"], mapping=pending["mapping"],
+                                  area=request.scope_area)
+        text = csv_text(plan, plan.errors)
+    stem = Path(pending["name"]).stem
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
+    return response
 
 
 @login_required

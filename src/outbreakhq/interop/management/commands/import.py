@@ -1,6 +1,9 @@
-"""`outbreakhq import KIND FILE [--mapping MAP] [--area CODE] --user NAME [--dry-run]`: import a
-file of a registered kind (cases, contacts, links, …), all or nothing; every wrong row is printed
-with its column. A large file is committed by the task worker, as from the page and the API
+"""`outbreakhq import KIND FILE [--mapping MAP] [--area CODE] --user NAME [--dry-run]
+[--partial] [--errors FILE.csv]`: import a file of a registered kind (cases, contacts, links, …),
+all or nothing unless `--partial` (the rows that pass go in, the others are refused); every
+error of every row is printed with its column, and with `--errors` written to a CSV file (row,
+column, value, reason). The last line gives the totals: created, updated, unchanged, held,
+refused. A large file is committed by the task worker, as from the page and the API
 (interop/jobs.py); `--in-process` commits it here instead."""
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.interop import uploads
+from outbreakhq.interop.errorfile import csv_text
 from outbreakhq.interop.jobs import IMPORT_IN_BACKGROUND_ABOVE, note_of, submit_import
 from outbreakhq.interop.mappings import resolve_mapping
 from outbreakhq.interop.pipeline import run_import
@@ -38,12 +42,18 @@ class Command(BaseCommand):
                             help="the account the import is done (and audited) as")
         parser.add_argument("--dry-run", action="store_true",
                             help="check the file and print what would change; write nothing")
+        parser.add_argument("--partial", action="store_true",
+                            help="write the rows that pass and refuse the others (default: "
+                                 "nothing is written when any row is wrong)")
+        parser.add_argument("--errors", type=Path, default=None, metavar="FILE.csv",
+                            help="write every refused row's errors to this CSV file (row, "
+                                 "column, value, reason)")
         parser.add_argument("--in-process", action="store_true",
                             help=f"commit a file of more than {IMPORT_IN_BACKGROUND_ABOVE} rows "
                                  "in this command instead of the task worker")
 
     def handle(self, *args, kind: str, file: Path, mapping: str, area: str, user: str,
-               dry_run: bool, in_process: bool, **options):
+               dry_run: bool, in_process: bool, partial: bool, errors: Path | None, **options):
         account = get_user_model().objects.filter(username=user, is_active=True).first()
         if account is None:
             raise CommandError(f"No active user named {user!r}.")
@@ -57,27 +67,51 @@ class Command(BaseCommand):
             columns = resolve_mapping(actor, kind, mapping) if mapping else None
             if dry_run or in_process:
                 plan, result = run_import(actor=actor, kind=kind, path=file, mapping=columns,
-                                          area=within, dry_run=dry_run)
+                                          area=within, dry_run=dry_run, partial=partial)
             else:
-                plan, result = self._submit(actor, kind, file, columns, within)
+                plan, result = self._submit(actor, kind, file, columns, within, partial)
         except AppError as exc:
-            for error in exc.errors:
-                self.stderr.write(f"row {error.row}, {error.field}: {error.message}"
-                                  if error.row else f"{error.field}: {error.message}")
+            self._errors(exc.errors)
+            refused_plan = getattr(exc, "plan", None)
+            if errors is not None:
+                errors.write_text(csv_text(refused_plan, exc.errors), encoding="utf-8")
+            if refused_plan is not None:
+                wrong = len(refused_plan.refused_rows)
+                self.stderr.write(f"{len(exc.errors)} errors in {wrong} rows: nothing written.")
+                self.stderr.write(self._totals(0, 0, 0, len(refused_plan.rows) - wrong, wrong))
             raise CommandError(f"{file}: {exc.message}") from None
         if plan is None:
             return
         if dry_run:
             counts = plan.counts
+            if errors is not None:
+                errors.write_text(csv_text(plan, plan.errors), encoding="utf-8")
+            self._errors(plan.errors)
+            wrong = len(plan.refused_rows)
             self.stdout.write(f"Dry run, nothing written: {counts['create']} to create, "
-                              f"{counts['update']} to update, {counts['unchanged']} unchanged.")
+                              f"{counts['update']} to update, {counts['unchanged']} unchanged"
+                              f"{f', {wrong} rows refused' if partial and wrong else ''}.")
             return
-        people = (f" People: {result.people_registered} registered, {result.people_matched} "
-                  f"matched by document." if kind not in ("links", "areas") else "")
-        self.stdout.write(f"{result.created} created, {result.updated} updated, "
-                          f"{result.unchanged} unchanged.{people}")
+        if errors is not None:
+            errors.write_text(csv_text(plan, result.errors), encoding="utf-8")
+        self._errors(result.errors)
+        if kind not in ("links", "areas"):
+            self.stdout.write(f"People: {result.people_registered} registered, "
+                              f"{result.people_matched} matched by document.")
+        self.stdout.write(self._totals(result.created, result.updated, result.unchanged,
+                                       result.held, result.refused))
 
-    def _submit(self, actor: Actor, kind: str, file: Path, columns, within):
+    def _errors(self, errors) -> None:
+        for error in errors:
+            self.stderr.write(f"row {error.row}, {error.field}: {error.message}"
+                              if error.row else f"{error.field}: {error.message}")
+
+    @staticmethod
+    def _totals(created: int, updated: int, unchanged: int, held: int, refused: int) -> str:
+        return (f"{created} created, {updated} updated, {unchanged} unchanged, {held} held, "
+                f"{refused} refused.")
+
+    def _submit(self, actor: Actor, kind: str, file: Path, columns, within, partial: bool):
         """Commit through interop.jobs like the page and the API: a copy of the file in the
         user's upload folder, which the worker reads if the file is large."""
         with file.open("rb") as source:
@@ -85,7 +119,7 @@ class Command(BaseCommand):
                                                                  b""))
         try:
             done = submit_import(actor=actor, kind=kind, path=path, name=file.name,
-                                 mapping=columns, area=within)
+                                 mapping=columns, area=within, partial=partial)
         except Exception:
             uploads.forget(path)
             raise

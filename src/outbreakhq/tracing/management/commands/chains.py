@@ -1,7 +1,9 @@
 """`outbreakhq chains [--area CODE] [--format json|text]`: the transmission chains in figures.
 
-Number of chains, the size and depth (generations) of each, and the cases with no known source,
-for the whole database or one area's subtree. Prints record numbers only, never a name.
+Number of chains, the size and depth (generations) of each, the cases with no known source and
+those whose infector a file named but nobody imported (`source_not_listed`), for the whole
+database or one area's subtree. Prints record numbers with the cases' external ids (the ids of
+the files they came from), never a name.
 """
 
 from __future__ import annotations
@@ -45,6 +47,18 @@ class Command(BaseCommand):
         self.stdout.write(f"{'root':>12} {'size':>8} {'depth':>6}")
         for chain in data["sizes"]:
             flag = "  CYCLE" if chain["has_cycle"] else ""
-            roots = ",".join(str(r) for r in chain["root"][:3])
+            roots = ",".join(_named(r, e) for r, e in zip(chain["root"][:3],
+                                                          chain["root_external_id"], strict=False))
             self.stdout.write(f"{roots:>12} {chain['size']:>8} {chain['depth']:>6}{flag}")
         self.stdout.write(f"{len(data['without_source'])} cases without a known source")
+        waiting = data["source_not_listed"]
+        self.stdout.write(f"{len(waiting)} cases whose source is not listed (named by a file, "
+                          f"not imported)")
+        for case in waiting:
+            self.stdout.write(f"  {_named(case['case'], case['external_id'])} <- "
+                              f"{case['source_external_id']}")
+
+
+def _named(pk: int, external_id: str) -> str:
+    """A case as the output names it: its record number, and its external id when it has one."""
+    return f"#{pk} ({external_id})" if external_id else f"#{pk}"
