@@ -94,6 +94,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Behind a TLS-terminating proxy: the header it sets on HTTPS requests, e.g. "
             "`X-Forwarded-Proto` (value `https`) or `X-Forwarded-Ssl=on`. The proxy must strip "
             "this header from what clients send."),
+    Setting("OUTBREAKHQ_ZONES_AUTO_APPROVE", "0",
+            "1: risk-area designations the daily regrading proposes take effect at once, without "
+            "a commander's approval (zones)."),
 )
 
 

@@ -1,0 +1,273 @@
+"""Designations: the daily regrading proposes, commanders approve or reject.
+
+`regrade(day)` runs the clocks (zones/rules.py) over the event log of every area that has one
+and proposes what differs from the grade in force; the deployment may approve them at once
+(OUTBREAKHQ_ZONES_AUTO_APPROVE). A proposal is stale when the area's log has grown since it was
+made (a newer event, or a newer proposal superseded it): approving it is refused.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outbreakhq import protocols
+from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.models import Area
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+from outbreakhq.core.scoped import fetch_in_scope, require_role
+from outbreakhq.core.unit_of_work import unit_of_work
+from outbreakhq.zones.models import Designation, Status, ZoneEvent
+from outbreakhq.zones.rules import ONE_DAY, AreaEvent, Clock, ClockRules, ClockState
+
+OPEN = (Status.PROPOSED, Status.APPROVED)
+
+
+def clock_rules() -> ClockRules:
+    return ClockRules.from_grading(protocols.current().grading)
+
+
+def access_designation(actor: Actor, designation_id: int, capability: str = Can.APPROVE_ZONES,
+                       *, lock: bool = False) -> Designation:
+    """A designation in the actor's scope, else the one 404 of core/scoped.py."""
+    return fetch_in_scope(
+        Designation.objects.all(), designation_id, actor=actor, capability=capability,
+        what="designation", lock=lock, seen_with=Can.VIEW_AGGREGATES,
+        missing=_("No designation with number %(n)s.") % {"n": designation_id})
+
+
+@dataclass(frozen=True)
+class RegradeResult:
+    day: date
+    areas: int  # areas whose clocks ran
+    proposed: int
+    approved: int
+
+
+def clocks_on(day: date, area_ids: list[int] | None = None) -> dict[int, tuple[ClockState, int]]:
+    """Each area's clock at the end of `day` and the last event it read, in one pass over the
+    log (ordered by area and day)."""
+    rules = clock_rules()
+    rows = ZoneEvent.objects.filter(day__lte=day)
+    if area_ids is not None:
+        rows = rows.filter(area_id__in=area_ids)
+    per_area: dict[int, dict[date, list]] = defaultdict(lambda: defaultdict(list))
+    last_id: dict[int, int] = {}
+    for area_id, event_id, event_day, kind, ref in rows.order_by().values_list(
+            "area_id", "id", "day", "kind", "ref").iterator(chunk_size=5000):
+        per_area[area_id][event_day].append(AreaEvent(event_day, kind, ref))
+        last_id[area_id] = max(last_id.get(area_id, 0), event_id)
+    states = {}
+    for area_id, days in per_area.items():
+        clock, current = Clock(rules), min(days)
+        while current <= day:
+            clock.advance(current, days.get(current, ()))
+            current += ONE_DAY
+        states[area_id] = (clock.state(), last_id[area_id])
+    return states
+
+
+def target_of(state: ClockState) -> tuple[str | None, date | None]:
+    """The grade the clock asks for, and from when (a step earned today starts tomorrow)."""
+    if state.pending:
+        return state.pending, state.day + ONE_DAY
+    return state.grade, state.since
+
+
+def basis_of(state: ClockState, last_event: int) -> dict:
+    return {"day": state.day.isoformat(), "last_event": last_event,
+            "events": [[e.day.isoformat(), e.kind, e.ref] for e in state.reasons[-50:]],
+            "case_free_day": state.case_free_day, "days_required": state.days_required,
+            "round_needed": state.round_needed}
+
+
+def reason_of(state: ClockState, grade: str) -> str:
+    if state.pending:
+        return _("%(days)s case-free days%(round)s: down to %(grade)s") % {
+            "days": state.case_free_day, "grade": grade,
+            "round": _(" and a negative round") if state.round_needed else ""}
+    kinds = sorted({e.kind for e in state.reasons})
+    return _("%(grade)s after: %(events)s") % {"grade": grade, "events": ", ".join(kinds)}
+
+
+def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeResult:
+    """Run every area's clock for `day` (default today) and propose what differs from the
+    grades in force; one transaction."""
+    day = day or timezone.localdate()
+    rules = clock_rules()
+    lowest = rules.grades[-1]
+    proposed = approved = 0
+    with transaction.atomic():
+        states = clocks_on(day)
+        current = _open_designations(list(states))
+        rejected = set(Designation.objects.filter(area_id__in=list(states), status=Status.REJECTED)
+                       .values_list("area_id", "grade", "since"))
+        auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
+        tenants = dict(Area.objects.filter(pk__in=list(states)).values_list("pk", "root_id"))
+        for area_id, (state, last_event) in states.items():
+            grade, since = target_of(state)
+            in_force, waiting = current.get(area_id, (None, None))
+            if grade is None or (area_id, grade, since) in rejected:
+                continue
+            if in_force is None and grade == lowest:
+                continue  # never graded, nothing to lift
+            if in_force is not None and in_force.grade == grade:
+                if waiting is not None:
+                    _supersede(waiting)
+                continue
+            if waiting is not None and (waiting.grade, waiting.since) == (grade, since):
+                continue
+            if waiting is not None:
+                _supersede(waiting)
+            proposal = Designation.objects.create(
+                tenant_id=tenants[area_id] or area_id, area_id=area_id, grade=grade, since=since,
+                reason=reason_of(state, grade), basis=basis_of(state, last_event),
+                proposed_by=actor.user if actor and actor.is_authenticated else None)
+            proposed += 1
+            if auto:
+                _approve(proposal, actor=actor)
+                approved += 1
+        audit.record(actor=actor or Actor(user=None), action="regrade", object_type="zones",
+                     detail={"day": day.isoformat(), "areas": len(states),
+                             "proposed": proposed, "approved": approved})
+    return RegradeResult(day, len(states), proposed, approved)
+
+
+def _open_designations(area_ids: list[int]) -> dict[int, tuple]:
+    """Per area: (the approved designation without an end, the waiting proposal)."""
+    found: dict[int, list] = defaultdict(lambda: [None, None])
+    rows = Designation.objects.filter(area_id__in=area_ids).filter(
+        Q(status=Status.APPROVED, until__isnull=True) | Q(status=Status.PROPOSED))
+    for row in rows.order_by("since", "id"):
+        found[row.area_id][0 if row.status == Status.APPROVED else 1] = row
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _supersede(proposal: Designation) -> None:
+    proposal.status = Status.SUPERSEDED
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_at"])
+
+
+def _approve(designation: Designation, *, actor: Actor | None) -> None:
+    """Put a designation in force: the one before it ends the day before."""
+    before = Designation.objects.filter(area_id=designation.area_id, status=Status.APPROVED,
+                                        until__isnull=True).exclude(pk=designation.pk)
+    for previous in before:
+        if previous.since < designation.since:
+            previous.until = designation.since - ONE_DAY
+            previous.save(update_fields=["until"])
+        else:
+            _supersede(previous)
+    designation.status = Status.APPROVED
+    designation.decided_by = actor.user if actor and actor.is_authenticated else None
+    designation.decided_at = timezone.now()
+    designation.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def _refuse_stale(designation: Designation) -> None:
+    message = _("The designation was not changed.")
+    if designation.status != Status.PROPOSED:
+        raise InvalidInput(message, [FieldError("status", _(
+            "this proposal is %(status)s: only a waiting proposal can be decided")
+            % {"status": designation.get_status_display()})])
+    newest = ZoneEvent.objects.filter(area_id=designation.area_id).aggregate(n=Max("id"))["n"]
+    if newest and newest > designation.basis.get("last_event", 0):
+        raise InvalidInput(message, [FieldError("status", _(
+            "stale: new events arrived for this area since it was proposed; run the regrading "
+            "again and decide the new proposal"))])
+
+
+def approve(*, actor: Actor, designation_id: int, note: str = "") -> Designation:
+    """A commander puts a proposal in force (refused when stale)."""
+    with unit_of_work(actor) as uow:
+        designation = uow.fetch(access_designation, designation_id, Can.APPROVE_ZONES)
+        _refuse_stale(designation)
+        designation.note = note[:300]
+        _approve(designation, actor=actor)
+        designation.save(update_fields=["note"])
+        _republish(_("designation %(n)s approved") % {"n": designation.pk})
+        audit.record(actor=actor, action="approve", object_type="designation",
+                     object_id=designation.pk, area=designation.area,
+                     detail={"grade": designation.grade, "since": designation.since.isoformat()})
+    return designation
+
+
+def reject(*, actor: Actor, designation_id: int, note: str = "") -> Designation:
+    """A commander turns a proposal down; the regrading will not propose it again."""
+    with unit_of_work(actor) as uow:
+        designation = uow.fetch(access_designation, designation_id, Can.APPROVE_ZONES)
+        if designation.status != Status.PROPOSED:
+            _refuse_stale(designation)
+        designation.status = Status.REJECTED
+        designation.decided_by = actor.user
+        designation.decided_at = timezone.now()
+        designation.note = note[:300]
+        designation.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        audit.record(actor=actor, action="reject", object_type="designation",
+                     object_id=designation.pk, area=designation.area,
+                     detail={"grade": designation.grade, "since": designation.since.isoformat()})
+    return designation
+
+
+def designate(*, actor: Actor, area_code: str, grade: str, since: date, reason: str) -> Designation:
+    """A commander's own designation (a place the clocks cannot see), put in force at once.
+    An area outside the actor's scope answers as a missing one."""
+    require_role(actor, Can.APPROVE_ZONES, what="designation")
+    message = _("The designation was not saved.")
+    area = Area.objects.filter(code=area_code).first()
+    if area is None or not can(actor, Can.APPROVE_ZONES, area):
+        raise NotFound(_("No area with code %(code)s.") % {"code": area_code})
+    if grade not in clock_rules().grades:
+        raise InvalidInput(message, [FieldError("grade", _("%(grade)s is not one of %(grades)s")
+                                                % {"grade": grade,
+                                                   "grades": ", ".join(clock_rules().grades)})])
+    if not reason.strip():
+        raise InvalidInput(message, [FieldError("reason", _("say why"))])
+    with unit_of_work(actor):
+        last = ZoneEvent.objects.filter(area=area).aggregate(n=Max("id"))["n"] or 0
+        designation = Designation.objects.create(
+            tenant_id=area.tenant_id, area=area, grade=grade, since=since, reason=reason[:2000],
+            basis={"manual": True, "last_event": last}, proposed_by=actor.user)
+        _approve(designation, actor=actor)
+        _republish(_("designation %(n)s made") % {"n": designation.pk})
+        audit.record(actor=actor, action="designate", object_type="designation",
+                     object_id=designation.pk, area=area,
+                     detail={"grade": grade, "since": since.isoformat()})
+    return designation
+
+
+def _republish(note: str) -> None:
+    from outbreakhq.zones.public import republish_today  # the list reads this module
+
+    republish_today(note)
+
+
+def grade_of(area_path: str, day: date) -> str | None:
+    """The grade in force on `day` for the area or its nearest designated ancestor (the
+    `zones.grade_of` question other modules ask)."""
+    codes = [code for code in area_path.split("/") if code]
+    row = (Designation.objects.filter(area__code__in=codes, status=Status.APPROVED,
+                                      since__lte=day)
+           .filter(Q(until__isnull=True) | Q(until__gte=day))
+           .order_by("-area__depth", "-since", "-id").values_list("grade", flat=True).first())
+    return row
+
+
+def in_force(day: date, areas=None):
+    """Approved designations in force on `day` (optionally for a queryset of areas)."""
+    rows = Designation.objects.filter(status=Status.APPROVED, since__lte=day).filter(
+        Q(until__isnull=True) | Q(until__gte=day))
+    if areas is not None:
+        rows = rows.filter(area__in=areas)
+    return rows
