@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from outbreakhq import protocols
 from outbreakhq.core.models import Area
+from outbreakhq.zones.clocks import clock_rules, clocks_on, in_force
 from outbreakhq.zones.models import PublishedList
-from outbreakhq.zones.services.designations import clock_rules, clocks_on, in_force
 
 COLUMNS = ("day", "version", "code", "name_en", "name_zh", "parents", "grade", "since",
            "case_free_day", "days_required", "round_needed", "next_grade", "next_step",

@@ -18,7 +18,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbreakhq import protocols
 from outbreakhq.core import audit
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
@@ -27,14 +26,12 @@ from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import fetch_in_scope, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
+from outbreakhq.zones import public
+from outbreakhq.zones.clocks import clock_rules, clocks_on
 from outbreakhq.zones.models import Designation, Status, ZoneEvent
-from outbreakhq.zones.rules import ONE_DAY, AreaEvent, Clock, ClockRules, ClockState
+from outbreakhq.zones.rules import ONE_DAY, ClockState
 
 OPEN = (Status.PROPOSED, Status.APPROVED)
-
-
-def clock_rules() -> ClockRules:
-    return ClockRules.from_grading(protocols.current().grading)
 
 
 def access_designation(actor: Actor, designation_id: int, capability: str = Can.APPROVE_ZONES,
@@ -52,29 +49,6 @@ class RegradeResult:
     areas: int  # areas whose clocks ran
     proposed: int
     approved: int
-
-
-def clocks_on(day: date, area_ids: list[int] | None = None) -> dict[int, tuple[ClockState, int]]:
-    """Each area's clock at the end of `day` and the last event it read, in one pass over the
-    log (ordered by area and day)."""
-    rules = clock_rules()
-    rows = ZoneEvent.objects.filter(day__lte=day)
-    if area_ids is not None:
-        rows = rows.filter(area_id__in=area_ids)
-    per_area: dict[int, dict[date, list]] = defaultdict(lambda: defaultdict(list))
-    last_id: dict[int, int] = {}
-    for area_id, event_id, event_day, kind, ref in rows.order_by().values_list(
-            "area_id", "id", "day", "kind", "ref").iterator(chunk_size=5000):
-        per_area[area_id][event_day].append(AreaEvent(event_day, kind, ref))
-        last_id[area_id] = max(last_id.get(area_id, 0), event_id)
-    states = {}
-    for area_id, days in per_area.items():
-        clock, current = Clock(rules), min(days)
-        while current <= day:
-            clock.advance(current, days.get(current, ()))
-            current += ONE_DAY
-        states[area_id] = (clock.state(), last_id[area_id])
-    return states
 
 
 def target_of(state: ClockState) -> tuple[str | None, date | None]:
@@ -116,12 +90,12 @@ def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeRe
         tenants = dict(Area.objects.filter(pk__in=list(states)).values_list("pk", "root_id"))
         for area_id, (state, last_event) in states.items():
             grade, since = target_of(state)
-            in_force, waiting = current.get(area_id, (None, None))
+            in_force_now, waiting = current.get(area_id, (None, None))
             if grade is None or (area_id, grade, since) in rejected:
                 continue
-            if in_force is None and grade == lowest:
+            if in_force_now is None and grade == lowest:
                 continue  # never graded, nothing to lift
-            if in_force is not None and in_force.grade == grade:
+            if in_force_now is not None and in_force_now.grade == grade:
                 if waiting is not None:
                     _supersede(waiting)
                 continue
@@ -248,9 +222,7 @@ def designate(*, actor: Actor, area_code: str, grade: str, since: date, reason: 
 
 
 def _republish(note: str) -> None:
-    from outbreakhq.zones.public import republish_today  # the list reads this module
-
-    republish_today(note)
+    public.republish_today(note)
 
 
 def grade_of(area_path: str, day: date) -> str | None:
@@ -262,12 +234,3 @@ def grade_of(area_path: str, day: date) -> str | None:
            .filter(Q(until__isnull=True) | Q(until__gte=day))
            .order_by("-area__depth", "-since", "-id").values_list("grade", flat=True).first())
     return row
-
-
-def in_force(day: date, areas=None):
-    """Approved designations in force on `day` (optionally for a queryset of areas)."""
-    rows = Designation.objects.filter(status=Status.APPROVED, since__lte=day).filter(
-        Q(until__isnull=True) | Q(until__gte=day))
-    if areas is not None:
-        rows = rows.filter(area__in=areas)
-    return rows

@@ -8,6 +8,7 @@ list (a second run on the same day publishes a correction, with `--note`).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,14 +16,16 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from outbreakhq import protocols
+from outbreakhq.zones.public import publish
+from outbreakhq.zones.replay import run_file
+from outbreakhq.zones.rules import ClockRules
+from outbreakhq.zones.services.designations import regrade
 
 
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        import argparse
-
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
@@ -49,9 +52,6 @@ class Command(BaseCommand):
         getattr(self, action)(options)
 
     def replay(self, options) -> None:
-        from outbreakhq.zones.replay import run_file
-        from outbreakhq.zones.rules import ClockRules
-
         source = options["events"]
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
@@ -65,15 +65,11 @@ class Command(BaseCommand):
             raise CommandError(f"{source}: {problem}") from problem
 
     def regrade(self, options) -> None:
-        from outbreakhq.zones.services.designations import regrade
-
         result = regrade(day=options["date"])
         self.stdout.write(f"{result.day}: {result.areas} areas, {result.proposed} proposed, "
                           f"{result.approved} approved")
 
     def publish(self, options) -> None:
-        from outbreakhq.zones.public import publish
-
         published = publish(day=options["date"], note=options["note"])
         self.stdout.write(f"{published.day}: version {published.version}, "
                           f"{len(published.content['areas'])} areas")
