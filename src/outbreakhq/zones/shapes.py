@@ -95,8 +95,9 @@ def svg_map(drawn: Iterable[Drawn], *, title: str, flip: bool, size: int = 600) 
             + " Z" for ring in d.rings)
         css = f"area grade-{d.grade}" if d.grade else "area ungraded"
         label = f"{d.name} ({d.code})" + (f": {d.grade}" if d.grade else "")
-        parts.append(f'<a href={quoteattr(d.href)}><path class="{escape(css)}" d="{path}">'
-                     f"<title>{escape(label)}</title></path></a>")
+        shape = (f'<path class="{escape(css)}" d="{path}"><title>{escape(label)}</title>'
+                 f"</path>")
+        parts.append(f"<a href={quoteattr(d.href)}>{shape}</a>" if d.href else shape)
     parts.append("</svg>")
     return "".join(parts)
 

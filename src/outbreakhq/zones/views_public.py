@@ -48,8 +48,9 @@ def risk_areas(request):
     measures = {m["grade"]: m for m in reads.measures()}
     roots = list(Area.objects.filter(code__in={a["parents"][0]["code"] if a["parents"]
                                                else a["code"] for a in content["areas"]}))
-    svg = reads.risk_map(roots, {a["code"]: a["grade"] for a in content["areas"]},
-                         href=lambda code: f"#area-{code}", title=_("Risk map"))
+    listed = {a["code"]: a["grade"] for a in content["areas"]}
+    svg = reads.risk_map(roots, listed, title=_("Risk map"),
+                         href=lambda code: f"#area-{code}" if code in listed else "")
     return render(request, "zones/public.html", {
         "published": published, "content": content,
         "sections": [{"grade": g, "measure": measures.get(g),
