@@ -36,7 +36,9 @@ def grid_layout(children: Mapping[str | None, list[str]], root: str, box: Box = 
         x0, y0, x1, y1 = boxes[code]
         gap = min(x1 - x0, y1 - y0) * 0.04
         x0, y0, x1, y1 = x0 + gap, y0 + gap, x1 - gap, y1 - gap
-        cols = math.ceil(math.sqrt(len(kids)))
+        # Cells as near square as the rectangle allows: more columns in a wide one.
+        aspect = (x1 - x0) / max(y1 - y0, 1e-9)
+        cols = max(1, min(len(kids), round(math.sqrt(len(kids) * aspect))))
         rows = math.ceil(len(kids) / cols)
         w, h = (x1 - x0) / cols, (y1 - y0) / rows
         for i, kid in enumerate(kids):
