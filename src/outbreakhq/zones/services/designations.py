@@ -149,6 +149,16 @@ def _approve(designation: Designation, *, actor: Actor | None) -> None:
     designation.save(update_fields=["status", "decided_by", "decided_at"])
 
 
+def approve_all_waiting(*, tenant_id: int) -> int:
+    """Put every waiting proposal of a tree in force, oldest first (loading a demo scenario:
+    the state it starts from, approved by nobody); returns how many."""
+    waiting = list(Designation.objects.filter(tenant_id=tenant_id, status=Status.PROPOSED)
+                   .order_by("since", "id"))
+    for designation in waiting:
+        _approve(designation, actor=None)
+    return len(waiting)
+
+
 def _refuse_stale(designation: Designation) -> None:
     message = _("The designation was not changed.")
     if designation.status != Status.PROPOSED:
