@@ -241,3 +241,28 @@ def test_preset_with_a_cycle_of_grades_is_refused() -> None:
 def test_preset_whose_grade_leads_nowhere_is_refused() -> None:
     with pytest.raises(ProtocolError, match="grading.downgrade.high.to: 'none' is not one of"):
         load(CN, "grading.downgrade.high.to=none")
+
+
+# skipping quiet days gives the same clock as walking them ------------------------------------
+
+@pytest.mark.parametrize("preset", [CN, C20, WHO])
+def test_skipping_quiet_days_matches_walking_every_day(preset) -> None:
+    import random
+
+    from outbreakhq.zones.rules import run_clock
+
+    rules, rng = rules_of(preset), random.Random(preset)
+    kinds = ["infection", "stay", "round_negative", "round_positive", "round_incomplete"]
+    for _trial in range(300):
+        per_day = {}
+        for _ in range(rng.randint(1, 6)):
+            n = rng.randint(0, 40)
+            per_day.setdefault(day(n), []).append(
+                AreaEvent(day(n), rng.choices(kinds, weights=[3, 2, 5, 1, 1])[0]))
+        last = day(rng.randint(min(per_day).toordinal() - D0.toordinal(), 80))
+        walked, current = Clock(rules), min(per_day)
+        while current <= last:
+            walked.advance(current, per_day.get(current, ()))
+            current += timedelta(days=1)
+        skipped = run_clock(rules, per_day, last)
+        assert walked.state() == skipped.state(), (per_day, last)

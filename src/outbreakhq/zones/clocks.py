@@ -10,33 +10,46 @@ from django.db.models import Q
 
 from outbreakhq import protocols
 from outbreakhq.zones.models import Designation, Status, ZoneEvent
-from outbreakhq.zones.rules import ONE_DAY, AreaEvent, Clock, ClockRules, ClockState
+from outbreakhq.zones.rules import (
+    INFECTION,
+    ROUND_POSITIVE,
+    STAY,
+    AreaEvent,
+    ClockRules,
+    ClockState,
+    run_clock,
+)
+
+GRADING_KINDS = (INFECTION, STAY, ROUND_POSITIVE)
 
 
 def clock_rules() -> ClockRules:
     return ClockRules.from_grading(protocols.current().grading)
 
 
-def clocks_on(day: date, area_ids: list[int] | None = None) -> dict[int, tuple[ClockState, int]]:
-    """Each area's clock at the end of `day` and the last event it read, in one pass over the
-    log (ordered by area and day)."""
+def clocks_on(day: date, area_ids: list[int] | None = None, *, look_ahead: bool = True
+              ) -> dict[int, tuple[ClockState, int, int]]:
+    """Each graded area's clock at the end of `day`, the last event it read and its tree, in
+    one pass over the log. Areas whose log holds only negative rounds have no clock (nothing
+    ever graded them) and are not read. `look_ahead`: compute the earliest dates too."""
     rules = clock_rules()
-    rows = ZoneEvent.objects.filter(day__lte=day)
+    grading = ZoneEvent.objects.filter(day__lte=day, kind__in=GRADING_KINDS)
     if area_ids is not None:
-        rows = rows.filter(area_id__in=area_ids)
+        grading = grading.filter(area_id__in=area_ids)
+    rows = ZoneEvent.objects.filter(day__lte=day, area_id__in=grading.values("area_id"))
     per_area: dict[int, dict[date, list]] = defaultdict(lambda: defaultdict(list))
     last_id: dict[int, int] = {}
-    for area_id, event_id, event_day, kind, ref in rows.order_by().values_list(
-            "area_id", "id", "day", "kind", "ref").iterator(chunk_size=5000):
+    tenant: dict[int, int] = {}
+    for area_id, event_id, tenant_id, event_day, kind, ref in rows.order_by().values_list(
+            "area_id", "id", "tenant_id", "day", "kind", "ref").iterator(chunk_size=5000):
         per_area[area_id][event_day].append(AreaEvent(event_day, kind, ref))
-        last_id[area_id] = max(last_id.get(area_id, 0), event_id)
+        if event_id > last_id.get(area_id, 0):
+            last_id[area_id] = event_id
+        tenant[area_id] = tenant_id
     states = {}
     for area_id, days in per_area.items():
-        clock, current = Clock(rules), min(days)
-        while current <= day:
-            clock.advance(current, days.get(current, ()))
-            current += ONE_DAY
-        states[area_id] = (clock.state(), last_id[area_id])
+        clock = run_clock(rules, days, day)
+        states[area_id] = (clock.state(look_ahead=look_ahead), last_id[area_id], tenant[area_id])
     return states
 
 

@@ -162,6 +162,23 @@ class Clock:
         else:
             self._check_step(day, ROUND_NEGATIVE in kinds)
 
+    def skip_to(self, last: date) -> None:
+        """Quiet days (no event) up to `last`: the same as `advance(day)` for each of them, but
+        jumping straight to the days something can happen (a step taking effect, the last
+        case-free day of a step that needs no round)."""
+        while self.day < last:
+            target = last
+            if self.pending:
+                target = min(target, self.pending[0])
+            elif self.grade in self.rules.steps:
+                days, needs_round = self.rules.steps[self.grade].required(
+                    came_from_higher=self.came_from_higher)
+                due = self.anchor + timedelta(days=days)
+                if not needs_round:
+                    target = min(target, max(due, self.day + ONE_DAY))
+            self.day = target - ONE_DAY
+            self.advance(target)
+
     def _check_step(self, day: date, negative_round: bool) -> None:
         step = self.rules.steps.get(self.grade) if self.grade else None
         if step is None or self.pending is not None:
@@ -170,12 +187,13 @@ class Clock:
         if (day - self.anchor).days >= days and (negative_round or not needs_round):
             self.pending = (day + ONE_DAY, step.to)
 
-    def state(self) -> ClockState:
-        """Where the clock stands at the end of the last day fed."""
+    def state(self, *, look_ahead: bool = True) -> ClockState:
+        """Where the clock stands at the end of the last day fed (`look_ahead`: with the
+        earliest dates of the next steps, which cost a short run of the clock)."""
         step = self.rules.steps.get(self.grade) if self.grade else None
         days, needs_round = (step.required(came_from_higher=self.came_from_higher) if step
                              else (0, False))
-        next_step, lift = self._look_ahead() if step else (None, None)
+        next_step, lift = self._look_ahead() if step and look_ahead else (None, None)
         free = (self.day - self.anchor).days if self.anchor else 0
         return ClockState(self.day, self.grade, self.since, self.came_from_higher, self.anchor,
                           free, days, needs_round, step.to if step else None, next_step, lift,
@@ -228,8 +246,18 @@ def state_on(rules: ClockRules, events: Iterable[AreaEvent], day: date) -> Clock
             per_day[event.day].append(event)
     if not per_day:
         return None
-    clock, current = Clock(rules), min(per_day)
-    while current <= day:
-        clock.advance(current, per_day.get(current, ()))
-        current += ONE_DAY
-    return clock.state()
+    return run_clock(rules, per_day, day).state()
+
+
+def run_clock(rules: ClockRules, per_day: Mapping[date, list[AreaEvent]], last: date) -> Clock:
+    """A clock fed with one area's events (by day) up to the end of `last`, quiet days
+    skipped."""
+    clock = Clock(rules)
+    for event_day in sorted(per_day):
+        if event_day > last:
+            break
+        if clock.day is not None:
+            clock.skip_to(event_day - ONE_DAY)
+        clock.advance(event_day, per_day[event_day])
+    clock.skip_to(last)
+    return clock

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit
+from outbreakhq.core import audit, bulk
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
 from outbreakhq.core.models import Area
@@ -80,57 +81,76 @@ def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeRe
     day = day or timezone.localdate()
     rules = clock_rules()
     lowest = rules.grades[-1]
-    proposed = approved = 0
+    now, user = timezone.now(), actor.user if actor and actor.is_authenticated else None
+    auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
     with transaction.atomic():
-        states = clocks_on(day)
-        current = _open_designations(list(states))
-        rejected = set(Designation.objects.filter(area_id__in=list(states), status=Status.REJECTED)
+        states = clocks_on(day, look_ahead=False)
+        current = _open_designations()
+        rejected = set(Designation.objects.filter(status=Status.REJECTED)
                        .values_list("area_id", "grade", "since"))
-        auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
-        tenants = dict(Area.objects.filter(pk__in=list(states)).values_list("pk", "root_id"))
-        for area_id, (state, last_event) in states.items():
+        superseded, ended, new = [], [], []
+        for area_id, (state, last_event, tenant_id) in states.items():
             grade, since = target_of(state)
             in_force_now, waiting = current.get(area_id, (None, None))
             if grade is None or (area_id, grade, since) in rejected:
                 continue
             if in_force_now is None and grade == lowest:
                 continue  # never graded, nothing to lift
-            if in_force_now is not None and in_force_now.grade == grade:
-                if waiting is not None:
-                    _supersede(waiting)
-                continue
             if waiting is not None and (waiting.grade, waiting.since) == (grade, since):
                 continue
             if waiting is not None:
-                _supersede(waiting)
-            proposal = Designation.objects.create(
-                tenant_id=tenants[area_id] or area_id, area_id=area_id, grade=grade, since=since,
+                superseded.append(waiting.pk)
+            if in_force_now is not None and in_force_now.grade == grade:
+                continue
+            new.append(Designation(
+                tenant_id=tenant_id, area_id=area_id, grade=grade, since=since,
                 reason=reason_of(state, grade), basis=basis_of(state, last_event),
-                proposed_by=actor.user if actor and actor.is_authenticated else None)
-            proposed += 1
-            if auto:
-                _approve(proposal, actor=actor)
-                approved += 1
+                proposed_by=user, proposed_at=now,
+                **({"status": Status.APPROVED, "decided_at": now} if auto else {})))
+            if auto and in_force_now is not None:
+                ended.append((in_force_now, since))
+        _write_regrade(superseded, ended, new, now)
         audit.record(actor=actor or Actor(user=None), action="regrade", object_type="zones",
                      detail={"day": day.isoformat(), "areas": len(states),
-                             "proposed": proposed, "approved": approved})
-    return RegradeResult(day, len(states), proposed, approved)
+                             "proposed": len(new), "approved": len(new) if auto else 0})
+    return RegradeResult(day, len(states), len(new), len(new) if auto else 0)
 
 
-def _open_designations(area_ids: list[int]) -> dict[int, tuple]:
+def _write_regrade(superseded: list[int], ended: list, new: list[Designation], now) -> None:
+    """The regrading's writes, set-based: proposals replaced, designations ended by an
+    automatic approval (the day before the new one; one not yet started is superseded), new
+    rows."""
+    for chunk in range(0, len(superseded), 5000):
+        Designation.objects.filter(pk__in=superseded[chunk:chunk + 5000]).update(
+            status=Status.SUPERSEDED, decided_at=now)
+    until: dict[date, list[int]] = defaultdict(list)
+    for previous, since in ended:
+        if previous.since < since:
+            until[since - ONE_DAY].append(previous.pk)
+        else:
+            Designation.objects.filter(pk=previous.pk).update(status=Status.SUPERSEDED,
+                                                              decided_at=now)
+    for day, pks in until.items():
+        for chunk in range(0, len(pks), 5000):
+            Designation.objects.filter(pk__in=pks[chunk:chunk + 5000]).update(until=day)
+    bulk.insert_models(new)  # COPY on PostgreSQL, executemany on SQLite
+
+
+class Open(NamedTuple):
+    pk: int
+    grade: str
+    since: date
+
+
+def _open_designations() -> dict[int, tuple[Open | None, Open | None]]:
     """Per area: (the approved designation without an end, the waiting proposal)."""
     found: dict[int, list] = defaultdict(lambda: [None, None])
-    rows = Designation.objects.filter(area_id__in=area_ids).filter(
-        Q(status=Status.APPROVED, until__isnull=True) | Q(status=Status.PROPOSED))
-    for row in rows.order_by("since", "id"):
-        found[row.area_id][0 if row.status == Status.APPROVED else 1] = row
+    rows = Designation.objects.filter(
+        Q(status=Status.APPROVED, until__isnull=True) | Q(status=Status.PROPOSED)).order_by(
+        "since", "id").values_list("area_id", "status", "id", "grade", "since")
+    for area_id, status, *row in rows.iterator(chunk_size=5000):
+        found[area_id][0 if status == Status.APPROVED else 1] = Open(*row)
     return {k: tuple(v) for k, v in found.items()}
-
-
-def _supersede(proposal: Designation) -> None:
-    proposal.status = Status.SUPERSEDED
-    proposal.decided_at = timezone.now()
-    proposal.save(update_fields=["status", "decided_at"])
 
 
 def _approve(designation: Designation, *, actor: Actor | None) -> None:
@@ -142,7 +162,8 @@ def _approve(designation: Designation, *, actor: Actor | None) -> None:
             previous.until = designation.since - ONE_DAY
             previous.save(update_fields=["until"])
         else:
-            _supersede(previous)
+            previous.status, previous.decided_at = Status.SUPERSEDED, timezone.now()
+            previous.save(update_fields=["status", "decided_at"])
     designation.status = Status.APPROVED
     designation.decided_by = actor.user if actor and actor.is_authenticated else None
     designation.decided_at = timezone.now()
