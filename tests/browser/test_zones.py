@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.events import ScreeningRoundClosed
-from outbreakhq.zones.services.designations import regrade
+from outbreakhq.zones.models import Designation
+from outbreakhq.zones.services.designations import approve, regrade
 from tests.browser.conftest import log_in, shot
 from tests.factories import PASSWORD, make_person, make_user, territory
 from tests.tracing.conftest import open_case
@@ -65,3 +66,24 @@ def test_commander_approves_a_high_area_and_later_sees_the_step_down_proposed(pa
     expect(row).to_contain_text("medium risk")
     expect(row).to_contain_text(str(today + timedelta(days=8)))
     shot(page, "zones-step-down")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("url", ["/risk-areas/", "/risk-areas/proposals/", "/public/risk-areas/"])
+def test_risk_area_pages_fit_a_phone(page, url):
+    land = territory()
+    tracer = make_user("tracer", land.region)
+    make_user("commander", land.region, username="cora")
+    open_case(tracer, make_person(land.compound1))
+    open_case(tracer, make_person(land.compound2))
+    regrade()
+    approve(actor=Actor.of(make_user("commander", land.region)),
+            designation_id=Designation.objects.filter(area=land.compound1).get().pk)
+    page.set_viewport_size(PHONE)
+    log_in(page, "cora", PASSWORD)
+    page.goto(url)
+    shot(page, "phone-zones-" + url.strip("/").replace("/", "-"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{url} is {width} px wide on a 390 px phone"

@@ -72,6 +72,7 @@ def risk_map(roots: list[Area], grades: dict[str, str], *, href, title: str) -> 
         depth = max((d for d, n in per_depth.items() if n <= shapes.MAX_DRAWN),
                     default=root.depth)
         drawn_rows = [r for r in rows if r[2] == depth]
+        parents = [r for r in rows if r[2] == depth - 1] if depth > root.depth else []
         own = all(r[5] for r in drawn_rows)
         layout = {} if own else shapes.grid_layout(
             shapes.children_of((r[0], r[1]) for r in rows if r[2] <= depth), root.code)
@@ -87,7 +88,11 @@ def risk_map(roots: list[Area], grades: dict[str, str], *, href, title: str) -> 
                 if holder not in contained or rank[grade] < rank[contained[holder]]:
                     contained[holder] = grade
         zh = (get_language() or "").startswith("zh")
-        drawn = []
+        drawn = [shapes.Drawn(code, name_zh if zh and name_zh else name_en, None, "",
+                              shapes.rings_of(shape if own else shapes.box_polygon(layout[code])),
+                              outline=True)
+                 for code, _p, _d, name_en, name_zh, shape, _path in parents
+                 if (shape if own else code in layout)]
         for code, _parent, _depth, name_en, name_zh, shape, path in drawn_rows:
             inherited = next((grades[c] for c in reversed([c for c in path.split("/") if c])
                               if c in grades), None)

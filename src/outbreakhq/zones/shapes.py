@@ -76,6 +76,7 @@ class Drawn:
     grade: str | None
     href: str
     rings: list[list[tuple[float, float]]]
+    outline: bool = False  # a parent drawn under its children, for orientation
 
 
 def svg_map(drawn: Iterable[Drawn], *, title: str, flip: bool, size: int = 600) -> str:
@@ -95,7 +96,8 @@ def svg_map(drawn: Iterable[Drawn], *, title: str, flip: bool, size: int = 600) 
             "M" + " L".join(f"{(x - x0) * scale:.1f},"
                             f"{((y1 - y) if flip else (y - y0)) * scale:.1f}" for x, y in ring)
             + " Z" for ring in d.rings)
-        css = f"area grade-{d.grade}" if d.grade else "area ungraded"
+        css = ("outline" if d.outline else f"area grade-{d.grade}" if d.grade
+               else "area ungraded")
         label = f"{d.name} ({d.code})" + (f": {d.grade}" if d.grade else "")
         shape = (f'<path class="{escape(css)}" d="{path}"><title>{escape(label)}</title>'
                  f"</path>")
