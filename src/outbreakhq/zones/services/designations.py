@@ -171,13 +171,26 @@ def _approve(designation: Designation, *, actor: Actor | None) -> None:
 
 
 def approve_all_waiting(*, tenant_id: int) -> int:
-    """Put every waiting proposal of a tree in force, oldest first (loading a demo scenario:
-    the state it starts from, approved by nobody); returns how many."""
+    """Put every waiting proposal of a tree in force, oldest first, set-based (loading a demo
+    scenario: the state it starts from, approved by nobody); returns how many."""
+    now = timezone.now()
     waiting = list(Designation.objects.filter(tenant_id=tenant_id, status=Status.PROPOSED)
-                   .order_by("since", "id"))
-    for designation in waiting:
-        _approve(designation, actor=None)
-    return len(waiting)
+                   .order_by("since", "id").values_list("pk", "area_id", "since"))
+    current = {area: Open(pk, "", since) for area, pk, since in Designation.objects.filter(
+        tenant_id=tenant_id, status=Status.APPROVED, until__isnull=True).values_list(
+        "area_id", "pk", "since")}
+    ended = []
+    for pk, area_id, since in waiting:
+        if area_id in current:
+            ended.append((current[area_id], since))
+        current[area_id] = Open(pk, "", since)
+    _write_regrade([], ended, [], now)
+    replaced = {previous.pk for previous, since in ended if previous.since >= since}
+    pks = [pk for pk, _area, _since in waiting if pk not in replaced]
+    for chunk in range(0, len(pks), 5000):
+        Designation.objects.filter(pk__in=pks[chunk:chunk + 5000]).update(
+            status=Status.APPROVED, decided_at=now)
+    return len(pks)
 
 
 def _refuse_stale(designation: Designation) -> None:
