@@ -119,3 +119,22 @@ def test_alert_inbox_and_acknowledgement(graded):
     assert alert.acknowledged_by == tracer
     other = logged_in(make_user("tracer", graded.land.county1))
     assert "Positive in an area" not in other.get("/risk-areas/alerts/").content.decode()
+
+
+def test_commander_designates_by_hand_and_bad_fields_are_named(graded):
+    client = logged_in(graded.commander)
+    answer = client.post("/risk-areas/designate/", {
+        "area": graded.land.compound3.code, "grade": "medium", "since": "2022-08-01",
+        "reason": "a market"}, follow=True)
+    assert "is medium from" in answer.content.decode()
+    assert Designation.objects.get(area=graded.land.compound3).status == Status.APPROVED
+    answer = client.post("/risk-areas/designate/", {"area": "", "grade": "x"}, follow=True)
+    assert "reason: say why" in answer.content.decode()
+
+
+def test_designating_outside_scope_is_not_found(graded):
+    answer = logged_in(graded.county_commander).post("/risk-areas/designate/", {
+        "area": graded.land.compound3.code, "grade": "high", "since": "2022-08-01",
+        "reason": "x"})
+    assert answer.status_code == 404
+    assert not Designation.objects.filter(area=graded.land.compound3).exists()

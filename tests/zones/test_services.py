@@ -115,19 +115,18 @@ def test_proposal_outside_the_commanders_county_is_not_found(zones):
 
 
 def test_designation_for_an_area_outside_scope_is_refused_as_not_found(zones):
-    with pytest.raises(NotFound, match="No area with code"):
-        svc.designate(actor=Actor.of(zones.county_commander), area_code=zones.land.compound2.code,
-                      grade="high", since=D0, reason="market")
-    with pytest.raises(NotFound, match="No area with code"):
-        svc.designate(actor=Actor.of(zones.county_commander), area_code="nope", grade="high",
-                      since=D0, reason="market")
+    for code in (zones.land.compound2.code, "nope"):
+        with pytest.raises(NotFound, match="No area with code"):
+            svc.designate(actor=Actor.of(zones.county_commander), data={
+                "area": code, "grade": "high", "since": D0, "reason": "market"})
     assert not Designation.objects.exists()
 
 
 def test_manual_designation_with_an_unknown_grade_is_refused(zones):
-    with pytest.raises(InvalidInput, match="grade"):
-        svc.designate(actor=Actor.of(zones.commander), area_code=zones.land.compound1.code,
-                      grade="purple", since=D0, reason="x")
+    with pytest.raises(InvalidInput) as exc:
+        svc.designate(actor=Actor.of(zones.commander), data={
+            "area": zones.land.compound1.code, "grade": "purple", "since": "soon"})
+    assert {e.field for e in exc.value.errors} == {"grade", "since", "reason"}
 
 
 def test_positive_result_in_a_quiet_area_is_an_infection_and_an_alert(zones):
@@ -159,8 +158,8 @@ def test_public_list_is_frozen_and_corrections_are_new_versions(zones):
     assert entry["grade"] == "high" and entry["earliest_lift"] == day(11).isoformat()
     assert [p["code"] for p in entry["parents"]][0] == zones.land.region.code
     assert public.publish(day=D0).pk == first.pk  # nothing changed: nothing new
-    svc.designate(actor=cora, area_code=zones.land.compound2.code, grade="medium", since=D0,
-                  reason="a case shopped here")
+    svc.designate(actor=cora, data={"area": zones.land.compound2.code, "grade": "medium",
+                                    "since": D0.isoformat(), "reason": "a case shopped here"})
     second = public.publish(day=D0, note="compound 2 added")
     assert second.version == 2 and second.note == "compound 2 added"
     assert len(public.latest(D0).content["areas"]) == 2

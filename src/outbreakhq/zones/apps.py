@@ -34,6 +34,7 @@ class ZonesConfig(AppConfig):
             "zones_area": access.read(Can.VIEW_AGGREGATES),
             "zones_proposals": access.read(Can.APPROVE_ZONES),
             "zones_decide": access.write(Can.APPROVE_ZONES),
+            "zones_designate": access.write(Can.APPROVE_ZONES),
             "zones_alerts": access.read(Can.ACKNOWLEDGE_ALERTS),
             "zones_acknowledge": access.write(Can.ACKNOWLEDGE_ALERTS),
             # The public list: no login, no personal data (area names and dates only).

@@ -10,6 +10,7 @@ urlpatterns = [
     path("risk-areas/areas/<str:code>/", views.area_page, name="zones_area"),
     path("risk-areas/proposals/", views.proposals, name="zones_proposals"),
     path("risk-areas/proposals/decide/", views.decide, name="zones_decide"),
+    path("risk-areas/designate/", views.designate, name="zones_designate"),
     path("risk-areas/alerts/", views.alerts, name="zones_alerts"),
     path("risk-areas/alerts/acknowledge/", views.acknowledge, name="zones_acknowledge"),
     path("public/risk-areas/", views_public.risk_areas, name="public_risk_areas"),

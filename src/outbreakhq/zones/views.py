@@ -106,6 +106,22 @@ def decide(request):
 
 
 @login_required
+@require_POST
+def designate(request):
+    """A commander's own designation, in force at once (the form on the overview)."""
+    data = {k: request.POST.get(k, "") for k in ("area", "grade", "since", "reason")}
+    try:
+        row = services.designate(actor=actor_of(request), data=data)
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+        return redirect("zones")
+    messages.success(request, _("%(area)s is %(grade)s from %(since)s.") % {
+        "area": row.area.display_name(request.LANGUAGE_CODE), "grade": row.grade,
+        "since": row.since})
+    return redirect("zones_area", code=row.area.code)
+
+
+@login_required
 def alerts(request):
     """Early-warning alerts in the scope: open ones first, then the last acknowledged."""
     require_capability(request, Can.ACKNOWLEDGE_ALERTS)

@@ -9,6 +9,7 @@ made (a newer event, or a newer proposal superseded it): approving it is refused
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -238,20 +239,35 @@ def reject(*, actor: Actor, designation_id: int, note: str = "") -> Designation:
     return designation
 
 
-def designate(*, actor: Actor, area_code: str, grade: str, since: date, reason: str) -> Designation:
-    """A commander's own designation (a place the clocks cannot see), put in force at once.
-    An area outside the actor's scope answers as a missing one."""
+def designate(*, actor: Actor, data: Mapping[str, object]) -> Designation:
+    """A commander's own designation (a place the clocks cannot see: `area` code, `grade`,
+    `since`, `reason`), put in force at once. An area outside the actor's scope answers as a
+    missing one; every bad field is named, nothing is written."""
     require_role(actor, Can.APPROVE_ZONES, what="designation")
     message = _("The designation was not saved.")
-    area = Area.objects.filter(code=area_code).first()
+    code, grade = str(data.get("area") or "").strip(), str(data.get("grade") or "").strip()
+    reason, since = str(data.get("reason") or "").strip(), data.get("since")
+    grades = clock_rules().grades
+    errors = []
+    if not code:
+        errors.append(FieldError("area", _("give the area code")))
+    if grade not in grades:
+        errors.append(FieldError("grade", _("%(grade)s is not one of %(grades)s")
+                                 % {"grade": grade or "''", "grades": ", ".join(grades)}))
+    if isinstance(since, str):
+        try:
+            since = date.fromisoformat(since.strip())
+        except ValueError:
+            since = None
+    if not isinstance(since, date):
+        errors.append(FieldError("since", _("give the first day (YYYY-MM-DD)")))
+    if not reason:
+        errors.append(FieldError("reason", _("say why")))
+    if errors:
+        raise InvalidInput(message, errors)
+    area = Area.objects.filter(code=code).first()
     if area is None or not can(actor, Can.APPROVE_ZONES, area):
-        raise NotFound(_("No area with code %(code)s.") % {"code": area_code})
-    if grade not in clock_rules().grades:
-        raise InvalidInput(message, [FieldError("grade", _("%(grade)s is not one of %(grades)s")
-                                                % {"grade": grade,
-                                                   "grades": ", ".join(clock_rules().grades)})])
-    if not reason.strip():
-        raise InvalidInput(message, [FieldError("reason", _("say why"))])
+        raise NotFound(_("No area with code %(code)s.") % {"code": code})
     with unit_of_work(actor):
         last = ZoneEvent.objects.filter(area=area).aggregate(n=Max("id"))["n"] or 0
         designation = Designation.objects.create(
