@@ -31,26 +31,27 @@ def build(day: date) -> dict:
     """The list of `day` from the designations in force (nothing personal is read)."""
     rules = clock_rules()
     listed = list(rules.grades[:-1])
-    rows = list(in_force(day).filter(grade__in=listed).select_related("area")
-                .order_by("area__path"))
-    states = clocks_on(day, [r.area_id for r in rows]) if rows else {}
-    codes = {c for r in rows for c in r.area.path.split("/") if c}
-    names = {a.code: a for a in Area.objects.filter(code__in=codes)}
+    rows = list(in_force(day).filter(grade__in=listed).order_by("area__path").values_list(
+        "area_id", "grade", "since", "area__code", "area__name_en", "area__name_zh",
+        "area__path"))
+    states = clocks_on(day, [r[0] for r in rows]) if rows else {}
+    codes = {c for r in rows for c in r[6].split("/") if c}
+    names = {code: (en, zh) for code, en, zh in Area.objects.filter(code__in=codes)
+             .values_list("code", "name_en", "name_zh")}
     areas = []
-    for row in rows:
-        state = states.get(row.area_id, (None, 0))[0]
-        parents = [names[c] for c in row.area.path.split("/") if c and c != row.area.code
-                   and c in names]
-        clock = state if state is not None and state.grade == row.grade else None
+    for area_id, grade, since, code, name_en, name_zh, path in rows:
+        state = states.get(area_id, (None,))[0]
+        parents = [c for c in path.split("/") if c and c != code and c in names]
+        clock = state if state is not None and state.grade == grade else None
         areas.append({
-            "code": row.area.code, "name_en": row.area.name_en, "name_zh": row.area.name_zh,
-            "parents": [{"code": p.code, "name_en": p.name_en, "name_zh": p.name_zh}
+            "code": code, "name_en": name_en, "name_zh": name_zh,
+            "parents": [{"code": p, "name_en": names[p][0], "name_zh": names[p][1]}
                         for p in parents],
-            "grade": row.grade, "since": row.since.isoformat(),
+            "grade": grade, "since": since.isoformat(),
             "case_free_day": clock.case_free_day if clock else None,
             "days_required": clock.days_required if clock else None,
             "round_needed": clock.round_needed if clock else None,
-            "next_grade": clock.next_grade if clock else rules.steps[row.grade].to,
+            "next_grade": clock.next_grade if clock else rules.steps[grade].to,
             "next_step": _iso(clock.next_step) if clock else None,
             "earliest_lift": _iso(clock.earliest_lift) if clock else None,
         })
