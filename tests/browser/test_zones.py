@@ -71,7 +71,8 @@ def test_commander_approves_a_high_area_and_later_sees_the_step_down_proposed(pa
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.mark.parametrize("url", ["/risk-areas/", "/risk-areas/proposals/", "/public/risk-areas/"])
+@pytest.mark.parametrize("url", ["/risk-areas/", "/risk-areas/proposals/", "/risk-areas/alerts/",
+                                 "/public/risk-areas/"])
 def test_risk_area_pages_fit_a_phone(page, url):
     land = territory()
     tracer = make_user("tracer", land.region)
