@@ -138,3 +138,9 @@ def test_designating_outside_scope_is_not_found(graded):
         "reason": "x"})
     assert answer.status_code == 404
     assert not Designation.objects.filter(area=graded.land.compound3).exists()
+
+
+def test_analyst_sees_the_area_page_without_record_numbers(graded):
+    analyst = make_user("analyst", graded.land.region)
+    page = logged_in(analyst).get(f"/risk-areas/areas/{graded.land.compound1.code}/")
+    assert page.status_code == 200 and "case 7" not in page.content.decode()

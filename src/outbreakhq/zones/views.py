@@ -60,7 +60,9 @@ def area_page(request, code: str):
         .filter(area=area).select_related("proposed_by", "decided_by").order_by("-id")[:200],
         "events": ZoneEvent.objects.visible_to(actor, Can.VIEW_AGGREGATES).filter(area=area)
         .order_by("-day", "-id")[:200],
-        "may_decide": can(actor, Can.APPROVE_ZONES, area)})
+        "may_decide": can(actor, Can.APPROVE_ZONES, area),
+        # Record numbers behind the events, for those who may open the records.
+        "show_refs": can(actor, Can.VIEW_PERSON, area)})
 
 
 @login_required
