@@ -166,3 +166,27 @@ def test_public_list_is_frozen_and_corrections_are_new_versions(zones):
     assert len(type(first).objects.get(pk=first.pk).content["areas"]) == 1  # v1 untouched
     text = public.as_csv(second)
     assert text.splitlines()[0] == ",".join(public.COLUMNS)
+
+
+def test_imported_cases_are_infections_in_their_areas(zones):
+    from outbreakhq.core.events import CasesImported, ImportedRecord
+    from tests.factories import make_person
+
+    people = [make_person(zones.land.compound1), make_person(zones.land.compound2)]
+    events.publish(CasesImported(actor=Actor.of(zones.commander), records=(
+        ImportedRecord(101, people[0]), ImportedRecord(102, people[1], zones.land.compound3))))
+    assert sorted(ZoneEvent.objects.values_list("area__code", "ref")) == sorted([
+        (zones.land.compound1.code, "case 101"), (zones.land.compound3.code, "case 102")])
+
+
+def test_suspected_cases_are_left_out_when_tracing_says_so(zones, monkeypatch):
+    from outbreakhq.core.events import CaseOpened
+    from tests.factories import make_person
+
+    monkeypatch.setitem(hooks.PROVIDERS, "tracing.case_classification",
+                        lambda case_id: "suspected" if case_id == 1 else "confirmed")
+    person = make_person(zones.land.compound1)
+    for number in (1, 2):
+        events.publish(CaseOpened(actor=Actor.of(zones.commander), record_id=number,
+                                  person=person, area=zones.land.compound1))
+    assert list(ZoneEvent.objects.values_list("ref", flat=True)) == ["case 2"]

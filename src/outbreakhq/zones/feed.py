@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from outbreakhq import protocols
-from outbreakhq.core import hooks
+from outbreakhq.core import bulk, hooks
 from outbreakhq.core.events import (
     CaseChanged,
     CaseOpened,
@@ -64,8 +64,15 @@ def on_case_changed(event: CaseChanged) -> None:
 
 
 def on_cases_imported(event: CasesImported) -> None:
+    """One set-based insert per import batch (the case numbers are new: no event exists)."""
+    today = timezone.localdate()
+    rows = []
     for record in event.records:
-        _case_infection(record.area or record.person.home_area, record.record_id)
+        area = record.area or record.person.home_area
+        if area is not None and _classification(record.record_id) not in NOT_INFECTIONS:
+            rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=today,
+                                  kind=EventKind.INFECTION, ref=f"case {record.record_id}"))
+    bulk.insert_models(rows)
 
 
 def on_positive_result(event: PositiveResultRecorded) -> None:

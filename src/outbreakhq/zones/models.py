@@ -47,7 +47,8 @@ class ZoneEvent(models.Model):
     objects = AreaRowQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["area", "day"], name="zone_event_area_day")]
+        indexes = [models.Index(fields=["area", "day"], name="zone_event_area_day"),
+                   models.Index(fields=["ref"], name="zone_event_ref")]
 
     def as_rule_event(self) -> rules.AreaEvent:
         return rules.AreaEvent(self.day, self.kind, self.ref)
