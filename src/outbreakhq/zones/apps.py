@@ -25,6 +25,7 @@ class ZonesConfig(AppConfig):
         hooks.navigation(hooks.NavEntry(_("Proposals"), "zones_proposals", Can.APPROVE_ZONES,
                                         41))
         hooks.navigation(hooks.NavEntry(_("Alerts"), "zones_alerts", Can.ACKNOWLEDGE_ALERTS, 42))
+        hooks.navigation(hooks.NavEntry(_("Key places"), "zones_places", Can.MANAGE_PLACES, 43))
         hooks.dashboard_tile(hooks.DashboardTile(_("Risk areas"), "zones/_tile.html",
                                                  reads.tile_context, Can.VIEW_AGGREGATES, 40))
         hooks.home_panel(hooks.HomePanel(_("Risk areas waiting for you"), "zones/_home.html",
@@ -37,6 +38,9 @@ class ZonesConfig(AppConfig):
             "zones_designate": access.write(Can.APPROVE_ZONES),
             "zones_alerts": access.read(Can.ACKNOWLEDGE_ALERTS),
             "zones_acknowledge": access.write(Can.ACKNOWLEDGE_ALERTS),
+            "zones_places": access.read(Can.MANAGE_PLACES),
+            "zones_place_add": access.write(Can.MANAGE_PLACES),
+            "zones_sample_add": access.write(Can.MANAGE_PLACES),
             # The public list: no login, no personal data (area names and dates only).
             "public_risk_areas": access.read(PUBLIC),
             "public_risk_areas_json": access.read(PUBLIC),

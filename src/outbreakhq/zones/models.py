@@ -94,6 +94,7 @@ class AlertKind(models.TextChoices):
     POSITIVE_WITHOUT_CASES = "positive_without_cases", _("Positive in an area without cases")
     UNKNOWN_SOURCE = "unknown_source", _("Case with no known source")
     POSITIVE_ROUND = "positive_round", _("Positive in an all-resident round")
+    POSITIVE_ENVIRONMENT = "positive_environment", _("Positive environmental sample")
 
 
 class Alert(models.Model):
@@ -128,3 +129,57 @@ class PublishedList(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "version"],
                                                name="zone_list_day_version")]
         ordering = ["-day", "-version"]
+
+
+class PlaceKind(models.TextChoices):
+    CONSTRUCTION_SITE = "construction_site", _("Construction site")
+    MARKET = "market", _("Market")
+    NURSING_HOME = "nursing_home", _("Nursing home")
+    HOSPITAL = "hospital", _("Hospital")
+    SCHOOL = "school", _("School")
+
+
+class KeyPlace(models.Model):
+    """A crowded place that must not become an amplifier (issue 11, key places)."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+", verbose_name=_("area"))
+    kind = models.CharField(_("kind"), max_length=20, choices=PlaceKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    people = models.PositiveIntegerField(_("staff or residents"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AreaRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area__path", "name"]
+
+
+class SampleKind(models.TextChoices):
+    SURFACE = "surface", _("Surface")
+    COLD_CHAIN = "cold_chain", _("Cold-chain goods")
+    SEWAGE = "sewage", _("Sewage")
+
+
+class SampleResult(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+
+
+class EnvironmentalSample(models.Model):
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+", verbose_name=_("area"))
+    place = models.ForeignKey(KeyPlace, models.PROTECT, null=True, blank=True,
+                              related_name="samples", verbose_name=_("key place"))
+    kind = models.CharField(_("kind"), max_length=20, choices=SampleKind.choices)
+    sampled_on = models.DateField(_("sampled on"))
+    result = models.CharField(_("result"), max_length=10, choices=SampleResult.choices,
+                              default=SampleResult.PENDING)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AreaRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sampled_on", "-id"]
