@@ -190,3 +190,15 @@ def test_suspected_cases_are_left_out_when_tracing_says_so(zones, monkeypatch):
         events.publish(CaseOpened(actor=Actor.of(zones.commander), record_id=number,
                                   person=person, area=zones.land.compound1))
     assert list(ZoneEvent.objects.values_list("ref", flat=True)) == ["case 2"]
+
+
+def test_regrade_and_publish_commands(zones, capsys):
+    from django.core.management import call_command
+
+    zones.event(zones.land.compound1, D0, "infection")
+    call_command("zones", "regrade", "--date", D0.isoformat())
+    assert capsys.readouterr().out.strip() == f"{D0}: 1 areas, 1 proposed, 0 approved"
+    svc.approve(actor=Actor.of(zones.commander), designation_id=only_proposal(
+        zones.land.compound1).pk)
+    call_command("zones", "publish", "--date", D0.isoformat())
+    assert capsys.readouterr().out.strip() == f"{D0}: version 1, 1 areas"
