@@ -31,6 +31,6 @@ def acknowledge(*, actor: Actor, alert_id: int) -> Alert:
                 % {"when": f"{timezone.localtime(alert.acknowledged_at):%Y-%m-%d %H:%M}"})])
         alert.acknowledged_by, alert.acknowledged_at = actor.user, timezone.now()
         alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-        audit.record(actor=actor, action="acknowledge", object_type="alert", object_id=alert.pk,
-                     area=alert.area, detail={"kind": alert.kind})
+        audit.record(actor=actor, action="change", object_type="alert", object_id=alert.pk,
+                     area=alert.area, detail={"acknowledged": True, "kind": alert.kind})
     return alert

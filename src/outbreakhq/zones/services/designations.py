@@ -111,8 +111,9 @@ def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeRe
             if auto and in_force_now is not None:
                 ended.append((in_force_now, since))
         _write_regrade(superseded, ended, new, now)
-        audit.record(actor=actor or Actor(user=None), action="regrade", object_type="zones",
-                     detail={"day": day.isoformat(), "areas": len(states),
+        audit.record(actor=actor or Actor(user=None), action="create",
+                     object_type="risk-area proposals",
+                     detail={"regrade": True, "day": day.isoformat(), "areas": len(states),
                              "proposed": len(new), "approved": len(new) if auto else 0})
     return RegradeResult(day, len(states), len(new), len(new) if auto else 0)
 
@@ -216,9 +217,10 @@ def approve(*, actor: Actor, designation_id: int, note: str = "") -> Designation
         _approve(designation, actor=actor)
         designation.save(update_fields=["note"])
         _republish(_("designation %(n)s approved") % {"n": designation.pk})
-        audit.record(actor=actor, action="approve", object_type="designation",
+        audit.record(actor=actor, action="change", object_type="designation",
                      object_id=designation.pk, area=designation.area,
-                     detail={"grade": designation.grade, "since": designation.since.isoformat()})
+                     detail={"decision": "approve", "grade": designation.grade,
+                             "since": designation.since.isoformat()})
     return designation
 
 
@@ -233,9 +235,10 @@ def reject(*, actor: Actor, designation_id: int, note: str = "") -> Designation:
         designation.decided_at = timezone.now()
         designation.note = note[:300]
         designation.save(update_fields=["status", "decided_by", "decided_at", "note"])
-        audit.record(actor=actor, action="reject", object_type="designation",
+        audit.record(actor=actor, action="change", object_type="designation",
                      object_id=designation.pk, area=designation.area,
-                     detail={"grade": designation.grade, "since": designation.since.isoformat()})
+                     detail={"decision": "reject", "grade": designation.grade,
+                             "since": designation.since.isoformat()})
     return designation
 
 
@@ -275,7 +278,7 @@ def designate(*, actor: Actor, data: Mapping[str, object]) -> Designation:
             basis={"manual": True, "last_event": last}, proposed_by=actor.user)
         _approve(designation, actor=actor)
         _republish(_("designation %(n)s made") % {"n": designation.pk})
-        audit.record(actor=actor, action="designate", object_type="designation",
+        audit.record(actor=actor, action="create", object_type="designation",
                      object_id=designation.pk, area=area,
                      detail={"grade": grade, "since": since.isoformat()})
     return designation
