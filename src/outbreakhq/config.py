@@ -102,6 +102,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Requests and status checks one client address may send through the public support "
             "pages in 10 minutes (counted in Django's cache: use a shared cache such as Redis "
             "when several server processes run)."),
+    Setting("OUTBREAKHQ_ZONES_AUTO_APPROVE", "0",
+            "1: risk-area designations the daily regrading proposes take effect at once, without "
+            "a commander's approval (zones)."),
 )
 
 

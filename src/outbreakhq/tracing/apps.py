@@ -31,6 +31,13 @@ class TracingConfig(AppConfig):
         hooks.urls("outbreakhq.tracing.urls")  # cases/, contacts/, followups/, chains/
         hooks.urls("outbreakhq.tracing.urls_io")  # import/, export/, exports/
 
+        from outbreakhq.tracing.models import Case
+
+        # Other modules ask, never import (core/hooks.py): zones counts confirmed and
+        # asymptomatic cases as infections, not suspected or discarded ones.
+        hooks.provide("tracing.case_classification", lambda case_id: Case.objects.filter(
+            pk=case_id).values_list("classification", flat=True).first())
+
         from outbreakhq.tracing import retention
 
         retention.register()

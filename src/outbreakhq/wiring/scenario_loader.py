@@ -27,6 +27,7 @@ from outbreakhq.core import bulk
 from outbreakhq.core.models import Area, KeyGroup, Person, PersonKeyGroup
 from outbreakhq.simulate.output import Scenario
 from outbreakhq.tracing import scenario_load
+from outbreakhq.zones import scenario_load as zones_load
 
 
 class ScenarioExists(Exception):
@@ -48,6 +49,7 @@ class LoadResult:
 
 def _delete_region(root: Area) -> None:
     """Remove a region's tracing records, tags, people and areas, set-based."""
+    zones_load.delete_tenant(root.id)
     scenario_load.delete_tenant(root.id)
     with connection.cursor() as cursor:
         cursor.execute(f'DELETE FROM "{PersonKeyGroup._meta.db_table}" WHERE tenant_id = %s',
@@ -121,6 +123,10 @@ def load(scenario: Scenario, *, replace: bool = False,
             tracing = scenario_load.load_scenario(
                 scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
                 protocol=_protocol(scenario), today=timezone.localdate(), say=say)
+            say("risk areas")
+            zones_load.load_scenario(
+                scenario, tenant_id=tenant_id, area_ids=area_ids, today=timezone.localdate(),
+                offset=scenario_load.day_offset(scenario.meta, timezone.localdate()))
     except IntegrityError as exc:
         raise ScenarioInUse(
             f"region {region} could not be replaced: other records (users' assignments, cases, "

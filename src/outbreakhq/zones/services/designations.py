@@ -1,0 +1,299 @@
+"""Designations: the daily regrading proposes, commanders approve or reject.
+
+`regrade(day)` runs the clocks (zones/rules.py) over the event log of every area that has one
+and proposes what differs from the grade in force; the deployment may approve them at once
+(OUTBREAKHQ_ZONES_AUTO_APPROVE). A proposal is stale when the area's log has grown since it was
+made (a newer event, or a newer proposal superseded it): approving it is refused.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outbreakhq.core import audit, bulk
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.models import Area
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+from outbreakhq.core.scoped import fetch_in_scope, require_role
+from outbreakhq.core.unit_of_work import unit_of_work
+from outbreakhq.zones import public
+from outbreakhq.zones.clocks import clock_rules, clocks_on
+from outbreakhq.zones.models import Designation, Status, ZoneEvent
+from outbreakhq.zones.rules import ONE_DAY, ClockState
+
+OPEN = (Status.PROPOSED, Status.APPROVED)
+
+
+def access_designation(actor: Actor, designation_id: int, capability: str = Can.APPROVE_ZONES,
+                       *, lock: bool = False) -> Designation:
+    """A designation in the actor's scope, else the one 404 of core/scoped.py."""
+    return fetch_in_scope(
+        Designation.objects.all(), designation_id, actor=actor, capability=capability,
+        what="designation", lock=lock, seen_with=Can.VIEW_AGGREGATES,
+        missing=_("No designation with number %(n)s.") % {"n": designation_id})
+
+
+@dataclass(frozen=True)
+class RegradeResult:
+    day: date
+    areas: int  # areas whose clocks ran
+    proposed: int
+    approved: int
+
+
+def target_of(state: ClockState) -> tuple[str | None, date | None]:
+    """The grade the clock asks for, and from when (a step earned today starts tomorrow)."""
+    if state.pending:
+        return state.pending, state.day + ONE_DAY
+    return state.grade, state.since
+
+
+def basis_of(state: ClockState, last_event: int) -> dict:
+    return {"day": state.day.isoformat(), "last_event": last_event,
+            "events": [[e.day.isoformat(), e.kind, e.ref] for e in state.reasons[-50:]],
+            "case_free_day": state.case_free_day, "days_required": state.days_required,
+            "round_needed": state.round_needed}
+
+
+def reason_of(state: ClockState, grade: str) -> str:
+    if state.pending:
+        return _("%(days)s case-free days%(round)s: down to %(grade)s") % {
+            "days": state.case_free_day, "grade": grade,
+            "round": _(" and a negative round") if state.round_needed else ""}
+    kinds = sorted({e.kind for e in state.reasons})
+    return _("%(grade)s after: %(events)s") % {"grade": grade, "events": ", ".join(kinds)}
+
+
+def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeResult:
+    """Run every area's clock for `day` (default today) and propose what differs from the
+    grades in force; one transaction."""
+    day = day or timezone.localdate()
+    rules = clock_rules()
+    lowest = rules.grades[-1]
+    now, user = timezone.now(), actor.user if actor and actor.is_authenticated else None
+    auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
+    with transaction.atomic():
+        states = clocks_on(day, look_ahead=False)
+        current = _open_designations()
+        rejected = set(Designation.objects.filter(status=Status.REJECTED)
+                       .values_list("area_id", "grade", "since"))
+        superseded, ended, new = [], [], []
+        for area_id, (state, last_event, tenant_id) in states.items():
+            grade, since = target_of(state)
+            in_force_now, waiting = current.get(area_id, (None, None))
+            if grade is None or (area_id, grade, since) in rejected:
+                continue
+            if in_force_now is None and grade == lowest:
+                continue  # never graded, nothing to lift
+            if waiting is not None and (waiting.grade, waiting.since) == (grade, since):
+                continue
+            if waiting is not None:
+                superseded.append(waiting.pk)
+            if in_force_now is not None and in_force_now.grade == grade:
+                continue
+            new.append(Designation(
+                tenant_id=tenant_id, area_id=area_id, grade=grade, since=since,
+                reason=reason_of(state, grade), basis=basis_of(state, last_event),
+                proposed_by=user, proposed_at=now,
+                **({"status": Status.APPROVED, "decided_at": now} if auto else {})))
+            if auto and in_force_now is not None:
+                ended.append((in_force_now, since))
+        _write_regrade(superseded, ended, new, now)
+        audit.record(actor=actor or Actor(user=None), action="create",
+                     object_type="risk-area proposals",
+                     detail={"regrade": True, "day": day.isoformat(), "areas": len(states),
+                             "proposed": len(new), "approved": len(new) if auto else 0})
+    return RegradeResult(day, len(states), len(new), len(new) if auto else 0)
+
+
+def _write_regrade(superseded: list[int], ended: list, new: list[Designation], now) -> None:
+    """The regrading's writes, set-based: proposals replaced, designations ended by an
+    automatic approval (the day before the new one; one not yet started is superseded), new
+    rows."""
+    for chunk in range(0, len(superseded), 5000):
+        Designation.objects.filter(pk__in=superseded[chunk:chunk + 5000]).update(
+            status=Status.SUPERSEDED, decided_at=now)
+    until: dict[date, list[int]] = defaultdict(list)
+    for previous, since in ended:
+        if previous.since < since:
+            until[since - ONE_DAY].append(previous.pk)
+        else:
+            Designation.objects.filter(pk=previous.pk).update(status=Status.SUPERSEDED,
+                                                              decided_at=now)
+    for day, pks in until.items():
+        for chunk in range(0, len(pks), 5000):
+            Designation.objects.filter(pk__in=pks[chunk:chunk + 5000]).update(until=day)
+    bulk.insert_models(new)  # COPY on PostgreSQL, executemany on SQLite
+
+
+class Open(NamedTuple):
+    pk: int
+    grade: str
+    since: date
+
+
+def _open_designations() -> dict[int, tuple[Open | None, Open | None]]:
+    """Per area: (the approved designation without an end, the waiting proposal)."""
+    found: dict[int, list] = defaultdict(lambda: [None, None])
+    rows = Designation.objects.filter(
+        Q(status=Status.APPROVED, until__isnull=True) | Q(status=Status.PROPOSED)).order_by(
+        "since", "id").values_list("area_id", "status", "id", "grade", "since")
+    for area_id, status, *row in rows.iterator(chunk_size=5000):
+        found[area_id][0 if status == Status.APPROVED else 1] = Open(*row)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _approve(designation: Designation, *, actor: Actor | None) -> None:
+    """Put a designation in force: the one before it ends the day before."""
+    before = Designation.objects.filter(area_id=designation.area_id, status=Status.APPROVED,
+                                        until__isnull=True).exclude(pk=designation.pk)
+    for previous in before:
+        if previous.since < designation.since:
+            previous.until = designation.since - ONE_DAY
+            previous.save(update_fields=["until"])
+        else:
+            previous.status, previous.decided_at = Status.SUPERSEDED, timezone.now()
+            previous.save(update_fields=["status", "decided_at"])
+    designation.status = Status.APPROVED
+    designation.decided_by = actor.user if actor and actor.is_authenticated else None
+    designation.decided_at = timezone.now()
+    designation.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def approve_all_waiting(*, tenant_id: int) -> int:
+    """Put every waiting proposal of a tree in force, oldest first, set-based (loading a demo
+    scenario: the state it starts from, approved by nobody); returns how many."""
+    now = timezone.now()
+    waiting = list(Designation.objects.filter(tenant_id=tenant_id, status=Status.PROPOSED)
+                   .order_by("since", "id").values_list("pk", "area_id", "since"))
+    current = {area: Open(pk, "", since) for area, pk, since in Designation.objects.filter(
+        tenant_id=tenant_id, status=Status.APPROVED, until__isnull=True).values_list(
+        "area_id", "pk", "since")}
+    ended = []
+    for pk, area_id, since in waiting:
+        if area_id in current:
+            ended.append((current[area_id], since))
+        current[area_id] = Open(pk, "", since)
+    _write_regrade([], ended, [], now)
+    replaced = {previous.pk for previous, since in ended if previous.since >= since}
+    pks = [pk for pk, _area, _since in waiting if pk not in replaced]
+    for chunk in range(0, len(pks), 5000):
+        Designation.objects.filter(pk__in=pks[chunk:chunk + 5000]).update(
+            status=Status.APPROVED, decided_at=now)
+    return len(pks)
+
+
+def _refuse_stale(designation: Designation) -> None:
+    message = _("The designation was not changed.")
+    if designation.status != Status.PROPOSED:
+        raise InvalidInput(message, [FieldError("status", _(
+            "this proposal is %(status)s: only a waiting proposal can be decided")
+            % {"status": designation.get_status_display()})])
+    newest = ZoneEvent.objects.filter(area_id=designation.area_id).aggregate(n=Max("id"))["n"]
+    if newest and newest > designation.basis.get("last_event", 0):
+        raise InvalidInput(message, [FieldError("status", _(
+            "stale: new events arrived for this area since it was proposed; run the regrading "
+            "again and decide the new proposal"))])
+
+
+def approve(*, actor: Actor, designation_id: int, note: str = "") -> Designation:
+    """A commander puts a proposal in force (refused when stale)."""
+    with unit_of_work(actor) as uow:
+        designation = uow.fetch(access_designation, designation_id, Can.APPROVE_ZONES)
+        _refuse_stale(designation)
+        designation.note = note[:300]
+        _approve(designation, actor=actor)
+        designation.save(update_fields=["note"])
+        _republish(_("designation %(n)s approved") % {"n": designation.pk})
+        audit.record(actor=actor, action="change", object_type="designation",
+                     object_id=designation.pk, area=designation.area,
+                     detail={"decision": "approve", "grade": designation.grade,
+                             "since": designation.since.isoformat()})
+    return designation
+
+
+def reject(*, actor: Actor, designation_id: int, note: str = "") -> Designation:
+    """A commander turns a proposal down; the regrading will not propose it again."""
+    with unit_of_work(actor) as uow:
+        designation = uow.fetch(access_designation, designation_id, Can.APPROVE_ZONES)
+        if designation.status != Status.PROPOSED:
+            _refuse_stale(designation)
+        designation.status = Status.REJECTED
+        designation.decided_by = actor.user
+        designation.decided_at = timezone.now()
+        designation.note = note[:300]
+        designation.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        audit.record(actor=actor, action="change", object_type="designation",
+                     object_id=designation.pk, area=designation.area,
+                     detail={"decision": "reject", "grade": designation.grade,
+                             "since": designation.since.isoformat()})
+    return designation
+
+
+def designate(*, actor: Actor, data: Mapping[str, object]) -> Designation:
+    """A commander's own designation (a place the clocks cannot see: `area` code, `grade`,
+    `since`, `reason`), put in force at once. An area outside the actor's scope answers as a
+    missing one; every bad field is named, nothing is written."""
+    require_role(actor, Can.APPROVE_ZONES, what="designation")
+    message = _("The designation was not saved.")
+    code, grade = str(data.get("area") or "").strip(), str(data.get("grade") or "").strip()
+    reason, since = str(data.get("reason") or "").strip(), data.get("since")
+    grades = clock_rules().grades
+    errors = []
+    if not code:
+        errors.append(FieldError("area", _("give the area code")))
+    if grade not in grades:
+        errors.append(FieldError("grade", _("%(grade)s is not one of %(grades)s")
+                                 % {"grade": grade or "''", "grades": ", ".join(grades)}))
+    if isinstance(since, str):
+        try:
+            since = date.fromisoformat(since.strip())
+        except ValueError:
+            since = None
+    if not isinstance(since, date):
+        errors.append(FieldError("since", _("give the first day (YYYY-MM-DD)")))
+    if not reason:
+        errors.append(FieldError("reason", _("say why")))
+    if errors:
+        raise InvalidInput(message, errors)
+    area = Area.objects.filter(code=code).first()
+    if area is None or not can(actor, Can.APPROVE_ZONES, area):
+        raise NotFound(_("No area with code %(code)s.") % {"code": code})
+    with unit_of_work(actor):
+        last = ZoneEvent.objects.filter(area=area).aggregate(n=Max("id"))["n"] or 0
+        designation = Designation.objects.create(
+            tenant_id=area.tenant_id, area=area, grade=grade, since=since, reason=reason[:2000],
+            basis={"manual": True, "last_event": last}, proposed_by=actor.user)
+        _approve(designation, actor=actor)
+        _republish(_("designation %(n)s made") % {"n": designation.pk})
+        audit.record(actor=actor, action="create", object_type="designation",
+                     object_id=designation.pk, area=area,
+                     detail={"grade": grade, "since": since.isoformat()})
+    return designation
+
+
+def _republish(note: str) -> None:
+    public.republish_today(note)
+
+
+def grade_of(area_path: str, day: date) -> str | None:
+    """The grade in force on `day` for the area or its nearest designated ancestor (the
+    `zones.grade_of` question other modules ask)."""
+    codes = [code for code in area_path.split("/") if code]
+    row = (Designation.objects.filter(area__code__in=codes, status=Status.APPROVED,
+                                      since__lte=day)
+           .filter(Q(until__isnull=True) | Q(until__gte=day))
+           .order_by("-area__depth", "-since", "-id").values_list("grade", flat=True).first())
+    return row
