@@ -154,4 +154,5 @@ def test_the_tracers_home_shows_todays_follow_up_work(outbreak):
     assert "Follow-up today" in body and "mine due today" in body
     assert "Today in your jurisdiction" in body
     # An analyst has no follow-up work: no such panel.
-    assert "Follow-up today" not in logged_in(outbreak.analyst).get(reverse("home")).content.decode()
+    analyst_home = logged_in(outbreak.analyst).get(reverse("home")).content.decode()
+    assert "Follow-up today" not in analyst_home
