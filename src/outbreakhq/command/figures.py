@@ -131,7 +131,10 @@ def figures_for(area: Area, day: date, *, history: int = HISTORY_DAYS,
                 control[i] += r
     found = Figures(area, day, days, reported, onset, dict(by_route), control, contacts)
     if with_rt and sum(reported):
-        found.rt = estimate_r(local=local, imported=imported, si_mean=SI_MEAN, si_sd=SI_SD)
+        rt = estimate_r(local=local, imported=imported, si_mean=SI_MEAN, si_sd=SI_SD)
+        # Before the first local case a window's estimate is the prior alone: not shown.
+        first = next((i for i, e in enumerate(rt) if e.cases), len(rt))
+        found.rt = rt[first:]
         found.rt_days = [days[e.t_end - 1] for e in found.rt]
     return found
 

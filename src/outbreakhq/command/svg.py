@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.command.figures import INCOMPLETE_DAYS, Figures
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 220, 40, 28, 12
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 236, 40, 28, 28
 CONTROL, COMMUNITY, GREY, INK = "#2e7d32", "#c75000", "#b8b8b8", "#333333"
 
 
@@ -41,9 +41,11 @@ def _axes(body: list[str], figures: Figures, top: float, fmt=lambda v: f"{v:g}")
                     f'fill="{INK}">{fmt(top * frac)}</text>')
     days = figures.days
     if days:
-        for i in (0, len(days) // 2, len(days) - 1):
+        for i, anchor in ((0, "start"), (len(days) // 2, "middle"), (len(days) - 1, "end")):
             x = LEFT + (i + 0.5) * (WIDTH - LEFT - 4) / len(days)
-            body.append(f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" '
+            if anchor != "middle":
+                x = LEFT if anchor == "start" else WIDTH - 4
+            body.append(f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" '
                         f'fill="{INK}">{days[i].isoformat()}</text>')
 
 
@@ -74,8 +76,8 @@ def curve_svg(figures: Figures) -> str:
               (GREY, _("still incomplete")))
     x = LEFT + 6
     for colour, text in legend:
-        body.append(f'<rect x="{x}" y="{TOP}" width="10" height="10" fill="{colour}"/>'
-                    f'<text x="{x + 14}" y="{TOP + 9}" fill="{INK}">{escape(str(text))}</text>')
+        body.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>'
+                    f'<text x="{x + 14}" y="13" fill="{INK}">{escape(str(text))}</text>')
         x += 24 + 6.2 * len(str(text))
     return _frame(body, _("New cases by report date"))
 
