@@ -25,9 +25,9 @@ def test_a_commander_drills_down_issues_a_directive_and_downloads_the_report(pag
     tracer = make_user("tracer", land.region, username="tina")
     make_user("commander", land.region, username="chief")
     spread(land, tracer, {d: 1 + (24 - d) // 3 for d in range(0, 25)})
-    spread(land, tracer, {d: 1 for d in range(0, 10, 2)}, area=land.compound2,
+    spread(land, tracer, dict.fromkeys(range(0, 10, 2), 1), area=land.compound2,
            detection_route="community_screening")
-    spread(land, tracer, {d: 1 for d in range(0, 6, 3)}, area=land.compound3,
+    spread(land, tracer, dict.fromkeys(range(0, 6, 3), 1), area=land.compound3,
            detection_route="inbound")
 
     log_in(page, "chief", PASSWORD)
