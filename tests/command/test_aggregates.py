@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from outbreakhq.command import aggregates
 from outbreakhq.command.figures import child_rows, figures_for
-from outbreakhq.command.models import DailyFigure
+from outbreakhq.command.models import DailyFigure, DailyTotal
 from outbreakhq.core.actor import Actor
 from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
@@ -16,14 +16,15 @@ from tests.tracing.conftest import ago
 
 
 def _snapshot():
-    return sorted(DailyFigure.objects.values_list(
-        "area_id", "day", "route", "under_control", "cases_reported", "cases_by_onset",
-        "contacts_new"))
+    fields = ("area_id", "day", "route", "under_control", "cases_reported", "cases_by_onset",
+              "contacts_new")
+    totals = [row for row in DailyTotal.objects.values_list(*fields) if any(row[4:])]
+    return sorted(DailyFigure.objects.values_list(*fields)), sorted(totals)
 
 
 def test_figures_kept_by_events_equal_a_full_rebuild(outbreak):
     kept = _snapshot()
-    assert kept
+    assert kept[0] and kept[1]
     aggregates.rebuild()
     assert _snapshot() == kept
 
@@ -45,6 +46,11 @@ def test_a_parent_equals_the_sum_of_its_children(outbreak):
                                                     strict=True)]
     assert region.under_control == [sum(v) for v in zip(*(p.under_control for p in prefectures),
                                                          strict=True)]
+    # The region's totals are the sums of its own records' figures over its whole subtree.
+    by_path = DailyFigure.objects.filter(area_path__startswith=land.region.path).aggregate(
+        n=Sum("cases_reported"))["n"]
+    assert DailyTotal.objects.filter(area=land.region).aggregate(
+        n=Sum("cases_reported"))["n"] == by_path
     rows = child_rows(land.region, day)
     assert [r["area"].code for r in rows] == [land.pref1.code, land.pref2.code]
     assert sum(r["week"] for r in rows) == region.week_cases
@@ -64,6 +70,7 @@ def test_routes_and_under_control_are_counted(outbreak):
 
 def test_the_rebuild_command(outbreak, capsys):
     DailyFigure.objects.all().delete()
+    DailyTotal.objects.all().delete()
     call_command("aggregates", "rebuild", "--region", outbreak.land.region.code)
     assert "daily figure rows written" in capsys.readouterr().out
     assert figures_for(outbreak.land.region, today()).today_cases > 0

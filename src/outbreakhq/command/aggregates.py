@@ -2,8 +2,9 @@
 
 A change to a case or contact refreshes the figures of the record's area: its rows are
 recounted from tracing's tables with one grouped query per table (an area's own records, an
-index range), inside the publisher's transaction. `rebuild()` recounts everything set-based
-after a bulk load (`outbreakhq aggregates rebuild`, wiring/scenario_loader.py).
+index range), inside the publisher's transaction, and the difference is added to the subtree
+totals (DailyTotal) of the area and each of its ancestors. `rebuild()` recounts everything
+set-based after a bulk load (`outbreakhq aggregates rebuild`, wiring/scenario_loader.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce, TruncDate
 
-from outbreakhq.command.models import DailyFigure
+from outbreakhq.command.models import DailyFigure, DailyTotal
 from outbreakhq.core import events
-from outbreakhq.core.models import Area
+from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.tracing.models import Case, Classification, Contact
 
 # Cases counted as new cases: confirmed and asymptomatic infections (not suspected, not
@@ -51,6 +52,9 @@ def _count(area_ids: Iterable[int] | None, tenant_id: int | None = None) -> dict
     return found
 
 
+MEASURES = ("cases_reported", "cases_by_onset", "contacts_new")
+
+
 def _write(found: dict) -> int:
     areas = {a.id: a for a in Area.objects.filter(id__in={k[0] for k in found}).only(
         "id", "path", "root_id")}
@@ -62,14 +66,73 @@ def _write(found: dict) -> int:
     return len(rows)
 
 
+def _ancestors(area_ids: Iterable[int]) -> dict[int, list[Area]]:
+    """Each area's chain from its root down to itself (two queries for any number)."""
+    own = {a.id: a for a in Area.objects.filter(id__in=set(area_ids)).only("id", "path",
+                                                                           "root_id")}
+    codes = {c for a in own.values() for c in a.path.split(PATH_SEP) if c}
+    by_code = {a.code: a for a in Area.objects.filter(code__in=codes).only("id", "code",
+                                                                          "root_id")}
+    return {i: [by_code[c] for c in a.path.split(PATH_SEP) if c in by_code]
+            for i, a in own.items()}
+
+
+def _roll_up(found: dict, chains: dict[int, list[Area]]) -> dict:
+    """{(ancestor id, day, route, control): [measures]} summed over `found`'s areas."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (area, day, route, control), values in found.items():
+        for up in chains.get(area, ()):
+            t = totals[(up.id, day, route, control)]
+            for i, v in enumerate(values):
+                t[i] += v
+    return totals
+
+
+def _add_totals(delta: dict, tenants: dict[int, int]) -> None:
+    """Add `delta` to the subtree totals, creating the rows that do not exist yet."""
+    for (area, day, route, control), values in delta.items():
+        if not any(values):
+            continue
+        key = {"area_id": area, "day": day, "route": route, "under_control": control}
+        changed = DailyTotal.objects.filter(**key).update(**{
+            m: F(m) + v for m, v in zip(MEASURES, values, strict=True)})
+        if not changed:
+            DailyTotal.objects.create(tenant_id=tenants[area], **key,
+                                      **dict(zip(MEASURES, values, strict=True)))
+
+
 def refresh_areas(area_ids: Iterable[int]) -> int:
-    """Recount the figures of these areas (their own records, not their subtrees)."""
+    """Recount the figures of these areas (their own records) and move the subtree totals of
+    them and their ancestors by the difference."""
     ids = sorted(set(area_ids))
     if not ids:
         return 0
     with transaction.atomic():
+        before = {(a, d, r, u): [x, y, z] for a, d, r, u, x, y, z in
+                  DailyFigure.objects.filter(area_id__in=ids).values_list(
+                      "area_id", "day", "route", "under_control", *MEASURES)}
         DailyFigure.objects.filter(area_id__in=ids).delete()
-        return _write(_count(ids))
+        after = _count(ids)
+        written = _write(after)
+        delta: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for key, values in after.items():
+            delta[key] = list(values)
+        for key, values in before.items():
+            delta[key] = [n - o for n, o in zip(delta[key], values, strict=True)]
+        chains = _ancestors(ids)
+        tenants = {up.id: up.tenant_id for chain in chains.values() for up in chain}
+        _add_totals(_roll_up(delta, chains), tenants)
+        return written
+
+
+def _write_totals(found: dict) -> None:
+    chains = _ancestors({k[0] for k in found})
+    tenants = {up.id: up.tenant_id for chain in chains.values() for up in chain}
+    DailyTotal.objects.bulk_create(
+        [DailyTotal(tenant_id=tenants[a], area_id=a, day=day, route=route, under_control=u,
+                    cases_reported=r, cases_by_onset=o, contacts_new=c)
+         for (a, day, route, u), (r, o, c) in _roll_up(found, chains).items()],
+        batch_size=BATCH)
 
 
 def rebuild(tenant: Area | None = None) -> int:
@@ -77,9 +140,15 @@ def rebuild(tenant: Area | None = None) -> int:
     with transaction.atomic():
         if tenant is None:
             DailyFigure.objects.all().delete()
-            return _write(_count(None))
-        DailyFigure.objects.filter(tenant_id=tenant.tenant_id).delete()
-        return _write(_count(None, tenant.tenant_id))
+            DailyTotal.objects.all().delete()
+            found = _count(None)
+        else:
+            DailyFigure.objects.filter(tenant_id=tenant.tenant_id).delete()
+            DailyTotal.objects.filter(tenant_id=tenant.tenant_id).delete()
+            found = _count(None, tenant.tenant_id)
+        written = _write(found)
+        _write_totals(found)
+        return written
 
 
 def _on_record(event: events.RecordEvent) -> None:

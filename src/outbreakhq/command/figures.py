@@ -1,6 +1,6 @@
 """A jurisdiction's figures from the daily aggregates (never from records of people).
 
-One grouped query over the subtree's DailyFigure rows (path prefix), then pure epi/ functions:
+One index range of the area's subtree totals (DailyTotal), then pure epi/ functions:
 the dashboard, its chart data and the situation report all read `figures_for`.
 """
 
@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.db.models import Sum
 
-from outbreakhq.command.models import DailyFigure
+from outbreakhq.command.models import DailyTotal
 from outbreakhq.core.models import Area
 from outbreakhq.epi import curves
 from outbreakhq.epi.rt import UNRELIABLE_BELOW, RtEstimate, estimate_r
@@ -102,8 +102,7 @@ class Figures:
 
 
 def _series(area: Area, start: date, end: date):
-    rows = (DailyFigure.objects.filter(tenant_id=area.tenant_id, area_path__startswith=area.path,
-                                       day__gte=start, day__lte=end)
+    rows = (DailyTotal.objects.filter(area=area, day__gte=start, day__lte=end)
             .values_list("day", "route", "under_control")
             .annotate(r=Sum("cases_reported"), o=Sum("cases_by_onset"), c=Sum("contacts_new"))
             .order_by())
@@ -145,19 +144,16 @@ def child_rows(area: Area, day: date) -> list[dict]:
     if not children:
         return []
     start = day - timedelta(days=6)
-    prefix_len = len(area.path)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for path, d, under, r in (DailyFigure.objects.filter(
-            tenant_id=area.tenant_id, area_path__startswith=area.path,
-            day__gte=start, day__lte=day).exclude(area_path=area.path)
-            .values_list("area_path", "day", "under_control").annotate(r=Sum("cases_reported"))
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for pk, d, under, r in (DailyTotal.objects.filter(
+            area__in=children, day__gte=start, day__lte=day)
+            .values_list("area_id", "day", "under_control").annotate(r=Sum("cases_reported"))
             .order_by()):
-        code = path[prefix_len:].split("/", 1)[0]
-        t = totals[code]
+        t = totals[pk]
         t[0] += r
         t[1] += r if d == day else 0
         t[2] += r if under else 0
-    return [{"area": a, "week": totals[a.code][0], "today": totals[a.code][1],
-             "under_control": totals[a.code][2],
-             "per_100k": (totals[a.code][0] * 100_000 / a.population) if a.population else None}
+    return [{"area": a, "week": totals[a.pk][0], "today": totals[a.pk][1],
+             "under_control": totals[a.pk][2],
+             "per_100k": (totals[a.pk][0] * 100_000 / a.population) if a.population else None}
             for a in children]

@@ -39,6 +39,25 @@ class DailyFigure(models.Model):
         indexes = [models.Index(fields=["tenant", "area_path", "day"], name="figure_path_day")]
 
 
+class DailyTotal(models.Model):
+    """DailyFigure summed over each area's whole subtree (the area itself included): what the
+    dashboards read, one index range per area however large its subtree. Kept by the same
+    subscribers (the difference a refresh makes is added to every ancestor) and by rebuild."""
+
+    tenant = models.ForeignKey(Area, models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, models.CASCADE, related_name="+")
+    day = models.DateField()
+    route = models.CharField(max_length=24, blank=True)
+    under_control = models.BooleanField(default=False)
+    cases_reported = models.IntegerField(default=0)
+    cases_by_onset = models.IntegerField(default=0)
+    contacts_new = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area", "day", "route", "under_control"],
+                                               name="total_area_day_key")]
+
+
 class DirectiveStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
