@@ -12,7 +12,8 @@ from django.urls import reverse
 from outbreakhq.command.models import Commentary, Directive, DirectiveStatus
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Contact
-from tests.command.pdf import pdf_text
+from tests.browser.conftest import SHOTS
+from tests.command.pdf import first_page_png, pdf_text
 from tests.factories import logged_in, make_user
 
 NAMES = ("Patient", "Contact Person", "Followed Person")
@@ -137,6 +138,8 @@ def test_the_situation_report_has_an_editable_commentary_and_a_chinese_pdf(outbr
     pdf = chief.get(reverse("sitrep_pdf", args=[land.county1.code]))
     assert pdf.status_code == 200
     assert "桤木县" in _text_of_pdf(pdf.content, tmp_path)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    first_page_png(pdf.content, SHOTS / "command-sitrep-zh-page1.png")  # to look at
 
 
 def test_the_sitrep_command_writes_a_pdf(outbreak, tmp_path, capsys):
