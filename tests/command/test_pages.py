@@ -159,3 +159,27 @@ def test_the_tracers_home_shows_todays_follow_up_work(outbreak):
     # An analyst has no follow-up work: no such panel.
     analyst_home = logged_in(outbreak.analyst).get(reverse("home")).content.decode()
     assert "Follow-up today" not in analyst_home
+
+
+def test_the_areas_below_show_their_risk_grade_when_zones_answer(outbreak):
+    from outbreakhq.core import hooks
+
+    client = logged_in(outbreak.commander)
+    url = reverse("dashboard_area", args=[outbreak.land.region.code])
+    assert "Risk grade" not in client.get(url).content.decode()
+    hooks.PROVIDERS["zones.grade_of"] = lambda path, day: "high" if "990100" in path else None
+    try:
+        body = client.get(url).content.decode()
+    finally:
+        del hooks.PROVIDERS["zones.grade_of"]
+    assert "Risk grade" in body and ">high<" in body
+
+
+def test_the_curve_by_onset_greys_the_last_week(outbreak):
+    client = logged_in(outbreak.commander)
+    data = json.loads(client.get(reverse("dashboard_data",
+                                         args=[outbreak.land.region.code])).content)
+    incomplete = {row["day"] for row in data["onset"] if row["incomplete"]}
+    assert (today() - timedelta(days=6)).isoformat() in incomplete
+    assert (today() - timedelta(days=7)).isoformat() not in incomplete
+    assert {row["group"] for row in data["onset"]} == {"control", "community"}

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.db.models import Sum
 
 from outbreakhq.command.models import DailyTotal
+from outbreakhq.core import hooks
 from outbreakhq.core.models import Area
 from outbreakhq.epi import curves
 from outbreakhq.epi.rt import UNRELIABLE_BELOW, RtEstimate, estimate_r
@@ -23,6 +24,8 @@ from outbreakhq.tracing.models import DetectionRoute
 SI_MEAN, SI_SD = 4.7, 2.9
 HISTORY_DAYS = 56  # the charts' span and the Rt series' input
 INCOMPLETE_DAYS = 3  # the last days whose counts are still coming in (greyed on charts)
+# By onset, the last week is incomplete: cases with onset in it are mostly not reported yet.
+INCOMPLETE_ONSET_DAYS = 7
 IMPORTED = DetectionRoute.INBOUND
 
 
@@ -36,6 +39,7 @@ class Figures:
     by_route: dict[str, list[int]]  # route -> daily cases by report date
     under_control: list[int]
     contacts: list[int]
+    onset_under_control: list[int] = field(default_factory=list)
     rt: list[RtEstimate] = field(default_factory=list)  # windows ending on each day
     rt_days: list[date] = field(default_factory=list)
 
@@ -95,6 +99,18 @@ class Figures:
                                  "cases": n, "incomplete": d > last_complete})
         return rows
 
+    def onset_rows(self) -> list[dict]:
+        """The curve by onset date: found under control or in the community, by day."""
+        last_complete = self.day - timedelta(days=INCOMPLETE_ONSET_DAYS)
+        rows = []
+        for d, total, under in zip(self.days, self.by_onset, self.onset_under_control,
+                                   strict=True):
+            for group, n in (("control", under), ("community", total - under)):
+                if n:
+                    rows.append({"day": d.isoformat(), "group": group, "cases": n,
+                                 "incomplete": d > last_complete})
+        return rows
+
     def rt_rows(self) -> list[dict]:
         return [{"day": d.isoformat(), "mean": round(e.mean, 3), "lower": round(e.lower, 3),
                  "upper": round(e.upper, 3), "reliable": e.cases >= UNRELIABLE_BELOW}
@@ -115,7 +131,7 @@ def figures_for(area: Area, day: date, *, history: int = HISTORY_DAYS,
     rows = _series(area, start, day)
     days = curves.days_between(start, day)
     index = {d: i for i, d in enumerate(days)}
-    reported, onset, control, contacts = ([0] * len(days) for _ in range(4))
+    reported, onset, control, contacts, onset_control = ([0] * len(days) for _ in range(5))
     local, imported = [0] * len(days), [0] * len(days)
     by_route: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
     for d, route, under, r, o, c in rows:
@@ -128,7 +144,9 @@ def figures_for(area: Area, day: date, *, history: int = HISTORY_DAYS,
             (imported if route == IMPORTED else local)[i] += r
             if under:
                 control[i] += r
-    found = Figures(area, day, days, reported, onset, dict(by_route), control, contacts)
+                onset_control[i] += o
+    found = Figures(area, day, days, reported, onset, dict(by_route), control, contacts,
+                    onset_control)
     if with_rt and sum(reported):
         rt = estimate_r(local=local, imported=imported, si_mean=SI_MEAN, si_sd=SI_SD)
         # Before the first local case a window's estimate is the prior alone: not shown.
@@ -153,7 +171,9 @@ def child_rows(area: Area, day: date) -> list[dict]:
         t[0] += r
         t[1] += r if d == day else 0
         t[2] += r if under else 0
+    # The risk grade in force, when a zones module answers (None: not graded or no module).
     return [{"area": a, "week": totals[a.pk][0], "today": totals[a.pk][1],
              "under_control": totals[a.pk][2],
+             "grade": hooks.ask("zones.grade_of", a.path, day, default=None),
              "per_100k": (totals[a.pk][0] * 100_000 / a.population) if a.population else None}
             for a in children]

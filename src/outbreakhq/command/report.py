@@ -39,6 +39,7 @@ def context(actor: Actor | None, area: Area, day: date) -> dict:
     return {
         "area": area, "day": day, "figures": figures, "children": child_rows(area, day),
         "curve_svg": curve_svg(figures), "rt_svg": rt_svg(figures), "tiles": tiles,
+        "onset_svg": curve_svg(figures, by_onset=True),
         "directives_open": open_, "directives_overdue": [d for d in open_ if d.is_overdue],
         "directives_done": [d for d in directives if d.status == DirectiveStatus.DONE
                             and d.closed_on == day],

@@ -9,7 +9,7 @@ from html import escape
 
 from django.utils.translation import gettext as _
 
-from outbreakhq.command.figures import INCOMPLETE_DAYS, Figures
+from outbreakhq.command.figures import INCOMPLETE_DAYS, INCOMPLETE_ONSET_DAYS, Figures
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 236, 40, 28, 28
 CONTROL, COMMUNITY, GREY, INK = "#2e7d32", "#c75000", "#b8b8b8", "#333333"
@@ -49,18 +49,21 @@ def _axes(body: list[str], figures: Figures, top: float, fmt=lambda v: f"{v:g}")
                         f'fill="{INK}">{days[i].isoformat()}</text>')
 
 
-def curve_svg(figures: Figures) -> str:
-    """New cases by report date: found under control (green) and in the community (orange),
-    the incomplete last days in grey."""
+def curve_svg(figures: Figures, *, by_onset: bool = False) -> str:
+    """New cases by report date (or onset date): found under control (green) and in the
+    community (orange), the incomplete last days in grey."""
     body: list[str] = []
-    top = _nice_top(max(figures.reported or [0]))
+    totals = figures.by_onset if by_onset else figures.reported
+    under_control = figures.onset_under_control if by_onset else figures.under_control
+    top = _nice_top(max(totals or [0]))
     _axes(body, figures, top, lambda v: f"{v:.0f}")
     n = len(figures.days) or 1
     bar_w = (WIDTH - LEFT - 4) / n
     plot_h = HEIGHT - BOTTOM - TOP
-    last_complete = figures.day - timedelta(days=INCOMPLETE_DAYS)
-    for i, (d, total, under) in enumerate(zip(figures.days, figures.reported,
-                                              figures.under_control, strict=True)):
+    last_complete = figures.day - timedelta(
+        days=INCOMPLETE_ONSET_DAYS if by_onset else INCOMPLETE_DAYS)
+    for i, (d, total, under) in enumerate(zip(figures.days, totals, under_control,
+                                              strict=True)):
         if not total:
             continue
         x = LEFT + i * bar_w + 0.5
@@ -79,7 +82,8 @@ def curve_svg(figures: Figures) -> str:
         body.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>'
                     f'<text x="{x + 14}" y="13" fill="{INK}">{escape(str(text))}</text>')
         x += 24 + 6.2 * len(str(text))
-    return _frame(body, _("New cases by report date"))
+    return _frame(body, _("New cases by onset date") if by_onset
+                  else _("New cases by report date"))
 
 
 def rt_svg(figures: Figures) -> str:

@@ -69,19 +69,26 @@ def dashboard(request, code: str | None = None):
         return _choose(request, "dashboard_area")
     actor, day = actor_of(request), _day(request)
     figures = figures_for(area, day)
+    children = child_rows(area, day)
     tiles = [(t, t.context(actor, area)) for t in hooks.TILES if can(actor, t.capability)]
     today = timezone.localdate()
     open_directives = Directive.objects.filter(
         tenant_id=area.tenant_id, area__path__startswith=area.path, status=DirectiveStatus.OPEN)
     return render(request, "command/dashboard.html", {
-        "area": area, "day": day, "figures": figures, "children": child_rows(area, day),
+        "area": area, "day": day, "figures": figures, "children": children,
         "tiles": tiles, "ancestors": list(area.ancestors())[:-1],
         "unreliable_below": UNRELIABLE_BELOW, "incomplete_days": INCOMPLETE_DAYS,
         "chart": {"curve": figures.chart_rows(), "rt": figures.rt_rows(),
+                  "onset": figures.onset_rows(),
                   "labels": {"day": _("Day"), "cases": _("New cases"), "route": _("Found by"),
                              "rt": _("Reproduction number"),
-                             "incomplete": _("Still incomplete")}},
+                             "incomplete": _("Still incomplete"),
+                             "onset": _("New cases by onset date"),
+                             "control": _("found under control"),
+                             "community": _("found in the community")}},
         "curve_svg": curve_svg(figures), "rt_svg": rt_svg(figures),
+        "onset_svg": curve_svg(figures, by_onset=True),
+        "graded": any(row["grade"] for row in children),
         "open_directives": open_directives.count(),
         "overdue_directives": open_directives.filter(deadline__lt=today).count(),
         "may_direct": can(actor, Can.ISSUE_DIRECTIVES, area),
@@ -94,7 +101,8 @@ def dashboard_data(request, code: str):
     area = _area(request, code)
     figures = figures_for(area, _day(request))
     return JsonResponse({"area": area.code, "day": figures.day.isoformat(),
-                         "curve": figures.chart_rows(), "rt": figures.rt_rows()})
+                         "curve": figures.chart_rows(), "onset": figures.onset_rows(),
+                         "rt": figures.rt_rows()})
 
 
 def _board(request, area: Area, *, problem: str = "", values: dict | None = None,
