@@ -80,3 +80,18 @@ def test_the_dashboards_rt_uses_imported_cases_as_infectors_only(outbreak):
     f = figures_for(outbreak.land.region, today())
     assert f.rt and f.rt_days[-1] == today()
     assert f.latest_rt.mean > 0
+
+
+def test_an_imported_line_list_moves_the_figures_as_a_rebuild_would(db, tmp_path):
+    from tests.tracing.conftest import tracer_land
+    from tests.tracing.test_import import CASE_HEADER, case_rows, ids, import_file, write_csv
+
+    land = tracer_land()
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER,
+                                         case_rows(land, ids(3))))
+    kept = _snapshot()
+    assert DailyTotal.objects.filter(area=land.region).aggregate(
+        n=Sum("cases_reported"))["n"] == Case.objects.filter(
+        classification__in=aggregates.COUNTED).count() > 0
+    aggregates.rebuild()
+    assert _snapshot() == kept

@@ -89,16 +89,29 @@ def _roll_up(found: dict, chains: dict[int, list[Area]]) -> dict:
 
 
 def _add_totals(delta: dict, tenants: dict[int, int]) -> None:
-    """Add `delta` to the subtree totals, creating the rows that do not exist yet."""
-    for (area, day, route, control), values in delta.items():
-        if not any(values):
+    """Add `delta` to the subtree totals, creating the rows that do not exist yet: one locked
+    read of the rows concerned, one bulk update, one bulk insert (an import batch touches
+    thousands of keys)."""
+    delta = {k: v for k, v in delta.items() if any(v)}
+    if not delta:
+        return
+    existing = {(t.area_id, t.day, t.route, t.under_control): t
+                for t in DailyTotal.objects.select_for_update().filter(
+                    area_id__in={k[0] for k in delta}, day__in={k[1] for k in delta})}
+    changed, new = [], []
+    for key, values in delta.items():
+        row = existing.get(key)
+        if row is None:
+            area, day, route, control = key
+            new.append(DailyTotal(tenant_id=tenants[area], area_id=area, day=day, route=route,
+                                  under_control=control,
+                                  **dict(zip(MEASURES, values, strict=True))))
             continue
-        key = {"area_id": area, "day": day, "route": route, "under_control": control}
-        changed = DailyTotal.objects.filter(**key).update(**{
-            m: F(m) + v for m, v in zip(MEASURES, values, strict=True)})
-        if not changed:
-            DailyTotal.objects.create(tenant_id=tenants[area], **key,
-                                      **dict(zip(MEASURES, values, strict=True)))
+        for measure, v in zip(MEASURES, values, strict=True):
+            setattr(row, measure, getattr(row, measure) + v)
+        changed.append(row)
+    DailyTotal.objects.bulk_update(changed, list(MEASURES), batch_size=BATCH)
+    DailyTotal.objects.bulk_create(new, batch_size=BATCH)
 
 
 def refresh_areas(area_ids: Iterable[int]) -> int:
