@@ -10,6 +10,9 @@ export OUTBREAKHQ_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 HTMX_VERSION := 2.0.11
 CYTOSCAPE_VERSION := 3.35.0
+VEGA_VERSION := 6.4.0
+VEGA_LITE_VERSION := 6.5.0
+VEGA_INTERPRETER_VERSION := 2.3.2
 
 .PHONY: demo test setup browser lint vendor messages bench clean
 
@@ -60,6 +63,21 @@ vendor:
 	mkdir -p src/outbreakhq/static/vendor/cytoscape-$(CYTOSCAPE_VERSION)
 	cp /tmp/outbreakhq-vendor/package/dist/cytoscape.min.js /tmp/outbreakhq-vendor/package/LICENSE \
 	  src/outbreakhq/static/vendor/cytoscape-$(CYTOSCAPE_VERSION)/
+	# The command centre's charts: Vega-Lite compiled to Vega, expressions evaluated by
+	# vega-interpreter (the CSP allows no eval); its ES module made a classic script on window.vega.
+	for p in vega@$(VEGA_VERSION) vega-lite@$(VEGA_LITE_VERSION) vega-interpreter@$(VEGA_INTERPRETER_VERSION); do \
+	  rm -rf /tmp/outbreakhq-vendor/package && cd /tmp/outbreakhq-vendor && npm pack --silent $$p \
+	  && tar xzf $${p%@*}-$${p#*@}.tgz && cd - >/dev/null \
+	  && mkdir -p src/outbreakhq/static/vendor/$${p%@*}-$${p#*@} \
+	  && cp /tmp/outbreakhq-vendor/package/LICENSE src/outbreakhq/static/vendor/$${p%@*}-$${p#*@}/ || exit 1; \
+	  case $$p in \
+	    vega-interpreter@*) sed -e "s/^import { \(.*\) } from 'vega-util';/(function () { const { \1 } = window.vega;/" \
+	      -e "s/^export { expression as expressionInterpreter };/window.vegaInterpreter = { expressionInterpreter: expression }; })();/" \
+	      /tmp/outbreakhq-vendor/package/build/vega-interpreter.js \
+	      > src/outbreakhq/static/vendor/$${p%@*}-$${p#*@}/vega-interpreter.js ;; \
+	    *) cp /tmp/outbreakhq-vendor/package/build/$${p%@*}.min.js src/outbreakhq/static/vendor/$${p%@*}-$${p#*@}/ ;; \
+	  esac; \
+	done
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'

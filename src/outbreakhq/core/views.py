@@ -37,8 +37,9 @@ def _any_area(request) -> Area:
 
 @login_required
 def home(request):
-    """Overview of the current scope: the areas one level down with population and people
-    registered (aggregates only, so every role may see it)."""
+    """Each role's home: its work of today (the panels apps register, core/hooks.py
+    HOME_PANELS), then the overview of the current scope: the areas one level down with
+    population and people registered (aggregates only, so every role may see it)."""
     require_capability(request, Can.VIEW_AGGREGATES)
     areas = scope_areas(actor_of(request), Can.VIEW_AGGREGATES, within=request.scope_area)
     if len(areas) == 1:
@@ -53,9 +54,22 @@ def home(request):
              if can(actor, t.capability)]
     return render(request, "core/home.html", {
         "parent": parent, "table": table, "tiles": tiles,
+        "panels": home_panels(actor, request.scope_area),
         "total_population": sum(a.population for a in rows) or (parent.population if parent else 0),
         "total_people": sum(counts.values()),
     })
+
+
+def home_panels(actor: Actor, area: Area | None) -> list[tuple[hooks.HomePanel, dict]]:
+    """Today's work of the actor's roles (core/hooks.py HOME_PANELS): every panel whose
+    capability the actor holds and which has something to show."""
+    shown = []
+    for panel in hooks.HOME_PANELS:
+        if can(actor, panel.capability):
+            context = panel.context(actor, area)
+            if context is not None:
+                shown.append((panel, context))
+    return shown
 
 
 def _people_counts(actor: Actor, areas: list[Area], *, within: Area | None) -> dict[str, int]:

@@ -22,6 +22,11 @@ class TracingConfig(AppConfig):
         from outbreakhq.tracing.person_panel import person_tracing
 
         hooks.person_panel(hooks.PersonPanel("tracing/_person_panel.html", person_tracing, 20))
+
+        from outbreakhq.tracing.home import followup_panel
+
+        hooks.home_panel(hooks.HomePanel(_("Follow-up today"), "tracing/_home_followups.html",
+                                         followup_panel, Can.RECORD_FOLLOWUP, 20))
         for prefix, router in (("/cases", "api.cases.cases_router"),
                                ("/contacts", "api.contacts.contacts_router"),
                                ("/followups", "api.contacts.followups_router"),

@@ -193,3 +193,18 @@ def overdue(*, actor: Actor, within: Area | None = None, who: str = "mine",
     page = _keyset(rows, "followup_end", descending=False, after=after, limit=limit)
     _audit_page(actor, "contact", "followups_overdue", page, within, {"who": who})
     return page
+
+
+def followup_counts(*, actor: Actor, within: Area | None = None, who: str = "mine",
+                    today: date | None = None) -> dict[str, int]:
+    """How many contacts are due today and overdue in a worklist (the home page's figures:
+    counts, so no person is shown and nothing is audited)."""
+    today = today or local_today()
+    yesterday = today - timedelta(days=1)
+    rows = _followed(actor, within, who)
+    due = rows.filter(followup_start__lte=today, followup_end__gte=today).filter(
+        Q(last_followup__isnull=True) | Q(last_followup__lt=today)).count()
+    last_due = Least(F("followup_end"), Value(yesterday, output_field=DateField()))
+    overdue_n = rows.filter(followup_start__lte=yesterday).alias(last_due=last_due).filter(
+        Q(last_followup__isnull=True) | Q(last_followup__lt=F("last_due"))).count()
+    return {"due": due, "overdue": overdue_n}

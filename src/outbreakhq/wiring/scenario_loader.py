@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from outbreakhq import protocols
+from outbreakhq.command import aggregates
 from outbreakhq.core import bulk
 from outbreakhq.core.models import Area, KeyGroup, Person, PersonKeyGroup
 from outbreakhq.simulate.output import Scenario
@@ -127,6 +128,8 @@ def load(scenario: Scenario, *, replace: bool = False,
             zones_load.load_scenario(
                 scenario, tenant_id=tenant_id, area_ids=area_ids, today=timezone.localdate(),
                 offset=scenario_load.day_offset(scenario.meta, timezone.localdate()))
+            say("daily figures")  # the command centre's aggregates, recounted set-based
+            aggregates.rebuild(Area.objects.get(pk=tenant_id))
     except IntegrityError as exc:
         raise ScenarioInUse(
             f"region {region} could not be replaced: other records (users' assignments, cases, "

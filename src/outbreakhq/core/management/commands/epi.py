@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 TOOLS: dict[str, tuple[str, str]] = {
     # name: (module of outbreakhq.epi, one-line help)
+    "rt": ("outbreakhq.epi.rt_cli",
+           "the reproduction number over time (Cori et al. 2013, as EpiEstim's estimate_R)"),
 }
 
 

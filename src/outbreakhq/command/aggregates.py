@@ -1,0 +1,178 @@
+"""Daily aggregates kept up to date as records change, so that dashboards never scan records.
+
+A change to a case or contact refreshes the figures of the record's area: its rows are
+recounted from tracing's tables with one grouped query per table (an area's own records, an
+index range), inside the publisher's transaction, and the difference is added to the subtree
+totals (DailyTotal) of the area and each of its ancestors. `rebuild()` recounts everything
+set-based after a bulk load (`outbreakhq aggregates rebuild`, wiring/scenario_loader.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import Coalesce, TruncDate
+
+from outbreakhq.command.models import DailyFigure, DailyTotal
+from outbreakhq.core import events
+from outbreakhq.core.models import PATH_SEP, Area
+from outbreakhq.tracing.models import Case, Classification, Contact
+
+# Cases counted as new cases: confirmed and asymptomatic infections (not suspected, not
+# discarded); a reclassification moves a case in or out at its next refresh.
+COUNTED = (Classification.CONFIRMED, Classification.ASYMPTOMATIC)
+BATCH = 5000
+
+
+def _count(area_ids: Iterable[int] | None, tenant_id: int | None = None) -> dict:
+    """{(area id, day, route, under control): [reported, by onset, contacts]} recounted."""
+    cases = Case.objects.filter(classification__in=COUNTED)
+    contacts = Contact.objects.all()
+    if area_ids is not None:
+        ids = list(area_ids)
+        cases, contacts = cases.filter(area_id__in=ids), contacts.filter(area_id__in=ids)
+    if tenant_id is not None:
+        cases, contacts = cases.filter(tenant_id=tenant_id), contacts.filter(tenant_id=tenant_id)
+    found: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for area, day, route, control, n in cases.values_list(
+            "area_id", "report_date", "detection_route", "under_control_when_found").annotate(
+            n=Count("id")).order_by():
+        found[(area, day, route, control)][0] += n
+    for area, day, route, control, n in cases.annotate(
+            onset=Coalesce(F("onset_date"), F("report_date"))).values_list(
+            "area_id", "onset", "detection_route", "under_control_when_found").annotate(
+            n=Count("id")).order_by():
+        found[(area, day, route, control)][1] += n
+    for area, day, n in contacts.annotate(day=TruncDate("created_at")).values_list(
+            "area_id", "day").annotate(n=Count("id")).order_by():
+        found[(area, day, "", False)][2] += n
+    return found
+
+
+MEASURES = ("cases_reported", "cases_by_onset", "contacts_new")
+
+
+def _write(found: dict) -> int:
+    areas = {a.id: a for a in Area.objects.filter(id__in={k[0] for k in found}).only(
+        "id", "path", "root_id")}
+    rows = [DailyFigure(tenant_id=areas[a].tenant_id, area_id=a, area_path=areas[a].path,
+                        day=day, route=route, under_control=control, cases_reported=r,
+                        cases_by_onset=o, contacts_new=c)
+            for (a, day, route, control), (r, o, c) in found.items() if a in areas]
+    DailyFigure.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def _ancestors(area_ids: Iterable[int]) -> dict[int, list[Area]]:
+    """Each area's chain from its root down to itself (two queries for any number)."""
+    own = {a.id: a for a in Area.objects.filter(id__in=set(area_ids)).only("id", "path",
+                                                                           "root_id")}
+    codes = {c for a in own.values() for c in a.path.split(PATH_SEP) if c}
+    by_code = {a.code: a for a in Area.objects.filter(code__in=codes).only("id", "code",
+                                                                          "root_id")}
+    return {i: [by_code[c] for c in a.path.split(PATH_SEP) if c in by_code]
+            for i, a in own.items()}
+
+
+def _roll_up(found: dict, chains: dict[int, list[Area]]) -> dict:
+    """{(ancestor id, day, route, control): [measures]} summed over `found`'s areas."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (area, day, route, control), values in found.items():
+        for up in chains.get(area, ()):
+            t = totals[(up.id, day, route, control)]
+            for i, v in enumerate(values):
+                t[i] += v
+    return totals
+
+
+def _add_totals(delta: dict, tenants: dict[int, int]) -> None:
+    """Add `delta` to the subtree totals, creating the rows that do not exist yet: one locked
+    read of the rows concerned, one bulk update, one bulk insert (an import batch touches
+    thousands of keys)."""
+    delta = {k: v for k, v in delta.items() if any(v)}
+    if not delta:
+        return
+    existing = {(t.area_id, t.day, t.route, t.under_control): t
+                for t in DailyTotal.objects.select_for_update().filter(
+                    area_id__in={k[0] for k in delta}, day__in={k[1] for k in delta})}
+    changed, new = [], []
+    for key, values in delta.items():
+        row = existing.get(key)
+        if row is None:
+            area, day, route, control = key
+            new.append(DailyTotal(tenant_id=tenants[area], area_id=area, day=day, route=route,
+                                  under_control=control,
+                                  **dict(zip(MEASURES, values, strict=True))))
+            continue
+        for measure, v in zip(MEASURES, values, strict=True):
+            setattr(row, measure, getattr(row, measure) + v)
+        changed.append(row)
+    DailyTotal.objects.bulk_update(changed, list(MEASURES), batch_size=BATCH)
+    DailyTotal.objects.bulk_create(new, batch_size=BATCH)
+
+
+def refresh_areas(area_ids: Iterable[int]) -> int:
+    """Recount the figures of these areas (their own records) and move the subtree totals of
+    them and their ancestors by the difference."""
+    ids = sorted(set(area_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        before = {(a, d, r, u): [x, y, z] for a, d, r, u, x, y, z in
+                  DailyFigure.objects.filter(area_id__in=ids).values_list(
+                      "area_id", "day", "route", "under_control", *MEASURES)}
+        DailyFigure.objects.filter(area_id__in=ids).delete()
+        after = _count(ids)
+        written = _write(after)
+        delta: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for key, values in after.items():
+            delta[key] = list(values)
+        for key, values in before.items():
+            delta[key] = [n - o for n, o in zip(delta[key], values, strict=True)]
+        chains = _ancestors(ids)
+        tenants = {up.id: up.tenant_id for chain in chains.values() for up in chain}
+        _add_totals(_roll_up(delta, chains), tenants)
+        return written
+
+
+def _write_totals(found: dict) -> None:
+    chains = _ancestors({k[0] for k in found})
+    tenants = {up.id: up.tenant_id for chain in chains.values() for up in chain}
+    DailyTotal.objects.bulk_create(
+        [DailyTotal(tenant_id=tenants[a], area_id=a, day=day, route=route, under_control=u,
+                    cases_reported=r, cases_by_onset=o, contacts_new=c)
+         for (a, day, route, u), (r, o, c) in _roll_up(found, chains).items()],
+        batch_size=BATCH)
+
+
+def rebuild(tenant: Area | None = None) -> int:
+    """Recount every figure (of one jurisdiction tree), set-based; the rows written."""
+    with transaction.atomic():
+        if tenant is None:
+            DailyFigure.objects.all().delete()
+            DailyTotal.objects.all().delete()
+            found = _count(None)
+        else:
+            DailyFigure.objects.filter(tenant_id=tenant.tenant_id).delete()
+            DailyTotal.objects.filter(tenant_id=tenant.tenant_id).delete()
+            found = _count(None, tenant.tenant_id)
+        written = _write(found)
+        _write_totals(found)
+        return written
+
+
+def _on_record(event: events.RecordEvent) -> None:
+    refresh_areas([event.area.pk])
+
+
+def _on_import(event: events.RecordsImported) -> None:
+    refresh_areas({(r.area.pk if r.area is not None else r.person.home_area_id)
+                   for r in event.records})
+
+
+def subscribe() -> None:
+    events.subscribe(events.CaseOpened, events.CaseChanged, events.ContactAdded)(_on_record)
+    events.subscribe(events.CasesImported, events.ContactsImported)(_on_import)

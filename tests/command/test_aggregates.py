@@ -1,0 +1,97 @@
+"""Daily figures follow the records and roll up through the area tree."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.db.models import Sum
+
+from outbreakhq.command import aggregates
+from outbreakhq.command.figures import child_rows, figures_for
+from outbreakhq.command.models import DailyFigure, DailyTotal
+from outbreakhq.core.actor import Actor
+from outbreakhq.tracing import services
+from outbreakhq.tracing.fields import today
+from outbreakhq.tracing.models import Case
+from tests.tracing.conftest import ago
+
+
+def _snapshot():
+    fields = ("area_id", "day", "route", "under_control", "cases_reported", "cases_by_onset",
+              "contacts_new")
+    totals = [row for row in DailyTotal.objects.values_list(*fields) if any(row[4:])]
+    return sorted(DailyFigure.objects.values_list(*fields)), sorted(totals)
+
+
+def test_figures_kept_by_events_equal_a_full_rebuild(outbreak):
+    kept = _snapshot()
+    assert kept[0] and kept[1]
+    aggregates.rebuild()
+    assert _snapshot() == kept
+
+
+def test_a_reclassified_case_leaves_the_counts(outbreak):
+    region = outbreak.land.region
+    before = figures_for(region, today()).today_cases
+    case = Case.objects.filter(report_date=today(), area=outbreak.land.compound1).first()
+    services.update_case(actor=Actor.of(outbreak.tracer), case_id=case.pk,
+                         changes={"classification": "discarded"})
+    assert figures_for(region, today()).today_cases == before - 1
+
+
+def test_a_parent_equals_the_sum_of_its_children(outbreak):
+    land, day = outbreak.land, today()
+    region = figures_for(land.region, day, with_rt=False)
+    prefectures = [figures_for(p, day, with_rt=False) for p in (land.pref1, land.pref2)]
+    assert region.reported == [sum(v) for v in zip(*(p.reported for p in prefectures),
+                                                    strict=True)]
+    assert region.under_control == [sum(v) for v in zip(*(p.under_control for p in prefectures),
+                                                         strict=True)]
+    # The region's totals are the sums of its own records' figures over its whole subtree.
+    by_path = DailyFigure.objects.filter(area_path__startswith=land.region.path).aggregate(
+        n=Sum("cases_reported"))["n"]
+    assert DailyTotal.objects.filter(area=land.region).aggregate(
+        n=Sum("cases_reported"))["n"] == by_path
+    rows = child_rows(land.region, day)
+    assert [r["area"].code for r in rows] == [land.pref1.code, land.pref2.code]
+    assert sum(r["week"] for r in rows) == region.week_cases
+    counted = Case.objects.filter(classification__in=aggregates.COUNTED).count()
+    assert DailyFigure.objects.aggregate(n=Sum("cases_reported"))["n"] == counted
+    assert region.total_cases == Case.objects.filter(
+        classification__in=aggregates.COUNTED, report_date__gte=ago(55)).count()
+
+
+def test_routes_and_under_control_are_counted(outbreak):
+    f = figures_for(outbreak.land.county2, today(), with_rt=False)
+    assert f.today_cases == 2 and f.today_under_control == 2
+    assert [(code, n) for code, _label, n in f.today_by_route] == [("quarantine_testing", 2)]
+    c3 = figures_for(outbreak.land.county3, today(), with_rt=False)
+    assert c3.contacts[-1] == 1 and f.contacts[-1] == 2  # a contact sits where they live
+
+
+def test_the_rebuild_command(outbreak, capsys):
+    DailyFigure.objects.all().delete()
+    DailyTotal.objects.all().delete()
+    call_command("aggregates", "rebuild", "--region", outbreak.land.region.code)
+    assert "daily figure rows written" in capsys.readouterr().out
+    assert figures_for(outbreak.land.region, today()).today_cases > 0
+
+
+def test_the_dashboards_rt_uses_imported_cases_as_infectors_only(outbreak):
+    f = figures_for(outbreak.land.region, today())
+    assert f.rt and f.rt_days[-1] == today()
+    assert f.latest_rt.mean > 0
+
+
+def test_an_imported_line_list_moves_the_figures_as_a_rebuild_would(db, tmp_path):
+    from tests.tracing.conftest import tracer_land
+    from tests.tracing.test_import import CASE_HEADER, case_rows, ids, import_file, write_csv
+
+    land = tracer_land()
+    import_file(land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER,
+                                         case_rows(land, ids(3))))
+    kept = _snapshot()
+    assert DailyTotal.objects.filter(area=land.region).aggregate(
+        n=Sum("cases_reported"))["n"] == Case.objects.filter(
+        classification__in=aggregates.COUNTED).count() > 0
+    aggregates.rebuild()
+    assert _snapshot() == kept
