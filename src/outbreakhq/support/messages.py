@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outbreakhq.core.grades import grade_label
 from outbreakhq.support.models import Kind, Status
 from outbreakhq.support.rules import Reason
 
@@ -50,8 +51,8 @@ def say(reason: Reason) -> str:
             "next": _status(v.get("next"))},
         "no_team": lambda: _("Choose the team that takes the request on."),
         "close_without_reason": lambda: _("Say why the request is closed without delivery."),
-        "area_closed": lambda: _("Staying in a %(grade)s-risk area: nobody may leave it.") % {
-            "grade": v.get("grade") or _("controlled")},
+        "area_closed": lambda: _("Staying in a %(grade)s area: nobody may leave it.") % {
+            "grade": grade_label(v.get("grade")) if v.get("grade") else _("controlled")},
         "in_quarantine": lambda: _("Under quarantine today."),
         "positive": lambda: _("Tested positive (sampled %(when)s) with no negative test "
                               "since.") % {"when": _when(v.get("sampled_at"))},

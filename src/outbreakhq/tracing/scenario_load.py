@@ -106,6 +106,7 @@ def _write_cases(found: rows.Cases, *, tenant_id: int, person_ids: np.ndarray,
         "area_id": person_area[found.person], "person_id": person_ids[found.person],
         "external_id": pa.repeat("", n), **found.columns,
         "outcome": pa.repeat("active", n), "notes": pa.repeat("", n),
+        "source_external_id": pa.repeat("", n),
         "source_case_id": rows.ids(found.source, case_ids),
         "created_at": _now(n), "updated_at": _now(n)}))
     return case_ids

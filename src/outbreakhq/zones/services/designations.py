@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from outbreakhq.core import audit, bulk
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.grades import grade_label
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
@@ -30,7 +31,7 @@ from outbreakhq.core.scoped import fetch_in_scope, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.zones import public
 from outbreakhq.zones.clocks import clock_rules, clocks_on
-from outbreakhq.zones.models import Designation, Status, ZoneEvent
+from outbreakhq.zones.models import Designation, EventKind, Status, ZoneEvent
 from outbreakhq.zones.rules import ONE_DAY, ClockState
 
 OPEN = (Status.PROPOSED, Status.APPROVED)
@@ -70,10 +71,12 @@ def basis_of(state: ClockState, last_event: int) -> dict:
 def reason_of(state: ClockState, grade: str) -> str:
     if state.pending:
         return _("%(days)s case-free days%(round)s: down to %(grade)s") % {
-            "days": state.case_free_day, "grade": grade,
+            "days": state.case_free_day, "grade": grade_label(grade),
             "round": _(" and a negative round") if state.round_needed else ""}
     kinds = sorted({e.kind for e in state.reasons})
-    return _("%(grade)s after: %(events)s") % {"grade": grade, "events": ", ".join(kinds)}
+    return _("%(grade)s after: %(events)s") % {
+        "grade": grade_label(grade), "events": ", ".join(
+            str(EventKind(k).label).lower() if k in EventKind.values else k for k in kinds)}
 
 
 def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeResult:
