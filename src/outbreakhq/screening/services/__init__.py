@@ -1,0 +1,30 @@
+"""Screening's use cases: every write goes through one of these (views, API, CLI, imports)."""
+
+from outbreakhq.screening.services.common import (
+    access_recall,
+    access_round,
+    access_site,
+    access_tube,
+    box_by_code,
+    code_of,
+    tube_by_barcode,
+)
+from outbreakhq.screening.services.planning import (
+    close_round,
+    create_campaign,
+    create_round,
+    create_site,
+)
+from outbreakhq.screening.services.results import Recorded, record_results, results_of
+from outbreakhq.screening.services.tubes import (
+    Submitted,
+    capacity_of,
+    receive_box,
+    ship_box,
+    submit_tube,
+)
+
+__all__ = ["Recorded", "Submitted", "access_recall", "access_round", "access_site",
+           "access_tube", "box_by_code", "capacity_of", "close_round", "code_of",
+           "create_campaign", "create_round", "create_site", "receive_box", "record_results",
+           "results_of", "ship_box", "submit_tube", "tube_by_barcode"]
