@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 TOOLS: dict[str, tuple[str, str]] = {
     # name: (module of outbreakhq.epi, one-line help)
+    "pooling": ("outbreakhq.epi.pooling_cli",
+                "pooled testing designs at a prevalence: tests per person, ratio to H(p)"),
 }
 
 
