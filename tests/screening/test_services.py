@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from outbreakhq.core.actor import Actor
-from outbreakhq.core.errors import InvalidInput, NotFound
+from outbreakhq.core.errors import InvalidInput
 from outbreakhq.screening import services
 from outbreakhq.screening.models import Recall, RecallStatus, Tube, TubeStatus
 from outbreakhq.tracing.models import Case
@@ -112,5 +112,5 @@ def test_the_lab_reaches_boxes_only_in_its_area(screen):
     screen.submit("T1", screen.people(1))
     services.ship_box(actor=Actor.of(screen.operator), site_id=screen.site.pk, box_code="B1",
                       barcodes=["T1"])
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput):
         services.receive_box(actor=Actor.of(other_lab), box_code="B1")

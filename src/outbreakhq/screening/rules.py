@@ -7,6 +7,7 @@ Tested without a database (tests/screening/test_rules.py); services call the sam
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import hmac
 import re
@@ -93,3 +94,13 @@ def turnaround(hours: Sequence[float | None], within: Sequence[int] = (6, 12, 24
     return {"count": len(known), "mean": statistics.fmean(known),
             "median": statistics.median(known), "max": max(known),
             "within": {h: sum(1 for x in known if x <= h) / len(known) for h in within}}
+
+
+def read_results_csv(text: str) -> list[dict]:
+    """Rows of a results CSV (header: barcode, result, optionally ct), as dicts."""
+    reader = csv.DictReader(text.splitlines())
+    fields = {(name or "").strip().lower(): name for name in reader.fieldnames or ()}
+    if "barcode" not in fields or "result" not in fields:
+        raise ValueError("the header must name the columns barcode and result (and ct)")
+    return [{key: (row.get(fields[key]) or "").strip() for key in ("barcode", "result", "ct")
+             if key in fields} for row in reader]

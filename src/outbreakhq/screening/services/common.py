@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scoped import fetch_in_scope
+from outbreakhq.core.scoped import fetch_in_scope, refused
 from outbreakhq.screening import rules
 from outbreakhq.screening.models import Box, Recall, Round, Site, Tube
 
@@ -80,3 +80,43 @@ def box_by_code(actor: Actor, code: str, capability: str, *, lock: bool = False)
     return fetch_in_scope(Box.objects.all(), pk, actor=actor, capability=capability,
                           what="box", lock=lock, seen_with=capability,
                           missing=_("No transport box %(code)s.") % {"code": code})
+
+
+def site_named(actor: Actor, site_id, message: str) -> Site:
+    """A collection site named in the input, in the actor's scope for collection; else the
+    input is refused (the same sentence for a missing site and one outside the scope)."""
+    pk = _number(site_id)
+    site = Site.objects.visible_to(actor, Can.COLLECT_SAMPLES).select_related("area").filter(
+        pk=pk).first() if pk else None
+    if site is None:
+        refused(actor, Can.COLLECT_SAMPLES, what="screening_site", object_id=site_id)
+        raise InvalidInput(message, [FieldError("site", _(
+            "no collection site number %(n)s in your area") % {"n": site_id})])
+    return site
+
+
+def round_named(round_id, message: str) -> Round:
+    pk = _number(round_id)
+    round_ = Round.objects.select_related("area").filter(pk=pk).first() if pk else None
+    if round_ is None:
+        raise InvalidInput(message, [FieldError("round", _(
+            "no screening round number %(n)s") % {"n": round_id})])
+    return round_
+
+
+def box_named(actor: Actor, code: str, message: str, *, lock: bool = False) -> Box:
+    rows = Box.objects.visible_to(actor, Can.RECORD_RESULTS).select_related("area")
+    box = (rows.select_for_update(of=("self",)) if lock else rows).filter(code=code).first()
+    if box is None:
+        refused(actor, Can.RECORD_RESULTS, what="box", object_id=code)
+        raise InvalidInput(message, [FieldError("box", _(
+            "no transport box %(code)s on its way to your lab") % {"code": code or "?"})])
+    return box
+
+
+def _number(value) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None

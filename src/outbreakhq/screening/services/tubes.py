@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from outbreakhq import protocols
 from outbreakhq.core import audit
 from outbreakhq.core.actor import Actor
-from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
+from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import require_role
@@ -30,11 +30,12 @@ from outbreakhq.screening.models import (
     TubeStatus,
 )
 from outbreakhq.screening.services.common import (
-    access_site,
-    box_by_code,
+    box_named,
     now,
     person_id_of_code,
+    round_named,
     row_error,
+    site_named,
     user_of,
 )
 
@@ -109,10 +110,8 @@ def submit_tube(*, actor: Actor, barcode: str, members: Sequence[str], site_id: 
                                                              "is required"))])
     if not members:
         raise InvalidInput(message, [FieldError("members", _("scan at least one person"))])
-    site = access_site(actor, site_id, Can.COLLECT_SAMPLES)
-    round_ = Round.objects.select_related("area").filter(pk=round_id).first()
-    if round_ is None:
-        raise NotFound(_("No screening round with number %(n)s.") % {"n": round_id})
+    site = site_named(actor, site_id, message)
+    round_ = round_named(round_id, message)
     people = resolve_people(actor, members, message)
     fingerprint = rules.content_fingerprint(round_.pk, site.pk, [p.pk for p in people], retest)
     earlier = _earlier(barcode, fingerprint, message)
@@ -201,7 +200,7 @@ def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[st
     wanted = [str(b).strip() for b in barcodes if str(b).strip()]
     if not wanted:
         raise InvalidInput(message, [FieldError("tubes", _("put at least one tube in the box"))])
-    site = access_site(actor, site_id, Can.COLLECT_SAMPLES)
+    site = site_named(actor, site_id, message)
     with transaction.atomic():
         existing = Box.objects.filter(code=box_code).first()
         tubes = {t.barcode: t for t in Tube.objects.select_for_update().filter(
@@ -238,8 +237,10 @@ def receive_box(*, actor: Actor, box_code: str) -> Box:
     """The lab receives a box: the box and its tubes are received (when, who). Receiving it
     again changes nothing."""
     require_role(actor, Can.RECORD_RESULTS, what="box")
+    box_code = str(box_code or "").strip()
+    message = _("Box %(code)s was not received.") % {"code": box_code or "?"}
     with transaction.atomic():
-        box = box_by_code(actor, str(box_code or "").strip(), Can.RECORD_RESULTS, lock=True)
+        box = box_named(actor, box_code, message, lock=True)
         if box.status == BoxStatus.RECEIVED:
             return box
         when, who = now(), user_of(actor)
