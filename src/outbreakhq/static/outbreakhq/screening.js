@@ -52,6 +52,12 @@
     sent.insertBefore(li, sent.firstChild);
   }
 
+  // An individual retest holds one person.
+  form.elements.retest.addEventListener("change", function () {
+    capacity = form.elements.retest.checked ? 1 : (parseInt(form.dataset.capacity, 10) || 1);
+    render();
+  });
+
   barcode.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); code.focus(); }
   });
@@ -80,6 +86,7 @@
     scanned = [];
     barcode.value = "";
     form.elements.retest.checked = false;
+    capacity = parseInt(form.dataset.capacity, 10) || 1;
     render();
     barcode.focus();
     flush();
