@@ -1,5 +1,6 @@
 """Screening's use cases: every write goes through one of these (views, API, CLI, imports)."""
 
+from outbreakhq.screening.services.bulk import Batch, submit_tubes
 from outbreakhq.screening.services.common import (
     access_recall,
     access_round,
@@ -24,7 +25,7 @@ from outbreakhq.screening.services.tubes import (
     submit_tube,
 )
 
-__all__ = ["Recorded", "Submitted", "access_recall", "access_round", "access_site",
+__all__ = ["Batch", "Recorded", "Submitted", "access_recall", "access_round", "access_site",
            "access_tube", "box_by_code", "capacity_of", "close_round", "code_of",
            "create_campaign", "create_round", "create_site", "receive_box", "record_results",
-           "results_of", "ship_box", "submit_tube", "tube_by_barcode"]
+           "results_of", "ship_box", "submit_tube", "submit_tubes", "tube_by_barcode"]

@@ -41,13 +41,16 @@ class Recorded:
     recalls: int = 0
     positives: int = 0  # individual positives published to tracing
     barcodes: list[str] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
 
 
-def record_results(*, actor: Actor, rows: Iterable[Mapping], first_row: int = 1) -> Recorded:
+def record_results(*, actor: Actor, rows: Iterable[Mapping], first_row: int = 1,
+                   partial: bool = False) -> Recorded:
     """Results of tubes received at the lab: rows of barcode, result (negative / positive /
     invalid) and an optional Ct value. All rows or none: every bad row is named (unknown
     barcode, a tube never received, a result unreadable or contradicting an earlier one).
-    Sending the same results again changes nothing."""
+    Sending the same results again changes nothing. `partial`: the good rows are written and
+    the bad ones reported in `errors`."""
     require_role(actor, Can.RECORD_RESULTS, what="tube")
     rows = list(rows)
     message = _("No result was saved.")
@@ -72,7 +75,7 @@ def record_results(*, actor: Actor, rows: Iterable[Mapping], first_row: int = 1)
     with transaction.atomic():
         tubes = _tubes_in_scope(actor, [b for _r, b, _s, _c in wanted if b])
         seen: dict[str, int] = {}
-        todo: list[tuple[Tube, str, float | None]] = []
+        todo: list[tuple[int, Tube, str, float | None]] = []
         for row, barcode, result, ct in wanted:
             if not barcode or result is None:
                 continue
@@ -96,11 +99,13 @@ def record_results(*, actor: Actor, rows: Iterable[Mapping], first_row: int = 1)
                     "tube %(code)s was never received at the lab (it is %(status)s): receive "
                     "its box first") % {"code": barcode, "status": tube.get_status_display()}))
             else:
-                todo.append((tube, result, ct))
+                todo.append((row, tube, result, ct))
             seen[barcode] = row
-        if errors:
+        if errors and not partial:
             raise InvalidInput(message, errors)
-        _apply(actor, todo, done)
+        bad = {e.row for e in errors}
+        done.errors = errors
+        _apply(actor, [(t, r, c) for row, t, r, c in todo if row not in bad], done)
     return done
 
 

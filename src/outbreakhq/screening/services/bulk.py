@@ -1,0 +1,205 @@
+"""Sealed tubes in bulk (a site's queue, a file of samples, the benchmark): the same rules as
+submit_tube, checked and written set-based, one transaction per batch.
+
+Idempotent by barcode: a tube sent again with the same content is counted `unchanged`; the
+same barcode with other content, a person sampled twice in a round, an unknown code, a full
+tube, an unknown site or round are errors naming the row. All rows of the batch or none,
+unless `partial`: then the good tubes are written and every bad row is still reported."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.models import Person
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scoped import require_role
+from outbreakhq.screening import rules
+from outbreakhq.screening.models import Round, Site, Tube, TubeMember, TubeStatus
+from outbreakhq.screening.services.common import now, person_id_of_code, row_error, user_of
+from outbreakhq.screening.services.tubes import MAX_BARCODE, capacity_of
+
+CHUNK = 5000
+
+
+@dataclass
+class Batch:
+    created: int = 0
+    unchanged: int = 0
+    people: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _chunks(values: Sequence, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
+                 partial: bool = False) -> Batch:
+    """Rows of {barcode, members (codes or identity numbers), site, round}."""
+    require_role(actor, Can.COLLECT_SAMPLES, what="tube")
+    message = _("No tube was saved.")
+    done, bad = Batch(), set()
+
+    def fail(row: int, name: str, problem: str) -> None:
+        done.errors.append(row_error(row, name, problem))
+        bad.add(row)
+
+    parsed = []
+    for row, values in enumerate(rows, start=first_row):
+        barcode = str(values.get("barcode") or "").strip()
+        members = values.get("members") or []
+        if isinstance(members, str):
+            members = members.replace(";", " ").replace(",", " ").split()
+        members = [str(m).strip() for m in members if str(m).strip()]
+        if not barcode or len(barcode) > MAX_BARCODE:
+            fail(row, "barcode", _("a barcode of 1 to 64 characters is required"))
+        if not members:
+            fail(row, "members", _("scan at least one person"))
+        parsed.append((row, barcode, members, _int(values.get("site")),
+                       _int(values.get("round"))))
+    sites = {s.pk: s for s in Site.objects.visible_to(actor, Can.COLLECT_SAMPLES).filter(
+        pk__in={p[3] for p in parsed if p[3]})}
+    rounds = {r.pk: r for r in Round.objects.filter(pk__in={p[4] for p in parsed if p[4]})}
+    capacities = {pk: capacity_of(r) for pk, r in rounds.items()}
+    people = _people(actor, [m for p in parsed for m in p[2]])
+    existing = {}
+    for chunk in _chunks([p[1] for p in parsed if p[1]]):
+        existing.update(Tube.objects.filter(barcode__in=chunk).values_list("barcode", "content"))
+    seen_barcodes: dict[str, int] = {}
+    seen_people: dict[tuple[int, int], int] = {}
+    todo = []
+    for row, barcode, members, site_id, round_id in parsed:
+        site, round_ = sites.get(site_id), rounds.get(round_id)
+        if site is None:
+            fail(row, "site", _("no collection site number %(n)s in your area") % {
+                "n": site_id or "?"})
+        if round_ is None:
+            fail(row, "round", _("no screening round number %(n)s") % {"n": round_id or "?"})
+        ids = []
+        for code in members:
+            found = people.get(code.upper())
+            if found is None:
+                fail(row, "members", _(
+                    "%(code)s is not the screening code or identity number of a person "
+                    "registered in your area") % {"code": code})
+            elif found[0] in ids:
+                fail(row, "members", _("%(code)s is scanned twice in this tube") % {"code": code})
+            else:
+                ids.append(found[0])
+        if row in bad:
+            continue
+        fingerprint = rules.content_fingerprint(round_.pk, site.pk, ids)
+        if barcode in existing:
+            if existing[barcode] == fingerprint:
+                done.unchanged += 1
+            else:
+                fail(row, "barcode", _("barcode %(barcode)s is already used by another tube")
+                     % {"barcode": barcode})
+            continue
+        if barcode in seen_barcodes:
+            fail(row, "barcode", _("barcode %(barcode)s is also on row %(other)d") % {
+                "barcode": barcode, "other": seen_barcodes[barcode]})
+            continue
+        if round_.closed:
+            fail(row, "round", _("the round is closed"))
+        if len(ids) > capacities[round_.pk]:
+            fail(row, "members", _("%(n)d people; a tube of this round holds at most %(max)d")
+                 % {"n": len(ids), "max": capacities[round_.pk]})
+        for pid in ids:
+            other = seen_people.get((round_.pk, pid))
+            if other is not None:
+                fail(row, "members", _("person %(code)s is also in the tube of row %(other)d")
+                     % {"code": pid, "other": other})
+        if row in bad:
+            continue
+        seen_barcodes[barcode] = row
+        for pid in ids:
+            seen_people[(round_.pk, pid)] = row
+        todo.append((row, barcode, site, round_, ids, fingerprint))
+    _refuse_sampled(todo, fail)
+    if done.errors and not partial:
+        raise InvalidInput(message, done.errors)
+    todo = [t for t in todo if t[0] not in bad]
+    with transaction.atomic():
+        _write(actor, todo, people, done)
+    return done
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _people(actor: Actor, codes: list[str]) -> dict[str, tuple[int, int, int]]:
+    """code (upper case) -> (person id, tenant id, home area id), in the actor's scope."""
+    scoped = Person.objects.visible_to(actor, Can.COLLECT_SAMPLES)
+    by_id: dict[int, list[str]] = {}
+    numbers = []
+    for code in {c.upper() for c in codes}:
+        pid = person_id_of_code(code)
+        if pid:
+            by_id.setdefault(pid, []).append(code)
+        else:
+            numbers.append(code)
+    found: dict[str, tuple[int, int, int]] = {}
+    for chunk in _chunks(list(by_id)):
+        for pid, tenant, area in scoped.filter(pk__in=chunk).values_list(
+                "pk", "tenant_id", "home_area_id"):
+            for code in by_id[pid]:
+                found[code] = (pid, tenant, area)
+    for chunk in _chunks(numbers):
+        counts: dict[str, list] = {}
+        for number, pid, tenant, area in scoped.filter(id_number__in=chunk).values_list(
+                "id_number", "pk", "tenant_id", "home_area_id"):
+            counts.setdefault(number.upper(), []).append((pid, tenant, area))
+        found.update({n: rows[0] for n, rows in counts.items() if len(rows) == 1})
+    return found
+
+
+def _refuse_sampled(todo: list, fail) -> None:
+    by_round: dict[int, dict[int, int]] = {}
+    for row, _b, _s, round_, ids, _f in todo:
+        for pid in ids:
+            by_round.setdefault(round_.pk, {})[pid] = row
+    for round_id, rows in by_round.items():
+        for chunk in _chunks(list(rows)):
+            for pid, barcode in TubeMember.objects.filter(
+                    round_id=round_id, person_id__in=chunk, retest=False).values_list(
+                    "person_id", "tube__barcode"):
+                fail(rows[pid], "members", _(
+                    "person %(n)s was already sampled in this round (tube %(barcode)s)") % {
+                    "n": pid, "barcode": barcode})
+
+
+def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
+    if not todo:
+        return
+    when, who = now(), user_of(actor)
+    tubes = Tube.objects.bulk_create([
+        Tube(tenant_id=site.tenant_id, area_id=site.area_id, barcode=barcode, round=round_,
+             site=site, capacity=capacity_of(round_), members_count=len(ids),
+             content=fingerprint, status=TubeStatus.SEALED, collected_at=when,
+             collected_by=who, sealed_at=when, sealed_by=who)
+        for _r, barcode, site, round_, ids, fingerprint in todo], batch_size=CHUNK)
+    home = {v[0]: v for v in people.values()}
+    members = [TubeMember(tenant_id=home[pid][1], area_id=home[pid][2], tube_id=tube.pk,
+                          round_id=round_.pk, person_id=pid)
+               for tube, (_r, _b, _s, round_, ids, _f) in zip(tubes, todo, strict=True)
+               for pid in ids]
+    TubeMember.objects.bulk_create(members, batch_size=CHUNK)
+    done.created += len(tubes)
+    done.people += len(members)
+    audit.record(actor=actor, action="create", object_type="tube",
+                 object_id=f"{len(tubes)} tubes",
+                 detail={"first": tubes[0].barcode, "last": tubes[-1].barcode},
+                 others=[(m.person_id, m.tenant_id) for m in members])
