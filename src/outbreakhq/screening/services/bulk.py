@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit
+from outbreakhq.core import audit, bulk
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.models import Person
+from outbreakhq.core.models import AuditShown, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import require_role
 from outbreakhq.screening import rules
@@ -182,24 +183,30 @@ def _refuse_sampled(todo: list, fail) -> None:
 
 
 def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
+    """Tubes, members and the audit event naming every person, written by core/bulk.py's
+    set-based writer (COPY on PostgreSQL): the rows were checked above."""
     if not todo:
         return
     when, who = now(), user_of(actor)
-    tubes = Tube.objects.bulk_create([
-        Tube(tenant_id=site.tenant_id, area_id=site.area_id, barcode=barcode, round=round_,
-             site=site, capacity=capacity_of(round_), members_count=len(ids),
-             content=fingerprint, status=TubeStatus.SEALED, collected_at=when,
-             collected_by=who, sealed_at=when, sealed_by=who)
-        for _r, barcode, site, round_, ids, fingerprint in todo], batch_size=CHUNK)
+    tubes = [Tube(tenant_id=site.tenant_id, area_id=site.area_id, barcode=barcode,
+                  round_id=round_.pk, site_id=site.pk, capacity=capacity_of(round_),
+                  members_count=len(ids), content=fingerprint, status=TubeStatus.SEALED,
+                  collected_at=when, collected_by=who, sealed_at=when, sealed_by=who)
+             for _r, barcode, site, round_, ids, fingerprint in todo]
+    bulk.insert_models(tubes)
     home = {v[0]: v for v in people.values()}
     members = [TubeMember(tenant_id=home[pid][1], area_id=home[pid][2], tube_id=tube.pk,
                           round_id=round_.pk, person_id=pid)
                for tube, (_r, _b, _s, round_, ids, _f) in zip(tubes, todo, strict=True)
                for pid in ids]
-    TubeMember.objects.bulk_create(members, batch_size=CHUNK)
+    bulk.insert_models(members)
     done.created += len(tubes)
     done.people += len(members)
-    audit.record(actor=actor, action="create", object_type="tube",
-                 object_id=f"{len(tubes)} tubes",
-                 detail={"first": tubes[0].barcode, "last": tubes[-1].barcode},
-                 others=[(m.person_id, m.tenant_id) for m in members])
+    event = audit.record(actor=actor, action="create", object_type="tube",
+                         object_id=f"{len(tubes)} tubes",
+                         detail={"first": tubes[0].barcode, "last": tubes[-1].barcode})
+    shown = {(m.person_id, m.tenant_id) for m in members}
+    bulk.write_columns(AuditShown._meta.db_table, pa.table({
+        "event_id": pa.array([event.pk] * len(shown), pa.int64()),
+        "person_id": pa.array([p for p, _t in shown], pa.int64()),
+        "tenant_id": pa.array([t for _p, t in shown], pa.int64())}))

@@ -124,12 +124,16 @@ def _tubes_in_scope(actor: Actor, barcodes: list[str]) -> dict[str, Tube]:
 
 def _apply(actor: Actor, todo: list[tuple[Tube, str, float | None]], done: Recorded) -> None:
     when, who = now(), user_of(actor)
+    groups: dict[tuple[str, float | None], list[int]] = {}
     for tube, result, ct in todo:
         tube.status, tube.result, tube.ct = TubeStatus.RESULTED, result, ct
         tube.resulted_at, tube.resulted_by = when, who
-    Tube.objects.bulk_update([t for t, _r, _c in todo],
-                             ["status", "result", "ct", "resulted_at", "resulted_by"],
-                             batch_size=BATCH)
+        groups.setdefault((result, ct), []).append(tube.pk)
+    for (result, ct), ids in groups.items():  # one UPDATE per (result, Ct): set-based
+        for start in range(0, len(ids), BATCH):
+            Tube.objects.filter(pk__in=ids[start:start + BATCH]).update(
+                status=TubeStatus.RESULTED, result=result, ct=ct, resulted_at=when,
+                resulted_by=who)
     done.resulted = len(todo)
     done.barcodes = [t.barcode for t, _r, _c in todo]
     pools = [t for t, r, _c in todo if r != Result.NEGATIVE and t.members_count > 1
