@@ -87,10 +87,11 @@ def our_path(screen, ids: list[int], infected: set[int], pool: int) -> dict:
     times["record results"] = time.perf_counter() - started
     started = time.perf_counter()
     recalled = [p for members in tubes if infected.intersection(members) for p in members]
-    for n, person in enumerate(recalled):
-        services.submit_tube(actor=operator, barcode=f"R{n:08d}",
-                             members=[services.code_of(person)], site_id=site.pk,
-                             round_id=round_.pk, retest=True)
+    for start in range(0, len(recalled), TUBES_PER_BATCH):
+        services.submit_tubes(actor=operator, rows=[
+            {"barcode": f"R{n:08d}", "members": [services.code_of(person)], "site": site.pk,
+             "round": round_.pk, "retest": True}
+            for n, person in enumerate(recalled[start:start + TUBES_PER_BATCH], start=start)])
     if recalled:
         barcodes = [f"R{n:08d}" for n in range(len(recalled))]
         services.ship_box(actor=operator, site_id=site.pk, box_code="RETESTS", barcodes=barcodes)

@@ -89,3 +89,20 @@ def test_a_run_stopped_half_way_and_run_again_lands_every_row_once(screen, tmp_p
     done = importing.import_file(actor=actor, kind="samples", path=path, size=2)
     assert (done.created, done.unchanged) == (6, 4)
     assert TubeMember.objects.count() == 50
+
+
+def test_recalled_people_are_retested_in_bulk_and_others_are_refused(screen):
+    people = screen.people(3)
+    screen.submit("T1", people)
+    screen.ship_and_receive("B1", "T1")
+    screen.results(("T1", "positive"))
+    outsider = screen.people(1)[0]
+    rows = [{"barcode": f"R{n}", "members": screen.codes([p]), "site": screen.site.pk,
+             "round": screen.round.pk, "retest": True} for n, p in enumerate(people)]
+    with pytest.raises(InvalidInput) as refused:
+        services.submit_tubes(actor=Actor.of(screen.operator), rows=[*rows, {
+            **rows[0], "barcode": "R9", "members": screen.codes([outsider])}])
+    assert "row 4" in str(refused.value) and "no open recall" in str(refused.value)
+    done = services.submit_tubes(actor=Actor.of(screen.operator), rows=rows)
+    assert done.created == 3
+    assert set(Recall.objects.values_list("status", flat=True)) == {"resampled"}

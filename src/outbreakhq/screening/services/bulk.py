@@ -22,7 +22,15 @@ from outbreakhq.core.models import AuditShown, Person
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import require_role
 from outbreakhq.screening import rules
-from outbreakhq.screening.models import Round, Site, Tube, TubeMember, TubeStatus
+from outbreakhq.screening.models import (
+    Recall,
+    RecallStatus,
+    Round,
+    Site,
+    Tube,
+    TubeMember,
+    TubeStatus,
+)
 from outbreakhq.screening.services.common import now, person_id_of_code, row_error, user_of
 from outbreakhq.screening.services.tubes import MAX_BARCODE, capacity_of
 
@@ -44,7 +52,7 @@ def _chunks(values: Sequence, size: int = CHUNK):
 
 def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
                  partial: bool = False) -> Batch:
-    """Rows of {barcode, members (codes or identity numbers), site, round}."""
+    """Rows of {barcode, members (codes or identity numbers), site, round, retest}."""
     require_role(actor, Can.COLLECT_SAMPLES, what="tube")
     message = _("No tube was saved.")
     done, bad = Batch(), set()
@@ -64,8 +72,9 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
             fail(row, "barcode", _("a barcode of 1 to 64 characters is required"))
         if not members:
             fail(row, "members", _("scan at least one person"))
+        retest = str(values.get("retest", "")).strip().lower() in ("1", "true", "yes")
         parsed.append((row, barcode, members, _int(values.get("site")),
-                       _int(values.get("round"))))
+                       _int(values.get("round")), retest))
     sites = {s.pk: s for s in Site.objects.visible_to(actor, Can.COLLECT_SAMPLES).filter(
         pk__in={p[3] for p in parsed if p[3]})}
     rounds = {r.pk: r for r in Round.objects.filter(pk__in={p[4] for p in parsed if p[4]})}
@@ -75,9 +84,9 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
     for chunk in _chunks([p[1] for p in parsed if p[1]]):
         existing.update(Tube.objects.filter(barcode__in=chunk).values_list("barcode", "content"))
     seen_barcodes: dict[str, int] = {}
-    seen_people: dict[tuple[int, int], int] = {}
+    seen_people: dict[tuple[int, int, bool], int] = {}
     todo = []
-    for row, barcode, members, site_id, round_id in parsed:
+    for row, barcode, members, site_id, round_id, retest in parsed:
         site, round_ = sites.get(site_id), rounds.get(round_id)
         if site is None:
             fail(row, "site", _("no collection site number %(n)s in your area") % {
@@ -97,7 +106,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
                 ids.append(found[0])
         if row in bad:
             continue
-        fingerprint = rules.content_fingerprint(round_.pk, site.pk, ids)
+        fingerprint = rules.content_fingerprint(round_.pk, site.pk, ids, retest)
         if barcode in existing:
             if existing[barcode] == fingerprint:
                 done.unchanged += 1
@@ -111,11 +120,12 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
             continue
         if round_.closed:
             fail(row, "round", _("the round is closed"))
-        if len(ids) > capacities[round_.pk]:
+        most = 1 if retest else capacities[round_.pk]
+        if len(ids) > most:
             fail(row, "members", _("%(n)d people; a tube of this round holds at most %(max)d")
-                 % {"n": len(ids), "max": capacities[round_.pk]})
+                 % {"n": len(ids), "max": most})
         for pid in ids:
-            other = seen_people.get((round_.pk, pid))
+            other = seen_people.get((round_.pk, pid, retest))
             if other is not None:
                 fail(row, "members", _("person %(code)s is also in the tube of row %(other)d")
                      % {"code": pid, "other": other})
@@ -123,8 +133,8 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
             continue
         seen_barcodes[barcode] = row
         for pid in ids:
-            seen_people[(round_.pk, pid)] = row
-        todo.append((row, barcode, site, round_, ids, fingerprint))
+            seen_people[(round_.pk, pid, retest)] = row
+        todo.append((row, barcode, site, round_, ids, fingerprint, retest))
     _refuse_sampled(todo, fail)
     if done.errors and not partial:
         raise InvalidInput(message, done.errors)
@@ -168,18 +178,30 @@ def _people(actor: Actor, codes: list[str]) -> dict[str, tuple[int, int, int]]:
 
 
 def _refuse_sampled(todo: list, fail) -> None:
-    by_round: dict[int, dict[int, int]] = {}
-    for row, _b, _s, round_, ids, _f in todo:
-        for pid in ids:
-            by_round.setdefault(round_.pk, {})[pid] = row
-    for round_id, rows in by_round.items():
-        for chunk in _chunks(list(rows)):
-            for pid, barcode in TubeMember.objects.filter(
-                    round_id=round_id, person_id__in=chunk, retest=False).values_list(
-                    "person_id", "tube__barcode"):
-                fail(rows[pid], "members", _(
-                    "person %(n)s was already sampled in this round (tube %(barcode)s)") % {
-                    "n": pid, "barcode": barcode})
+    """A person sampled in the round already (a first sample), or retested without an open
+    recall (a retest)."""
+    for retest in (False, True):
+        by_round: dict[int, dict[int, int]] = {}
+        for row, _b, _s, round_, ids, _f, is_retest in todo:
+            if is_retest == retest:
+                for pid in ids:
+                    by_round.setdefault(round_.pk, {})[pid] = row
+        for round_id, rows in by_round.items():
+            for chunk in _chunks(list(rows)):
+                if retest:
+                    recalled = set(Recall.objects.filter(
+                        round_id=round_id, person_id__in=chunk, status=RecallStatus.NOTIFIED
+                    ).values_list("person_id", flat=True))
+                    for pid in set(chunk) - recalled:
+                        fail(rows[pid], "members", _(
+                            "person %(n)s has no open recall in this round") % {"n": pid})
+                    continue
+                for pid, barcode in TubeMember.objects.filter(
+                        round_id=round_id, person_id__in=chunk, retest=False).values_list(
+                        "person_id", "tube__barcode"):
+                    fail(rows[pid], "members", _(
+                        "person %(n)s was already sampled in this round (tube %(barcode)s)") % {
+                        "n": pid, "barcode": barcode})
 
 
 def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
@@ -189,17 +211,23 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
         return
     when, who = now(), user_of(actor)
     tubes = [Tube(tenant_id=site.tenant_id, area_id=site.area_id, barcode=barcode,
-                  round_id=round_.pk, site_id=site.pk, capacity=capacity_of(round_),
-                  members_count=len(ids), content=fingerprint, status=TubeStatus.SEALED,
+                  round_id=round_.pk, site_id=site.pk,
+                  capacity=capacity_of(round_, retest=retest), members_count=len(ids),
+                  retest=retest, content=fingerprint, status=TubeStatus.SEALED,
                   collected_at=when, collected_by=who, sealed_at=when, sealed_by=who)
-             for _r, barcode, site, round_, ids, fingerprint in todo]
+             for _r, barcode, site, round_, ids, fingerprint, retest in todo]
     bulk.insert_models(tubes)
     home = {v[0]: v for v in people.values()}
     members = [TubeMember(tenant_id=home[pid][1], area_id=home[pid][2], tube_id=tube.pk,
-                          round_id=round_.pk, person_id=pid)
-               for tube, (_r, _b, _s, round_, ids, _f) in zip(tubes, todo, strict=True)
+                          round_id=round_.pk, person_id=pid, retest=tube.retest)
+               for tube, (_r, _b, _s, round_, ids, _f, _x) in zip(tubes, todo, strict=True)
                for pid in ids]
     bulk.insert_models(members)
+    for member in members:
+        if member.retest:
+            Recall.objects.filter(round_id=member.round_id, person_id=member.person_id,
+                                  status=RecallStatus.NOTIFIED).update(
+                status=RecallStatus.RESAMPLED, retest_tube_id=member.tube_id, updated_at=when)
     done.created += len(tubes)
     done.people += len(members)
     event = audit.record(actor=actor, action="create", object_type="tube",
