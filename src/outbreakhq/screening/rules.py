@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import hmac
 import re
@@ -25,9 +26,16 @@ _RESULT_WORDS = {"negative": "negative", "neg": "negative", "-": "negative", "n"
                  "invalid": "invalid", "inv": "invalid", "i": "invalid"}
 
 
+@functools.lru_cache(maxsize=8)
+def _mac_key(key: bytes) -> bytes:
+    return hashlib.sha256(b"screening-code:" + key).digest()
+
+
 def _check(person_id: int, key: bytes) -> str:
-    digest = hmac.new(key, f"screening-code:{person_id}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest[:5]).decode()[:4]
+    """Four base-32 letters of a keyed BLAKE2b MAC of the record number (a MAC like HMAC,
+    ten times cheaper: a round checks millions of codes)."""
+    digest = hashlib.blake2b(str(person_id).encode(), key=_mac_key(key), digest_size=5).digest()
+    return base64.b32encode(digest).decode()[:4]
 
 
 def screening_code(person_id: int, key: str | bytes) -> str:
