@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+from django.utils import timezone
+
 from outbreakhq.core.actor import Actor
-from outbreakhq.screening import services
+from outbreakhq.screening import services, worklists
 from outbreakhq.screening.models import Recall, Tube
 from tests.factories import logged_in
 
@@ -86,3 +88,13 @@ def test_the_api_answers_201_then_200_for_the_same_tube_and_takes_csv_results(sc
     tube = lab.get("/api/v1/screening/tubes/?barcode=A1").json()["items"][0]
     assert tube["result"] == "negative" and "name" not in json.dumps(tube)
     assert operator.get("/api/v1/screening/recalls/").json() == []
+
+
+def test_the_overview_tile_and_the_hourly_figures_count_todays_tubes(screen):
+    screen.submit("T1", screen.people(4))
+    screen.ship_and_receive("B1", "T1")
+    figures = worklists.today_figures(Actor.of(screen.planner))
+    assert (figures["tubes"], figures["people"], figures["waiting"]) == (1, 4, 1)
+    hours = worklists.hourly(Actor.of(screen.lab), "result.record", timezone.localdate())
+    assert sum(h["collected"] for h in hours) == 1 and sum(h["received"] for h in hours) == 1
+    assert b"Today, hour by hour" in logged_in(screen.lab).get("/screening/lab/").content

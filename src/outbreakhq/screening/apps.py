@@ -15,7 +15,7 @@ class ScreeningConfig(AppConfig):
         from outbreakhq.core import access, hooks
         from outbreakhq.core.roles import Can
         from outbreakhq.screening import access as rules
-        from outbreakhq.screening import panels, services
+        from outbreakhq.screening import panels, services, worklists
 
         access.declare(pages=rules.PAGES, api=rules.API)
         for label, url_name, capability, order in (
@@ -31,4 +31,7 @@ class ScreeningConfig(AppConfig):
                                          panels.operator, Can.COLLECT_SAMPLES, 30))
         hooks.home_panel(hooks.HomePanel(_("Lab bench"), "screening/_home_lab.html",
                                          panels.lab, Can.RECORD_RESULTS, 31))
+        hooks.dashboard_tile(hooks.DashboardTile(_("Screening today"), "screening/_tile.html",
+                                                 worklists.today_figures, Can.VIEW_AGGREGATES,
+                                                 40))
         hooks.provide("screening.results_of", services.results_of)

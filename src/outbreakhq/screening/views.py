@@ -105,6 +105,7 @@ def round_page(request):
             actor, Can.VIEW_PERSON) else None
         context["turnaround"] = worklists.turnaround(actor, need, round_id=round_.pk)
         context["advice"] = advice(round_)
+        context["hourly"] = worklists.hourly(actor, need, round_.day)
     return render(request, "screening/round.html", context)
 
 
@@ -208,7 +209,9 @@ def lab(request):
         "waiting": worklists.waiting_tubes(actor), "results": Result.choices,
         "overdue": worklists.overdue(actor, Can.RECORD_RESULTS, hours, timezone.now()),
         "overdue_hours": hours, "problems": problems,
-        "turnaround": worklists.turnaround(actor, Can.RECORD_RESULTS)}, status=status)
+        "turnaround": worklists.turnaround(actor, Can.RECORD_RESULTS),
+        "hourly": worklists.hourly(actor, Can.RECORD_RESULTS, timezone.localdate())},
+        status=status)
 
 
 def _posted_results(request) -> list[dict]:

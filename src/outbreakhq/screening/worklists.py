@@ -6,7 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, Person
@@ -128,3 +130,38 @@ def recall_counts(actor: Actor) -> dict:
     return rows.aggregate(notified=Count("id", filter=Q(status=RecallStatus.NOTIFIED)),
                           resampled=Count("id", filter=Q(status=RecallStatus.RESAMPLED)))
 
+
+
+def hourly(actor: Actor, capability: str, day, *, within: Area | None = None) -> list[dict]:
+    """Tubes collected, received and resulted per hour of `day`, per site (counted in the
+    database): the lab's and the sites' dashboard."""
+    tubes = Tube.objects.visible_to(actor, capability, within=within)
+    rows: dict[tuple, dict] = {}
+    for step in ("collected", "received", "resulted"):
+        counted = (tubes.filter(**{f"{step}_at__date": day})
+                   .annotate(hour=TruncHour(f"{step}_at")).values("site__name", "hour")
+                   .annotate(n=Count("id")).order_by())
+        for row in counted:
+            key = (row["hour"], row["site__name"])
+            rows.setdefault(key, {"hour": row["hour"], "site": row["site__name"],
+                                  "collected": 0, "received": 0, "resulted": 0})[step] = row["n"]
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1]))]
+
+
+def today_figures(actor: Actor, area: Area | None = None) -> dict:
+    """The overview tile (aggregates only): today's tubes by status, people sampled, positive
+    tubes, recalls still open."""
+    day = timezone.localdate()
+    tubes = Tube.objects.visible_to(actor, Can.VIEW_AGGREGATES, within=area).filter(
+        collected_at__date=day)
+    figures = tubes.aggregate(
+        tubes=Count("id"), people=Sum("members_count"),
+        in_transit=Count("id", filter=Q(status=TubeStatus.SHIPPED)),
+        waiting=Count("id", filter=Q(status=TubeStatus.RECEIVED)),
+        resulted=Count("id", filter=Q(status=TubeStatus.RESULTED)),
+        positive=Count("id", filter=Q(result="positive")))
+    figures["open_recalls"] = Recall.objects.visible_to(
+        actor, Can.VIEW_AGGREGATES, within=area).filter(
+        status__in=(RecallStatus.NOTIFIED, RecallStatus.RESAMPLED)).count()
+    figures["people"] = figures["people"] or 0
+    return figures
