@@ -5,7 +5,7 @@ record every tube's result (services.record_results), retest every recalled pers
 tube and record those results, compute the round's coverage. Baseline in the same run: the same
 rows (tubes, members, audit rows naming each person, recalls, retest tubes) written with
 core/bulk.py's raw path (executemany on SQLite, COPY on PostgreSQL) and the status changes as
-raw executemany UPDATEs, no checks, no ORM; rolled back. Prints each phase, the ratio, and the
+raw set-based UPDATEs (one per 2,000 tubes), no checks, no ORM; rolled back. Prints each phase, the ratio, and the
 process's peak resident memory.
 
     OUTBREAKHQ_DATA_DIR=$(mktemp -d) .venv/bin/python bench/screening_pipeline.py
@@ -111,7 +111,7 @@ def our_path(screen, ids: list[int], infected: set[int], pool: int) -> dict:
 
 
 def raw_path(screen, ids: list[int], infected: set[int], pool: int) -> float:
-    """The same rows with core/bulk.py's raw writer and executemany UPDATEs; rolled back."""
+    """The same rows with core/bulk.py's raw writer and set-based UPDATEs; rolled back."""
     from django.db import connection, transaction
 
     from outbreakhq.core import bulk
@@ -139,14 +139,22 @@ def raw_path(screen, ids: list[int], infected: set[int], pool: int) -> float:
                  for i, (mid, pid) in enumerate(zip(member_ids, ids, strict=True))))
             bulk._write(AuditShown._meta.db_table, ("event_id", "person_id", "tenant_id"),
                         ((screen["event"], pid, area.tenant_id) for pid in ids))
-            with connection.cursor() as cursor:
-                for status in ("shipped", "received"):
-                    cursor.executemany(f"UPDATE {Tube._meta.db_table} SET status = %s "
-                                       "WHERE id = %s", [(status, t) for t in tube_ids])
-                cursor.executemany(
-                    f"UPDATE {Tube._meta.db_table} SET status = 'resulted', result = %s "
-                    "WHERE id = %s", [("positive" if infected.intersection(m) else "negative",
-                                       t) for t, m in zip(tube_ids, tubes, strict=True)])
+            positive = {t for t, m in zip(tube_ids, tubes, strict=True)
+                        if infected.intersection(m)}
+            with connection.cursor() as cursor:  # set-based: one UPDATE per 2,000 tubes
+                for start in range(0, len(tube_ids), 2000):
+                    chunk = tube_ids[start:start + 2000]
+                    marks = ", ".join(["%s"] * len(chunk))
+                    for status in ("shipped", "received"):
+                        cursor.execute(f"UPDATE {Tube._meta.db_table} SET status = %s "
+                                       f"WHERE id IN ({marks})", [status, *chunk])
+                    for result in ("positive", "negative"):
+                        ids_ = [t for t in chunk if (t in positive) == (result == "positive")]
+                        if ids_:
+                            cursor.execute(
+                                f"UPDATE {Tube._meta.db_table} SET status = 'resulted', "
+                                f"result = %s WHERE id IN ({', '.join(['%s'] * len(ids_))})",
+                                [result, *ids_])
             recalled = [(t, p) for t, m in zip(tube_ids, tubes, strict=True)
                         if infected.intersection(m) for p in m]
             recall_ids = bulk.allocate_ids(Recall._meta.db_table, len(recalled))

@@ -103,3 +103,19 @@ def test_a_positive_pool_is_recalled_and_a_positive_retest_becomes_a_proposed_ca
     assert (case.classification, case.detection_route) == ("suspected", "community_screening")
     assert Recall.objects.get(person=people[0]).result == "positive"
     expect(page).to_have_title(re.compile("Cases"))
+
+
+@pytest.mark.parametrize("who, url", [
+    ("cora", "/screening/"), ("cora", "/screening/round/"), ("sam", "/screening/ship/"),
+    ("sam", "/screening/codes/?area=990101001001001"), ("lee", "/screening/lab/"), ("sam", "/")])
+def test_the_other_screening_pages_fit_a_phone(page, who, url):
+    screen = make_screen()
+    people = screen.people(12)
+    screen.submit("T0001", people[:10])
+    screen.submit("T0002", people[10:11])
+    page.set_viewport_size(PHONE)
+    log_in(page, who, PASSWORD)
+    page.goto(url)
+    shot(page, "phone-screening-" + (url.strip("/").split("?")[0].replace("/", "-") or "home")
+         + f"-{who}")
+    _fits(page)

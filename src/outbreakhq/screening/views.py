@@ -265,5 +265,5 @@ def codes(request):
 
 def _qr(text: str) -> str:
     """An inline SVG QR code (segno; no style attribute, so the CSP allows it)."""
-    svg = segno.make(text, error="m").svg_inline(scale=3, border=2)
+    svg = segno.make(text, error="m").svg_inline(scale=4, border=2)
     return mark_safe(svg)  # noqa: S308 - segno's own SVG of a code we made

@@ -113,9 +113,12 @@ def _tubes_in_scope(actor: Actor, barcodes: list[str]) -> dict[str, Tube]:
     found: dict[str, Tube] = {}
     for start in range(0, len(barcodes), BATCH):
         chunk = barcodes[start:start + BATCH]
+        # By primary key: with the barcodes and the scope in one query the planner may walk
+        # the scope's index over every tube of the tenant (quadratic over a round).
+        ids = list(Tube.objects.filter(barcode__in=chunk).values_list("pk", flat=True))
         for tube in (Tube.objects.visible_to(actor, Can.RECORD_RESULTS)
                      .select_for_update(of=("self",)).select_related("round")
-                     .filter(barcode__in=chunk)):
+                     .filter(pk__in=ids)):
             found[tube.barcode] = tube
         for barcode in set(chunk) - set(found):
             refused(actor, Can.RECORD_RESULTS, what="tube", object_id=barcode)

@@ -204,7 +204,7 @@ def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[st
     with transaction.atomic():
         existing = Box.objects.filter(code=box_code).first()
         tubes = {t.barcode: t for t in Tube.objects.select_for_update().filter(
-            barcode__in=wanted, site=site)}
+            barcode__in=wanted) if t.site_id == site.pk}
         if existing is not None:
             if existing.site_id == site.pk and {t.box_id for t in tubes.values()} == {
                     existing.pk} and len(tubes) == len(set(wanted)):
