@@ -5,8 +5,8 @@ record every tube's result (services.record_results), retest every recalled pers
 tube and record those results, compute the round's coverage. Baseline in the same run: the same
 rows (tubes, members, audit rows naming each person, recalls, retest tubes) written with
 core/bulk.py's raw path (executemany on SQLite, COPY on PostgreSQL) and the status changes as
-raw set-based UPDATEs (one per 2,000 tubes), no checks, no ORM; rolled back. Prints each phase, the ratio, and the
-process's peak resident memory.
+raw set-based UPDATEs (one per 2,000 tubes), no checks, no ORM; rolled back. Prints each
+phase, the ratio, and the process's peak resident memory.
 
     OUTBREAKHQ_DATA_DIR=$(mktemp -d) .venv/bin/python bench/screening_pipeline.py
     OUTBREAKHQ_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/screening_bench \
