@@ -6,7 +6,6 @@ Tested without a database (tests/screening/test_rules.py); services call the sam
 
 from __future__ import annotations
 
-import base64
 import csv
 import functools
 import hashlib
@@ -26,16 +25,20 @@ _RESULT_WORDS = {"negative": "negative", "neg": "negative", "-": "negative", "n"
                  "invalid": "invalid", "inv": "invalid", "i": "invalid"}
 
 
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
 @functools.lru_cache(maxsize=8)
 def _mac_key(key: bytes) -> bytes:
     return hashlib.sha256(b"screening-code:" + key).digest()
 
 
 def _check(person_id: int, key: bytes) -> str:
-    """Four base-32 letters of a keyed BLAKE2b MAC of the record number (a MAC like HMAC,
-    ten times cheaper: a round checks millions of codes)."""
-    digest = hashlib.blake2b(str(person_id).encode(), key=_mac_key(key), digest_size=5).digest()
-    return base64.b32encode(digest).decode()[:4]
+    """Four base-32 letters (20 bits) of a keyed BLAKE2b MAC of the record number: a MAC like
+    HMAC, several times cheaper (a round checks millions of codes)."""
+    bits = int.from_bytes(hashlib.blake2b(str(person_id).encode(), key=_mac_key(key),
+                                          digest_size=3).digest()) >> 4
+    return "".join(_BASE32[(bits >> shift) & 31] for shift in (15, 10, 5, 0))
 
 
 def screening_code(person_id: int, key: str | bytes) -> str:
