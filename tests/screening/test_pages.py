@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from outbreakhq.core import hooks
 from outbreakhq.core.actor import Actor
-from outbreakhq.screening import services, worklists
+from outbreakhq.screening import panels, services, worklists
 from outbreakhq.screening.models import Recall, Tube
 from tests.factories import logged_in
 
@@ -98,3 +100,18 @@ def test_the_overview_tile_and_the_hourly_figures_count_todays_tubes(screen):
     hours = worklists.hourly(Actor.of(screen.lab), "result.record", timezone.localdate())
     assert sum(h["collected"] for h in hours) == 1 and sum(h["received"] for h in hours) == 1
     assert b"Today, hour by hour" in logged_in(screen.lab).get("/screening/lab/").content
+
+
+def test_the_home_panels_show_the_operators_open_tubes_and_the_labs_waiting_tubes(screen):
+    assert panels.operator(Actor.of(screen.operator)) is None  # nothing to do: no panel
+    screen.submit("T1", screen.people(2))
+    screen.submit("T2", screen.people(2))
+    screen.ship_and_receive("B1", "T2")
+    mine = panels.operator(Actor.of(screen.operator))
+    assert mine["open_tubes"] == 1
+    bench = panels.lab(Actor.of(screen.lab))
+    assert bench["waiting"] == 1
+    assert "1 tubes waiting" in render_to_string("screening/_home_lab.html", bench)
+    assert {p.template for p in hooks.HOME_PANELS} >= {"screening/_home_operator.html",
+                                                       "screening/_home_lab.html"}
+    assert hooks.ask("screening.results_of", screen.people(1)[0].pk, default=None) == []
