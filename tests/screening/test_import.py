@@ -3,6 +3,7 @@ imports, and a run stopped half-way then run again lands every row once."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from django.core.management import call_command
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
-from outbreakhq.screening import importing, services
+from outbreakhq.screening import fhir, importing, services
 from outbreakhq.screening.models import Recall, Tube, TubeMember
+from tests.factories import logged_in
 
 
 def _samples(tmp_path: Path, screen, people, per_tube: int = 5, extra: str = "") -> Path:
@@ -106,3 +108,44 @@ def test_recalled_people_are_retested_in_bulk_and_others_are_refused(screen):
     done = services.submit_tubes(actor=Actor.of(screen.operator), rows=rows)
     assert done.created == 3
     assert set(Recall.objects.values_list("status", flat=True)) == {"resampled"}
+
+
+def _bundle(*entries) -> str:
+    return json.dumps({"resourceType": "Bundle", "type": "batch", "entry": list(entries)})
+
+
+def _observation(specimen_ref: str, snomed: str) -> dict:
+    return {"resource": {
+        "resourceType": "Observation", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "94500-6"}]},
+        "specimen": {"reference": specimen_ref},
+        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct",
+                                             "code": snomed}]}}}
+
+
+def test_a_fhir_bundle_of_results_is_read_and_a_malformed_one_names_its_entry(screen,
+                                                                              tmp_path):
+    screen.submit("T1", screen.people(3))
+    screen.submit("T2", screen.people(3))
+    screen.ship_and_receive("B1", "T1", "T2")
+    text = _bundle(
+        {"fullUrl": "urn:uuid:s1", "resource": {"resourceType": "Specimen",
+                                                "accessionIdentifier": {"value": "T1"}}},
+        {"fullUrl": "urn:uuid:s2", "resource": {"resourceType": "Specimen",
+                                                "identifier": [{"value": "T2"}]}},
+        _observation("urn:uuid:s1", "10828004"), _observation("urn:uuid:s2", "260415000"))
+    path = tmp_path / "results.json"
+    path.write_text(text)
+    done = importing.import_file(actor=Actor.of(screen.lab), kind="results", path=path)
+    assert (done.created, done.recalls) == (2, 3)
+    broken = _bundle({"resource": {"resourceType": "Observation", "status": "final",
+                                   "code": {"coding": "not a list"}}})
+    with pytest.raises(InvalidInput) as refused:
+        fhir.read_bundle(broken)
+    assert refused.value.errors[0].row == 1
+    lab = logged_in(screen.lab)
+    exported = lab.get("/api/v1/screening/results/fhir").json()
+    assert exported["resourceType"] == "Bundle" and len(exported["entry"]) == 4
+    again = fhir.read_bundle(json.dumps(exported))  # what we export reads back
+    assert sorted((r["barcode"], r["result"]) for r in again) == [("T1", "positive"),
+                                                                  ("T2", "negative")]

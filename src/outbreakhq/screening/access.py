@@ -21,4 +21,5 @@ API = {
     "POST /screening/boxes/received": write(Can.RECORD_RESULTS),
     "POST /screening/results/": write(Can.RECORD_RESULTS),
     "GET /screening/recalls/": read(Can.VIEW_PERSON),
+    "GET /screening/results/fhir": read(Can.RECORD_RESULTS),
 }

@@ -16,8 +16,8 @@ from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import require_role
-from outbreakhq.screening import rules, services, worklists
-from outbreakhq.screening.models import Tube
+from outbreakhq.screening import fhir, rules, services, worklists
+from outbreakhq.screening.models import Tube, TubeStatus
 
 router = Router(tags=["screening"])
 
@@ -142,17 +142,32 @@ def receive_box(request, payload: ReceiveIn):
         "type": "array", "items": {"type": "object", "properties": {
             "barcode": {"type": "string"}, "result": {"type": "string"},
             "ct": {"type": "number"}}}}}}},
-    "text/csv": {"schema": {"type": "string"}}}}})
+    "text/csv": {"schema": {"type": "string"}},
+    "application/fhir+json": {"schema": {"type": "object"}}}}})
 def record_results(request):
     """Results in bulk: a JSON body {"results": [{"barcode", "result", "ct"}]} or a CSV body
-    (Content-Type text/csv, header barcode,result[,ct]). All rows or none; every bad row is
-    named. Sending the same results again changes nothing."""
+    (Content-Type text/csv, header barcode,result[,ct]) or a FHIR R4 Bundle of Observations
+    (LOINC 94500-6, SNOMED CT 10828004 / 260415000). All rows or none; every bad row is named.
+    Sending the same results again changes nothing."""
     require_role(actor_of(request), Can.RECORD_RESULTS, what="tube")
     rows = _rows_of(request)
     done = services.record_results(actor=actor_of(request), rows=rows,
                                    first_row=2 if _is_csv(request) else 1)
     return {"resulted": done.resulted, "unchanged": done.unchanged, "recalls": done.recalls,
             "positives": done.positives}
+
+
+@router.get("/results/fhir", response=dict)
+def export_results(request, round: int | None = None, limit: int = 10000):  # noqa: A002
+    """Resulted tubes in your scope as a FHIR R4 collection Bundle (Specimen + Observation a
+    tube; no names), newest first."""
+    actor = actor_of(request)
+    require_role(actor, Can.RECORD_RESULTS, what="tube")
+    tubes = Tube.objects.visible_to(actor, Can.RECORD_RESULTS).filter(
+        status=TubeStatus.RESULTED)
+    if round:
+        tubes = tubes.filter(round_id=round)
+    return fhir.export_bundle(tubes.order_by("-resulted_at", "-id")[:min(max(limit, 1), 50000)])
 
 
 @router.get("/recalls/", response=list[RecallOut])
@@ -174,6 +189,8 @@ def _rows_of(request) -> list[dict]:
             rows = rules.read_results_csv(text)
         else:
             body = json.loads(text or "{}")
+            if isinstance(body, dict) and body.get("resourceType") == "Bundle":
+                return fhir.read_bundle(text)
             rows = body.get("results") if isinstance(body, dict) else body
     except (ValueError, AttributeError) as problem:
         raise InvalidInput(message, [FieldError("body", str(problem))]) from problem

@@ -3,7 +3,8 @@ batch, idempotent by barcode: a run killed half-way and run again lands every ro
 
 samples: a CSV with the header `barcode,site,round,members` (members: screening codes or
 identity numbers separated by `;` or spaces), one sealed tube per line.
-results: a CSV with the header `barcode,result[,ct]`.
+results: a CSV with the header `barcode,result[,ct]`, or a FHIR R4 Bundle (`.json`, see
+screening/fhir.py), read whole (a bundle is one message) and written in batches.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.screening import services
+from outbreakhq.screening import fhir, services
 
 BATCH = 2000
 COLUMNS = {"samples": ("barcode", "site", "round", "members"), "results": ("barcode", "result")}
@@ -59,7 +60,11 @@ def import_file(*, actor: Actor, kind: str, path: Path, partial: bool = False,
     with a bad row (earlier batches stay written: run it again once corrected, they count as
     unchanged); with `partial`, good rows are kept and every bad row is reported."""
     outcome = Outcome()
-    for first, rows in batches(path, kind, size):
+    chunks = batches(path, kind, size)
+    if kind == "results" and path.suffix.lower() == ".json":  # a FHIR bundle: one message
+        rows = fhir.read_bundle(path.read_text(encoding="utf-8-sig"))
+        chunks = ((n + 1, rows[n:n + size]) for n in range(0, len(rows), size))
+    for first, rows in chunks:
         if kind == "samples":
             done = services.submit_tubes(actor=actor, rows=rows, first_row=first,
                                          partial=partial)
