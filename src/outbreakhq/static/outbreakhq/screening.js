@@ -61,17 +61,60 @@
   barcode.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); code.focus(); }
   });
-  code.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter") { return; }
-    event.preventDefault();
-    var value = code.value.trim().toUpperCase();
-    code.value = "";
+  function addPerson(raw) {
+    var value = (raw || "").trim().toUpperCase();
     if (!value) { return; }
     if (scanned.indexOf(value) >= 0) { note(form.dataset.msgTwice + " " + value, true); return; }
     if (scanned.length >= capacity) { note(form.dataset.msgFull, true); return; }
     scanned.push(value);
     render();
+  }
+
+  code.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") { return; }
+    event.preventDefault();
+    var value = code.value;
+    code.value = "";
+    addPerson(value);
   });
+
+  // Camera scanning through the browser's own BarcodeDetector (Chrome on Android): the first
+  // code read fills the tube's barcode, the next ones add people. Hidden where unsupported.
+  var toggle = document.getElementById("camera-toggle");
+  var video = document.getElementById("camera");
+  var stream = null;
+  var lastRead = "";
+  if ("BarcodeDetector" in window && navigator.mediaDevices) {
+    document.documentElement.classList.add("has-barcode-detector");
+    var detector = new window.BarcodeDetector();
+    var stopCamera = function () {
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
+      stream = null;
+      video.hidden = true;
+      toggle.textContent = toggle.dataset.start;
+    };
+    var look = function () {
+      if (!stream) { return; }
+      detector.detect(video).then(function (found) {
+        var value = found.length ? found[0].rawValue : "";
+        if (value && value !== lastRead) {
+          lastRead = value;
+          if (!barcode.value.trim()) { barcode.value = value; } else { addPerson(value); }
+        }
+      }).catch(function () { return null; }).then(function () { setTimeout(look, 250); });
+    };
+    toggle.addEventListener("click", function () {
+      if (stream) { stopCamera(); return; }
+      navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}})
+        .then(function (s) {
+          stream = s;
+          video.srcObject = s;
+          video.hidden = false;
+          toggle.textContent = toggle.dataset.stop;
+          return video.play();
+        }).then(look).catch(stopCamera);
+    });
+  }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -84,6 +127,7 @@
                 retest: form.elements.retest.checked});
     save(queue);
     scanned = [];
+    lastRead = "";
     barcode.value = "";
     form.elements.retest.checked = false;
     capacity = parseInt(form.dataset.capacity, 10) || 1;
