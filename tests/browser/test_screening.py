@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from outbreakhq.screening.models import Recall
+from outbreakhq.screening.models import Recall, Tube
 from outbreakhq.tracing.models import Case
 from tests.browser.conftest import log_in, shot
 from tests.factories import PASSWORD, make_user
@@ -119,3 +119,30 @@ def test_the_other_screening_pages_fit_a_phone(page, who, url):
     shot(page, "phone-screening-" + (url.strip("/").split("?")[0].replace("/", "-") or "home")
          + f"-{who}")
     _fits(page)
+
+
+def test_a_site_that_loses_its_connection_keeps_its_tubes_and_sends_them_when_back(page):
+    """The Xi'an morning: the connection drops, the operator keeps scanning; the sealed tubes
+    wait in the phone's queue and are sent, once each, when the connection is back."""
+    screen = make_screen()
+    people = screen.people(4)
+    codes = screen.codes(people)
+    page.set_viewport_size(PHONE)
+    log_in(page, "sam", PASSWORD)
+    page.goto("/screening/collect/")
+    page.expected_console_errors = ["ERR_INTERNET_DISCONNECTED", "Failed to fetch"]
+    page.context.set_offline(True)
+    for barcode, pair in (("OFF1", codes[:2]), ("OFF2", codes[2:])):
+        page.fill("#barcode", barcode)
+        page.press("#barcode", "Enter")
+        for code in pair:
+            page.fill("#person-code", code)
+            page.press("#person-code", "Enter")
+        page.get_by_role("button", name="3. Seal the tube").click()
+    expect(page.locator("#queue-status")).to_contain_text("Waiting: 2")
+    assert not Tube.objects.exists()
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#sent")).to_contain_text("Tube sealed and sent: OFF2")
+    expect(page.locator("#queue-status")).to_have_text("")
+    assert sorted(Tube.objects.values_list("barcode", flat=True)) == ["OFF1", "OFF2"]
