@@ -115,3 +115,20 @@ def test_the_home_panels_show_the_operators_open_tubes_and_the_labs_waiting_tube
     assert {p.template for p in hooks.HOME_PANELS} >= {"screening/_home_operator.html",
                                                        "screening/_home_lab.html"}
     assert hooks.ask("screening.results_of", screen.people(1)[0].pk, default=None) == []
+
+
+def test_an_exempted_person_leaves_the_missing_list_and_home_samples_are_counted(screen):
+    people = screen.people(3)
+    home = services.create_site(actor=Actor.of(screen.planner), name="Door to door",
+                                area_code=screen.land.compound1.code, home_visits=True)
+    services.submit_tube(actor=Actor.of(screen.operator), barcode="H1",
+                         members=screen.codes(people[:1]), site_id=home.pk,
+                         round_id=screen.round.pk)
+    planner = logged_in(screen.planner)
+    url = f"/screening/round/?round={screen.round.pk}"
+    assert planner.post(url, {"person": people[1].pk, "reason": ""}).status_code == 200
+    answer = planner.post(url, {"person": people[1].pk, "reason": "in hospital"})
+    assert answer.status_code == 302
+    coverage = worklists.coverage(Actor.of(screen.planner), screen.round)
+    assert (coverage.sampled, coverage.at_home, coverage.exempted) == (1, 1, 1)
+    assert [p for _area, rows in coverage.missing_by_compound for p in rows] == [people[2]]

@@ -123,6 +123,8 @@ class Site(models.Model):
     opens = models.TimeField(_("opens"), null=True, blank=True)
     closes = models.TimeField(_("closes"), null=True, blank=True)
     capacity_per_hour = models.PositiveIntegerField(_("people per hour"), default=0)
+    # A team going door to door (the elderly, the bedridden): its samples count "at home".
+    home_visits = models.BooleanField(_("home visits"), default=False)
 
     objects = AreaOnlyQuerySet.as_manager()
 
@@ -238,3 +240,23 @@ class Recall(models.Model):
         constraints = [models.UniqueConstraint(fields=["tube", "person"],
                                                name="recall_once_per_tube")]
         indexes = [models.Index(fields=["tenant", "status", "id"], name="recall_tenant_status")]
+
+
+class Exemption(models.Model):
+    """A person not to be sampled this round (hospitalised, away, sampled elsewhere), with the
+    reason: counted apart on the coverage page, left off the missing list."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    round = models.ForeignKey(Round, models.CASCADE, related_name="exemptions")
+    person = models.ForeignKey(Person, models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "person"],
+                                               name="exempt_once_per_round")]

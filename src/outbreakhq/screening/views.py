@@ -67,7 +67,8 @@ def rounds(request):
             elif what == "site":
                 services.create_site(actor=actor, name=request.POST.get("name", ""),
                                      area_code=request.POST.get("area", ""),
-                                     capacity_per_hour=_number(request.POST.get("capacity")) or 0)
+                                     capacity_per_hour=_number(request.POST.get("capacity")) or 0,
+                                     home_visits=request.POST.get("home_visits") == "1")
             else:
                 raise InvalidInput(_("Nothing was saved: pick what to add."), [])
             messages.success(request, _("Saved."))
@@ -99,7 +100,16 @@ def round_page(request):
         require_capability(request, Can.PLAN_SCREENING)
     need = Can.PLAN_SCREENING if can(actor, Can.PLAN_SCREENING) else Can.VIEW_PERSON
     round_ = _round_of(request, need)
-    context = {"round": round_, "rounds": worklists.rounds_for(actor, need)}
+    context = {"round": round_, "rounds": worklists.rounds_for(actor, need), "problems": []}
+    if request.method == "POST" and round_ is not None:
+        try:
+            services.exempt_person(actor=actor, round_id=round_.pk,
+                                   person_id=_number(request.POST.get("person")) or 0,
+                                   reason=request.POST.get("reason", ""))
+            messages.success(request, _("Exempted from this round."))
+            return redirect(f"{request.path}?round={round_.pk}")
+        except InvalidInput as exc:
+            context["problems"] = _problems(exc)
     if round_ is not None:
         context["coverage"] = worklists.coverage(actor, round_) if can(
             actor, Can.VIEW_PERSON) else None

@@ -17,6 +17,7 @@ from outbreakhq.core.scope import scope_areas
 from outbreakhq.screening import rules
 from outbreakhq.screening.models import (
     Box,
+    Exemption,
     Recall,
     RecallStatus,
     Round,
@@ -83,6 +84,8 @@ class Coverage:
     registered: int
     sampled: int
     missing_by_compound: list[tuple[Area, list[Person]]]
+    exempted: int = 0
+    at_home: int = 0
 
     @property
     def share(self) -> float | None:
@@ -95,13 +98,18 @@ def coverage(actor: Actor, round_: Round, *, limit: int = 500) -> Coverage:
     people = Person.objects.visible_to(actor, Can.VIEW_PERSON).filter(
         home_area__path__startswith=round_.area.path)
     sampled_ids = TubeMember.objects.filter(round=round_, retest=False).values("person_id")
+    exempted_ids = Exemption.objects.filter(round=round_).values("person_id")
     registered = people.count()
     sampled = people.filter(pk__in=sampled_ids).count()
+    at_home = people.filter(pk__in=TubeMember.objects.filter(
+        round=round_, retest=False, tube__site__home_visits=True).values("person_id")).count()
+    exempted = people.filter(pk__in=exempted_ids).exclude(pk__in=sampled_ids).count()
     missing = defaultdict(list)
-    for person in (people.exclude(pk__in=sampled_ids).select_related("home_area")
-                   .order_by("home_area__path", "address", "name")[:limit]):
+    for person in (people.exclude(pk__in=sampled_ids).exclude(pk__in=exempted_ids)
+                   .select_related("home_area").order_by("home_area__path", "address",
+                                                         "name")[:limit]):
         missing[person.home_area].append(person)
-    return Coverage(registered, sampled, list(missing.items()))
+    return Coverage(registered, sampled, list(missing.items()), exempted, at_home)
 
 
 def turnaround(actor: Actor, capability: str, *, round_id: int | None = None) -> list[dict]:

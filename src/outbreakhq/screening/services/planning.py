@@ -13,10 +13,12 @@ from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.events import ScreeningRoundClosed
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scoped import require, require_role
+from outbreakhq.core.scope import can
+from outbreakhq.core.scoped import access_person, require, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.screening.models import (
     Campaign,
+    Exemption,
     Result,
     Round,
     RoundKind,
@@ -67,14 +69,16 @@ def create_round(*, actor: Actor, campaign: Campaign, day: date, kind: str = Rou
 
 
 def create_site(*, actor: Actor, name: str, area_code: str, opens: time | None = None,
-                closes: time | None = None, capacity_per_hour: int = 0) -> Site:
+                closes: time | None = None, capacity_per_hour: int = 0,
+                home_visits: bool = False) -> Site:
     require_role(actor, Can.PLAN_SCREENING, what="screening_site")
     area = _area(area_code, _("The collection site was not saved."))
     require(actor, Can.PLAN_SCREENING, area, what="screening_site")
     with transaction.atomic():
         site = Site.objects.create(tenant_id=area.tenant_id, area=area, name=name.strip(),
                                    opens=opens, closes=closes,
-                                   capacity_per_hour=capacity_per_hour)
+                                   capacity_per_hour=capacity_per_hour,
+                                   home_visits=home_visits)
         audit.record(actor=actor, action="create", object_type="screening_site",
                      object_id=site.pk, area=area)
     return site
@@ -97,3 +101,25 @@ def close_round(*, actor: Actor, round_id: int) -> Round:
                                             day=round_.day, complete=sampled >= residents,
                                             all_negative=not positive))
     return round_
+
+
+def exempt_person(*, actor: Actor, round_id: int, person_id: int, reason: str) -> Exemption:
+    """Leave a person out of a round's missing list, with the reason (once per round)."""
+    message = _("The exemption was not saved.")
+    reason = str(reason or "").strip()
+    if not reason:
+        raise InvalidInput(message, [row_error(None, "reason", _("give the reason"))])
+    # The site's operators and the round's planners exempt people in their areas.
+    need = Can.COLLECT_SAMPLES if can(actor, Can.COLLECT_SAMPLES) else Can.PLAN_SCREENING
+    with unit_of_work(actor) as uow:
+        person = uow.fetch(access_person, person_id, need)
+        round_ = Round.objects.filter(pk=round_id).first()
+        if round_ is None:
+            raise InvalidInput(message, [row_error(None, "round", _("no such round"))])
+        exemption, _created = Exemption.objects.get_or_create(
+            round=round_, person=person, defaults={
+                "tenant_id": person.tenant_id, "area_id": person.home_area_id,
+                "reason": reason[:200], "created_by": user_of(actor)})
+        audit.record(actor=actor, action="create", object_type="screening_exemption",
+                     object_id=exemption.pk, person=person)
+    return exemption
