@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.events import ScreeningRoundClosed
 from outbreakhq.screening import services
 from outbreakhq.screening.models import Recall, RecallStatus, Tube, TubeStatus
 from outbreakhq.tracing.models import Case
@@ -114,3 +116,20 @@ def test_the_lab_reaches_boxes_only_in_its_area(screen):
                       barcodes=["T1"])
     with pytest.raises(InvalidInput):
         services.receive_box(actor=Actor.of(other_lab), box_code="B1")
+
+
+def test_closing_a_round_tells_zones_whether_it_was_complete_and_all_negative(screen):
+    heard = []
+    events.subscribe(ScreeningRoundClosed)(heard.append)
+    try:
+        people = screen.people(2)
+        screen.submit("T1", people)
+        screen.ship_and_receive("B1", "T1")
+        screen.results(("T1", "negative"))
+        services.close_round(actor=Actor.of(screen.planner), round_id=screen.round.pk)
+    finally:
+        events.unsubscribe(ScreeningRoundClosed, heard.append)
+    assert len(heard) == 1 and heard[0].all_negative
+    assert heard[0].area_path == screen.land.county1.path
+    with pytest.raises(InvalidInput):  # a closed round takes no new tube
+        screen.submit("T2", screen.people(1))

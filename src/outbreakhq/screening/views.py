@@ -100,7 +100,12 @@ def round_page(request):
         require_capability(request, Can.PLAN_SCREENING)
     need = Can.PLAN_SCREENING if can(actor, Can.PLAN_SCREENING) else Can.VIEW_PERSON
     round_ = _round_of(request, need)
-    context = {"round": round_, "rounds": worklists.rounds_for(actor, need), "problems": []}
+    context = {"round": round_, "rounds": worklists.rounds_for(actor, need), "problems": [],
+               "may_plan": can(actor, Can.PLAN_SCREENING)}
+    if request.method == "POST" and round_ is not None and request.POST.get("close"):
+        services.close_round(actor=actor, round_id=round_.pk)
+        messages.success(request, _("The round is closed."))
+        return redirect(f"{request.path}?round={round_.pk}")
     if request.method == "POST" and round_ is not None:
         try:
             services.exempt_person(actor=actor, round_id=round_.pk,
