@@ -50,3 +50,8 @@ class TracingConfig(AppConfig):
         from outbreakhq.tracing.importer import register_importers
 
         register_importers()  # cases, contacts, links: interop/registry.py
+
+        from outbreakhq.core.events import PositiveResultRecorded
+        from outbreakhq.tracing.subscribers import propose_case
+
+        hooks.subscribe(PositiveResultRecorded)(propose_case)  # screening's, quarantine's tests

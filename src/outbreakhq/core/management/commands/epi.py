@@ -15,6 +15,8 @@ TOOLS: dict[str, tuple[str, str]] = {
     # name: (module of outbreakhq.epi, one-line help)
     "rt": ("outbreakhq.epi.rt_cli",
            "the reproduction number over time (Cori et al. 2013, as EpiEstim's estimate_R)"),
+    "pooling": ("outbreakhq.epi.pooling_cli",
+                "pooled testing designs at a prevalence: tests per person, ratio to H(p)"),
 }
 
 

@@ -1,0 +1,200 @@
+"""The screening API: sealed tubes (idempotent by barcode), boxes, bulk results, recalls.
+Mounted under /api/v1/screening/ (apps.py); every operation is declared in apps.py's access
+rules. The lab's operations answer barcodes and statuses only, never names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from outbreakhq.core.actor import actor_of
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
+from outbreakhq.core.scoped import require_role
+from outbreakhq.screening import fhir, rules, services, worklists
+from outbreakhq.screening.models import Tube, TubeStatus
+
+router = Router(tags=["screening"])
+
+
+class TubeIn(Schema):
+    barcode: str = Field(description="The tube's barcode, unique in the deployment")
+    members: list[str] = Field(description="Screening codes (S123-ABCD) or identity numbers")
+    site: int = Field(description="Collection site number")
+    round: int = Field(description="Screening round number")
+    retest: bool = Field(False, description="An individual retest of recalled people")
+
+
+class TubeOut(Schema):
+    barcode: str
+    round: int = Field(alias="round_id")
+    site: int = Field(alias="site_id")
+    status: str
+    capacity: int
+    members: int = Field(alias="members_count")
+    retest: bool
+    box: str | None = None
+    collected_at: dt.datetime
+    sealed_at: dt.datetime | None
+    shipped_at: dt.datetime | None
+    received_at: dt.datetime | None
+    resulted_at: dt.datetime | None
+    result: str
+    ct: Decimal | None
+
+    @staticmethod
+    def resolve_box(tube: Tube) -> str | None:
+        return tube.box.code if tube.box_id else None
+
+
+class TubeList(Schema):
+    items: list[TubeOut]
+
+
+class BoxIn(Schema):
+    box: str
+    site: int
+    tubes: list[str]
+
+
+class BoxOut(Schema):
+    code: str
+    status: str
+    shipped_at: dt.datetime
+    received_at: dt.datetime | None
+
+
+class ReceiveIn(Schema):
+    box: str
+
+
+class ResultsOut(Schema):
+    resulted: int
+    unchanged: int
+    recalls: int
+    positives: int
+
+
+class RecallOut(Schema):
+    id: int
+    person: int = Field(alias="person_id")
+    name: str
+    tube: str
+    reason: str
+    status: str
+    retest_tube: str | None
+    result: str
+
+    @staticmethod
+    def resolve_name(recall) -> str:
+        return recall.person.name
+
+    @staticmethod
+    def resolve_tube(recall) -> str:
+        return recall.tube.barcode
+
+    @staticmethod
+    def resolve_retest_tube(recall) -> str | None:
+        return recall.retest_tube.barcode if recall.retest_tube_id else None
+
+
+@router.post("/tubes/", response={200: TubeOut, 201: TubeOut})
+def submit_tube(request, payload: TubeIn):
+    """A sealed tube in one call. 201: recorded; 200: the same tube was sent before (a queue
+    resent after a lost connection). The same barcode with other content is refused (400)."""
+    done = services.submit_tube(actor=actor_of(request), barcode=payload.barcode,
+                                members=payload.members, site_id=payload.site,
+                                round_id=payload.round, retest=payload.retest)
+    return Status(201 if done.created else 200, done.tube)
+
+
+@router.get("/tubes/", response=TubeList)
+def find_tubes(request, barcode: str):
+    """The tube with this barcode, if it lies in your scope (an empty list otherwise)."""
+    actor = actor_of(request)
+    need = Can.RECORD_RESULTS if can(actor, Can.RECORD_RESULTS) else Can.COLLECT_SAMPLES
+    require_role(actor, need, what="tube")
+    return {"items": list(Tube.objects.visible_to(actor, need).select_related("box")
+                          .filter(barcode=barcode.strip())[:1])}
+
+
+@router.post("/boxes/", response={201: BoxOut, 200: BoxOut})
+def ship_box(request, payload: BoxIn):
+    """Sealed tubes of a site leave in a transport box."""
+    box = services.ship_box(actor=actor_of(request), site_id=payload.site, box_code=payload.box,
+                            barcodes=payload.tubes)
+    return Status(201, box)
+
+
+@router.post("/boxes/received", response=BoxOut)
+def receive_box(request, payload: ReceiveIn):
+    """The lab received a box: its tubes are received."""
+    return services.receive_box(actor=actor_of(request), box_code=payload.box)
+
+
+@router.post("/results/", response=ResultsOut, openapi_extra={"requestBody": {"content": {
+    "application/json": {"schema": {"type": "object", "properties": {"results": {
+        "type": "array", "items": {"type": "object", "properties": {
+            "barcode": {"type": "string"}, "result": {"type": "string"},
+            "ct": {"type": "number"}}}}}}},
+    "text/csv": {"schema": {"type": "string"}},
+    "application/fhir+json": {"schema": {"type": "object"}}}}})
+def record_results(request):
+    """Results in bulk: a JSON body {"results": [{"barcode", "result", "ct"}]} or a CSV body
+    (Content-Type text/csv, header barcode,result[,ct]) or a FHIR R4 Bundle of Observations
+    (LOINC 94500-6, SNOMED CT 10828004 / 260415000). All rows or none; every bad row is named.
+    Sending the same results again changes nothing."""
+    require_role(actor_of(request), Can.RECORD_RESULTS, what="tube")
+    rows = _rows_of(request)
+    done = services.record_results(actor=actor_of(request), rows=rows,
+                                   first_row=2 if _is_csv(request) else 1)
+    return {"resulted": done.resulted, "unchanged": done.unchanged, "recalls": done.recalls,
+            "positives": done.positives}
+
+
+@router.get("/results/fhir", response=dict)
+def export_results(request, round: int | None = None, limit: int = 10000):  # noqa: A002
+    """Resulted tubes in your scope as a FHIR R4 collection Bundle (Specimen + Observation a
+    tube; no names), newest first."""
+    actor = actor_of(request)
+    require_role(actor, Can.RECORD_RESULTS, what="tube")
+    tubes = Tube.objects.visible_to(actor, Can.RECORD_RESULTS).filter(
+        status=TubeStatus.RESULTED)
+    if round:
+        tubes = tubes.filter(round_id=round)
+    return fhir.export_bundle(tubes.order_by("-resulted_at", "-id")[:min(max(limit, 1), 50000)])
+
+
+@router.get("/recalls/", response=list[RecallOut])
+def list_recalls(request, round: int | None = None, status: str = ""):  # noqa: A002
+    """People recalled for an individual retest (positive pool or invalid tube), in scope."""
+    require_role(actor_of(request), Can.VIEW_PERSON, what="recall")
+    return worklists.recall_list(actor_of(request), round_id=round, status=status)
+
+
+def _is_csv(request) -> bool:
+    return request.content_type in ("text/csv", "text/plain")
+
+
+def _rows_of(request) -> list[dict]:
+    message = _("No result was saved.")
+    text = request.body.decode("utf-8-sig", errors="replace")
+    try:
+        if _is_csv(request):
+            rows = rules.read_results_csv(text)
+        else:
+            body = json.loads(text or "{}")
+            if isinstance(body, dict) and body.get("resourceType") == "Bundle":
+                return fhir.read_bundle(text)
+            rows = body.get("results") if isinstance(body, dict) else body
+    except (ValueError, AttributeError) as problem:
+        raise InvalidInput(message, [FieldError("body", str(problem))]) from problem
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise InvalidInput(message, [FieldError("results", _(
+            "send a list of results, each with barcode and result"))])
+    return rows

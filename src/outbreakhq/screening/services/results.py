@@ -1,0 +1,210 @@
+"""Results: recorded in bulk by the lab (tubes and barcodes only, no names); a positive pool
+recalls every member, an invalid tube asks for a new sample, an individual positive (a single
+tube or a recall's retest) is published for tracing to propose a case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from outbreakhq.core import audit, events, hooks
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.events import PositiveResultRecorded
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scoped import refused, require_role
+from outbreakhq.screening import rules
+from outbreakhq.screening.models import (
+    UNDER_CONTROL,
+    Recall,
+    RecallReason,
+    RecallStatus,
+    Result,
+    RoundKind,
+    Tube,
+    TubeMember,
+    TubeStatus,
+)
+from outbreakhq.screening.services.common import now, row_error, user_of
+from outbreakhq.screening.services.tubes import capacity_of
+
+BATCH = 2000
+
+
+@dataclass
+class Recorded:
+    resulted: int = 0
+    unchanged: int = 0  # sent before with the same result
+    recalls: int = 0
+    positives: int = 0  # individual positives published to tracing
+    barcodes: list[str] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def record_results(*, actor: Actor, rows: Iterable[Mapping], first_row: int = 1,
+                   partial: bool = False) -> Recorded:
+    """Results of tubes received at the lab: rows of barcode, result (negative / positive /
+    invalid) and an optional Ct value. All rows or none: every bad row is named (unknown
+    barcode, a tube never received, a result unreadable or contradicting an earlier one).
+    Sending the same results again changes nothing. `partial`: the good rows are written and
+    the bad ones reported in `errors`."""
+    require_role(actor, Can.RECORD_RESULTS, what="tube")
+    rows = list(rows)
+    message = _("No result was saved.")
+    wanted: list[tuple[int, str, str | None, float | None]] = []
+    errors: list[FieldError] = []
+    for row, values in enumerate(rows, start=first_row):
+        barcode = str(values.get("barcode") or "").strip()
+        result = rules.read_result(values.get("result", ""))
+        try:
+            ct = rules.read_ct(values.get("ct"))
+        except (TypeError, ValueError):
+            errors.append(row_error(row, "ct", _("a Ct value is a number from 0 to 50")))
+            ct = None
+        if not barcode:
+            errors.append(row_error(row, "barcode", _("the tube's barcode is required")))
+        if result is None:
+            errors.append(row_error(row, "result", _(
+                "%(value)s is not negative, positive or invalid") % {
+                "value": values.get("result") or _("(blank)")}))
+        wanted.append((row, barcode, result, ct))
+    done = Recorded()
+    with transaction.atomic():
+        tubes = _tubes_in_scope(actor, [b for _r, b, _s, _c in wanted if b])
+        seen: dict[str, int] = {}
+        todo: list[tuple[int, Tube, str, float | None]] = []
+        for row, barcode, result, ct in wanted:
+            if not barcode or result is None:
+                continue
+            tube = tubes.get(barcode)
+            if barcode in seen:
+                errors.append(row_error(row, "barcode", _(
+                    "tube %(code)s is also on row %(other)d") % {"code": barcode,
+                                                                   "other": seen[barcode]}))
+            elif tube is None:
+                errors.append(row_error(row, "barcode", _(
+                    "no tube with barcode %(code)s at your lab") % {"code": barcode}))
+            elif tube.status == TubeStatus.RESULTED:
+                if tube.result == result:
+                    done.unchanged += 1
+                else:
+                    errors.append(row_error(row, "result", _(
+                        "tube %(code)s was already resulted %(result)s") % {
+                        "code": barcode, "result": tube.get_result_display()}))
+            elif tube.status != TubeStatus.RECEIVED:
+                errors.append(row_error(row, "barcode", _(
+                    "tube %(code)s was never received at the lab (it is %(status)s): receive "
+                    "its box first") % {"code": barcode, "status": tube.get_status_display()}))
+            else:
+                todo.append((row, tube, result, ct))
+            seen[barcode] = row
+        if errors and not partial:
+            raise InvalidInput(message, errors)
+        bad = {e.row for e in errors}
+        done.errors = errors
+        _apply(actor, [(t, r, c) for row, t, r, c in todo if row not in bad], done)
+    return done
+
+
+def _tubes_in_scope(actor: Actor, barcodes: list[str]) -> dict[str, Tube]:
+    found: dict[str, Tube] = {}
+    for start in range(0, len(barcodes), BATCH):
+        chunk = barcodes[start:start + BATCH]
+        # By primary key: with the barcodes and the scope in one query the planner may walk
+        # the scope's index over every tube of the tenant (quadratic over a round).
+        ids = list(Tube.objects.filter(barcode__in=chunk).values_list("pk", flat=True))
+        for tube in (Tube.objects.visible_to(actor, Can.RECORD_RESULTS)
+                     .select_for_update(of=("self",)).select_related("round")
+                     .filter(pk__in=ids)):
+            found[tube.barcode] = tube
+        for barcode in set(chunk) - set(found):
+            refused(actor, Can.RECORD_RESULTS, what="tube", object_id=barcode)
+    return found
+
+
+def _apply(actor: Actor, todo: list[tuple[Tube, str, float | None]], done: Recorded) -> None:
+    when, who = now(), user_of(actor)
+    groups: dict[tuple[str, float | None], list[int]] = {}
+    for tube, result, ct in todo:
+        tube.status, tube.result, tube.ct = TubeStatus.RESULTED, result, ct
+        tube.resulted_at, tube.resulted_by = when, who
+        groups.setdefault((result, ct), []).append(tube.pk)
+    for (result, ct), ids in groups.items():  # one UPDATE per (result, Ct): set-based
+        for start in range(0, len(ids), BATCH):
+            Tube.objects.filter(pk__in=ids[start:start + BATCH]).update(
+                status=TubeStatus.RESULTED, result=result, ct=ct, resulted_at=when,
+                resulted_by=who)
+    done.resulted = len(todo)
+    done.barcodes = [t.barcode for t, _r, _c in todo]
+    pools = [t for t, r, _c in todo if r != Result.NEGATIVE and t.members_count > 1
+             and not t.retest]
+    invalid = [t for t, r, _c in todo if r == Result.INVALID]
+    single = [t for t, _r, _c in todo if t.members_count == 1 or t.retest]
+    members = _members_of({t.pk for t in pools + invalid + single})
+    recalls = []
+    for tube in pools + [t for t in invalid if t not in pools and not t.retest]:
+        reason = RecallReason.INVALID_TUBE if tube.result == Result.INVALID \
+            else RecallReason.POSITIVE_POOL
+        recalls += [Recall(tenant_id=m.tenant_id, area_id=m.area_id, person_id=m.person_id,
+                           tube=tube, round_id=tube.round_id, reason=reason)
+                    for m in members.get(tube.pk, ())]
+    Recall.objects.bulk_create(recalls, batch_size=BATCH, ignore_conflicts=True)
+    done.recalls = len(recalls)
+    retests = {t.pk: t for t in single if t.retest}
+    if retests:
+        for tube in retests.values():
+            status = RecallStatus.NOTIFIED if tube.result == Result.INVALID \
+                else RecallStatus.RESULTED
+            Recall.objects.filter(retest_tube=tube).update(
+                status=status, result=tube.result, updated_at=when,
+                **({"retest_tube": None} if status == RecallStatus.NOTIFIED else {}))
+    for tube in single:
+        if tube.result != Result.POSITIVE:
+            continue
+        for member in members.get(tube.pk, ()):
+            done.positives += 1
+            events.publish(PositiveResultRecorded(
+                actor=actor, person_id=member.person_id, area_path=member.area.path,
+                sampled_on=tube.collected_at.date(),
+                detection_route=tube.round.detection_route,
+                found_under_control=_under_control(tube, member.person_id),
+                reference=_("tube %(code)s") % {"code": tube.barcode}))
+    audit.record(actor=actor, action="change", object_type="tube",
+                 object_id=f"{len(todo)} tubes", detail={
+                     "results": {t.barcode: r for t, r, _c in todo[:200]},
+                     "recalls": done.recalls})
+
+
+def _members_of(tube_ids: set[int]) -> dict[int, list[TubeMember]]:
+    out: dict[int, list[TubeMember]] = {}
+    if not tube_ids:
+        return out
+    for member in TubeMember.objects.filter(tube_id__in=tube_ids).select_related("area"):
+        out.setdefault(member.tube_id, []).append(member)
+    return out
+
+
+def _under_control(tube: Tube, person_id: int) -> bool:
+    if RoundKind(tube.round.kind) in UNDER_CONTROL:
+        return True
+    return bool(hooks.ask("quarantine.in_stay", person_id, tube.collected_at.date(),
+                          default=False))
+
+
+def results_of(person_id: int) -> list[tuple]:
+    """`screening.results_of`: the person's test results, newest first; a negative pool counts
+    as a negative for each member, a positive or invalid pool tells nothing of one member."""
+    answers = []
+    for sampled_at, result, count, retest in (
+            TubeMember.objects.filter(person_id=person_id, tube__status=TubeStatus.RESULTED)
+            .values_list("tube__collected_at", "tube__result", "tube__members_count",
+                         "tube__retest")):
+        if result == Result.NEGATIVE or count == 1 or retest:
+            answers.append((sampled_at, result))
+    return sorted(answers, reverse=True)
+
+
+__all__ = ["Recorded", "capacity_of", "record_results", "results_of"]

@@ -1,0 +1,253 @@
+"""Collection and transport: a sealed tube submitted in one call (idempotent by barcode), a box
+of tubes shipped, a box received at the lab."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from outbreakhq import protocols
+from outbreakhq.core import audit
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.models import Person
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scoped import require_role
+from outbreakhq.screening import rules
+from outbreakhq.screening.models import (
+    POOL_RULE,
+    Box,
+    BoxStatus,
+    Recall,
+    RecallStatus,
+    Round,
+    RoundKind,
+    Tube,
+    TubeMember,
+    TubeStatus,
+)
+from outbreakhq.screening.services.common import (
+    box_named,
+    now,
+    person_id_of_code,
+    round_named,
+    row_error,
+    site_named,
+    user_of,
+)
+
+MAX_BARCODE = 64
+
+
+@dataclass(frozen=True)
+class Submitted:
+    tube: Tube
+    created: bool  # False: the same tube was submitted before (a resubmission)
+
+
+def capacity_of(round_: Round, *, retest: bool = False) -> int:
+    """Swabs a tube of this round may hold, from the preset (screening.pool_size.*)."""
+    if retest:
+        return 1
+    screening = protocols.current().screening
+    rule = getattr(screening.pool_size, POOL_RULE[RoundKind(round_.kind)])
+    return rules.pool_capacity(rule, screening.max_pool_size)
+
+
+def resolve_people(actor: Actor, codes: Sequence[str], message: str) -> list[Person]:
+    """The people the scanned codes or identity numbers name, in scope for collection, in the
+    order scanned; one error per unknown code, naming its position."""
+    wanted: list[tuple[int, str, int | None]] = []
+    for row, raw in enumerate(codes, start=1):
+        code = str(raw or "").strip()
+        wanted.append((row, code, person_id_of_code(code)))
+    scoped = Person.objects.visible_to(actor, Can.COLLECT_SAMPLES).select_related("home_area")
+    by_id = {p.pk: p for p in scoped.filter(pk__in=[pid for _r, _c, pid in wanted if pid])}
+    numbers = [c.upper() for _r, c, pid in wanted if pid is None and c]
+    by_number: dict[str, list[Person]] = {}
+    for person in scoped.filter(id_number__in=numbers) if numbers else ():
+        by_number.setdefault(person.id_number.upper(), []).append(person)
+    people, errors = [], []
+    for row, code, pid in wanted:
+        found = by_id.get(pid) if pid else None
+        if found is None and pid is None:
+            matches = by_number.get(code.upper(), [])
+            found = matches[0] if len(matches) == 1 else None
+            if len(matches) > 1:
+                errors.append(row_error(row, "members", _(
+                    "identity number %(code)s names several registered people; scan their "
+                    "screening codes") % {"code": code}))
+                continue
+        if found is None:
+            errors.append(row_error(row, "members", _(
+                "%(code)s is not the screening code or identity number of a person registered "
+                "in your area") % {"code": code or _("(blank)")}))
+            continue
+        people.append(found)
+    seen: dict[int, int] = {}
+    for row, person in enumerate(people, start=1):
+        if person.pk in seen:
+            errors.append(row_error(row, "members", _("scanned twice in this tube")))
+        seen[person.pk] = row
+    if errors:
+        raise InvalidInput(message, errors)
+    return people
+
+
+def submit_tube(*, actor: Actor, barcode: str, members: Sequence[str], site_id: int,
+                round_id: int, retest: bool = False) -> Submitted:
+    """A sealed tube in one call: its barcode, its members' codes (or identity numbers), the
+    site and the round. Submitting it again with the same content answers the same tube (a site
+    back online resends its queue); the same barcode with other content is refused."""
+    require_role(actor, Can.COLLECT_SAMPLES, what="tube")
+    barcode = str(barcode or "").strip()
+    message = _("Tube %(barcode)s was not saved.") % {"barcode": barcode or "?"}
+    if not barcode or len(barcode) > MAX_BARCODE:
+        raise InvalidInput(message, [FieldError("barcode", _("a barcode of 1 to 64 characters "
+                                                             "is required"))])
+    if not members:
+        raise InvalidInput(message, [FieldError("members", _("scan at least one person"))])
+    site = site_named(actor, site_id, message)
+    round_ = round_named(round_id, message)
+    people = resolve_people(actor, members, message)
+    fingerprint = rules.content_fingerprint(round_.pk, site.pk, [p.pk for p in people], retest)
+    earlier = _earlier(barcode, fingerprint, message)
+    if earlier is not None:
+        return Submitted(earlier, False)
+    if round_.closed:
+        raise InvalidInput(message, [FieldError("round", _("the round is closed"))])
+    capacity = capacity_of(round_, retest=retest)
+    if len(people) > capacity:
+        raise InvalidInput(message, [FieldError("members", _(
+            "%(n)d people scanned; a tube of this round holds at most %(max)d (protocol: "
+            "screening.pool_size)") % {"n": len(people), "max": capacity})])
+    try:
+        with transaction.atomic():
+            tube = _write(actor, barcode, people, site, round_, capacity, fingerprint, retest,
+                          message)
+    except IntegrityError:
+        # Another site submitted the same barcode (or the same person) at the same moment.
+        earlier = _earlier(barcode, fingerprint, message)
+        if earlier is not None:
+            return Submitted(earlier, False)
+        _refuse_sampled(round_, people, message, retest)
+        raise
+    return Submitted(tube, True)
+
+
+def _earlier(barcode: str, fingerprint: str, message: str) -> Tube | None:
+    tube = Tube.objects.filter(barcode=barcode).first()
+    if tube is None:
+        return None
+    if tube.content != fingerprint:
+        raise InvalidInput(message, [FieldError("barcode", _(
+            "barcode %(barcode)s is already used by another tube; take a new tube") % {
+            "barcode": barcode})])
+    return tube
+
+
+def _refuse_sampled(round_: Round, people: list[Person], message: str, retest: bool) -> None:
+    if retest:
+        open_recalls = set(Recall.objects.filter(
+            round=round_, person__in=people, status=RecallStatus.NOTIFIED
+        ).values_list("person_id", flat=True))
+        errors = [row_error(row, "members", _("has no open recall in this round"))
+                  for row, p in enumerate(people, start=1) if p.pk not in open_recalls]
+    else:
+        before = dict(TubeMember.objects.filter(round=round_, person__in=people, retest=False)
+                      .values_list("person_id", "tube__barcode"))
+        errors = [row_error(row, "members", _(
+            "already sampled in this round (tube %(barcode)s)") % {"barcode": before[p.pk]})
+            for row, p in enumerate(people, start=1) if p.pk in before]
+    if errors:
+        raise InvalidInput(message, errors)
+
+
+def _write(actor: Actor, barcode: str, people: list[Person], site, round_: Round, capacity: int,
+           fingerprint: str, retest: bool, message: str) -> Tube:
+    _refuse_sampled(round_, people, message, retest)
+    when, who = now(), user_of(actor)
+    tube = Tube.objects.create(
+        tenant_id=site.tenant_id, area=site.area, barcode=barcode, round=round_, site=site,
+        capacity=capacity, members_count=len(people), retest=retest, content=fingerprint,
+        status=TubeStatus.SEALED, collected_at=when, collected_by=who, sealed_at=when,
+        sealed_by=who)
+    TubeMember.objects.bulk_create(
+        TubeMember(tenant_id=p.tenant_id, area_id=p.home_area_id, tube=tube, round=round_,
+                   person=p, retest=retest) for p in people)
+    if retest:
+        Recall.objects.filter(round=round_, person__in=people,
+                              status=RecallStatus.NOTIFIED).update(
+            status=RecallStatus.RESAMPLED, retest_tube=tube, updated_at=when)
+    audit.record(actor=actor, action="create", object_type="tube", object_id=barcode,
+                 area=site.area, detail={"members": len(people), "round": round_.pk},
+                 others=[(p.pk, p.tenant_id) for p in people])
+    return tube
+
+
+def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[str]) -> Box:
+    """Sealed tubes of a site leave in a transport box (custody: shipped, when, who). Sending
+    the same box with the same tubes again answers the same box."""
+    require_role(actor, Can.COLLECT_SAMPLES, what="box")
+    box_code = str(box_code or "").strip()
+    message = _("Box %(code)s was not shipped.") % {"code": box_code or "?"}
+    if not box_code or len(box_code) > 64:
+        raise InvalidInput(message, [FieldError("box", _("a box code of 1 to 64 characters is "
+                                                         "required"))])
+    wanted = [str(b).strip() for b in barcodes if str(b).strip()]
+    if not wanted:
+        raise InvalidInput(message, [FieldError("tubes", _("put at least one tube in the box"))])
+    site = site_named(actor, site_id, message)
+    with transaction.atomic():
+        existing = Box.objects.filter(code=box_code).first()
+        tubes = {t.barcode: t for t in Tube.objects.select_for_update().filter(
+            barcode__in=wanted) if t.site_id == site.pk}
+        if existing is not None:
+            if existing.site_id == site.pk and {t.box_id for t in tubes.values()} == {
+                    existing.pk} and len(tubes) == len(set(wanted)):
+                return existing
+            raise InvalidInput(message, [FieldError("box", _(
+                "box %(code)s was already shipped with other tubes") % {"code": box_code})])
+        errors = []
+        for row, code in enumerate(wanted, start=1):
+            tube = tubes.get(code)
+            if tube is None:
+                errors.append(row_error(row, "tubes", _(
+                    "tube %(code)s was not collected at this site") % {"code": code}))
+            elif tube.status != TubeStatus.SEALED or tube.box_id:
+                errors.append(row_error(row, "tubes", _(
+                    "tube %(code)s is %(status)s, not waiting to be shipped") % {
+                    "code": code, "status": tube.get_status_display()}))
+        if errors:
+            raise InvalidInput(message, errors)
+        when, who = now(), user_of(actor)
+        box = Box.objects.create(tenant_id=site.tenant_id, area=site.area, site=site,
+                                 code=box_code, shipped_at=when, shipped_by=who)
+        Tube.objects.filter(pk__in=[t.pk for t in tubes.values()]).update(
+            box=box, status=TubeStatus.SHIPPED, shipped_at=when, shipped_by=who)
+        audit.record(actor=actor, action="create", object_type="box", object_id=box_code,
+                     area=site.area, detail={"tubes": len(tubes)})
+    return box
+
+
+def receive_box(*, actor: Actor, box_code: str) -> Box:
+    """The lab receives a box: the box and its tubes are received (when, who). Receiving it
+    again changes nothing."""
+    require_role(actor, Can.RECORD_RESULTS, what="box")
+    box_code = str(box_code or "").strip()
+    message = _("Box %(code)s was not received.") % {"code": box_code or "?"}
+    with transaction.atomic():
+        box = box_named(actor, box_code, message, lock=True)
+        if box.status == BoxStatus.RECEIVED:
+            return box
+        when, who = now(), user_of(actor)
+        box.status, box.received_at, box.received_by = BoxStatus.RECEIVED, when, who
+        box.save(update_fields=["status", "received_at", "received_by"])
+        Tube.objects.filter(box=box, status=TubeStatus.SHIPPED).update(
+            status=TubeStatus.RECEIVED, received_at=when, received_by=who)
+        audit.record(actor=actor, action="change", object_type="box", object_id=box.code,
+                     area=box.area, detail={"fields": ["status"]})
+    return box

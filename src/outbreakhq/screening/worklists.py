@@ -1,0 +1,175 @@
+"""Screening's read side: scoped lists (recalls, coverage, open tubes, boxes) and figures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.models import Area, Person
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import scope_areas
+from outbreakhq.screening import rules
+from outbreakhq.screening.models import (
+    Box,
+    Exemption,
+    Recall,
+    RecallStatus,
+    Round,
+    Site,
+    Tube,
+    TubeMember,
+    TubeStatus,
+)
+
+PAGE = 200
+
+
+def rounds_for(actor: Actor, capability: str) -> list[Round]:
+    """Rounds whose target area overlaps the actor's scope for `capability`, newest first."""
+    paths = [a.path for a in scope_areas(actor, capability)]
+    rounds = Round.objects.select_related("area", "campaign").order_by("-day", "-id")[:200]
+    return [r for r in rounds
+            if any(r.area.path.startswith(p) or p.startswith(r.area.path) for p in paths)]
+
+
+def sites_for(actor: Actor, capability: str = Can.COLLECT_SAMPLES) -> list[Site]:
+    return list(Site.objects.visible_to(actor, capability).select_related("area")
+                .order_by("name")[:PAGE])
+
+
+def recall_list(actor: Actor, *, round_id: int | None = None, status: str = "") -> list[Recall]:
+    rows = Recall.objects.visible_to(actor, Can.VIEW_PERSON).select_related(
+        "person", "area", "tube", "retest_tube")
+    if round_id:
+        rows = rows.filter(round_id=round_id)
+    if status:
+        rows = rows.filter(status=status)
+    return list(rows.order_by("status", "-id")[:PAGE])
+
+
+def open_tubes(actor: Actor) -> list[Tube]:
+    """Sealed tubes of the actor's sites waiting for a box."""
+    return list(Tube.objects.visible_to(actor, Can.COLLECT_SAMPLES).filter(
+        status=TubeStatus.SEALED).select_related("site").order_by("site_id", "id")[:PAGE])
+
+
+def boxes(actor: Actor, capability: str, status: str) -> list[Box]:
+    return list(Box.objects.visible_to(actor, capability).filter(status=status)
+                .select_related("site").annotate(tubes_count=Count("tubes"))
+                .order_by("shipped_at")[:PAGE])
+
+
+def waiting_tubes(actor: Actor) -> list[Tube]:
+    """Tubes received at the lab and waiting for a result (no names: barcodes only)."""
+    return list(Tube.objects.visible_to(actor, Can.RECORD_RESULTS).filter(
+        status=TubeStatus.RECEIVED).select_related("box").order_by("received_at", "id")[:PAGE])
+
+
+def overdue(actor: Actor, capability: str, hours: int, now) -> dict:
+    """Boxes not received and tubes not resulted `hours` after collection (preset alert)."""
+    limit = now - timedelta(hours=hours)
+    tubes = Tube.objects.visible_to(actor, capability).filter(collected_at__lt=limit)
+    return {"not_received": tubes.filter(status=TubeStatus.SHIPPED).count(),
+            "not_resulted": tubes.filter(status=TubeStatus.RECEIVED).count()}
+
+
+@dataclass
+class Coverage:
+    registered: int
+    sampled: int
+    missing_by_compound: list[tuple[Area, list[Person]]]
+    exempted: int = 0
+    at_home: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.sampled / self.registered if self.registered else None
+
+
+def coverage(actor: Actor, round_: Round, *, limit: int = 500) -> Coverage:
+    """People registered in the round's area (in the actor's scope) against those sampled;
+    the missing, grouped by home compound, for door-to-door follow-up."""
+    people = Person.objects.visible_to(actor, Can.VIEW_PERSON).filter(
+        home_area__path__startswith=round_.area.path)
+    sampled_ids = TubeMember.objects.filter(round=round_, retest=False).values("person_id")
+    exempted_ids = Exemption.objects.filter(round=round_).values("person_id")
+    registered = people.count()
+    sampled = people.filter(pk__in=sampled_ids).count()
+    at_home = people.filter(pk__in=TubeMember.objects.filter(
+        round=round_, retest=False, tube__site__home_visits=True).values("person_id")).count()
+    exempted = people.filter(pk__in=exempted_ids).exclude(pk__in=sampled_ids).count()
+    missing = defaultdict(list)
+    for person in (people.exclude(pk__in=sampled_ids).exclude(pk__in=exempted_ids)
+                   .select_related("home_area").order_by("home_area__path", "address",
+                                                         "name")[:limit]):
+        missing[person.home_area].append(person)
+    return Coverage(registered, sampled, list(missing.items()), exempted, at_home)
+
+
+def turnaround(actor: Actor, capability: str, *, round_id: int | None = None) -> list[dict]:
+    """Per site: collection → receipt, receipt → result, collection → result (hours)."""
+    tubes = Tube.objects.visible_to(actor, capability)
+    if round_id:
+        tubes = tubes.filter(round_id=round_id)
+    by_site: dict[str, list] = defaultdict(list)
+    for site, collected, received, resulted in tubes.values_list(
+            "site__name", "collected_at", "received_at", "resulted_at")[:100_000]:
+        by_site[site].append((collected, received, resulted))
+    out = []
+    for site, times in sorted(by_site.items()):
+        out.append({"site": site, "tubes": len(times),
+                    "to_receipt": rules.turnaround([rules.hours_between(c, r)
+                                                    for c, r, _x in times]),
+                    "to_result": rules.turnaround([rules.hours_between(r, x)
+                                                   for _c, r, x in times]),
+                    "total": rules.turnaround([rules.hours_between(c, x)
+                                               for c, _r, x in times])})
+    return out
+
+
+def recall_counts(actor: Actor) -> dict:
+    rows = Recall.objects.visible_to(actor, Can.VIEW_PERSON)
+    return rows.aggregate(notified=Count("id", filter=Q(status=RecallStatus.NOTIFIED)),
+                          resampled=Count("id", filter=Q(status=RecallStatus.RESAMPLED)))
+
+
+
+def hourly(actor: Actor, capability: str, day, *, within: Area | None = None) -> list[dict]:
+    """Tubes collected, received and resulted per hour of `day`, per site (counted in the
+    database): the lab's and the sites' dashboard."""
+    tubes = Tube.objects.visible_to(actor, capability, within=within)
+    rows: dict[tuple, dict] = {}
+    for step in ("collected", "received", "resulted"):
+        counted = (tubes.filter(**{f"{step}_at__date": day})
+                   .annotate(hour=TruncHour(f"{step}_at")).values("site__name", "hour")
+                   .annotate(n=Count("id")).order_by())
+        for row in counted:
+            key = (row["hour"], row["site__name"])
+            rows.setdefault(key, {"hour": row["hour"], "site": row["site__name"],
+                                  "collected": 0, "received": 0, "resulted": 0})[step] = row["n"]
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1]))]
+
+
+def today_figures(actor: Actor, area: Area | None = None) -> dict:
+    """The overview tile (aggregates only): today's tubes by status, people sampled, positive
+    tubes, recalls still open."""
+    day = timezone.localdate()
+    tubes = Tube.objects.visible_to(actor, Can.VIEW_AGGREGATES, within=area).filter(
+        collected_at__date=day)
+    figures = tubes.aggregate(
+        tubes=Count("id"), people=Sum("members_count"),
+        in_transit=Count("id", filter=Q(status=TubeStatus.SHIPPED)),
+        waiting=Count("id", filter=Q(status=TubeStatus.RECEIVED)),
+        resulted=Count("id", filter=Q(status=TubeStatus.RESULTED)),
+        positive=Count("id", filter=Q(result="positive")))
+    figures["open_recalls"] = Recall.objects.visible_to(
+        actor, Can.VIEW_AGGREGATES, within=area).filter(
+        status__in=(RecallStatus.NOTIFIED, RecallStatus.RESAMPLED)).count()
+    figures["people"] = figures["people"] or 0
+    return figures

@@ -1,0 +1,174 @@
+// The collection page: scan a tube's barcode, then people's codes (a keyboard-wedge scanner
+// types and presses Enter), seal. Each sealed tube goes into a queue kept in localStorage and
+// is sent to the API (idempotent by barcode), again when the phone is back online.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var form = document.getElementById("collect-form");
+  if (!form) { return; }
+  var KEY = "outbreakhq.screening.queue";
+  var barcode = document.getElementById("barcode");
+  var code = document.getElementById("person-code");
+  var list = document.getElementById("scanned");
+  var count = document.getElementById("tube-count");
+  var members = document.getElementById("members");
+  var statusLine = document.getElementById("queue-status");
+  var sent = document.getElementById("sent");
+  var capacity = parseInt(form.dataset.capacity, 10) || 1;
+  var scanned = [];
+  var sending = false;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function save(queue) { localStorage.setItem(KEY, JSON.stringify(queue)); }
+
+  function render() {
+    list.textContent = "";
+    scanned.forEach(function (value, i) {
+      var li = document.createElement("li");
+      var span = document.createElement("span");
+      span.textContent = value;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "btn secondary";
+      remove.textContent = form.dataset.msgRemove;
+      remove.addEventListener("click", function () { scanned.splice(i, 1); render(); });
+      li.appendChild(span);
+      li.appendChild(remove);
+      list.appendChild(li);
+    });
+    count.textContent = scanned.length + " / " + capacity;
+    count.classList.toggle("full", scanned.length >= capacity);
+    members.value = scanned.join("\n");
+    var waiting = load().length;
+    statusLine.textContent = waiting ? form.dataset.msgQueued + " " + waiting : "";
+  }
+
+  function note(text, refused) {
+    var li = document.createElement("li");
+    li.textContent = text;
+    if (refused) { li.className = "refused"; }
+    sent.insertBefore(li, sent.firstChild);
+  }
+
+  // An individual retest holds one person.
+  form.elements.retest.addEventListener("change", function () {
+    capacity = form.elements.retest.checked ? 1 : (parseInt(form.dataset.capacity, 10) || 1);
+    render();
+  });
+
+  barcode.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); code.focus(); }
+  });
+  function addPerson(raw) {
+    var value = (raw || "").trim().toUpperCase();
+    if (!value) { return; }
+    if (scanned.indexOf(value) >= 0) { note(form.dataset.msgTwice + " " + value, true); return; }
+    if (scanned.length >= capacity) { note(form.dataset.msgFull, true); return; }
+    scanned.push(value);
+    render();
+  }
+
+  code.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") { return; }
+    event.preventDefault();
+    var value = code.value;
+    code.value = "";
+    addPerson(value);
+  });
+
+  // Camera scanning through the browser's own BarcodeDetector (Chrome on Android): the first
+  // code read fills the tube's barcode, the next ones add people. Hidden where unsupported.
+  var toggle = document.getElementById("camera-toggle");
+  var video = document.getElementById("camera");
+  var stream = null;
+  var lastRead = "";
+  if ("BarcodeDetector" in window && navigator.mediaDevices) {
+    document.documentElement.classList.add("has-barcode-detector");
+    var detector = new window.BarcodeDetector();
+    var stopCamera = function () {
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
+      stream = null;
+      video.hidden = true;
+      toggle.textContent = toggle.dataset.start;
+    };
+    var look = function () {
+      if (!stream) { return; }
+      detector.detect(video).then(function (found) {
+        var value = found.length ? found[0].rawValue : "";
+        if (value && value !== lastRead) {
+          lastRead = value;
+          if (!barcode.value.trim()) { barcode.value = value; } else { addPerson(value); }
+        }
+      }).catch(function () { return null; }).then(function () { setTimeout(look, 250); });
+    };
+    toggle.addEventListener("click", function () {
+      if (stream) { stopCamera(); return; }
+      navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}})
+        .then(function (s) {
+          stream = s;
+          video.srcObject = s;
+          video.hidden = false;
+          toggle.textContent = toggle.dataset.stop;
+          return video.play();
+        }).then(look).catch(stopCamera);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var tube = barcode.value.trim();
+    if (!tube || !scanned.length) { (tube ? code : barcode).focus(); return; }
+    var queue = load();
+    queue.push({barcode: tube, members: scanned.slice(),
+                site: parseInt(form.elements.site.value, 10),
+                round: parseInt(form.elements.round.value, 10),
+                retest: form.elements.retest.checked});
+    save(queue);
+    scanned = [];
+    lastRead = "";
+    barcode.value = "";
+    form.elements.retest.checked = false;
+    capacity = parseInt(form.dataset.capacity, 10) || 1;
+    render();
+    barcode.focus();
+    flush();
+  });
+
+  function flush() {
+    if (sending) { return; }
+    var queue = load();
+    if (!queue.length) { render(); return; }
+    sending = true;
+    var tube = queue[0];
+    fetch(form.dataset.api, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": form.dataset.csrf},
+      body: JSON.stringify(tube)
+    }).then(function (answer) {
+      return answer.json().catch(function () { return {}; }).then(function (body) {
+        sending = false;
+        if (answer.status >= 500) { render(); return; }  // kept: tried again later
+        save(load().filter(function (t) { return t.barcode !== tube.barcode; }));
+        if (answer.ok) {
+          note(form.dataset.msgSealed + " " + tube.barcode + " (" + tube.members.length + ")");
+        } else {
+          var rows = (body.errors || []).map(function (e) {
+            return (e.row ? "#" + e.row + " " : "") + e.message;
+          });
+          note(form.dataset.msgRefused + " " + tube.barcode + ": " +
+               (rows.join("; ") || body.error || answer.status), true);
+        }
+        render();
+        flush();
+      });
+    }).catch(function () { sending = false; render(); });
+  }
+
+  window.addEventListener("online", flush);
+  setInterval(flush, 15000);
+  render();
+  flush();
+  barcode.focus();
+})();

@@ -1,0 +1,65 @@
+"""Two sites submit the same tube barcode at the same moment (PostgreSQL): one wins, the other
+is told the barcode is taken; the same tube sent twice at once is recorded once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import InvalidInput
+from outbreakhq.screening import services
+from outbreakhq.screening.models import Tube, TubeMember
+from tests.screening.conftest import make_screen
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _race(screen, member_lists) -> list:
+    barrier = threading.Barrier(len(member_lists))
+    answers: list = [None] * len(member_lists)
+
+    def submit(i: int, codes: list[str]) -> None:
+        try:
+            barrier.wait()
+            answers[i] = services.submit_tube(
+                actor=Actor.of(screen.operator), barcode="RACE1", members=codes,
+                site_id=screen.site.pk, round_id=screen.round.pk)
+        except InvalidInput as exc:
+            answers[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(i, codes))
+               for i, codes in enumerate(member_lists)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.fixture
+def screen():
+    if connection.vendor != "postgresql":
+        pytest.skip("a race needs two connections writing at once: PostgreSQL")
+    return make_screen()
+
+
+def test_two_sites_submitting_one_barcode_at_once_one_wins_the_other_is_told(screen):
+    answers = _race(screen, [screen.codes(screen.people(3)), screen.codes(screen.people(3))])
+    won = [a for a in answers if isinstance(a, services.Submitted)]
+    refused = [a for a in answers if isinstance(a, InvalidInput)]
+    assert len(won) == 1 and len(refused) == 1, answers
+    assert "RACE1" in str(refused[0])
+    assert Tube.objects.count() == 1 and TubeMember.objects.count() == 3
+
+
+def test_the_same_tube_sent_twice_at_once_is_recorded_once(screen):
+    codes = screen.codes(screen.people(3))
+    answers = _race(screen, [codes, codes])
+    assert all(isinstance(a, services.Submitted) for a in answers), answers
+    assert sorted(a.created for a in answers) == [False, True]
+    assert TubeMember.objects.count() == 3

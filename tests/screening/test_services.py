@@ -1,0 +1,135 @@
+"""Collection, transport, results and recalls through the services."""
+
+from __future__ import annotations
+
+import pytest
+
+from outbreakhq.core import events
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.events import ScreeningRoundClosed
+from outbreakhq.screening import services
+from outbreakhq.screening.models import Recall, RecallStatus, Tube, TubeStatus
+from outbreakhq.tracing.models import Case
+from tests.factories import make_user
+
+
+def test_a_sealed_tube_is_one_call_and_resubmitting_it_answers_the_same_tube(screen):
+    people = screen.people(10)
+    first = screen.submit("T0001", people)
+    again = screen.submit("T0001", list(reversed(people)))
+    assert first.created and not again.created and first.tube.pk == again.tube.pk
+    assert first.tube.status == TubeStatus.SEALED and first.tube.members_count == 10
+
+
+def test_the_same_barcode_with_other_people_is_refused_naming_the_barcode(screen):
+    screen.submit("T0001", screen.people(2))
+    with pytest.raises(InvalidInput) as refused:
+        screen.submit("T0001", screen.people(2))
+    assert "T0001" in str(refused.value)
+
+
+def test_a_person_is_sampled_once_per_round(screen):
+    people = screen.people(3)
+    screen.submit("T0001", people[:2])
+    with pytest.raises(InvalidInput) as refused:
+        screen.submit("T0002", [people[2], people[1]])
+    assert "row 2" in str(refused.value) and "T0001" in str(refused.value)
+    assert not Tube.objects.filter(barcode="T0002").exists()
+
+
+def test_a_tube_holds_no_more_than_the_presets_pool_size(screen):
+    with pytest.raises(InvalidInput) as refused:
+        screen.submit("T0001", screen.people(11))
+    assert "at most 10" in str(refused.value)
+
+
+def test_an_unknown_code_is_named_by_its_row_and_identity_numbers_are_accepted(screen):
+    person = screen.people(1)[0]
+    with pytest.raises(InvalidInput) as refused:
+        services.submit_tube(actor=Actor.of(screen.operator), barcode="T1",
+                             members=[person.id_number, "S999-ABCD"], site_id=screen.site.pk,
+                             round_id=screen.round.pk)
+    assert "row 2" in str(refused.value) and "S999-ABCD" in str(refused.value)
+    done = services.submit_tube(actor=Actor.of(screen.operator), barcode="T1",
+                                members=[person.id_number], site_id=screen.site.pk,
+                                round_id=screen.round.pk)
+    assert done.created
+
+
+def test_people_outside_the_operators_area_are_unknown_to_them(screen):
+    stranger = screen.people(1, area=screen.land.compound3)
+    with pytest.raises(InvalidInput):
+        screen.submit("T1", stranger)
+
+
+def test_a_result_for_a_tube_never_received_is_refused_by_row(screen):
+    screen.submit("T1", screen.people(2))
+    with pytest.raises(InvalidInput) as refused:
+        screen.results(("T1", "negative"), ("NOPE", "positive"))
+    text = str(refused.value)
+    assert "row 1" in text and "never received" in text and "row 2" in text and "NOPE" in text
+    assert Tube.objects.get(barcode="T1").result == ""
+
+
+def test_a_positive_pool_recalls_every_member_and_a_positive_retest_proposes_a_case(screen):
+    people = screen.people(10)
+    screen.submit("T1", people)
+    screen.submit("T2", screen.people(5))
+    screen.ship_and_receive("B1", "T1", "T2")
+    done = screen.results(("T1", "positive"), ("T2", "negative"))
+    assert done.recalls == 10 and done.positives == 0
+    assert Recall.objects.filter(status=RecallStatus.NOTIFIED).count() == 10
+    assert screen.results(("T1", "positive")).unchanged == 1  # sent again: nothing new
+    screen.submit("R1", people[:1], retest=True)
+    screen.submit("R2", people[1:2], retest=True)
+    assert Recall.objects.filter(status=RecallStatus.RESAMPLED).count() == 2
+    screen.ship_and_receive("B2", "R1", "R2")
+    done = screen.results(("R1", "positive"), ("R2", "negative"))
+    assert done.positives == 1
+    case = Case.objects.get(person=people[0])
+    assert case.classification == "suspected" and case.detection_route == "community_screening"
+    assert Recall.objects.get(person=people[1]).result == "negative"
+    assert services.results_of(people[1].pk)[0][1] == "negative"
+
+
+def test_an_individual_positive_with_an_open_case_proposes_nothing_more(screen):
+    person = screen.people(1)[0]
+    for barcode, box in (("S1", "B1"),):
+        screen.submit(barcode, [person])
+        screen.ship_and_receive(box, barcode)
+    screen.results(("S1", "positive"))
+    assert Case.objects.filter(person=person).count() == 1
+
+
+def test_an_invalid_tube_asks_every_member_for_a_new_sample(screen):
+    screen.submit("T1", screen.people(3))
+    screen.ship_and_receive("B1", "T1")
+    assert screen.results(("T1", "invalid")).recalls == 3
+    assert set(Recall.objects.values_list("reason", flat=True)) == {"invalid_tube"}
+
+
+def test_the_lab_reaches_boxes_only_in_its_area(screen):
+    other_lab = make_user("lab", screen.land.pref2)
+    screen.submit("T1", screen.people(1))
+    services.ship_box(actor=Actor.of(screen.operator), site_id=screen.site.pk, box_code="B1",
+                      barcodes=["T1"])
+    with pytest.raises(InvalidInput):
+        services.receive_box(actor=Actor.of(other_lab), box_code="B1")
+
+
+def test_closing_a_round_tells_zones_whether_it_was_complete_and_all_negative(screen):
+    heard = []
+    events.subscribe(ScreeningRoundClosed)(heard.append)
+    try:
+        people = screen.people(2)
+        screen.submit("T1", people)
+        screen.ship_and_receive("B1", "T1")
+        screen.results(("T1", "negative"))
+        services.close_round(actor=Actor.of(screen.planner), round_id=screen.round.pk)
+    finally:
+        events.unsubscribe(ScreeningRoundClosed, heard.append)
+    assert len(heard) == 1 and heard[0].all_negative
+    assert heard[0].area_path == screen.land.county1.path
+    with pytest.raises(InvalidInput):  # a closed round takes no new tube
+        screen.submit("T2", screen.people(1))
