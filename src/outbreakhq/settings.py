@@ -30,6 +30,14 @@ OUTBREAKHQ_PROTOCOL_OVERRIDES = config.get("OUTBREAKHQ_PROTOCOL_OVERRIDES")
 OUTBREAKHQ_TOKEN_DAYS = int(config.get("OUTBREAKHQ_TOKEN_DAYS"))
 OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN = int(config.get("OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN"))
 OUTBREAKHQ_PSEUDONYM_AREA_LEVEL = config.get("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL")
+# Bounds every importer checks before it reads a row (interop/read.py, issue 15).
+OUTBREAKHQ_IMPORT_LIMITS = {
+    "bytes": int(config.get("OUTBREAKHQ_IMPORT_MAX_MB")) * 1024 * 1024,
+    "unzipped_bytes": int(config.get("OUTBREAKHQ_IMPORT_MAX_UNZIPPED_MB")) * 1024 * 1024,
+    "rows": int(config.get("OUTBREAKHQ_IMPORT_MAX_ROWS")),
+    "columns": int(config.get("OUTBREAKHQ_IMPORT_MAX_COLUMNS")),
+    "cell_chars": int(config.get("OUTBREAKHQ_IMPORT_MAX_CELL_CHARS")),
+}
 
 
 def retention_periods() -> dict[str, int]:
