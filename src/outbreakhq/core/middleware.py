@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
@@ -11,6 +13,7 @@ from outbreakhq.core.api_errors import API_PREFIX, error_response
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.core.scope import visible_areas
+from outbreakhq.core.text import control_character
 
 SESSION_KEY = "scope_area"
 
@@ -39,23 +42,43 @@ class ScopeMiddleware:
 
 
 NUL_MESSAGE = gettext_lazy("The request contains a NUL character (\\0), which no field accepts.")
+CONTROL_MESSAGE = gettext_lazy("The field %(field)s contains a control character (%(char)s), "
+                               "which no text field accepts: remove it and send again.")
+NUMBER_MESSAGE = gettext_lazy("A number in the request is too large.")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class RefuseNulMiddleware:
-    """PostgreSQL can neither store nor compare text holding NUL: such a request would fail deep
-    inside a query with a 500. Refuse it at the door with a 400 that says why."""
+    """PostgreSQL can neither store nor compare text holding NUL, and an XLSX export cannot hold
+    any other control character (but tab, line feed and carriage return): such a request would
+    fail deep inside a query with a 500, or store a value that breaks every later export of its
+    scope. Refuse it at the door, every form field, query parameter and JSON string, with a 400
+    that names the field (core/text.py). A number too large for the database (SQLite raises
+    OverflowError binding it) is a 400 too, on pages as on the API."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if _carries_nul(request):
-            if request.path_info.startswith(API_PREFIX):
-                return error_response(400, str(NUL_MESSAGE))
-            return HttpResponseBadRequest(str(NUL_MESSAGE),
-                                          content_type="text/plain; charset=utf-8")
+            return _refusal(request, str(NUL_MESSAGE))
+        if found := _control_character(request):
+            field, char = found
+            return _refusal(request, str(CONTROL_MESSAGE) % {"field": field, "char": char},
+                            field)
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OverflowError):
+            return _refusal(request, str(NUMBER_MESSAGE))
+        return None
+
+
+def _refusal(request, message: str, field: str = ""):
+    if request.path_info.startswith(API_PREFIX):
+        errors = [{"row": None, "field": field, "message": message}] if field else ()
+        return error_response(400, message, errors)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 def _carries_nul(request) -> bool:
@@ -70,6 +93,40 @@ def _carries_nul(request) -> bool:
 
 def _in_fields(data) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+def _control_character(request) -> tuple[str, str] | None:
+    """(field, U+XXXX) of the first control character in a field of the request, or None."""
+    fields = [request.GET]
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.content_type in _FORMS:
+            fields.append(request.POST)
+        elif request.content_type == "application/json":
+            try:
+                body = json.loads(request.body or b"null")
+            except ValueError:
+                return None  # the API answers a body it cannot parse itself
+            return _in_json(body, "")
+    for data in fields:
+        for key, values in data.lists():
+            for value in (key, *values):
+                if char := control_character(value):
+                    return key if value is not key else "", char
+    return None
+
+
+def _in_json(value, where: str) -> tuple[str, str] | None:
+    if isinstance(value, str):
+        char = control_character(value)
+        return (where or "body", char) if char else None
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and (char := control_character(key)):
+            return where or "body", char
+        if found := _in_json(item, f"{where}.{key}" if where else str(key)):
+            return found
+    return None
 
 
 class NoStoreMiddleware:
