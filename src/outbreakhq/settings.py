@@ -30,6 +30,7 @@ OUTBREAKHQ_PROTOCOL_OVERRIDES = config.get("OUTBREAKHQ_PROTOCOL_OVERRIDES")
 OUTBREAKHQ_TOKEN_DAYS = int(config.get("OUTBREAKHQ_TOKEN_DAYS"))
 OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN = int(config.get("OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN"))
 OUTBREAKHQ_PSEUDONYM_AREA_LEVEL = config.get("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL")
+OUTBREAKHQ_REQUEST_TIMEOUT = int(config.get("OUTBREAKHQ_REQUEST_TIMEOUT"))
 # Bounds every importer checks before it reads a row (interop/read.py, issue 15).
 OUTBREAKHQ_IMPORT_LIMITS = {
     "bytes": int(config.get("OUTBREAKHQ_IMPORT_MAX_MB")) * 1024 * 1024,
@@ -133,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "outbreakhq.core.middleware.ScopeMiddleware",
+    "outbreakhq.core.middleware.RequestTimeoutMiddleware",  # last: its time is the view's
 ]
 
 ROOT_URLCONF = "outbreakhq.urls"

@@ -17,6 +17,7 @@ import functools
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext, gettext_lazy
 from ninja import NinjaAPI, Schema
@@ -115,12 +116,34 @@ def unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
     return response
 
 
+def stopped_for_time(exc: BaseException) -> bool:
+    """A statement the request time-out stopped (core/middleware.py RequestTimeoutMiddleware):
+    SQLite's "interrupted", PostgreSQL's QueryCanceled (statement_timeout)."""
+    if not isinstance(exc, DatabaseError):
+        return False
+    cause = exc.__cause__
+    return "interrupted" in str(exc) or type(cause).__name__ == "QueryCanceled"
+
+
+def database_error(request: HttpRequest, exc: DatabaseError) -> JsonResponse:
+    if stopped_for_time(exc):
+        return error_response(503, gettext(
+            "This request took too long and was stopped; nothing it was doing was saved. Try "
+            "a narrower filter or a smaller scope."), headers={"Retry-After": "30"})
+    return unexpected(request, exc)
+
+
+def number_too_large(request: HttpRequest, exc: OverflowError) -> JsonResponse:
+    return error_response(400, gettext("A number in the request is too large."))
+
+
 def install(api: NinjaAPI) -> None:
     """Replace ninja's `{"detail": …}` handlers with ours (lookup follows the class hierarchy,
     so AuthenticationError and Throttled land in `http_error`, NotFound in `app_error`)."""
     for exc_class, handler in ((AppError, app_error), (ValidationError, invalid_request),
                                (HttpError, http_error), (Http404, not_found),
-                               (PermissionDenied, permission_denied), (Exception, unexpected)):
+                               (PermissionDenied, permission_denied), (Exception, unexpected),
+                               (DatabaseError, database_error), (OverflowError, number_too_large)):
         api.add_exception_handler(exc_class, handler)
     api.add_decorator(numbers_in_range)  # after validation, before the operation runs
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 
+from django.conf import settings
+from django.db import connection
+from django.db.backends.signals import connection_created
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from outbreakhq.core.actor import actor_of
-from outbreakhq.core.api_errors import API_PREFIX, error_response
+from outbreakhq.core.api_errors import API_PREFIX, error_response, stopped_for_time
 from outbreakhq.core.errors import AppError
 from outbreakhq.core.models import Area
 from outbreakhq.core.scope import visible_areas
@@ -144,3 +148,51 @@ class NoStoreMiddleware:
         if "Cache-Control" not in response:
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+TIMEOUT_MESSAGE = gettext_lazy(
+    "This request took longer than %(seconds)d seconds and was stopped; nothing it was doing "
+    "was saved. Try a narrower filter or a smaller scope; large exports and imports run in the "
+    "background (Exports page).")
+
+
+class RequestTimeoutMiddleware:
+    """A request that runs past OUTBREAKHQ_REQUEST_TIMEOUT is stopped where its time goes, in
+    the database, and answered with a page that says so (503), instead of the server killing
+    the worker and the client seeing a reset connection (issue 15). SQLite: a progress handler
+    interrupts the statement once the request's time is up; PostgreSQL: `statement_timeout` on
+    the web server's connections. The transaction rolls back, so nothing is half written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.seconds = settings.OUTBREAKHQ_REQUEST_TIMEOUT
+        if self.seconds:
+            connection_created.connect(self.limit_statements, weak=False,
+                                       dispatch_uid="outbreakhq-request-timeout")
+
+    def limit_statements(self, sender, connection, **kwargs):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = %s", [self.seconds * 1000])
+
+    def __call__(self, request):
+        if not self.seconds or connection.vendor != "sqlite":
+            return self.get_response(request)
+        connection.ensure_connection()
+        deadline = time.monotonic() + self.seconds
+        raw = connection.connection
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, 100_000)
+        try:
+            return self.get_response(request)
+        finally:
+            if connection.connection is raw:
+                raw.set_progress_handler(None, 0)
+
+    def process_exception(self, request, exception):
+        if not stopped_for_time(exception):
+            return None
+        message = str(TIMEOUT_MESSAGE) % {"seconds": self.seconds}
+        if request.path_info.startswith(API_PREFIX):
+            return error_response(503, message)
+        return render(request, "core/error.html",
+                      {"error": {"title": gettext("Too slow"), "message": message}}, status=503)

@@ -1,0 +1,33 @@
+"""Production serving (issue 15): keep-alive longer than a proxy's idle timeout, and a request
+that runs too long answered with a clear page instead of a reset connection."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+
+from outbreakhq import production
+
+pytestmark = pytest.mark.django_db
+
+
+def test_gunicorn_keeps_idle_connections_longer_than_a_proxy_does():
+    args = production.gunicorn_arguments(bind="127.0.0.1:8000", workers=2, threads=4,
+                                         keepalive=75, request_timeout=60)
+    options = dict(zip(args[::2], args[1::2], strict=False))
+    assert int(options["--keep-alive"]) > 60  # nginx's and the load balancers' idle timeout
+    assert options["--worker-class"] == "gthread" and options["--threads"] == "4"
+    assert int(options["--timeout"]) > 60  # the clear page comes first
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite progress handler")
+@override_settings(ROOT_URLCONF="tests.faults.slow_urls", OUTBREAKHQ_REQUEST_TIMEOUT=1)
+def test_a_request_past_its_time_is_stopped_with_a_clear_page():
+    response = Client().get("/slow/")
+    assert response.status_code == 503
+    assert b"took longer than 1 seconds and was stopped" in response.content
+    # the connection works on
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
