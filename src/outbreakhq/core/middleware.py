@@ -174,19 +174,19 @@ class RequestTimeoutMiddleware:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET statement_timeout = %s", [self.seconds * 1000])
+        elif connection.vendor == "sqlite":
+            _watch_deadline(connection)
 
     def __call__(self, request):
-        if not self.seconds or connection.vendor != "sqlite":
+        if not self.seconds:
             return self.get_response(request)
-        connection.ensure_connection()
-        deadline = time.monotonic() + self.seconds
-        raw = connection.connection
-        raw.set_progress_handler(lambda: time.monotonic() > deadline, 100_000)
+        if connection.vendor == "sqlite" and connection.connection is not None:
+            _watch_deadline(connection)  # opened before this middleware was made
+        connection.request_deadline = time.monotonic() + self.seconds
         try:
             return self.get_response(request)
         finally:
-            if connection.connection is raw:
-                raw.set_progress_handler(None, 0)
+            connection.request_deadline = None
 
     def process_exception(self, request, exception):
         if not stopped_for_time(exception):
@@ -196,3 +196,18 @@ class RequestTimeoutMiddleware:
             return error_response(503, message)
         return render(request, "core/error.html",
                       {"error": {"title": gettext("Too slow"), "message": message}}, status=503)
+
+
+def _watch_deadline(wrapper) -> None:
+    """SQLite calls the handler every 100,000 instructions: past the request's deadline the
+    statement stops with "interrupted". Outside a request there is no deadline."""
+    raw = wrapper.connection
+    if getattr(wrapper, "deadline_watched", None) is raw:
+        return
+
+    def past_deadline() -> bool:
+        deadline = getattr(wrapper, "request_deadline", None)
+        return deadline is not None and time.monotonic() > deadline
+
+    raw.set_progress_handler(past_deadline, 100_000)
+    wrapper.deadline_watched = raw
