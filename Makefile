@@ -11,7 +11,7 @@ export OUTBREAKHQ_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 HTMX_VERSION := 2.0.11
 CYTOSCAPE_VERSION := 3.35.0
 
-.PHONY: demo test setup browser lint vendor messages bench clean
+.PHONY: demo test setup browser lint vendor messages bench clean loadtest
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)."; exit 1; }
@@ -64,6 +64,12 @@ vendor:
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# 50 users doing a day's work against `outbreakhq serve` on loopback (bench/load/, docs/benchmarks.md):
+# load the demo first (`outbreakhq demo --no-serve`); LOAD_ARGS="--minutes 10 --users 80" to change.
+loadtest: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var
