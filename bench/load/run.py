@@ -31,17 +31,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, server: subprocess.Popen, seconds: int = 120) -> None:
+def wait_until_up(url: str, server: subprocess.Popen, seconds: int = 600) -> None:
+    """Up to 10 minutes: `serve` first collects the static files and checks the migrations."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if server.poll() is not None:
-            sys.exit(f"the server stopped at start (exit {server.returncode})")
+            raise SystemExit(f"the server stopped at start (exit {server.returncode})")
         try:
             urllib.request.urlopen(url + "/login/", timeout=5)
             return
         except OSError:
-            time.sleep(0.5)
-    sys.exit("the server did not answer in time")
+            time.sleep(1)
+    raise SystemExit("the server did not answer in time")
 
 
 def main() -> int:
@@ -65,9 +66,10 @@ def main() -> int:
              "--workers", str(args.workers), "--threads", str(args.threads)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
-        wait_until_up(host, server)
     out = Path(tempfile.mkdtemp(prefix="outbreakhq-load-")) / "load"
     try:
+        if server is not None:
+            wait_until_up(host, server)
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"),
                         "--headless", "--host", host, "-u", str(args.users),
