@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -45,6 +46,19 @@ def wait_until_up(url: str, server: subprocess.Popen, seconds: int = 600) -> Non
     raise SystemExit("the server did not answer in time")
 
 
+def kill_a_worker(master: int) -> None:
+    """SIGKILL the first worker process of the gunicorn master (whose pid `serve` exec'd into)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master and b"gunicorn" in (stat.parent / "cmdline").read_bytes():
+            os.kill(int(stat.parent.name), signal.SIGKILL)
+            print(f"\n*** killed gunicorn worker {stat.parent.name} ***", flush=True)
+            return
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
@@ -53,6 +67,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--host", help="a server already running (default: start one)")
+    parser.add_argument("--kill-worker-after", type=float, metavar="SECONDS",
+                        help="SIGKILL one gunicorn worker this long into the run (a fault: "
+                             "gunicorn must replace it; only its requests in flight may fail)")
     args = parser.parse_args()
 
     server = None
@@ -71,6 +88,8 @@ def main() -> int:
         if server is not None:
             wait_until_up(host, server)
         started = time.monotonic()
+        if server is not None and args.kill_worker_after:
+            threading.Timer(args.kill_worker_after, kill_a_worker, [server.pid]).start()
         subprocess.run([sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"),
                         "--headless", "--host", host, "-u", str(args.users),
                         "-r", str(args.spawn_rate), "-t", f"{int(args.minutes * 60)}s",

@@ -21,13 +21,24 @@ def test_gunicorn_keeps_idle_connections_longer_than_a_proxy_does():
     assert int(options["--timeout"]) > 60  # the clear page comes first
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite progress handler")
+@pytest.fixture
+def forget_the_time_limit():
+    yield
+    connection.deadline_watched = None
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+
+
+@pytest.mark.django_db(transaction=True)  # the stopped statement ends its transaction
 @override_settings(ROOT_URLCONF="tests.faults.slow_urls", OUTBREAKHQ_REQUEST_TIMEOUT=1)
-def test_a_request_past_its_time_is_stopped_with_a_clear_page():
+def test_a_request_past_its_time_is_stopped_with_a_clear_page(forget_the_time_limit):
+    """SQLite: the progress handler; PostgreSQL: statement_timeout."""
+    connection.deadline_watched = None
     response = Client().get("/slow/")
     assert response.status_code == 503
     assert b"took longer than 1 seconds and was stopped" in response.content
-    # the connection works on
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    connection.deadline_watched = None
+    response = Client().get("/api/v1/slow/")
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("This request took")

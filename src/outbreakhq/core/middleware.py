@@ -171,17 +171,13 @@ class RequestTimeoutMiddleware:
                                        dispatch_uid="outbreakhq-request-timeout")
 
     def limit_statements(self, sender, connection, **kwargs):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET statement_timeout = %s", [self.seconds * 1000])
-        elif connection.vendor == "sqlite":
-            _watch_deadline(connection)
+        _watch_deadline(connection, self.seconds)
 
     def __call__(self, request):
         if not self.seconds:
             return self.get_response(request)
-        if connection.vendor == "sqlite" and connection.connection is not None:
-            _watch_deadline(connection)  # opened before this middleware was made
+        if connection.connection is not None:
+            _watch_deadline(connection, self.seconds)  # opened before this middleware was made
         connection.request_deadline = time.monotonic() + self.seconds
         try:
             return self.get_response(request)
@@ -198,16 +194,21 @@ class RequestTimeoutMiddleware:
                       {"error": {"title": gettext("Too slow"), "message": message}}, status=503)
 
 
-def _watch_deadline(wrapper) -> None:
-    """SQLite calls the handler every 100,000 instructions: past the request's deadline the
-    statement stops with "interrupted". Outside a request there is no deadline."""
+def _watch_deadline(wrapper, seconds: int) -> None:
+    """PostgreSQL: `statement_timeout` on the connection. SQLite calls a handler every 100,000
+    instructions: past the request's deadline the statement stops with "interrupted"; outside
+    a request there is no deadline. Once per connection."""
     raw = wrapper.connection
     if getattr(wrapper, "deadline_watched", None) is raw:
         return
+    if wrapper.vendor == "postgresql":
+        with raw.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(seconds) * 1000}")
+    elif wrapper.vendor == "sqlite":
 
-    def past_deadline() -> bool:
-        deadline = getattr(wrapper, "request_deadline", None)
-        return deadline is not None and time.monotonic() > deadline
+        def past_deadline() -> bool:
+            deadline = getattr(wrapper, "request_deadline", None)
+            return deadline is not None and time.monotonic() > deadline
 
-    raw.set_progress_handler(past_deadline, 100_000)
+        raw.set_progress_handler(past_deadline, 100_000)
     wrapper.deadline_watched = raw
