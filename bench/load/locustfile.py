@@ -47,10 +47,12 @@ class Tracer(Worker):
     def on_start(self) -> None:
         super().on_start()
         self.contacts = []
-        answer = self.client.get("/api/v1/contacts/?limit=50&status=active",
+        answer = self.client.get("/api/v1/contacts/?limit=500&status=following",
                                  name="/api/v1/contacts/")
-        if answer.ok:
-            self.contacts = [c["id"] for c in answer.json().get("items", [])]
+        if answer.ok:  # today lies in the follow-up window of those exposed before today
+            today = date.today().isoformat()
+            self.contacts = [c["id"] for c in answer.json().get("items", [])
+                             if c["last_exposure"] < today]
 
     @task(4)
     def worklist(self) -> None:
