@@ -171,7 +171,8 @@ class RequestTimeoutMiddleware:
                                        dispatch_uid="outbreakhq-request-timeout")
 
     def limit_statements(self, sender, connection, **kwargs):
-        _watch_deadline(connection, self.seconds)
+        if seconds := settings.OUTBREAKHQ_REQUEST_TIMEOUT:
+            _watch_deadline(connection, seconds)
 
     def __call__(self, request):
         if not self.seconds:
