@@ -14,7 +14,7 @@ VEGA_VERSION := 6.4.0
 VEGA_LITE_VERSION := 6.5.0
 VEGA_INTERPRETER_VERSION := 2.3.2
 
-.PHONY: demo test setup browser lint vendor messages bench clean
+.PHONY: demo test setup browser lint vendor messages bench clean loadtest
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)."; exit 1; }
@@ -82,6 +82,12 @@ vendor:
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# 50 users doing a day's work against `outbreakhq serve` on loopback (bench/load/, docs/benchmarks.md):
+# load the demo first (`outbreakhq demo --no-serve`); LOAD_ARGS="--minutes 10 --users 80" to change.
+loadtest: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var

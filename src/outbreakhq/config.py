@@ -105,6 +105,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_ZONES_AUTO_APPROVE", "0",
             "1: risk-area designations the daily regrading proposes take effect at once, without "
             "a commander's approval (zones)."),
+    # Hostile files (issue 15): every importer checks these before it reads a row.
+    Setting("OUTBREAKHQ_IMPORT_MAX_MB", "25",
+            "Largest line-list file an import accepts, in megabytes (CSV or XLSX as uploaded)."),
+    Setting("OUTBREAKHQ_IMPORT_MAX_UNZIPPED_MB", "100",
+            "Largest size an XLSX file may unpack to, in megabytes (all its parts together): "
+            "zip bombs and sheets of millions of blank rows are refused before reading."),
+    Setting("OUTBREAKHQ_IMPORT_MAX_ROWS", "50000",
+            "Most data rows in one imported file; a sheet declaring or holding more than twice "
+            "as many rows, blank ones included, is refused before its rows are read."),
+    Setting("OUTBREAKHQ_IMPORT_MAX_COLUMNS", "200", "Most columns in one imported file."),
+    Setting("OUTBREAKHQ_IMPORT_MAX_CELL_CHARS", "10000",
+            "Longest cell (in characters) an imported file may hold."),
+    # Production serving (issue 15, docs/operations.md "Serving under load").
+    Setting("OUTBREAKHQ_THREADS", "4", "Threads per server worker process for `outbreakhq serve`."),
+    Setting("OUTBREAKHQ_KEEPALIVE", "75",
+            "Seconds the server keeps an idle connection open; longer than the idle timeout of "
+            "the proxy or load balancer in front (nginx 60 s, AWS ALB 60 s), so that the proxy, "
+            "not the server, closes idle connections and no request races a closing socket."),
+    Setting("OUTBREAKHQ_REQUEST_TIMEOUT", "60",
+            "Seconds a request may run before it is stopped with a clear 503 page (the worker "
+            "is replaced if it does not stop)."),
 )
 
 

@@ -82,3 +82,29 @@ API_DOCS_POLICY = {
     **CONTENT_SECURITY_POLICY,
     "img-src": [CSP.SELF, "data:"],
 }
+
+
+def gunicorn_arguments(*, bind: str, workers: int, threads: int, keepalive: int,
+                       request_timeout: int) -> list[str]:
+    """How `outbreakhq serve` runs gunicorn (docs/operations.md, "Serving under load").
+
+    - gthread workers: each process serves `threads` requests at once; a slow database answer
+      holds one thread, not the process.
+    - keep-alive longer than the idle timeout of any proxy in front (nginx and the cloud load
+      balancers close idle connections after 60 s): gunicorn's default of 2 s raced clients
+      that reused a connection just as it closed, and reset one request in 240 (issue 15).
+    - the hard time-out is the request time-out plus a margin: the request time-out answers a
+      clear 503 page first (core/middleware.py); gunicorn replaces a worker only if that
+      failed. `--graceful-timeout` lets requests in flight finish on a restart.
+    - `--max-requests` (with jitter) replaces each worker now and then, so memory a worker
+      gathered (a large page, a big upload) is given back.
+    """
+    return [
+        "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread",
+        "--keep-alive", str(keepalive),
+        "--timeout", str(request_timeout + 30), "--graceful-timeout", "30",
+        "--max-requests", "5000", "--max-requests-jitter", "500",
+        "--backlog", "2048",
+        "--access-logfile", "-",
+    ]

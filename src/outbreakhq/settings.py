@@ -33,6 +33,15 @@ OUTBREAKHQ_PSEUDONYM_AREA_LEVEL = config.get("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL")
 OUTBREAKHQ_SUPPORT_DEADLINES = config.get("OUTBREAKHQ_SUPPORT_DEADLINES")
 OUTBREAKHQ_SUPPORT_PUBLIC_PER_10_MIN = int(config.get("OUTBREAKHQ_SUPPORT_PUBLIC_PER_10_MIN"))
 OUTBREAKHQ_ZONES_AUTO_APPROVE = config.flag("OUTBREAKHQ_ZONES_AUTO_APPROVE")
+OUTBREAKHQ_REQUEST_TIMEOUT = int(config.get("OUTBREAKHQ_REQUEST_TIMEOUT"))
+# Bounds every importer checks before it reads a row (interop/read.py, issue 15).
+OUTBREAKHQ_IMPORT_LIMITS = {
+    "bytes": int(config.get("OUTBREAKHQ_IMPORT_MAX_MB")) * 1024 * 1024,
+    "unzipped_bytes": int(config.get("OUTBREAKHQ_IMPORT_MAX_UNZIPPED_MB")) * 1024 * 1024,
+    "rows": int(config.get("OUTBREAKHQ_IMPORT_MAX_ROWS")),
+    "columns": int(config.get("OUTBREAKHQ_IMPORT_MAX_COLUMNS")),
+    "cell_chars": int(config.get("OUTBREAKHQ_IMPORT_MAX_CELL_CHARS")),
+}
 
 
 def retention_periods() -> dict[str, int]:
@@ -128,6 +137,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "outbreakhq.core.middleware.ScopeMiddleware",
+    "outbreakhq.core.middleware.RequestTimeoutMiddleware",  # last: its time is the view's
 ]
 
 ROOT_URLCONF = "outbreakhq.urls"

@@ -13,15 +13,18 @@ write the body through `error_response`:
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext, gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from pydantic import BaseModel
 
-from outbreakhq.core.errors import AppError, CsrfRejected
+from outbreakhq.core.errors import AppError, CsrfRejected, FieldError, InvalidInput
 
 API_PREFIX = "/api/"
 # Django's own logger for failed requests: where its 500s go, with the administrators' mail.
@@ -113,13 +116,78 @@ def unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
     return response
 
 
+def stopped_for_time(exc: BaseException) -> bool:
+    """A statement the request time-out stopped (core/middleware.py RequestTimeoutMiddleware):
+    SQLite's "interrupted", PostgreSQL's QueryCanceled (statement_timeout)."""
+    if not isinstance(exc, DatabaseError):
+        return False
+    cause = exc.__cause__
+    return "interrupted" in str(exc) or type(cause).__name__ == "QueryCanceled"
+
+
+def database_error(request: HttpRequest, exc: DatabaseError) -> JsonResponse:
+    if stopped_for_time(exc):
+        return error_response(503, gettext(
+            "This request took too long and was stopped; nothing it was doing was saved. Try "
+            "a narrower filter or a smaller scope."), headers={"Retry-After": "30"})
+    return unexpected(request, exc)
+
+
+def number_too_large(request: HttpRequest, exc: OverflowError) -> JsonResponse:
+    return error_response(400, gettext("A number in the request is too large."))
+
+
 def install(api: NinjaAPI) -> None:
     """Replace ninja's `{"detail": …}` handlers with ours (lookup follows the class hierarchy,
     so AuthenticationError and Throttled land in `http_error`, NotFound in `app_error`)."""
     for exc_class, handler in ((AppError, app_error), (ValidationError, invalid_request),
                                (HttpError, http_error), (Http404, not_found),
-                               (PermissionDenied, permission_denied), (Exception, unexpected)):
+                               (PermissionDenied, permission_denied), (Exception, unexpected),
+                               (DatabaseError, database_error), (OverflowError, number_too_large)):
         api.add_exception_handler(exc_class, handler)
+    api.add_decorator(numbers_in_range)  # after validation, before the operation runs
+
+
+# Numbers the database cannot hold ---------------------------------------------------------------
+
+SMALLEST, LARGEST = -(2**63), 2**63 - 1  # a bigint, and SQLite's INTEGER
+
+
+def numbers_in_range(operation):
+    """Every integer an operation receives (path, query, body, at any depth) fits a bigint, or
+    400 naming it: SQLite cannot bind a larger one (OverflowError, a 500 before) and
+    PostgreSQL refuses to store it. Checked after validation, before the operation runs."""
+
+    @functools.wraps(operation)
+    def checked(request, *args, **kwargs):
+        for name, value in kwargs.items():
+            if where := _out_of_range(value, name):
+                raise InvalidInput(gettext("The request is not valid."),
+                                   [FieldError(where, gettext(
+                                       "must be a whole number between %(low)d and %(high)d") % {
+                                       "low": SMALLEST, "high": LARGEST})])
+        return operation(request, *args, **kwargs)
+
+    return checked
+
+
+def _out_of_range(value, where: str) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return where if not SMALLEST <= value <= LARGEST else None
+    if isinstance(value, BaseModel):
+        # a body is named by its fields alone, as in `invalid_request`
+        return next((w for k in type(value).model_fields
+                     if (w := _out_of_range(getattr(value, k, None),
+                                            k if where == "payload" else f"{where}.{k}"))), None)
+    if isinstance(value, dict):
+        return next((w for k, v in value.items() if (w := _out_of_range(v, f"{where}.{k}"))),
+                    None)
+    if isinstance(value, list | tuple | set):
+        return next((w for i, v in enumerate(value) if (w := _out_of_range(v, f"{where}.{i}"))),
+                    None)
+    return None
 
 
 # Answers made outside the API's handlers ---------------------------------------------------------

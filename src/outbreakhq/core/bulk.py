@@ -6,6 +6,10 @@ table's sequence on PostgreSQL, above the current maximum on SQLite, whose write
 caller's transaction holds), so children, people and tags can reference rows in the same pass.
 Callers own the transaction: wrap a whole load in `transaction.atomic()` so it commits entirely
 or not at all. Rows are trusted (generated or already validated): no per-row checks run here.
+
+Every load of ANALYZE_AFTER rows or more into a table is followed, once the transaction commits,
+by `ANALYZE` of that table on either database (issue 15): without statistics, a commander's list
+over a freshly loaded city took 1.8 s instead of 20 ms.
 """
 
 from __future__ import annotations
@@ -16,12 +20,41 @@ from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 
 from outbreakhq.core.models import PATH_SEP, Area, Person, PersonKeyGroup
 
 SQLITE_BATCH = 20_000
 COPY_BATCH = 100_000  # rows turned into CSV at a time for COPY: bounds the buffer's memory
+ANALYZE_AFTER = 1000  # rows loaded into a table in one transaction
+SQLITE_ANALYSIS_LIMIT = 10_000  # rows of each index SQLite samples (PRAGMA analysis_limit)
+
+
+class _Analyze:
+    """The on-commit hook that refreshes one table's planner statistics."""
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def __call__(self) -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+            cursor.execute(f'ANALYZE "{self.table}"')
+
+
+def analyze_after_load(table: str, rows: int) -> None:
+    """ANALYZE `table` once the current transaction commits (now, outside one), if `rows` is
+    a bulk load; one hook per table per transaction, none if it rolls back."""
+    if rows < ANALYZE_AFTER:
+        return
+    if not connection.in_atomic_block:
+        _Analyze(table)()
+        return
+    if any(isinstance(hook[1], _Analyze) and hook[1].table == table
+           for hook in connection.run_on_commit):
+        return
+    transaction.on_commit(_Analyze(table))
 
 
 @dataclass(frozen=True)
@@ -69,6 +102,7 @@ def _write(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]])
                 for row in rows:
                     copy.write_row(row)
                     written += 1
+            analyze_after_load(table, written)
             return written
         sql = (f'INSERT INTO "{table}" ({column_list}) '  # noqa: S608 (model names)
                f'VALUES ({", ".join(["%s"] * len(columns))})')
@@ -82,6 +116,7 @@ def _write(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]])
         if batch:
             cursor.executemany(sql, batch)
             written += len(batch)
+    analyze_after_load(table, written)
     return written
 
 
@@ -101,12 +136,14 @@ def write_columns(table: str, columns: pa.Table) -> int:
                     sink = pa.BufferOutputStream()
                     pa_csv.write_csv(batch, sink, options)
                     copy.write(sink.getvalue().to_pybytes())
+            analyze_after_load(table, columns.num_rows)
             return columns.num_rows
         sql = (f'INSERT INTO "{table}" ({column_list}) '  # noqa: S608 (model names)
                f'VALUES ({", ".join(["%s"] * columns.num_columns)})')
         for batch in columns.to_batches(SQLITE_BATCH):
             values = [_sqlite_values(batch.column(i)) for i in range(batch.num_columns)]
             cursor.executemany(sql, list(zip(*values, strict=True)))
+    analyze_after_load(table, columns.num_rows)
     return columns.num_rows
 
 

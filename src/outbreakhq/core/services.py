@@ -18,12 +18,13 @@ from outbreakhq.core.identity import InvalidDocument, cn_birth_date, cn_sex, nor
 from outbreakhq.core.models import Area, IdType, KeyGroup, Person, PersonKeyGroup, Sex
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import access_person, require, require_role
+from outbreakhq.core.text import INLINE as _CONTROL
+from outbreakhq.core.text import control_character
 from outbreakhq.core.unit_of_work import unit_of_work
 
 EDITABLE = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "home_area", "address",
             "key_groups")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _clean(data: Mapping, *, partial: bool) -> dict:
@@ -52,7 +53,7 @@ def _text(key: str, raw) -> str:
     """Free text: no control characters (PostgreSQL refuses NUL) and within the column's length
     (PostgreSQL refuses longer values with an error, SQLite stores them silently)."""
     value = (raw or "").strip()
-    if _CONTROL.search(value):
+    if control_character(value, inline=True):
         raise ValueError(_("contains control characters"))
     limit = Person._meta.get_field(key).max_length
     if len(value) > limit:

@@ -38,6 +38,7 @@ from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.scoped import require
+from outbreakhq.core.text import printable
 from outbreakhq.interop.values import formula_like
 from outbreakhq.tracing.models import Case, Contact
 from outbreakhq.tracing.worklists import filter_cases, filter_contacts
@@ -214,8 +215,9 @@ def write_xlsx(kind: str, rows: Iterable[tuple], path: Path | BinaryIO) -> int:
     count = 0
     for row in rows:
         # Document numbers and phones are strings here, so they stay text cells: Excel would
-        # round an 18-digit number.
-        sheet.append([text_cell(_cell(v)) for v in row])
+        # round an 18-digit number. Control characters that older data holds (refused at the
+        # door since, core/text.py) are left out: XLSX cannot hold them.
+        sheet.append([text_cell(printable(_cell(v))) for v in row])
         count += 1
     book.save(path)
     return count

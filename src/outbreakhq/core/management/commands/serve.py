@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
-from outbreakhq import config
+from outbreakhq import config, production
 from outbreakhq.cli import unmigrated_hint
 
 
@@ -21,14 +21,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=config.get("OUTBREAKHQ_BIND"))
         parser.add_argument("--workers", type=int, default=int(config.get("OUTBREAKHQ_WORKERS")))
+        parser.add_argument("--threads", type=int, default=int(config.get("OUTBREAKHQ_THREADS")))
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the background worker (run `outbreakhq db_worker` "
                                  "elsewhere for large exports and imports)")
         parser.add_argument("--get", metavar="PATH",
                             help="request PATH in-process, print the response, fail unless 200")
 
-    def handle(self, *args, bind: str, workers: int, get: str | None, no_worker: bool,
-               **options):
+    def handle(self, *args, bind: str, workers: int, threads: int, get: str | None,
+               no_worker: bool, **options):
         if hint := unmigrated_hint():  # a server (or smoke test) of an empty database helps no one
             raise CommandError(hint)
         # The pages name their static files through the manifest collectstatic writes: even the
@@ -45,8 +46,10 @@ class Command(BaseCommand):
         sys.stdout.flush()
         os.execvp(sys.executable, [
             sys.executable, "-m", "gunicorn", "outbreakhq.wsgi:application",
-            "--bind", bind, "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-", "--timeout", "120",
+            *production.gunicorn_arguments(
+                bind=bind, workers=workers, threads=threads,
+                keepalive=int(config.get("OUTBREAKHQ_KEEPALIVE")),
+                request_timeout=settings.OUTBREAKHQ_REQUEST_TIMEOUT),
             "--env", f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE')}",
         ])
 
