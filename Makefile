@@ -78,6 +78,8 @@ vendor:
 	    *) cp /tmp/outbreakhq-vendor/package/build/$${p%@*}.min.js src/outbreakhq/static/vendor/$${p%@*}-$${p#*@}/ ;; \
 	  esac; \
 	done
+	# Source maps are not shipped: a file naming a missing map fails `collectstatic` (serve).
+	sed -i '/^\/\/# sourceMappingURL=/d' src/outbreakhq/static/vendor/vega*/*.js
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'

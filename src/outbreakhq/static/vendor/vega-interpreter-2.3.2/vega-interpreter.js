@@ -311,4 +311,3 @@ var expression = {
 };
 
 window.vegaInterpreter = { expressionInterpreter: expression }; })();
-//# sourceMappingURL=vega-interpreter.js.map
