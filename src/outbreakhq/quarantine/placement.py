@@ -1,0 +1,125 @@
+"""Bulk placement: everyone awaiting, assigned to free beds in or near their area in one
+action, with a preview and a reason for everyone not placed.
+
+`assign()` is the pure part (plain data in, plain data out); `plan_for()` reads the awaiting
+list and the free rooms through the actor's scope, and `apply()` places each group through the
+same service as the form (so capacity, households and the one-stay rule hold, and a group
+that lost its room to someone else meanwhile is reported, not forced in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from outbreakhq import protocols
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import InvalidInput
+from outbreakhq.quarantine import services, worklists
+from outbreakhq.quarantine.models import SiteKind
+
+
+@dataclass
+class Slot:
+    """A room (or a home-quarantine site, room None) with `free` beds."""
+
+    site_id: int
+    site_name: str
+    site_path: str
+    room_id: int | None
+    room_number: str
+    free: int
+    empty: bool
+    shared: bool
+    home: bool = False
+
+
+@dataclass
+class Group:
+    """People placed together: a household, or one person."""
+
+    key: str
+    person_ids: list[int]
+    names: list[str]
+    home_path: str
+    kind: str
+    slot: Slot | None = None
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def closeness(site_path: str, home_path: str) -> int:
+    """Levels of the area tree the site shares with the person's home (more is nearer)."""
+    a, b = site_path.strip("/").split("/"), home_path.strip("/").split("/")
+    shared = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
+
+
+def assign(groups: list[Group], slots: list[Slot], settings: dict[str, str]) -> list[Group]:
+    """Give each group (in order) the nearest slot that holds it; `settings`: kind -> the
+    preset's setting ("centralised", "home" or "none"). Slots' free beds are used up."""
+    for group in groups:
+        setting = settings.get(group.kind, "none")
+        if setting == "none":
+            group.reason = _("the protocol quarantines no %(kind)s") % {"kind": group.kind}
+            continue
+        home = setting == "home"
+        fits = [s for s in slots if s.home == home and closeness(s.site_path, group.home_path)
+                and (home or (s.free >= len(group.person_ids) and (s.empty or s.shared)))]
+        if not fits:
+            group.reason = (_("no home-quarantine site covers their area") if home else
+                            _("no room with %(n)d free beds for them in or near their area")
+                            % {"n": len(group.person_ids)})
+            continue
+        best = max(fits, key=lambda s: (closeness(s.site_path, group.home_path), -s.free))
+        group.slot = best
+        if not home:
+            best.free -= len(group.person_ids)
+            best.empty = False
+    return groups
+
+
+def plan_for(actor: Actor, today: date) -> list[Group]:
+    """The preview: every awaiting person, grouped by household, with a slot or a reason."""
+    protocol = protocols.current()
+    settings = {k: protocol.rule_for(k).setting for k in protocols.PERSON_CATEGORIES}
+    groups: dict[str, Group] = {}
+    for entry in worklists.awaiting(actor)[:5000]:
+        key = entry.household or f"p{entry.person_id}"
+        group = groups.setdefault(key, Group(key, [], [], entry.area.path, entry.kind))
+        group.person_ids.append(entry.person_id)
+        group.names.append(entry.person.name)
+    slots: list[Slot] = []
+    for site in worklists.sites_with_occupancy(actor, today):
+        if site.kind == SiteKind.HOME:
+            slots.append(Slot(site.pk, site.name, site.area.path, None, "", 0, True, True, True))
+            continue
+        for room in worklists.free_rooms(site, today):
+            slots.append(Slot(site.pk, site.name, site.area.path, room.pk, room.number,
+                              room.beds - room.held, room.held == 0, site.shared_rooms))
+    return assign(list(groups.values()), slots, settings)
+
+
+def apply(actor: Actor, plan: list[Group]) -> tuple[int, list[str]]:
+    """Place every group of the plan that has a slot; (people placed, lines for the rest)."""
+    placed, failed = 0, []
+    for group in plan:
+        names = ", ".join(group.names)
+        if group.slot is None:
+            failed.append(f"{names}: {group.reason}")
+            continue
+        try:
+            services.place_household(
+                actor=actor, person_ids=group.person_ids, site_id=group.slot.site_id,
+                room_id=group.slot.room_id, kind=group.kind,
+                household=group.key if not group.key.startswith("p") else "")
+            placed += len(group.person_ids)
+        except InvalidInput as exc:
+            failed.append(f"{names}: " + "; ".join(str(e) for e in exc.errors))
+    return placed, failed
