@@ -37,6 +37,23 @@ class TestResult(models.TextChoices):
     INVALID = "invalid", _("Invalid")
 
 
+# The preset's kinds of person (protocols.PERSON_CATEGORIES), as people read them.
+KIND_LABELS = {
+    "close_contact": _("Close contact"),
+    "secondary_contact": _("Contact of a close contact"),
+    "inbound_traveller": _("Inbound traveller"),
+    "high_risk_area_visitor": _("Back from a high-risk area"),
+    "medium_risk_area_visitor": _("Back from a medium-risk area"),
+    "low_risk_area_visitor": _("Back from a low-risk area"),
+}
+
+
+class KindLabel:
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
 class PlaceQuerySet(ScopedQuerySet):
     """Sites and rooms name nobody: scoped by the site's area only."""
 
@@ -123,7 +140,7 @@ class AwaitingStatus(models.TextChoices):
     PLACED = "placed", _("Placed")
 
 
-class Awaiting(models.Model):
+class Awaiting(KindLabel, models.Model):
     """A person handed over to quarantine (by tracing, ContactHandedToQuarantine) who has no
     place yet: the quarantine manager's "awaiting placement" list."""
 
@@ -145,7 +162,7 @@ class Awaiting(models.Model):
         indexes = [models.Index(fields=["tenant", "status", "id"], name="qawaiting_list")]
 
 
-class Stay(models.Model):
+class Stay(KindLabel, models.Model):
     tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
     area = models.ForeignKey(Area, models.PROTECT, related_name="+")  # the site's area
     person = models.ForeignKey(Person, models.PROTECT, related_name="quarantine_stays")

@@ -18,7 +18,7 @@ from outbreakhq import protocols
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.quarantine import services, worklists
-from outbreakhq.quarantine.models import SiteKind
+from outbreakhq.quarantine.models import KIND_LABELS, SiteKind
 
 
 @dataclass
@@ -48,6 +48,10 @@ class Group:
     slot: Slot | None = None
     reason: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, self.kind))
 
 
 def closeness(site_path: str, home_path: str) -> int:

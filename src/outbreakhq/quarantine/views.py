@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from outbreakhq import protocols
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.models import Area
@@ -22,7 +21,7 @@ from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import access_person, not_for_your_role, refused
 from outbreakhq.core.views import require_capability
 from outbreakhq.quarantine import placement, rules, services, worklists
-from outbreakhq.quarantine.models import SiteKind, Stay, StayStatus
+from outbreakhq.quarantine.models import KIND_LABELS, SiteKind, Stay, StayStatus
 from outbreakhq.quarantine.services.stays import acting_as
 
 
@@ -100,7 +99,7 @@ def awaiting_list(request):
     today = timezone.localdate()
     return render(request, "quarantine/awaiting.html", {
         "rows": list(worklists.awaiting(actor)[:500]), "today": today,
-        "choices": _sites_and_rooms(actor, today), "kinds": protocols.PERSON_CATEGORIES})
+        "choices": _sites_and_rooms(actor, today), "kinds": list(KIND_LABELS.items())})
 
 
 @login_required
