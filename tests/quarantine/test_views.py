@@ -35,7 +35,8 @@ def test_the_pages_show_sites_occupancy_and_the_day(site):
     assert stay.tests.get().result == "negative"
     answer = client.post(f"/quarantine/people/{person.pk}/release/", follow=True)
     assert "The person was not released." in answer.content.decode()
-    assert "Nobody is awaiting placement." in client.get("/quarantine/awaiting/bulk/").content.decode()
+    bulk = client.get("/quarantine/awaiting/bulk/").content.decode()
+    assert "Nobody is awaiting placement." in bulk
 
 
 def test_the_home_panel_and_the_tile_are_registered_and_count(site):
