@@ -52,11 +52,12 @@ def _fits(page) -> None:
     assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 390 px phone"
 
 
-def _place(page, names: list[str], value: str) -> None:
+def _place(page, names: list[str], site, room) -> None:
     page.goto("/quarantine/awaiting/")
     for name in names:
         page.locator("#awaiting tr", has_text=name).locator("input[name=person]").check()
-    page.select_option("select[name=site_room]", value)
+    page.select_option("select[name=site]", str(site.pk))
+    page.fill("input[name=room]", room.number)
     page.get_by_role("button", name="Place the ticked people").click()
     page.wait_for_load_state()
     assert "Placed:" in page.locator(".messages").inner_text()
@@ -72,9 +73,9 @@ def test_site_manager_places_five_contacts_tests_and_releases_one(page, hotel):
     shot(page, "quarantine-awaiting")
     _fits(page)
 
-    _place(page, ["Li Wei", "Li Na"], f"{site.pk}:{rooms[0].pk}")  # a household, together
+    _place(page, ["Li Wei", "Li Na"], site, rooms[0])  # a household, together
     for name, room in zip(NAMES[2:], rooms[1:], strict=True):
-        _place(page, [name], f"{site.pk}:{room.pk}")
+        _place(page, [name], site, room)
     assert "Nobody is awaiting placement." in page.content()
     households = set(Stay.objects.filter(room=rooms[0]).values_list("household", flat=True))
     assert len(households) == 1 and households != {""}

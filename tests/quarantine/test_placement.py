@@ -14,9 +14,10 @@ SETTINGS = {"close_contact": "centralised", "secondary_contact": "home",
             "inbound_traveller": "none"}
 
 
-def slot(room: int, path: str, free: int, **kw) -> Slot:
-    return Slot(site_id=1, site_name="S", site_path=path, room_id=room, room_number=str(room),
-                free=free, empty=kw.pop("empty", True), shared=kw.pop("shared", False), **kw)
+def slot(room: int | None, path: str, free: int, **kw) -> Slot:
+    return Slot(site_id=kw.pop("site", room or 0), site_name="S", site_path=path,
+                room_id=room, room_number=str(room), free=free,
+                empty=kw.pop("empty", True), shared=kw.pop("shared", False), **kw)
 
 
 def group(key: str, n: int, path: str, kind: str = "close_contact") -> Group:

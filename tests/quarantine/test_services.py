@@ -205,3 +205,21 @@ def test_someone_outside_quarantine_cannot_place(site):
     with pytest.raises(NotPermitted):
         services.place(actor=tracer, person_id=site.person().pk, site_id=site.hotel.pk,
                        room_id=site.rooms[0].pk)
+
+
+def test_without_a_room_number_the_smallest_free_room_that_fits_is_picked(site):
+    one = services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk)
+    assert one.room.number == "101"
+    pair = services.place_household(actor=site.actor, person_ids=[site.person().pk,
+                                                                  site.person().pk],
+                                    site_id=site.hotel.pk)
+    assert {s.room.number for s in pair} == {"102"}
+    with pytest.raises(InvalidInput) as exc:  # the household's room is full
+        services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk,
+                       household=pair[0].household)
+    assert "room 102 is full" in problems(exc)
+    third = services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk)
+    assert third.room.number == "103"
+    with pytest.raises(InvalidInput) as exc:
+        services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk)
+    assert "no room of Harbour Hotel has 1 free beds" in problems(exc)

@@ -23,7 +23,7 @@ def test_the_pages_show_sites_occupancy_and_the_day(site):
     assert "Harbour Hotel" in page and "placed and not released" in page
     assert "Wang Fang" in client.get("/quarantine/awaiting/").content.decode()
     answer = client.post(f"/quarantine/people/{person.pk}/place/",
-                         {"person": [person.pk], "site_room": f"{site.hotel.pk}:{site.rooms[0].pk}",
+                         {"person": [person.pk], "site": site.hotel.pk, "room": "101",
                           "kind": "close_contact"})
     assert answer.status_code == 302
     stay = Stay.objects.get(person=person)

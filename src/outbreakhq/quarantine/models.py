@@ -202,6 +202,9 @@ class Stay(KindLabel, models.Model):
             models.Index(fields=["site", "status", "quarantine_end"], name="qstay_site_open"),
             models.Index(fields=["room", "status", "quarantine_end"], name="qstay_room_open"),
             models.Index(fields=["tenant", "status", "planned_end"], name="qstay_due"),
+            # "Is this household placed elsewhere?", asked at every placement.
+            models.Index(fields=["tenant", "household"], condition=~Q(household=""),
+                         name="qstay_household"),
         ]
 
     def __str__(self) -> str:

@@ -65,27 +65,69 @@ def closeness(site_path: str, home_path: str) -> int:
     return shared
 
 
+class _Site:
+    """A site's slots for the assignment: empty rooms by their number of beds (smallest that
+    fits first, so large rooms stay free for large households), and, where unrelated people may
+    share, the rooms already in use."""
+
+    def __init__(self, first: Slot):
+        self.path, self.home, self.shared = first.site_path, first.home, first.shared
+        self.home_slot = first if first.home else None
+        self.empty: dict[int, list[Slot]] = {}
+        self.in_use: list[Slot] = []
+
+    def add(self, slot: Slot) -> None:
+        if slot.home:
+            return
+        if slot.empty:
+            self.empty.setdefault(slot.free, []).append(slot)
+        elif self.shared and slot.free > 0:
+            self.in_use.append(slot)
+
+    def take(self, size: int) -> Slot | None:
+        if self.home_slot is not None:
+            return self.home_slot
+        for slot in self.in_use:
+            if slot.free >= size:
+                slot.free -= size
+                if not slot.free:
+                    self.in_use.remove(slot)
+                return slot
+        for beds in sorted(b for b, rooms in self.empty.items() if rooms and b >= size):
+            slot = self.empty[beds].pop(0)
+            slot.free -= size
+            slot.empty = False
+            if self.shared and slot.free:
+                self.in_use.append(slot)
+            return slot
+        return None
+
+
 def assign(groups: list[Group], slots: list[Slot], settings: dict[str, str]) -> list[Group]:
-    """Give each group (in order) the nearest slot that holds it; `settings`: kind -> the
-    preset's setting ("centralised", "home" or "none"). Slots' free beds are used up."""
+    """Give each group (in order) a slot of the nearest site that holds it; `settings`: kind ->
+    the preset's setting ("centralised", "home" or "none"). Slots' free beds are used up.
+    Nearest: most levels of the area tree shared with the group's home area (a site outside
+    its tree is out of reach); among equals, the site listed first."""
+    sites: dict[int, _Site] = {}
+    for slot in slots:
+        sites.setdefault(slot.site_id, _Site(slot)).add(slot)
     for group in groups:
         setting = settings.get(group.kind, "none")
         if setting == "none":
             group.reason = _("the protocol quarantines no %(kind)s") % {"kind": group.kind}
             continue
         home = setting == "home"
-        fits = [s for s in slots if s.home == home and closeness(s.site_path, group.home_path)
-                and (home or (s.free >= len(group.person_ids) and (s.empty or s.shared)))]
-        if not fits:
+        reach = sorted(((closeness(site.path, group.home_path), -order, site)
+                        for order, site in enumerate(sites.values()) if site.home == home),
+                       key=lambda r: (r[0], r[1]), reverse=True)
+        for near, _order, site in reach:
+            if near and (slot := site.take(len(group.person_ids))) is not None:
+                group.slot = slot
+                break
+        else:
             group.reason = (_("no home-quarantine site covers their area") if home else
                             _("no room with %(n)d free beds for them in or near their area")
                             % {"n": len(group.person_ids)})
-            continue
-        best = max(fits, key=lambda s: (closeness(s.site_path, group.home_path), -s.free))
-        group.slot = best
-        if not home:
-            best.free -= len(group.person_ids)
-            best.empty = False
     return groups
 
 

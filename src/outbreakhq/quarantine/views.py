@@ -24,6 +24,8 @@ from outbreakhq.quarantine import placement, rules, services, worklists
 from outbreakhq.quarantine.models import KIND_LABELS, SiteKind, Stay, StayStatus
 from outbreakhq.quarantine.services.stays import acting_as
 
+ROOMS_SHOWN = 100  # rooms with free beds listed on a site's page
+
 
 def _flash_errors(request, exc: InvalidInput) -> None:
     messages.error(request, "; ".join([str(exc.message)] + [str(e) for e in exc.errors]))
@@ -82,14 +84,16 @@ def site_page(request):
     today = timezone.localdate()
     return render(request, "quarantine/site.html", {
         "site": site, "today": today, "day": worklists.site_day(actor, site, today),
-        "rooms": list(worklists.free_rooms(site, today)) if site else [],
+        "rooms": list(worklists.free_rooms(site, today)[:ROOMS_SHOWN]) if site else [],
+        "rooms_free": worklists.free_rooms(site, today).count() if site else 0,
         "occupancy": (worklists.with_free(worklists.sites_with_occupancy(actor, today)
                                           .filter(pk=site.pk))[0] if site else None)})
 
 
-def _sites_and_rooms(actor, today) -> list[dict]:
-    return [{"site": s, "rooms": list(worklists.free_rooms(s, today))}
-            for s in worklists.sites_with_occupancy(actor, today)]
+def _sites_and_rooms(actor, today) -> list:
+    """The sites of the placement forms, each with its free beds (rooms are picked by number
+    or automatically: a 40,000-bed site's rooms do not fit in a list)."""
+    return worklists.with_free(worklists.sites_with_occupancy(actor, today))
 
 
 @login_required
@@ -110,12 +114,10 @@ def place_person(request, pk: int):
     # The ticked people (the URL's person when none is ticked: the API and a one-person form).
     ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("person") if v.isdigit()))
     ids = ids or [pk]
-    site_room = request.POST.get("site_room", "")
-    site_id, _sep, room_id = site_room.partition(":")
     try:
         stays = services.place_household(
-            actor=actor, person_ids=ids, site_id=site_id or request.POST.get("site"),
-            room_id=room_id or request.POST.get("room"), kind=request.POST.get("kind", ""),
+            actor=actor, person_ids=ids, site_id=request.POST.get("site"),
+            room_number=request.POST.get("room", ""), kind=request.POST.get("kind", ""),
             household=request.POST.get("household", ""))
     except InvalidInput as exc:
         _flash_errors(request, exc)
@@ -220,10 +222,10 @@ def release(request, pk: int):
 @require_POST
 def transfer(request, pk: int):
     stay = _open_stay(request, pk, Can.MANAGE_STAYS)
-    site_id, _sep, room_id = request.POST.get("site_room", "").partition(":")
     try:
-        services.transfer(actor=actor_of(request), stay_id=stay.pk, site_id=site_id,
-                          room_id=room_id or None)
+        services.transfer(actor=actor_of(request), stay_id=stay.pk,
+                          site_id=request.POST.get("site"),
+                          room_number=request.POST.get("room", ""))
         messages.success(request, _("Transferred."))
     except InvalidInput as exc:
         _flash_errors(request, exc)

@@ -54,6 +54,21 @@ def room_locked(site: Site, room_id, *, message: str, field: str = "room") -> Ro
     return room
 
 
+def room_numbered(site: Site, number, *, message: str, field: str = "room") -> int | None:
+    """The id of the room of `site` a form names by its number (None: none named)."""
+    number = str(number or "").strip()
+    if not number:
+        return None
+    ids = list(Room.objects.filter(site=site, number=number).values_list("pk", flat=True)[:2])
+    if len(ids) != 1:
+        problem = (_("no room %(n)s in %(site)s") if not ids else
+                   _("several rooms of %(site)s are numbered %(n)s: pick one from the site's "
+                     "page"))
+        raise InvalidInput(message, [FieldError(field, problem % {"n": number,
+                                                                  "site": site.name})])
+    return ids[0]
+
+
 def rule_of(stay: Stay) -> protocols.PersonRule:
     """The person rule a stay runs under: the preset its dates came from (the deployment's
     overrides when it is the deployment's preset)."""

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +36,13 @@ from outbreakhq.quarantine.models import (
     StayTest,
     TestResult,
 )
-from outbreakhq.quarantine.services.access import access_stay, room_locked, rule_of, site_named
+from outbreakhq.quarantine.services.access import (
+    access_stay,
+    room_locked,
+    room_numbered,
+    rule_of,
+    site_named,
+)
 
 PLACE_FAILED = _("The person was not placed.")
 
@@ -114,6 +122,32 @@ def check_household(site: Site, room: Room | None, household: str, *, message: s
             "room": other.room.number if other.room else "-"})
 
 
+def pick_room(site: Site, *, size: int, household: str, on: date, message: str) -> Room:
+    """The room a placement without a room number goes to, its row locked: the household's
+    room if it is already in this site, else the smallest room with enough free beds (empty,
+    unless unrelated people may share). A candidate found full once locked (a placement
+    meanwhile) is skipped."""
+    if household:
+        member = Stay.objects.filter(tenant_id=site.tenant_id, household=household,
+                                     status=StayStatus.PLACED, site=site).first()
+        if member is not None and member.room_id is not None:
+            return room_locked(site, member.room_id, message=message)
+    held = (Stay.objects.filter(room=OuterRef("pk"), status=StayStatus.PLACED,
+                                quarantine_end__gte=on).order_by().values("room")
+            .annotate(n=Count("pk")).values("n"))
+    rooms = (Room.objects.filter(site=site, beds__gte=size)
+             .annotate(held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0))))
+    rooms = rooms.filter(held__lte=F("beds") - size) if site.shared_rooms else rooms.filter(
+        held=0)
+    for candidate in rooms.order_by("beds", "pk").values_list("pk", flat=True)[:5]:
+        room = Room.objects.select_for_update().get(pk=candidate)
+        taken = occupants(room, on).count()
+        if taken + size <= room.beds and (site.shared_rooms or taken == 0):
+            return room
+    refuse(message, "room", _("no room of %(site)s has %(n)d free beds")
+           % {"site": site.name, "n": size})
+
+
 def _create_stay(*, actor: Actor, person: Person, site: Site, room: Room | None, kind: str,
                  protocol: protocols.Protocol, start: date, household: str,
                  contact_id: int | None, message: str, previous: Stay | None = None) -> Stay:
@@ -140,18 +174,20 @@ def _create_stay(*, actor: Actor, person: Person, site: Site, room: Room | None,
 
 
 def place(*, actor: Actor, person_id: int, site_id, room_id=None, kind: str = "",
-          start=None, household: str = "", contact_id: int | None = None) -> Stay:
+          start=None, household: str = "", contact_id: int | None = None,
+          room_number: str = "") -> Stay:
     """Place one person in a site's room (home quarantine: no room)."""
     return place_household(actor=actor, person_ids=(person_id,), site_id=site_id,
                            room_id=room_id, kind=kind, start=start, household=household,
-                           contact_id=contact_id)[0]
+                           contact_id=contact_id, room_number=room_number)[0]
 
 
 def place_household(*, actor: Actor, person_ids: Sequence[int], site_id, room_id=None,
                     kind: str = "", start=None, household: str = "",
-                    contact_id: int | None = None) -> list[Stay]:
+                    contact_id: int | None = None, room_number: str = "") -> list[Stay]:
     """Place people together in one room: all of them, or none. Two or more people form a
-    household (named after the first record number unless named)."""
+    household (named after the first record number unless named). The room: `room_id`, or
+    `room_number` (a form), or none: the first room that holds them (pick_room)."""
     require_role(actor, Can.MANAGE_STAYS, what="stay")
     message = PLACE_FAILED
     with unit_of_work(actor) as uow:
@@ -159,14 +195,20 @@ def place_household(*, actor: Actor, person_ids: Sequence[int], site_id, room_id
         kind, protocol = read_kind(kind, message=message)
         start = read_day(start, message=message, field="start", default=today())
         site = site_named(actor, site_id, message=message)
-        room = None
-        if not site.is_home:
-            room = room_locked(site, room_id, message=message)
         household = (household or "").strip()[:40]
         if not household and len(people) > 1:
             household = f"H{min(p.pk for p in people)}"
+        on = max(start, today())
+        room = None
+        room_id = room_id or room_numbered(site, room_number, message=message)
+        if not site.is_home:
+            if str(room_id or "").strip():
+                room = room_locked(site, room_id, message=message)
+            else:
+                room = pick_room(site, size=len(people), household=household, on=on,
+                                 message=message)
         check_household(site, room, household, message=message)
-        check_room(site, room, household=household, on=max(start, today()), message=message,
+        check_room(site, room, household=household, on=on, message=message,
                    arriving=len(people))
         stays = [_create_stay(actor=actor, person=person, site=site, room=room, kind=kind,
                               protocol=protocol, start=start, household=household,
@@ -177,7 +219,8 @@ def place_household(*, actor: Actor, person_ids: Sequence[int], site_id, room_id
     return stays
 
 
-def transfer(*, actor: Actor, stay_id: int, site_id, room_id=None, on=None) -> Stay:
+def transfer(*, actor: Actor, stay_id: int, site_id, room_id=None, on=None,
+             room_number: str = "") -> Stay:
     """Move a placed person to another site or room: the stay ends as transferred and a new
     one continues the same schedule (same start, kind and preset; its results carried over)."""
     message = _("The person was not transferred.")
@@ -191,7 +234,12 @@ def transfer(*, actor: Actor, stay_id: int, site_id, room_id=None, on=None) -> S
             refuse(message, "date", _("%(on)s is before the stay began on %(start)s")
                    % {"on": on, "start": old.start})
         site = site_named(actor, site_id, message=message)
-        room = None if site.is_home else room_locked(site, room_id, message=message)
+        room_id = room_id or room_numbered(site, room_number, message=message)
+        room = None
+        if not site.is_home:
+            room = (room_locked(site, room_id, message=message) if room_id else
+                    pick_room(site, size=1, household=old.household if site.pk != old.site_id
+                              else "", on=max(on, today()), message=message))
         if site.pk == old.site_id and room == old.room:
             refuse(message, "room", _("the person is already there"))
         check_room(site, room, household=old.household, on=max(on, today()), message=message,
