@@ -21,7 +21,7 @@ from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import access_person, not_for_your_role, refused
 from outbreakhq.core.views import require_capability
 from outbreakhq.quarantine import placement, rules, services, worklists
-from outbreakhq.quarantine.models import KIND_LABELS, SiteKind, Stay, StayStatus
+from outbreakhq.quarantine.models import KIND_LABELS, SiteKind, Stay, StayStatus, TestResult
 from outbreakhq.quarantine.services.stays import acting_as
 
 ROOMS_SHOWN = 100  # rooms with free beds listed on a site's page
@@ -146,7 +146,8 @@ def _stay_context(actor, stay: Stay) -> dict:
     rule = services.rule_of(stay)
     results = dict(stay.tests.values_list("day", "result"))
     today = timezone.localdate()
-    days = [{"row": d, "result": results.get(d.day), "today": d.date == today}
+    days = [{"row": d, "today": d.date == today,
+             "result": TestResult(results[d.day]).label if d.day in results else None}
             for d in rules.schedule(rule, stay.start)]
     blockers = [services.blocker_text(b)
                 for b in rules.release_blockers(rule, stay.start, results, today)]
