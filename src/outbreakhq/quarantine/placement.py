@@ -19,6 +19,7 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.quarantine import services, worklists
 from outbreakhq.quarantine.models import KIND_LABELS, SiteKind
+from outbreakhq.quarantine.services.stays import Placement
 
 
 @dataclass
@@ -153,19 +154,18 @@ def plan_for(actor: Actor, today: date) -> list[Group]:
 
 
 def apply(actor: Actor, plan: list[Group]) -> tuple[int, list[str]]:
-    """Place every group of the plan that has a slot; (people placed, lines for the rest)."""
-    placed, failed = 0, []
-    for group in plan:
-        names = ", ".join(group.names)
-        if group.slot is None:
-            failed.append(f"{names}: {group.reason}")
-            continue
-        try:
-            services.place_household(
-                actor=actor, person_ids=group.person_ids, site_id=group.slot.site_id,
-                room_id=group.slot.room_id, kind=group.kind,
-                household=group.key if not group.key.startswith("p") else "")
-            placed += len(group.person_ids)
-        except InvalidInput as exc:
-            failed.append(f"{names}: " + "; ".join(str(e) for e in exc.errors))
+    """Place every group of the plan that has a slot, in one transaction (each group in its
+    own savepoint, checked as the form checks it); (people placed, lines for the rest)."""
+    failed = [f"{', '.join(g.names)}: {g.reason}" for g in plan if g.slot is None]
+    todo = [g for g in plan if g.slot is not None]
+    outcomes = services.place_many(actor=actor, placements=[
+        Placement(tuple(g.person_ids), g.slot.site_id, g.slot.room_id, g.kind,
+                  g.key if not g.key.startswith("p") else "") for g in todo])
+    placed = 0
+    for group, (_item, outcome) in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, InvalidInput):
+            failed.append(f"{', '.join(group.names)}: "
+                          + "; ".join(str(e) for e in outcome.errors))
+        else:
+            placed += len(outcome)
     return placed, failed

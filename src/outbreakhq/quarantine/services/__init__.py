@@ -7,11 +7,12 @@ from outbreakhq.quarantine.services.stays import (
     blocker_text,
     place,
     place_household,
+    place_many,
     record_test,
     release,
     transfer,
 )
 
 __all__ = ["access_site", "access_stay", "add_awaiting", "add_rooms", "blocker_text",
-           "contact_handed_over", "create_site", "place", "place_household", "record_test",
-           "release", "rule_of", "transfer"]
+           "contact_handed_over", "create_site", "place", "place_household", "place_many",
+           "record_test", "release", "rule_of", "transfer"]

@@ -7,6 +7,7 @@ reason (Can.OVERRIDE_RULES), kept as an Override row and in the audit trail."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -189,34 +190,86 @@ def place_household(*, actor: Actor, person_ids: Sequence[int], site_id, room_id
     household (named after the first record number unless named). The room: `room_id`, or
     `room_number` (a form), or none: the first room that holds them (pick_room)."""
     require_role(actor, Can.MANAGE_STAYS, what="stay")
-    message = PLACE_FAILED
     with unit_of_work(actor) as uow:
         people = uow.fetch_each(access_person, tuple(person_ids), Can.MANAGE_STAYS)
-        kind, protocol = read_kind(kind, message=message)
-        start = read_day(start, message=message, field="start", default=today())
-        site = site_named(actor, site_id, message=message)
-        household = (household or "").strip()[:40]
-        if not household and len(people) > 1:
-            household = f"H{min(p.pk for p in people)}"
-        on = max(start, today())
-        room = None
-        room_id = room_id or room_numbered(site, room_number, message=message)
-        if not site.is_home:
-            if str(room_id or "").strip():
-                room = room_locked(site, room_id, message=message)
-            else:
-                room = pick_room(site, size=len(people), household=household, on=on,
-                                 message=message)
-        check_household(site, room, household, message=message)
-        check_room(site, room, household=household, on=on, message=message,
-                   arriving=len(people))
-        stays = [_create_stay(actor=actor, person=person, site=site, room=room, kind=kind,
-                              protocol=protocol, start=start, household=household,
-                              contact_id=contact_id, message=message) for person in people]
-        for stay in stays:
-            _audit(actor, "create", stay, site=site.pk, room=room.pk if room else None,
-                   kind=kind, start=start.isoformat(), household=household)
+        site = site_named(actor, site_id, message=PLACE_FAILED)
+        return _place_group(actor, people, site, room_id=room_id, room_number=room_number,
+                            kind=kind, start=start, household=household, contact_id=contact_id)
+
+
+def _place_group(actor: Actor, people: list[Person], site: Site, *, room_id, room_number: str,
+                 kind: str, start, household: str, contact_id: int | None) -> list[Stay]:
+    """The checks and writes of one placement, inside the caller's transaction."""
+    message = PLACE_FAILED
+    kind, protocol = read_kind(kind, message=message)
+    start = read_day(start, message=message, field="start", default=today())
+    household = (household or "").strip()[:40]
+    if not household and len(people) > 1:
+        household = f"H{min(p.pk for p in people)}"
+    on = max(start, today())
+    room = None
+    room_id = room_id or room_numbered(site, room_number, message=message)
+    if not site.is_home:
+        if str(room_id or "").strip():
+            room = room_locked(site, room_id, message=message)
+        else:
+            room = pick_room(site, size=len(people), household=household, on=on,
+                             message=message)
+    check_household(site, room, household, message=message)
+    check_room(site, room, household=household, on=on, message=message, arriving=len(people))
+    stays = [_create_stay(actor=actor, person=person, site=site, room=room, kind=kind,
+                          protocol=protocol, start=start, household=household,
+                          contact_id=contact_id, message=message) for person in people]
+    for stay in stays:
+        _audit(actor, "create", stay, site=site.pk, room=room.pk if room else None,
+               kind=kind, start=start.isoformat(), household=household)
     return stays
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One group of a bulk placement: who, where (room None: picked, or home quarantine)."""
+
+    person_ids: tuple[int, ...]
+    site_id: int
+    room_id: int | None
+    kind: str
+    household: str = ""
+
+
+def place_many(*, actor: Actor, placements: Sequence[Placement]
+               ) -> list[tuple[Placement, list[Stay] | InvalidInput]]:
+    """Bulk placement in one transaction: the people and sites read once through the actor's
+    scope, then each group checked and written as place_household does, in its own savepoint,
+    so that a group refused (its room filled meanwhile) is reported and the others stay."""
+    require_role(actor, Can.MANAGE_STAYS, what="stay")
+    wanted = {pk for p in placements for pk in p.person_ids}
+    outcomes: dict[int, list[Stay] | InvalidInput] = {}
+    # Rooms are locked in (site, room) order, so that two bulk placements cannot deadlock.
+    order = sorted(range(len(placements)),
+                   key=lambda i: (placements[i].site_id, placements[i].room_id or 0))
+    with unit_of_work(actor):
+        people = Person.objects.visible_to(actor, Can.MANAGE_STAYS).in_bulk(wanted)
+        sites = Site.objects.visible_to(actor, Can.MANAGE_STAYS).in_bulk(
+            {p.site_id for p in placements})
+        for index in order:
+            item = placements[index]
+            try:
+                if item.site_id not in sites:
+                    refuse(PLACE_FAILED, "site", _("no quarantine site %(n)s that you manage")
+                           % {"n": item.site_id})
+                missing = [pk for pk in item.person_ids if pk not in people]
+                if missing:
+                    refuse(PLACE_FAILED, "person", _("no person %(n)s in your jurisdiction")
+                           % {"n": missing[0]})
+                with transaction.atomic():
+                    outcomes[index] = _place_group(
+                        actor, [people[pk] for pk in item.person_ids], sites[item.site_id],
+                        room_id=item.room_id, room_number="", kind=item.kind, start=None,
+                        household=item.household, contact_id=None)
+            except InvalidInput as exc:
+                outcomes[index] = exc
+    return [(item, outcomes[i]) for i, item in enumerate(placements)]
 
 
 def transfer(*, actor: Actor, stay_id: int, site_id, room_id=None, on=None,
