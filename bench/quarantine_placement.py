@@ -7,8 +7,8 @@ and due-list pages with many active stays.
 
 1. Placement: `--contacts` people awaiting placement, placed by the bulk placement (preview,
    then one transaction per batch, a savepoint and the room's row lock per household), in
-   batches of 5,000 (the preview's page). Prints placements per second and the time per person of each batch; the
-   baseline is a bare `Stay` insert, one row per transaction.
+   batches of 5,000 (the preview's page). Prints placements per second and the time per
+   person of each batch; the baseline is a bare `Stay` insert, one row per transaction.
 2. Pages: stays are topped up to `--stays` active stays (written directly, set-based), then the
    sites page (occupancy of every site), the 40,000-bed site's day (arrivals, releases due, tests
    due and overdue, rooms free), the awaiting list and the API's sites list are timed

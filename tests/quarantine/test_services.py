@@ -162,11 +162,11 @@ def test_a_transfer_moves_the_person_and_keeps_the_schedule_and_results(site):
 def test_occupancy_counts_placed_stays_holding_a_bed(site):
     place(site, site.person(), site.rooms[0])
     stay = place(site, site.person(), site.rooms[1])
-    row = worklists.sites_with_occupancy(site.actor, today()).get()
+    [row] = worklists.sites_with_occupancy(site.actor, today())
     assert (row.beds, row.in_stay, row.in_rooms) == (5, 2, 2)
     services.release(actor=Actor.of(make_user("commander", site.land.region)), stay_id=stay.pk,
                      override_reason="Released by the court")
-    row = worklists.sites_with_occupancy(site.actor, today()).get()
+    [row] = worklists.sites_with_occupancy(site.actor, today())
     assert (row.in_stay, row.in_rooms) == (1, 1)
     assert [r.number for r in worklists.free_rooms(site.hotel, today())] == ["102", "103"]
 

@@ -104,7 +104,7 @@ class TestOut(Schema):
 def list_sites(request):
     """Your sites with occupancy counted from stays (never a stored counter)."""
     require_capability(request, Can.MANAGE_STAYS)
-    return list(worklists.sites_with_occupancy(actor_of(request), timezone.localdate()))
+    return worklists.sites_with_occupancy(actor_of(request), timezone.localdate())
 
 
 @router.get("/stays", response=list[StayOut])

@@ -59,10 +59,10 @@ def site_list(request):
             _flash_errors(request, exc)
         return redirect("quarantine_sites")
     today = timezone.localdate()
-    sites = worklists.with_free(worklists.sites_with_occupancy(actor, today))
+    sites = worklists.sites_with_occupancy(actor, today)
     return render(request, "quarantine/sites.html", {
         "sites": sites, "today": today, "kinds": SiteKind.choices,
-        "forecast": worklists.forecast(actor, today)})
+        "forecast": worklists.forecast(actor, today, sites=sites)})
 
 
 @login_required
@@ -86,14 +86,14 @@ def site_page(request):
         "site": site, "today": today, "day": worklists.site_day(actor, site, today),
         "rooms": list(worklists.free_rooms(site, today)[:ROOMS_SHOWN]) if site else [],
         "rooms_free": worklists.free_rooms(site, today).count() if site else 0,
-        "occupancy": (worklists.with_free(worklists.sites_with_occupancy(actor, today)
-                                          .filter(pk=site.pk))[0] if site else None)})
+        "occupancy": (worklists.sites_with_occupancy(actor, today, site=site)[0]
+                      if site else None)})
 
 
 def _sites_and_rooms(actor, today) -> list:
     """The sites of the placement forms, each with its free beds (rooms are picked by number
     or automatically: a 40,000-bed site's rooms do not fit in a list)."""
-    return worklists.with_free(worklists.sites_with_occupancy(actor, today))
+    return worklists.sites_with_occupancy(actor, today)
 
 
 @login_required

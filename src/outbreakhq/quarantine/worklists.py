@@ -28,30 +28,29 @@ from outbreakhq.quarantine.models import (
 )
 
 
-def _count(rows) -> Subquery:
-    return Coalesce(Subquery(rows.order_by().values("site").annotate(n=Count("pk")).values("n"),
-                             output_field=IntegerField()), Value(0))
-
-
-def sites_with_occupancy(actor: Actor, today: date, capability: str = Can.MANAGE_STAYS):
-    """The actor's sites with `beds`, `in_stay` (placed, not released), `in_rooms` (holding a
-    bed today) and `free` (beds minus in_rooms), counted from stays in one query."""
-    open_stays = Stay.objects.filter(site=OuterRef("pk"), status=StayStatus.PLACED)
-    beds = Room.objects.filter(site=OuterRef("pk")).order_by().values("site").annotate(
-        n=Sum("beds")).values("n")
-    return (Site.objects.visible_to(actor, capability).select_related("area")
-            .annotate(beds=Coalesce(Subquery(beds, output_field=IntegerField()), Value(0)),
-                      in_stay=_count(open_stays),
-                      in_rooms=_count(open_stays.filter(room__isnull=False,
-                                                        quarantine_end__gte=today)))
-            .order_by("name", "pk"))
-
-
-def with_free(sites) -> list:
-    """The sites, each with `free`: beds not held today (0 for home quarantine)."""
-    sites = list(sites)
-    for site in sites:
-        site.free = max(0, site.beds - site.in_rooms)
+def sites_with_occupancy(actor: Actor, today: date, capability: str = Can.MANAGE_STAYS, *,
+                         site: Site | None = None) -> list[Site]:
+    """The actor's sites (or the one `site`), each with `beds` (beds of its rooms), `in_stay`
+    (placed, not released), `in_rooms` (of those, holding a bed today) and `free`: counted
+    from stays by two grouped queries, never read from a counter. (Correlated counts per
+    site took 2 s at 200,000 active stays; one GROUP BY over the open stays is one pass.)"""
+    sites = Site.objects.visible_to(actor, capability).select_related("area")
+    if site is not None:
+        sites = sites.filter(pk=site.pk)
+    sites = list(sites.order_by("name", "pk"))
+    ids = [s.pk for s in sites]
+    beds = dict(Room.objects.filter(site__in=ids).order_by().values("site").annotate(
+        n=Sum("beds")).values_list("site", "n"))
+    stays = Stay.objects.filter(status=StayStatus.PLACED)
+    stays = stays.filter(site=site) if site is not None else stays.filter(site__in=ids)
+    counts = {row["site"]: row for row in stays.order_by().values("site").annotate(
+        in_stay=Count("pk"),
+        in_rooms=Count("pk", filter=Q(room__isnull=False, quarantine_end__gte=today)))}
+    for s in sites:
+        row = counts.get(s.pk, {})
+        s.beds, s.in_stay, s.in_rooms = beds.get(s.pk, 0), row.get("in_stay", 0), \
+            row.get("in_rooms", 0)
+        s.free = max(0, s.beds - s.in_rooms)
     return sites
 
 
@@ -124,7 +123,8 @@ def awaiting(actor: Actor):
             .order_by("pk"))
 
 
-def forecast(actor: Actor, today: date, days: int = 7) -> list[dict]:
+def forecast(actor: Actor, today: date, days: int = 7, *, sites: list | None = None
+             ) -> list[dict]:
     """Beds needed in the actor's sites for each of the next `days` days: people holding a bed
     that day (placed stays whose quarantine phase runs to it), plus everyone awaiting
     placement (assumed placed today, for the quarantine days of their kind)."""
@@ -135,7 +135,9 @@ def forecast(actor: Actor, today: date, days: int = 7) -> list[dict]:
         "quarantine_end", "n"))
     waiting = dict(awaiting(actor).values("kind").annotate(n=Count("pk")).values_list(
         "kind", "n"))
-    beds = sum(s.beds for s in sites_with_occupancy(actor, today))
+    if sites is None:
+        sites = sites_with_occupancy(actor, today)
+    beds = sum(s.beds for s in sites)
     rows = []
     for offset in range(days):
         day = today + timedelta(days=offset)
