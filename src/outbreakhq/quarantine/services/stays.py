@@ -161,7 +161,7 @@ def _create_stay(*, actor: Actor, person: Person, site: Site, room: Room | None,
     try:
         with transaction.atomic():  # a savepoint: the backstop constraint leaves no half write
             stay = Stay.objects.create(
-                tenant_id=site.tenant_id, area_id=site.area_id, person=person, site=site,
+                tenant_id=site.tenant_id, area=site.area, person=person, site=site,
                 room=room, kind=kind, protocol=protocol.meta.name, start=start,
                 quarantine_end=rules.quarantine_end(rule, start),
                 planned_end=rules.planned_end(rule, start), household=household,
