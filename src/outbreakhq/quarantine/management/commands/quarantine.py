@@ -1,0 +1,100 @@
+"""`outbreakhq quarantine schedule --kind KIND --start DATE [--format csv|json]` and
+`outbreakhq quarantine switch --to PRESET --on DATE --user NAME [--apply]`.
+
+Prints the schedule of a stay of that kind starting that day under the deployment's preset
+(`OUTBREAKHQ_PROTOCOL` with its overrides): one row per day, columns `day, date, phase, test`
+(`test` true on a test day). A kind whose rule quarantines nobody prints the header only (csv)
+or `[]` (json), and says so on stderr.
+
+`switch` previews (or with `--apply`, writes) what moving to another preset on a date does to
+the stays running in the user's sites: new last day, and who is released that day because of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from outbreakhq import protocols
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import AppError
+from outbreakhq.quarantine import rules
+from outbreakhq.quarantine.services.switch import apply_switch, switch_preview
+
+COLUMNS = ("day", "date", "phase", "test")
+
+
+class Command(BaseCommand):
+    help = "Quarantine tools: the schedule of a stay under the deployment's protocol preset."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        plan = actions.add_parser("schedule", help="The days, phases and test days of a stay.")
+        plan.add_argument("--kind", required=True,
+                          help=f"Kind of person: {', '.join(protocols.PERSON_CATEGORIES)}.")
+        plan.add_argument("--start", required=True, help="First day of the stay (YYYY-MM-DD).")
+        plan.add_argument("--format", choices=["csv", "json"], default="csv")
+        move = actions.add_parser("switch", help="Move running stays to another preset.")
+        move.add_argument("--to", required=True,
+                          help=f"Preset: {', '.join(protocols.available())}.")
+        move.add_argument("--on", required=True, help="The day the new preset applies.")
+        move.add_argument("--user", required=True, help="whose sites, and who is audited")
+        move.add_argument("--apply", action="store_true", help="Write it (default: preview).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "switch":
+            self.switch(options)
+            return
+        kind = options["kind"]
+        if kind not in protocols.PERSON_CATEGORIES:
+            raise CommandError(f"--kind: unknown kind {kind!r}; one of "
+                               f"{', '.join(protocols.PERSON_CATEGORIES)}")
+        start = _date(options["start"], "--start")
+        try:
+            protocol = protocols.current()
+        except protocols.ProtocolError as exc:
+            raise CommandError(str(exc)) from exc
+        days = rules.schedule(protocol.rule_for(kind), start)
+        if not days:
+            self.stderr.write(f"{kind}: no quarantine under {protocol.meta.name}")
+        if options["format"] == "json":
+            self.stdout.write(json.dumps([d.as_dict() for d in days], indent=2))
+            return
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for d in days:
+            writer.writerow((d.day, d.date.isoformat(), d.phase, "true" if d.test else "false"))
+
+    def switch(self, options: dict[str, Any]) -> None:
+        on = _date(options["on"], "--on")
+        account = get_user_model().objects.filter(username=options["user"],
+                                                  is_active=True).first()
+        if account is None:
+            raise CommandError(f"No active user named {options['user']!r}.")
+        actor = Actor.for_command(account)
+        try:
+            rows = switch_preview(actor=actor, to=options["to"], on=on)
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerow(("stay", "person", "site", "start", "old_end", "new_end",
+                             "released_on_switch"))
+            for row in rows:
+                writer.writerow((row.stay.pk, row.stay.person_id, row.stay.site.name,
+                                 row.stay.start, row.outcome.old_end, row.outcome.new_end,
+                                 "true" if row.outcome.released_today else "false"))
+            if options["apply"]:
+                done, released = apply_switch(actor=actor, to=options["to"], on=on)
+                self.stderr.write(f"{done} stays now follow {options['to']}; {released} released")
+        except AppError as exc:
+            raise CommandError(str(exc)) from exc
+
+
+def _date(raw: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise CommandError(f"{flag}: {raw!r} is not a date (YYYY-MM-DD)") from None

@@ -1,0 +1,17 @@
+"""Pages of the quarantine manager (included at the site root)."""
+
+from django.urls import path
+
+from outbreakhq.quarantine import views
+
+urlpatterns = [
+    path("quarantine/", views.site_list, name="quarantine_sites"),
+    path("quarantine/site/", views.site_page, name="quarantine_site"),
+    path("quarantine/awaiting/", views.awaiting_list, name="quarantine_awaiting"),
+    path("quarantine/awaiting/bulk/", views.bulk_placement, name="quarantine_bulk"),
+    path("quarantine/people/<int:pk>/", views.person_page, name="quarantine_person"),
+    path("quarantine/people/<int:pk>/place/", views.place_person, name="quarantine_place"),
+    path("quarantine/people/<int:pk>/tests/", views.record_test, name="quarantine_test"),
+    path("quarantine/people/<int:pk>/release/", views.release, name="quarantine_release"),
+    path("quarantine/people/<int:pk>/transfer/", views.transfer, name="quarantine_transfer"),
+]

@@ -1,0 +1,167 @@
+"""The read side: occupancy counted from stays, a site's day (arrivals, releases due, tests due
+and overdue, rooms free), the awaiting list, and the answers to other modules' questions.
+
+What "occupied" counts, said once and shown on the pages: people in a stay today, placed and
+not released (nor transferred). Of those, `in_rooms` still hold a bed (quarantine phase); the
+others are in their home-monitoring days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from outbreakhq import protocols
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.roles import Can
+from outbreakhq.quarantine.models import (
+    Awaiting,
+    AwaitingStatus,
+    Room,
+    Site,
+    Stay,
+    StayStatus,
+    StayTest,
+)
+
+
+def sites_with_occupancy(actor: Actor, today: date, capability: str = Can.MANAGE_STAYS, *,
+                         site: Site | None = None) -> list[Site]:
+    """The actor's sites (or the one `site`), each with `beds` (beds of its rooms), `in_stay`
+    (placed, not released), `in_rooms` (of those, holding a bed today) and `free`: counted
+    from stays by two grouped queries, never read from a counter. (Correlated counts per
+    site took 2 s at 200,000 active stays; one GROUP BY over the open stays is one pass.)"""
+    sites = Site.objects.visible_to(actor, capability).select_related("area")
+    if site is not None:
+        sites = sites.filter(pk=site.pk)
+    sites = list(sites.order_by("name", "pk"))
+    ids = [s.pk for s in sites]
+    beds = dict(Room.objects.filter(site__in=ids).order_by().values("site").annotate(
+        n=Sum("beds")).values_list("site", "n"))
+    stays = Stay.objects.filter(status=StayStatus.PLACED)
+    stays = stays.filter(site=site) if site is not None else stays.filter(site__in=ids)
+    counts = {row["site"]: row for row in stays.order_by().values("site").annotate(
+        in_stay=Count("pk"),
+        in_rooms=Count("pk", filter=Q(room__isnull=False, quarantine_end__gte=today)))}
+    for s in sites:
+        row = counts.get(s.pk, {})
+        s.beds, s.in_stay, s.in_rooms = beds.get(s.pk, 0), row.get("in_stay", 0), \
+            row.get("in_rooms", 0)
+        s.free = max(0, s.beds - s.in_rooms)
+    return sites
+
+
+def free_rooms(site: Site, today: date):
+    """Rooms of the site with at least one free bed today, and how many."""
+    held = Stay.objects.filter(room=OuterRef("pk"), status=StayStatus.PLACED,
+                               quarantine_end__gte=today).order_by().values("room").annotate(
+        n=Count("pk")).values("n")
+    return (Room.objects.filter(site=site).select_related("floor__building")
+            .annotate(held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0)))
+            .annotate(free=F("beds") - F("held")).filter(held__lt=F("beds"))
+            .order_by("floor__building__name", "floor__name", "number"))
+
+
+def _test_day_filter(today: date, *, overdue: bool) -> Q:
+    """Placed stays with a test day today (or before today) and no result for it: one Exists
+    per (kind, test day) of the deployment's preset, since the schedule is the same for every
+    stay of a kind and start."""
+    protocol = protocols.current()
+    where = Q(pk__in=[])
+    for kind in protocols.PERSON_CATEGORIES:
+        for n in protocol.rule_for(kind).test_days:
+            missing = ~Exists(StayTest.objects.filter(stay=OuterRef("pk"), day=n))
+            started = today - timedelta(days=n - 1)
+            when = Q(start__lt=started) if overdue else Q(start=started)
+            where |= Q(kind=kind, protocol=protocol.meta.name) & when & Q(missing)
+    return where
+
+
+@dataclass
+class SiteDay:
+    arrivals: list
+    releases_due: list
+    tests_due: list
+    tests_overdue: list
+
+
+def stays_of(actor: Actor, capability: str = Can.MANAGE_STAYS):
+    return Stay.objects.visible_to(actor, capability).select_related("person", "room", "site")
+
+
+def site_day(actor: Actor, site: Site | None, today: date, *, limit: int = 200) -> SiteDay:
+    """Today's work at one site (or every site of the actor's scope when `site` is None)."""
+    rows = stays_of(actor).filter(status=StayStatus.PLACED)
+    if site is not None:
+        rows = rows.filter(site=site)
+    return SiteDay(
+        arrivals=list(rows.filter(start=today).order_by("pk")[:limit]),
+        releases_due=list(rows.filter(planned_end__lte=today).order_by("planned_end", "pk")
+                          [:limit]),
+        tests_due=list(rows.filter(_test_day_filter(today, overdue=False)).order_by("pk")[:limit]),
+        tests_overdue=list(rows.filter(_test_day_filter(today, overdue=True)).order_by("pk")
+                           [:limit]))
+
+
+def day_counts(actor: Actor, today: date, area=None) -> dict:
+    """The home panel's figures: arrivals, releases due, tests due and overdue today."""
+    rows = Stay.objects.visible_to(actor, Can.MANAGE_STAYS, within=area).filter(
+        status=StayStatus.PLACED)
+    return {"arrivals": rows.filter(start=today).count(),
+            "releases_due": rows.filter(planned_end__lte=today).count(),
+            "tests_due": rows.filter(_test_day_filter(today, overdue=False)).count(),
+            "tests_overdue": rows.filter(_test_day_filter(today, overdue=True)).count(),
+            "awaiting": awaiting(actor).count()}
+
+
+def awaiting(actor: Actor):
+    return (Awaiting.objects.visible_to(actor, Can.MANAGE_STAYS)
+            .filter(status=AwaitingStatus.WAITING).select_related("person", "area")
+            .order_by("pk"))
+
+
+def forecast(actor: Actor, today: date, days: int = 7, *, sites: list | None = None
+             ) -> list[dict]:
+    """Beds needed in the actor's sites for each of the next `days` days: people holding a bed
+    that day (placed stays whose quarantine phase runs to it), plus everyone awaiting
+    placement (assumed placed today, for the quarantine days of their kind)."""
+    protocol = protocols.current()
+    open_stays = Stay.objects.visible_to(actor, Can.MANAGE_STAYS).filter(
+        status=StayStatus.PLACED, room__isnull=False)
+    ends = dict(open_stays.values("quarantine_end").annotate(n=Count("pk")).values_list(
+        "quarantine_end", "n"))
+    waiting = dict(awaiting(actor).values("kind").annotate(n=Count("pk")).values_list(
+        "kind", "n"))
+    if sites is None:
+        sites = sites_with_occupancy(actor, today)
+    beds = sum(s.beds for s in sites)
+    rows = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        held = sum(n for end, n in ends.items() if end >= day)
+        coming = sum(n for kind, n in waiting.items()
+                     if kind in protocols.PERSON_CATEGORIES
+                     and offset < protocol.rule_for(kind).quarantine_days)
+        rows.append({"date": day, "held": held, "awaiting": coming, "beds": beds,
+                     "short": max(0, held + coming - beds)})
+    return rows
+
+
+# Questions other modules ask (core/hooks.py `ask`), provided from apps.py.
+
+def results_of(person_id: int) -> list[tuple[datetime, str]]:
+    """`quarantine.results_of`: the tests recorded during the person's stays, newest first, as
+    (the test day at 00:00 UTC, result); a result carried over by a transfer counts once."""
+    rows = (StayTest.objects.filter(stay__person_id=person_id, carried=False)
+            .order_by("-date", "-pk").values_list("date", "result"))
+    return [(datetime.combine(day, time.min, tzinfo=UTC), result) for day, result in rows]
+
+
+def in_stay(person_id: int, day: date) -> bool:
+    """`quarantine.in_stay`: whether the person was under quarantine (any phase) that day."""
+    return Stay.objects.filter(person_id=person_id, start__lte=day).filter(
+        Q(status=StayStatus.PLACED) | Q(ended_on__gte=day)).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=day)).exists()

@@ -1,0 +1,72 @@
+"""Bulk placement: households to the nearest room that holds them, a reason for the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from outbreakhq.quarantine import placement, services, worklists
+from outbreakhq.quarantine.models import Stay
+from outbreakhq.quarantine.placement import Group, Slot, assign, closeness
+from outbreakhq.quarantine.services.stays import today
+from tests.factories import make_person
+
+SETTINGS = {"close_contact": "centralised", "secondary_contact": "home",
+            "inbound_traveller": "none"}
+
+
+def slot(room: int | None, path: str, free: int, **kw) -> Slot:
+    return Slot(site_id=kw.pop("site", room or 0), site_name="S", site_path=path,
+                room_id=room, room_number=str(room), free=free,
+                empty=kw.pop("empty", True), shared=kw.pop("shared", False), **kw)
+
+
+def group(key: str, n: int, path: str, kind: str = "close_contact") -> Group:
+    return Group(key, list(range(n)), [key] * n, path, kind)
+
+
+def test_closeness_counts_the_shared_levels_of_the_area_tree():
+    assert closeness("/99/9901/", "/99/9901/990101/") == 2
+    assert closeness("/99/9902/", "/99/9901/990101/") == 1
+    assert closeness("/88/", "/99/9901/") == 0
+
+
+def test_a_household_goes_to_the_nearest_room_with_enough_beds():
+    near_small = slot(1, "/99/9901/", 1)
+    near_big = slot(2, "/99/9901/", 3)
+    far_big = slot(3, "/99/9902/", 3)
+    done = assign([group("H1", 2, "/99/9901/990101/")], [far_big, near_small, near_big], SETTINGS)
+    assert done[0].slot is near_big and near_big.free == 1 and not near_big.empty
+
+
+def test_nobody_joins_a_room_of_strangers_and_each_one_left_out_has_a_reason():
+    taken = slot(1, "/99/", 3, empty=False)
+    plan = assign([group("p1", 1, "/99/9901/"), group("p2", 1, "/88/"),
+                   group("p3", 1, "/99/", "inbound_traveller")], [taken], SETTINGS)
+    assert [g.slot for g in plan] == [None, None, None]
+    assert "no room with 1 free beds" in plan[0].reason
+    assert "quarantines no inbound_traveller" in plan[2].reason
+
+
+def test_home_quarantine_goes_to_a_home_site_covering_the_area():
+    home = slot(None, "/99/9901/", 0, home=True)
+    plan = assign([group("p1", 1, "/99/9901/990101/", "secondary_contact")], [home], SETTINGS)
+    assert plan[0].slot is home
+
+
+@pytest.mark.django_db
+def test_bulk_placement_places_everyone_who_fits_and_says_why_not_the_others(site):
+    for n in range(4):
+        services.add_awaiting(actor=site.actor, person_id=site.person().pk,
+                              household="fam" if n < 2 else "")
+    far = make_person(site.land.compound3)  # outside the manager's county: not listed at all
+    assert worklists.awaiting(site.actor).count() == 4
+    plan = placement.plan_for(site.actor, today())
+    assert [len(g.person_ids) for g in plan] == [2, 1, 1]
+    assert [g.slot.room_number for g in plan] == ["102", "101", "103"]
+    placed, failed = placement.apply(site.actor, plan)
+    assert (placed, failed) == (4, [])
+    assert Stay.objects.filter(household="fam").values("room").distinct().count() == 1
+    services.add_awaiting(actor=site.actor, person_id=site.person().pk)
+    placed, failed = placement.apply(site.actor, placement.plan_for(site.actor, today()))
+    assert placed == 0 and "no room with 1 free beds" in failed[0]
+    assert not Stay.objects.filter(person=far).exists()

@@ -1,0 +1,71 @@
+"""The manager's pages and the API answer with the day's work and refuse bad input clearly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from outbreakhq.core import hooks
+from outbreakhq.core.actor import Actor
+from outbreakhq.quarantine import panels, services
+from outbreakhq.quarantine.models import Stay
+from tests.factories import logged_in, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_pages_show_sites_occupancy_and_the_day(site):
+    person = site.person(name="Wang Fang")
+    services.add_awaiting(actor=site.actor, person_id=person.pk)
+    client = logged_in(site.manager)
+    page = client.get("/quarantine/").content.decode()
+    assert "Harbour Hotel" in page and "placed and not released" in page
+    assert "Wang Fang" in client.get("/quarantine/awaiting/").content.decode()
+    answer = client.post(f"/quarantine/people/{person.pk}/place/",
+                         {"person": [person.pk], "site": site.hotel.pk, "room": "101",
+                          "kind": "close_contact"})
+    assert answer.status_code == 302
+    stay = Stay.objects.get(person=person)
+    day = client.get(f"/quarantine/site/?id={site.hotel.pk}").content.decode()
+    assert "Wang Fang" in day and "Arrivals today (1)" in day
+    page = client.get(f"/quarantine/people/{person.pk}/").content.decode()
+    assert "Schedule" in page and "no result for the test of day 1" in page
+    client.post(f"/quarantine/people/{person.pk}/tests/", {"result": "negative"})
+    assert stay.tests.get().result == "negative"
+    answer = client.post(f"/quarantine/people/{person.pk}/release/", follow=True)
+    assert "The person was not released." in answer.content.decode()
+    bulk = client.get("/quarantine/awaiting/bulk/").content.decode()
+    assert "Nobody is awaiting placement." in bulk
+
+
+def test_the_home_panel_and_the_tile_are_registered_and_count(site):
+    assert any(p.context is panels.home_panel for p in hooks.HOME_PANELS)
+    assert any(t.context is panels.tile for t in hooks.TILES)
+    services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk,
+                   room_id=site.rooms[0].pk)
+    assert panels.home_panel(site.actor)["arrivals"] == 1
+    commander = Actor.of(make_user("commander", site.land.region))
+    assert panels.tile(commander) == {"beds": 5, "in_rooms": 1, "in_stay": 1, "free": 4}
+
+
+def test_the_api_places_records_and_refuses_a_release_with_reasons(site):
+    client = logged_in(site.manager)
+    person = site.person()
+    answer = client.post(f"/api/v1/quarantine/people/{person.pk}/place",
+                         json.dumps({"site_id": site.hotel.pk, "room_id": site.rooms[0].pk}),
+                         content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    assert client.get("/api/v1/quarantine/sites").json()[0]["in_rooms"] == 1
+    answer = client.post(f"/api/v1/quarantine/people/{person.pk}/tests",
+                         json.dumps({"result": "negative"}), content_type="application/json")
+    assert answer.status_code == 201 and answer.json()["day"] == 1
+    answer = client.post(f"/api/v1/quarantine/people/{person.pk}/release", "{}",
+                         content_type="application/json")
+    assert answer.status_code == 400
+    assert any(e["field"] == "schedule" for e in answer.json()["errors"])
+    days = client.get("/api/v1/quarantine/schedule",
+                      {"kind": "close_contact", "start": "2022-11-11"}).json()
+    assert days[0] == {"day": 1, "date": "2022-11-11", "phase": "quarantine", "test": True}
+    assert client.get("/api/v1/quarantine/schedule",
+                      {"kind": "pilot", "start": "2022-11-11"}).status_code == 400
