@@ -1,5 +1,6 @@
 """Home panels: the collection site's open tubes and boxes to ship, the lab's boxes in transit,
-tubes waiting and overdue ones (scoped reads; the lab's panel shows barcodes only)."""
+tubes waiting and overdue ones (scoped reads; the lab's panel shows barcodes only). Shown
+with zeros too: a role's home says that there is nothing waiting."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from outbreakhq.screening.models import BoxStatus
 def operator(actor, area=None) -> dict | None:
     tubes = worklists.open_tubes(actor)
     shipped = worklists.boxes(actor, Can.COLLECT_SAMPLES, BoxStatus.SHIPPED)
-    if not tubes and not shipped:
-        return None
     return {"open_tubes": len(tubes), "in_transit": len(shipped)}
 
 
@@ -24,7 +23,5 @@ def lab(actor, area=None) -> dict | None:
     waiting = worklists.waiting_tubes(actor)
     hours = protocols.current().alerts.sample_overdue_hours
     overdue = worklists.overdue(actor, Can.RECORD_RESULTS, hours, timezone.now())
-    if not boxes and not waiting and not any(overdue.values()):
-        return None
     return {"in_transit": len(boxes), "waiting": len(waiting), "overdue": overdue,
             "overdue_hours": hours}

@@ -124,8 +124,6 @@ def home_context(actor: Actor, area: Area | None) -> dict | None:
     proposals = proposals_waiting(actor, area).count()
     alerts = alerts_open(actor, area).count() if scope_roots(
         actor, Can.ACKNOWLEDGE_ALERTS, area) else 0
-    if not proposals and not alerts:
-        return None
     return {"proposals": proposals, "alerts": alerts}
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -8,3 +9,11 @@ register = template.Library()
 def local_name(obj) -> str:
     """An area's or key group's name in the interface language (Chinese when available)."""
     return obj.display_name(get_language())
+
+
+@register.simple_tag(takes_context=True)
+def hooked(context, template_name: str, values: dict | None) -> str:
+    """A module's home panel or dashboard tile (core/hooks.py): its template rendered with the
+    context its function returned, as the hook promises, and the request (for `{% url %}`,
+    the CSRF token and the language)."""
+    return render_to_string(template_name, values or {}, request=context.get("request"))
