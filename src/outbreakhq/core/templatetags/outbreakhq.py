@@ -2,6 +2,8 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from outbreakhq.core.grades import grade_label
+
 register = template.Library()
 
 
@@ -17,3 +19,9 @@ def hooked(context, template_name: str, values: dict | None) -> str:
     context its function returned, as the hook promises, and the request (for `{% url %}`,
     the CSRF token and the language)."""
     return render_to_string(template_name, values or {}, request=context.get("request"))
+
+
+@register.filter(name="grade_label")
+def grade_label_filter(grade: str | None) -> str:
+    """A risk grade in words (core/grades.py)."""
+    return grade_label(grade)
