@@ -1,5 +1,5 @@
 """Stranded travellers: eligibility from the preset and the other modules' answers, batches,
-refusals with their reasons, the manifest."""
+refusals with their reasons, the manifest (CSV, XLSX, PDF)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.support import services
 from outbreakhq.support.models import Traveller
-from tests.factories import make_person
+from tests.factories import logged_in, make_person, make_user
 from tests.support.factories import make_batch, make_traveller
 
 
@@ -104,6 +104,31 @@ def test_register_and_manifest(land, answers, worker, worker_client) -> None:
     xlsx = worker_client.get(reverse("support_batch_manifest", args=[batch.pk]) + "?format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert any("Zhao Lei" in [str(c) for c in row] for row in sheet.iter_rows(values_only=True))
+
+
+@pytest.mark.django_db
+def test_the_manifest_as_a_pdf(land, answers, worker, worker_client) -> None:
+    from outbreakhq.core.models import AuditEvent
+    from tests.command.pdf import pdf_text
+
+    t = make_traveller(land.compound1, person=make_person(land.compound1, name="王小明"),
+                       home_destination="Kunming")
+    negative(answers, t, 1)
+    batch = make_batch(land.compound1, destination="Kunming")
+    worker_client.post(reverse("support_batch_assign", args=[batch.pk]), {"traveller": t.pk})
+    page = worker_client.get(reverse("support_batch", args=[batch.pk]))
+    url = reverse("support_batch_manifest", args=[batch.pk]) + "?format=pdf"
+    assert url in page.content.decode()
+    answer = worker_client.get(url)
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF")
+    text = pdf_text(answer.content)
+    assert "王小明" in text and "Kunming" in text and worker.get_username() in text
+    exported = AuditEvent.objects.filter(object_type="departure_batch", action="export")
+    assert exported.count() == 1
+    assert exported.get().detail["people"] == [t.person_id]
+    outsider = logged_in(make_user("community", land.county2))
+    assert outsider.get(url).status_code == 404
 
 
 @pytest.mark.django_db

@@ -5,9 +5,7 @@ so every role with `aggregate.view` may read it; directives appear without their
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -17,6 +15,7 @@ from outbreakhq.command.svg import curve_svg, rt_svg
 from outbreakhq.core import hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area
+from outbreakhq.core.pdf import html_to_pdf
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.epi.rt import UNRELIABLE_BELOW
@@ -59,9 +58,5 @@ def html(actor: Actor | None, area: Area, day: date) -> str:
 
 
 def pdf(actor: Actor | None, area: Area, day: date, *, base_url: str | None = None) -> bytes:
-    from weasyprint import CSS, HTML  # a heavy import, only when a PDF is asked for
-
-    css = finders.find("outbreakhq/command.css")
-    sheets = [CSS(filename=css)] if css else []
-    return HTML(string=html(actor, area, day), base_url=base_url or str(Path.cwd())).write_pdf(
-        stylesheets=sheets)
+    return html_to_pdf(html(actor, area, day), stylesheets=["outbreakhq/command.css"],
+                       base_url=base_url)

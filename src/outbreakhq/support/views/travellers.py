@@ -1,5 +1,5 @@
 """Stranded travellers: the register with each one's eligibility, departure batches, the
-manifest (CSV, XLSX)."""
+manifest (CSV, XLSX, PDF)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from outbreakhq.core import audit
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.pdf import html_to_pdf
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
 from outbreakhq.support import services
@@ -181,11 +183,22 @@ def _headers() -> list[str]:
 
 @login_required
 def support_batch_manifest(request, batch: int):
-    """The manifest of a batch: ?format=csv (default) or xlsx."""
+    """The manifest of a batch: ?format=csv (default), xlsx or pdf."""
     found = services.access_batch(actor_of(request), batch)
     rows = manifest_rows(actor=actor_of(request), batch=found)
     kind = request.GET.get("format", "csv")
     name = f"manifest-{found.pk}-{found.date:%Y%m%d}"
+    if kind == "pdf":
+        user = request.user
+        html = render_to_string("support/manifest_document.html", {
+            "batch": found, "rows": rows, "headers": _headers(),
+            "printed_by": user.get_full_name() or user.get_username(),
+            "printed_at": timezone.localtime()}, request=request)
+        pdf = html_to_pdf(html, stylesheets=["outbreakhq/support-manifest.css"],
+                          base_url=request.build_absolute_uri("/"))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
     if kind == "xlsx":
         from openpyxl import Workbook
 
