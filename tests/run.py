@@ -1,12 +1,17 @@
-"""`make test`: the whole suite on SQLite, then everything that touches the database again on
-PostgreSQL, browser tests excepted. Under OUTBREAKHQ_REQUIRE_ALL=1 a missing PostgreSQL or
-Chromium fails the run."""
+"""`make test`: the whole suite on SQLite and, at the same time, everything that touches the
+database on PostgreSQL, browser tests excepted. Under OUTBREAKHQ_REQUIRE_ALL=1 a missing
+PostgreSQL or Chromium fails the run.
+
+The two passes run side by side (each pytest uses one core; the machines have two): the SQLite
+pass prints as it goes, the PostgreSQL pass's output is kept and printed when both are done.
+Each pass has its own data folder and its own test database (tests/settings.py)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import tempfile
 
 PG_URL = os.environ.get("OUTBREAKHQ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_ALL = os.environ.get("OUTBREAKHQ_REQUIRE_ALL") == "1"
@@ -24,9 +29,12 @@ def pg_reachable(url: str) -> str | None:
     return None
 
 
-def pytest(label: str, env: dict, *args: str) -> int:
-    print(f"\n===== {label} =====", flush=True)
-    code = subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+def start(env: dict, *args: str, log=None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pytest", *args], env=env, stdout=log,
+                            stderr=subprocess.STDOUT if log else None)
+
+
+def verdict(label: str, code: int) -> int:
     if code == 5:
         print(f"{label}: pytest collected no tests; that is a failure.", flush=True)
         return 1
@@ -35,14 +43,22 @@ def pytest(label: str, env: dict, *args: str) -> int:
 
 def main() -> int:
     base = {k: v for k, v in os.environ.items() if k != "OUTBREAKHQ_DATABASE_URL"}
-    failures = pytest("SQLite: the whole suite", base, *sys.argv[1:])
     reason = pg_reachable(PG_URL)
+    postgres = log = None
     if reason is None:
-        env = {**base, "OUTBREAKHQ_DATABASE_URL": PG_URL}
+        log = tempfile.TemporaryFile(mode="w+")
         # Browser tests drive the same views and services as the page tests: once, on SQLite,
-        # is what they are for; the database's own behaviour is what the second pass checks.
-        failures |= pytest("PostgreSQL: every test that uses the database (browser tests ran "
-                           "on SQLite)", env, "-m", "not nodb and not browser", *sys.argv[1:])
+        # is what they are for; the database's own behaviour is what this pass checks.
+        postgres = start({**base, "OUTBREAKHQ_DATABASE_URL": PG_URL},
+                         "-m", "not nodb and not browser", *sys.argv[1:], log=log)
+    print("\n===== SQLite: the whole suite =====", flush=True)
+    failures = verdict("SQLite", start(base, *sys.argv[1:]).wait())
+    if postgres is not None:
+        code = postgres.wait()
+        log.seek(0)
+        print("\n===== PostgreSQL: every test that uses the database (browser tests ran on "
+              "SQLite) =====\n" + log.read(), flush=True)
+        failures |= verdict("PostgreSQL", code)
     elif REQUIRE_ALL:
         print(f"FAILED: PostgreSQL at {PG_URL} is required but unreachable: {reason}")
         failures = 1
