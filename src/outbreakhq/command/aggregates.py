@@ -148,6 +148,12 @@ def _write_totals(found: dict) -> None:
         batch_size=BATCH)
 
 
+def delete_tenant(tenant_id: int) -> None:
+    """Forget a jurisdiction tree's figures (before its areas go: a scenario replaced)."""
+    DailyFigure.objects.filter(tenant_id=tenant_id)._raw_delete(DailyFigure.objects.db)
+    DailyTotal.objects.filter(tenant_id=tenant_id)._raw_delete(DailyTotal.objects.db)
+
+
 def rebuild(tenant: Area | None = None) -> int:
     """Recount every figure (of one jurisdiction tree), set-based; the rows written."""
     with transaction.atomic():

@@ -49,8 +49,10 @@ class LoadResult:
 
 
 def _delete_region(root: Area) -> None:
-    """Remove a region's tracing records, tags, people and areas, set-based."""
+    """Remove a region's risk-area records, daily figures, tracing records, tags, people and
+    areas, set-based."""
     zones_load.delete_tenant(root.id)
+    aggregates.delete_tenant(root.id)
     scenario_load.delete_tenant(root.id)
     with connection.cursor() as cursor:
         cursor.execute(f'DELETE FROM "{PersonKeyGroup._meta.db_table}" WHERE tenant_id = %s',
