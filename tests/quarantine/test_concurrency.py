@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
@@ -16,10 +16,9 @@ from outbreakhq.quarantine.models import Stay
 from tests.factories import make_user, territory
 from tests.quarantine.conftest import hotel_site
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL: real concurrent writers")
 def test_two_placements_race_for_the_last_bed_and_exactly_one_wins():
     land = territory()
     site = hotel_site(land, make_user("quarantine", land.county1))

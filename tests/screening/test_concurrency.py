@@ -14,7 +14,8 @@ from outbreakhq.screening import services
 from outbreakhq.screening.models import Tube, TubeMember
 from tests.screening.conftest import make_screen
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Races need two connections writing at once: PostgreSQL only (tests/conftest.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 
 def _race(screen, member_lists) -> list:
@@ -43,8 +44,6 @@ def _race(screen, member_lists) -> list:
 
 @pytest.fixture
 def screen():
-    if connection.vendor != "postgresql":
-        pytest.skip("a race needs two connections writing at once: PostgreSQL")
     return make_screen()
 
 
