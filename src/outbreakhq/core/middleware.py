@@ -100,7 +100,8 @@ def _in_fields(data) -> bool:
 
 
 def _control_character(request) -> tuple[str, str] | None:
-    """(field, U+XXXX) of the first control character in a field of the request, or None."""
+    """(field, code point such as "U+001B") of the first control character in a field of the
+    request, or None."""
     fields = [request.GET]
     if request.method in ("POST", "PUT", "PATCH"):
         if request.content_type in _FORMS:

@@ -22,7 +22,8 @@ FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def control_character(value: str, *, inline: bool = False) -> str | None:
-    """The first control character the value holds (as U+XXXX), or None."""
+    """The first control character the value holds, written as its code point ("U+0007"), or
+    None."""
     found = (INLINE if inline else FREE_TEXT).search(value)
     return f"U+{ord(found.group()):04X}" if found else None
 
