@@ -11,10 +11,11 @@ from outbreakhq.core import events, hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.events import PositiveResultRecorded, ScreeningRoundClosed
+from outbreakhq.core.roles import Role
 from outbreakhq.zones import public
 from outbreakhq.zones.models import Alert, Designation, Status, ZoneEvent
 from outbreakhq.zones.services import designations as svc
-from tests.factories import make_person
+from tests.factories import make_person, make_user
 from tests.zones.conftest import D0
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +134,9 @@ def test_manual_designation_with_an_unknown_grade_is_refused(zones):
 def test_positive_result_in_a_quiet_area_is_an_infection_and_an_alert(zones):
     c3 = zones.land.compound3
     person = make_person(c3)
+    lab = make_user(Role.LAB, zones.land.region)  # the lab recorded it
     events.publish(PositiveResultRecorded(
-        actor=Actor.of(zones.commander), person_id=person.pk, area_path=c3.path, sampled_on=D0,
+        actor=Actor.of(lab), person_id=person.pk, area_path=c3.path, sampled_on=D0,
         detection_route="community_screening", found_under_control=False, reference="T-1"))
     assert ZoneEvent.objects.get(area=c3).kind == "infection"
     assert Alert.objects.get(area=c3).kind == "positive_without_cases"

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import events
@@ -235,6 +236,35 @@ def create_case(*, actor: Actor, person: Person, values: Mapping) -> Case:
     case.under_control_when_found = under_control_when_found(person.pk, case.report_date)
     case.save()
     events.publish(CaseOpened(actor=actor, record_id=case.pk, person=person, area=case.area))
+    return case
+
+
+# A positive individual result proposes a case on behalf of whoever recorded it: a tracer or
+# field worker (case.propose), the lab (result.record) or a quarantine site (stay.manage). The
+# recorder's right over the result was checked where it was recorded; the person's home area
+# may lie in another county, so the proposal needs the right, not the area.
+RESULT_PROPOSERS = (Can.PROPOSE_CASE, Can.RECORD_RESULTS, Can.MANAGE_STAYS)
+
+
+def propose_case_from_result(*, actor: Actor, person_id: int, detection_route: str,
+                             sampled_on: date, reference: str,
+                             found_under_control: bool) -> Case | None:
+    """Open a suspected case for a person with an individual positive result, unless they
+    already have an open case (not discarded, still under treatment): the tracers confirm or
+    discard it. Runs in the recorder's transaction, so the result and the proposal commit
+    together; an actor who holds none of RESULT_PROPOSERS is refused (audited)."""
+    if not any(can(actor, capability) for capability in RESULT_PROPOSERS):
+        require_role(actor, Can.PROPOSE_CASE, what="case")
+    if Case.objects.filter(person_id=person_id, outcome=Outcome.ACTIVE).exclude(
+            classification=Classification.DISCARDED).exists():
+        return None
+    person = Person.objects.select_related("home_area").get(pk=person_id)
+    case = create_case(actor=actor, person=person, values={
+        "classification": Classification.SUSPECTED, "detection_route": detection_route,
+        "sampling_date": sampled_on, "report_date": timezone.localdate(), "notes": reference})
+    if found_under_control and not case.under_control_when_found:
+        case.under_control_when_found = True
+        case.save(update_fields=["under_control_when_found"])
     return case
 
 
