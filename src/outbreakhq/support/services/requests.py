@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit
+from outbreakhq.core import audit, locks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.roles import Can
@@ -151,6 +151,10 @@ def submit_public(*, actor: Actor, data: Mapping) -> Submitted:
     values, area, answers = _read(data, _("The request was not sent."), public=True)
     now = timezone.now()
     with transaction.atomic():
+        # Two identical submissions at the same instant (a double tap, a retried request) would
+        # both pass the check below: they take turns, and the second finds the first.
+        locks.take_turns(locks.PUBLIC_REQUEST, locks.key_of(values["phone"], values["kind"],
+                                                            area.pk))
         earlier = (SupportRequest.objects.filter(
             phone=values["phone"], kind=values["kind"], area=area, is_open=True,
             received_at__gte=now - DUPLICATE_WINDOW).order_by("-received_at").first())

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import events
+from outbreakhq.core import events, locks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.events import CaseChanged, CaseOpened, CaseViewed
@@ -152,15 +152,10 @@ def _source_of(case_id: int) -> int | None:
     return Case.objects.filter(pk=case_id).values_list("source_case_id", flat=True).first()
 
 
-_LINK_LOCK = 4_0001  # advisory-lock class of "source links of one tenant" (PostgreSQL)
-
-
 def serialise_links(tenant_id: int) -> None:
-    """Two links written at once (A->B and B->A) could each pass the cycle check alone; on
-    PostgreSQL the tenant's link changes take turns (SQLite already writes one at a time)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LINK_LOCK, tenant_id])
+    """Two links written at once (A->B and B->A) could each pass the cycle check alone: the
+    tenant's link changes take turns."""
+    locks.take_turns(locks.SOURCE_LINKS, tenant_id)
 
 
 def _refuse_cycle(case_id: int, source: Case | None) -> None:
