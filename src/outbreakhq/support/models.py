@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outbreakhq.core.models import Area, Person, ScopedQuerySet
 from outbreakhq.support import rules
@@ -106,7 +107,7 @@ class SupportRequest(models.Model):
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     started_at = models.DateTimeField(_("in progress since"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("time of", "closed"), null=True, blank=True)
     close_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
     team = models.ForeignKey(SupportTeam, models.PROTECT, null=True, blank=True,
                              related_name="requests", verbose_name=_("team"))
