@@ -31,7 +31,8 @@ def test_two_identical_submissions_at_once_make_one_request() -> None:
     def submit(i: int) -> None:
         try:
             barrier.wait()
-            answers[i] = submit_public(actor=Actor(user=None, channel="web", ip="203.0.113.7"), data=data)
+            resident = Actor(user=None, channel="web", ip="203.0.113.7")
+            answers[i] = submit_public(actor=resident, data=data)
         finally:
             connection.close()
 

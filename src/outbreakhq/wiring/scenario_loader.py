@@ -26,7 +26,9 @@ from outbreakhq import protocols
 from outbreakhq.command import aggregates
 from outbreakhq.core import bulk
 from outbreakhq.core.models import Area, KeyGroup, Person, PersonKeyGroup
+from outbreakhq.quarantine import scenario_load as quarantine_load
 from outbreakhq.simulate.output import Scenario
+from outbreakhq.support import scenario_load as support_load
 from outbreakhq.tracing import scenario_load
 from outbreakhq.zones import scenario_load as zones_load
 
@@ -53,6 +55,8 @@ def _delete_region(root: Area) -> None:
     areas, set-based."""
     zones_load.delete_tenant(root.id)
     aggregates.delete_tenant(root.id)
+    quarantine_load.delete_tenant(root.id)
+    support_load.delete_tenant(root.id)
     scenario_load.delete_tenant(root.id)
     with connection.cursor() as cursor:
         cursor.execute(f'DELETE FROM "{PersonKeyGroup._meta.db_table}" WHERE tenant_id = %s',
@@ -126,10 +130,19 @@ def load(scenario: Scenario, *, replace: bool = False,
             tracing = scenario_load.load_scenario(
                 scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
                 protocol=_protocol(scenario), today=timezone.localdate(), say=say)
+            today = timezone.localdate()
+            offset = scenario_load.day_offset(scenario.meta, today)
             say("risk areas")
             zones_load.load_scenario(
-                scenario, tenant_id=tenant_id, area_ids=area_ids, today=timezone.localdate(),
-                offset=scenario_load.day_offset(scenario.meta, timezone.localdate()))
+                scenario, tenant_id=tenant_id, area_ids=area_ids, today=today, offset=offset)
+            say("quarantine sites and stays")
+            quarantine_load.load_scenario(
+                scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
+                today=today, offset=offset, protocol=_protocol(scenario))
+            say("support requests and stranded travellers")
+            support_load.load_scenario(
+                scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
+                today=today, offset=offset)
             say("daily figures")  # the command centre's aggregates, recounted set-based
             aggregates.rebuild(Area.objects.get(pk=tenant_id))
     except IntegrityError as exc:

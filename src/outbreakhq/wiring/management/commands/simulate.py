@@ -101,8 +101,8 @@ class Command(BaseCommand):
             f"people, {result.key_group_tags:,} key-group tags, {t.cases:,} cases, "
             f"{t.contacts:,} contacts, {t.followups:,} follow-ups{recent}, {t.teams} tracing "
             f"teams in {time.monotonic() - started:.1f} s; the last simulated day is today. "
-            "Risk areas and daily figures are loaded too; the simulated samples, quarantine "
-            "stays and support requests are not loaded yet (use --out to get them as files).")
+            "Risk areas, quarantine sites and stays, support requests, stranded travellers and "
+            "daily figures are loaded too.")
 
     def _write(self, scenario: Any, *, out: Path, fmt: str) -> None:
         try:

@@ -1,0 +1,75 @@
+"""The loader writes the simulator's quarantine stays, support requests and stranded travellers
+with the modules' rules, so the demo's quarantine manager and community worker have today's
+work; replacing a scenario removes them first."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from outbreakhq.quarantine.models import Awaiting, Room, Site, SiteKind, Stay, StayStatus, StayTest
+from outbreakhq.simulate.engine import Config, simulate
+from outbreakhq.support.models import Status, SupportRequest, Traveller
+from outbreakhq.support.scenario_load import HISTORY_DAYS
+from outbreakhq.wiring import scenario_loader as loader
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return simulate(Config(population=3_000, days=16, seed=1))
+
+
+def test_quarantine_sites_hold_todays_stays_in_rooms_of_one_household(scenario) -> None:
+    loader.load(scenario)
+    today = timezone.localdate()
+    assert Site.objects.filter(kind=SiteKind.HOME).count() >= 1
+    assert Site.objects.exclude(kind=SiteKind.HOME).exists()
+    placed = Stay.objects.filter(status=StayStatus.PLACED)
+    assert placed.exists() and Stay.objects.filter(status=StayStatus.RELEASED).exists()
+    assert not placed.values("person").annotate(n=Count("id")).filter(n__gt=1).exists()
+    in_rooms = placed.filter(room__isnull=False)
+    assert in_rooms.exists()
+    assert not in_rooms.filter(quarantine_end__lt=today).exists()
+    for room in Room.objects.filter(stays__in=in_rooms).distinct():
+        held = [s for s in in_rooms if s.room_id == room.pk]
+        assert len(held) <= room.beds
+        assert len({s.household for s in held}) == 1  # no unrelated people together
+    assert not placed.filter(site__kind=SiteKind.HOME, room__isnull=False).exists()
+    tests = StayTest.objects.all()
+    assert tests.exists() and not tests.filter(date__gte=today).exists()
+    assert Awaiting.objects.filter(status="waiting").exists()  # today's arrivals to place
+
+
+def test_support_requests_fill_todays_queue_and_travellers_wait(scenario) -> None:
+    loader.load(scenario)
+    today = timezone.localdate()
+    requests = SupportRequest.objects.all()
+    assert requests.exists()
+    assert not requests.filter(received_at__date__lte=today - timedelta(days=HISTORY_DAYS)) \
+        .exists()
+    todays = requests.filter(received_at__date=today)
+    assert set(todays.values_list("status", flat=True)) == {
+        Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED, Status.IN_PROGRESS}
+    assert all(r.is_open for r in todays)
+    assert not todays.filter(status__in=(Status.ASSIGNED, Status.IN_PROGRESS),
+                             team__isnull=True).exists()
+    assert not requests.filter(received_at__gt=timezone.now()).exists()
+    earlier = requests.filter(received_at__date__lt=today)
+    assert earlier.exists() and not earlier.filter(is_open=True).exists()
+    urgency = Counter(requests.values_list("urgency", flat=True))
+    assert urgency["urgent"] and urgency["normal"]
+    assert Traveller.objects.count() == scenario["stranded_travellers"].num_rows
+
+
+def test_replacing_the_scenario_replaces_its_stays_and_requests(scenario) -> None:
+    loader.load(scenario)
+    counts = (Stay.objects.count(), SupportRequest.objects.count(), Site.objects.count())
+    loader.load(scenario, replace=True)
+    assert (Stay.objects.count(), SupportRequest.objects.count(), Site.objects.count()) == \
+        counts
