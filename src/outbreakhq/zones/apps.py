@@ -12,14 +12,19 @@ class ZonesConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug zones in through core's extension points (core/hooks.py)."""
-        from outbreakhq.core import access, hooks
+        from datetime import time
+
+        from outbreakhq.core import access, hooks, periodic
         from outbreakhq.core.access import PUBLIC
         from outbreakhq.core.roles import Can
         from outbreakhq.zones import feed, reads
-        from outbreakhq.zones.services.designations import grade_of
+        from outbreakhq.zones.public import publish
+        from outbreakhq.zones.services.designations import grade_of, regrade
 
         feed.register()
         hooks.provide("zones.grade_of", grade_of)
+        hooks.periodic(hooks.Job("zones.regrade_publish", periodic.for_the_day(regrade, publish),
+                                 daily_at=time(0, 5)))  # the scheduler (core/periodic.py)
         hooks.urls("outbreakhq.zones.urls")
         hooks.navigation(hooks.NavEntry(_("Risk areas"), "zones", Can.VIEW_AGGREGATES, 40))
         hooks.navigation(hooks.NavEntry(_("Proposals"), "zones_proposals", Can.APPROVE_ZONES,
