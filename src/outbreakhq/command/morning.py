@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 
-from outbreakhq.command import report
 from outbreakhq.core import periodic
 from outbreakhq.core.models import Area
 
@@ -27,12 +26,14 @@ def folder() -> Path:
 
 
 def stored(area: Area, day: date) -> Path:
-    return folder() / report.file_name(area, day)
+    return folder() / f"sitrep-{area.code}-{day.isoformat()}.pdf"
 
 
 def make_morning_reports(slot: datetime) -> str:
     """One PDF per top-level jurisdiction for the slot's day, in the deployment's language;
     written to a temporary name first, so a reader never sees half a file."""
+    from outbreakhq.command import report  # report.py names the morning run on its page
+
     day = periodic.local_day(slot)
     folder().mkdir(parents=True, exist_ok=True)
     made = 0

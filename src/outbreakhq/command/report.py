@@ -9,6 +9,7 @@ from datetime import date
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from outbreakhq.command import morning
 from outbreakhq.command.figures import child_rows, figures_for
 from outbreakhq.command.models import Commentary, Directive, DirectiveStatus
 from outbreakhq.command.svg import curve_svg, rt_svg
@@ -45,11 +46,21 @@ def context(actor: Actor | None, area: Area, day: date) -> dict:
         "commentary": note.text if note else "",
         "may_edit": actor is not None and can(actor, Can.ISSUE_DIRECTIVES, area),
         "unreliable_below": UNRELIABLE_BELOW, "generated_at": timezone.localtime(),
+        "morning": morning.morning_of(area, day),
+        **other_modules(area, day),
     }
 
 
+def other_modules(area: Area, day: date) -> dict:
+    """What the other modules tell the report, asked (core/hooks.py); None when the module
+    is not installed, so the template leaves its section out."""
+    return {"turnaround": hooks.ask("screening.turnaround_of", area.path, day),
+            "zone_changes": hooks.ask("zones.changes_on", area.path, day),
+            "alerts": hooks.ask("zones.alerts_on", area.path, day)}
+
+
 def file_name(area: Area, day: date) -> str:
-    return f"sitrep-{area.code}-{day.isoformat()}.pdf"
+    return morning.stored(area, day).name
 
 
 def html(actor: Actor | None, area: Area, day: date) -> str:
