@@ -51,8 +51,9 @@ def test_a_daily_slot_keeps_its_wall_time_across_daylight_saving():
 
 def test_an_every_n_minutes_job_cuts_the_day_from_midnight():
     job = _job(every_minutes=5)
-    assert periodic.latest_slot(job, _at("2026-12-04 10:07:30"), SHANGHAI) == _at("2026-12-04 10:05")
-    assert periodic.next_slot(job, _at("2026-12-04 10:07:30"), SHANGHAI) == _at("2026-12-04 10:10")
+    now = _at("2026-12-04 10:07:30")
+    assert periodic.latest_slot(job, now, SHANGHAI) == _at("2026-12-04 10:05")
+    assert periodic.next_slot(job, now, SHANGHAI) == _at("2026-12-04 10:10")
     seven = _job(every_minutes=7)  # 1440 is not a multiple of 7: the last slot is short
     assert periodic.next_slot(seven, _at("2026-12-04 23:58"), SHANGHAI) == _at("2026-12-05 00:00")
 

@@ -27,7 +27,7 @@ class Command(BaseCommand):
                                  "elsewhere for large exports and imports)")
         parser.add_argument("--no-scheduler", action="store_true",
                             help="do not start the scheduler of periodic jobs (run `outbreakhq "
-                                 "scheduler` elsewhere, or `outbreakhq scheduler --once` from cron)")
+                                 "scheduler` elsewhere, or `scheduler --once` from cron)")
         parser.add_argument("--get", metavar="PATH",
                             help="request PATH in-process, print the response, fail unless 200")
 
