@@ -171,7 +171,10 @@ def rebuild(tenant: Area | None = None) -> int:
 
 
 def _on_record(event: events.RecordEvent) -> None:
-    refresh_areas([event.area.pk])
+    # A moved case (CaseMoved) leaves its old area too: both are recounted, so the count moves
+    # (subtracted there, added here) and every ancestor's total with it.
+    moved_from = getattr(event, "from_area", None)
+    refresh_areas([event.area.pk] + ([moved_from.pk] if moved_from is not None else []))
 
 
 def _on_import(event: events.RecordsImported) -> None:
