@@ -149,3 +149,18 @@ def test_two_schedulers_in_a_race_run_a_slot_once():
         thread.join()
     assert len(calls) == 1
     assert PeriodicRun.objects.filter(job="test.race").count() == 1
+
+
+@pytest.mark.django_db
+def test_serve_starts_the_scheduler_next_to_the_worker_unless_told_not_to(monkeypatch):
+    from outbreakhq.core.management.commands import serve
+
+    started, served = [], []
+    monkeypatch.setattr(serve.subprocess, "Popen", lambda argv: started.append(argv[3:]))
+    monkeypatch.setattr(serve.os, "execvp", lambda *argv: served.append(argv))
+    monkeypatch.setattr(serve, "call_command", lambda *a, **k: None)  # no collectstatic
+    call_command("serve")
+    assert started == [["db_worker", "--no-reload"], ["scheduler"]] and served
+    started.clear()
+    call_command("serve", "--no-scheduler")
+    assert started == [["db_worker", "--no-reload"]]
