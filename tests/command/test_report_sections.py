@@ -73,7 +73,7 @@ def test_the_turnaround_section_shows_the_share_within_each_threshold(outbreak, 
 
 def test_the_morning_job_stores_each_top_level_report_and_the_page_says_so(outbreak):
     land = outbreak.land
-    slot = datetime.combine(today(), morning.sitrep_time(),
+    slot = datetime.combine(today(), report.morning_time(),
                             tzinfo=timezone.get_default_timezone())
     job = morning.job()
     run, = periodic.run_due(slot + timedelta(minutes=1), jobs=[job])

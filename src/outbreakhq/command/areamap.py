@@ -6,7 +6,7 @@ over the last 7 days, from the daily aggregates (figures.child_rows). Aggregates
 
 Areas with a shape (core Area.shape, GeoJSON in longitude/latitude) are drawn as such; when
 any lacks one, the areas share the frame as a near-square grid of equal cells, in code order.
-The pure part (`incidence_class`, `rings_of`, `grid_boxes`, `svg_map`) needs no Django.
+The drawing (`incidence_class`, `rings_of`, `grid_boxes`, `svg_map`) is pure: no database.
 """
 
 from __future__ import annotations
@@ -15,6 +15,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
+
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from outbreakhq import protocols
+from outbreakhq.core.grades import grade_label
 
 # Upper bounds of the incidence classes (cases per 100,000 in 7 days); above the last: the
 # highest class. 0 is a class of its own: no case is not "few cases".
@@ -106,12 +113,6 @@ def svg_map(areas: Sequence[MapArea], *, title: str, flip: bool, size: int = SIZ
 def dashboard_map(rows: list[dict], day) -> dict | None:
     """The map of `rows` (figures.child_rows: the areas one level down); None without areas.
     Coloured by grade (ranked by the protocol preset, highest first) when any row has one."""
-    from django.urls import reverse
-    from django.utils.translation import get_language
-    from django.utils.translation import gettext as _
-
-    from outbreakhq import protocols
-    from outbreakhq.core.grades import grade_label
 
     if not rows:
         return None

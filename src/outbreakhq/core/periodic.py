@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
+from outbreakhq.core.models import PeriodicRun
+
 logger = logging.getLogger(__name__)
 
 
@@ -118,7 +120,6 @@ def next_slot(job: Job, now: datetime, zone: tzinfo) -> datetime:
 
 def _claim(job: Job, slot: datetime):
     """Insert the (job, slot) row; None when another process already has it."""
-    from outbreakhq.core.models import PeriodicRun
     try:
         with transaction.atomic():
             return PeriodicRun.objects.create(job=job.name, slot=slot)
@@ -128,7 +129,6 @@ def _claim(job: Job, slot: datetime):
 
 def run_job(job: Job, slot: datetime):
     """Claim the slot and run the job in it; the run row, or None when already claimed."""
-    from outbreakhq.core.models import PeriodicRun
     row = _claim(job, slot)
     if row is None:
         return None
@@ -164,7 +164,6 @@ def seconds_to_next(now: datetime, jobs: list[Job] | None = None) -> float:
 
 
 def last_runs(name: str, count: int = 1) -> list:
-    from outbreakhq.core.models import PeriodicRun
     return list(PeriodicRun.objects.filter(job=name).order_by("-slot")[:count])
 
 
