@@ -10,6 +10,7 @@ from outbreakhq.command import aggregates
 from outbreakhq.command.figures import child_rows, figures_for
 from outbreakhq.command.models import DailyFigure, DailyTotal
 from outbreakhq.core.actor import Actor
+from outbreakhq.core.models import AuditEvent
 from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case
@@ -108,6 +109,8 @@ def test_a_moved_case_moves_its_count_to_the_new_area_and_its_ancestors(outbreak
     assert figures_for(land.county1, day).today_cases == county1 - 1  # subtracted there
     assert figures_for(land.county3, day).today_cases == county3 + 1  # added here
     assert _snapshot() != kept_before
+    assert AuditEvent.objects.filter(action="change", object_type="case", object_id=case.pk,
+                                     detail={"fields": ["area"]}).exists()
     kept = _snapshot()
     aggregates.rebuild()
     assert _snapshot() == kept  # what the events kept is what a rebuild counts
