@@ -84,3 +84,30 @@ def test_the_morning_job_stores_each_top_level_report_and_the_page_says_so(outbr
     page = _page(outbreak)
     assert "Made every morning at 07:00" in page
     assert "This day's morning report was made at" in page
+
+
+def test_screening_answers_the_turnaround_of_the_tubes_resulted_that_day(outbreak):
+    from outbreakhq.screening.models import Campaign, Round, Site, Tube
+
+    land, day = outbreak.land, today()
+    zone = timezone.get_default_timezone()
+    campaign = Campaign.objects.create(tenant=land.region, area=land.region, name="Round 1")
+    round_ = Round.objects.create(tenant=land.region, campaign=campaign, area=land.region,
+                                  day=day)
+    site = Site.objects.create(tenant=land.region, area=land.compound1, name="School")
+    morning_ = datetime.combine(day, datetime.min.time(), tzinfo=zone) + timedelta(hours=8)
+    for i, (hours, area) in enumerate(((4, land.compound1), (10, land.compound1),
+                                       (30, land.compound1), (5, land.compound3))):
+        collected = morning_ - timedelta(hours=hours) + timedelta(minutes=1)
+        Tube.objects.create(tenant=land.region, area=area, barcode=f"T{i}", round=round_,
+                            site=site, capacity=10, content=str(i), status="resulted",
+                            collected_at=collected, resulted_at=morning_, result="negative")
+    Tube.objects.create(tenant=land.region, area=land.compound1, barcode="Y", round=round_,
+                        site=site, capacity=10, content="y", status="resulted",
+                        collected_at=morning_ - timedelta(days=2),
+                        resulted_at=morning_ - timedelta(days=1), result="negative")
+    county1 = hooks.ask("screening.turnaround_of", land.county1.path, day)
+    assert county1["count"] == 3  # county 3's tube and yesterday's are not counted
+    assert round(county1["median"], 1) == 10.0 and round(county1["max"], 1) == 30.0
+    assert round(county1["within"][24], 2) == 0.67
+    assert "3 tubes resulted on this day: median 10.0 hours" in _page(outbreak, land.county1)
