@@ -105,6 +105,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_ZONES_AUTO_APPROVE", "0",
             "1: risk-area designations the daily regrading proposes take effect at once, without "
             "a commander's approval (zones)."),
+    # The scheduler of periodic jobs (issue 13, core/periodic.py, docs/operations.md).
+    Setting("OUTBREAKHQ_SITREP_TIME", "07:00",
+            "Time of day (HH:MM, OUTBREAKHQ_TIME_ZONE) the scheduler makes the situation report "
+            "PDF of every top-level jurisdiction, into OUTBREAKHQ_DATA_DIR/sitreps/."),
     # Hostile files (issue 15): every importer checks these before it reads a row.
     Setting("OUTBREAKHQ_IMPORT_MAX_MB", "25",
             "Largest line-list file an import accepts, in megabytes (CSV or XLSX as uploaded)."),

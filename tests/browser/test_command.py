@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from outbreakhq.command.models import Directive
@@ -69,3 +70,26 @@ def test_a_commander_drills_down_issues_a_directive_and_downloads_the_report(pag
     SHOTS.mkdir(parents=True, exist_ok=True)
     inked, share = first_page_png(pdf, SHOTS / "command-sitrep-page1.png")
     assert inked > 5000 and share > 0.01  # headings, figures and the curve: not blank
+
+
+def test_an_analyst_on_a_phone_drills_into_an_area_from_the_map(page):
+    land = territory()
+    tracer = make_user("tracer", land.region, username="tina")
+    make_user("analyst", land.region, username="ana")
+    for area, population in ((land.pref1, 300_000), (land.pref2, 50_000)):
+        area.population = population
+        area.save(update_fields=["population"])
+    spread(land, tracer, dict.fromkeys(range(0, 7), 3))
+    spread(land, tracer, dict.fromkeys(range(0, 7), 1), area=land.compound3)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "ana", PASSWORD)
+    page.goto(reverse("dashboard_area", args=[land.region.code]))
+    area_map = page.locator("#area-map svg")
+    expect(area_map).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = area_map.bounding_box()
+    assert box["width"] <= 390 and box["height"] > 100
+    shot(page, "command-map-phone")
+    page.locator("#area-map a[aria-label^='South Prefecture']").click()
+    expect(page.get_by_role("heading", name=re.compile("South Prefecture"))).to_be_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -9,6 +10,7 @@ from outbreakhq.command import aggregates
 from outbreakhq.command.figures import child_rows, figures_for
 from outbreakhq.command.models import DailyFigure, DailyTotal
 from outbreakhq.core.actor import Actor
+from outbreakhq.core.models import AuditEvent
 from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
 from outbreakhq.tracing.models import Case
@@ -95,3 +97,32 @@ def test_an_imported_line_list_moves_the_figures_as_a_rebuild_would(db, tmp_path
         classification__in=aggregates.COUNTED).count() > 0
     aggregates.rebuild()
     assert _snapshot() == kept
+
+
+def test_a_moved_case_moves_its_count_to_the_new_area_and_its_ancestors(outbreak):
+    land, day = outbreak.land, today()
+    kept_before = _snapshot()
+    case = Case.objects.filter(report_date=day, area=land.compound1).first()
+    county1, county3 = (figures_for(a, day).today_cases for a in (land.county1, land.county3))
+    services.move_case(actor=Actor.of(outbreak.tracer), case_id=case.pk,
+                       area_code=land.compound3.code)
+    assert figures_for(land.county1, day).today_cases == county1 - 1  # subtracted there
+    assert figures_for(land.county3, day).today_cases == county3 + 1  # added here
+    assert _snapshot() != kept_before
+    assert AuditEvent.objects.filter(action="change", object_type="case", object_id=case.pk,
+                                     detail={"fields": ["area"]}).exists()
+    kept = _snapshot()
+    aggregates.rebuild()
+    assert _snapshot() == kept  # what the events kept is what a rebuild counts
+
+
+def test_a_case_is_not_moved_out_of_its_tree_or_to_an_unknown_area(outbreak):
+    from outbreakhq.core.errors import InvalidInput
+    from tests.factories import make_area
+
+    case = Case.objects.filter(area=outbreak.land.compound1).first()
+    other_tree = make_area("OT1", "region", name_en="Other Region")
+    for code in ("nowhere", other_tree.code):
+        with pytest.raises(InvalidInput, match="was not moved"):
+            services.move_case(actor=Actor.of(outbreak.tracer), case_id=case.pk, area_code=code)
+    assert Case.objects.get(pk=case.pk).area == outbreak.land.compound1

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+import pyarrow as pa
 from django.db import transaction
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce, TruncDate
 
 from outbreakhq.command.models import DailyFigure, DailyTotal
-from outbreakhq.core import events
+from outbreakhq.core import bulk, events
 from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.tracing.models import Case, Classification, Contact
 
@@ -55,15 +56,27 @@ def _count(area_ids: Iterable[int] | None, tenant_id: int | None = None) -> dict
 MEASURES = ("cases_reported", "cases_by_onset", "contacts_new")
 
 
+def _insert(model, keys: list[tuple], values: list, **fixed: list) -> int:
+    """Rows of `model` from (area id, day, route, under control) keys and their measures,
+    written as whole columns (core/bulk.py: COPY on PostgreSQL): a rebuild writes millions."""
+    if not keys:
+        return 0
+    areas, days, routes, flags = zip(*keys, strict=True)
+    columns = {"area_id": pa.array(areas, pa.int64()), "day": pa.array(days, pa.date32()),
+               "route": pa.array(routes, pa.string()), "under_control": pa.array(flags),
+               **{m: pa.array([v[i] for v in values], pa.int64())
+                  for i, m in enumerate(MEASURES)},
+               **{name: pa.array(column) for name, column in fixed.items()}}
+    return bulk.write_columns(model._meta.db_table, pa.table(columns))
+
+
 def _write(found: dict) -> int:
     areas = {a.id: a for a in Area.objects.filter(id__in={k[0] for k in found}).only(
         "id", "path", "root_id")}
-    rows = [DailyFigure(tenant_id=areas[a].tenant_id, area_id=a, area_path=areas[a].path,
-                        day=day, route=route, under_control=control, cases_reported=r,
-                        cases_by_onset=o, contacts_new=c)
-            for (a, day, route, control), (r, o, c) in found.items() if a in areas]
-    DailyFigure.objects.bulk_create(rows, batch_size=BATCH)
-    return len(rows)
+    keys = [k for k in found if k[0] in areas]
+    return _insert(DailyFigure, keys, [found[k] for k in keys],
+                   tenant_id=[areas[k[0]].tenant_id for k in keys],
+                   area_path=[areas[k[0]].path for k in keys])
 
 
 def _ancestors(area_ids: Iterable[int]) -> dict[int, list[Area]]:
@@ -141,11 +154,10 @@ def refresh_areas(area_ids: Iterable[int]) -> int:
 def _write_totals(found: dict) -> None:
     chains = _ancestors({k[0] for k in found})
     tenants = {up.id: up.tenant_id for chain in chains.values() for up in chain}
-    DailyTotal.objects.bulk_create(
-        [DailyTotal(tenant_id=tenants[a], area_id=a, day=day, route=route, under_control=u,
-                    cases_reported=r, cases_by_onset=o, contacts_new=c)
-         for (a, day, route, u), (r, o, c) in _roll_up(found, chains).items()],
-        batch_size=BATCH)
+    totals = _roll_up(found, chains)
+    keys = list(totals)
+    _insert(DailyTotal, keys, [totals[k] for k in keys],
+            tenant_id=[tenants[k[0]] for k in keys])
 
 
 def delete_tenant(tenant_id: int) -> None:
@@ -171,7 +183,10 @@ def rebuild(tenant: Area | None = None) -> int:
 
 
 def _on_record(event: events.RecordEvent) -> None:
-    refresh_areas([event.area.pk])
+    # A moved case (CaseMoved) leaves its old area too: both are recounted, so the count moves
+    # (subtracted there, added here) and every ancestor's total with it.
+    moved_from = getattr(event, "from_area", None)
+    refresh_areas([event.area.pk] + ([moved_from.pk] if moved_from is not None else []))
 
 
 def _on_import(event: events.RecordsImported) -> None:

@@ -9,11 +9,12 @@ class CommandConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug command in through core's extension points (core/hooks.py)."""
-        from outbreakhq.command import aggregates, home
+        from outbreakhq.command import aggregates, home, morning
         from outbreakhq.core import access, hooks
         from outbreakhq.core.roles import Can
 
         aggregates.subscribe()  # daily figures follow tracing's records
+        hooks.periodic(morning.job())  # the morning situation reports (core/periodic.py)
         hooks.navigation(hooks.NavEntry(_("Dashboard"), "dashboard", Can.VIEW_AGGREGATES, 10))
         hooks.urls("outbreakhq.command.urls")
         hooks.home_panel(hooks.HomePanel(_("Today in your jurisdiction"),

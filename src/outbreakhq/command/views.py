@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from outbreakhq.command import report, services
+from outbreakhq.command import areamap, report, services
 from outbreakhq.command.figures import INCOMPLETE_DAYS, child_rows, figures_for
 from outbreakhq.command.models import Directive, DirectiveStatus
 from outbreakhq.command.services.directives import may_update
@@ -89,6 +89,7 @@ def dashboard(request, code: str | None = None):
         "curve_svg": curve_svg(figures), "rt_svg": rt_svg(figures),
         "onset_svg": curve_svg(figures, by_onset=True),
         "graded": any(row["grade"] for row in children),
+        "area_map": areamap.dashboard_map(children, day),
         "open_directives": open_directives.count(),
         "overdue_directives": open_directives.filter(deadline__lt=today).count(),
         "may_direct": can(actor, Can.ISSUE_DIRECTIVES, area),

@@ -137,6 +137,14 @@ class CaseChanged(RecordEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CaseMoved(CaseChanged):
+    """A case now belongs to another area (`area`) than before (`from_area`): counts kept per
+    area (the command centre's daily figures) move with it. Audited as a change of the case."""
+
+    from_area: Area
+
+
+@dataclass(frozen=True, kw_only=True)
 class ContactAdded(RecordEvent):
     """A contact of a case (or of another contact) was recorded."""
 

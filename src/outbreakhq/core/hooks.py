@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 
 from outbreakhq.core import events, nav, panels
+from outbreakhq.core import periodic as periodic_jobs
 from outbreakhq.core.nav import NavEntry
 from outbreakhq.core.panels import PersonPanel
+from outbreakhq.core.periodic import Job
 
 __all__ = ["API_ROUTERS", "HOME_PANELS", "PROVIDERS", "TILES", "URL_INCLUDES", "DashboardTile",
-           "HomePanel", "NavEntry", "PersonPanel", "api_router", "ask", "dashboard_tile",
-           "home_panel", "navigation", "person_panel", "provide", "subscribe", "urls"]
+           "HomePanel", "Job", "NavEntry", "PersonPanel", "api_router", "ask",
+           "dashboard_tile", "home_panel", "navigation", "periodic", "person_panel", "provide",
+           "subscribe", "urls"]
 
 
 def _add_in_order(registry: list, entry) -> None:
@@ -139,3 +142,12 @@ def urls(module: str) -> None:
     """A module of page URLs (`urlpatterns`), included at the root by outbreakhq/urls.py."""
     if module not in URL_INCLUDES:
         URL_INCLUDES.append(module)
+
+
+def periodic(job: Job) -> None:
+    """A job the scheduler runs (`outbreakhq scheduler`, started by `outbreakhq serve`): daily
+    at a time of the deployment's time zone or every N minutes, each slot once however many
+    schedulers run (core/periodic.py). `job.run(slot)` runs as the system (no user), like the
+    command line, in its own transactions; it should call the app's services, never raise for
+    a routine "nothing to do"."""
+    periodic_jobs.register(job)

@@ -378,3 +378,22 @@ class OutbreakDeclaration(models.Model):
     @property
     def is_open(self) -> bool:
         return self.reopened_at is None
+
+
+class PeriodicRun(models.Model):
+    """One slot of one periodic job (core/periodic.py): inserted before the job runs, unique on
+    (job, slot), so that two schedulers never run a slot twice. No personal data."""
+
+    RUNNING, DONE, FAILED = "running", "done", "failed"
+
+    job = models.CharField(max_length=100)
+    slot = models.DateTimeField()  # the slot's start, UTC
+    status = models.CharField(max_length=8, default=RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="periodic_run_slot")]
+        ordering = ["-slot", "job"]

@@ -11,13 +11,16 @@ class ScreeningConfig(AppConfig):
         """Plug screening in through core's extension points (core/hooks.py).
 
         Provides `screening.results_of(person_id) -> list[(sampled_at, result)]`, newest first
-        (a negative pool counts as a negative for each member)."""
+        (a negative pool counts as a negative for each member), and
+        `screening.turnaround_of(area_path, day) -> dict` (screening/report_questions.py)."""
         from outbreakhq.core import access, hooks
         from outbreakhq.core.roles import Can
         from outbreakhq.screening import access as rules
         from outbreakhq.screening import panels, services, worklists
 
         access.declare(pages=rules.PAGES, api=rules.API)
+        from outbreakhq.screening.report_questions import turnaround_of
+        hooks.provide("screening.turnaround_of", turnaround_of)  # the situation report
         for label, url_name, capability, order in (
                 (_("Collect"), "screening_collect", Can.COLLECT_SAMPLES, 30),
                 (_("Ship"), "screening_ship", Can.COLLECT_SAMPLES, 31),

@@ -27,6 +27,9 @@ class SupportConfig(AppConfig):
         except rules.BadDeadlines as exc:
             raise ImproperlyConfigured(f"OUTBREAKHQ_SUPPORT_DEADLINES: {exc}") from None
 
+        from outbreakhq.support.services import escalate_overdue
+        hooks.periodic(hooks.Job("support.escalate", lambda slot: f"{escalate_overdue()} escalated",
+                                 every_minutes=5))  # the scheduler (core/periodic.py)
         hs, mt = Can.HANDLE_SUPPORT, Can.MANAGE_TRAVELLERS
         command = (Can.HANDLE_SUPPORT, Can.ISSUE_DIRECTIVES)
         access.declare(pages={

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class ZonesConfig(AppConfig):
     """Risk areas (issue 11). Provides `zones.grade_of(area_path, day) -> grade or None`: the
-    grade in force that day for the area or its nearest designated ancestor."""
+    grade in force that day for the area or its nearest designated ancestor; `zones.changes_on`
+    and `zones.alerts_on(area_path, day) -> list[dict]` (zones/report_questions.py)."""
 
     name = "outbreakhq.zones"
     label = "zones"
@@ -12,14 +13,21 @@ class ZonesConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug zones in through core's extension points (core/hooks.py)."""
-        from outbreakhq.core import access, hooks
+        from datetime import time
+
+        from outbreakhq.core import access, hooks, periodic
         from outbreakhq.core.access import PUBLIC
         from outbreakhq.core.roles import Can
-        from outbreakhq.zones import feed, reads
-        from outbreakhq.zones.services.designations import grade_of
+        from outbreakhq.zones import feed, reads, report_questions
+        from outbreakhq.zones.public import publish
+        from outbreakhq.zones.services.designations import grade_of, regrade
 
         feed.register()
         hooks.provide("zones.grade_of", grade_of)
+        hooks.provide("zones.changes_on", report_questions.changes_on)  # the situation report
+        hooks.provide("zones.alerts_on", report_questions.alerts_on)
+        hooks.periodic(hooks.Job("zones.regrade_publish", periodic.for_the_day(regrade, publish),
+                                 daily_at=time(0, 5)))  # the scheduler (core/periodic.py)
         hooks.urls("outbreakhq.zones.urls")
         hooks.navigation(hooks.NavEntry(_("Risk areas"), "zones", Can.VIEW_AGGREGATES, 40))
         hooks.navigation(hooks.NavEntry(_("Proposals"), "zones_proposals", Can.APPROVE_ZONES,

@@ -31,6 +31,7 @@ from outbreakhq.tracing.services.followups import (
     mark_lost,
     record_followup,
 )
+from outbreakhq.tracing.services.moves import move_case
 
 __all__ = [
     "add_contact",
@@ -41,6 +42,7 @@ __all__ = [
     "access_case",
     "access_contact",
     "hand_over_to_quarantine",
+    "move_case",
     "link_source",
     "mark_lost",
     "open_case",

@@ -25,11 +25,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the background worker (run `outbreakhq db_worker` "
                                  "elsewhere for large exports and imports)")
+        parser.add_argument("--no-scheduler", action="store_true",
+                            help="do not start the scheduler of periodic jobs (run `outbreakhq "
+                                 "scheduler` elsewhere, or `scheduler --once` from cron)")
         parser.add_argument("--get", metavar="PATH",
                             help="request PATH in-process, print the response, fail unless 200")
 
     def handle(self, *args, bind: str, workers: int, threads: int, get: str | None,
-               no_worker: bool, **options):
+               no_worker: bool, no_scheduler: bool = False, **options):
         if hint := unmigrated_hint():  # a server (or smoke test) of an empty database helps no one
             raise CommandError(hint)
         # The pages name their static files through the manifest collectstatic writes: even the
@@ -42,6 +45,11 @@ class Command(BaseCommand):
             # the terminal's process group, so Ctrl-C stops it with the server.
             subprocess.Popen([sys.executable, "-m", "outbreakhq.cli", "db_worker", "--no-reload"])
             self.stdout.write("Background worker started (outbreakhq db_worker).")
+        if not no_scheduler:
+            # The morning reports, regrading, escalation and purge (core/periodic.py): each slot
+            # runs once even when several servers start a scheduler each.
+            subprocess.Popen([sys.executable, "-m", "outbreakhq.cli", "scheduler"])
+            self.stdout.write("Scheduler started (outbreakhq scheduler).")
         self.stdout.write(f"Serving OutbreakHQ on http://{bind}/ (Ctrl-C to stop)")
         sys.stdout.flush()
         os.execvp(sys.executable, [
