@@ -35,6 +35,11 @@ class TracingConfig(AppConfig):
             hooks.api_router(prefix, f"outbreakhq.tracing.{router}")
         hooks.urls("outbreakhq.tracing.urls")  # cases/, contacts/, followups/, chains/
         hooks.urls("outbreakhq.tracing.urls_io")  # import/, export/, exports/
+        from outbreakhq.core import access
+
+        # A background export's state and file: the user's own only (others' are 404).
+        mine = access.read((Can.EXPORT_PERSON, Can.EXPORT_PSEUDONYMS))
+        access.declare(api={"GET /exports/jobs/{name}": mine, "GET /exports/files/{name}": mine})
 
         from outbreakhq.tracing.models import Case
 
