@@ -26,21 +26,21 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the background worker (run `outbreakhq db_worker` "
                                  "elsewhere for large exports and imports)")
+        parser.add_argument("--get", metavar="PATH",
+                            help="request PATH in-process, print the response, fail unless 200")
         parser.add_argument("--skip-collectstatic", action="store_true",
                             help="start without collecting the static files again when they "
                                  "were collected before (also OUTBREAKHQ_SKIP_COLLECTSTATIC=1)")
-        parser.add_argument("--get", metavar="PATH",
-                            help="request PATH in-process, print the response, fail unless 200")
 
     def handle(self, *args, bind: str, workers: int, threads: int, get: str | None,
-               no_worker: bool, skip_collectstatic: bool = False, **options):
+               no_worker: bool, **options):
         if hint := unmigrated_hint():  # a server (or smoke test) of an empty database helps no one
             raise CommandError(hint)
         # The pages name their static files through the manifest collectstatic writes: even the
         # one-request smoke test needs it (a fresh checkout has none yet). It takes about a
         # minute (Brotli): skipped on request when a manifest is already there.
-        if not (skip_collectstatic or config.flag("OUTBREAKHQ_SKIP_COLLECTSTATIC")) or not (
-                Path(settings.STATIC_ROOT) / "staticfiles.json").is_file():
+        skip = options.get("skip_collectstatic") or config.flag("OUTBREAKHQ_SKIP_COLLECTSTATIC")
+        if not (skip and (Path(settings.STATIC_ROOT) / "staticfiles.json").is_file()):
             call_command("collectstatic", interactive=False, verbosity=0)
         if get:
             return self.smoke(get)
