@@ -144,14 +144,30 @@ def summary(results: list[dict], args) -> None:
     print(f"\nStep ramp, {args.workers} workers x {args.threads} threads, "
           f"{args.minutes:g} min a step\n")
     print(f"{'users':>5} {'requests':>8} {'errors':>6} {'req/s':>6} {'p50':>6} {'p95':>6} "
-          f"{'p99':>6} {'max':>7} {'load 1m':>7} {'RSS MB':>6}")
+          f"{'p99':>6} {'max':>7} {'p99 work':>8} {'load 1m':>7} {'RSS MB':>6}")
     for r in results:
         print(f"{r['users']:>5} {r['requests']:>8} {r['errors']:>6} {r['rps']:6.1f} "
-              f"{r['p50']:>6} {r['p95']:>6} {r['p99']:>6} {r['max']:7.0f} {r['load']:7.2f} "
-              f"{r['memory']:>6}")
-    over = [r["users"] for r in results if float(r["p99"]) > 1000]
-    print(f"\np99 passes 1 s at {over[0]} users" if over
-          else "\np99 stayed under 1 s at every step")
+              f"{r['p50']:>6} {r['p95']:>6} {r['p99']:>6} {r['max']:7.0f} "
+              f"{r['work_p99']:8.0f} {r['load']:7.2f} {r['memory']:>6}")
+    for label, key in (("p99", "p99"), ("p99 without the sign-in", "work_p99")):
+        over = [r["users"] for r in results if float(r[key]) > 1000]
+        print(f"{label} passes 1 s at {over[0]} users" if over
+              else f"{label} stayed under 1 s at every step")
+
+
+def work_percentiles(out: Path) -> dict[str, float]:
+    """p50/p95/p99 (ms) of every request but the sign-in, from locustfile.py's samples: the
+    day's work. Signing in happens once a day per person and hashes the password on purpose
+    slowly (PBKDF2); fifty at the same second say little about the pages."""
+    path = Path(f"{out}_samples.csv")
+    if not path.is_file():
+        return {}
+    times = sorted(float(ms) for name, ms, _failed in
+                   (line.split("\t") for line in path.read_text().splitlines())
+                   if "/login/" not in name)
+    if not times:
+        return {}
+    return {f"p{q}": times[min(len(times) - 1, int(len(times) * q / 100))] for q in (50, 95, 99)}
 
 
 def report(out: Path, elapsed: float, args, users: int, memory: int) -> dict:
@@ -174,12 +190,16 @@ def report(out: Path, elapsed: float, args, users: int, memory: int) -> dict:
             print(f"  {row['Occurrences']:>5} x {row['Method']} {row['Name']}: {row['Error']}")
     else:
         print("\nNo errors.")
+    work = work_percentiles(out)
+    if work:
+        print("Without the sign-in: p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms"
+              .format(**work))
     total = next(r for r in rows if r["Name"] == "Aggregated")
     return {"users": users, "requests": int(total["Request Count"]),
             "errors": sum(int(f["Occurrences"]) for f in failures),
             "rps": float(total["Requests/s"]), "p50": total["50%"], "p95": total["95%"],
             "p99": total["99%"], "max": float(total["Max Response Time"]), "load": load[0],
-            "memory": memory}
+            "memory": memory, "work_p99": work.get("p99", 0.0)}
 
 
 if __name__ == "__main__":
