@@ -23,6 +23,7 @@ from django.tasks import task
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from outbreakhq.command import report
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import NotFound
 from outbreakhq.core.models import Area
@@ -69,8 +70,6 @@ def queue_pdf(*, actor: Actor, area: Area, day: date) -> str:
 @task()
 def render_pdf(*, user_id: int, area_code: str, day: str, token: str, language: str) -> str:
     """Make the PDF as its owner (the tiles of the report are those the owner may see)."""
-    from outbreakhq.command import report
-
     target = folder(user_id) / f"{token}.pdf"
     partial = target.with_name(target.name + ".part")
     try:

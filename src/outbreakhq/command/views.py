@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from outbreakhq.command import report, services
 from outbreakhq.command.figures import INCOMPLETE_DAYS, child_rows, figures_for
 from outbreakhq.command.models import Directive, DirectiveStatus
+from outbreakhq.command.report_jobs import pdf_of, queue_pdf, status_of
 from outbreakhq.command.services.directives import may_update
 from outbreakhq.command.svg import curve_svg, rt_svg
 from outbreakhq.core import hooks
@@ -169,21 +170,17 @@ def sitrep(request, code: str):
 
 @login_required
 def sitrep_pdf(request, code: str):
-    """The PDF is made by the task worker (1-2 s of WeasyPrint: command/report_jobs.py); this
+    """The PDF is made by the task worker (1-2 s of WeasyPrint: command/py); this
     page follows it and offers the file."""
-    from outbreakhq.command import report_jobs
-
     area = _area(request, code)
-    token = report_jobs.queue_pdf(actor=actor_of(request), area=area, day=_day(request))
+    token = queue_pdf(actor=actor_of(request), area=area, day=_day(request))
     return redirect("sitrep_pdf_job", code=area.code, token=token)
 
 
 @login_required
 def sitrep_pdf_job(request, code: str, token: str):
-    from outbreakhq.command import report_jobs
-
     area = _area(request, code)
-    job = report_jobs.status_of(request.user, token)
+    job = status_of(request.user, token)
     return render(request, "command/sitrep_pdf_job.html",
                   {"area": area, "day": date.fromisoformat(job["day"]), "job": job,
                    "token": token})
@@ -191,11 +188,9 @@ def sitrep_pdf_job(request, code: str, token: str):
 
 @login_required
 def sitrep_pdf_file(request, code: str, token: str):
-    from outbreakhq.command import report_jobs
-
     area = _area(request, code)
-    path = report_jobs.pdf_of(request.user, token)
-    day = date.fromisoformat(report_jobs.status_of(request.user, token)["day"])
+    path = pdf_of(request.user, token)
+    day = date.fromisoformat(status_of(request.user, token)["day"])
     return FileResponse(path.open("rb"), as_attachment=True,
                         filename=report.file_name(area, day), content_type="application/pdf")
 
