@@ -130,6 +130,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBREAKHQ_REQUEST_TIMEOUT", "60",
             "Seconds a request may run before it is stopped with a clear 503 page (the worker "
             "is replaced if it does not stop)."),
+    Setting("OUTBREAKHQ_CACHE_URL", "",
+            "Django's cache, where the server's processes must agree (the public support pages' "
+            "per-address limit). Empty: files in OUTBREAKHQ_DATA_DIR/cache, shared by every "
+            "worker process on this machine. redis://127.0.0.1:6379/0: Redis (needs the `redis` "
+            "package, `pip install outbreakhq[redis]`), for several machines or atomic counts."),
+    Setting("OUTBREAKHQ_SKIP_COLLECTSTATIC", "0",
+            "1: `outbreakhq serve` does not collect the static files first (they were collected "
+            "by an earlier start or `outbreakhq collectstatic`); the server starts in seconds."),
 )
 
 

@@ -95,6 +95,23 @@ def database_from_url(url: str, data_dir: Path) -> dict:
 
 
 DATABASES = {"default": database_from_url(config.get("OUTBREAKHQ_DATABASE_URL"), DATA_DIR)}
+
+
+def cache_from_url(url: str, data_dir: Path) -> dict:
+    """Django's cache where the server's processes must agree (gunicorn runs several): Redis
+    from a redis:// or rediss:// URL, else files under the data folder. Never the per-process
+    memory cache, whose counts each worker would keep apart."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                "KEY_PREFIX": "outbreakhq"}
+    if url:
+        raise ImproperlyConfigured(
+            f"OUTBREAKHQ_CACHE_URL must be empty or a redis:// URL, not {url!r}.")
+    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(data_dir / "cache"), "OPTIONS": {"MAX_ENTRIES": 10000}}
+
+
+CACHES = {"default": cache_from_url(config.get("OUTBREAKHQ_CACHE_URL"), DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

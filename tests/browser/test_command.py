@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from outbreakhq.command.models import Directive
@@ -60,8 +61,13 @@ def test_a_commander_drills_down_issues_a_directive_and_downloads_the_report(pag
     shot(page, "command-directives")
 
     page.get_by_role("link", name="Back to the dashboard").click()
+    # The PDF is made by the task worker (issue 15): the page waits for it, then offers it
+    # without being reloaded (htmx asks again every 2 s).
+    page.get_by_role("link", name="Download PDF").click()
+    expect(page.get_by_text("The PDF is being made in the background")).to_be_visible()
+    call_command("db_worker", "--batch", verbosity=0)
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download PDF").click()
+        page.locator("#sitrep-pdf-download").click(timeout=15000)
     pdf = (download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 
 from outbreakhq.command.models import Commentary, Directive, DirectiveStatus
@@ -23,6 +24,24 @@ def _text_of_pdf(pdf: bytes, tmp_path) -> str:
     return pdf_text(pdf)
 
 
+def pdf_through_the_worker(client, code: str):
+    """The download as a user meets it (issue 15): the request queues the PDF for the task
+    worker and answers with a page that follows it; once made, the page offers the file. Tasks
+    run at once here (Django's immediate backend)."""
+    immediate = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate):
+        queued = client.get(reverse("sitrep_pdf", args=[code]))
+    assert queued.status_code == 302, queued.content[:500]
+    page = client.get(queued["Location"])
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="sitrep-pdf-download"' in body and "hx-trigger" not in body
+    link = body.split('id="sitrep-pdf-download" href="', 1)[1].split('"', 1)[0]
+    answer = client.get(link)
+    answer.body, answer.link = b"".join(answer.streaming_content), link
+    return answer
+
+
 def test_an_analyst_sees_no_name_anywhere_on_dashboards_or_reports(outbreak, tmp_path):
     client = logged_in(outbreak.analyst)
     land = outbreak.land
@@ -37,9 +56,9 @@ def test_an_analyst_sees_no_name_anywhere_on_dashboards_or_reports(outbreak, tmp
         assert answer.status_code == 200, url
         body = answer.content.decode()
         assert not [n for n in NAMES if n in body], url
-    pdf = client.get(reverse("sitrep_pdf", args=[land.region.code]))
+    pdf = pdf_through_the_worker(client, land.region.code)
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    text = _text_of_pdf(pdf.content, tmp_path)
+    text = _text_of_pdf(pdf.body, tmp_path)
     assert "Test Region" in text and not [n for n in NAMES if n in text]
 
 
@@ -135,11 +154,12 @@ def test_the_situation_report_has_an_editable_commentary_and_a_chinese_pdf(outbr
     assert "Cases are rising in Alder County." in page and "Epidemic curve" in page
     assert logged_in(outbreak.analyst).post(url, {"text": "x"}).status_code == 403
     chief.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
-    pdf = chief.get(reverse("sitrep_pdf", args=[land.county1.code]))
+    pdf = pdf_through_the_worker(chief, land.county1.code)
     assert pdf.status_code == 200
-    assert "桤木县" in _text_of_pdf(pdf.content, tmp_path)
+    assert logged_in(outbreak.analyst).get(pdf.link).status_code == 404  # the chief's own
+    assert "桤木县" in _text_of_pdf(pdf.body, tmp_path)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    first_page_png(pdf.content, SHOTS / "command-sitrep-zh-page1.png")  # to look at
+    first_page_png(pdf.body, SHOTS / "command-sitrep-zh-page1.png")  # to look at
 
 
 def test_the_sitrep_command_writes_a_pdf(outbreak, tmp_path, capsys):

@@ -39,7 +39,7 @@ REFUSED = (403, 404)
 # an allowed role may get 404 there, never 403.
 # The unlock and reset forms name a lock or a device, which the bare POST does not.
 MADE_UP = {"import_review", "import_errors", "export_download", "sign_in_unlock",
-           "two_factor_reset"}
+           "two_factor_reset", "sitrep_pdf_job", "sitrep_pdf_file"}
 
 
 def url_patterns(patterns=None, namespace: str | None = None):

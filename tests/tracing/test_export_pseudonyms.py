@@ -140,7 +140,7 @@ def test_a_large_pseudonymised_export_is_written_in_the_background_for_the_analy
     from outbreakhq.tracing import exporting, exporting_jobs
 
     settings.DATA_DIR = tmp_path
-    monkeypatch.setattr(exporting, "BACKGROUND_ABOVE", 1)
+    monkeypatch.setattr(exporting, "IN_REQUEST_UP_TO", {"csv": 1, "xlsx": 1})
     client.login(username="ann", password=PASSWORD)
     assert client.get("/export/cases/?pseudonymised=1&format=xlsx").status_code == 302
     call_command("db_worker", "--batch", verbosity=0)

@@ -65,3 +65,34 @@ def test_the_export_api_streams_only_the_callers_scope(client):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert [r["name"] for r in csv.DictReader(io.StringIO(text))] == ["Alder"]
     assert AuditEvent.objects.get(action="export").channel == "api"
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_a_background_export_answers_202_then_its_status_then_the_file(client, monkeypatch,
+                                                                       settings, tmp_path):
+    from django.core.management import call_command
+
+    from outbreakhq.tracing import exporting
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(exporting, "IN_REQUEST_UP_TO", {"csv": 1, "xlsx": 1})
+    land = tracer_land()
+    for name in ("Alder", "Aspen"):
+        open_case(land.tracer, make_person(land.compound1, name=name))
+    client.login(username="tina", password=PASSWORD)
+    queued = client.get("/api/v1/exports/cases?format=csv")
+    assert queued.status_code == 202, queued.content
+    body = queued.json()
+    assert body["rows"] == 2
+    status = client.get(body["status_url"]).json()
+    assert (status["status"], status["download_url"]) == ("queued", "")
+    assert client.get(f"/api/v1/exports/files/{body['name']}").status_code == 404  # not yet
+    call_command("db_worker", "--batch", verbosity=0)
+    status = client.get(body["status_url"]).json()
+    assert (status["status"], status["rows"], status["written"]) == ("done", 2, 2)
+    text = b"".join(client.get(status["download_url"]).streaming_content).decode("utf-8-sig")
+    assert sorted(r["name"] for r in csv.DictReader(io.StringIO(text))) == ["Alder", "Aspen"]
+    make_user("tracer", land.county1, username="tim")
+    client.login(username="tim", password=PASSWORD)  # another tracer: as if it did not exist
+    assert client.get(body["status_url"]).status_code == 404
+    assert client.get(status["download_url"]).status_code == 404

@@ -18,7 +18,7 @@ from django.db.models import Count, F
 from django.db.models.functions import Coalesce, TruncDate
 
 from outbreakhq.command.models import DailyFigure, DailyTotal
-from outbreakhq.core import bulk, events
+from outbreakhq.core import bulk, events, locks
 from outbreakhq.core.models import PATH_SEP, Area
 from outbreakhq.tracing.models import Case, Classification, Contact
 
@@ -134,6 +134,9 @@ def refresh_areas(area_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
+        # Two reports at once (PostgreSQL) would both delete, count and insert the same day's
+        # row and the second fail on its unique key (tests/faults/test_killed_server.py).
+        locks.take_turns(locks.DAILY_FIGURES, 0)
         before = {(a, d, r, u): [x, y, z] for a, d, r, u, x, y, z in
                   DailyFigure.objects.filter(area_id__in=ids).values_list(
                       "area_id", "day", "route", "under_control", *MEASURES)}

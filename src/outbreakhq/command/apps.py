@@ -37,5 +37,7 @@ class CommandConfig(AppConfig):
             "directive_update": write(Can.VIEW_AGGREGATES),
             "sitrep": read(Can.VIEW_AGGREGATES),
             "sitrep_pdf": read(Can.VIEW_AGGREGATES),
+            "sitrep_pdf_job": read(Can.VIEW_AGGREGATES),  # the user's own (others' are 404)
+            "sitrep_pdf_file": read(Can.VIEW_AGGREGATES),
             "sitrep_commentary": write(Can.ISSUE_DIRECTIVES),
         })

@@ -14,6 +14,10 @@ urlpatterns = [
          name="directive_update"),
     path("command/<str:code>/sitrep/", views.sitrep, name="sitrep"),
     path("command/<str:code>/sitrep.pdf", views.sitrep_pdf, name="sitrep_pdf"),
+    path("command/<str:code>/sitrep.pdf/<str:token>/", views.sitrep_pdf_job,
+         name="sitrep_pdf_job"),
+    path("command/<str:code>/sitrep.pdf/<str:token>/file", views.sitrep_pdf_file,
+         name="sitrep_pdf_file"),
     path("command/<str:code>/sitrep/commentary/", views.sitrep_commentary,
          name="sitrep_commentary"),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from outbreakhq.command import areamap, report, services
 from outbreakhq.command.figures import INCOMPLETE_DAYS, child_rows, figures_for
 from outbreakhq.command.models import Directive, DirectiveStatus
+from outbreakhq.command.report_jobs import pdf_of, queue_pdf, status_of
 from outbreakhq.command.services.directives import may_update
 from outbreakhq.command.svg import curve_svg, rt_svg
 from outbreakhq.core import hooks
@@ -170,12 +171,29 @@ def sitrep(request, code: str):
 
 @login_required
 def sitrep_pdf(request, code: str):
+    """The PDF is made by the task worker (1-2 s of WeasyPrint: command/py); this
+    page follows it and offers the file."""
     area = _area(request, code)
-    day = _day(request)
-    pdf = report.pdf(actor_of(request), area, day, base_url=request.build_absolute_uri("/"))
-    answer = HttpResponse(pdf, content_type="application/pdf")
-    answer["Content-Disposition"] = f'attachment; filename="{report.file_name(area, day)}"'
-    return answer
+    token = queue_pdf(actor=actor_of(request), area=area, day=_day(request))
+    return redirect("sitrep_pdf_job", code=area.code, token=token)
+
+
+@login_required
+def sitrep_pdf_job(request, code: str, token: str):
+    area = _area(request, code)
+    job = status_of(request.user, token)
+    return render(request, "command/sitrep_pdf_job.html",
+                  {"area": area, "day": date.fromisoformat(job["day"]), "job": job,
+                   "token": token})
+
+
+@login_required
+def sitrep_pdf_file(request, code: str, token: str):
+    area = _area(request, code)
+    path = pdf_of(request.user, token)
+    day = date.fromisoformat(status_of(request.user, token)["day"])
+    return FileResponse(path.open("rb"), as_attachment=True,
+                        filename=report.file_name(area, day), content_type="application/pdf")
 
 
 @login_required

@@ -35,6 +35,13 @@ class TracingConfig(AppConfig):
             hooks.api_router(prefix, f"outbreakhq.tracing.{router}")
         hooks.urls("outbreakhq.tracing.urls")  # cases/, contacts/, followups/, chains/
         hooks.urls("outbreakhq.tracing.urls_io")  # import/, export/, exports/
+        from outbreakhq.core import access
+
+        # A background export's state and file: the user's own only, and only while they may
+        # export that kind of list (others' files, and theirs without the right, are 404), as
+        # GET /imports/jobs/{token}.
+        mine = access.read(access.LOGIN_ONLY)
+        access.declare(api={"GET /exports/jobs/{name}": mine, "GET /exports/files/{name}": mine})
 
         from outbreakhq.tracing.models import Case
 

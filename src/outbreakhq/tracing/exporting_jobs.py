@@ -1,15 +1,17 @@
 """Large exports in the background: a task writes the file under OUTBREAKHQ_DATA_DIR/exports/,
 in a folder of its owner's, and the owner downloads it from the Exports page.
 
-The task runs in `outbreakhq db_worker` (django-tasks-db's database-backed worker), so a 500,000
-row export never holds a web worker. Each file has a `.json` note beside it (what, filters, rows,
-status); the file is written as `.part` and renamed when complete, so a half-written export is
-never offered for download.
+The task runs in `outbreakhq db_worker` (django-tasks-db's database-backed worker, which
+`outbreakhq serve` starts), so no export above exporting.IN_REQUEST_UP_TO rows holds a web
+worker. Each file has a `.json` note beside it (what, filters, rows, status, and the rows
+written so far while `running`, for the progress the Exports page shows); the file is written
+as `.part` and renamed when complete, so a half-written export is never offered for download.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import uuid
@@ -29,6 +31,7 @@ from outbreakhq.core.models import Area
 from outbreakhq.tracing.exporting import prepare, write_csv, write_xlsx
 
 KEEP_DAYS = 7  # exported personal data is not left on disk longer than this
+PROGRESS_EVERY = 2000  # rows between two notes of progress
 _NAME = re.compile(
     r"^[0-9]{8}T[0-9]{6}-(cases|contacts)(_pseudonymised)?-[0-9a-f]{8}\.(csv|xlsx)$")
 
@@ -39,9 +42,14 @@ class ExportFile:
     kind: str  # cases, contacts, cases_pseudonymised, contacts_pseudonymised
     format: str
     rows: int | None
-    status: str  # queued, done, failed
+    status: str  # queued, running, done, failed
     created_at: str
     filters: dict
+    written: int = 0  # rows written so far
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(100 * self.written / self.rows)) if self.rows else 0
 
 
 def owner_dir(user_id: int) -> Path:
@@ -49,9 +57,12 @@ def owner_dir(user_id: int) -> Path:
 
 
 def _note(path: Path, **values) -> None:
+    """Update the export's note; written aside and renamed, so a reader never sees half of it."""
     note = path.with_suffix(".json")
     current = json.loads(note.read_text()) if note.exists() else {}
-    note.write_text(json.dumps(current | values, ensure_ascii=False))
+    fresh = note.with_name(note.name + ".new")
+    fresh.write_text(json.dumps(current | values, ensure_ascii=False))
+    os.replace(fresh, note)
 
 
 def is_pseudonymised(name: str) -> bool:
@@ -85,8 +96,9 @@ def write_export(*, user_id: int, kind: str, fmt: str, name: str, area_code: str
     try:
         export = prepare(actor=Actor.for_command(user), kind=kind, within=within, filters=filters,
                          pseudonymised=pseudonymised)
-        count = (write_csv if fmt == "csv" else write_xlsx)(export.layout, export.tuples(),
-                                                            partial)
+        _note(target, status="running", written=0)
+        count = (write_csv if fmt == "csv" else write_xlsx)(
+            export.layout, _counted(export.tuples(), target), partial)
         partial.rename(target)
     except Exception as exc:
         partial.unlink(missing_ok=True)
@@ -94,6 +106,16 @@ def write_export(*, user_id: int, kind: str, fmt: str, name: str, area_code: str
         raise
     _note(target, status="done", rows=count)
     return count
+
+
+def _counted(rows, target: Path, every: int = PROGRESS_EVERY):
+    """The rows, noting in the export's note how many were written, every `every` rows."""
+    written = 0
+    for written, row in enumerate(rows, 1):
+        yield row
+        if written % every == 0:
+            _note(target, written=written)
+    _note(target, written=written)
 
 
 def purge_old(folder: Path, days: int) -> None:
@@ -125,8 +147,18 @@ def list_exports(user) -> list[ExportFile]:
         kind = data["kind"] + ("_pseudonymised" if data.get("pseudonymised") else "")
         found.append(ExportFile(note.with_suffix("." + data["format"]).name, kind,
                                 data["format"], data.get("rows"), data["status"],
-                                data["created_at"], data.get("filters", {})))
+                                data["created_at"], data.get("filters", {}),
+                                data.get("written", 0)))
     return found
+
+
+def export_status(user, name: str) -> ExportFile:
+    """One of the user's exports, whatever its state; a name that is not one is 404."""
+    if _NAME.match(name):
+        for item in list_exports(user):
+            if item.name == name:
+                return item
+    raise NotFound(_("No export named %(name)s.") % {"name": name})
 
 
 def export_file(user, name: str) -> Path:

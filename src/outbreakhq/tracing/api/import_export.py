@@ -3,8 +3,9 @@
 An import answers 200 with the counts, or 400 with every row-level error ({row, field, message})
 and nothing written; `dry_run` checks without writing. A file above the background size
 (interop/jobs.py, the same rule as the page and the CLI) answers 202 with a token whose outcome
-GET /imports/jobs/{token} reads. An export streams the file, or answers 202
-with the name of the file the task worker writes (above 50,000 rows), downloaded from /exports/.
+GET /imports/jobs/{token} reads. An export streams the file when small (exporting.IN_REQUEST_UP_TO),
+else answers 202 with the name of the file the task worker writes: GET /exports/jobs/{name} says
+how far it is, GET /exports/files/{name} downloads it when done.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
@@ -19,6 +21,8 @@ from outbreakhq.core.actor import actor_of
 from outbreakhq.core.api_errors import ErrorOut
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import Area
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
 from outbreakhq.interop import uploads
 from outbreakhq.interop.errorfile import error_values
 from outbreakhq.interop.fields import mapping_from_data
@@ -70,6 +74,16 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 class ExportQueued(Schema):
     name: str
     rows: int
+    status_url: str  # GET it until `status` is done, then fetch its `download_url`
+
+
+class ExportStatus(Schema):
+    name: str
+    status: str  # queued, running, done or failed
+    rows: int
+    written: int  # rows written so far
+    format: str
+    download_url: str  # when done
 
 
 def _area(code: str) -> Area | None:
@@ -158,10 +172,38 @@ def export_list(request, kind: str, format: str = "csv", area: str = "", q: str 
     export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=format,
                                            within=within, filters=filters,
                                            pseudonymised=pseudonymised)
-    if count > exporting.BACKGROUND_ABOVE:
+    if exporting.in_background(format, count):
         name = exporting_jobs.queue_export(
             actor=actor_of(request), kind=kind, fmt=format, within=within,
             filters=exporting.applied_filters(kind, filters), rows=count,
             pseudonymised=pseudonymised)
-        return Status(202, {"name": name, "rows": count})
+        return Status(202, {"name": name, "rows": count,
+                            "status_url": f"/api/v1/exports/jobs/{name}"})
     return export_response(export, format, f"{export.layout}.{format}")
+
+
+def _may_export(request, name: str) -> None:
+    need = (Can.EXPORT_PSEUDONYMS if exporting_jobs.is_pseudonymised(name)
+            else Can.EXPORT_PERSON)
+    if not can(actor_of(request), need):
+        raise NotFound(_("No export named %(name)s.") % {"name": name})
+
+
+@imports_router.get("/exports/jobs/{name}", response=ExportStatus)
+def export_status(request, name: str):
+    """One of your background exports: queued, running (with the rows written so far), done
+    (download it from `download_url`) or failed. Nobody else's: theirs are 404."""
+    _may_export(request, name)
+    item = exporting_jobs.export_status(request.user, name)
+    return {"name": item.name, "status": item.status, "rows": item.rows or 0,
+            "written": item.written, "format": item.format,
+            "download_url": f"/api/v1/exports/files/{item.name}" if item.status == "done"
+            else ""}
+
+
+@imports_router.get("/exports/files/{name}")
+def export_download(request, name: str):
+    """The file of one of your finished background exports (404 until it is done)."""
+    _may_export(request, name)
+    path = exporting_jobs.export_file(request.user, name)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)

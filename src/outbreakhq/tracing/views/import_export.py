@@ -1,5 +1,6 @@
 """Pages for importing line lists (upload, map columns, preview with every error, confirm) and
-exporting filtered case and contact lists (streamed, or in the background when large)."""
+exporting filtered case and contact lists (written in the request when small, else by the task
+worker, with a page that shows the progress: exporting.IN_REQUEST_UP_TO)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -264,13 +266,15 @@ def export(request, kind: str):
     export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=fmt,
                                            within=within,
                                            filters=request.GET, pseudonymised=pseudonymised)
-    if count > exporting.BACKGROUND_ABOVE:
-        exporting_jobs.queue_export(actor=actor_of(request), kind=kind, fmt=fmt, within=within,
-                                    filters=exporting.applied_filters(kind, request.GET),
-                                    rows=count, pseudonymised=pseudonymised)
-        messages.info(request, _("%(n)d rows: the file is being written in the background and "
-                                 "will be listed here when ready.") % {"n": count})
-        return redirect("exports")
+    if exporting.in_background(fmt, count):
+        name = exporting_jobs.queue_export(
+            actor=actor_of(request), kind=kind, fmt=fmt, within=within,
+            filters=exporting.applied_filters(kind, request.GET), rows=count,
+            pseudonymised=pseudonymised)
+        messages.info(request, _("%(n)d rows: the file is being written in the background; "
+                                 "this page shows its progress and offers it when ready.")
+                      % {"n": count})
+        return redirect(f"{reverse('exports')}?new={name}")
     return export_response(export, fmt, f"{export.layout}-{timezone.localdate().isoformat()}"
                                          f".{fmt}")
 
@@ -284,9 +288,12 @@ def _may_export_something(request) -> None:
 def exports(request):
     """The user's own background exports, and the pseudonymised exports for those who may."""
     _may_export_something(request)
+    files = exporting_jobs.list_exports(request.user)
     return render(request, "tracing/exports.html",
-                  {"exports": exporting_jobs.list_exports(request.user),
-                   "keep_days": exporting_jobs.KEEP_DAYS,
+                  {"exports": files, "keep_days": exporting_jobs.KEEP_DAYS,
+                   "new": request.GET.get("new", ""),
+                   # While a file is being written the list asks again every 2 s (htmx).
+                   "pending": any(item.status in ("queued", "running") for item in files),
                    "pseudonyms": can(actor_of(request), Can.EXPORT_PSEUDONYMS)})
 
 

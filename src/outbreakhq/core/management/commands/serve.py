@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -30,14 +31,20 @@ class Command(BaseCommand):
                                  "scheduler` elsewhere, or `scheduler --once` from cron)")
         parser.add_argument("--get", metavar="PATH",
                             help="request PATH in-process, print the response, fail unless 200")
+        parser.add_argument("--skip-collectstatic", action="store_true",
+                            help="start without collecting the static files again when they "
+                                 "were collected before (also OUTBREAKHQ_SKIP_COLLECTSTATIC=1)")
 
     def handle(self, *args, bind: str, workers: int, threads: int, get: str | None,
                no_worker: bool, no_scheduler: bool = False, **options):
         if hint := unmigrated_hint():  # a server (or smoke test) of an empty database helps no one
             raise CommandError(hint)
         # The pages name their static files through the manifest collectstatic writes: even the
-        # one-request smoke test needs it (a fresh checkout has none yet).
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # one-request smoke test needs it (a fresh checkout has none yet). It takes about a
+        # minute (Brotli): skipped on request when a manifest is already there.
+        skip = options.get("skip_collectstatic") or config.flag("OUTBREAKHQ_SKIP_COLLECTSTATIC")
+        if not (skip and (Path(settings.STATIC_ROOT) / "staticfiles.json").is_file()):
+            call_command("collectstatic", interactive=False, verbosity=0)
         if get:
             return self.smoke(get)
         if not no_worker:
