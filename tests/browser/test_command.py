@@ -8,8 +8,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from outbreakhq.command.models import Directive

@@ -76,8 +76,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data / "server.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "outbreakhq.cli", "serve", "--no-worker", "--no-scheduler", "--bind",
-             f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4"],
+            [sys.executable, "-m", "outbreakhq.cli", "serve", "--no-worker", "--no-scheduler",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4"],
             env=server_env(data), stdout=subprocess.DEVNULL, stderr=self.log.open("ab"),
             start_new_session=True)
         self.wait_until_up()
