@@ -108,6 +108,11 @@ def test_recalled_people_are_retested_in_bulk_and_others_are_refused(screen):
     done = services.submit_tubes(actor=Actor.of(screen.operator), rows=rows)
     assert done.created == 3
     assert set(Recall.objects.values_list("status", flat=True)) == {"resampled"}
+    # each recall points at its own person's retest tube, and the time reads back
+    for recall in Recall.objects.select_related("retest_tube"):
+        assert recall.retest_tube.barcode == f"R{people.index(recall.person)}"
+        assert recall.updated_at.tzinfo is not None
+        assert recall.updated_at >= recall.created_at
 
 
 def _bundle(*entries) -> str:

@@ -118,6 +118,29 @@ def test_the_lab_reaches_boxes_only_in_its_area(screen):
         services.receive_box(actor=Actor.of(other_lab), box_code="B1")
 
 
+def test_a_box_is_shipped_once_and_takes_only_sealed_tubes_of_its_site(screen):
+    operator = Actor.of(screen.operator)
+    screen.submit("T1", screen.people(1))
+    screen.submit("T2", screen.people(1))
+    box = services.ship_box(actor=operator, site_id=screen.site.pk, box_code="B1",
+                            barcodes=["T1"])
+    again = services.ship_box(actor=operator, site_id=screen.site.pk, box_code="B1",
+                              barcodes=["T1"])
+    assert again.pk == box.pk  # a resend answers the same box
+    with pytest.raises(InvalidInput) as other_tubes:
+        services.ship_box(actor=operator, site_id=screen.site.pk, box_code="B1",
+                          barcodes=["T1", "T2"])
+    assert "already shipped with other tubes" in str(other_tubes.value)
+    with pytest.raises(InvalidInput) as twice:
+        services.ship_box(actor=operator, site_id=screen.site.pk, box_code="B2",
+                          barcodes=["T2", "T1", "T9"])
+    text = str(twice.value)
+    assert "T1 is Shipped, not waiting to be shipped" in text
+    assert "T9 was not collected at this site" in text
+    assert Tube.objects.get(barcode="T2").status == TubeStatus.SEALED  # nothing half written
+    assert Tube.objects.get(barcode="T1").box_id == box.pk
+
+
 def test_closing_a_round_tells_zones_whether_it_was_complete_and_all_negative(screen):
     heard = []
     events.subscribe(ScreeningRoundClosed)(heard.append)

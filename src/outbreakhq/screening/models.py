@@ -239,7 +239,11 @@ class Recall(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tube", "person"],
                                                name="recall_once_per_tube")]
-        indexes = [models.Index(fields=["tenant", "status", "id"], name="recall_tenant_status")]
+        indexes = [models.Index(fields=["tenant", "status", "id"], name="recall_tenant_status"),
+                   # a retest's "open recall of this person in this round": by person, not a
+                   # walk over the round's recalls (quadratic over a city's round)
+                   models.Index(fields=["round", "person", "status"],
+                                name="recall_round_person")]
 
 
 class Exemption(models.Model):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -220,6 +220,23 @@ def _refuse_sampled(todo: list, fail) -> None:
                         "n": pid, "barcode": barcode})
 
 
+def _resample(rows: list[tuple[int, int, int, bool]], when) -> None:
+    """The open recalls of the retested people are resampled (in their retest tube): one
+    statement run for all of them (executemany), each row found by the recall_round_person
+    index; one ORM UPDATE a person cost about a millisecond (20 s for a city's recalls)."""
+    retests = [(tube_id, round_id, pid) for tube_id, round_id, pid, retest in rows if retest]
+    if not retests:
+        return
+    table = connection.ops.quote_name(Recall._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(when)  # as the ORM stores it
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET status = %s, retest_tube_id = %s, updated_at = %s "  # noqa: S608
+            "WHERE round_id = %s AND person_id = %s AND status = %s",
+            [(RecallStatus.RESAMPLED.value, tube_id, when, round_id, pid,
+              RecallStatus.NOTIFIED.value) for tube_id, round_id, pid in retests])
+
+
 def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
     """Tubes, members and the audit event naming every person, written as columns by
     core/bulk.py (COPY on PostgreSQL, executemany on SQLite): the rows were checked above, and
@@ -259,11 +276,7 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
         "round_id": pa.array([r[1] for r in rows], pa.int64()),
         "person_id": pa.array([r[2] for r in rows], pa.int64()),
         "retest": pa.array([r[3] for r in rows], pa.bool_())}))
-    for tube_id, round_id, pid, retest in rows:
-        if retest:
-            Recall.objects.filter(round_id=round_id, person_id=pid,
-                                  status=RecallStatus.NOTIFIED).update(
-                status=RecallStatus.RESAMPLED, retest_tube_id=tube_id, updated_at=when)
+    _resample(rows, when)
     done.created += n
     done.people += len(rows)
     event = audit.record(actor=actor, action="create", object_type="tube",

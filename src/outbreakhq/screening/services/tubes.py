@@ -203,10 +203,13 @@ def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[st
     site = site_named(actor, site_id, message)
     with transaction.atomic():
         existing = Box.objects.filter(code=box_code).first()
-        tubes = {t.barcode: t for t in Tube.objects.select_for_update().filter(
-            barcode__in=wanted) if t.site_id == site.pk}
+        # (id, status, box) by barcode, locked: no model instance per tube (a box of a
+        # city's round holds thousands)
+        tubes = {barcode: (pk, status, box_id) for pk, barcode, site_id, status, box_id in
+                 Tube.objects.select_for_update().filter(barcode__in=wanted).values_list(
+                     "pk", "barcode", "site_id", "status", "box_id") if site_id == site.pk}
         if existing is not None:
-            if existing.site_id == site.pk and {t.box_id for t in tubes.values()} == {
+            if existing.site_id == site.pk and {t[2] for t in tubes.values()} == {
                     existing.pk} and len(tubes) == len(set(wanted)):
                 return existing
             raise InvalidInput(message, [FieldError("box", _(
@@ -217,16 +220,16 @@ def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[st
             if tube is None:
                 errors.append(row_error(row, "tubes", _(
                     "tube %(code)s was not collected at this site") % {"code": code}))
-            elif tube.status != TubeStatus.SEALED or tube.box_id:
+            elif tube[1] != TubeStatus.SEALED or tube[2]:
                 errors.append(row_error(row, "tubes", _(
                     "tube %(code)s is %(status)s, not waiting to be shipped") % {
-                    "code": code, "status": tube.get_status_display()}))
+                    "code": code, "status": TubeStatus(tube[1]).label}))
         if errors:
             raise InvalidInput(message, errors)
         when, who = now(), user_of(actor)
         box = Box.objects.create(tenant_id=site.tenant_id, area=site.area, site=site,
                                  code=box_code, shipped_at=when, shipped_by=who)
-        Tube.objects.filter(pk__in=[t.pk for t in tubes.values()]).update(
+        Tube.objects.filter(pk__in=[t[0] for t in tubes.values()]).update(
             box=box, status=TubeStatus.SHIPPED, shipped_at=when, shipped_by=who)
         audit.record(actor=actor, action="create", object_type="box", object_id=box_code,
                      area=site.area, detail={"tubes": len(tubes)})

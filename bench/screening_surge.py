@@ -1,0 +1,213 @@
+"""The 9 a.m. surge: sealed tubes submitted over HTTP (`POST /api/v1/screening/tubes/`, one
+request = one sealed tube, API tokens) to the production server (`outbreakhq serve`: gunicorn)
+on loopback from many concurrent clients, for a bounded time. Prints tubes (and people) a
+second sustained, p50/p95/p99 latency, every error (there must be none), the machine load
+(`uptime`) before and after, and the server's and this process's peak memory.
+
+    createdb -h 127.0.0.1 -U postgres bench_surge
+    OUTBREAKHQ_DATA_DIR=$(mktemp -d) \
+    OUTBREAKHQ_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_surge \
+        .venv/bin/python bench/screening_surge.py --clients 32 --seconds 60
+
+The people (tubes x pool) are written first with core/bulk.py (not timed); each client
+thread holds one keep-alive connection and its own operator's token and sends the next tube
+as soon as the previous one is answered (a closed loop: the figure is the server's capacity,
+not an offered rate). Exit status 1 if any request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outbreakhq.settings")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def prepare(args) -> tuple[list[str], int, int, list[list[str]]]:
+    """Tokens (one operator each), the site and round, and the tubes' member codes."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.screening_pipeline import _has_territory, _territory, make_people
+    from outbreakhq.core.actor import Actor
+    from outbreakhq.core.tokens import issue_token
+    from outbreakhq.screening import services
+    from tests.factories import make_user, territory
+
+    call_command("migrate", verbosity=0)
+    tag = time.time_ns()
+    land = _territory() if _has_territory() else territory()
+    planner = Actor.for_command(make_user("commander", land.region, username=f"plan-{tag}"))
+    campaign = services.create_campaign(actor=planner, name=f"Surge {tag}",
+                                        area_code=land.compound1.code)
+    round_ = services.create_round(actor=planner, campaign=campaign, day=date.today())
+    site = services.create_site(actor=planner, name="Surge site", area_code=land.compound1.code)
+    tokens = []
+    for n in range(args.operators):
+        user = make_user("screening", land.county1, username=f"op{n}-{tag}")
+        tokens.append(issue_token(actor=Actor.for_command(user), name="surge bench")[1])
+    ids = make_people(args.tubes * args.pool, land.compound1)
+    codes = [services.code_of(p) for p in ids]
+    tubes = [codes[i:i + args.pool] for i in range(0, len(codes), args.pool)]
+    return tokens, site.pk, round_.pk, tubes
+
+
+def client(port: int, token: str, work, tubes, site: int, round_: int, tag: str,
+           latencies: list, errors: list, stop: threading.Event) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    while not stop.is_set():
+        try:
+            k = next(work)
+        except StopIteration:
+            return
+        body = json.dumps({"barcode": f"{tag}{k:08d}", "members": tubes[k], "site": site,
+                           "round": round_})
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/api/v1/screening/tubes/", body, headers)
+            response = conn.getresponse()
+            text = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(f"tube {k}: {error!r}")
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            continue
+        latencies.append(time.perf_counter() - started)
+        if status != 201:
+            errors.append(f"tube {k}: HTTP {status} {text[:200]!r}")
+    conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--tubes", type=int, default=40_000, help="tubes prepared (at most)")
+    parser.add_argument("--pool", type=int, default=10)
+    parser.add_argument("--operators", type=int, default=8, help="tokens (one per operator)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    tokens, site, round_, tubes = prepare(args)
+    port = free_port()
+    env = {**os.environ, "OUTBREAKHQ_ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "OUTBREAKHQ_DEBUG": "0"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "outbreakhq.cli", "serve", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--threads", str(args.threads)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_until_up(port, server)
+        print(f"before: {load()}")
+        latencies: list[float] = []
+        errors: list[str] = []
+        stop = threading.Event()
+        safe = _Locked(iter(range(len(tubes))))
+        tag = f"H{time.time_ns() % 10**6:06d}-"
+        threads = [threading.Thread(target=client, args=(
+            port, tokens[n % len(tokens)], safe, tubes, site, round_, tag, latencies, errors,
+            stop)) for n in range(args.clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        time.sleep(args.seconds)
+        stop.set()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        print(f"after:  {load()}")
+        server_mb = _tree_peak_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    done = len(latencies) - sum(1 for e in errors if "HTTP" in e)
+    ordered = sorted(latencies) or [0.0]
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+    print(f"{args.clients} clients, {args.workers} workers x {args.threads} threads, "
+          f"{elapsed:.0f} s: {done:,} tubes = {done / elapsed:,.1f} tubes/s "
+          f"({done * args.pool / elapsed:,.0f} people/s); latency p50 {pct(0.5):.0f} ms, "
+          f"p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, mean "
+          f"{statistics.fmean(ordered) * 1000:.0f} ms; errors {len(errors)}; "
+          f"server peak RSS {server_mb}; client peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    for error in errors[:20]:
+        print("  error:", error)
+    if len(latencies) >= len(tubes) - args.clients:
+        print("  (ran out of prepared tubes: raise --tubes)")
+    sys.exit(1 if errors else 0)
+
+
+class _Locked:
+    """A generator shared by threads (next() under a lock)."""
+
+    def __init__(self, gen):
+        self.gen, self.lock = gen, threading.Lock()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        with self.lock:
+            return next(self.gen)
+
+
+def _wait_until_up(port: int, server: subprocess.Popen, seconds: int = 600) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped at start (exit {server.returncode})")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
+            return
+        except OSError:
+            time.sleep(1)
+    raise SystemExit("the server did not answer in time")
+
+
+def _tree_peak_mb(root: int) -> str:
+    """The gunicorn master and workers' peak resident memory (VmHWM), summed."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if status.parent.name == str(root) or fields.get("PPid", "").strip() == str(root):
+            total += int(fields.get("VmHWM", "0 kB").split()[0])
+    return f"{total / 1024:.0f} MB"
+
+
+if __name__ == "__main__":
+    main()
