@@ -46,6 +46,7 @@ class Plan:
     tenant_id: int | None
     counts: dict[str, int] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)  # as read: the error file's values
+    area: Area | None = None  # the area the file was checked for (a batch is checked again)
 
     @property
     def refused_rows(self) -> set[int]:
@@ -53,7 +54,8 @@ class Plan:
 
     def keeping(self, rows: list[Row]) -> Plan:
         """The same plan for these rows only (a partial commit's), with no errors."""
-        kept = Plan(self.kind, rows, [], self.columns, self.tenant_id, header=self.header)
+        kept = Plan(self.kind, rows, [], self.columns, self.tenant_id, header=self.header,
+                    area=getattr(self, "area", None))
         kept.counts = _counts(rows)
         return kept
 
@@ -121,7 +123,7 @@ def plan_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     checked = importer.check(actor=actor, rows=rows, columns=columns, area=area)
     errors = sorted(errors + checked.errors, key=lambda e: (e.row or 0, e.field))
     # Every error, however many: the total and the error file need them all.
-    plan = Plan(kind, rows, errors, columns, checked.tenant_id, header=header)
+    plan = Plan(kind, rows, errors, columns, checked.tenant_id, header=header, area=area)
     plan.counts = _counts(rows)
     return plan
 
@@ -210,8 +212,21 @@ def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     return plan, commit_plan(actor=actor, plan=plan, name=name or path.name, partial=partial)
 
 
+BATCH_ROWS = 500  # rows a transaction writes on SQLite (about a second of its write lock)
+
+
 def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -> ImportResult:
-    """Write a checked plan in one transaction, with one audit event for the file.
+    """Write a checked plan, with one audit event for each transaction.
+
+    On PostgreSQL (and for a file of at most BATCH_ROWS rows, or a kind that does not batch)
+    in one transaction. On SQLite, whose one writer at a time would otherwise hold every other
+    write for the whole file ("database is locked" after 20 s, issue 15), in batches of
+    BATCH_ROWS rows, each its own short transaction: the plan has checked every row before
+    anything is written (without `partial`, a file with one wrong row writes nothing), and each
+    batch after the first is checked again just before it is written, so that it refers to the
+    records the earlier batches wrote (a source case, a person, a close contact). A batch that
+    fails then (someone changed a record meanwhile) stops the run, the earlier batches stay
+    written, and a second run resumes: rows are matched by external id, so every row lands once.
 
     `partial`: the rows with an error are refused, the rows that need one of them (the
     importer's `needs`) are held, and the rest is written; a row the writer itself refuses (a
@@ -222,23 +237,76 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
     if plan.errors and not partial:
         raise RowsRefused(_("Nothing was imported; correct these rows."), errors, plan)
     refused = plan.refused_rows
-    held: set[int] = set()
+    held = _held(importer, plan.rows, [r for r in plan.rows if r.number not in refused],
+                 refused)
+    rows = [r for r in plan.rows if r.number not in refused | held]
+    batches = _batches(importer, rows)
+    results: list[ImportResult] = []
+    for index, batch in enumerate(batches):
+        kept = plan if len(batches) == 1 and not (refused or held) else plan.keeping(batch)
+        if index:
+            kept, wrong = _recheck(actor, importer, plan, batch)
+            if wrong and not partial:
+                raise InvalidInput(_(
+                    "Stopped after %(done)d of %(total)d rows: a row changed since the check. "
+                    "The rows before it are imported; import the file again to add the rest.")
+                    % {"done": sum(len(b) for b in batches[:index]), "total": len(rows)},
+                    wrong)
+            errors += wrong
+            refused |= {e.row for e in wrong if e.row}
+        result, wrote_held = _commit_refusing(actor, importer, plan, kept, name, partial,
+                                              errors, refused, held,
+                                              batch=(index + 1, len(batches)))
+        held |= wrote_held
+        results.append(result)
+    errors.sort(key=lambda e: (e.row or 0, e.field))
+    total = ImportResult(*(sum(getattr(r, f) for r in results) for f in (
+        "created", "updated", "unchanged", "people_registered", "people_matched")))
+    return total.with_refusals(held=len(held), refused=len(refused), errors=errors)
+
+
+def _batches(importer, rows: list[Row]) -> list[list[Row]]:
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or importer.batches is None or len(rows) <= BATCH_ROWS:
+        return [rows]
+    return importer.batches(rows, BATCH_ROWS)
+
+
+def _recheck(actor: Actor, importer, plan: Plan, rows: list[Row]) -> tuple[Plan, list]:
+    """A later batch checked again against what is stored now (the earlier batches included):
+    its rows' references and actions afresh. Returns its plan and its errors (none, unless a
+    record changed since the plan)."""
+    for row in rows:
+        row.refs, row.changes, row.action = {}, [], None
+    checked = importer.check(actor=actor, rows=rows, columns=plan.columns,
+                             area=getattr(plan, "area", None))  # a plan kept before it had one
+    wrong = {e.row for e in checked.errors if e.row}
+    return plan.keeping([r for r in rows if r.number not in wrong]), list(checked.errors)
+
+
+def _commit_refusing(actor: Actor, importer, plan: Plan, kept: Plan, name: str, partial: bool,
+                     errors: list, refused: set[int], held: set[int],
+                     batch: tuple[int, int]) -> tuple[ImportResult, set[int]]:
+    """One transaction's commit; with `partial`, a row the writer refuses is refused and the
+    rest of the batch written again. `errors` and `refused` grow with such rows; returns the
+    result and the rows held back because they need one of them."""
+    more_held: set[int] = set()
     while True:
-        rows = [r for r in plan.rows if r.number not in refused | held]
-        held |= _held(importer, plan.rows, rows, refused | held)
-        rows = [r for r in rows if r.number not in held]
-        kept = plan if not (refused or held) else plan.keeping(rows)
+        out = refused | held | more_held
+        rows = [r for r in kept.rows if r.number not in out]
+        more_held |= _held(importer, plan.rows, rows, out)
+        rows = [r for r in rows if r.number not in more_held]
+        this = kept if len(rows) == len(kept.rows) else plan.keeping(rows)
         try:
-            result = _commit(actor, importer, kept, name, held=len(held), refused=len(refused))
+            return _commit(actor, importer, this, name, held=len(held | more_held),
+                           refused=len(refused), batch=batch), more_held
         except InvalidInput as exc:
             wrong = {e.row for e in exc.errors if e.row} - refused
             if not partial or not wrong:
                 raise
             errors += exc.errors
             refused |= wrong
-            continue
-        errors.sort(key=lambda e: (e.row or 0, e.field))
-        return result.with_refusals(held=len(held), refused=len(refused), errors=errors)
 
 
 def _held(importer, every: list[Row], rows: list[Row], out: set[int]) -> set[int]:
@@ -255,7 +323,7 @@ def _held(importer, every: list[Row], rows: list[Row], out: set[int]) -> set[int
 
 
 def _commit(actor: Actor, importer, plan: Plan, name: str, *, held: int,
-            refused: int) -> ImportResult:
+            refused: int, batch: tuple[int, int] = (1, 1)) -> ImportResult:
     try:
         # scoped.atomic: a row refused inside the batch stays audited when the batch rolls back.
         with scoped.atomic():
@@ -264,6 +332,8 @@ def _commit(actor: Actor, importer, plan: Plan, name: str, *, held: int,
                       "updated": result.updated, "unchanged": result.unchanged}
             if held or refused:
                 detail |= {"held": held, "refused": refused}
+            if batch[1] > 1:
+                detail |= {"batch": batch[0], "batches": batch[1]}
             audit.record(actor=actor, action="create",
                          object_type=importer.audit_as or f"{plan.kind}_import",
                          area=area_of(plan), detail=detail)
