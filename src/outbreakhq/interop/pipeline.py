@@ -46,7 +46,9 @@ class Plan:
     tenant_id: int | None
     counts: dict[str, int] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)  # as read: the error file's values
-    area: Area | None = None  # the area the file was checked for (a batch is checked again)
+    # What earlier batches of this file wrote, for the later ones (the importer's writer keeps
+    # it: tracing's, the cases and contacts it created by external id). Shared by `keeping`.
+    carried: dict = field(default_factory=dict)
 
     @property
     def refused_rows(self) -> set[int]:
@@ -54,8 +56,10 @@ class Plan:
 
     def keeping(self, rows: list[Row]) -> Plan:
         """The same plan for these rows only (a partial commit's), with no errors."""
-        kept = Plan(self.kind, rows, [], self.columns, self.tenant_id, header=self.header,
-                    area=getattr(self, "area", None))
+        kept = Plan(self.kind, rows, [], self.columns, self.tenant_id, header=self.header)
+        if not hasattr(self, "carried"):  # a plan kept before it had one
+            self.carried = {}
+        kept.carried = self.carried
         kept.counts = _counts(rows)
         return kept
 
@@ -123,7 +127,7 @@ def plan_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     checked = importer.check(actor=actor, rows=rows, columns=columns, area=area)
     errors = sorted(errors + checked.errors, key=lambda e: (e.row or 0, e.field))
     # Every error, however many: the total and the error file need them all.
-    plan = Plan(kind, rows, errors, columns, checked.tenant_id, header=header, area=area)
+    plan = Plan(kind, rows, errors, columns, checked.tenant_id, header=header)
     plan.counts = _counts(rows)
     return plan
 
@@ -222,11 +226,12 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
     in one transaction. On SQLite, whose one writer at a time would otherwise hold every other
     write for the whole file ("database is locked" after 20 s, issue 15), in batches of
     BATCH_ROWS rows, each its own short transaction: the plan has checked every row before
-    anything is written (without `partial`, a file with one wrong row writes nothing), and each
-    batch after the first is checked again just before it is written, so that it refers to the
-    records the earlier batches wrote (a source case, a person, a close contact). A batch that
-    fails then (someone changed a record meanwhile) stops the run, the earlier batches stay
-    written, and a second run resumes: rows are matched by external id, so every row lands once.
+    anything is written (without `partial`, a file with one wrong row writes nothing); the
+    importer's `batches` orders them so that each refers only to records stored before or
+    written by an earlier batch (the writer carries those across: `Plan.carried`). A batch that
+    the writer refuses (someone changed a record since the plan) stops the run, the earlier
+    batches stay written, and a second run resumes: rows are matched by external id, so every
+    row lands once.
 
     `partial`: the rows with an error are refused, the rows that need one of them (the
     importer's `needs`) are held, and the rest is written; a row the writer itself refuses (a
@@ -236,6 +241,7 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
     errors = list(plan.errors)
     if plan.errors and not partial:
         raise RowsRefused(_("Nothing was imported; correct these rows."), errors, plan)
+    plan.carried = {}  # nothing written yet by this run
     refused = plan.refused_rows
     held = _held(importer, plan.rows, [r for r in plan.rows if r.number not in refused],
                  refused)
@@ -244,16 +250,6 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
     results: list[ImportResult] = []
     for index, batch in enumerate(batches):
         kept = plan if len(batches) == 1 and not (refused or held) else plan.keeping(batch)
-        if index:
-            kept, wrong = _recheck(actor, importer, plan, batch)
-            if wrong and not partial:
-                raise InvalidInput(_(
-                    "Stopped after %(done)d of %(total)d rows: a row changed since the check. "
-                    "The rows before it are imported; import the file again to add the rest.")
-                    % {"done": sum(len(b) for b in batches[:index]), "total": len(rows)},
-                    wrong)
-            errors += wrong
-            refused |= {e.row for e in wrong if e.row}
         result, wrote_held = _commit_refusing(actor, importer, plan, kept, name, partial,
                                               errors, refused, held,
                                               batch=(index + 1, len(batches)))
@@ -273,18 +269,6 @@ def _batches(importer, rows: list[Row]) -> list[list[Row]]:
     return importer.batches(rows, BATCH_ROWS)
 
 
-def _recheck(actor: Actor, importer, plan: Plan, rows: list[Row]) -> tuple[Plan, list]:
-    """A later batch checked again against what is stored now (the earlier batches included):
-    its rows' references and actions afresh. Returns its plan and its errors (none, unless a
-    record changed since the plan)."""
-    for row in rows:
-        row.refs, row.changes, row.action = {}, [], None
-    checked = importer.check(actor=actor, rows=rows, columns=plan.columns,
-                             area=getattr(plan, "area", None))  # a plan kept before it had one
-    wrong = {e.row for e in checked.errors if e.row}
-    return plan.keeping([r for r in rows if r.number not in wrong]), list(checked.errors)
-
-
 def _commit_refusing(actor: Actor, importer, plan: Plan, kept: Plan, name: str, partial: bool,
                      errors: list, refused: set[int], held: set[int],
                      batch: tuple[int, int]) -> tuple[ImportResult, set[int]]:
@@ -298,11 +282,20 @@ def _commit_refusing(actor: Actor, importer, plan: Plan, kept: Plan, name: str, 
         more_held |= _held(importer, plan.rows, rows, out)
         rows = [r for r in rows if r.number not in more_held]
         this = kept if len(rows) == len(kept.rows) else plan.keeping(rows)
+        carried = {key: dict(value) for key, value in kept.carried.items()}
         try:
             return _commit(actor, importer, this, name, held=len(held | more_held),
                            refused=len(refused), batch=batch), more_held
         except InvalidInput as exc:
+            kept.carried.clear()  # what the rolled-back attempt wrote is not there
+            kept.carried.update(carried)
             wrong = {e.row for e in exc.errors if e.row} - refused
+            if batch[0] > 1 and not partial:
+                raise InvalidInput(_(
+                    "Stopped at batch %(batch)d of %(batches)d: %(message)s The earlier "
+                    "batches are imported; import the file again to add the rest.") % {
+                    "batch": batch[0], "batches": batch[1], "message": exc.message},
+                    exc.errors) from None
             if not partial or not wrong:
                 raise
             errors += exc.errors
