@@ -286,7 +286,7 @@ def commit_only(n: int, land, user, folder: Path, heap: bool = False, repeat: in
     again), the raw write right after it on the same counts; min and median of both and the
     median of the per-repetition ratios are printed (the machine is shared: read the median).
     On SQLite a file of more than pipeline.BATCH_ROWS rows is written in batches (savepoints
-    here, inside the rolled-back transaction; each batch checked again as in a real run)."""
+    here, inside the rolled-back transaction)."""
     import statistics
     import tracemalloc
 

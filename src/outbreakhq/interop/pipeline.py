@@ -13,10 +13,11 @@ how fresh, and what else must be the same). jobs.py decides where a commit runs.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -216,7 +217,10 @@ def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     return plan, commit_plan(actor=actor, plan=plan, name=name or path.name, partial=partial)
 
 
-BATCH_ROWS = 500  # rows a transaction writes on SQLite (about a second of its write lock)
+BATCH_ROWS = 250  # rows a transaction writes on SQLite (under a second of its write lock)
+# Between two batches on SQLite: longer than the longest sleep of SQLite's busy handler
+# (100 ms), so that a write waiting for the lock gets it before the next batch takes it again.
+BATCH_PAUSE = 0.15  # seconds
 
 
 def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -> ImportResult:
@@ -249,6 +253,8 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
     batches = _batches(importer, rows)
     results: list[ImportResult] = []
     for index, batch in enumerate(batches):
+        if index and not connection.in_atomic_block:  # (inside a caller's transaction, no one
+            time.sleep(BATCH_PAUSE)                   # could write between batches anyway)
         kept = plan if len(batches) == 1 and not (refused or held) else plan.keeping(batch)
         result, wrote_held = _commit_refusing(actor, importer, plan, kept, name, partial,
                                               errors, refused, held,
@@ -262,8 +268,6 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
 
 
 def _batches(importer, rows: list[Row]) -> list[list[Row]]:
-    from django.db import connection
-
     if connection.vendor != "sqlite" or importer.batches is None or len(rows) <= BATCH_ROWS:
         return [rows]
     return importer.batches(rows, BATCH_ROWS)

@@ -39,7 +39,7 @@ def _batches(rows: list, size: int) -> list[list]:
     """Cases and contacts in batches of about `size` rows for short transactions: cases in the
     file's order (a source in a later batch is kept unresolved, then linked by itself when its
     batch comes: sources.resolve); close contacts before contacts of close contacts, so that
-    each one's close contact is stored by the time its batch is checked again. The rows of one
+    each one's close contact is written (and carried: write.py) before its batch. The rows of one
     person (one document, or one "#N" of the file) go in the batch of the first of them, so
     that a person the file registers is registered once."""
     ordered = sorted(rows, key=lambda r: r.values.get("category") == ContactCategory.SECONDARY)
