@@ -78,3 +78,41 @@ def test_tracer_uploads_sees_errors_fixes_the_file_and_imports(page, tmp_path):
         page.click("#export-csv")
     text = open(download.value.path(), encoding="utf-8-sig").read()
     assert "Wang Fang" in text and text.count("\n") == 4
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_the_import_review_page_fits_a_phone_without_sideways_scrolling(page, tmp_path):
+    """The review (the mapping's three columns, the constants and recodings, the counts, every
+    error and the preview) at 390 px: nothing scrolls sideways but the preview table's own box."""
+    land = territory()
+    make_user("tracer", land.county1, username="tina")
+    rows = [row + ["a ward with a long name, east gate"] for row in case_rows(land, ids(3))]
+    rows[0][5] = "maybe"
+    path = write_csv(tmp_path / "a-line-list-with-a-long-name-from-the-prefecture.csv",
+                     CASE_HEADER + ["Ward of residence as the prefecture writes it"], rows)
+    page.set_viewport_size(PHONE)
+    log_in(page, "tina", PASSWORD)
+    page.goto("/import/")
+    page.select_option("#id_kind", "cases")
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.locator("#mapping-table")).to_be_visible()
+    shot(page, "phone-import-review-columns")
+    _fits(page)
+    page.select_option("select[aria-label='Ward of residence as the prefecture writes it']", "")
+    page.get_by_role("button", name="Apply the mapping").click()
+    expect(page.locator("#import-errors")).to_be_visible()
+    expect(page.locator("#import-preview tbody tr")).to_have_count(3)
+    shot(page, "phone-import-review-errors")
+    _fits(page)
+    for selector in ("#mapping-table", "#id_constants", "#id_values", "#import-errors",
+                     "#confirm-partial"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+
+
+def _fits(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 390 px phone"

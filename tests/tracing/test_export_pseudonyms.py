@@ -150,3 +150,25 @@ def test_a_large_pseudonymised_export_is_written_in_the_background_for_the_analy
     assert download.status_code == 200
     client.login(username="rita", password=PASSWORD)  # a tracer cannot fetch an analyst's file
     assert client.get(f"/exports/{done.name}/").status_code in (403, 404)
+
+
+def test_the_other_possible_infectors_are_pseudonymised(land, client, tmp_path):
+    from outbreakhq.interop.pipeline import run_import
+
+    a, b = land.cases
+    tracer = a.created_by
+    path = tmp_path / "c.csv"
+    path.write_text("external_id,name,home_area,classification,report_date,detection_route,"
+                    f"source_case\nC-3,Cherry,{land.compound1.code},confirmed,{ago(0)},clinic,"
+                    f"#{b.pk};A-1;X-7\n", encoding="utf-8")
+    run_import(actor=Actor.of(tracer), kind="cases", path=path)
+    client.login(username="ann", password=PASSWORD)
+    cases = pseudonymised(client, "cases")
+    c = Case.objects.get(external_id="C-3")
+    [row] = [r for r in cases if r["case"] == pseudonyms.pseudonym("C", c.tenant_id, c.pk)]
+    assert row["source_case"] == pseudonyms.pseudonym("C", c.tenant_id, b.pk)
+    assert row["other_candidate_sources"] == ";".join((
+        pseudonyms.pseudonym("C", c.tenant_id, a.pk), pseudonyms.pseudonym("X", c.tenant_id,
+                                                                          "X-7")))
+    assert not {"X-7", "A-1"} & set(row["other_candidate_sources"].split(";"))
+    assert {r["other_candidate_sources"] for r in cases if r is not row} == {""}

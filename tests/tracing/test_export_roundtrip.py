@@ -174,3 +174,48 @@ def test_a_record_number_outside_the_importers_scope_is_not_found(world, tmp_pat
     [error] = refused.value.errors
     assert (error.row, error.field) == (2, "source_case")
     assert "unknown source case" in error.message
+
+
+def _candidates() -> dict[str, list[str]]:
+    """Each case's possible infectors by the names files give, the most likely first."""
+    from outbreakhq.tracing.models import CandidateInfector
+
+    found: dict[str, list[str]] = {}
+    for c in CandidateInfector.objects.select_related("case", "infector").order_by(
+            "case_id", "position"):
+        name = ref_of(c.infector) if c.infector is not None else c.external_id
+        found.setdefault(ref_of(c.case), []).append(name + ("*" if c.most_likely else ""))
+    return found
+
+
+def _with_candidates(world, tmp_path) -> None:
+    """E-5 names three possible infectors: D-9 (the most likely), A-1 and X-7 (no case here)."""
+    path = tmp_path / "e.csv"
+    path.write_text("external_id,name,home_area,classification,report_date,detection_route,"
+                    f"source_case\nE-5,Elm,{world.compound1.code},confirmed,{ago(0)},clinic,"
+                    "D-9; A-1; X-7\n", encoding="utf-8")
+    run_import(actor=Actor.of(world.tracer), kind="cases", path=path)
+    assert _candidates() == {"E-5": ["D-9*", "A-1", "X-7"]}
+
+
+def test_the_export_carries_the_other_possible_infectors(world, tmp_path):
+    _with_candidates(world, tmp_path)
+    with export(world.tracer, "cases", "csv", tmp_path).open(encoding="utf-8-sig") as f:
+        rows = {r["external_id"]: r for r in csv.DictReader(f)}
+    assert (rows["E-5"]["source_case"], rows["E-5"]["other_candidate_sources"]) == \
+        ("D-9", "A-1;X-7")
+    assert {r["other_candidate_sources"] for k, r in rows.items() if k != "E-5"} == {""}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_other_possible_infectors_survive_a_round_trip(world, tmp_path, fmt):
+    _with_candidates(world, tmp_path)
+    before, candidates = snapshot(), _candidates()
+    files = {kind: export(world.tracer, kind, fmt, tmp_path) for kind in ("cases", "contacts")}
+    _plan, again = run_import(actor=Actor.of(world.tracer), kind="cases", path=files["cases"])
+    assert (again.created, again.updated) == (0, 0)  # the same database: nothing changes
+    forget_everything()
+    for kind in ("cases", "contacts"):
+        run_import(actor=Actor.of(world.tracer), kind=kind, path=files[kind])
+    assert snapshot() == before
+    assert _candidates() == candidates

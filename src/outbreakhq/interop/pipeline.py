@@ -13,10 +13,11 @@ how fresh, and what else must be the same). jobs.py decides where a commit runs.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,9 @@ class Plan:
     tenant_id: int | None
     counts: dict[str, int] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)  # as read: the error file's values
+    # What earlier batches of this file wrote, for the later ones (the importer's writer keeps
+    # it: tracing's, the cases and contacts it created by external id). Shared by `keeping`.
+    carried: dict = field(default_factory=dict)
 
     @property
     def refused_rows(self) -> set[int]:
@@ -54,6 +58,9 @@ class Plan:
     def keeping(self, rows: list[Row]) -> Plan:
         """The same plan for these rows only (a partial commit's), with no errors."""
         kept = Plan(self.kind, rows, [], self.columns, self.tenant_id, header=self.header)
+        if not hasattr(self, "carried"):  # a plan kept before it had one
+            self.carried = {}
+        kept.carried = self.carried
         kept.counts = _counts(rows)
         return kept
 
@@ -210,8 +217,25 @@ def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     return plan, commit_plan(actor=actor, plan=plan, name=name or path.name, partial=partial)
 
 
+BATCH_ROWS = 250  # rows a transaction writes on SQLite (under a second of its write lock)
+# Between two batches on SQLite: longer than the longest sleep of SQLite's busy handler
+# (100 ms), so that a write waiting for the lock gets it before the next batch takes it again.
+BATCH_PAUSE = 0.15  # seconds
+
+
 def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -> ImportResult:
-    """Write a checked plan in one transaction, with one audit event for the file.
+    """Write a checked plan, with one audit event for each transaction.
+
+    On PostgreSQL (and for a file of at most BATCH_ROWS rows, or a kind that does not batch)
+    in one transaction. On SQLite, whose one writer at a time would otherwise hold every other
+    write for the whole file ("database is locked" after 20 s, issue 15), in batches of
+    BATCH_ROWS rows, each its own short transaction: the plan has checked every row before
+    anything is written (without `partial`, a file with one wrong row writes nothing); the
+    importer's `batches` orders them so that each refers only to records stored before or
+    written by an earlier batch (the writer carries those across: `Plan.carried`). A batch that
+    the writer refuses (someone changed a record since the plan) stops the run, the earlier
+    batches stay written, and a second run resumes: rows are matched by external id, so every
+    row lands once.
 
     `partial`: the rows with an error are refused, the rows that need one of them (the
     importer's `needs`) are held, and the rest is written; a row the writer itself refuses (a
@@ -221,24 +245,65 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
     errors = list(plan.errors)
     if plan.errors and not partial:
         raise RowsRefused(_("Nothing was imported; correct these rows."), errors, plan)
+    plan.carried = {}  # nothing written yet by this run
     refused = plan.refused_rows
-    held: set[int] = set()
+    held = _held(importer, plan.rows, [r for r in plan.rows if r.number not in refused],
+                 refused)
+    rows = [r for r in plan.rows if r.number not in refused | held]
+    batches = _batches(importer, rows)
+    results: list[ImportResult] = []
+    for index, batch in enumerate(batches):
+        if index and not connection.in_atomic_block:  # (inside a caller's transaction, no one
+            time.sleep(BATCH_PAUSE)                   # could write between batches anyway)
+        kept = plan if len(batches) == 1 and not (refused or held) else plan.keeping(batch)
+        result, wrote_held = _commit_refusing(actor, importer, plan, kept, name, partial,
+                                              errors, refused, held,
+                                              batch=(index + 1, len(batches)))
+        held |= wrote_held
+        results.append(result)
+    errors.sort(key=lambda e: (e.row or 0, e.field))
+    total = ImportResult(*(sum(getattr(r, f) for r in results) for f in (
+        "created", "updated", "unchanged", "people_registered", "people_matched")))
+    return total.with_refusals(held=len(held), refused=len(refused), errors=errors)
+
+
+def _batches(importer, rows: list[Row]) -> list[list[Row]]:
+    if connection.vendor != "sqlite" or importer.batches is None or len(rows) <= BATCH_ROWS:
+        return [rows]
+    return importer.batches(rows, BATCH_ROWS)
+
+
+def _commit_refusing(actor: Actor, importer, plan: Plan, kept: Plan, name: str, partial: bool,
+                     errors: list, refused: set[int], held: set[int],
+                     batch: tuple[int, int]) -> tuple[ImportResult, set[int]]:
+    """One transaction's commit; with `partial`, a row the writer refuses is refused and the
+    rest of the batch written again. `errors` and `refused` grow with such rows; returns the
+    result and the rows held back because they need one of them."""
+    more_held: set[int] = set()
     while True:
-        rows = [r for r in plan.rows if r.number not in refused | held]
-        held |= _held(importer, plan.rows, rows, refused | held)
-        rows = [r for r in rows if r.number not in held]
-        kept = plan if not (refused or held) else plan.keeping(rows)
+        out = refused | held | more_held
+        rows = [r for r in kept.rows if r.number not in out]
+        more_held |= _held(importer, plan.rows, rows, out)
+        rows = [r for r in rows if r.number not in more_held]
+        this = kept if len(rows) == len(kept.rows) else plan.keeping(rows)
+        carried = {key: dict(value) for key, value in kept.carried.items()}
         try:
-            result = _commit(actor, importer, kept, name, held=len(held), refused=len(refused))
+            return _commit(actor, importer, this, name, held=len(held | more_held),
+                           refused=len(refused), batch=batch), more_held
         except InvalidInput as exc:
+            kept.carried.clear()  # what the rolled-back attempt wrote is not there
+            kept.carried.update(carried)
             wrong = {e.row for e in exc.errors if e.row} - refused
+            if batch[0] > 1 and not partial:
+                raise InvalidInput(_(
+                    "Stopped at batch %(batch)d of %(batches)d: %(message)s The earlier "
+                    "batches are imported; import the file again to add the rest.") % {
+                    "batch": batch[0], "batches": batch[1], "message": exc.message},
+                    exc.errors) from None
             if not partial or not wrong:
                 raise
             errors += exc.errors
             refused |= wrong
-            continue
-        errors.sort(key=lambda e: (e.row or 0, e.field))
-        return result.with_refusals(held=len(held), refused=len(refused), errors=errors)
 
 
 def _held(importer, every: list[Row], rows: list[Row], out: set[int]) -> set[int]:
@@ -255,7 +320,7 @@ def _held(importer, every: list[Row], rows: list[Row], out: set[int]) -> set[int
 
 
 def _commit(actor: Actor, importer, plan: Plan, name: str, *, held: int,
-            refused: int) -> ImportResult:
+            refused: int, batch: tuple[int, int] = (1, 1)) -> ImportResult:
     try:
         # scoped.atomic: a row refused inside the batch stays audited when the batch rolls back.
         with scoped.atomic():
@@ -264,6 +329,8 @@ def _commit(actor: Actor, importer, plan: Plan, name: str, *, held: int,
                       "updated": result.updated, "unchanged": result.unchanged}
             if held or refused:
                 detail |= {"held": held, "refused": refused}
+            if batch[1] > 1:
+                detail |= {"batch": batch[0], "batches": batch[1]}
             audit.record(actor=actor, action="create",
                          object_type=importer.audit_as or f"{plan.kind}_import",
                          area=area_of(plan), detail=detail)

@@ -56,6 +56,10 @@ class Importer:
     # (every row, the rows to write, the numbers of rows not written) -> the rows to write that
     # need one of those (a partial commit holds them back).
     needs: Callable[..., list] | None = None
+    # (rows of an error-free plan, rows a batch) -> the batches, in the order to write them,
+    # each ready for a fresh check once the earlier ones are in (pipeline.commit_plan commits
+    # them in short transactions on SQLite); None: always one transaction.
+    batches: Callable[[list, int], list[list]] | None = None
 
 
 _IMPORTERS: dict[str, Importer] = {}

@@ -25,9 +25,19 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from django.db import models
-from django.db.models import Expression, F, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db import connection, models
+from django.db.models import (
+    Expression,
+    F,
+    Func,
+    OuterRef,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit, events
@@ -40,7 +50,7 @@ from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.scoped import require
 from outbreakhq.core.text import printable
 from outbreakhq.interop.values import formula_like
-from outbreakhq.tracing.models import Case, Contact
+from outbreakhq.tracing.models import CandidateInfector, Case, Contact
 from outbreakhq.tracing.worklists import filter_cases, filter_contacts
 
 FORMATS = ("csv", "xlsx")
@@ -85,6 +95,41 @@ def case_source() -> Expression:
                        default=reference("source_case"), output_field=models.CharField())
 
 
+SEPARATOR = ";"  # between the ids of a case's other possible infectors
+
+
+class _OrderedNames(Func):
+    """The `;`-joined names of an ordered one-column subquery (column `n`), for a database
+    without ORDER BY in an aggregate (SQLite before 3.44): group_concat over the ordered
+    subquery, whose rows SQLite concatenates in the order the subquery gives them."""
+
+    template = "(SELECT group_concat(n, '" + SEPARATOR + "') FROM %(expressions)s)"
+    output_field = models.CharField()
+
+
+def other_candidates(name: Expression | None = None) -> Expression:
+    """A case's possible infectors other than the most likely (issue 14), in the order the file
+    that brought them listed them, `;`-separated: each named as a file names a case (its
+    external id or "#<record number>") when it is a case here, else by the external id the
+    file gave. The most likely one is the case's `source_case` column. One subquery per row
+    (the case's candidates, by the index on case), blank when there are none."""
+    if name is None:
+        name = models.Case(
+            When(infector__isnull=True, then=F("external_id")),
+            When(infector__external_id="", then=Concat(Value("#"), Cast(
+                "infector_id", models.CharField()))),
+            default=F("infector__external_id"), output_field=models.CharField())
+    others = CandidateInfector.objects.filter(case=OuterRef("pk"), most_likely=False)
+    if connection.features.supports_aggregate_order_by_clause:  # PostgreSQL
+        names = Subquery(others.order_by().values("case").annotate(
+            names=StringAgg(name, Value(SEPARATOR), order_by="position")).values("names"),
+            output_field=models.CharField())
+    else:
+        names = _OrderedNames(Subquery(others.annotate(n=name).order_by("position")
+                                       .values("n")))
+    return Coalesce(names, Value(""), output_field=models.CharField())
+
+
 PERSON = (("name", "person__name"), ("sex", "person__sex"),
           ("birth_date", "person__birth_date"), ("id_type", "person__id_type"),
           ("id_number", "person__id_number"), ("phone", "person__phone"),
@@ -97,7 +142,8 @@ COLUMNS: dict[str, tuple[tuple[str, Source], ...]] = {
               ("sampling_date", "sampling_date"), ("report_date", "report_date"),
               ("detection_route", "detection_route"), ("severity", "severity"),
               ("outcome", "outcome"), ("outcome_date", "outcome_date"),
-              ("source_case", case_source()), ("cluster", number("cluster"))),
+              ("source_case", case_source()), ("other_candidate_sources", other_candidates()),
+              ("cluster", number("cluster"))),
     "contacts": (("record", number()), ("external_id", reference()), *PERSON,
                  ("person", number("person")),
                  ("source_case", reference("source_case")),

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from outbreakhq.core.models import Area, Level
 
 PERSON, CASE, CONTACT = "P", "C", "K"
+UNLISTED = "X"  # a possible infector that is no case here, named by its external id
 # Coarsest first: the setting names the finest level an export may show.
 LEVELS = (Level.REGION, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY)
 _PERSON_FIELDS = ("person_id", "person__sex", "person__birth_date", "person__home_area__path")
@@ -30,7 +31,7 @@ HEADERS = {
     "cases_pseudonymised": (
         "case", "person", "sex", "birth_year", "area", "classification", "onset_date",
         "sampling_date", "report_date", "detection_route", "severity", "outcome",
-        "outcome_date", "source_case", "cluster"),
+        "outcome_date", "source_case", "other_candidate_sources", "cluster"),
     "contacts_pseudonymised": (
         "contact", "person", "sex", "birth_year", "area", "source_case", "source_contact",
         "category", "contact_type", "last_exposure", "status", "followup_start",
@@ -39,7 +40,7 @@ HEADERS = {
 _FETCH = {
     "cases": ("tenant_id", "id", *_PERSON_FIELDS, "classification", "onset_date",
               "sampling_date", "report_date", "detection_route", "severity", "outcome",
-              "outcome_date", "source_case_id", "cluster_id"),
+              "outcome_date", "source_case_id", "other_candidates", "cluster_id"),
     "contacts": ("tenant_id", "id", *_PERSON_FIELDS, "source_case_id", "source_contact_id",
                  "category", "contact_type", "last_exposure", "status", "followup_start",
                  "followup_end", "converted_case_id"),
@@ -52,7 +53,8 @@ def _key() -> bytes:
                     hashlib.sha256).digest()
 
 
-def pseudonym(kind: str, tenant_id: int, number: int | None, *, key: bytes | None = None) -> str:
+def pseudonym(kind: str, tenant_id: int, number: int | str | None, *,
+              key: bytes | None = None) -> str:
     """"P-" + 16 hex digits for person 12 of tenant 1, the same in every export; blank for
     an empty link."""
     if number is None:
@@ -85,6 +87,32 @@ def area_cutter(level: str) -> Callable[[str], str]:
     return cut
 
 
+def _candidates_fetched():
+    """A case's other possible infectors as fetched: "12" for case 12, "x:EXT" for one that is
+    no case here (named by the file's external id), `;`-separated in the file's order."""
+    from django.db import models
+    from django.db.models import F, Value, When
+    from django.db.models.functions import Cast, Concat
+
+    from outbreakhq.tracing.exporting import other_candidates
+
+    return other_candidates(models.Case(
+        When(infector__isnull=True, then=Concat(Value("x:"), F("external_id"))),
+        default=Cast("infector_id", models.CharField()), output_field=models.CharField()))
+
+
+def _candidate_pseudonyms(tenant: int, fetched: str, key: bytes) -> str:
+    """The other possible infectors pseudonymised: a case here by its case pseudonym (the one
+    its own row and every source_case column carry), one that is not by an "X-" pseudonym of
+    its external id (the same in every export, never the id itself)."""
+    from outbreakhq.tracing.exporting import SEPARATOR
+
+    return SEPARATOR.join(
+        pseudonym(UNLISTED, tenant, part[2:], key=key) if part.startswith("x:")
+        else pseudonym(CASE, tenant, int(part), key=key)
+        for part in (fetched or "").split(SEPARATOR) if part)
+
+
 def export_of(kind: str, rows: QuerySet):
     """The pseudonymised Export of scoped, filtered, ordered rows."""
     from outbreakhq.tracing.exporting import Export
@@ -100,7 +128,8 @@ def export_of(kind: str, rows: QuerySet):
     def case_row(row: tuple) -> tuple:
         tenant, number = row[0], row[1]
         return (pseudonym(own, tenant, number, key=key), *person(tenant, row[2:6]), *row[6:14],
-                pseudonym(CASE, tenant, row[14], key=key), f"#{row[15]}" if row[15] else "")
+                pseudonym(CASE, tenant, row[14], key=key),
+                _candidate_pseudonyms(tenant, row[15], key), f"#{row[16]}" if row[16] else "")
 
     def contact_row(row: tuple) -> tuple:
         tenant, number = row[0], row[1]
@@ -109,5 +138,6 @@ def export_of(kind: str, rows: QuerySet):
                 pseudonym(CONTACT, tenant, row[7], key=key), *row[8:14],
                 pseudonym(CASE, tenant, row[14], key=key))
 
-    return Export(f"{kind}_pseudonymised", rows.values_list(*_FETCH[kind]),
+    fetch = [_candidates_fetched() if f == "other_candidates" else f for f in _FETCH[kind]]
+    return Export(f"{kind}_pseudonymised", rows.values_list(*fetch),
                   case_row if kind == "cases" else contact_row)

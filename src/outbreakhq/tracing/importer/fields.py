@@ -36,6 +36,10 @@ _CASE = (
     Field("source_case", gettext_lazy("Source case id"), False,
           ("传染源编号", "感染来源编号", "关联病例编号", "infector", "infector id", "source case",
            "infected by", "infector_case_id")),
+    # The other possible infectors (our export's column): the source case stays the most likely.
+    Field("other_candidate_sources", gettext_lazy("Other possible infectors"), False,
+          ("other_candidate_sources", "other candidate sources", "other infectors",
+           "other possible infectors", "其他可能传染源编号")),
     Field("exposure_type", gettext_lazy("Type of exposure"), False,
           ("暴露类型", "接触方式", "exposure", "exposure type", "context")),
     Field("exposure_date", gettext_lazy("Exposure date"), False,
@@ -83,7 +87,8 @@ REQUIRED = {
 DATES = frozenset({"birth_date", "onset_date", "sampling_date", "report_date", "outcome_date",
                    "exposure_date", "last_exposure", "date"})
 LIMITS = {"name": 200, "external_id": 64, "address": 300, "home_area": 40, "person": 64,
-          "source_case": 64, "source_contact": 64, "infector": 64, "infectee": 64}
+          "source_case": 64, "source_contact": 64, "infector": 64, "infectee": 64,
+          "other_candidate_sources": 2000}
 # Columns our export adds that an import does not read: ignored, so an export imports again.
 # (`record` is the number in the exporting database; the row's reference is `external_id`.)
 EXPORT_ONLY = ("record", "status", "followup_start", "followup_end", "cluster",

@@ -58,9 +58,13 @@ def _check_records(checker: Checker, rows: list[Row], model) -> bool:
 
 def _sources(rows: list[Row]) -> None:
     """A source cell may name several possible infectors ("A; B; C"): the first is the most
-    likely (the case's source, which the chains follow), all are kept as candidates."""
+    likely (the case's source, which the chains follow), all are kept as candidates. The
+    other possible infectors may also come in their own column (`other_candidate_sources`, as
+    our export writes them): they follow the source cell's."""
     for row in rows:
         names = split_ids(row.values.get("source_case"))
+        names += [n for n in split_ids(row.values.pop("other_candidate_sources", None))
+                  if n not in names]
         if len(names) > 1:
             row.values["candidates"] = names
         if names:

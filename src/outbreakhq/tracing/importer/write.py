@@ -141,6 +141,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
                     **values)
     batch.check()
     registered = len(batch.new_people)
+    earlier = plan.carried.setdefault("cases", {})
     bulk.assign_ids(list(created.values()))
     # A new case's source goes in with the case (the plan refused cycles), whether it is
     # stored or further down the file: the ids were assigned before anything is written.
@@ -159,6 +160,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
     for case in created.values():
         case.under_control_when_found = (case.person.pk, case.report_date) in found
     batch.write(Case, list(created.values()))
+    earlier.update(created)  # for the file's later batches (SQLite: pipeline.commit_plan)
     _change_stored_cases(actor, plan, named)
     _candidates(actor, plan, named)
     if created:
@@ -168,9 +170,11 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
 
 
 def _named(plan: Plan, created: dict[str, Case]) -> dict[str, Case]:
-    """The file's cases by the id the file gives them: stored ones it updates, and new ones."""
-    return {row.values["external_id"]: row.refs["record"] for row in plan.rows
-            if row.refs.get("record") is not None} | created
+    """The file's cases by the id the file gives them: stored ones it updates, new ones, and
+    those the file's earlier batches wrote (the plan found them in the file, not stored)."""
+    return plan.carried.get("cases", {}) | {
+        row.values["external_id"]: row.refs["record"] for row in plan.rows
+        if row.refs.get("record") is not None} | created
 
 
 def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
@@ -211,7 +215,10 @@ def _candidates(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
 
 def _write_contacts(actor: Actor, plan: Plan) -> ImportResult:
     batch = Batch(actor, plan.columns)
-    created: dict[str, Contact] = {}
+    # Close contacts the file's earlier batches wrote (SQLite: pipeline.commit_plan) are the
+    # sources of its contacts of close contacts here as if they were in this batch.
+    earlier = plan.carried.setdefault("contacts", {})
+    created: dict[str, Contact] = dict(earlier)
     teams = rules.Teams(actor.user if actor.is_authenticated else None)
     # Close contacts first: a contact of a close contact may name one further down the file.
     for row in sorted(plan.rows, key=lambda r: r.values["category"] == ContactCategory.SECONDARY):
@@ -221,8 +228,10 @@ def _write_contacts(actor: Actor, plan: Plan) -> ImportResult:
                 created[row.values["external_id"]] = contact
     batch.check()
     registered = len(batch.new_people)
-    batch.write(Contact, list(created.values()), detail=lambda c: {
+    new = [c for key, c in created.items() if key not in earlier]
+    batch.write(Contact, new, detail=lambda c: {
         "category": c.category, "case": c.source_case_id, "source_contact": c.source_contact_id})
+    earlier.update(created)
     updates.update_contacts(actor, plan.rows, CONTACT_KEYS, plan.columns)
     return ImportResult(plan.counts.get("create", 0), plan.counts.get("update", 0),
                         plan.counts.get("unchanged", 0), registered, batch.matched)
