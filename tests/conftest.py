@@ -19,11 +19,13 @@ def pytest_collection_modifyitems(config, items):
     which is why it lives here and checks the path.)"""
     # Tests of PostgreSQL's own behaviour (races between connections) belong to the PostgreSQL
     # pass: deselected, not skipped, on SQLite, so that a skip in CI always means a fault.
-    if "postgresql" not in os.environ.get("OUTBREAKHQ_DATABASE_URL", ""):
-        on_pg = [item for item in items if item.get_closest_marker("postgresql")]
-        if on_pg:
-            config.hook.pytest_deselected(items=on_pg)
-            items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+    # Likewise tests of SQLite's own behaviour (one writer at a time) on the PostgreSQL pass.
+    other = "sqlite" if "postgresql" in os.environ.get("OUTBREAKHQ_DATABASE_URL", "") \
+        else "postgresql"
+    elsewhere = [item for item in items if item.get_closest_marker(other)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
     for item in items:
         if "browser" in item.path.relative_to(item.config.rootpath).parts[:2]:
             item.add_marker(pytest.mark.browser)
@@ -36,6 +38,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_configure(config):
     config.addinivalue_line("markers", "nodb: touches no database (set by conftest)")
     config.addinivalue_line("markers", "postgresql: runs on the PostgreSQL pass only")
+    config.addinivalue_line("markers", "sqlite: runs on the SQLite pass only")
 
 
 @pytest.fixture(scope="session")

@@ -28,9 +28,8 @@ ROWS = 20_000
 WRITE_WITHIN = 2.5
 
 
+@pytest.mark.sqlite  # PostgreSQL writers never wait for one another's transaction here
 def test_a_tracer_records_follow_ups_while_a_large_import_commits(tmp_path, monkeypatch):
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL writers never wait for one another's transaction here")
     land = territory()
     tina = make_user(Role.TRACER, land.county1, username="tina")
     case = open_case(tina, make_person(land.compound1, name="Ash"), external_id="A-1",

@@ -111,10 +111,9 @@ def test_contacts_of_close_contacts_find_their_close_contact_of_an_earlier_batch
         "external_id", "source_contact__external_id")) == {f"S{i}": f"K{i}" for i in range(4)}
 
 
+@pytest.mark.sqlite  # one transaction on PostgreSQL
 def test_a_run_stopped_at_a_later_batch_keeps_the_earlier_ones_and_a_rerun_resumes(
         land, tmp_path, monkeypatch):
-    if connection.vendor != "sqlite":
-        pytest.skip("one transaction on PostgreSQL")
     from outbreakhq.tracing.importer import write
 
     real, calls = write.write_plan, []
