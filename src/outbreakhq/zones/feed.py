@@ -28,7 +28,7 @@ from outbreakhq.core.events import (
     ScreeningRoundClosed,
 )
 from outbreakhq.core.models import Area
-from outbreakhq.zones.models import Alert, AlertKind, EventKind, ZoneEvent
+from outbreakhq.zones.models import Alert, AlertKind, ClockWatch, EventKind, ZoneEvent
 
 INFECTIOUS = {"confirmed", "asymptomatic"}
 NOT_INFECTIONS = {"suspected", "discarded"}
@@ -48,10 +48,24 @@ def _case_infection(area: Area | None, case_id: int) -> None:
         return
     ref = f"case {case_id}"
     if _classification(case_id) in NOT_INFECTIONS:
-        ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref).delete()
+        take_back(ref)
         return
     if not ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref).exists():
         record_event(area, timezone.localdate(), EventKind.INFECTION, ref)
+
+
+def take_back(ref: str) -> None:
+    """Remove the infection `ref` (a discarded case) and have the next regrade read its area
+    from that day (a removal adds no new event for the regrade to notice)."""
+    gone = ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref)
+    for area_id, day in gone.values_list("area_id", "day"):
+        watch = ClockWatch.objects.filter(area_id=area_id).first()
+        if watch is None:
+            ClockWatch.objects.create(area_id=area_id, check_on=day)
+        elif watch.check_on is None or watch.check_on > day:
+            watch.check_on = day
+            watch.save(update_fields=["check_on"])
+    gone.delete()
 
 
 def on_case_opened(event: CaseOpened) -> None:

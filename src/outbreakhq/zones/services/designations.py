@@ -8,6 +8,7 @@ made (a newer event, or a newer proposal superseded it): approving it is refused
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,8 +32,15 @@ from outbreakhq.core.scoped import fetch_in_scope, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.zones import public
 from outbreakhq.zones.clocks import clock_rules, clocks_on
-from outbreakhq.zones.models import Designation, EventKind, Status, ZoneEvent
-from outbreakhq.zones.rules import ONE_DAY, ClockState
+from outbreakhq.zones.models import (
+    ClockWatch,
+    Designation,
+    EventKind,
+    RegradeRun,
+    Status,
+    ZoneEvent,
+)
+from outbreakhq.zones.rules import ONE_DAY, ClockState, next_check
 
 OPEN = (Status.PROPOSED, Status.APPROVED)
 
@@ -79,18 +87,32 @@ def reason_of(state: ClockState, grade: str) -> str:
             str(EventKind(k).label).lower() if k in EventKind.values else k for k in kinds)}
 
 
-def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeResult:
-    """Run every area's clock for `day` (default today) and propose what differs from the
-    grades in force; one transaction."""
+def regrade(*, day: date | None = None, actor: Actor | None = None,
+            full: bool = False) -> RegradeResult:
+    """Run the clocks for `day` (default today) and propose what differs from the grades in
+    force; one transaction.
+
+    Incremental: after a run with the same rules for the same or an earlier day, only the
+    areas that can have changed are read — a new event since that run, a designation
+    proposed or decided since, or the day their clock can change without an event
+    (`ClockWatch.check_on`, rules.next_check) has come. The others would ask for what they
+    asked for last time. `full` (or the first run, another preset, an earlier day) reads
+    every area."""
     day = day or timezone.localdate()
     rules = clock_rules()
     lowest = rules.grades[-1]
     now, user = timezone.now(), actor.user if actor and actor.is_authenticated else None
     auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
+    key = rules_key(rules)
     with transaction.atomic():
-        states = clocks_on(day, look_ahead=False)
-        current = _open_designations()
-        rejected = set(Designation.objects.filter(status=Status.REJECTED)
+        top = ZoneEvent.objects.aggregate(n=Max("id"))["n"] or 0
+        last_run = RegradeRun.objects.order_by("-id").first()
+        incremental = (not full and last_run is not None and last_run.rules == key
+                       and last_run.day <= day)
+        areas = _areas_to_check(day, last_run) if incremental else None
+        states = clocks_on(day, areas, look_ahead=False) if areas != set() else {}
+        current = _open_designations(areas)
+        rejected = set(_of_areas(Designation.objects.filter(status=Status.REJECTED), areas)
                        .values_list("area_id", "grade", "since"))
         superseded, ended, new = [], [], []
         for area_id, (state, last_event, tenant_id) in states.items():
@@ -114,11 +136,64 @@ def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeRe
             if auto and in_force_now is not None:
                 ended.append((in_force_now, since))
         _write_regrade(superseded, ended, new, now)
+        _watch(rules, day, states, areas)
+        # Stamped after its own writes (auto_now_add stamps proposals as they are written):
+        # a decision after this is one the next run must read.
+        RegradeRun.objects.create(day=day, last_event=top, started_at=timezone.now(), rules=key,
+                                  full=not incremental, areas=len(states))
         audit.record(actor=actor or Actor(user=None), action="create",
                      object_type="risk-area proposals",
                      detail={"regrade": True, "day": day.isoformat(), "areas": len(states),
+                             "incremental": incremental,
                              "proposed": len(new), "approved": len(new) if auto else 0})
     return RegradeResult(day, len(states), len(new), len(new) if auto else 0)
+
+
+def rules_key(rules) -> str:
+    """A fingerprint of the clock rules: a run under other rules cannot be built on."""
+    return hashlib.sha256(repr(rules).encode()).hexdigest()[:64]
+
+
+def _areas_to_check(day: date, last_run: RegradeRun) -> set[int]:
+    """Areas whose clock may ask for something else than at `last_run` (see regrade)."""
+    areas = set(ZoneEvent.objects.filter(id__gt=last_run.last_event)
+                .values_list("area_id", flat=True).distinct())
+    areas.update(ClockWatch.objects.filter(check_on__lte=day).values_list("area_id", flat=True))
+    areas.update(Designation.objects.filter(
+        Q(proposed_at__gt=last_run.started_at) | Q(decided_at__gt=last_run.started_at))
+        .values_list("area_id", flat=True).distinct())
+    return areas
+
+
+def _of_areas(rows, areas: set[int] | None):
+    """`rows` of `areas` (all when None or many: one scan beats many IN lists)."""
+    if areas is None or len(areas) > 5000:
+        return rows
+    return rows.filter(area_id__in=areas)
+
+
+def _watch(rules, day: date, states: dict, areas: set[int] | None) -> None:
+    """Store when each area read (`areas`; None: every area) must be read again without a new
+    event: its clock's next change (rules.next_check) or its first event dated after `day`
+    (an event recorded ahead of its day), whichever comes first."""
+    first_later = dict(_of_areas(ZoneEvent.objects.filter(day__gt=day), areas).order_by()
+                       .values("area_id").annotate(first=Min("day"))
+                       .values_list("area_id", "first"))
+    touched = set(states) | set(first_later) if areas is None else areas
+    rows = []
+    for area_id in touched:
+        state = states.get(area_id)
+        checks = [next_check(rules, state[0]) if state else None, first_later.get(area_id)]
+        checks = [c for c in checks if c is not None]
+        if checks:
+            rows.append(ClockWatch(area_id=area_id, check_on=min(checks)))
+    if areas is None:
+        ClockWatch.objects.all().delete()
+    else:
+        ids = sorted(areas)
+        for i in range(0, len(ids), 5000):
+            ClockWatch.objects.filter(area_id__in=ids[i:i + 5000]).delete()
+    bulk.insert_models(rows)
 
 
 def _write_regrade(superseded: list[int], ended: list, new: list[Designation], now) -> None:
@@ -147,10 +222,12 @@ class Open(NamedTuple):
     since: date
 
 
-def _open_designations() -> dict[int, tuple[Open | None, Open | None]]:
-    """Per area: (the approved designation without an end, the waiting proposal)."""
+def _open_designations(areas: set[int] | None = None
+                       ) -> dict[int, tuple[Open | None, Open | None]]:
+    """Per area (of `areas`, default all): (the approved designation without an end, the
+    waiting proposal)."""
     found: dict[int, list] = defaultdict(lambda: [None, None])
-    rows = Designation.objects.filter(
+    rows = _of_areas(Designation.objects.all(), areas).filter(
         Q(status=Status.APPROVED, until__isnull=True) | Q(status=Status.PROPOSED)).order_by(
         "since", "id").values_list("area_id", "status", "id", "grade", "since")
     for area_id, status, *row in rows.iterator(chunk_size=5000):
