@@ -78,13 +78,20 @@ def on_case_changed(event: CaseChanged) -> None:
 
 
 def on_cases_imported(event: CasesImported) -> None:
-    """One set-based insert per import batch (the case numbers are new: no event exists)."""
+    """One set-based insert per import batch (the case numbers are new: no event exists).
+    Imported cases are as a rule historical: each is an infection on its report date (or its
+    onset date, `grading.imported_case_day = "onset"`), as tracing answers
+    `tracing.case_days`; on the day of the import only when tracing does not answer."""
     today = timezone.localdate()
+    by_onset = protocols.current().grading.imported_case_day == "onset"
+    days = hooks.ask("tracing.case_days", [r.record_id for r in event.records], default=None) or {}
     rows = []
     for record in event.records:
         area = record.area or record.person.home_area
         if area is not None and _classification(record.record_id) not in NOT_INFECTIONS:
-            rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=today,
+            report, onset = days.get(record.record_id, (None, None))
+            day = (onset if by_onset and onset else report) or today
+            rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=day,
                                   kind=EventKind.INFECTION, ref=f"case {record.record_id}"))
     bulk.insert_models(rows)
 
