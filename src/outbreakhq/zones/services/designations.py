@@ -24,18 +24,16 @@ from django.utils.translation import gettext as _
 from outbreakhq.core import audit, bulk
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
-from outbreakhq.core.grades import grade_label
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import fetch_in_scope, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
-from outbreakhq.zones import public
+from outbreakhq.zones import public, reasons
 from outbreakhq.zones.clocks import clock_rules, clocks_on
 from outbreakhq.zones.models import (
     ClockWatch,
     Designation,
-    EventKind,
     RegradeRun,
     Status,
     ZoneEvent,
@@ -76,27 +74,16 @@ def basis_of(state: ClockState, last_event: int) -> dict:
             "round_needed": state.round_needed}
 
 
-def reason_of(state: ClockState, grade: str, memo: dict | None = None) -> str:
-    """Why the clock asks for `grade`; `memo` keeps the texts of one run (a handful of
-    distinct reasons among thousands of areas: each translated once)."""
-    kinds = () if state.pending else tuple(sorted({e.kind for e in state.reasons}))
-    key = (bool(state.pending), state.case_free_day, state.round_needed, grade, kinds)
-    if memo is None:
-        return _reason(*key)
-    if key not in memo:
-        memo[key] = _reason(*key)
-    return memo[key]
-
-
-def _reason(pending: bool, case_free_day: int, round_needed: bool, grade: str,
-            kinds: tuple[str, ...]) -> str:
-    if pending:
-        return _("%(days)s case-free days%(round)s: down to %(grade)s") % {
-            "days": case_free_day, "grade": grade_label(grade),
-            "round": _(" and a negative round") if round_needed else ""}
-    return _("%(grade)s after: %(events)s") % {
-        "grade": grade_label(grade), "events": ", ".join(
-            str(EventKind(k).label).lower() if k in EventKind.values else k for k in kinds)}
+def reason_of(state: ClockState, grade: str) -> dict:
+    """Why the clock asks for `grade`, as a code and its parameters (kept in the proposal's
+    basis, rendered in the reader's language by zones/reasons.py): `step` (N case-free days,
+    with a negative round or not, down to a grade) or `events` (the grade after these kinds
+    of event)."""
+    if state.pending:
+        return {"code": reasons.STEP, "days": state.case_free_day, "round": state.round_needed,
+                "grade": grade}
+    return {"code": reasons.EVENTS, "grade": grade,
+            "kinds": sorted({e.kind for e in state.reasons})}
 
 
 def regrade(*, day: date | None = None, actor: Actor | None = None,
@@ -128,7 +115,7 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
         current = _open_designations(areas)
         rejected = set(_of_areas(Designation.objects.filter(status=Status.REJECTED), areas)
                        .values_list("area_id", "grade", "since"))
-        superseded, ended, new, memo = [], [], [], {}
+        superseded, ended, new = [], [], []
         for area_id, (state, last_event, tenant_id) in states.items():
             grade, since = target_of(state)
             in_force_now, waiting = current.get(area_id, (None, None))
@@ -144,7 +131,7 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
                 continue
             new.append(Designation(
                 tenant_id=tenant_id, area_id=area_id, grade=grade, since=since,
-                reason=reason_of(state, grade, memo), basis=basis_of(state, last_event),
+                basis=basis_of(state, last_event) | {"why": reason_of(state, grade)},
                 proposed_by=user, proposed_at=now,
                 **({"status": Status.APPROVED, "decided_at": now} if auto else {})))
             if auto and in_force_now is not None:
