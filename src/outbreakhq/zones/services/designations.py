@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+import pyarrow as pa
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
@@ -196,19 +197,21 @@ def _watch(rules, day: date, states: dict, areas: set[int] | None) -> None:
         if later is not None and (check is None or later < check):
             check = later
         if check is not None:
-            rows.append((area_id, check.isoformat()))
-    table = connection.ops.quote_name(ClockWatch._meta.db_table)
+            rows.append((area_id, check))
+    table = ClockWatch._meta.db_table
     with connection.cursor() as cursor:
         if areas is None:
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (the model's table)
+            cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 (the model's table)
         else:
             ids = sorted(areas)
             for i in range(0, len(ids), 2000):
                 part = ids[i:i + 2000]
                 marks = ", ".join(["%s"] * len(part))
-                cursor.execute(f"DELETE FROM {table} WHERE area_id IN ({marks})", part)  # noqa: S608
-        cursor.executemany(f"INSERT INTO {table} (area_id, check_on) VALUES (%s, %s)",  # noqa: S608
-                           rows)
+                cursor.execute(f'DELETE FROM "{table}" WHERE area_id IN ({marks})', part)  # noqa: S608
+    if rows:  # COPY on PostgreSQL
+        bulk.write_columns(table, pa.table({
+            "area_id": pa.array([r[0] for r in rows], pa.int64()),
+            "check_on": pa.array([r[1] for r in rows], pa.date32())}))
 
 
 def _write_regrade(superseded: list[int], ended: list, new: list[Designation], now) -> None:
