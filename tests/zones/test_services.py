@@ -236,14 +236,16 @@ def test_regrade_and_publish_commands(zones, capsys):
 def test_a_regrade_reason_is_a_code_read_in_the_readers_language(zones):
     from django.utils import translation
 
+    from outbreakhq.zones import reasons
+
     zones.event(zones.land.compound1, D0, "infection", "case 1")
     svc.regrade(day=D0)
     proposal = only_proposal(zones.land.compound1)
     assert proposal.reason == ""  # no text in the language of the run
     assert proposal.basis["why"] == {"code": "events", "grade": "high", "kinds": ["infection"]}
     with translation.override("en"):
-        english = proposal.reason_text
+        english = reasons.of(proposal)
     with translation.override("zh-hans"):
-        chinese = proposal.reason_text
+        chinese = reasons.of(proposal)
     assert english.lower().startswith("high") and "infection" in english.lower()
     assert chinese != english and chinese.startswith("因")

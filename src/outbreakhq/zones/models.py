@@ -108,13 +108,6 @@ class Designation(models.Model):
 
     objects = AreaRowQuerySet.as_manager()
 
-    @property
-    def reason_text(self) -> str:
-        """The reason in the reader's language (a regrade's code), or the words given."""
-        from outbreakhq.zones.reasons import render
-
-        return render((self.basis or {}).get("why"), self.reason)
-
     class Meta:
         indexes = [models.Index(fields=["area", "status", "since"], name="zone_desig_area"),
                    models.Index(fields=["status", "tenant"], name="zone_desig_status")]

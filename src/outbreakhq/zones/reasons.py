@@ -31,3 +31,9 @@ def render(why: dict | None, fallback: str = "") -> str:
         return _("%(grade)s after: %(events)s") % {
             "grade": grade_label(why.get("grade", "")), "events": ", ".join(labels)}
     return fallback
+
+
+def of(designation) -> str:
+    """A designation's reason in the reader's language (a regrade's code), or the words given
+    (the `reason_text` template filter)."""
+    return render((designation.basis or {}).get("why"), designation.reason)
