@@ -43,7 +43,9 @@ def test_overview_shows_areas_measures_residents_and_map(graded):
 def test_commander_approves_from_the_inbox(graded):
     client = logged_in(graded.commander)
     proposal = Designation.objects.get(area=graded.land.compound2, status=Status.PROPOSED)
-    assert graded.land.compound2.name_en in client.get("/risk-areas/proposals/").content.decode()
+    page = client.get("/risk-areas/proposals/").content.decode()
+    assert graded.land.compound2.name_en in page
+    assert "after: infection found living or working there" in page.lower()  # the code, read
     answer = client.post("/risk-areas/proposals/decide/", {
         "designation": proposal.pk, "decision": "approve", "note": "checked"})
     assert answer.status_code == 302
