@@ -146,3 +146,17 @@ def test_analyst_sees_the_area_page_without_record_numbers(graded):
     analyst = make_user("analyst", graded.land.region)
     page = logged_in(analyst).get(f"/risk-areas/areas/{graded.land.compound1.code}/")
     assert page.status_code == 200 and "case 7" not in page.content.decode()
+
+
+def test_a_published_list_is_served_without_rebuilding_it(graded, monkeypatch):
+    from outbreakhq.zones import public
+
+    client = type(logged_in(graded.commander))()
+    assert client.get("/public/risk-areas.json").json()["version"] == 1
+
+    def rebuilt(day):
+        raise AssertionError("a read rebuilt the published list")
+
+    monkeypatch.setattr(public, "build", rebuilt)
+    assert client.get("/public/risk-areas.json").json()["version"] == 1
+    assert client.get("/public/risk-areas.csv").status_code == 200

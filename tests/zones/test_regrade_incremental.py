@@ -126,3 +126,19 @@ def test_incremental_runs_propose_what_full_runs_would(zones, seed):
                                             "since": day(n).isoformat(), "reason": "by hand"})
     assert not RegradeRun.objects.filter(full=True).exclude(pk=RegradeRun.objects.order_by(
         "id").first().pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_automatic_approval_publishes_a_new_version_of_todays_list(zones, settings):
+    from django.utils import timezone
+
+    from outbreakhq.zones import public
+
+    today = timezone.localdate()
+    assert public.current(today).version == 1
+    settings.OUTBREAKHQ_ZONES_AUTO_APPROVE = True
+    zones.event(zones.land.compound1, today, "infection")
+    assert svc.regrade(day=today).approved == 1
+    latest = public.current(today)
+    assert latest.version == 2 and latest.note
+    assert [a["code"] for a in latest.content["areas"]] == [zones.land.compound1.code]

@@ -138,6 +138,8 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
             if auto and in_force_now is not None:
                 ended.append((in_force_now, since))
         _write_regrade(superseded, ended, new, now)
+        if auto and new:
+            _republish(_("%(n)s designations approved automatically") % {"n": len(new)})
         _watch(rules, day, states, areas)
         # Stamped after its own writes (auto_now_add stamps proposals as they are written):
         # a decision after this is one the next run must read.
