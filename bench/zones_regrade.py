@@ -158,6 +158,9 @@ def main() -> None:
     print(f"public list     {spent:8.3f} s  ({spent / base:.1f} × scan; "
           f"{len(published['areas']):,} areas)")
     frozen = public.publish(day=DAY)
+    read, served = timed(lambda: public.current(DAY), args.repeat)
+    print(f"public read     {read:8.3f} s  (the published list, as a public page reads it; "
+          f"{len(served.content['areas']):,} areas)")
     csv_time, text = timed(lambda: public.as_csv(frozen), args.repeat)
     print(f"public CSV      {csv_time:8.3f} s  ({len(text) // 1024:,} KiB)")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
