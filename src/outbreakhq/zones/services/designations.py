@@ -9,6 +9,7 @@ made (a newer event, or a newer proposal superseded it): approving it is refused
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -233,7 +234,34 @@ def _write_regrade(superseded: list[int], ended: list, new: list[Designation], n
     for day, pks in until.items():
         for chunk in range(0, len(pks), 5000):
             Designation.objects.filter(pk__in=pks[chunk:chunk + 5000]).update(until=day)
-    bulk.insert_models(new)  # COPY on PostgreSQL, executemany on SQLite
+    _insert(new)
+
+
+def _insert(new: list[Designation]) -> None:
+    """The new proposals, column-wise (COPY on PostgreSQL): thousands on the day a screening
+    round covers the city, where a model instance's per-field conversion was a quarter of the
+    run."""
+    if not new:
+        return
+    ids = bulk.allocate_ids(Designation._meta.db_table, len(new))
+    for pk, row in zip(ids, new, strict=True):
+        row.pk = pk
+
+    def column(attr, kind):
+        return pa.array([getattr(row, attr) for row in new], kind)
+
+    stamp = pa.timestamp("us", tz="UTC")
+    bulk.write_columns(Designation._meta.db_table, pa.table({
+        "id": pa.array(ids, pa.int64()), "tenant_id": column("tenant_id", pa.int64()),
+        "area_id": column("area_id", pa.int64()), "grade": column("grade", pa.string()),
+        "since": column("since", pa.date32()), "until": column("until", pa.date32()),
+        "reason": column("reason", pa.string()),
+        "basis": pa.array([json.dumps(row.basis) for row in new], pa.string()),
+        "status": column("status", pa.string()),
+        "proposed_by_id": column("proposed_by_id", pa.int64()),
+        "proposed_at": column("proposed_at", stamp),
+        "decided_by_id": column("decided_by_id", pa.int64()),
+        "decided_at": column("decided_at", stamp), "note": column("note", pa.string())}))
 
 
 class Open(NamedTuple):
