@@ -8,7 +8,8 @@ public list with 3,000 areas (issue 11): time and peak memory, SQLite or Postgre
 Needs an empty, migrated database (`outbreakhq migrate`). The synthetic log: 14 days of 1,000
 infections a day spread over the compounds, and on the last day 200,000 screening results
 summarised as one all-resident round per compound screened (4 results a compound: 50,000
-rounds, the 1,000 compounds with a new infection positive). Baseline: one plain scan of the
+rounds, the 1,000 compounds with a new infection positive). Then the day after: 1,000 new
+infections, no round (the incremental run of an ordinary day). Baseline: one plain scan of the
 whole event log into Python tuples, in the same run. Prints median of --repeat runs, the ratio
 to the baseline, and the peak RSS.
 """
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"database: {connection.vendor}")
-    build(args.compounds, args.infections, args.history_days, seed=11)
+    compound_ids = build(args.compounds, args.infections, args.history_days, seed=11)
     base, rows = timed(scan, args.repeat)
     print(f"baseline scan   {base:8.3f} s  ({rows:,} events)")
 
@@ -136,6 +137,20 @@ def main() -> None:
     print(f"regrade again   {again:8.3f} s  ({again / base:.1f} × scan; "
           f"{result.proposed:,} proposed)")
 
+    # The next day: its 1,000 infections, no round. The run reads only the areas with a new
+    # event or whose clock can move by itself that day (ClockWatch), not the whole log.
+    approve_all()
+    designations.regrade(day=DAY)  # the approvals are read once
+    tenant = Area.objects.get(code="BZ0000").pk
+    rng = random.Random(12)
+    with transaction.atomic():
+        bulk.insert_models([ZoneEvent(tenant_id=tenant, area_id=area, day=DAY + timedelta(days=1),
+                                      kind="infection", ref="bench")
+                            for area in rng.sample(compound_ids, args.infections)])
+    nxt, result = timed(lambda: designations.regrade(day=DAY + timedelta(days=1)), 1)
+    print(f"regrade next day {nxt:7.3f} s  ({nxt / base:.1f} × scan; {result.areas:,} areas read, "
+          f"{result.proposed:,} proposed)")
+
     approve_all()
     list_of(args.list_areas)
     PublishedList.objects.all().delete()
@@ -143,6 +158,9 @@ def main() -> None:
     print(f"public list     {spent:8.3f} s  ({spent / base:.1f} × scan; "
           f"{len(published['areas']):,} areas)")
     frozen = public.publish(day=DAY)
+    read, served = timed(lambda: public.current(DAY), args.repeat)
+    print(f"public read     {read:8.3f} s  (the published list, as a public page reads it; "
+          f"{len(served.content['areas']):,} areas)")
     csv_time, text = timed(lambda: public.as_csv(frozen), args.repeat)
     print(f"public CSV      {csv_time:8.3f} s  ({len(text) // 1024:,} KiB)")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")

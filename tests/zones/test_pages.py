@@ -43,7 +43,9 @@ def test_overview_shows_areas_measures_residents_and_map(graded):
 def test_commander_approves_from_the_inbox(graded):
     client = logged_in(graded.commander)
     proposal = Designation.objects.get(area=graded.land.compound2, status=Status.PROPOSED)
-    assert graded.land.compound2.name_en in client.get("/risk-areas/proposals/").content.decode()
+    page = client.get("/risk-areas/proposals/").content.decode()
+    assert graded.land.compound2.name_en in page
+    assert "after: infection found living or working there" in page.lower()  # the code, read
     answer = client.post("/risk-areas/proposals/decide/", {
         "designation": proposal.pk, "decision": "approve", "note": "checked"})
     assert answer.status_code == 302
@@ -144,3 +146,17 @@ def test_analyst_sees_the_area_page_without_record_numbers(graded):
     analyst = make_user("analyst", graded.land.region)
     page = logged_in(analyst).get(f"/risk-areas/areas/{graded.land.compound1.code}/")
     assert page.status_code == 200 and "case 7" not in page.content.decode()
+
+
+def test_a_published_list_is_served_without_rebuilding_it(graded, monkeypatch):
+    from outbreakhq.zones import public
+
+    client = type(logged_in(graded.commander))()
+    assert client.get("/public/risk-areas.json").json()["version"] == 1
+
+    def rebuilt(day):
+        raise AssertionError("a read rebuilt the published list")
+
+    monkeypatch.setattr(public, "build", rebuilt)
+    assert client.get("/public/risk-areas.json").json()["version"] == 1
+    assert client.get("/public/risk-areas.csv").status_code == 200

@@ -183,6 +183,31 @@ def test_imported_cases_are_infections_in_their_areas(zones):
         (zones.land.compound1.code, "case 101"), (zones.land.compound3.code, "case 102")])
 
 
+@pytest.mark.parametrize(("rule", "expected"), [("report", [day(-9), day(-2)]),
+                                                 ("onset", [day(-12), day(-2)])])
+def test_imported_cases_count_from_their_report_or_onset_day(zones, monkeypatch, rule,
+                                                            expected):
+    from outbreakhq.core.events import CasesImported, ImportedRecord
+    from tests.factories import make_person
+
+    monkeypatch.setitem(hooks.PROVIDERS, "tracing.case_days", lambda ids: {
+        201: (day(-9), day(-12)), 202: (day(-2), None)})
+    people = [make_person(zones.land.compound1), make_person(zones.land.compound2)]
+    with override_settings(OUTBREAKHQ_PROTOCOL_OVERRIDES=f"grading.imported_case_day={rule}"):
+        events.publish(CasesImported(actor=Actor.of(zones.commander), records=(
+            ImportedRecord(201, people[0]), ImportedRecord(202, people[1]))))
+    assert list(ZoneEvent.objects.order_by("ref").values_list("day", flat=True)) == expected
+
+
+def test_tracing_answers_the_days_of_its_cases(zones):
+    from outbreakhq.tracing.models import Case
+
+    case = Case.objects.create(tenant=zones.land.region, person=make_person(zones.land.compound1),
+                               area=zones.land.compound1, classification="confirmed",
+                               report_date=day(3), onset_date=day(1))
+    assert hooks.ask("tracing.case_days", [case.pk]) == {case.pk: (day(3), day(1))}
+
+
 def test_suspected_cases_are_left_out_when_tracing_says_so(zones, monkeypatch):
     from outbreakhq.core.events import CaseOpened
     from tests.factories import make_person
@@ -206,3 +231,21 @@ def test_regrade_and_publish_commands(zones, capsys):
         zones.land.compound1).pk)
     call_command("zones", "publish", "--date", D0.isoformat())
     assert capsys.readouterr().out.strip() == f"{D0}: version 1, 1 areas"
+
+
+def test_a_regrade_reason_is_a_code_read_in_the_readers_language(zones):
+    from django.utils import translation
+
+    from outbreakhq.zones import reasons
+
+    zones.event(zones.land.compound1, D0, "infection", "case 1")
+    svc.regrade(day=D0)
+    proposal = only_proposal(zones.land.compound1)
+    assert proposal.reason == ""  # no text in the language of the run
+    assert proposal.basis["why"] == {"code": "events", "grade": "high", "kinds": ["infection"]}
+    with translation.override("en"):
+        english = reasons.of(proposal)
+    with translation.override("zh-hans"):
+        chinese = reasons.of(proposal)
+    assert english.lower().startswith("high") and "infection" in english.lower()
+    assert chinese != english and chinese.startswith("因")

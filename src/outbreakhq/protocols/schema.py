@@ -77,6 +77,9 @@ class Grading(Rules):
     grade_on_case_resident: str
     grade_on_case_stay: str
     extend_on_new_infection: bool
+    # The day an imported (historical) case is an infection in its area: its report date, or
+    # its onset date when it has one (zones/feed.py).
+    imported_case_day: Literal["report", "onset"] = "report"
     downgrade: dict[str, Downgrade]
     lowest_grade_scope: Literal["county", "city", "none"]
     county_routine_when_clear: bool

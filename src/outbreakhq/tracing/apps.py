@@ -49,6 +49,11 @@ class TracingConfig(AppConfig):
         # asymptomatic cases as infections, not suspected or discarded ones.
         hooks.provide("tracing.case_classification", lambda case_id: Case.objects.filter(
             pk=case_id).values_list("classification", flat=True).first())
+        # zones dates an imported case's infection by its report (or onset) date, not the
+        # day the import ran: {case id: (report date, onset date or None)}, one read a batch.
+        hooks.provide("tracing.case_days", lambda case_ids: {
+            pk: (report, onset) for pk, report, onset in Case.objects.filter(
+                pk__in=list(case_ids)).values_list("pk", "report_date", "onset_date")})
 
         from outbreakhq.tracing import retention
 

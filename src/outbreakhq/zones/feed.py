@@ -28,7 +28,7 @@ from outbreakhq.core.events import (
     ScreeningRoundClosed,
 )
 from outbreakhq.core.models import Area
-from outbreakhq.zones.models import Alert, AlertKind, EventKind, ZoneEvent
+from outbreakhq.zones.models import Alert, AlertKind, ClockWatch, EventKind, ZoneEvent
 
 INFECTIOUS = {"confirmed", "asymptomatic"}
 NOT_INFECTIONS = {"suspected", "discarded"}
@@ -48,10 +48,24 @@ def _case_infection(area: Area | None, case_id: int) -> None:
         return
     ref = f"case {case_id}"
     if _classification(case_id) in NOT_INFECTIONS:
-        ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref).delete()
+        take_back(ref)
         return
     if not ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref).exists():
         record_event(area, timezone.localdate(), EventKind.INFECTION, ref)
+
+
+def take_back(ref: str) -> None:
+    """Remove the infection `ref` (a discarded case) and have the next regrade read its area
+    from that day (a removal adds no new event for the regrade to notice)."""
+    gone = ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref)
+    for area_id, day in gone.values_list("area_id", "day"):
+        watch = ClockWatch.objects.filter(area_id=area_id).first()
+        if watch is None:
+            ClockWatch.objects.create(area_id=area_id, check_on=day)
+        elif watch.check_on is None or watch.check_on > day:
+            watch.check_on = day
+            watch.save(update_fields=["check_on"])
+    gone.delete()
 
 
 def on_case_opened(event: CaseOpened) -> None:
@@ -64,13 +78,20 @@ def on_case_changed(event: CaseChanged) -> None:
 
 
 def on_cases_imported(event: CasesImported) -> None:
-    """One set-based insert per import batch (the case numbers are new: no event exists)."""
+    """One set-based insert per import batch (the case numbers are new: no event exists).
+    Imported cases are as a rule historical: each is an infection on its report date (or its
+    onset date, `grading.imported_case_day = "onset"`), as tracing answers
+    `tracing.case_days`; on the day of the import only when tracing does not answer."""
     today = timezone.localdate()
+    by_onset = protocols.current().grading.imported_case_day == "onset"
+    days = hooks.ask("tracing.case_days", [r.record_id for r in event.records], default=None) or {}
     rows = []
     for record in event.records:
         area = record.area or record.person.home_area
         if area is not None and _classification(record.record_id) not in NOT_INFECTIONS:
-            rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=today,
+            report, onset = days.get(record.record_id, (None, None))
+            day = (onset if by_onset and onset else report) or today
+            rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=day,
                                   kind=EventKind.INFECTION, ref=f"case {record.record_id}"))
     bulk.insert_models(rows)
 

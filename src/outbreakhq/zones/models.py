@@ -54,6 +54,30 @@ class ZoneEvent(models.Model):
         return rules.AreaEvent(self.day, self.kind, self.ref)
 
 
+class ClockWatch(models.Model):
+    """When the daily regrade must look at an area again without a new event (zones/rules.py
+    `next_check`): null when only a new event can change what its clock asks for."""
+
+    area = models.OneToOneField(Area, models.CASCADE, primary_key=True, related_name="+")
+    check_on = models.DateField(null=True, blank=True, db_index=True)
+
+
+class RegradeRun(models.Model):
+    """One run of the daily regrade: the day, the last event it had seen (later events mark
+    their areas for the next run), when it ran and the rules it ran with (another preset:
+    the next run reads every area)."""
+
+    day = models.DateField()
+    last_event = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField()
+    rules = models.CharField(max_length=64)
+    full = models.BooleanField(default=False)
+    areas = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+
+
 class Status(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")

@@ -69,6 +69,13 @@ def latest(day: date) -> PublishedList | None:
     return PublishedList.objects.filter(day=day).order_by("-version").first()
 
 
+def current(day: date) -> PublishedList:
+    """The list of `day` as last published, published now if it was not yet. A read never
+    rebuilds a published list: the changes of the day publish their own version (an approval,
+    a designation by hand, an automatic approval of the regrade: `republish_today`)."""
+    return latest(day) or publish(day=day)
+
+
 def publish(*, day: date | None = None, note: str = "") -> PublishedList:
     """Freeze `day`'s list; when it differs from the last version published, a new version
     (with `note`). The same list again publishes nothing."""

@@ -217,6 +217,34 @@ class Clock:
         return first, None
 
 
+def next_check(rules: ClockRules, state: ClockState) -> date | None:
+    """The first day after `state.day` on which what the clock asks for (the grade and its
+    first day) can change **without a new event**: the day a step that needs no round is
+    earned. None when only a new event can change it (no grade, the lowest grade, or a step
+    that waits for a negative round). The daily regrade skips an area until this day unless
+    its log grows (zones/services/designations.py).
+
+    A step already earned (`pending`, in force tomorrow) does not change the target when it
+    takes effect; the next change is the step after it, counted from the day before it takes
+    effect, as `Clock.advance` does."""
+    if state.grade is None:
+        return None
+    if state.pending:
+        effective = state.day + ONE_DAY
+        step = rules.steps.get(state.pending)
+        if step is None:
+            return None
+        days, needs_round = step.required(came_from_higher=True)
+        return None if needs_round else max(effective, effective - ONE_DAY + timedelta(days=days))
+    step = rules.steps.get(state.grade)
+    if step is None or state.anchor is None:
+        return None
+    days, needs_round = step.required(came_from_higher=state.came_from_higher)
+    if needs_round:
+        return None
+    return max(state.day + ONE_DAY, state.anchor + timedelta(days=days))
+
+
 def replay(rules: ClockRules, events: Iterable[tuple[str, AreaEvent]],
            until: date | None = None) -> list[tuple[date, str, str | None]]:
     """(day, area, grade) for every area from its first event to `until` (default: 30 days

@@ -33,7 +33,7 @@ def _published(request) -> PublishedList:
         found = PublishedList.objects.filter(day=day, version=version).first() \
             if version.isdigit() else None
     elif day == today:
-        found = public.publish(day=today)
+        found = public.current(today)
     else:
         found = public.latest(day)
     if found is None:

@@ -8,31 +8,39 @@ made (a newer event, or a newer proposal superseded it): approving it is refused
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+import pyarrow as pa
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq.core import audit, bulk
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput, NotFound
-from outbreakhq.core.grades import grade_label
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import fetch_in_scope, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
-from outbreakhq.zones import public
+from outbreakhq.zones import public, reasons
 from outbreakhq.zones.clocks import clock_rules, clocks_on
-from outbreakhq.zones.models import Designation, EventKind, Status, ZoneEvent
-from outbreakhq.zones.rules import ONE_DAY, ClockState
+from outbreakhq.zones.models import (
+    ClockWatch,
+    Designation,
+    RegradeRun,
+    Status,
+    ZoneEvent,
+)
+from outbreakhq.zones.rules import ONE_DAY, ClockState, next_check
 
 OPEN = (Status.PROPOSED, Status.APPROVED)
 
@@ -68,29 +76,46 @@ def basis_of(state: ClockState, last_event: int) -> dict:
             "round_needed": state.round_needed}
 
 
-def reason_of(state: ClockState, grade: str) -> str:
+def reason_of(state: ClockState, grade: str) -> dict:
+    """Why the clock asks for `grade`, as a code and its parameters (kept in the proposal's
+    basis, rendered in the reader's language by zones/reasons.py): `step` (N case-free days,
+    with a negative round or not, down to a grade) or `events` (the grade after these kinds
+    of event)."""
     if state.pending:
-        return _("%(days)s case-free days%(round)s: down to %(grade)s") % {
-            "days": state.case_free_day, "grade": grade_label(grade),
-            "round": _(" and a negative round") if state.round_needed else ""}
-    kinds = sorted({e.kind for e in state.reasons})
-    return _("%(grade)s after: %(events)s") % {
-        "grade": grade_label(grade), "events": ", ".join(
-            str(EventKind(k).label).lower() if k in EventKind.values else k for k in kinds)}
+        return {"code": reasons.STEP, "days": state.case_free_day, "round": state.round_needed,
+                "grade": grade}
+    return {"code": reasons.EVENTS, "grade": grade,
+            "kinds": sorted({e.kind for e in state.reasons})}
 
 
-def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeResult:
-    """Run every area's clock for `day` (default today) and propose what differs from the
-    grades in force; one transaction."""
+def regrade(*, day: date | None = None, actor: Actor | None = None,
+            full: bool = False) -> RegradeResult:
+    """Run the clocks for `day` (default today) and propose what differs from the grades in
+    force; one transaction.
+
+    Incremental: after a run with the same rules for the same or an earlier day, only the
+    areas that can have changed are read — a new event since that run, a designation
+    proposed or decided since, or the day their clock can change without an event
+    (`ClockWatch.check_on`, rules.next_check) has come. The others would ask for what they
+    asked for last time. `full` (or the first run, another preset, an earlier day) reads
+    every area."""
     day = day or timezone.localdate()
     rules = clock_rules()
     lowest = rules.grades[-1]
     now, user = timezone.now(), actor.user if actor and actor.is_authenticated else None
     auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
+    key = rules_key(rules)
     with transaction.atomic():
-        states = clocks_on(day, look_ahead=False)
-        current = _open_designations()
-        rejected = set(Designation.objects.filter(status=Status.REJECTED)
+        top = ZoneEvent.objects.aggregate(n=Max("id"))["n"] or 0
+        last_run = RegradeRun.objects.order_by("-id").first()
+        incremental = (not full and last_run is not None and last_run.rules == key
+                       and last_run.day <= day)
+        areas = _areas_to_check(day, last_run) if incremental else None
+        if areas is not None and len(areas) > FULL_READ_ABOVE:
+            areas = None  # one ordered scan of the log beats many lists of ids
+        states = clocks_on(day, areas, look_ahead=False) if areas != set() else {}
+        current = _open_designations(areas)
+        rejected = set(_of_areas(Designation.objects.filter(status=Status.REJECTED), areas)
                        .values_list("area_id", "grade", "since"))
         superseded, ended, new = [], [], []
         for area_id, (state, last_event, tenant_id) in states.items():
@@ -108,17 +133,88 @@ def regrade(*, day: date | None = None, actor: Actor | None = None) -> RegradeRe
                 continue
             new.append(Designation(
                 tenant_id=tenant_id, area_id=area_id, grade=grade, since=since,
-                reason=reason_of(state, grade), basis=basis_of(state, last_event),
+                basis=basis_of(state, last_event) | {"why": reason_of(state, grade)},
                 proposed_by=user, proposed_at=now,
                 **({"status": Status.APPROVED, "decided_at": now} if auto else {})))
             if auto and in_force_now is not None:
                 ended.append((in_force_now, since))
         _write_regrade(superseded, ended, new, now)
+        if auto and new:
+            _republish(_("%(n)s designations approved automatically") % {"n": len(new)})
+        _watch(rules, day, states, areas)
+        # Stamped after its own writes (auto_now_add stamps proposals as they are written):
+        # a decision after this is one the next run must read.
+        RegradeRun.objects.create(day=day, last_event=top, started_at=timezone.now(), rules=key,
+                                  full=not incremental, areas=len(states))
         audit.record(actor=actor or Actor(user=None), action="create",
                      object_type="risk-area proposals",
                      detail={"regrade": True, "day": day.isoformat(), "areas": len(states),
+                             "incremental": incremental,
                              "proposed": len(new), "approved": len(new) if auto else 0})
     return RegradeResult(day, len(states), len(new), len(new) if auto else 0)
+
+
+FULL_READ_ABOVE = 5000  # areas to check: above this, read every area (same answer, faster)
+
+
+def rules_key(rules) -> str:
+    """A fingerprint of the clock rules: a run under other rules cannot be built on."""
+    return hashlib.sha256(repr(rules).encode()).hexdigest()[:64]
+
+
+def _areas_to_check(day: date, last_run: RegradeRun) -> set[int] | None:
+    """Areas whose clock may ask for something else than at `last_run` (see regrade); None
+    when more than FULL_READ_ABOVE areas have new events (counted first: not listed)."""
+    fresh = ZoneEvent.objects.filter(id__gt=last_run.last_event)
+    if fresh.aggregate(n=Count("area_id", distinct=True))["n"] > FULL_READ_ABOVE:
+        return None
+    areas = set(fresh.values_list("area_id", flat=True).distinct())
+    areas.update(ClockWatch.objects.filter(check_on__lte=day).values_list("area_id", flat=True))
+    areas.update(Designation.objects.filter(
+        Q(proposed_at__gt=last_run.started_at) | Q(decided_at__gt=last_run.started_at))
+        .values_list("area_id", flat=True).distinct())
+    return areas
+
+
+def _of_areas(rows, areas: set[int] | None):
+    """`rows` of `areas` (all when None or many: one scan beats many IN lists)."""
+    if areas is None or len(areas) > 5000:
+        return rows
+    return rows.filter(area_id__in=areas)
+
+
+def _watch(rules, day: date, states: dict, areas: set[int] | None) -> None:
+    """Store when each area read (`areas`; None: every area) must be read again without a new
+    event: its clock's next change (rules.next_check) or its first event dated after `day`
+    (an event recorded ahead of its day), whichever comes first. Plain SQL: one row per graded
+    area on a full run."""
+    first_later = dict(_of_areas(ZoneEvent.objects.filter(day__gt=day), areas).order_by()
+                       .values("area_id").annotate(first=Min("day"))
+                       .values_list("area_id", "first"))
+    touched = set(states) | set(first_later) if areas is None else areas
+    rows = []
+    for area_id in touched:
+        state = states.get(area_id)
+        check = next_check(rules, state[0]) if state else None
+        later = first_later.get(area_id)
+        if later is not None and (check is None or later < check):
+            check = later
+        if check is not None:
+            rows.append((area_id, check))
+    table = ClockWatch._meta.db_table
+    with connection.cursor() as cursor:
+        if areas is None:
+            cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 (the model's table)
+        else:
+            ids = sorted(areas)
+            for i in range(0, len(ids), 2000):
+                part = ids[i:i + 2000]
+                marks = ", ".join(["%s"] * len(part))
+                cursor.execute(f'DELETE FROM "{table}" WHERE area_id IN ({marks})', part)  # noqa: S608
+    if rows:  # COPY on PostgreSQL
+        bulk.write_columns(table, pa.table({
+            "area_id": pa.array([r[0] for r in rows], pa.int64()),
+            "check_on": pa.array([r[1] for r in rows], pa.date32())}))
 
 
 def _write_regrade(superseded: list[int], ended: list, new: list[Designation], now) -> None:
@@ -138,7 +234,34 @@ def _write_regrade(superseded: list[int], ended: list, new: list[Designation], n
     for day, pks in until.items():
         for chunk in range(0, len(pks), 5000):
             Designation.objects.filter(pk__in=pks[chunk:chunk + 5000]).update(until=day)
-    bulk.insert_models(new)  # COPY on PostgreSQL, executemany on SQLite
+    _insert(new)
+
+
+def _insert(new: list[Designation]) -> None:
+    """The new proposals, column-wise (COPY on PostgreSQL): thousands on the day a screening
+    round covers the city, where a model instance's per-field conversion was a quarter of the
+    run."""
+    if not new:
+        return
+    ids = bulk.allocate_ids(Designation._meta.db_table, len(new))
+    for pk, row in zip(ids, new, strict=True):
+        row.pk = pk
+
+    def column(attr, kind):
+        return pa.array([getattr(row, attr) for row in new], kind)
+
+    stamp = pa.timestamp("us", tz="UTC")
+    bulk.write_columns(Designation._meta.db_table, pa.table({
+        "id": pa.array(ids, pa.int64()), "tenant_id": column("tenant_id", pa.int64()),
+        "area_id": column("area_id", pa.int64()), "grade": column("grade", pa.string()),
+        "since": column("since", pa.date32()), "until": column("until", pa.date32()),
+        "reason": column("reason", pa.string()),
+        "basis": pa.array([json.dumps(row.basis) for row in new], pa.string()),
+        "status": column("status", pa.string()),
+        "proposed_by_id": column("proposed_by_id", pa.int64()),
+        "proposed_at": column("proposed_at", stamp),
+        "decided_by_id": column("decided_by_id", pa.int64()),
+        "decided_at": column("decided_at", stamp), "note": column("note", pa.string())}))
 
 
 class Open(NamedTuple):
@@ -147,10 +270,12 @@ class Open(NamedTuple):
     since: date
 
 
-def _open_designations() -> dict[int, tuple[Open | None, Open | None]]:
-    """Per area: (the approved designation without an end, the waiting proposal)."""
+def _open_designations(areas: set[int] | None = None
+                       ) -> dict[int, tuple[Open | None, Open | None]]:
+    """Per area (of `areas`, default all): (the approved designation without an end, the
+    waiting proposal)."""
     found: dict[int, list] = defaultdict(lambda: [None, None])
-    rows = Designation.objects.filter(
+    rows = _of_areas(Designation.objects.all(), areas).filter(
         Q(status=Status.APPROVED, until__isnull=True) | Q(status=Status.PROPOSED)).order_by(
         "since", "id").values_list("area_id", "status", "id", "grade", "since")
     for area_id, status, *row in rows.iterator(chunk_size=5000):

@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from outbreakhq.core.grades import grade_label as _grade_label
+from outbreakhq.zones import reasons
 
 register = template.Library()
 
@@ -17,6 +18,12 @@ EVENT_LABELS = {"infection": _("infection"), "stay": _("stay of a case"),
 @register.filter
 def grade_label(grade: str | None) -> str:
     return _grade_label(grade)
+
+
+@register.filter
+def reason_text(designation) -> str:
+    """A designation's reason in the reader's language (zones/reasons.py)."""
+    return reasons.of(designation)
 
 
 @register.filter
