@@ -191,7 +191,7 @@ def test_imported_cases_count_from_their_report_or_onset_day(zones, monkeypatch,
     from tests.factories import make_person
 
     monkeypatch.setitem(hooks.PROVIDERS, "tracing.case_days", lambda ids: {
-        201: (day(-9), day(-12)), 202: (day(-2), None)})
+        201: (day(-9), day(-12), "confirmed"), 202: (day(-2), None, "asymptomatic")})
     people = [make_person(zones.land.compound1), make_person(zones.land.compound2)]
     with override_settings(OUTBREAKHQ_PROTOCOL_OVERRIDES=f"grading.imported_case_day={rule}"):
         events.publish(CasesImported(actor=Actor.of(zones.commander), records=(
@@ -205,7 +205,7 @@ def test_tracing_answers_the_days_of_its_cases(zones):
     case = Case.objects.create(tenant=zones.land.region, person=make_person(zones.land.compound1),
                                area=zones.land.compound1, classification="confirmed",
                                report_date=day(3), onset_date=day(1))
-    assert hooks.ask("tracing.case_days", [case.pk]) == {case.pk: (day(3), day(1))}
+    assert hooks.ask("tracing.case_days", [case.pk]) == {case.pk: (day(3), day(1), "confirmed")}
 
 
 def test_suspected_cases_are_left_out_when_tracing_says_so(zones, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncHour
@@ -140,13 +140,21 @@ def recall_counts(actor: Actor) -> dict:
 
 
 
+def day_range(day: date) -> tuple[datetime, datetime]:
+    """The instants of a local day: a range the (step)_at indexes answer, where `__date`
+    would convert every row's time first."""
+    start = datetime.combine(day, time(0), tzinfo=timezone.get_default_timezone())
+    return start, start + timedelta(days=1)
+
+
 def hourly(actor: Actor, capability: str, day, *, within: Area | None = None) -> list[dict]:
     """Tubes collected, received and resulted per hour of `day`, per site (counted in the
     database): the lab's and the sites' dashboard."""
     tubes = Tube.objects.visible_to(actor, capability, within=within)
+    start, end = day_range(day)
     rows: dict[tuple, dict] = {}
     for step in ("collected", "received", "resulted"):
-        counted = (tubes.filter(**{f"{step}_at__date": day})
+        counted = (tubes.filter(**{f"{step}_at__gte": start, f"{step}_at__lt": end})
                    .annotate(hour=TruncHour(f"{step}_at")).values("site__name", "hour")
                    .annotate(n=Count("id")).order_by())
         for row in counted:
@@ -159,9 +167,9 @@ def hourly(actor: Actor, capability: str, day, *, within: Area | None = None) ->
 def today_figures(actor: Actor, area: Area | None = None) -> dict:
     """The overview tile (aggregates only): today's tubes by status, people sampled, positive
     tubes, recalls still open."""
-    day = timezone.localdate()
+    start, end = day_range(timezone.localdate())
     tubes = Tube.objects.visible_to(actor, Can.VIEW_AGGREGATES, within=area).filter(
-        collected_at__date=day)
+        collected_at__gte=start, collected_at__lt=end)
     figures = tubes.aggregate(
         tubes=Count("id"), people=Sum("members_count"),
         in_transit=Count("id", filter=Q(status=TubeStatus.SHIPPED)),

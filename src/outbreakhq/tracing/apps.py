@@ -50,10 +50,12 @@ class TracingConfig(AppConfig):
         hooks.provide("tracing.case_classification", lambda case_id: Case.objects.filter(
             pk=case_id).values_list("classification", flat=True).first())
         # zones dates an imported case's infection by its report (or onset) date, not the
-        # day the import ran: {case id: (report date, onset date or None)}, one read a batch.
+        # day the import ran, and leaves out those that are no infection: {case id: (report
+        # date, onset date or None, classification)}, one read a batch.
         hooks.provide("tracing.case_days", lambda case_ids: {
-            pk: (report, onset) for pk, report, onset in Case.objects.filter(
-                pk__in=list(case_ids)).values_list("pk", "report_date", "onset_date")})
+            pk: (report, onset, classification) for pk, report, onset, classification
+            in Case.objects.filter(pk__in=list(case_ids)).values_list(
+                "pk", "report_date", "onset_date", "classification")})
 
         from outbreakhq.tracing import retention
 

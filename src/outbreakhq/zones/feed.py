@@ -88,8 +88,8 @@ def on_cases_imported(event: CasesImported) -> None:
     rows = []
     for record in event.records:
         area = record.area or record.person.home_area
-        if area is not None and _classification(record.record_id) not in NOT_INFECTIONS:
-            report, onset = days.get(record.record_id, (None, None))
+        report, onset, classification = days.get(record.record_id, (None, None, None))
+        if area is not None and classification not in NOT_INFECTIONS:
             day = (onset if by_onset and onset else report) or today
             rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=day,
                                   kind=EventKind.INFECTION, ref=f"case {record.record_id}"))
