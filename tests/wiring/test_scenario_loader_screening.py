@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def scenario():
-    return simulate(Config(population=3_000, days=16, seed=1))
+    return simulate(Config(population=3_000, days=11, seed=1))  # positive pools on its last days
 
 
 def _at_afternoon(monkeypatch):
@@ -52,7 +52,7 @@ def test_the_simulator_lists_the_members_of_its_last_days_tubes(scenario) -> Non
     assert set(members["tube"]) == recent
     swabs = dict(zip(tubes["tube"], tubes["swabs"], strict=True))
     assert Counter(members["tube"]) == {t: swabs[t] for t in recent}
-    again = simulate(Config(population=3_000, days=16, seed=1))["tube_members"]
+    again = simulate(Config(population=3_000, days=11, seed=1))["tube_members"]
     assert again.equals(scenario["tube_members"])  # deterministic
 
 
@@ -100,6 +100,8 @@ def test_positive_pools_resulted_recall_their_members(scenario, monkeypatch) -> 
     loader.load(scenario)
     pools = Tube.objects.filter(result="positive", members_count__gt=1)
     recalls = Recall.objects.all()
+    assert pools.exists()  # the fixture's last days have positive pools
+    assert set(recalls.values_list("status", flat=True)) == {RecallStatus.NOTIFIED}
     assert recalls.count() == sum(pools.values_list("members_count", flat=True))
     for recall in recalls.select_related("tube"):
         assert TubeMember.objects.filter(tube=recall.tube, person=recall.person_id).exists()
