@@ -140,26 +140,39 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
     bulk.insert_models(list(rounds.values()))
     bulk.insert_models(list(sites.values()))
 
-    # Members of each tube, in swab order (the simulator lists them so).
-    members_of: dict[int, list[int]] = {}
-    for tube, person in zip(members["tube"], members["person"], strict=True):
-        members_of.setdefault(tube, []).append(person)
+    # Tubes in order of site and day (the timeline is per site and day), as numpy columns.
+    order = np.lexsort((np.asarray(t["tube"]), np.asarray(t["collection_date"]),
+                        np.asarray(t["area_code"], dtype=object).astype(str)))
+    n = order.size
+    sim_tube = np.asarray(t["tube"], dtype=np.int64)[order]
+    code_of = [t["area_code"][i] for i in order]
+    day_of = [t["collection_date"][i] for i in order]
+    population_of = [t["population"][i] for i in order]
+    tube_ids = np.asarray(bulk.allocate_ids(Tube._meta.db_table, n), dtype=np.int64)
 
-    # Tubes in order of site and day: the timeline is per site and day.
-    order = sorted(range(len(t["tube"])),
-                   key=lambda i: (t["area_code"][i], t["collection_date"][i], t["tube"][i]))
-    n = len(order)
-    tube_ids = bulk.allocate_ids(Tube._meta.db_table, n)
+    # Members: the simulator lists them tube by tube in swab order; k = the tube's position.
+    m_tube = np.asarray(members["tube"], dtype=np.int64)
+    m_person = np.asarray(members["person"], dtype=np.int64)
+    by_sim = np.argsort(sim_tube)
+    found = np.isin(m_tube, sim_tube)
+    m_tube, m_person = m_tube[found], m_person[found]
+    m_k = by_sim[np.searchsorted(sim_tube[by_sim], m_tube)]
+    db_person = np.asarray(person_ids, dtype=np.int64)
+    home_ids = np.asarray([area_ids[code] for code in homes], dtype=np.int64)
+    m_order = np.argsort(m_k, kind="stable")
+    m_k, m_person = m_k[m_order], m_person[m_order]
+    counts = np.bincount(m_k, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+
     collected = np.zeros(n)
     shipped = np.zeros(n)
     box_of = np.full(n, -1, dtype=np.int64)
     boxes: list[tuple[str, int, float]] = []  # (site code, site id, shipped at)
     start = 0
     while start < n:  # one site-day at a time
-        i0 = order[start]
-        key = (t["area_code"][i0], t["collection_date"][i0])
+        key = (code_of[start], day_of[start])
         stop = start
-        while stop < n and (t["area_code"][order[stop]], t["collection_date"][order[stop]]) == key:
+        while stop < n and (code_of[stop], day_of[stop]) == key:
             stop += 1
         first, last = _day_window(key[1] + shift, now)
         count = stop - start
@@ -175,77 +188,69 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
     done = {step: at <= clock for step, at in times.items()}
 
     box_rows = []
-    box_ids: list[int | None] = []
+    box_ids = np.full(len(boxes), -1, dtype=np.int64)
     for number, (code, site_id, at) in enumerate(boxes):
         if at > clock:  # not yet handed over: its tubes wait sealed at the site
-            box_ids.append(None)
             continue
         received = at + RECEIPT_HOURS * 3600
-        box = Box(tenant_id=tenant_id, area_id=area_ids[code], site_id=site_id,
-                  code=f"{scenario.meta['region_code']}-B{number + 1:07d}",
-                  status=BoxStatus.RECEIVED if received <= clock else BoxStatus.SHIPPED,
-                  shipped_at=_at(at), received_at=_at(received) if received <= clock else None)
-        box_rows.append(box)
-        box_ids.append(None)
+        box_rows.append(Box(
+            tenant_id=tenant_id, area_id=area_ids[code], site_id=site_id,
+            code=f"{scenario.meta['region_code']}-B{number + 1:07d}",
+            status=BoxStatus.RECEIVED if received <= clock else BoxStatus.SHIPPED,
+            shipped_at=_at(at), received_at=_at(received) if received <= clock else None))
     bulk.insert_models(box_rows)
     shipped_boxes = iter(box_rows)
     for number, (_code, _site, at) in enumerate(boxes):
         if at <= clock:
             box_ids[number] = next(shipped_boxes).pk
+    tube_box = box_ids[box_of]
 
-    rows: dict[str, list] = {name: [] for name in (
-        "id", "tenant_id", "area_id", "barcode", "round_id", "site_id", "box_id", "capacity",
-        "members_count", "retest", "content", "status", "collected_at", "sealed_at",
-        "shipped_at", "received_at", "resulted_at", "reported_at", "result")}
-    member_rows: dict[str, list] = {name: [] for name in (
-        "tenant_id", "area_id", "tube_id", "round_id", "person_id", "retest")}
-    # simulator tube -> (database tube, round) of the positive pools resulted by now
-    resulted_positive: dict[int, tuple[int, int]] = {}
+    round_ids = np.asarray([rounds[d + shift, p].pk for d, p in zip(day_of, population_of,
+                                                                    strict=True)])
+    site_ids = np.asarray([sites[code].pk for code in code_of], dtype=np.int64)
+    site_areas = np.asarray([sites[code].area_id for code in code_of], dtype=np.int64)
+    capacity_of = {population: rules.pool_capacity(
+        getattr(screening.pool_size, POOL_RULE[kind]), screening.max_pool_size)
+        for population, kind in KINDS.items()}
+    capacity = np.maximum(counts, [capacity_of[p] for p in population_of])
+    members_db = db_person[m_person]
+    content = [rules.content_fingerprint(int(round_ids[k]), int(site_ids[k]),
+                                         members_db[starts[k]:starts[k] + counts[k]].tolist())
+               for k in range(n)]
+    positive = np.asarray(t["positive"], dtype=bool)[order]
+    resulted = done["resulted"]
+    status = np.select([resulted, done["received"], done["shipped"]],
+                       [TubeStatus.RESULTED.value, TubeStatus.RECEIVED.value,
+                        TubeStatus.SHIPPED.value], TubeStatus.SEALED.value)
+    result = np.where(~resulted, "", np.where(positive, Result.POSITIVE.value,
+                                              Result.NEGATIVE.value))
     region = scenario.meta["region_code"]
-    for k, i in enumerate(order):
-        sim_tube, population, code = t["tube"][i], t["population"][i], t["area_code"][i]
-        round_ = rounds[t["collection_date"][i] + shift, population]
-        site = sites[code]
-        people = [person_ids[p] for p in members_of[sim_tube]]
-        rule = getattr(screening.pool_size, POOL_RULE[KINDS[population]])
-        capacity = max(len(people), rules.pool_capacity(rule, screening.max_pool_size))
-        status = (TubeStatus.RESULTED if done["resulted"][k] else TubeStatus.RECEIVED
-                  if done["received"][k] else TubeStatus.SHIPPED if done["shipped"][k]
-                  else TubeStatus.SEALED)
-        positive = bool(t["positive"][i])
-        rows["id"].append(tube_ids[k])
-        rows["tenant_id"].append(tenant_id)
-        rows["area_id"].append(site.area_id)
-        rows["barcode"].append(f"{region}-T{sim_tube:09d}")
-        rows["round_id"].append(round_.pk)
-        rows["site_id"].append(site.pk)
-        rows["box_id"].append(box_ids[box_of[k]])
-        rows["capacity"].append(capacity)
-        rows["members_count"].append(len(people))
-        rows["retest"].append(False)
-        rows["content"].append(rules.content_fingerprint(round_.pk, site.pk, people))
-        rows["status"].append(str(status))
-        for step, column in (("collected", "collected_at"), ("collected", "sealed_at"),
-                             ("shipped", "shipped_at"), ("received", "received_at"),
-                             ("resulted", "resulted_at"), ("reported", "reported_at")):
-            rows[column].append(_at(times[step][k]) if done[step][k] else None)
-        rows["result"].append((Result.POSITIVE if positive else Result.NEGATIVE)
-                              if done["resulted"][k] else "")
-        if positive and done["resulted"][k] and len(people) > 1:
-            resulted_positive[sim_tube] = (tube_ids[k], round_.pk)
-        for person in members_of[sim_tube]:
-            member_rows["tenant_id"].append(tenant_id)
-            member_rows["area_id"].append(area_ids[homes[person]])
-            member_rows["tube_id"].append(tube_ids[k])
-            member_rows["round_id"].append(round_.pk)
-            member_rows["person_id"].append(person_ids[person])
-            member_rows["retest"].append(False)
-    stamp = pa.timestamp("us", tz="UTC")
-    bulk.write_columns(Tube._meta.db_table, pa.table({
-        name: pa.array(values, type=stamp) if name.endswith("_at") else pa.array(values)
-        for name, values in rows.items()}))
-    bulk.write_columns(TubeMember._meta.db_table, pa.table(member_rows))
+    columns = {
+        "id": pa.array(tube_ids), "tenant_id": pa.array(np.full(n, tenant_id)),
+        "area_id": pa.array(site_areas), "barcode": pa.array([f"{region}-T{s:09d}"
+                                                              for s in sim_tube.tolist()]),
+        "round_id": pa.array(round_ids), "site_id": pa.array(site_ids),
+        "box_id": pa.array(tube_box, mask=tube_box < 0),
+        "capacity": pa.array(capacity), "members_count": pa.array(counts),
+        "retest": pa.array(np.zeros(n, dtype=bool)), "content": pa.array(content),
+        "status": pa.array(status.tolist()), "result": pa.array(result.tolist())}
+    for step, column in (("collected", "collected_at"), ("collected", "sealed_at"),
+                         ("shipped", "shipped_at"), ("received", "received_at"),
+                         ("resulted", "resulted_at"), ("reported", "reported_at")):
+        micros = (times[step] * 1_000_000).astype(np.int64)
+        columns[column] = pa.array(micros, type=pa.timestamp("us", tz="UTC"),
+                                   mask=~done[step])
+    bulk.write_columns(Tube._meta.db_table, pa.table(columns))
+    bulk.write_columns(TubeMember._meta.db_table, pa.table({
+        "tenant_id": pa.array(np.full(m_k.size, tenant_id)), "area_id": pa.array(
+            home_ids[m_person]), "tube_id": pa.array(tube_ids[m_k]),
+        "round_id": pa.array(round_ids[m_k]), "person_id": pa.array(members_db),
+        "retest": pa.array(np.zeros(m_k.size, dtype=bool))}))
 
+    # simulator tube -> (database tube, round) of the positive pools resulted by now
+    pools = np.flatnonzero(positive & resulted & (counts > 1))
+    resulted_positive = {int(sim_tube[k]): (int(tube_ids[k]), int(round_ids[k]))
+                         for k in pools}
     recalls = []
     r = scenario["recalls"].to_pydict()
     for tube, person, result_day, positive in zip(r["tube"], r["person"], r["result_date"],
@@ -261,7 +266,7 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
             result=(Result.POSITIVE if positive else Result.NEGATIVE) if in_ else ""))
     bulk.insert_models(recalls)
     return ScreeningLoad(rounds=len(rounds), sites=len(sites), tubes=n,
-                         members=len(member_rows["person_id"]), boxes=len(box_rows),
+                         members=int(m_k.size), boxes=len(box_rows),
                          recalls=len(recalls))
 
 
