@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from outbreakhq import protocols
 from outbreakhq.core.actor import actor_of
@@ -213,8 +214,9 @@ def lab(request):
             elif request.POST.get("what") == "report":
                 reported = services.report_results(actor=actor,
                                                    barcodes=request.POST.getlist("report"))
-                messages.success(request, _("%(n)d results reported.") % {
-                    "n": reported.reported})
+                messages.success(request, ngettext(
+                    "%(n)d result reported.", "%(n)d results reported.",
+                    reported.reported) % {"n": reported.reported})
             else:
                 done = services.record_results(actor=actor, rows=_posted_results(request))
                 messages.success(request, _(
