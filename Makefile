@@ -13,6 +13,7 @@ CYTOSCAPE_VERSION := 3.35.0
 VEGA_VERSION := 6.4.0
 VEGA_LITE_VERSION := 6.5.0
 VEGA_INTERPRETER_VERSION := 2.3.2
+ZXING_VERSION := 0.23.0
 
 .PHONY: demo test setup browser lint vendor messages bench clean loadtest
 
@@ -78,8 +79,17 @@ vendor:
 	    *) cp /tmp/outbreakhq-vendor/package/build/$${p%@*}.min.js src/outbreakhq/static/vendor/$${p%@*}-$${p#*@}/ ;; \
 	  esac; \
 	done
+	# Camera scanning where the browser has no BarcodeDetector (iPhones): ZXing's UMD build,
+	# plain JavaScript (no WebAssembly, so the CSP needs no 'wasm-unsafe-eval'), on window.ZXing.
+	rm -rf /tmp/outbreakhq-vendor/package
+	cd /tmp/outbreakhq-vendor && npm pack --silent @zxing/library@$(ZXING_VERSION) && tar xzf zxing-library-$(ZXING_VERSION).tgz
+	mkdir -p src/outbreakhq/static/vendor/zxing-library-$(ZXING_VERSION)
+	cp /tmp/outbreakhq-vendor/package/umd/index.min.js \
+	  src/outbreakhq/static/vendor/zxing-library-$(ZXING_VERSION)/zxing-library.min.js
+	cp /tmp/outbreakhq-vendor/package/LICENSE src/outbreakhq/static/vendor/zxing-library-$(ZXING_VERSION)/
 	# Source maps are not shipped: a file naming a missing map fails `collectstatic` (serve).
-	sed -i '/^\/\/# sourceMappingURL=/d' src/outbreakhq/static/vendor/vega*/*.js
+	sed -i '/^\/\/# sourceMappingURL=/d' src/outbreakhq/static/vendor/vega*/*.js \
+	  src/outbreakhq/static/vendor/zxing-library-*/*.js
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'

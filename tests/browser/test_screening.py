@@ -1,6 +1,7 @@
 """Mass screening on a phone (390 px): an operator scans a tube and ten people, seals it and
-ships the box; a lab technician marks it positive; the recall list shows the ten; one of them
-retests positive in a single tube and appears as a proposed (suspected) case for the tracers."""
+ships the box; a lab technician marks it positive and reports it; the recall list shows the
+ten; one of them retests positive in a single tube and appears as a proposed (suspected) case
+for the tracers."""
 
 from __future__ import annotations
 
@@ -62,6 +63,17 @@ def _lab_result(page, box: str, barcode: str, result: str) -> None:
     expect(page.locator(".messages")).to_contain_text("results saved")
 
 
+def _lab_report(page, barcode: str) -> None:
+    """A positive waits for the technician's release (the preset reports negatives at once)."""
+    page.goto("/screening/lab/")
+    row = page.locator("#unreported tbody tr", has_text=barcode)
+    expect(row.locator("input[name=report]")).to_be_checked()
+    _fits(page)
+    page.get_by_role("button", name="Report the ticked results").click()
+    expect(page.locator(".messages")).to_contain_text("1 result reported")
+    assert Tube.objects.get(barcode=barcode).reported_at is not None
+
+
 def test_a_positive_pool_is_recalled_and_a_positive_retest_becomes_a_proposed_case(page):
     screen = make_screen()
     make_user("tracer", screen.land.county1, username="tina")
@@ -80,6 +92,7 @@ def test_a_positive_pool_is_recalled_and_a_positive_retest_becomes_a_proposed_ca
     page.goto("/screening/lab/")
     expect(page.locator("body")).not_to_contain_text(people[0].name)
     _lab_result(page, "BOX1", "T0001", "positive")
+    _lab_report(page, "T0001")
     _log_out(page)
 
     log_in(page, "sam", PASSWORD)
@@ -146,3 +159,55 @@ def test_a_site_that_loses_its_connection_keeps_its_tubes_and_sends_them_when_ba
     expect(page.locator("#sent")).to_contain_text("Tube sealed and sent: OFF2")
     expect(page.locator("#queue-status")).to_have_text("")
     assert sorted(Tube.objects.values_list("barcode", flat=True)) == ["OFF1", "OFF2"]
+
+
+def _qr_pixels(text: str, scale: int = 4, border: int = 4) -> tuple[int, int, list[int]]:
+    """RGBA pixels of a QR code of `text` (segno, the code sheets' own QR library)."""
+    import segno
+
+    matrix = [list(row) for row in segno.make(text, error="m").matrix]
+    size = (len(matrix) + 2 * border) * scale
+    pixels: list[int] = []
+    for y in range(size):
+        row = matrix[y // scale - border] if border <= y // scale < border + len(matrix) else None
+        for x in range(size):
+            dark = row is not None and border <= x // scale < border + len(matrix) and \
+                row[x // scale - border]
+            pixels += [0, 0, 0, 255] if dark else [255, 255, 255, 255]
+    return size, size, pixels
+
+
+def test_without_barcode_detector_the_vendored_library_reads_a_code_on_a_phone(page):
+    """An iPhone has no BarcodeDetector: the collection page loads the vendored ZXing from this
+    server (nothing fetched elsewhere) and reads a screening code's QR with it."""
+    screen = make_screen()
+    person = screen.people(1)[0]
+    code = screen.codes([person])[0]
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.add_init_script("delete window.BarcodeDetector;")
+    page.set_viewport_size(PHONE)
+    log_in(page, "sam", PASSWORD)
+    page.goto("/screening/collect/")
+    page.wait_for_function("window.outbreakhqBarcodeDetector !== undefined")
+    assert page.evaluate("'BarcodeDetector' in window") is False
+    library = [url for url in fetched if "zxing" in url]
+    assert library and all(url.startswith(page.url.split("/screening")[0]) for url in library)
+    assert all(url.startswith(page.url.split("/screening")[0]) for url in fetched)
+    width, height, pixels = _qr_pixels(code)
+    read = page.evaluate("""([width, height, pixels]) => {
+        const canvas = document.createElement("canvas");
+        canvas.width = width; canvas.height = height;
+        canvas.getContext("2d").putImageData(
+            new ImageData(new Uint8ClampedArray(pixels), width, height), 0, 0);
+        return window.outbreakhqBarcodeDetector.detect(canvas)
+            .then(found => found.map(f => f.rawValue));
+    }""", [width, height, pixels])
+    assert read == [code]
+    blank = page.evaluate("""() => {
+        const canvas = document.createElement("canvas");
+        canvas.width = 80; canvas.height = 80;
+        return window.outbreakhqBarcodeDetector.detect(canvas).then(found => found.length);
+    }""")
+    assert blank == 0  # nothing to read: nothing read
+    _fits(page)

@@ -16,7 +16,8 @@ def test_out_writes_every_table_and_the_metadata(tmp_path, capsys):
     meta = json.loads((tmp_path / "s" / "scenario.json").read_text())
     assert meta["population"] == 800 and meta["seed"] == 3 and meta["format"] == "csv"
     assert (tmp_path / "s" / "persons.csv").exists()
-    assert "Wrote 15 tables" in capsys.readouterr().out
+    assert (tmp_path / "s" / "tube_members.csv").exists()
+    assert "Wrote 16 tables" in capsys.readouterr().out
 
 
 def test_an_unknown_protocol_is_a_command_error(tmp_path):

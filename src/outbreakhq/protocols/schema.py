@@ -134,6 +134,7 @@ class PoolSizes(Rules):
 class Turnaround(Rules):
     collection_to_receipt: int = Field(ge=1)
     receipt_to_result: int = Field(ge=1)
+    result_to_report: int = Field(ge=1)
 
 
 class Screening(Rules):
@@ -144,6 +145,9 @@ class Screening(Rules):
     rounds_per_day_risk_populations: int = Field(ge=0)
     positive_pool_action: Literal["isolate_in_place_and_retest_individually", "retest_individually"]
     turnaround_hours: Turnaround
+    # Results the lab reports (releases) as it records them; the others wait for a
+    # technician's release on the lab bench (a second look before telling people).
+    report_at_once: tuple[Literal["negative", "positive", "invalid"], ...]
 
 
 class Alerts(Rules):

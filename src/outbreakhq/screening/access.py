@@ -20,6 +20,7 @@ API = {
     "POST /screening/boxes/": write(Can.COLLECT_SAMPLES),
     "POST /screening/boxes/received": write(Can.RECORD_RESULTS),
     "POST /screening/results/": write(Can.RECORD_RESULTS),
+    "POST /screening/results/reported": write(Can.RECORD_RESULTS),
     "GET /screening/recalls/": read(Can.VIEW_PERSON),
     "GET /screening/results/fhir": read(Can.RECORD_RESULTS),
 }

@@ -44,6 +44,7 @@ class TubeOut(Schema):
     shipped_at: dt.datetime | None
     received_at: dt.datetime | None
     resulted_at: dt.datetime | None
+    reported_at: dt.datetime | None
     result: str
     ct: Decimal | None
 
@@ -78,6 +79,7 @@ class ResultsOut(Schema):
     unchanged: int
     recalls: int
     positives: int
+    reported: int  # reported at once (the preset's screening.report_at_once)
 
 
 class RecallOut(Schema):
@@ -154,7 +156,26 @@ def record_results(request):
     done = services.record_results(actor=actor_of(request), rows=rows,
                                    first_row=2 if _is_csv(request) else 1)
     return {"resulted": done.resulted, "unchanged": done.unchanged, "recalls": done.recalls,
-            "positives": done.positives}
+            "positives": done.positives, "reported": done.reported}
+
+
+class ReportIn(Schema):
+    tubes: list[str] = Field(description="Barcodes of resulted tubes to report (release)")
+
+
+class ReportOut(Schema):
+    reported: int
+    unchanged: int
+
+
+@router.post("/results/reported", response=ReportOut)
+def report_results(request, payload: ReportIn):
+    """The lab reports (releases) resulted tubes: the last step of turnaround, with the time
+    and who. All or none: an unknown barcode or a tube without a result is named; a tube
+    reported before is left as it was. Results named by the preset's
+    `screening.report_at_once` are reported as they are recorded."""
+    done = services.report_results(actor=actor_of(request), barcodes=payload.tubes)
+    return {"reported": done.reported, "unchanged": done.unchanged}
 
 
 @router.get("/results/fhir", response=dict)

@@ -184,6 +184,10 @@ class Tube(models.Model):
     received_by = _who("received")
     resulted_at = models.DateTimeField(null=True, blank=True)
     resulted_by = _who("resulted")
+    # The lab's release of the result (the last step of turnaround: collection, receipt,
+    # result, report); a result is not acted on outside the lab before it is reported.
+    reported_at = models.DateTimeField(null=True, blank=True)
+    reported_by = _who("reported")
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     ct = models.DecimalField(_("Ct value"), max_digits=4, decimal_places=1, null=True, blank=True)
 

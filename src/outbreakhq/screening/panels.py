@@ -21,7 +21,10 @@ def operator(actor, area=None) -> dict | None:
 def lab(actor, area=None) -> dict | None:
     boxes = worklists.boxes(actor, Can.RECORD_RESULTS, BoxStatus.SHIPPED)
     waiting = worklists.waiting_tubes(actor)
-    hours = protocols.current().alerts.sample_overdue_hours
-    overdue = worklists.overdue(actor, Can.RECORD_RESULTS, hours, timezone.now())
+    protocol = protocols.current()
+    hours = protocol.alerts.sample_overdue_hours
+    report_hours = protocol.screening.turnaround_hours.result_to_report
+    overdue = worklists.overdue(actor, Can.RECORD_RESULTS, hours, timezone.now(),
+                                report_hours=report_hours)
     return {"in_transit": len(boxes), "waiting": len(waiting), "overdue": overdue,
-            "overdue_hours": hours}
+            "overdue_hours": hours, "report_hours": report_hours}

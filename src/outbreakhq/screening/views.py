@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from outbreakhq import protocols
 from outbreakhq.core.actor import actor_of
@@ -210,20 +211,30 @@ def lab(request):
             if request.POST.get("what") == "receive":
                 box = services.receive_box(actor=actor, box_code=request.POST.get("box", ""))
                 messages.success(request, _("Box %(code)s received.") % {"code": box.code})
+            elif request.POST.get("what") == "report":
+                reported = services.report_results(actor=actor,
+                                                   barcodes=request.POST.getlist("report"))
+                messages.success(request, ngettext(
+                    "%(n)d result reported.", "%(n)d results reported.",
+                    reported.reported) % {"n": reported.reported})
             else:
                 done = services.record_results(actor=actor, rows=_posted_results(request))
                 messages.success(request, _(
-                    "%(n)d results saved; %(r)d people recalled for a retest.") % {
-                    "n": done.resulted, "r": done.recalls})
+                    "%(n)d results saved (%(p)d reported at once); %(r)d people recalled for a "
+                    "retest.") % {"n": done.resulted, "p": done.reported, "r": done.recalls})
             return redirect("screening_lab")
         except InvalidInput as exc:
             problems, status = _problems(exc), 400
-    hours = protocols.current().alerts.sample_overdue_hours
+    protocol = protocols.current()
+    hours = protocol.alerts.sample_overdue_hours
+    report_hours = protocol.screening.turnaround_hours.result_to_report
     return render(request, "screening/lab.html", {
         "in_transit": worklists.boxes(actor, Can.RECORD_RESULTS, BoxStatus.SHIPPED),
         "waiting": worklists.waiting_tubes(actor), "results": Result.choices,
-        "overdue": worklists.overdue(actor, Can.RECORD_RESULTS, hours, timezone.now()),
-        "overdue_hours": hours, "problems": problems,
+        "unreported": worklists.unreported_tubes(actor),
+        "overdue": worklists.overdue(actor, Can.RECORD_RESULTS, hours, timezone.now(),
+                                     report_hours=report_hours),
+        "overdue_hours": hours, "report_hours": report_hours, "problems": problems,
         "turnaround": worklists.turnaround(actor, Can.RECORD_RESULTS),
         "hourly": worklists.hourly(actor, Can.RECORD_RESULTS, timezone.localdate())},
         status=status)

@@ -71,12 +71,28 @@ def waiting_tubes(actor: Actor) -> list[Tube]:
         status=TubeStatus.RECEIVED).select_related("box").order_by("received_at", "id")[:PAGE])
 
 
-def overdue(actor: Actor, capability: str, hours: int, now) -> dict:
-    """Boxes not received and tubes not resulted `hours` after collection (preset alert)."""
+def unreported_tubes(actor: Actor) -> list[Tube]:
+    """Resulted tubes the lab has not reported yet, oldest result first (barcodes only)."""
+    return list(Tube.objects.visible_to(actor, Can.RECORD_RESULTS).filter(
+        status=TubeStatus.RESULTED, reported_at__isnull=True).select_related("box")
+        .order_by("resulted_at", "id")[:PAGE])
+
+
+def overdue(actor: Actor, capability: str, hours: int, now, *,
+            report_hours: int | None = None) -> dict:
+    """Boxes not received and tubes not resulted `hours` after collection (preset alert);
+    with `report_hours`, resulted tubes not reported that long after their result."""
     limit = now - timedelta(hours=hours)
-    tubes = Tube.objects.visible_to(actor, capability).filter(collected_at__lt=limit)
-    return {"not_received": tubes.filter(status=TubeStatus.SHIPPED).count(),
-            "not_resulted": tubes.filter(status=TubeStatus.RECEIVED).count()}
+    visible = Tube.objects.visible_to(actor, capability)
+    tubes = visible.filter(collected_at__lt=limit)
+    figures = {"not_received": tubes.filter(status=TubeStatus.SHIPPED).count(),
+               "not_resulted": tubes.filter(status=TubeStatus.RECEIVED).count(),
+               "not_reported": 0}
+    if report_hours is not None:
+        figures["not_reported"] = visible.filter(
+            status=TubeStatus.RESULTED, reported_at__isnull=True,
+            resulted_at__lt=now - timedelta(hours=report_hours)).count()
+    return figures
 
 
 @dataclass
@@ -113,23 +129,27 @@ def coverage(actor: Actor, round_: Round, *, limit: int = 500) -> Coverage:
 
 
 def turnaround(actor: Actor, capability: str, *, round_id: int | None = None) -> list[dict]:
-    """Per site: collection → receipt, receipt → result, collection → result (hours)."""
+    """Per site: collection → receipt, receipt → result, result → report and collection →
+    report (hours; mean, median, max, and the share reported within 6, 12, 24 hours)."""
     tubes = Tube.objects.visible_to(actor, capability)
     if round_id:
         tubes = tubes.filter(round_id=round_id)
     by_site: dict[str, list] = defaultdict(list)
-    for site, collected, received, resulted in tubes.values_list(
-            "site__name", "collected_at", "received_at", "resulted_at")[:100_000]:
-        by_site[site].append((collected, received, resulted))
+    for site, *times in tubes.values_list(
+            "site__name", "collected_at", "received_at", "resulted_at",
+            "reported_at")[:100_000]:
+        by_site[site].append(times)
     out = []
     for site, times in sorted(by_site.items()):
         out.append({"site": site, "tubes": len(times),
                     "to_receipt": rules.turnaround([rules.hours_between(c, r)
-                                                    for c, r, _x in times]),
+                                                    for c, r, _x, _p in times]),
                     "to_result": rules.turnaround([rules.hours_between(r, x)
-                                                   for _c, r, x in times]),
-                    "total": rules.turnaround([rules.hours_between(c, x)
-                                               for c, _r, x in times])})
+                                                   for _c, r, x, _p in times]),
+                    "to_report": rules.turnaround([rules.hours_between(x, p)
+                                                   for _c, _r, x, p in times]),
+                    "total": rules.turnaround([rules.hours_between(c, p)
+                                               for c, _r, _x, p in times])})
     return out
 
 

@@ -6,8 +6,10 @@ its members under isolation in place and recalls them for individual tests; the 
 them are reported when the recall results come back.
 
 Emitted (see docs/simulator.md): one row per tube (`tubes`), one row per recalled member of a
-positive pool (`recalls`); individual swabs of pooled tubes are not stored, which keeps a
-million-person screening round at about 100,000 rows instead of a million.
+positive pool (`recalls`); the individual swabs of tubes (`tube_members`) only for the tubes
+collected on the last MEMBER_DAYS days, which keeps a million-person screening round at about
+100,000 rows instead of a million while the last rounds (those the demo shows in progress) can be
+loaded tube by tube with their members.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ CLASSES = ("community", "controlled_population", "priority_group", "quarantine",
            "recall")
 CLASS = {name: i for i, name in enumerate(CLASSES)}
 HOUSEHOLD_POOL = 0
+MEMBER_DAYS = 2  # tubes of the last two days list their members (`tube_members`)
 
 
 class Lab:
@@ -44,6 +47,8 @@ class Lab:
                              person=np.int32)
         self.recalls = Columns(tube=np.int64, person=np.int32, day=np.int32,
                                result_day=np.int32, positive=np.bool_)
+        self.members = Columns(tube=np.int64, person=np.int32)
+        self.members_from = np.iinfo(np.int32).max  # the engine sets: first day listing members
         self.next_tube = 0
         self.totals = np.zeros(3, dtype=np.int64)  # tubes, positive tubes, swabs so far
 
@@ -80,6 +85,8 @@ class Lab:
                           population=CLASS[population], swabs=swabs, positive=positive,
                           result_day=result_day,
                           person=np.where(swabs == 1, people[first], -1))
+        if day >= self.members_from:  # people are sorted by tube: members in swab order
+            self.members.append(tube=ids[tube], person=people)
         route = np.broadcast_to(np.asarray(route, dtype=np.int8), people.shape)
         single = swab_positive & (swabs[tube] == 1)
         for r in np.unique(route[single]):

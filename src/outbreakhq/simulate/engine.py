@@ -16,7 +16,7 @@ import numpy as np
 from outbreakhq import protocols
 from outbreakhq.simulate import output
 from outbreakhq.simulate import pathogen as pathogens
-from outbreakhq.simulate.detection import ROUTE, Lab
+from outbreakhq.simulate.detection import MEMBER_DAYS, ROUTE, Lab
 from outbreakhq.simulate.key_groups import KEY_GROUP_BIT
 from outbreakhq.simulate.output_build import build
 from outbreakhq.simulate.records import Columns
@@ -72,6 +72,7 @@ class Engine:
         self.grading = Grading(params=self.params, territory=self.territory)
         self.lab = Lab(territory=self.territory, pathogen=self.pathogen, params=self.params,
                        state=self.state)
+        self.lab.members_from = config.days - MEMBER_DAYS
         self.tracer = Tracer(territory=self.territory, params=self.params, state=self.state)
         self.support = Support(territory=self.territory, params=self.params, rng=self.rng_sup)
         self.cases = Columns(case=np.int32, person=np.int32, sample_day=np.int32,

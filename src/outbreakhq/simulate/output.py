@@ -26,7 +26,7 @@ CLASSIFICATIONS = ("confirmed", "asymptomatic")
 SETTING_NAMES = ("none", "centralised", "home")
 TABLES = ("areas", "key_groups", "households", "places", "persons", "person_key_groups",
           "infections", "cases", "contacts", "quarantine_stays", "tubes", "recalls",
-          "support_requests", "stranded_travellers", "daily")
+          "tube_members", "support_requests", "stranded_travellers", "daily")
 
 
 @dataclass

@@ -100,7 +100,7 @@ def _stays(engine: Engine, enc: Encoder) -> pa.Table:
     })
 
 
-def _lab(engine: Engine, enc: Encoder) -> tuple[pa.Table, pa.Table]:
+def _lab(engine: Engine, enc: Encoder) -> tuple[pa.Table, pa.Table, pa.Table]:
     t = engine.territory
     tubes = engine.lab.tubes.arrays()
     recalls = engine.lab.recalls.arrays()
@@ -118,7 +118,10 @@ def _lab(engine: Engine, enc: Encoder) -> tuple[pa.Table, pa.Table]:
         "result_date": enc.dates(recalls["result_day"]),
         "positive": pa.array(recalls["positive"]),
     })
-    return tube_table, recall_table
+    members = engine.lab.members.arrays()
+    member_table = pa.table({"tube": pa.array(members["tube"]),
+                             "person": pa.array(members["person"])})
+    return tube_table, recall_table, member_table
 
 
 def _support(engine: Engine, enc: Encoder) -> tuple[pa.Table, pa.Table]:
@@ -144,7 +147,7 @@ def _support(engine: Engine, enc: Encoder) -> tuple[pa.Table, pa.Table]:
 
 
 def tables(engine: Engine, enc: Encoder) -> dict[str, pa.Table]:
-    tubes, recalls = _lab(engine, enc)
+    tubes, recalls, members = _lab(engine, enc)
     requests, stranded = _support(engine, enc)
     daily = engine.daily.arrays()
     daily_table = pa.table({"date": enc.dates(daily["day"]),
@@ -152,6 +155,6 @@ def tables(engine: Engine, enc: Encoder) -> dict[str, pa.Table]:
     return {
         "infections": _infections(engine, enc), "cases": _cases(engine, enc),
         "contacts": _contacts(engine, enc), "quarantine_stays": _stays(engine, enc),
-        "tubes": tubes, "recalls": recalls, "support_requests": requests,
+        "tubes": tubes, "recalls": recalls, "tube_members": members, "support_requests": requests,
         "stranded_travellers": stranded, "daily": daily_table,
     }

@@ -3,10 +3,10 @@
 Loads what has models today: the area tree, the key groups, the people and their key-group
 tags, through `core.bulk` (COPY on PostgreSQL), then the tracing records (cases with their
 source cases, contacts, daily follow-ups, a tracing team per county) through
-`tracing.scenario_load`, with dates shifted so that the simulation's last day is today. Tables
-without models yet (tubes, quarantine stays, support requests, stranded travellers) are loaded
-by their modules' own loaders when those land; until then `outbreakhq simulate --out DIR` writes
-them to files.
+`tracing.scenario_load`, with dates shifted so that the simulation's last day is today; the
+other tables (risk areas, quarantine stays, screening tubes and recalls, support requests,
+stranded travellers) through their modules' own loaders (zones, quarantine, screening,
+support).
 
 All or nothing: one transaction. A database that already holds the scenario's region is left
 alone (ScenarioExists) unless `replace=True`, which deletes that region's tracing records,
@@ -27,6 +27,7 @@ from outbreakhq.command import aggregates
 from outbreakhq.core import bulk
 from outbreakhq.core.models import Area, KeyGroup, Person, PersonKeyGroup
 from outbreakhq.quarantine import scenario_load as quarantine_load
+from outbreakhq.screening import scenario_load as screening_load
 from outbreakhq.simulate.output import Scenario
 from outbreakhq.support import scenario_load as support_load
 from outbreakhq.tracing import scenario_load
@@ -54,6 +55,7 @@ def _delete_region(root: Area) -> None:
     """Remove a region's risk-area records, daily figures, tracing records, tags, people and
     areas, set-based."""
     zones_load.delete_tenant(root.id)
+    screening_load.delete_tenant(root.id)
     aggregates.delete_tenant(root.id)
     quarantine_load.delete_tenant(root.id)
     support_load.delete_tenant(root.id)
@@ -137,6 +139,10 @@ def load(scenario: Scenario, *, replace: bool = False,
                 scenario, tenant_id=tenant_id, area_ids=area_ids, today=today, offset=offset)
             say("quarantine sites and stays")
             quarantine_load.load_scenario(
+                scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
+                today=today, offset=offset, protocol=_protocol(scenario))
+            say("screening rounds, tubes and recalls")
+            screening_load.load_scenario(
                 scenario, tenant_id=tenant_id, area_ids=area_ids, person_ids=person_ids,
                 today=today, offset=offset, protocol=_protocol(scenario))
             say("support requests and stranded travellers")

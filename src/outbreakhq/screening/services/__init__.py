@@ -17,7 +17,13 @@ from outbreakhq.screening.services.planning import (
     create_site,
     exempt_person,
 )
-from outbreakhq.screening.services.results import Recorded, record_results, results_of
+from outbreakhq.screening.services.results import (
+    Recorded,
+    Reported,
+    record_results,
+    report_results,
+    results_of,
+)
 from outbreakhq.screening.services.tubes import (
     Submitted,
     capacity_of,
@@ -26,8 +32,8 @@ from outbreakhq.screening.services.tubes import (
     submit_tube,
 )
 
-__all__ = ["Batch", "Recorded", "Submitted", "access_recall", "access_round", "access_site",
-           "access_tube", "box_by_code", "capacity_of", "close_round", "code_of",
-           "create_campaign", "create_round", "create_site", "exempt_person", "receive_box",
-           "record_results", "results_of", "ship_box", "submit_tube", "submit_tubes",
-           "tube_by_barcode"]
+__all__ = ["Batch", "Recorded", "Reported", "Submitted", "access_recall", "access_round",
+           "access_site", "access_tube", "box_by_code", "capacity_of", "close_round",
+           "code_of", "create_campaign", "create_round", "create_site", "exempt_person",
+           "receive_box", "record_results", "report_results", "results_of", "ship_box",
+           "submit_tube", "submit_tubes", "tube_by_barcode"]

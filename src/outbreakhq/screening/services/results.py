@@ -1,6 +1,15 @@
 """Results: recorded in bulk by the lab (tubes and barcodes only, no names); a positive pool
 recalls every member, an invalid tube asks for a new sample, an individual positive (a single
-tube or a recall's retest) is published for tracing to propose a case."""
+tube or a recall's retest) is published for tracing to propose a case.
+
+Report (the last step of turnaround: collection, receipt, result, report): the lab's release of
+a result to the people sampled. On a mass-testing day the lab cannot review tens of thousands
+of negatives one by one, so the results named by the preset's `screening.report_at_once`
+(negatives, by default) are reported as they are recorded; the others (positive, invalid) wait
+for a technician's second look and release (`report_results`, a batch action on the lab bench
+and the API). Recalls and case proposals do not wait for the report: the protocol acts on a
+positive pool at once (isolation in place and retest), the report is what the person is told.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from outbreakhq import protocols
 from outbreakhq.core import audit, events, hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
@@ -40,6 +50,7 @@ class Recorded:
     unchanged: int = 0  # sent before with the same result
     recalls: int = 0
     positives: int = 0  # individual positives published to tracing
+    reported: int = 0  # reported at once (the preset's screening.report_at_once)
     barcodes: list[str] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
 
@@ -127,16 +138,21 @@ def _tubes_in_scope(actor: Actor, barcodes: list[str]) -> dict[str, Tube]:
 
 def _apply(actor: Actor, todo: list[tuple[Tube, str, float | None]], done: Recorded) -> None:
     when, who = now(), user_of(actor)
+    at_once = set(protocols.current().screening.report_at_once)
     groups: dict[tuple[str, float | None], list[int]] = {}
     for tube, result, ct in todo:
         tube.status, tube.result, tube.ct = TubeStatus.RESULTED, result, ct
         tube.resulted_at, tube.resulted_by = when, who
+        if result in at_once:
+            tube.reported_at, tube.reported_by = when, who
         groups.setdefault((result, ct), []).append(tube.pk)
     for (result, ct), ids in groups.items():  # one UPDATE per (result, Ct): set-based
+        report = {"reported_at": when, "reported_by": who} if result in at_once else {}
         for start in range(0, len(ids), BATCH):
             Tube.objects.filter(pk__in=ids[start:start + BATCH]).update(
                 status=TubeStatus.RESULTED, result=result, ct=ct, resulted_at=when,
-                resulted_by=who)
+                resulted_by=who, **report)
+    done.reported = sum(1 for _t, r, _c in todo if r in at_once)
     done.resulted = len(todo)
     done.barcodes = [t.barcode for t, _r, _c in todo]
     pools = [t for t, r, _c in todo if r != Result.NEGATIVE and t.members_count > 1
@@ -178,6 +194,57 @@ def _apply(actor: Actor, todo: list[tuple[Tube, str, float | None]], done: Recor
                      "recalls": done.recalls})
 
 
+@dataclass
+class Reported:
+    reported: int = 0
+    unchanged: int = 0  # reported before
+    barcodes: list[str] = field(default_factory=list)
+
+
+def report_results(*, actor: Actor, barcodes: Iterable[str]) -> Reported:
+    """The lab releases (reports) resulted tubes, with the time and who. All or none: a
+    barcode unknown at the actor's lab or a tube not resulted yet is named; a tube reported
+    before is left as it was."""
+    require_role(actor, Can.RECORD_RESULTS, what="tube")
+    message = _("No result was reported.")
+    wanted = [str(b or "").strip() for b in barcodes]
+    errors: list[FieldError] = []
+    if not any(wanted):
+        raise InvalidInput(message, [FieldError("tubes", _("choose the tubes to report"))])
+    done = Reported()
+    with transaction.atomic():
+        tubes = _tubes_in_scope(actor, [b for b in wanted if b])
+        todo: dict[str, Tube] = {}
+        for row, barcode in enumerate(wanted, start=1):
+            tube = tubes.get(barcode)
+            if not barcode:
+                errors.append(row_error(row, "barcode", _("the tube's barcode is required")))
+            elif tube is None:
+                errors.append(row_error(row, "barcode", _(
+                    "no tube with barcode %(code)s at your lab") % {"code": barcode}))
+            elif tube.status != TubeStatus.RESULTED:
+                errors.append(row_error(row, "barcode", _(
+                    "tube %(code)s has no result yet (it is %(status)s): record its result "
+                    "first") % {"code": barcode, "status": tube.get_status_display()}))
+            elif tube.reported_at is not None:
+                done.unchanged += 1
+            else:
+                todo[barcode] = tube
+        if errors:
+            raise InvalidInput(message, errors)
+        when, who = now(), user_of(actor)
+        ids = [t.pk for t in todo.values()]
+        for start in range(0, len(ids), BATCH):
+            Tube.objects.filter(pk__in=ids[start:start + BATCH], reported_at__isnull=True) \
+                .update(reported_at=when, reported_by=who)
+        done.reported, done.barcodes = len(ids), list(todo)
+        if ids:
+            audit.record(actor=actor, action="change", object_type="tube",
+                         object_id=f"{len(ids)} tubes",
+                         detail={"reported": list(todo)[:200]})
+    return done
+
+
 def _members_of(tube_ids: set[int]) -> dict[int, list[TubeMember]]:
     out: dict[int, list[TubeMember]] = {}
     if not tube_ids:
@@ -207,4 +274,5 @@ def results_of(person_id: int) -> list[tuple]:
     return sorted(answers, reverse=True)
 
 
-__all__ = ["Recorded", "capacity_of", "record_results", "results_of"]
+__all__ = ["Recorded", "Reported", "capacity_of", "record_results", "report_results",
+           "results_of"]

@@ -78,15 +78,48 @@
     addPerson(value);
   });
 
-  // Camera scanning through the browser's own BarcodeDetector (Chrome on Android): the first
-  // code read fills the tube's barcode, the next ones add people. Hidden where unsupported.
+  // Camera scanning: the browser's own BarcodeDetector (Chrome on Android) or, where it is
+  // missing (iPhones), the vendored ZXing library (loaded from this server, only then): the
+  // first code read fills the tube's barcode, the next ones add people.
   var toggle = document.getElementById("camera-toggle");
   var video = document.getElementById("camera");
   var stream = null;
   var lastRead = "";
-  if ("BarcodeDetector" in window && navigator.mediaDevices) {
+  var zxingDetector = function () {
+    // A BarcodeDetector look-alike over ZXing: detect(image, video or canvas) -> [{rawValue}].
+    var ZXing = window.ZXing;
+    var hints = new Map();
+    hints.set(ZXing.DecodeHintType.POSSIBLE_FORMATS, [
+      ZXing.BarcodeFormat.QR_CODE, ZXing.BarcodeFormat.CODE_128, ZXing.BarcodeFormat.CODE_39,
+      ZXing.BarcodeFormat.EAN_13, ZXing.BarcodeFormat.ITF, ZXing.BarcodeFormat.DATA_MATRIX]);
+    hints.set(ZXing.DecodeHintType.TRY_HARDER, true);
+    var reader = new ZXing.MultiFormatReader();
+    reader.setHints(hints);
+    var canvas = document.createElement("canvas");
+    return {detect: function (source) {
+      return new Promise(function (resolve) {
+        var width = source.videoWidth || source.naturalWidth || source.width;
+        var height = source.videoHeight || source.naturalHeight || source.height;
+        if (!width || !height) { resolve([]); return; }
+        canvas.width = width;
+        canvas.height = height;
+        canvas.getContext("2d").drawImage(source, 0, 0, width, height);
+        try {
+          var bitmap = new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(
+            new ZXing.HTMLCanvasElementLuminanceSource(canvas)));
+          resolve([{rawValue: reader.decode(bitmap).getText()}]);
+        } catch (notFound) {
+          resolve([]);
+        } finally {
+          reader.reset();
+        }
+      });
+    }};
+  };
+  var startCamera = function (detector) {
+    window.outbreakhqBarcodeDetector = detector;  // read by the browser test
+    if (!navigator.mediaDevices) { return; }  // no camera (plain HTTP): typed and wedge codes
     document.documentElement.classList.add("has-barcode-detector");
-    var detector = new window.BarcodeDetector();
     var stopCamera = function () {
       if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
       stream = null;
@@ -114,6 +147,16 @@
           return video.play();
         }).then(look).catch(stopCamera);
     });
+  };
+  if (toggle && "BarcodeDetector" in window) {
+    startCamera(new window.BarcodeDetector());
+  } else if (toggle && toggle.dataset.fallback) {
+    var script = document.createElement("script");
+    script.src = toggle.dataset.fallback;
+    script.addEventListener("load", function () {
+      if (window.ZXing) { startCamera(zxingDetector()); }
+    });
+    document.head.appendChild(script);
   }
 
   form.addEventListener("submit", function (event) {
