@@ -195,7 +195,11 @@ class Tube(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "status", "id"], name="tube_tenant_status"),
-                   models.Index(fields=["round", "status"], name="tube_round_status")]
+                   models.Index(fields=["round", "status"], name="tube_round_status"),
+                   # A day's tubes by the time of a step (dashboards, hourly counts, the
+                   # report's turnaround): a range of instants, never every tube of the tenant.
+                   models.Index(fields=["collected_at"], name="tube_collected_at"),
+                   models.Index(fields=["resulted_at"], name="tube_resulted_at")]
 
     def __str__(self) -> str:
         return self.barcode
