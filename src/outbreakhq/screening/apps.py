@@ -15,7 +15,7 @@ class ScreeningConfig(AppConfig):
         from outbreakhq.core import access, hooks
         from outbreakhq.core.roles import Can
         from outbreakhq.screening import access as rules
-        from outbreakhq.screening import panels, services, worklists
+        from outbreakhq.screening import importing, panels, services, worklists
 
         access.declare(pages=rules.PAGES, api=rules.API)
         for label, url_name, capability, order in (
@@ -35,3 +35,4 @@ class ScreeningConfig(AppConfig):
                                                  worklists.today_figures, Can.VIEW_AGGREGATES,
                                                  40))
         hooks.provide("screening.results_of", services.results_of)
+        importing.register()  # `outbreakhq import samples|results FILE` (interop/registry.py)
