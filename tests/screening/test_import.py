@@ -46,7 +46,8 @@ def test_samples_then_results_import_in_batches_and_again_changes_nothing(screen
     out = io.StringIO()
     call_command("import", "results", str(results), user="lee", stdout=out)
     assert Recall.objects.count() == 5
-    assert out.getvalue().splitlines()[-1] == "0 created, 0 updated, 8 unchanged, 0 held, 0 refused."
+    assert out.getvalue().splitlines()[-1] == ("0 created, 0 updated, 8 unchanged, 0 held, "
+                                               "0 refused.")
 
 
 def test_a_bad_row_is_named_and_a_partial_import_keeps_the_good_ones(screen, tmp_path):
