@@ -102,20 +102,30 @@ def _numbers(first: int, rows: list[dict]) -> list[int]:
 
 
 def _renumbered(errors: list[FieldError], numbers: list[int]) -> list[FieldError]:
-    """The services number rows 1, 2, … of the batch: name the file's rows instead."""
+    """Rows numbered 1, 2, … of a batch named by the file's numbers instead."""
     return [FieldError(e.field, e.message, numbers[e.row - 1]) if e.row else e for e in errors]
 
 
-def _one_batch(actor: Actor, kind: str, rows: list[dict], numbers: list[int], partial: bool):
+def _one_batch(actor: Actor, kind: str, rows: list[dict], first: int, numbers: list[int],
+               partial: bool):
+    """A CSV's rows are numbered by the services from `first`; a bundle's are numbered 1, 2, …
+    and renamed to their entries (a message naming another row of the same batch, "also on
+    row N", counts the bundle's rows of that kind)."""
+    bundle = "entry" in rows[0]
+    start = 1 if bundle else first
     try:
         if kind == "samples":
-            done = services.submit_tubes(actor=actor, rows=rows, first_row=1, partial=partial)
+            done = services.submit_tubes(actor=actor, rows=rows, first_row=start,
+                                         partial=partial)
         else:
-            done = services.record_results(actor=actor, rows=rows, first_row=1,
+            done = services.record_results(actor=actor, rows=rows, first_row=start,
                                            partial=partial)
     except InvalidInput as refused:
+        if not bundle:
+            raise
         raise InvalidInput(refused.message, _renumbered(refused.errors, numbers)) from None
-    done.errors = _renumbered(done.errors, numbers)
+    if bundle:
+        done.errors = _renumbered(done.errors, numbers)
     return done
 
 
@@ -129,7 +139,7 @@ def import_file(*, actor: Actor, kind: str, path: Path, partial: bool = False,
     outcome = Outcome()
     for first, rows in batches(path, kind, size):
         numbers = _numbers(first, rows)
-        done = _one_batch(actor, kind, rows, numbers, partial)
+        done = _one_batch(actor, kind, rows, first, numbers, partial)
         if kind == "samples":
             outcome.created += done.created
         else:
