@@ -88,8 +88,9 @@ def test_a_result_for_a_tube_never_received_or_unknown_is_named(screen, tmp_path
     assert "row 4, barcode" in err and "NOPE" in err
     assert "row 5, result" in err and "maybe" in err
     assert not Tube.objects.filter(status="resulted").exists()
-    out, _err = run("results", path, user="lee", partial=True)
+    out, err = run("results", path, user="lee", partial=True, progress=True)
     assert out.splitlines()[-1] == "1 created, 0 updated, 0 unchanged, 0 held, 3 refused."
+    assert "] 4/4 rows" in err  # the progress bar, asked for (stderr is no terminal here)
     assert list(Tube.objects.filter(status="resulted").values_list("barcode", flat=True)) == \
         ["R1"]
 

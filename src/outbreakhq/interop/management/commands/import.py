@@ -134,8 +134,9 @@ class Command(BaseCommand):
         def bar(done: int, total: int) -> None:
             share = done / total if total else 1.0
             filled = int(share * 30)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} rows")
-            sys.stderr.flush()
+            self.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} rows",
+                              ending="")
+            self.stderr.flush()
 
         try:
             result = importer.run(actor=actor, path=file, partial=partial, dry_run=dry_run,
@@ -145,7 +146,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {exc.message}") from None
         finally:
             if progress:
-                sys.stderr.write("\n")
+                self.stderr.write("")
             if sink is not None:
                 sink.close()
         if result.extra:
