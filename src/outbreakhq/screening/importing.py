@@ -18,6 +18,7 @@ pass: each batch's good rows are committed and its bad rows reported.
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.roles import Can
-from outbreakhq.interop.registry import Streamed, StreamingImporter
+from outbreakhq.interop.registry import Streamed, StreamingImporter, register_streaming
 from outbreakhq.screening import fhir, services
 
 BATCH = 2000
@@ -212,13 +213,9 @@ def _streamed(outcome: Outcome, kind: str) -> Streamed:
 
 def register() -> None:
     """The two streaming kinds of `outbreakhq import` (called from apps.py)."""
-    from functools import partial
-
-    from outbreakhq.interop.registry import register_streaming
-
     register_streaming(StreamingImporter(
         kind="samples", label=gettext_lazy("Screening samples (sealed tubes)"),
-        capability=Can.COLLECT_SAMPLES, run=partial(run, kind="samples")))
+        capability=Can.COLLECT_SAMPLES, run=functools.partial(run, kind="samples")))
     register_streaming(StreamingImporter(
         kind="results", label=gettext_lazy("Screening lab results"),
-        capability=Can.RECORD_RESULTS, run=partial(run, kind="results")))
+        capability=Can.RECORD_RESULTS, run=functools.partial(run, kind="results")))
