@@ -33,7 +33,9 @@ from outbreakhq.interop.registry import kinds, streaming_for, streaming_kinds
 class Command(BaseCommand):
     help = ("Import cases, contacts or transmission links from CSV or XLSX. Every row is checked "
             "first; if any is wrong nothing is written and each wrong row is listed. Records are "
-            "matched by external id, so importing a file twice changes nothing.")
+            "matched by external id, so importing a file twice changes nothing. Screening's "
+            "samples and results (CSV or FHIR R4 bundles) are streamed and committed in "
+            "batches, matched by tube barcode.")
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=(*kinds(), *streaming_kinds()))
