@@ -3,6 +3,7 @@ imports, and a run stopped half-way then run again lands every row once."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -40,10 +41,13 @@ def test_samples_then_results_import_in_batches_and_again_changes_nothing(screen
     results = tmp_path / "results.csv"
     results.write_text("barcode,result,ct\n" + "".join(
         f"P{n:05d},{'positive' if n == 3 else 'negative'},\n" for n in range(8)))
-    call_command("import_screening", "results", str(results), user="lee")
+    call_command("import", "results", str(results), user="lee", stdout=io.StringIO())
     assert Recall.objects.count() == 5
-    call_command("import_screening", "results", str(results), user="lee")
+    out = io.StringIO()
+    call_command("import", "results", str(results), user="lee", stdout=out)
     assert Recall.objects.count() == 5
+    assert out.getvalue().splitlines()[-1] == ("0 created, 0 updated, 8 unchanged, 0 held, "
+                                               "0 refused.")
 
 
 def test_a_bad_row_is_named_and_a_partial_import_keeps_the_good_ones(screen, tmp_path):

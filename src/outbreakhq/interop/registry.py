@@ -7,6 +7,10 @@ kind: reading, mapping, converting, the plan kept with the upload, previews and 
 the role check, background jobs for large files, and one transaction per commit.
 
 Apps register theirs in AppConfig.ready() (tracing/apps.py): interop never imports an app.
+
+A kind whose files are too large for a whole-file plan (millions of rows) registers a
+StreamingImporter instead: the app reads, checks and commits its file itself, in bounded memory
+and batches; `outbreakhq import KIND FILE` dispatches to it with the same options and totals.
 """
 
 from __future__ import annotations
@@ -62,11 +66,53 @@ class Importer:
     batches: Callable[[list, int], list[list]] | None = None
 
 
+@dataclass
+class Streamed:
+    """The totals of a streaming import (or of its check, in a dry run); `extra` is a line of
+    the kind's own figures (recalls, …) printed above the totals."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    held: int = 0
+    refused: int = 0
+    extra: str = ""
+
+
+@dataclass(frozen=True)
+class StreamingImporter:
+    """A kind read and committed by its app, batch by batch, idempotent by its own key.
+    `run(actor=, path=, partial=, dry_run=, on_errors=, progress=) -> Streamed`: without
+    `partial` nothing is written when any row is refused; `on_errors(errors, values)` receives
+    each batch's refused rows (FieldError list, and row number -> {field: value}) as they are
+    found, so that neither the rows nor their errors are held; `progress(done, total)`.
+    Raises InvalidInput for a file refused as a whole."""
+
+    kind: str
+    label: object
+    capability: str
+    run: Callable[..., Streamed]
+
+
 _IMPORTERS: dict[str, Importer] = {}
+_STREAMING: dict[str, StreamingImporter] = {}
 
 
 def register(importer: Importer) -> None:
     _IMPORTERS[importer.kind] = importer
+
+
+def register_streaming(importer: StreamingImporter) -> None:
+    _STREAMING[importer.kind] = importer
+
+
+def streaming_for(kind: str) -> StreamingImporter | None:
+    return _STREAMING.get(kind)
+
+
+def streaming_kinds() -> tuple[str, ...]:
+    return tuple(_STREAMING)
 
 
 def importer_for(kind: str) -> Importer:

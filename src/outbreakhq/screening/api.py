@@ -11,13 +11,14 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from outbreakhq.core import audit
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import require_role
 from outbreakhq.screening import fhir, rules, services, worklists
-from outbreakhq.screening.models import Tube, TubeStatus
+from outbreakhq.screening.models import Tube, TubeMember, TubeStatus
 
 router = Router(tags=["screening"])
 
@@ -125,6 +126,72 @@ def find_tubes(request, barcode: str):
                           .filter(barcode=barcode.strip())[:1])}
 
 
+class TubesOut(Schema):
+    created: int
+    unchanged: int
+
+
+@router.post("/tubes/bulk", response=TubesOut, openapi_extra={"requestBody": {"content": {
+    "application/json": {"schema": {"type": "object", "properties": {"tubes": {
+        "type": "array", "items": {"type": "object", "properties": {
+            "barcode": {"type": "string"}, "site": {"type": "integer"},
+            "round": {"type": "integer"}, "retest": {"type": "boolean"},
+            "members": {"type": "array", "items": {"type": "string"}}}}}}}},
+    "text/csv": {"schema": {"type": "string"}},
+    "application/fhir+json": {"schema": {"type": "object"}}}}})
+def submit_tubes(request):
+    """Sealed tubes in bulk: a JSON body {"tubes": [{"barcode", "site", "round", "members",
+    "retest"}]}, a CSV body (Content-Type text/csv, header barcode,site,round,members[,retest])
+    or a FHIR R4 Bundle of Specimens (docs/screening.md "FHIR"). All tubes or none; every bad
+    row (or bundle entry) is named. Sending the same tubes again changes nothing."""
+    actor = actor_of(request)
+    require_role(actor, Can.COLLECT_SAMPLES, what="tube")
+    message = _("No tube was saved.")
+    text = request.body.decode("utf-8-sig", errors="replace")
+    try:
+        if _is_csv(request):
+            rows = rules.read_samples_csv(text)
+        else:
+            body = json.loads(text or "{}")
+            if isinstance(body, dict) and body.get("resourceType") == "Bundle":
+                rows = fhir.read_specimens(text)
+            else:
+                rows = body.get("tubes") if isinstance(body, dict) else body
+    except (ValueError, AttributeError) as problem:
+        raise InvalidInput(message, [FieldError("body", str(problem))]) from problem
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise InvalidInput(message, [FieldError("tubes", _(
+            "send a list of tubes, each with barcode, site, round and members"))])
+    done = _by_entry(rows, lambda first: services.submit_tubes(
+        actor=actor, rows=rows, first_row=first if first else 2 if _is_csv(request) else 1))
+    return {"created": done.created, "unchanged": done.unchanged}
+
+
+@router.get("/tubes/fhir", response=dict)
+def export_tubes(request, round: int | None = None, limit: int = 10000):  # noqa: A002
+    """Sealed tubes in your scope (not yet shipped) as a FHIR R4 collection Bundle of Specimens
+    and the Groups of their members' screening codes (no names), newest first; it reads back
+    through POST tubes/bulk and `outbreakhq import samples`, unchanged."""
+    actor = actor_of(request)
+    require_role(actor, Can.COLLECT_SAMPLES, what="tube")
+    tubes = Tube.objects.visible_to(actor, Can.COLLECT_SAMPLES).filter(status=TubeStatus.SEALED)
+    if round:
+        tubes = tubes.filter(round_id=round)
+    tubes = list(tubes.order_by("-sealed_at", "-id")[:min(max(limit, 1), 50000)])
+    codes: dict[int, list[str]] = {}
+    shown = set()
+    for tube_id, pid, tenant in TubeMember.objects.filter(
+            tube_id__in=[t.pk for t in tubes]).order_by("pk").values_list(
+            "tube_id", "person_id", "tenant_id"):
+        codes.setdefault(tube_id, []).append(services.code_of(pid))
+        shown.add((pid, tenant))
+    if tubes:
+        audit.record(actor=actor, action="export", object_type="tube",
+                     object_id=f"{len(tubes)} tubes", detail={"format": "fhir"},
+                     others=sorted(shown))
+    return fhir.export_specimens(tubes, codes)
+
+
 @router.post("/boxes/", response={201: BoxOut, 200: BoxOut})
 def ship_box(request, payload: BoxIn):
     """Sealed tubes of a site leave in a transport box."""
@@ -153,8 +220,9 @@ def record_results(request):
     Sending the same results again changes nothing."""
     require_role(actor_of(request), Can.RECORD_RESULTS, what="tube")
     rows = _rows_of(request)
-    done = services.record_results(actor=actor_of(request), rows=rows,
-                                   first_row=2 if _is_csv(request) else 1)
+    done = _by_entry(rows, lambda first: services.record_results(
+        actor=actor_of(request), rows=rows,
+        first_row=first if first else 2 if _is_csv(request) else 1))
     return {"resulted": done.resulted, "unchanged": done.unchanged, "recalls": done.recalls,
             "positives": done.positives, "reported": done.reported}
 
@@ -196,6 +264,19 @@ def list_recalls(request, round: int | None = None, status: str = ""):  # noqa: 
     """People recalled for an individual retest (positive pool or invalid tube), in scope."""
     require_role(actor_of(request), Can.VIEW_PERSON, what="recall")
     return worklists.recall_list(actor_of(request), round_id=round, status=status)
+
+
+def _by_entry(rows: list[dict], call):
+    """call(first_row) on the rows; rows read from a FHIR bundle (each with its `entry`) are
+    numbered 1, 2, … and their errors renamed to the bundle's entries."""
+    if not rows or "entry" not in rows[0]:
+        return call(None)
+    try:
+        return call(1)
+    except InvalidInput as refused:
+        raise InvalidInput(refused.message, [
+            FieldError(e.field, e.message, rows[e.row - 1]["entry"]) if e.row else e
+            for e in refused.errors]) from None
 
 
 def _is_csv(request) -> bool:

@@ -16,7 +16,7 @@ class ScreeningConfig(AppConfig):
         from outbreakhq.core import access, hooks
         from outbreakhq.core.roles import Can
         from outbreakhq.screening import access as rules
-        from outbreakhq.screening import panels, services, worklists
+        from outbreakhq.screening import importing, panels, services, worklists
 
         access.declare(pages=rules.PAGES, api=rules.API)
         from outbreakhq.screening.report_questions import turnaround_of
@@ -38,3 +38,4 @@ class ScreeningConfig(AppConfig):
                                                  worklists.today_figures, Can.VIEW_AGGREGATES,
                                                  40))
         hooks.provide("screening.results_of", services.results_of)
+        importing.register()  # `outbreakhq import samples|results FILE` (interop/registry.py)

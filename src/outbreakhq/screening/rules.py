@@ -107,6 +107,19 @@ def turnaround(hours: Sequence[float | None], within: Sequence[int] = (6, 12, 24
             "within": {h: sum(1 for x in known if x <= h) / len(known) for h in within}}
 
 
+def read_samples_csv(text: str) -> list[dict]:
+    """Rows of a samples CSV (header: barcode, site, round, members, optionally retest)."""
+    reader = csv.DictReader(text.splitlines())
+    fields = {(name or "").strip().lower(): name for name in reader.fieldnames or ()}
+    missing = [c for c in ("barcode", "site", "round", "members") if c not in fields]
+    if missing:
+        raise ValueError("the header must name the columns barcode, site, round and members "
+                         "(and retest)")
+    return [{key: (row.get(fields[key]) or "").strip() for key in
+             ("barcode", "site", "round", "members", "retest") if key in fields}
+            for row in reader]
+
+
 def read_results_csv(text: str) -> list[dict]:
     """Rows of a results CSV (header: barcode, result, optionally ct), as dicts."""
     reader = csv.DictReader(text.splitlines())

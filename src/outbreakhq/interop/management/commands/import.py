@@ -4,10 +4,16 @@ all or nothing unless `--partial` (the rows that pass go in, the others are refu
 error of every row is printed with its column, and with `--errors` written to a CSV file (row,
 column, value, reason). The last line gives the totals: created, updated, unchanged, held,
 refused. A large file is committed by the task worker, as from the page and the API
-(interop/jobs.py); `--in-process` commits it here instead."""
+(interop/jobs.py); `--in-process` commits it here instead.
+
+A streaming kind (registry.StreamingImporter: screening's samples and results) is read and
+committed by its app in batches, in this process, with a progress bar on stderr (on a terminal,
+or with `--progress`); `--mapping`, `--area` and `--in-process` do not apply to it."""
 
 from __future__ import annotations
 
+import csv
+import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -21,16 +27,18 @@ from outbreakhq.interop.errorfile import csv_text
 from outbreakhq.interop.jobs import IMPORT_IN_BACKGROUND_ABOVE, note_of, submit_import
 from outbreakhq.interop.mappings import resolve_mapping
 from outbreakhq.interop.pipeline import run_import
-from outbreakhq.interop.registry import kinds
+from outbreakhq.interop.registry import kinds, streaming_for, streaming_kinds
 
 
 class Command(BaseCommand):
     help = ("Import cases, contacts or transmission links from CSV or XLSX. Every row is checked "
             "first; if any is wrong nothing is written and each wrong row is listed. Records are "
-            "matched by external id, so importing a file twice changes nothing.")
+            "matched by external id, so importing a file twice changes nothing. Screening's "
+            "samples and results (CSV or FHIR R4 bundles) are streamed and committed in "
+            "batches, matched by tube barcode.")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=kinds())
+        parser.add_argument("kind", choices=(*kinds(), *streaming_kinds()))
         parser.add_argument("file", type=Path)
         parser.add_argument("--mapping", default="",
                             help="a JSON or TOML mapping file, or the name of a saved mapping "
@@ -51,14 +59,24 @@ class Command(BaseCommand):
         parser.add_argument("--in-process", action="store_true",
                             help=f"commit a file of more than {IMPORT_IN_BACKGROUND_ABOVE} rows "
                                  "in this command instead of the task worker")
+        parser.add_argument("--progress", action="store_true",
+                            help="show a progress bar on stderr even when it is not a terminal")
 
     def handle(self, *args, kind: str, file: Path, mapping: str, area: str, user: str,
-               dry_run: bool, in_process: bool, partial: bool, errors: Path | None, **options):
+               dry_run: bool, in_process: bool, partial: bool, errors: Path | None,
+               progress: bool = False, **options):
         account = get_user_model().objects.filter(username=user, is_active=True).first()
         if account is None:
             raise CommandError(f"No active user named {user!r}.")
         if not file.is_file():
             raise CommandError(f"{file}: no such file.")
+        streaming = streaming_for(kind)
+        if streaming is not None:
+            if mapping or area or in_process:
+                raise CommandError(f"--mapping, --area and --in-process do not apply to {kind}.")
+            return self._stream(streaming, Actor.for_command(account), file, dry_run=dry_run,
+                                partial=partial, errors=errors,
+                                progress=progress or sys.stderr.isatty())
         within = Area.objects.filter(code=area).first() if area else None
         if area and within is None:
             raise CommandError(f"No area with code {area!r}.")
@@ -98,6 +116,53 @@ class Command(BaseCommand):
         if kind not in ("links", "areas"):
             self.stdout.write(f"People: {result.people_registered} registered, "
                               f"{result.people_matched} matched by document.")
+        self.stdout.write(self._totals(result.created, result.updated, result.unchanged,
+                                       result.held, result.refused))
+
+    def _stream(self, importer, actor: Actor, file: Path, *, dry_run: bool, partial: bool,
+                errors: Path | None, progress: bool) -> None:
+        """A streaming kind: its errors printed (and written to --errors) batch by batch."""
+        sink = errors.open("w", encoding="utf-8", newline="") if errors is not None else None
+        writer = csv.writer(sink) if sink is not None else None
+        if writer is not None:
+            writer.writerow(("row", "column", "value", "reason"))
+
+        def on_errors(found, values) -> None:
+            self._errors(found)
+            if writer is not None:
+                writer.writerows((e.row or "", e.field, (values.get(e.row) or {}).get(e.field, ""),
+                                  e.message) for e in found)
+
+        def bar(done: int, total: int) -> None:
+            share = done / total if total else 1.0
+            filled = int(share * 30)
+            self.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} rows",
+                              ending="")
+            self.stderr.flush()
+
+        try:
+            result = importer.run(actor=actor, path=file, partial=partial, dry_run=dry_run,
+                                  on_errors=on_errors, progress=bar if progress else None)
+        except AppError as exc:
+            self._errors(exc.errors)
+            raise CommandError(f"{file}: {exc.message}") from None
+        finally:
+            if progress:
+                self.stderr.write("")
+            if sink is not None:
+                sink.close()
+        if result.extra:
+            self.stdout.write(result.extra)
+        if dry_run:
+            self.stdout.write(f"Dry run, nothing written: {result.created} to create, "
+                              f"{result.updated} to update, {result.unchanged} unchanged, "
+                              f"{result.refused} rows refused.")
+            return
+        if result.refused and not partial:
+            self.stderr.write(f"{result.refused} rows refused: nothing written.")
+            self.stderr.write(self._totals(0, 0, 0, 0, result.refused))
+            raise CommandError(f"{file}: {result.refused} rows refused; nothing was written "
+                               "(--partial keeps the good rows).")
         self.stdout.write(self._totals(result.created, result.updated, result.unchanged,
                                        result.held, result.refused))
 
