@@ -44,7 +44,7 @@ def test_nobody_joins_a_room_of_strangers_and_each_one_left_out_has_a_reason():
                    group("p3", 1, "/99/", "inbound_traveller")], [taken], SETTINGS)
     assert [g.slot for g in plan] == [None, None, None]
     assert "no room with 1 free beds" in plan[0].reason
-    assert "quarantines no inbound_traveller" in plan[2].reason
+    assert "quarantines no Inbound traveller" in plan[2].reason
 
 
 def test_home_quarantine_goes_to_a_home_site_covering_the_area():

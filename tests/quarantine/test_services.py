@@ -223,3 +223,12 @@ def test_without_a_room_number_the_smallest_free_room_that_fits_is_picked(site):
     with pytest.raises(InvalidInput) as exc:
         services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk)
     assert "no room of Harbour Hotel has 1 free beds" in problems(exc)
+
+
+@override_settings(OUTBREAKHQ_PROTOCOL="who-generic")
+def test_a_kind_the_preset_does_not_quarantine_is_refused_by_its_label(site):
+    with pytest.raises(InvalidInput) as exc:
+        place(site, site.person(), site.rooms[0], kind="inbound_traveller")
+    assert "the protocol who-generic quarantines no Inbound traveller" in problems(exc)
+    assert "inbound_traveller" not in problems(exc)
+    assert not Stay.objects.exists()

@@ -27,6 +27,7 @@ from outbreakhq.core.scoped import access_person, require, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.quarantine import rules
 from outbreakhq.quarantine.models import (
+    KIND_LABELS,
     Awaiting,
     AwaitingStatus,
     Override,
@@ -84,7 +85,7 @@ def read_kind(raw, *, message: str) -> tuple[str, protocols.Protocol]:
                % {"kind": kind, "kinds": ", ".join(protocols.PERSON_CATEGORIES)})
     if not rules.has_stay(protocol.rule_for(kind)):
         refuse(message, "kind", _("the protocol %(preset)s quarantines no %(kind)s")
-               % {"preset": protocol.meta.name, "kind": kind})
+               % {"preset": protocol.meta.name, "kind": KIND_LABELS.get(kind, kind)})
     return kind, protocol
 
 
