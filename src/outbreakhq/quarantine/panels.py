@@ -26,3 +26,11 @@ def tile(actor: Actor, area=None) -> dict:
     in_rooms = stays.filter(room__isnull=False, quarantine_end__gte=today).count()
     return {"beds": beds, "in_rooms": in_rooms, "in_stay": stays.count(),
             "free": max(0, beds - in_rooms)}
+
+
+def staff_panel(actor: Actor, area=None) -> dict | None:
+    """Closed-loop staff: members not tested today and breaches of the last 7 days (counts
+    only: the panel names nobody, so the read is not audited as a list of people)."""
+    today = timezone.localdate()
+    counts = worklists.staff_counts(actor, today, area)
+    return counts if any(counts.values()) else None

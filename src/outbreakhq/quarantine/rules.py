@@ -119,3 +119,12 @@ def switch(old: PersonRule, new: PersonRule, start: date, results: Mapping[int, 
     return Switch(old_end=planned_end(old, start), new_end=new_end,
                   released_today=recompute and new_end <= on and clear,
                   schedule=tuple(schedule(rule, start)))
+
+
+# Closed-loop staff cohorts ------------------------------------------------------------------
+
+def staff_untested(last_test: date | None, today: date, every_days: int) -> bool:
+    """Whether a cohort member needs a test today: no test in the last `every_days` days
+    (today included). `every_days` is the preset's `quarantine.staff_test_every_days` of the
+    cohort's kind; 1 means a test every day."""
+    return last_test is None or last_test <= today - timedelta(days=every_days)
