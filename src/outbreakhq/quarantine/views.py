@@ -308,6 +308,7 @@ def _member_id(request) -> int:
 @require_POST
 def cohort_member(request):
     """Add a registered person (by record number) to a cohort."""
+    require_capability(request, Can.MANAGE_STAYS)
     try:
         person = request.POST.get("person", "").strip().lstrip("#")
         cohort = request.POST.get("cohort", "")
@@ -326,6 +327,7 @@ def cohort_member(request):
 @login_required
 @require_POST
 def staff_test(request):
+    require_capability(request, Can.MANAGE_STAYS)
     try:
         services.record_staff_test(actor=actor_of(request), member_id=_member_id(request),
                                    result=request.POST.get("result", ""),
@@ -339,6 +341,7 @@ def staff_test(request):
 @login_required
 @require_POST
 def breach(request):
+    require_capability(request, Can.MANAGE_STAYS)
     try:
         services.record_breach(actor=actor_of(request), member_id=_member_id(request),
                                kind=request.POST.get("kind", ""),
