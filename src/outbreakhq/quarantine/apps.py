@@ -30,6 +30,7 @@ class QuarantineConfig(AppConfig):
                                          panels.home_panel, Can.MANAGE_STAYS, 30))
         hooks.home_panel(hooks.HomePanel(_("Closed-loop staff"), "quarantine/_home_staff.html",
                                          panels.staff_panel, Can.MANAGE_STAYS, 31))
+        hooks.person_panel(hooks.PersonPanel("quarantine/_person_panel.html", panels.person, 30))
         hooks.dashboard_tile(hooks.DashboardTile(_("Quarantine occupancy"),
                                                  "quarantine/_tile.html", panels.tile,
                                                  Can.VIEW_AGGREGATES, 30))

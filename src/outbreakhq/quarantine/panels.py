@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Can
-from outbreakhq.quarantine import worklists
-from outbreakhq.quarantine.models import Room, Site, Stay, StayStatus
+from outbreakhq.core.scope import can
+from outbreakhq.quarantine import rules, worklists
+from outbreakhq.quarantine.models import CohortMember, Room, Site, Stay, StayStatus
+from outbreakhq.quarantine.services.access import rule_of
 
 
 def home_panel(actor: Actor, area=None) -> dict | None:
@@ -34,3 +36,22 @@ def staff_panel(actor: Actor, area=None) -> dict | None:
     today = timezone.localdate()
     counts = worklists.staff_counts(actor, today, area)
     return counts if any(counts.values()) else None
+
+
+def person(actor: Actor, person) -> dict:
+    """The person page's quarantine section (core's page, through hooks.person_panel): the
+    person's stays in the actor's sites, the current stay's schedule with its results, and the
+    closed-loop cohorts they are in. Nothing for a role that runs no site."""
+    if not can(actor, Can.MANAGE_STAYS):
+        return {}
+    stays = list(worklists.stays_of(actor).filter(person=person).select_related("site")
+                 .order_by("-pk")[:10])
+    current = next((s for s in stays if s.status == StayStatus.PLACED), None)
+    days = []
+    if current is not None:
+        results = dict(current.tests.values_list("day", "result"))
+        days = [{"row": d, "result": results.get(d.day)}
+                for d in rules.schedule(rule_of(current), current.start) if d.test]
+    members = list(CohortMember.objects.visible_to(actor, Can.MANAGE_STAYS)
+                   .filter(person=person).select_related("cohort").order_by("-pk")[:10])
+    return {"stays": stays, "current": current, "test_days": days, "cohorts": members}
