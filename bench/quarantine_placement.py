@@ -94,7 +94,8 @@ def people(region: Area, compounds: list[Area], n: int, offset: int) -> list[Per
 
 def place_all(actor: Actor, region: Area, compounds: list[Area], n: int) -> list[float]:
     """Bulk placement of `n` awaiting people, 5,000 per preview and apply; seconds per person
-    of each batch (preview and apply)."""
+    of each batch (preview and apply). Prints each batch's preview and apply (the set-based
+    write) times apart, as they go."""
     each: list[float] = []
     for offset in range(0, n, 5000):
         batch = people(region, compounds, min(5000, n - offset), offset)
@@ -104,8 +105,13 @@ def place_all(actor: Actor, region: Area, compounds: list[Area], n: int) -> list
             for i, p in enumerate(batch))
         started = time.perf_counter()
         plan = placement.plan_for(actor, timezone.localdate())
+        planned = time.perf_counter()
         placement.apply(actor, plan)
-        each.append((time.perf_counter() - started) / len(batch))
+        done = time.perf_counter()
+        print(f"  batch {offset // 5000 + 1}: preview {planned - started:.1f} s, apply "
+              f"{done - planned:.1f} s ({len(batch) / (done - planned):.0f} placements/s)",
+              flush=True)
+        each.append((done - started) / len(batch))
     return each
 
 

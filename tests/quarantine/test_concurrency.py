@@ -48,3 +48,45 @@ def test_two_placements_race_for_the_last_bed_and_exactly_one_wins():
     assert outcomes.count("placed") == 1, outcomes
     assert [o for o in outcomes if o != "placed"] == ["room: room 101 is full: 1 of 1 beds taken"]
     assert Stay.objects.filter(room=room).count() == 1
+
+
+def test_a_bulk_placement_and_a_form_race_for_the_last_bed_and_exactly_one_wins():
+    from outbreakhq.quarantine.services.stays import Placement
+
+    land = territory()
+    site = hotel_site(land, make_user("quarantine", land.county1))
+    other = Actor.of(make_user("quarantine", land.county1))
+    room = site.rooms[0]  # one bed
+    people = [site.person(), site.person()]
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def by_bulk() -> None:
+        try:
+            start.wait()
+            [(_item, result)] = services.place_many(actor=site.actor, placements=[
+                Placement((people[0].pk,), site.hotel.pk, room.pk, "close_contact")])
+            outcomes.append("placed" if not isinstance(result, InvalidInput) else
+                            " ".join(str(e) for e in result.errors))
+        finally:
+            connections.close_all()
+
+    def by_form() -> None:
+        try:
+            start.wait()
+            services.place(actor=other, person_id=people[1].pk, site_id=site.hotel.pk,
+                           room_id=room.pk)
+            outcomes.append("placed")
+        except InvalidInput as exc:
+            outcomes.append(" ".join(str(e) for e in exc.errors))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=by_bulk), threading.Thread(target=by_form)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("placed") == 1, outcomes
+    assert [o for o in outcomes if o != "placed"] == ["room: room 101 is full: 1 of 1 beds taken"]
+    assert Stay.objects.filter(room=room).count() == 1

@@ -44,7 +44,7 @@ def test_nobody_joins_a_room_of_strangers_and_each_one_left_out_has_a_reason():
                    group("p3", 1, "/99/", "inbound_traveller")], [taken], SETTINGS)
     assert [g.slot for g in plan] == [None, None, None]
     assert "no room with 1 free beds" in plan[0].reason
-    assert "quarantines no inbound_traveller" in plan[2].reason
+    assert "quarantines no Inbound traveller" in plan[2].reason
 
 
 def test_home_quarantine_goes_to_a_home_site_covering_the_area():
@@ -70,3 +70,30 @@ def test_bulk_placement_places_everyone_who_fits_and_says_why_not_the_others(sit
     placed, failed = placement.apply(site.actor, placement.plan_for(site.actor, today()))
     assert placed == 0 and "no room with 1 free beds" in failed[0]
     assert not Stay.objects.filter(person=far).exists()
+
+
+def test_a_set_based_batch_counts_its_own_groups_and_keeps_every_rule(site):
+    from outbreakhq.quarantine import services
+    from outbreakhq.quarantine.models import Stay
+    from outbreakhq.quarantine.services.stays import Placement
+
+    hotel, (r101, r102, r103) = site.hotel.pk, site.rooms
+    a, b, c, d, e = (site.person() for _ in range(5))
+    already = services.place(actor=site.actor, person_id=e.pk, site_id=hotel, room_id=r103.pk)
+    batch = [
+        Placement((a.pk, b.pk), hotel, r102.pk, "close_contact", "H-ab"),  # a household: fits
+        Placement((c.pk,), hotel, r102.pk, "close_contact"),  # full after the first group
+        Placement((d.pk,), hotel, r103.pk, "close_contact"),  # a stranger's room
+        Placement((e.pk,), hotel, r101.pk, "close_contact"),  # already in a stay
+        Placement((c.pk,), hotel, r103.pk, "close_contact", "H-ab"),  # household is in 102
+    ]
+    results = [r for _item, r in services.place_many(actor=site.actor, placements=batch)]
+    assert not isinstance(results[0], Exception), results[0].errors
+    assert len(results[0]) == 2
+    reasons = [" ".join(str(x) for x in r.errors) for r in results[1:]]
+    assert "room 102 is full: 2 of 2 beds taken" in reasons[0]
+    assert "holds other people" in reasons[1]
+    assert f"is already in a stay at Harbour Hotel (stay {already.pk})" in reasons[2]
+    assert "household H-ab is placed in Harbour Hotel, room 102" in reasons[3]
+    assert set(Stay.objects.values_list("person_id", flat=True)) == {a.pk, b.pk, e.pk}
+    assert set(Stay.objects.filter(person__in=[a, b]).values_list("room", flat=True)) == {r102.pk}

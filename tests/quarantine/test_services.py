@@ -223,3 +223,32 @@ def test_without_a_room_number_the_smallest_free_room_that_fits_is_picked(site):
     with pytest.raises(InvalidInput) as exc:
         services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk)
     assert "no room of Harbour Hotel has 1 free beds" in problems(exc)
+
+
+@override_settings(OUTBREAKHQ_PROTOCOL="who-generic")
+def test_a_kind_the_preset_does_not_quarantine_is_refused_by_its_label(site):
+    with pytest.raises(InvalidInput) as exc:
+        place(site, site.person(), site.rooms[0], kind="inbound_traveller")
+    assert "the protocol who-generic quarantines no Inbound traveller" in problems(exc)
+    assert "inbound_traveller" not in problems(exc)
+    assert not Stay.objects.exists()
+
+
+def test_running_stays_keep_their_rules_when_the_new_preset_says_so(site, settings):
+    from outbreakhq.quarantine.services.switch import apply_switch, switch_preview
+
+    settings.OUTBREAKHQ_PROTOCOL = "cn-9th-edition"
+    stay = place(site, site.person(), site.rooms[0], start=today() - timedelta(days=7))
+    settings.OUTBREAKHQ_PROTOCOL = "cn-20-measures"
+    settings.OUTBREAKHQ_PROTOCOL_OVERRIDES = "quarantine.running_stays_follow_switch=false"
+    [row] = switch_preview(actor=site.actor, to="cn-20-measures", on=today())
+    assert row.outcome.new_end == row.outcome.old_end == stay.planned_end
+    assert not row.outcome.released_today
+    assert apply_switch(actor=site.actor, to="cn-20-measures", on=today()) == (0, 0)
+    stay.refresh_from_db()
+    assert (stay.protocol, stay.status) == ("cn-9th-edition", "placed")
+
+    settings.OUTBREAKHQ_PROTOCOL_OVERRIDES = ""  # the shipped preset: stays follow the switch
+    assert apply_switch(actor=site.actor, to="cn-20-measures", on=today()) == (1, 0)
+    stay.refresh_from_db()
+    assert stay.planned_end == stay.start + timedelta(days=7)

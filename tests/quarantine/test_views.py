@@ -69,3 +69,19 @@ def test_the_api_places_records_and_refuses_a_release_with_reasons(site):
     assert days[0] == {"day": 1, "date": "2022-11-11", "phase": "quarantine", "test": True}
     assert client.get("/api/v1/quarantine/schedule",
                       {"kind": "pilot", "start": "2022-11-11"}).status_code == 400
+
+
+def test_the_person_page_shows_the_stay_its_test_days_and_cohorts_to_the_manager_only(site):
+    person = site.person(name="Panel Person")
+    services.place(actor=site.actor, person_id=person.pk, site_id=site.hotel.pk,
+                   room_id=site.rooms[0].pk)
+    team = services.create_cohort(actor=site.actor, area=site.land.county1,
+                                  kind="quarantine_site", name="Night shift",
+                                  site_id=site.hotel.pk)
+    services.add_member(actor=site.actor, cohort_id=team.pk, person_id=person.pk)
+    page = logged_in(site.manager).get(f"/people/{person.pk}/").content.decode()
+    assert 'id="person-quarantine"' in page and "In a stay at Harbour Hotel" in page
+    assert "Test of day 1" in page and "Night shift" in page
+    tracer = make_user("tracer", site.land.county1)
+    page = logged_in(tracer).get(f"/people/{person.pk}/").content.decode()
+    assert 'id="person-quarantine"' not in page

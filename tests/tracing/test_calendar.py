@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from outbreakhq import protocols
 from outbreakhq.tracing.models import Contact
 from tests.tracing.conftest import ago
 
@@ -63,3 +64,23 @@ def test_calendar_expects_no_check_of_a_contact_lost_or_handed_over(desk, tina, 
     states, html = _calendar(tina, contact)
     assert set(states.values()) == {"closed"} and "due today" not in html
     assert ("Lost to follow-up" if step == "lost" else "Handed over to quarantine") in html
+
+
+@pytest.mark.parametrize("preset", ["cn-9th-edition", "cn-20-measures", "who-generic"])
+def test_calendar_page_worklist_and_api_show_the_presets_test_days(desk, tina, settings, preset):
+    settings.OUTBREAKHQ_PROTOCOL = preset
+    rule = protocols.current().rule_for("close_contact")
+    contact = desk.contact(days_ago=1)  # follow-up from today: today is day 1
+    traced_on(contact, ago(0))
+    response = tina.get(f"/contacts/{contact.pk}/")
+    tested = [d["n"] for d in response.context["days"] if d["test"]]
+    assert tested == list(rule.test_days)  # the preset's days, not every day, not none
+    assert response.content.decode().count(">test</span>") == len(rule.test_days)
+
+    worklist = tina.get("/followups/").content.decode()
+    assert ("test due today" in worklist) == (1 in rule.test_days)
+
+    api = tina.get(f"/api/v1/contacts/{contact.pk}").json()
+    assert api["test_days"] == [(ago(0) + timedelta(days=n - 1)).isoformat()
+                                for n in rule.test_days]
+    assert api["test_due_today"] == (1 in rule.test_days)

@@ -163,3 +163,20 @@ def test_calendar_has_one_day_per_day_of_the_window(start, length, today, traced
     assert sum(d.first_closed for d in found) == (1 if any(d.state == "closed" for d in found)
                                                   else 0)
     assert all(d.state != "due" or d.date == today for d in found)
+
+
+def test_calendar_marks_the_test_days_it_is_given():
+    start = DAY - timedelta(days=2)
+    found = rules.calendar(start, DAY + timedelta(days=2), today=DAY, traced=start, closed=None,
+                           recorded={}, test_dates=[start, DAY + timedelta(days=1)])
+    assert [d.test for d in found] == [True, False, False, True, False]
+
+
+def test_followup_test_dates_are_the_quarantine_schedules_test_days():
+    from outbreakhq import protocols
+    from outbreakhq.protocols import schedule
+
+    rule = protocols.load("cn-20-measures").rule_for("close_contact")
+    dates = rules.followup_test_dates(rule, DAY)
+    assert dates == [d.date for d in schedule.schedule(rule, DAY) if d.test]
+    assert [(d - DAY).days + 1 for d in dates] == [1, 2, 3, 5, 6, 8]

@@ -158,6 +158,27 @@ class Alerts(Rules):
     unlinked_cases_per_day: int = Field(ge=1)
 
 
+class StaffTesting(Rules):
+    """Days between two tests of a closed-loop staff cohort member, by cohort kind (1: daily)."""
+
+    quarantine_site: int = Field(ge=1)
+    lab: int = Field(ge=1)
+    transport: int = Field(ge=1)
+    risk_area: int = Field(ge=1)
+
+
+class Quarantine(Rules):
+    """Quarantine sites' rules that are not one person's schedule."""
+
+    # When the deployment switches preset, do stays already running take the new preset's last
+    # day and test days from the switch date (the twenty measures did), or finish as they began?
+    running_stays_follow_switch: bool
+    staff_test_every_days: StaffTesting
+
+
+STAFF_COHORT_KINDS = tuple(StaffTesting.model_fields)
+
+
 class Protocol(Rules):
     """Every public-health rule a deployment runs, as one frozen object."""
 
@@ -167,6 +188,7 @@ class Protocol(Rules):
     tracing: Tracing
     screening: Screening
     alerts: Alerts
+    quarantine: Quarantine
 
     @model_validator(mode="after")
     def check_consistency(self) -> Protocol:

@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from outbreakhq import protocols
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import not_for_your_role, refused
@@ -194,3 +195,128 @@ def transfer_person(request, person_id: int, body: TransferIn):
     return Status(201, services.transfer(actor=actor_of(request), stay_id=stay.pk,
                                          site_id=body.site_id, room_id=body.room_id,
                                          on=body.date))
+
+
+# Closed-loop staff cohorts ------------------------------------------------------------------
+
+class CohortOut(Schema):
+    id: int
+    name: str
+    kind: str
+    area: str = Field(alias="area.code")
+    site: int | None = Field(None, alias="site_id")
+    place: str = Field(alias="place_label")
+    in_loop: int = Field(description="Members still in the closed loop")
+
+
+class CohortIn(Schema):
+    name: str
+    kind: str = Field(description="quarantine_site, lab, transport or risk_area")
+    area: str = Field(description="Area code of the cohort")
+    site_id: int | None = Field(None, description="For quarantine-site staff")
+    place: str = Field("", description="The lab, transport hub or risk area (other kinds)")
+
+
+class MemberIn(Schema):
+    cohort_id: int
+    person_id: int
+    joined_on: dt.date | None = Field(None, description="Default: today")
+
+
+class MemberOut(Schema):
+    id: int
+    cohort: int = Field(alias="cohort_id")
+    person: int = Field(alias="person_id")
+    joined_on: dt.date
+    left_on: dt.date | None
+
+
+class UntestedOut(Schema):
+    member: int = Field(alias="member.pk")
+    person: int = Field(alias="member.person_id")
+    person_name: str = Field(alias="member.person.name")
+    cohort: int = Field(alias="member.cohort_id")
+    every_days: int = Field(description="The protocol's days between tests for the cohort kind")
+    last_test: dt.date | None
+
+
+class StaffTestIn(Schema):
+    member_id: int
+    result: str = Field(description="negative, positive or invalid")
+    date: dt.date | None = Field(None, description="Default: today")
+
+
+class StaffTestOut(Schema):
+    id: int
+    member: int = Field(alias="member_id")
+    date: dt.date
+    result: str
+
+
+class BreachIn(Schema):
+    member_id: int
+    kind: str = Field(description="left_loop, missed_test or exposure")
+    what: str
+    occurred_at: dt.datetime | None = Field(None, description="Default: now")
+
+
+class BreachOut(Schema):
+    id: int
+    member: int = Field(alias="member_id")
+    kind: str
+    occurred_at: dt.datetime
+    what: str
+
+
+@router.get("/staff/cohorts", response=list[CohortOut])
+def list_cohorts(request):
+    """Your closed-loop staff cohorts with how many members are in the loop."""
+    require_capability(request, Can.MANAGE_STAYS)
+    return list(worklists.cohorts_of(actor_of(request))[:1000])
+
+
+@router.post("/staff/cohorts", response={201: CohortOut})
+def create_cohort(request, body: CohortIn):
+    """A cohort of front-line staff: its kind decides how often its members are tested."""
+    require_capability(request, Can.MANAGE_STAYS)
+    area = Area.objects.filter(code=body.area.strip()).first()
+    if area is None:
+        raise InvalidInput(_("The staff cohort was not created."),
+                           [FieldError("area", _("no area with that code"))])
+    cohort = services.create_cohort(actor=actor_of(request), area=area, kind=body.kind,
+                                    name=body.name, site_id=body.site_id, place=body.place)
+    cohort.in_loop = 0
+    return Status(201, cohort)
+
+
+@router.post("/staff/members", response={201: MemberOut})
+def add_member(request, body: MemberIn):
+    """Put a registered person in a cohort."""
+    return Status(201, services.add_member(actor=actor_of(request), cohort_id=body.cohort_id,
+                                           person_id=body.person_id, joined_on=body.joined_on))
+
+
+@router.get("/staff/untested", response=list[UntestedOut])
+def untested(request, site: int | None = None):
+    """Members in the loop who have no test recent enough today (`site`: of that quarantine
+    site's cohorts); tests typed in and screening results count."""
+    require_capability(request, Can.MANAGE_STAYS)
+    actor = actor_of(request)
+    found = services.access_site(actor, site) if site is not None else None
+    return worklists.untested_today(actor, timezone.localdate(), site=found)
+
+
+@router.post("/staff/tests", response={201: StaffTestOut})
+def record_staff_test(request, body: StaffTestIn):
+    """A cohort member's test of a day (a second result that day corrects the first)."""
+    return Status(201, services.record_staff_test(actor=actor_of(request),
+                                                  member_id=body.member_id,
+                                                  result=body.result, on=body.date))
+
+
+@router.post("/staff/breaches", response={201: BreachOut})
+def record_breach(request, body: BreachIn):
+    """A break of the closed loop: who, when, what (leaving it ends the membership)."""
+    return Status(201, services.record_breach(actor=actor_of(request), member_id=body.member_id,
+                                              kind=body.kind, what=body.what,
+                                              occurred_at=body.occurred_at))

@@ -28,6 +28,9 @@ class QuarantineConfig(AppConfig):
                                         30))
         hooks.home_panel(hooks.HomePanel(_("Quarantine today"), "quarantine/_home_panel.html",
                                          panels.home_panel, Can.MANAGE_STAYS, 30))
+        hooks.home_panel(hooks.HomePanel(_("Closed-loop staff"), "quarantine/_home_staff.html",
+                                         panels.staff_panel, Can.MANAGE_STAYS, 31))
+        hooks.person_panel(hooks.PersonPanel("quarantine/_person_panel.html", panels.person, 30))
         hooks.dashboard_tile(hooks.DashboardTile(_("Quarantine occupancy"),
                                                  "quarantine/_tile.html", panels.tile,
                                                  Can.VIEW_AGGREGATES, 30))
@@ -45,6 +48,11 @@ class QuarantineConfig(AppConfig):
                 "quarantine_test": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_release": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_transfer": w(Can.MANAGE_STAYS),
+                "quarantine_staff": r(Can.MANAGE_STAYS),
+                "quarantine_cohort": r(Can.MANAGE_STAYS),
+                "quarantine_cohort_member": w(Can.MANAGE_STAYS),
+                "quarantine_staff_test": w(Can.MANAGE_STAYS),
+                "quarantine_breach": w(Can.MANAGE_STAYS),
             },
             api={
                 "GET /quarantine/sites": r(Can.MANAGE_STAYS),
@@ -58,4 +66,10 @@ class QuarantineConfig(AppConfig):
                 "POST /quarantine/people/{person_id}/release": w((Can.MANAGE_STAYS,
                                                                    Can.OVERRIDE_RULES)),
                 "POST /quarantine/people/{person_id}/transfer": w(Can.MANAGE_STAYS),
+                "GET /quarantine/staff/cohorts": r(Can.MANAGE_STAYS),
+                "POST /quarantine/staff/cohorts": w(Can.MANAGE_STAYS),
+                "POST /quarantine/staff/members": w(Can.MANAGE_STAYS),
+                "GET /quarantine/staff/untested": r(Can.MANAGE_STAYS),
+                "POST /quarantine/staff/tests": w(Can.MANAGE_STAYS),
+                "POST /quarantine/staff/breaches": w(Can.MANAGE_STAYS),
             })

@@ -240,3 +240,104 @@ class Override(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                            related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+
+
+# Closed-loop staff cohorts (mission S3) ---------------------------------------------------------
+
+class CohortKind(models.TextChoices):
+    # The keys of the preset's `quarantine.staff_test_every_days` (protocols.STAFF_COHORT_KINDS).
+    QUARANTINE_SITE = "quarantine_site", _("Quarantine-site staff")
+    LAB = "lab", _("Laboratory staff")
+    TRANSPORT = "transport", _("Transport staff")
+    RISK_AREA = "risk_area", _("Risk-area staff")
+
+
+class BreachKind(models.TextChoices):
+    LEFT_LOOP = "left_loop", _("Left the closed loop")
+    MISSED_TEST = "missed_test", _("Missed a test")
+    EXPOSURE = "exposure", _("Exposure")
+
+
+class CohortQuerySet(PlaceQuerySet):
+    area_field = "area"
+
+
+class Cohort(models.Model):
+    """Front-line staff working in a closed loop: its kind (which decides how often its members
+    are tested, from the preset), its place (a quarantine site, or a lab, a transport hub or a
+    risk area named in `place`) and the area it sits in (scope)."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+", verbose_name=_("area"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CohortKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    site = models.ForeignKey(Site, models.PROTECT, null=True, blank=True, related_name="cohorts")
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="qcohort_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def place_label(self) -> str:
+        return self.site.name if self.site_id else self.place
+
+
+class CohortMember(models.Model):
+    """A registered person in a cohort, from `joined_on` until `left_on` (open: still in it)."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+")  # the cohort's area
+    cohort = models.ForeignKey(Cohort, models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, models.PROTECT, related_name="+")
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cohort", "person"],
+                                               condition=Q(left_on__isnull=True),
+                                               name="qmember_once")]
+        indexes = [models.Index(fields=["tenant", "left_on"], name="qmember_open")]
+
+
+class StaffTest(models.Model):
+    """A cohort member's test typed in (screening's results are asked, not copied)."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    member = models.ForeignKey(CohortMember, models.CASCADE, related_name="tests")
+    date = models.DateField(_("date"))
+    result = models.CharField(_("result"), max_length=10, choices=TestResult.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "date"], name="qstafftest_day")]
+
+
+class BreachQuerySet(ScopedQuerySet):
+    person_field = "member__person"
+
+
+class Breach(models.Model):
+    """A break of the closed loop: who (the member), when, what kind, what happened, who
+    recorded it."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    member = models.ForeignKey(CohortMember, models.PROTECT, related_name="breaches")
+    kind = models.CharField(_("kind"), max_length=16, choices=BreachKind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    what = models.TextField(_("what happened"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BreachQuerySet.as_manager()

@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Can
-from outbreakhq.quarantine import worklists
-from outbreakhq.quarantine.models import Room, Site, Stay, StayStatus
+from outbreakhq.core.scope import can
+from outbreakhq.quarantine import rules, worklists
+from outbreakhq.quarantine.models import CohortMember, Room, Site, Stay, StayStatus
+from outbreakhq.quarantine.services.access import rule_of
 
 
 def home_panel(actor: Actor, area=None) -> dict | None:
@@ -26,3 +28,30 @@ def tile(actor: Actor, area=None) -> dict:
     in_rooms = stays.filter(room__isnull=False, quarantine_end__gte=today).count()
     return {"beds": beds, "in_rooms": in_rooms, "in_stay": stays.count(),
             "free": max(0, beds - in_rooms)}
+
+
+def staff_panel(actor: Actor, area=None) -> dict | None:
+    """Closed-loop staff: members not tested today and breaches of the last 7 days (counts
+    only: the panel names nobody, so the read is not audited as a list of people)."""
+    today = timezone.localdate()
+    counts = worklists.staff_counts(actor, today, area)
+    return counts if any(counts.values()) else None
+
+
+def person(actor: Actor, person) -> dict:
+    """The person page's quarantine section (core's page, through hooks.person_panel): the
+    person's stays in the actor's sites, the current stay's schedule with its results, and the
+    closed-loop cohorts they are in. Nothing for a role that runs no site."""
+    if not can(actor, Can.MANAGE_STAYS):
+        return {}
+    stays = list(worklists.stays_of(actor).filter(person=person).select_related("site")
+                 .order_by("-pk")[:10])
+    current = next((s for s in stays if s.status == StayStatus.PLACED), None)
+    days = []
+    if current is not None:
+        results = dict(current.tests.values_list("day", "result"))
+        days = [{"row": d, "result": results.get(d.day)}
+                for d in rules.schedule(rule_of(current), current.start) if d.test]
+    members = list(CohortMember.objects.visible_to(actor, Can.MANAGE_STAYS)
+                   .filter(person=person).select_related("cohort").order_by("-pk")[:10])
+    return {"stays": stays, "current": current, "test_days": days, "cohorts": members}

@@ -115,7 +115,8 @@ def assign(groups: list[Group], slots: list[Slot], settings: dict[str, str]) -> 
     for group in groups:
         setting = settings.get(group.kind, "none")
         if setting == "none":
-            group.reason = _("the protocol quarantines no %(kind)s") % {"kind": group.kind}
+            group.reason = _("the protocol quarantines no %(kind)s") % {
+                "kind": KIND_LABELS.get(group.kind, group.kind)}
             continue
         home = setting == "home"
         reach = sorted(((closeness(site.path, group.home_path), -order, site)

@@ -1,6 +1,8 @@
 """The rules of a quarantine stay, as plain functions of dates: no Django, no database.
 
-A stay's length, phases and test days come from the protocol preset's person rule
+The schedule itself (`schedule()`, `Day`, `planned_end()`...) lives in `protocols/schedule.py`,
+where tracing's follow-up calendar reads it too; it is re-exported here. A stay's length, phases
+and test days come from the protocol preset's person rule
 (`protocols.PersonRule`: `quarantine_days`, `home_monitoring_days`, `test_days`), never from
 code. Day 1 is the first day of the stay (the day of placement); the quarantine days come first,
 then the home-monitoring days; the last day of the stay is day `stay_days`. The services, the
@@ -19,25 +21,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from outbreakhq.protocols import PersonRule
+from outbreakhq.protocols.schedule import (  # noqa: F401  (the schedule's one home, re-exported)
+    HOME_MONITORING,
+    QUARANTINE,
+    Day,
+    day_of,
+    has_stay,
+    is_test_day,
+    planned_end,
+    quarantine_end,
+    schedule,
+    test_dates,
+)
 
-QUARANTINE = "quarantine"
-HOME_MONITORING = "home_monitoring"
 NEGATIVE, POSITIVE, INVALID = "negative", "positive", "invalid"
 RESULTS = (NEGATIVE, POSITIVE, INVALID)
-
-
-@dataclass(frozen=True)
-class Day:
-    """One day of a stay's schedule."""
-
-    day: int  # 1 is the first day of the stay
-    date: date
-    phase: str  # QUARANTINE or HOME_MONITORING
-    test: bool
-
-    def as_dict(self) -> dict:
-        return {"day": self.day, "date": self.date.isoformat(), "phase": self.phase,
-                "test": self.test}
 
 
 @dataclass(frozen=True)
@@ -54,45 +52,6 @@ NOT_LAST_DAY = "not_last_day"  # the last day of the stay is not reached
 TEST_MISSING = "test_missing"  # a test day without a result
 TEST_POSITIVE = "test_positive"  # a positive result
 TEST_INVALID = "test_invalid"  # an invalid result, to be repeated
-
-
-def has_stay(rule: PersonRule) -> bool:
-    """Whether the rule puts a person in quarantine at all (who-generic's travellers do not)."""
-    return rule.quarantine_days > 0
-
-
-def schedule(rule: PersonRule, start: date) -> list[Day]:
-    """The stay of `rule` starting on `start`, one row per day; empty when the rule has no stay."""
-    if not has_stay(rule):
-        return []
-    tests = set(rule.test_days)
-    return [Day(day=n, date=start + timedelta(days=n - 1),
-                phase=QUARANTINE if n <= rule.quarantine_days else HOME_MONITORING,
-                test=n in tests)
-            for n in range(1, rule.stay_days + 1)]
-
-
-def quarantine_end(rule: PersonRule, start: date) -> date:
-    """The last day of the quarantine phase (the day the person leaves a site's bed)."""
-    return start + timedelta(days=max(rule.quarantine_days, 1) - 1)
-
-
-def planned_end(rule: PersonRule, start: date) -> date:
-    """The last day of the stay, home monitoring included."""
-    return start + timedelta(days=max(rule.stay_days, 1) - 1)
-
-
-def day_of(start: date, on: date) -> int:
-    """The stay day that `on` is (1 on the start date; 0 or less before it)."""
-    return (on - start).days + 1
-
-
-def is_test_day(rule: PersonRule, start: date, on: date) -> bool:
-    return day_of(start, on) in rule.test_days
-
-
-def test_dates(rule: PersonRule, start: date) -> list[date]:
-    return [start + timedelta(days=n - 1) for n in rule.test_days]
 
 
 def tests_due(rule: PersonRule, start: date, results: Mapping[int, str], today: date
@@ -160,3 +119,12 @@ def switch(old: PersonRule, new: PersonRule, start: date, results: Mapping[int, 
     return Switch(old_end=planned_end(old, start), new_end=new_end,
                   released_today=recompute and new_end <= on and clear,
                   schedule=tuple(schedule(rule, start)))
+
+
+# Closed-loop staff cohorts ------------------------------------------------------------------
+
+def staff_untested(last_test: date | None, today: date, every_days: int) -> bool:
+    """Whether a cohort member needs a test today: no test in the last `every_days` days
+    (today included). `every_days` is the preset's `quarantine.staff_test_every_days` of the
+    cohort's kind; 1 means a test every day."""
+    return last_test is None or last_test <= today - timedelta(days=every_days)

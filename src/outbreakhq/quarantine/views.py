@@ -14,14 +14,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core.actor import actor_of
-from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import access_person, not_for_your_role, refused
 from outbreakhq.core.views import require_capability
 from outbreakhq.quarantine import placement, rules, services, worklists
-from outbreakhq.quarantine.models import KIND_LABELS, SiteKind, Stay, StayStatus, TestResult
+from outbreakhq.quarantine.models import (
+    KIND_LABELS,
+    BreachKind,
+    CohortKind,
+    SiteKind,
+    Stay,
+    StayStatus,
+    TestResult,
+)
 from outbreakhq.quarantine.services.stays import acting_as
 
 ROOMS_SHOWN = 100  # rooms with free beds listed on a site's page
@@ -231,3 +239,115 @@ def transfer(request, pk: int):
     except InvalidInput as exc:
         _flash_errors(request, exc)
     return _back(pk)
+
+
+# Closed-loop staff cohorts ------------------------------------------------------------------
+
+@login_required
+def staff_page(request):
+    """The actor's cohorts (a form for a new one), today's untested members (`?site=N`: of one
+    quarantine site's cohorts), the newest breaches."""
+    require_capability(request, Can.MANAGE_STAYS)
+    actor = actor_of(request)
+    if request.method == "POST":
+        try:
+            area = Area.objects.filter(code=request.POST.get("area", "").strip()).first()
+            if area is None:
+                raise InvalidInput(_("The staff cohort was not created."),
+                                   [FieldError("area", _("no area with that code"))])
+            services.create_cohort(actor=actor, area=area, kind=request.POST.get("kind", ""),
+                                   name=request.POST.get("name", ""),
+                                   site_id=request.POST.get("site"),
+                                   place=request.POST.get("place", ""))
+            messages.success(request, _("Staff cohort created."))
+        except InvalidInput as exc:
+            _flash_errors(request, exc)
+        return redirect("quarantine_staff")
+    today = timezone.localdate()
+    site_id = request.GET.get("site", "")
+    site = services.access_site(actor, int(site_id)) if site_id.isdigit() else None
+    return render(request, "quarantine/staff.html", {
+        "cohorts": list(worklists.cohorts_of(actor)[:500]), "site": site, "today": today,
+        "untested": worklists.untested_today(actor, today, site=site),
+        "breaches": worklists.breaches_of(actor), "kinds": CohortKind.choices,
+        "breach_kinds": BreachKind.choices, "results": TestResult.choices,
+        "sites": list(worklists.sites_with_occupancy(actor, today))})
+
+
+@login_required
+def cohort_page(request):
+    """One cohort (`?id=N`): its members in the loop, who is untested today, forms to add a
+    member, type a test in and record a breach. Without `id`: every cohort's members."""
+    require_capability(request, Can.MANAGE_STAYS)
+    actor = actor_of(request)
+    cohort_id = request.GET.get("id", "")
+    cohort = services.access_cohort(actor, int(cohort_id)) if cohort_id.isdigit() else None
+    today = timezone.localdate()
+    members = worklists.members_of(actor, cohort=cohort)
+    untested = {row.member.pk for row in worklists.untested_today(actor, today, cohort=cohort)}
+    return render(request, "quarantine/cohort.html", {
+        "cohort": cohort, "members": members, "untested": untested, "today": today,
+        "breach_kinds": BreachKind.choices, "results": TestResult.choices})
+
+
+def _back_to_cohort(request):
+    cohort = request.POST.get("cohort", "")
+    return redirect(f"{reverse('quarantine_cohort')}?id={cohort}" if cohort.isdigit()
+                    else reverse('quarantine_staff'))
+
+
+def _member_id(request) -> int:
+    raw = request.POST.get("member", "")
+    if not raw.isdigit():
+        raise InvalidInput(_("Nothing was recorded."),
+                           [FieldError("member", _("pick a cohort member"))])
+    return int(raw)
+
+
+@login_required
+@require_POST
+def cohort_member(request):
+    """Add a registered person (by record number) to a cohort."""
+    require_capability(request, Can.MANAGE_STAYS)
+    try:
+        person = request.POST.get("person", "").strip().lstrip("#")
+        cohort = request.POST.get("cohort", "")
+        if not (person.isdigit() and cohort.isdigit()):
+            raise InvalidInput(_("The person was not added to the cohort."),
+                               [FieldError("person", _("a person's record number"))])
+        member = services.add_member(actor=actor_of(request), cohort_id=int(cohort),
+                                     person_id=int(person),
+                                     joined_on=request.POST.get("joined_on") or None)
+        messages.success(request, _("%(name)s joined the cohort.") % {"name": member.person.name})
+    except InvalidInput as exc:
+        _flash_errors(request, exc)
+    return _back_to_cohort(request)
+
+
+@login_required
+@require_POST
+def staff_test(request):
+    require_capability(request, Can.MANAGE_STAYS)
+    try:
+        services.record_staff_test(actor=actor_of(request), member_id=_member_id(request),
+                                   result=request.POST.get("result", ""),
+                                   on=request.POST.get("date") or None)
+        messages.success(request, _("Test recorded."))
+    except InvalidInput as exc:
+        _flash_errors(request, exc)
+    return _back_to_cohort(request)
+
+
+@login_required
+@require_POST
+def breach(request):
+    require_capability(request, Can.MANAGE_STAYS)
+    try:
+        services.record_breach(actor=actor_of(request), member_id=_member_id(request),
+                               kind=request.POST.get("kind", ""),
+                               what=request.POST.get("what", ""),
+                               occurred_at=request.POST.get("occurred_at") or None)
+        messages.success(request, _("Breach recorded."))
+    except InvalidInput as exc:
+        _flash_errors(request, exc)
+    return _back_to_cohort(request)

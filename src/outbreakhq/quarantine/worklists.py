@@ -11,15 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from outbreakhq import protocols
+from outbreakhq.core import audit, hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Can
+from outbreakhq.quarantine import rules
 from outbreakhq.quarantine.models import (
     Awaiting,
     AwaitingStatus,
+    Breach,
+    Cohort,
+    CohortMember,
     Room,
     Site,
     Stay,
@@ -165,3 +182,106 @@ def in_stay(person_id: int, day: date) -> bool:
     return Stay.objects.filter(person_id=person_id, start__lte=day).filter(
         Q(status=StayStatus.PLACED) | Q(ended_on__gte=day)).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=day)).exists()
+
+
+# Closed-loop staff cohorts ------------------------------------------------------------------
+
+@dataclass
+class Untested:
+    """A cohort member with no test recent enough for the cohort kind's frequency."""
+
+    member: CohortMember
+    every_days: int  # the preset's frequency for the cohort's kind
+    last_test: date | None  # typed in here, or a result from screening
+
+
+def _last_screening_test(person_id: int, today: date) -> date | None:
+    """The newest day screening has a result for the person (its `screening.results_of`
+    question; none in a deployment without screening)."""
+    found = [timezone.localdate(at) if isinstance(at, datetime) else at
+             for at, _result in hooks.ask("screening.results_of", person_id, default=[]) or []]
+    found = [d for d in found if d <= today]
+    return max(found) if found else None
+
+
+def untested_today(actor: Actor, today: date, *, site: Site | None = None,
+                   cohort: Cohort | None = None, limit: int = 500, within=None,
+                   audited: bool = True) -> list[Untested]:
+    """Members of the actor's cohorts (still in them, joined by today) who need a test today:
+    none in the last `every_days` days of the preset's `quarantine.staff_test_every_days` for
+    their cohort's kind, counting tests typed in and screening's results. One audit event
+    names the people listed."""
+    every = protocols.current().quarantine.staff_test_every_days
+    members = (CohortMember.objects.visible_to(actor, Can.MANAGE_STAYS, within=within)
+               .filter(left_on__isnull=True, joined_on__lte=today)
+               .select_related("cohort", "cohort__site", "cohort__area", "person")
+               .annotate(last_typed=Max("tests__date", filter=Q(tests__date__lte=today)))
+               .order_by("cohort__name", "person__name", "pk"))
+    if site is not None:
+        members = members.filter(cohort__site=site)
+    if cohort is not None:
+        members = members.filter(cohort=cohort)
+    rows: list[Untested] = []
+    for member in members:
+        days = getattr(every, member.cohort.kind)
+        last = member.last_typed
+        if rules.staff_untested(last, today, days):
+            screened = _last_screening_test(member.person_id, today)
+            last = max(filter(None, (last, screened)), default=None)
+        if rules.staff_untested(last, today, days):
+            rows.append(Untested(member, days, last))
+            if len(rows) >= limit:
+                break
+    if not audited:  # a count is shown, nobody is named
+        return rows
+    audit.record_shown(actor=actor, object_type="cohort member",
+                       records=[r.member.pk for r in rows],
+                       people=[(r.member.person_id, r.member.person.tenant_id) for r in rows],
+                       places=[r.member.cohort.area.path for r in rows],
+                       detail={"list": "untested", "on": today.isoformat()})
+    return rows
+
+
+def cohorts_of(actor: Actor):
+    """The actor's cohorts with how many members are in them (aggregates only)."""
+    return (Cohort.objects.visible_to(actor, Can.MANAGE_STAYS).select_related("site")
+            .annotate(in_loop=Count("members", filter=Q(members__left_on__isnull=True)))
+            .order_by("name", "pk"))
+
+
+def breaches_of(actor: Actor, *, limit: int = 50) -> list[Breach]:
+    """The newest breaches in the actor's cohorts (audited: they name people)."""
+    rows = list(Breach.objects.visible_to(actor, Can.MANAGE_STAYS)
+                .select_related("member__person", "member__cohort", "area", "recorded_by")
+                .order_by("-occurred_at", "-pk")[:limit])
+    audit.record_shown(actor=actor, object_type="breach", records=[b.pk for b in rows],
+                       people=[(b.member.person_id, b.member.person.tenant_id) for b in rows],
+                       places=[b.area.path for b in rows], detail={"list": "breaches"})
+    return rows
+
+
+def members_of(actor: Actor, *, cohort: Cohort | None = None, limit: int = 500
+               ) -> list[CohortMember]:
+    """Members still in the loop of the actor's cohorts (or of one), each with `last_typed`
+    (their newest test typed in), audited as one read."""
+    rows = (CohortMember.objects.visible_to(actor, Can.MANAGE_STAYS)
+            .filter(left_on__isnull=True)
+            .select_related("cohort", "cohort__area", "person")
+            .annotate(last_typed=Max("tests__date"))
+            .order_by("cohort__name", "person__name", "pk"))
+    if cohort is not None:
+        rows = rows.filter(cohort=cohort)
+    rows = list(rows[:limit])
+    audit.record_shown(actor=actor, object_type="cohort member", records=[m.pk for m in rows],
+                       people=[(m.person_id, m.person.tenant_id) for m in rows],
+                       places=[m.cohort.area.path for m in rows], detail={"list": "members"})
+    return rows
+
+
+def staff_counts(actor: Actor, today: date, area=None) -> dict:
+    """The closed-loop panel's figures: members not tested today, breaches of the last 7 days."""
+    untested = untested_today(actor, today, within=area, limit=10_000, audited=False)
+    since = datetime.combine(today - timedelta(days=6), time.min, tzinfo=UTC)
+    breaches = Breach.objects.visible_to(actor, Can.MANAGE_STAYS, within=area).filter(
+        occurred_at__gte=since).count()
+    return {"untested": len(untested), "breaches": breaches}

@@ -12,9 +12,12 @@ so this module needs no model (a test checks that the two agree).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from outbreakhq.protocols import PersonRule
+from outbreakhq.protocols import schedule as protocol_schedule
 
 # Contact statuses (tracing.models.ContactStatus).
 FOLLOWING = "following"
@@ -128,6 +131,13 @@ def in_window(day: date, start: date, end: date) -> bool:
     return start <= day <= end
 
 
+def followup_test_dates(rule: PersonRule, followup_start: date) -> list[date]:
+    """The preset's test days for a contact of this rule's category, as dates: the same schedule
+    quarantine runs (`protocols.schedule`), day 1 being the first day of follow-up. Empty when
+    the preset schedules no test (who-generic)."""
+    return protocol_schedule.test_dates(rule, followup_start)
+
+
 # The follow-up calendar of a contact's page ---------------------------------------------------
 
 @dataclass(frozen=True)
@@ -136,6 +146,7 @@ class CalendarDay:
     n: int  # day n of the window, from 1
     state: str  # a FollowUpStatus value when a check was recorded, else one of the words below
     first_closed: bool  # the first "closed" day, where the page writes the contact's status
+    test: bool = False  # a test day of the preset's schedule for the contact's category
 
 
 def closed_from(status: str, *, converted_report: date | None, followup_start: date
@@ -151,10 +162,13 @@ def closed_from(status: str, *, converted_report: date | None, followup_start: d
 
 
 def calendar(start: date, end: date, *, today: date, traced: date | None,
-             closed: date | None, recorded: Mapping[date, str]) -> list[CalendarDay]:
+             closed: date | None, recorded: Mapping[date, str],
+             test_dates: Collection[date] = ()) -> list[CalendarDay]:
     """One entry per day of the window. A recorded check shows its status; a day from `closed`
     on is "closed"; a day before the contact was traced is "untraced" (nobody could call), not
-    missed; then "upcoming", "due" (today) or "missed"."""
+    missed; then "upcoming", "due" (today) or "missed". A day in `test_dates` (the preset's test
+    days, `protocols.schedule.test_dates`) is marked as a test day besides the daily check."""
+    tests = set(test_dates)
     days: list[CalendarDay] = []
     day, seen_closed = start, False
     while day <= end:
@@ -170,6 +184,6 @@ def calendar(start: date, end: date, *, today: date, traced: date | None,
             state = "due" if day == today else "missed"
         first = state == "closed" and not seen_closed
         seen_closed = seen_closed or state == "closed"
-        days.append(CalendarDay(day, (day - start).days + 1, state, first))
+        days.append(CalendarDay(day, (day - start).days + 1, state, first, day in tests))
         day += timedelta(days=1)
     return days

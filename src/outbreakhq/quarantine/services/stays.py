@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit, events
+from outbreakhq.core import audit, bulk, events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Person
@@ -27,11 +27,13 @@ from outbreakhq.core.scoped import access_person, require, require_role
 from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.quarantine import rules
 from outbreakhq.quarantine.models import (
+    KIND_LABELS,
     Awaiting,
     AwaitingStatus,
     Override,
     Room,
     Site,
+    SiteKind,
     Stay,
     StayStatus,
     StayTest,
@@ -84,7 +86,7 @@ def read_kind(raw, *, message: str) -> tuple[str, protocols.Protocol]:
                % {"kind": kind, "kinds": ", ".join(protocols.PERSON_CATEGORIES)})
     if not rules.has_stay(protocol.rule_for(kind)):
         refuse(message, "kind", _("the protocol %(preset)s quarantines no %(kind)s")
-               % {"preset": protocol.meta.name, "kind": kind})
+               % {"preset": protocol.meta.name, "kind": KIND_LABELS.get(kind, kind)})
     return kind, protocol
 
 
@@ -239,13 +241,158 @@ class Placement:
 
 def place_many(*, actor: Actor, placements: Sequence[Placement]
                ) -> list[tuple[Placement, list[Stay] | InvalidInput]]:
-    """Bulk placement in one transaction: the people and sites read once through the actor's
-    scope, then each group checked and written as place_household does, in its own savepoint,
-    so that a group refused (its room filled meanwhile) is reported and the others stay."""
+    """Bulk placement in one transaction, set-based: the people, sites, rooms (locked, in
+    (site, room) order, so two bulk placements cannot deadlock), the beds held in those rooms,
+    the households already placed and the people already in a stay are read in a few queries;
+    every group is then checked in memory exactly as `place_household` checks it (capacity,
+    households together, no unrelated people in one room unless the site allows it, one stay per
+    person), counting the groups placed before it in the batch; the stays, their audit events
+    and the awaiting list's update are written in one pass each (core/bulk.py). A group refused
+    is reported with its reason and the others are placed.
+
+    Should the insert still hit the one-open-stay constraint (someone placed one of these
+    people by hand between the read and the write), the batch falls back to checking and
+    writing group by group, each in its own savepoint (`_place_each`)."""
     require_role(actor, Can.MANAGE_STAYS, what="stay")
+    roomless = {p.site_id for p in placements if p.room_id is None}
+    if roomless - set(Site.objects.filter(pk__in=roomless, kind=SiteKind.HOME).values_list(
+            "pk", flat=True)):
+        return _place_each(actor=actor, placements=placements)  # rooms to pick: the form's path
     wanted = {pk for p in placements for pk in p.person_ids}
     outcomes: dict[int, list[Stay] | InvalidInput] = {}
-    # Rooms are locked in (site, room) order, so that two bulk placements cannot deadlock.
+    order = sorted(range(len(placements)),
+                   key=lambda i: (placements[i].site_id, placements[i].room_id or 0))
+    start = today()
+    with unit_of_work(actor):
+        people = Person.objects.visible_to(actor, Can.MANAGE_STAYS).in_bulk(wanted)
+        sites = Site.objects.visible_to(actor, Can.MANAGE_STAYS).select_related(
+            "area").in_bulk({p.site_id for p in placements})
+        room_ids = sorted({p.room_id for p in placements
+                           if p.site_id in sites and p.room_id is not None})
+        rooms: dict[int, Room] = {}
+        for chunk in range(0, len(room_ids), 5000):  # locked in (site, room) order
+            rooms.update((r.pk, r) for r in Room.objects.select_for_update().filter(
+                pk__in=room_ids[chunk:chunk + 5000]).order_by("site_id", "pk"))
+        held: dict[int, list[str]] = {}
+        for chunk in range(0, len(room_ids), 5000):
+            for room_id, household in Stay.objects.filter(
+                    room_id__in=room_ids[chunk:chunk + 5000], status=StayStatus.PLACED,
+                    quarantine_end__gte=start).values_list("room_id", "household"):
+                held.setdefault(room_id, []).append(household)
+        households = {p.household for p in placements if p.household}
+        placed_households: dict[str, tuple[int, int | None, str, str]] = {}
+        tenant_ids = {s.tenant_id for s in sites.values()}
+        hh = sorted(households)
+        for chunk in range(0, len(hh), 5000):
+            for household, site_id, room_id, site_name, room_no in Stay.objects.filter(
+                    tenant_id__in=tenant_ids, household__in=hh[chunk:chunk + 5000],
+                    status=StayStatus.PLACED).values_list(
+                    "household", "site_id", "room_id", "site__name", "room__number"):
+                placed_households.setdefault(household, (site_id, room_id, site_name,
+                                                         room_no or ""))
+        busy: dict[int, tuple[int, str]] = {}
+        ids = sorted(wanted)
+        for chunk in range(0, len(ids), 5000):
+            for person_id, pk, site_name in Stay.objects.filter(
+                    person_id__in=ids[chunk:chunk + 5000], status=StayStatus.PLACED
+                    ).values_list("person_id", "pk", "site__name"):
+                busy[person_id] = (pk, site_name)
+        new_stays: list[Stay] = []
+        for index in order:
+            item = placements[index]
+            try:
+                outcomes[index] = _plan_group(
+                    actor, item, people=people, sites=sites, rooms=rooms, held=held,
+                    placed_households=placed_households, busy=busy, start=start)
+                new_stays += outcomes[index]
+            except InvalidInput as exc:
+                outcomes[index] = exc
+        try:
+            with transaction.atomic():
+                bulk.insert_models(new_stays)
+        except IntegrityError:
+            return _place_each(actor=actor, placements=placements)
+        placed_people = [s.person_id for s in new_stays]
+        for chunk in range(0, len(placed_people), 5000):
+            Awaiting.objects.filter(person_id__in=placed_people[chunk:chunk + 5000],
+                                    status=AwaitingStatus.WAITING).update(
+                status=AwaitingStatus.PLACED)
+        audit.record_each(actor=actor, action="create", object_type="stay", records=(
+            (stay.pk, stay.person, stay.area, {
+                "site": stay.site_id, "room": stay.room_id, "kind": stay.kind,
+                "start": stay.start.isoformat(), "household": stay.household})
+            for stay in new_stays))
+    return [(item, outcomes[i]) for i, item in enumerate(placements)]
+
+
+def _plan_group(actor: Actor, item: Placement, *, people, sites, rooms, held,
+                placed_households, busy, start: date) -> list[Stay]:
+    """One group of a bulk placement checked in memory as `_place_group` checks it; the stays
+    to write (unsaved), with the batch's own state (`held`, `placed_households`, `busy`)
+    updated as if they were written."""
+    message = PLACE_FAILED
+    if item.site_id not in sites:
+        refuse(message, "site", _("no quarantine site %(n)s that you manage")
+               % {"n": item.site_id})
+    missing = [pk for pk in item.person_ids if pk not in people]
+    if missing:
+        refuse(message, "person", _("no person %(n)s in your jurisdiction") % {"n": missing[0]})
+    site = sites[item.site_id]
+    group = [people[pk] for pk in item.person_ids]
+    kind, protocol = read_kind(item.kind, message=message)
+    household = (item.household or "").strip()[:40]
+    if not household and len(group) > 1:
+        household = f"H{min(p.pk for p in group)}"
+    room = None
+    if not site.is_home:
+        room = rooms.get(item.room_id)
+        if room is None or room.site_id != site.pk:
+            refuse(message, "room", _("no room %(n)s in %(site)s")
+                   % {"n": item.room_id, "site": site.name})
+    if household and household in placed_households:
+        site_id, room_id, site_name, room_no = placed_households[household]
+        if (site_id, room_id) != (site.pk, room.pk if room else None):
+            refuse(message, "room", _("household %(h)s is placed in %(site)s, room %(room)s: "
+                                      "place its members together")
+                   % {"h": household, "site": site_name, "room": room_no or "—"})
+    if room is not None:
+        taken = held.get(room.pk, [])
+        if len(taken) + len(group) > room.beds:
+            refuse(message, "room", _("room %(room)s is full: %(held)d of %(beds)d beds taken")
+                   % {"room": room.number, "held": len(taken), "beds": room.beds})
+        if taken and not site.shared_rooms and (not household or set(taken) != {household}):
+            refuse(message, "room", _("room %(room)s holds other people, and %(site)s does not "
+                                      "put unrelated people in one room")
+                   % {"room": room.number, "site": site.name})
+    for person in group:
+        if person.pk in busy:
+            pk, site_name = busy[person.pk]
+            refuse(message, "person", _("%(name)s is already in a stay at %(site)s (stay %(n)d)")
+                   % {"name": person.name, "site": site_name, "n": pk})
+    rule = protocol.rule_for(kind)
+    user = actor.user if actor.is_authenticated else None
+    stays = [Stay(tenant_id=site.tenant_id, area=site.area, person=person, site=site, room=room,
+                  kind=kind, protocol=protocol.meta.name, start=start,
+                  quarantine_end=rules.quarantine_end(rule, start),
+                  planned_end=rules.planned_end(rule, start), household=household,
+                  placed_by=user, status=StayStatus.PLACED)
+             for person in group]
+    if room is not None:
+        held.setdefault(room.pk, []).extend([household] * len(group))
+    if household:
+        placed_households.setdefault(household, (site.pk, room.pk if room else None, site.name,
+                                                 room.number if room else ""))
+    for person in group:
+        busy[person.pk] = (0, site.name)
+    return stays
+
+
+def _place_each(*, actor: Actor, placements: Sequence[Placement]
+                ) -> list[tuple[Placement, list[Stay] | InvalidInput]]:
+    """Bulk placement group by group (the form's checks and writes, each group in its own
+    savepoint): for groups without a room chosen, and the set-based path's fallback."""
+    wanted = {pk for p in placements for pk in p.person_ids}
+    outcomes: dict[int, list[Stay] | InvalidInput] = {}
     order = sorted(range(len(placements)),
                    key=lambda i: (placements[i].site_id, placements[i].room_id or 0))
     with unit_of_work(actor):

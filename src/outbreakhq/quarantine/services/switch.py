@@ -2,7 +2,11 @@
 2022): stays running on that date follow the new rules from then on. Their day numbers stay,
 their last day and test days become the new preset's, results already recorded keep counting;
 who is complete and clear under the new rules on that date is released that day. The preview
-lists exactly that before anything is written."""
+lists exactly that before anything is written.
+
+Whether running stays follow the switch at all is the new preset's rule
+(`quarantine.running_stays_follow_switch`): when it says no, the preview shows each stay
+finishing under the rules it began with, and applying the switch changes no stay."""
 
 from __future__ import annotations
 
@@ -45,11 +49,12 @@ def switch_preview(*, actor: Actor, to: str, on: date) -> list[SwitchRow]:
     stays = (Stay.objects.visible_to(actor, Can.MANAGE_STAYS)
              .filter(status=StayStatus.PLACED, start__lte=on).exclude(protocol=to)
              .select_related("person", "site").prefetch_related("tests").order_by("pk"))
+    follow = preset.quarantine.running_stays_follow_switch
     rows = []
     for stay in stays:
         results = {t.day: t.result for t in stay.tests.all()}
         rows.append(SwitchRow(stay, rules.switch(rule_of(stay), preset.rule_for(stay.kind),
-                                                 stay.start, results, on)))
+                                                 stay.start, results, on, recompute=follow)))
     return rows
 
 
@@ -59,6 +64,9 @@ def apply_switch(*, actor: Actor, to: str, on: date) -> tuple[int, int]:
         refuse(_("No switch."), "on", _("%(on)s is in the future: preview it, apply it on the "
                                         "day") % {"on": on})
     recomputed = released = 0
+    if not _preset(to).quarantine.running_stays_follow_switch:
+        require_role(actor, Can.MANAGE_STAYS, what="stay")
+        return recomputed, released  # running stays finish under the rules they began with
     with unit_of_work(actor):
         for row in switch_preview(actor=actor, to=to, on=on):
             stay, outcome = row.stay, row.outcome

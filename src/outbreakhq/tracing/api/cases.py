@@ -17,6 +17,7 @@ from outbreakhq.core.scope import visible_areas
 from outbreakhq.core.scoped import require
 from outbreakhq.core.views import require_capability
 from outbreakhq.tracing import services, worklists
+from outbreakhq.tracing.fields import today
 
 cases_router = Router(tags=["cases"])
 
@@ -144,6 +145,18 @@ class ContactOut(_PersonRecordOut):
     team: int | None = Field(alias="team_id")
     converted_case: int | None = Field(alias="converted_case_id")
     external_id: str
+    test_days: list[dt.date] = Field(
+        description="The preset's test days for the contact's category, day 1 the first day "
+                    "of follow-up (the schedule quarantine runs)")
+    test_due_today: bool
+
+    @staticmethod
+    def resolve_test_days(contact) -> list[dt.date]:
+        return services.test_dates(contact)
+
+    @staticmethod
+    def resolve_test_due_today(contact) -> bool:
+        return services.test_due(contact, today())
 
 
 def within(request, code: str | None) -> Area | None:

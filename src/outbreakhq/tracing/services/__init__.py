@@ -30,6 +30,8 @@ from outbreakhq.tracing.services.followups import (
     hand_over_to_quarantine,
     mark_lost,
     record_followup,
+    test_dates,
+    test_due,
 )
 from outbreakhq.tracing.services.moves import move_case
 
@@ -55,5 +57,7 @@ __all__ = [
     "update_case",
     "update_contact",
     "view_case",
+    "test_dates",
+    "test_due",
     "view_contact",
 ]

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from outbreakhq import protocols
 from outbreakhq.core import events
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.events import (
@@ -168,3 +169,16 @@ def convert_contact_to_case(*, actor: Actor, contact_id: int, data: Mapping) -> 
             actor=actor, record_id=contact.pk, person=contact.person, area=contact.area,
             case_id=case.pk, detail={"fields": ["status", "converted_case"], "case": case.pk}))
     return case
+
+
+def test_dates(contact: Contact) -> list[date]:
+    """The test days of the contact's follow-up under the deployment's preset (the rule of the
+    contact's category, day 1 the first day of follow-up): the calendar, the worklists and the
+    API show them."""
+    return rules.followup_test_dates(protocols.current().rule_for(contact.category),
+                                     contact.followup_start)
+
+
+def test_due(contact: Contact, on: date) -> bool:
+    """Whether `on` is one of the contact's test days."""
+    return on in test_dates(contact)

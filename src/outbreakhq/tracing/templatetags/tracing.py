@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext
 
+from outbreakhq.tracing import services
 from outbreakhq.tracing.fields import today
 
 register = template.Library()
@@ -32,3 +33,9 @@ def progress(contact) -> str:
     total = (contact.followup_end - contact.followup_start).days + 1
     day = (today() - contact.followup_start).days + 1
     return gettext("day %(day)d of %(total)d") % {"day": day, "total": total}
+
+
+@register.filter
+def test_due_today(contact) -> bool:
+    """Today is one of the contact's test days (the preset's schedule for its category)."""
+    return services.test_due(contact, today())

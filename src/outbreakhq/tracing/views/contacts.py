@@ -67,7 +67,8 @@ def calendar(contact: Contact) -> list[dict]:
         traced=timezone.localdate(contact.created_at) if contact.created_at else None,
         closed=rules.closed_from(contact.status, converted_report=converted,
                                  followup_start=contact.followup_start),
-        recorded={day: f.status for day, f in recorded.items()})
+        recorded={day: f.status for day, f in recorded.items()},
+        test_dates=services.test_dates(contact))
     # the status is written once, on the first closed day (first_closed)
     return [{**asdict(d), "followup": recorded.get(d.date)} for d in days]
 

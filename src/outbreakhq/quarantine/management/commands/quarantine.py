@@ -6,6 +6,10 @@ Prints the schedule of a stay of that kind starting that day under the deploymen
 (`test` true on a test day). A kind whose rule quarantines nobody prints the header only (csv)
 or `[]` (json), and says so on stderr.
 
+`outbreakhq quarantine untested --user NAME [--site N] [--format csv|json]` lists the
+closed-loop staff in the user's cohorts who have no test recent enough today for their cohort
+kind (the preset's `quarantine.staff_test_every_days`), counting screening's results too.
+
 `switch` previews (or with `--apply`, writes) what moving to another preset on a date does to
 the stays running in the user's sites: new last day, and who is released that day because of it.
 """
@@ -19,14 +23,18 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from outbreakhq import protocols
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
-from outbreakhq.quarantine import rules
+from outbreakhq.quarantine import rules, services, worklists
+from outbreakhq.quarantine.models import KIND_LABELS
 from outbreakhq.quarantine.services.switch import apply_switch, switch_preview
 
 COLUMNS = ("day", "date", "phase", "test")
+UNTESTED_COLUMNS = ("member", "person", "name", "cohort", "kind", "every_days", "last_test")
 
 
 class Command(BaseCommand):
@@ -45,10 +53,17 @@ class Command(BaseCommand):
         move.add_argument("--on", required=True, help="The day the new preset applies.")
         move.add_argument("--user", required=True, help="whose sites, and who is audited")
         move.add_argument("--apply", action="store_true", help="Write it (default: preview).")
+        untested = actions.add_parser("untested", help="Closed-loop staff not tested today.")
+        untested.add_argument("--user", required=True, help="whose cohorts, and who is audited")
+        untested.add_argument("--site", type=int, help="only the staff of this quarantine site")
+        untested.add_argument("--format", choices=["csv", "json"], default="csv")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "switch":
             self.switch(options)
+            return
+        if options["action"] == "untested":
+            self.untested(options)
             return
         kind = options["kind"]
         if kind not in protocols.PERSON_CATEGORIES:
@@ -61,7 +76,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         days = rules.schedule(protocol.rule_for(kind), start)
         if not days:
-            self.stderr.write(f"{kind}: no quarantine under {protocol.meta.name}")
+            self.stderr.write(gettext("the protocol %(preset)s quarantines no %(kind)s")
+                              % {"preset": protocol.meta.name,
+                                 "kind": KIND_LABELS.get(kind, kind)})
         if options["format"] == "json":
             self.stdout.write(json.dumps([d.as_dict() for d in days], indent=2))
             return
@@ -70,13 +87,30 @@ class Command(BaseCommand):
         for d in days:
             writer.writerow((d.day, d.date.isoformat(), d.phase, "true" if d.test else "false"))
 
+    def untested(self, options: dict[str, Any]) -> None:
+        actor = _actor(options["user"])
+        today = timezone.localdate()
+        try:
+            site = (services.access_site(actor, options["site"]) if options["site"] is not None
+                    else None)
+            rows = worklists.untested_today(actor, today, site=site, limit=100_000)
+        except AppError as exc:
+            raise CommandError(f"--site: {exc}" if options["site"] is not None else str(exc)
+                               ) from exc
+        table = [{"member": r.member.pk, "person": r.member.person_id,
+                  "name": r.member.person.name, "cohort": r.member.cohort.name,
+                  "kind": r.member.cohort.kind, "every_days": r.every_days,
+                  "last_test": r.last_test.isoformat() if r.last_test else ""} for r in rows]
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(table, indent=2, ensure_ascii=False))
+            return
+        writer = csv.DictWriter(self.stdout, fieldnames=UNTESTED_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+
     def switch(self, options: dict[str, Any]) -> None:
         on = _date(options["on"], "--on")
-        account = get_user_model().objects.filter(username=options["user"],
-                                                  is_active=True).first()
-        if account is None:
-            raise CommandError(f"No active user named {options['user']!r}.")
-        actor = Actor.for_command(account)
+        actor = _actor(options["user"])
         try:
             rows = switch_preview(actor=actor, to=options["to"], on=on)
             writer = csv.writer(self.stdout, lineterminator="\n")
@@ -91,6 +125,13 @@ class Command(BaseCommand):
                 self.stderr.write(f"{done} stays now follow {options['to']}; {released} released")
         except AppError as exc:
             raise CommandError(str(exc)) from exc
+
+
+def _actor(username: str) -> Actor:
+    account = get_user_model().objects.filter(username=username, is_active=True).first()
+    if account is None:
+        raise CommandError(f"--user: no active user named {username!r}.")
+    return Actor.for_command(account)
 
 
 def _date(raw: str, flag: str) -> date:
