@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyarrow as pa
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -103,28 +103,25 @@ def _roll_up(found: dict, chains: dict[int, list[Area]]) -> dict:
 
 def _add_totals(delta: dict, tenants: dict[int, int]) -> None:
     """Add `delta` to the subtree totals, creating the rows that do not exist yet: one locked
-    read of the rows concerned, one bulk update, one bulk insert (an import batch touches
-    thousands of keys)."""
+    read of the keys concerned, the increments as one executemany by row id (an import batch
+    touches thousands of keys: Django's bulk_update builds a CASE per column and row), the new
+    rows as whole columns."""
     delta = {k: v for k, v in delta.items() if any(v)}
     if not delta:
         return
-    existing = {(t.area_id, t.day, t.route, t.under_control): t
-                for t in DailyTotal.objects.select_for_update().filter(
-                    area_id__in={k[0] for k in delta}, day__in={k[1] for k in delta})}
-    changed, new = [], []
-    for key, values in delta.items():
-        row = existing.get(key)
-        if row is None:
-            area, day, route, control = key
-            new.append(DailyTotal(tenant_id=tenants[area], area_id=area, day=day, route=route,
-                                  under_control=control,
-                                  **dict(zip(MEASURES, values, strict=True))))
-            continue
-        for measure, v in zip(MEASURES, values, strict=True):
-            setattr(row, measure, getattr(row, measure) + v)
-        changed.append(row)
-    DailyTotal.objects.bulk_update(changed, list(MEASURES), batch_size=BATCH)
-    DailyTotal.objects.bulk_create(new, batch_size=BATCH)
+    existing = {(area, day, route, control): pk for pk, area, day, route, control in
+                DailyTotal.objects.select_for_update().filter(
+                    area_id__in={k[0] for k in delta}, day__in={k[1] for k in delta})
+                .values_list("id", "area_id", "day", "route", "under_control")}
+    increments = [(*values, existing[key]) for key, values in delta.items() if key in existing]
+    new = [key for key in delta if key not in existing]
+    if increments:
+        table = connection.ops.quote_name(DailyTotal._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET " + ", ".join(f"{m} = {m} + %s" for m in MEASURES)
+                + " WHERE id = %s", increments)
+    _insert(DailyTotal, new, [delta[k] for k in new], tenant_id=[tenants[k[0]] for k in new])
 
 
 def refresh_areas(area_ids: Iterable[int]) -> int:
