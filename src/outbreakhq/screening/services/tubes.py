@@ -135,6 +135,13 @@ def submit_tube(*, actor: Actor, barcode: str, members: Sequence[str], site_id: 
             return Submitted(earlier, False)
         _refuse_sampled(round_, people, message, retest)
         raise
+    except InvalidInput:
+        # The same tube sent twice at once: the first committed between the check above and
+        # this one's, so its people read as "already sampled"; it is the same tube.
+        earlier = _earlier(barcode, fingerprint, message)
+        if earlier is not None:
+            return Submitted(earlier, False)
+        raise
     return Submitted(tube, True)
 
 
