@@ -29,16 +29,26 @@ def access_site(actor: Actor, site_id: int, capability: str = Can.MANAGE_STAYS, 
         lock=lock, missing=_("No quarantine site with number %(n)s.") % {"n": site_id})
 
 
+def named(actor: Actor, rows, raw, *, message: str, field: str, missing: str,
+          lock: bool = False):
+    """The row of `rows` (a model's manager or queryset) a form or body names by number: one
+    refusal (400) whether it is missing or outside the actor's scope, naming the field, since
+    the number came from the input, not the URL. `missing` is the field's message, with
+    %(n)s for the number as typed."""
+    row = None
+    if str(raw or "").strip().isdigit():
+        found = rows.visible_to(actor, Can.MANAGE_STAYS)
+        if lock:
+            found = found.select_for_update(of=("self",))
+        row = found.filter(pk=int(raw)).first()
+    if row is None:
+        raise InvalidInput(message, [FieldError(field, missing % {"n": raw})])
+    return row
+
+
 def site_named(actor: Actor, site_id, *, message: str, field: str = "site") -> Site:
-    """The site a form or body names: one refusal (400) whether it is missing or not the
-    actor's, naming the field, since the number came from the input, not the URL."""
-    site = None
-    if str(site_id or "").strip().isdigit():
-        site = Site.objects.visible_to(actor, Can.MANAGE_STAYS).filter(pk=int(site_id)).first()
-    if site is None:
-        raise InvalidInput(message, [FieldError(field, _("no quarantine site %(n)s that you "
-                                                          "manage") % {"n": site_id})])
-    return site
+    return named(actor, Site.objects, site_id, message=message, field=field,
+                 missing=_("no quarantine site %(n)s that you manage"))
 
 
 def room_locked(site: Site, room_id, *, message: str, field: str = "room") -> Room:

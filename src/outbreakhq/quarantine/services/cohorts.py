@@ -28,7 +28,7 @@ from outbreakhq.quarantine.models import (
     StaffTest,
     TestResult,
 )
-from outbreakhq.quarantine.services.access import site_named
+from outbreakhq.quarantine.services.access import named, site_named
 from outbreakhq.quarantine.services.stays import read_day, refuse, today
 
 
@@ -48,17 +48,10 @@ def access_member(actor: Actor, member_id: int, capability: str = Can.MANAGE_STA
         missing=_("No cohort member with number %(n)s.") % {"n": member_id})
 
 
-def _named(actor: Actor, model, raw, *, message: str, field: str, what: str):
-    """The row of `model` a form or body names, locked: one refusal (400) whether it is missing
-    or outside the actor's scope, naming the field (the number came from the input)."""
-    require_role(actor, Can.MANAGE_STAYS, what=what)
-    row = None
-    if str(raw or "").strip().isdigit():
-        row = (model.objects.visible_to(actor, Can.MANAGE_STAYS).select_for_update(of=("self",))
-               .filter(pk=int(raw)).first())
-    if row is None:
-        refuse(message, field, _("no %(what)s %(n)s that you manage") % {"what": what, "n": raw})
-    return row
+def _member_named(actor: Actor, member_id, *, message: str) -> CohortMember:
+    require_role(actor, Can.MANAGE_STAYS, what="cohort member")
+    return named(actor, CohortMember.objects, member_id, message=message, field="member",
+                 missing=_("no cohort member %(n)s that you manage"), lock=True)
 
 
 def create_cohort(*, actor: Actor, area: Area, kind: str, name: str, site_id=None,
@@ -94,8 +87,9 @@ def add_member(*, actor: Actor, cohort_id: int, person_id: int, joined_on=None
                ) -> CohortMember:
     message = _("The person was not added to the cohort.")
     with unit_of_work(actor) as uow:
-        cohort = _named(actor, Cohort, cohort_id, message=message, field="cohort",
-                        what=_("staff cohort"))
+        require_role(actor, Can.MANAGE_STAYS, what="cohort member")
+        cohort = named(actor, Cohort.objects, cohort_id, message=message, field="cohort",
+                       missing=_("no staff cohort %(n)s that you manage"), lock=True)
         person = uow.fetch(access_person, person_id, Can.MANAGE_STAYS)
         joined = read_day(joined_on, message=message, field="joined_on", default=today())
         if CohortMember.objects.filter(cohort=cohort, person=person,
@@ -114,8 +108,7 @@ def record_staff_test(*, actor: Actor, member_id: int, result: str, on=None) -> 
     """A member's test of day `on` (today by default); a second result that day corrects it."""
     message = _("The test was not recorded.")
     with unit_of_work(actor):
-        member = _named(actor, CohortMember, member_id, message=message, field="member",
-                        what=_("cohort member"))
+        member = _member_named(actor, member_id, message=message)
         if result not in TestResult.values:
             refuse(message, "result", _("%(value)r is not one of %(choices)s")
                    % {"value": result, "choices": ", ".join(TestResult.values)})
@@ -154,8 +147,7 @@ def record_breach(*, actor: Actor, member_id: int, kind: str, what: str, occurre
     left the loop leaves the cohort on that day."""
     message = _("The breach was not recorded.")
     with unit_of_work(actor):
-        member = _named(actor, CohortMember, member_id, message=message, field="member",
-                        what=_("cohort member"))
+        member = _member_named(actor, member_id, message=message)
         if kind not in BreachKind.values:
             refuse(message, "kind", _("%(value)r is not one of %(choices)s")
                    % {"value": kind, "choices": ", ".join(BreachKind.values)})
