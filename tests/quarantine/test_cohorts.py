@@ -80,8 +80,9 @@ def test_a_screening_result_counts_as_a_test(site, monkeypatch):
     team = cohort_of(site)
     m = member(site, team, name="Screened")
     sampled = datetime.combine(today(), time(8), tzinfo=UTC)
-    monkeypatch.setitem(hooks.PROVIDERS, "screening.results_of",
-                        lambda pid: [(sampled, "negative")] if pid == m.person_id else [])
+    monkeypatch.setitem(hooks.PROVIDERS, "screening.results_of_many",
+                        lambda ids: {m.person_id: [(sampled, "negative")]}
+                        if m.person_id in ids else {})
     assert untested_names(site) == []
 
 

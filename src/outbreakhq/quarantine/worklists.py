@@ -195,13 +195,17 @@ class Untested:
     last_test: date | None  # typed in here, or a result from screening
 
 
-def _last_screening_test(person_id: int, today: date) -> date | None:
-    """The newest day screening has a result for the person (its `screening.results_of`
-    question; none in a deployment without screening)."""
-    found = [timezone.localdate(at) if isinstance(at, datetime) else at
-             for at, _result in hooks.ask("screening.results_of", person_id, default=[]) or []]
-    found = [d for d in found if d <= today]
-    return max(found) if found else None
+def _last_screening_tests(person_ids: list[int], today: date) -> dict[int, date]:
+    """{person: the newest day up to `today` screening has a result for them}, one question
+    for the list (`screening.results_of_many`; none in a deployment without screening)."""
+    found = hooks.ask("screening.results_of_many", person_ids, default={}) or {}
+    newest = {}
+    for person, results in found.items():
+        days = [d for d in (timezone.localdate(at) if isinstance(at, datetime) else at
+                            for at, _result in results) if d <= today]
+        if days:
+            newest[person] = max(days)
+    return newest
 
 
 def untested_today(actor: Actor, today: date, *, site: Site | None = None,
@@ -221,13 +225,15 @@ def untested_today(actor: Actor, today: date, *, site: Site | None = None,
         members = members.filter(cohort__site=site)
     if cohort is not None:
         members = members.filter(cohort=cohort)
+    members = list(members)
+    due = [m.person_id for m in members
+           if rules.staff_untested(m.last_typed, today, getattr(every, m.cohort.kind))]
+    screened = _last_screening_tests(due, today) if due else {}
     rows: list[Untested] = []
     for member in members:
         days = getattr(every, member.cohort.kind)
-        last = member.last_typed
-        if rules.staff_untested(last, today, days):
-            screened = _last_screening_test(member.person_id, today)
-            last = max(filter(None, (last, screened)), default=None)
+        last = max(filter(None, (member.last_typed, screened.get(member.person_id))),
+                   default=None)
         if rules.staff_untested(last, today, days):
             rows.append(Untested(member, days, last))
             if len(rows) >= limit:

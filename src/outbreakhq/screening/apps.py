@@ -11,7 +11,8 @@ class ScreeningConfig(AppConfig):
         """Plug screening in through core's extension points (core/hooks.py).
 
         Provides `screening.results_of(person_id) -> list[(sampled_at, result)]`, newest first
-        (a negative pool counts as a negative for each member), and
+        (a negative pool counts as a negative for each member), `screening.results_of_many(
+        person_ids) -> {person_id: [...]}` (the same, one query for a list), and
         `screening.turnaround_of(area_path, day) -> dict` (screening/report_questions.py)."""
         from outbreakhq.core import access, hooks
         from outbreakhq.core.roles import Can
@@ -38,4 +39,5 @@ class ScreeningConfig(AppConfig):
                                                  worklists.today_figures, Can.VIEW_AGGREGATES,
                                                  40))
         hooks.provide("screening.results_of", services.results_of)
+        hooks.provide("screening.results_of_many", services.results_of_many)
         importing.register()  # `outbreakhq import samples|results FILE` (interop/registry.py)
