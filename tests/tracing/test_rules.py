@@ -170,13 +170,3 @@ def test_calendar_marks_the_test_days_it_is_given():
     found = rules.calendar(start, DAY + timedelta(days=2), today=DAY, traced=start, closed=None,
                            recorded={}, test_dates=[start, DAY + timedelta(days=1)])
     assert [d.test for d in found] == [True, False, False, True, False]
-
-
-def test_followup_test_dates_are_the_quarantine_schedules_test_days():
-    from outbreakhq import protocols
-    from outbreakhq.protocols import schedule
-
-    rule = protocols.load("cn-20-measures").rule_for("close_contact")
-    dates = rules.followup_test_dates(rule, DAY)
-    assert dates == [d.date for d in schedule.schedule(rule, DAY) if d.test]
-    assert [(d - DAY).days + 1 for d in dates] == [1, 2, 3, 5, 6, 8]

@@ -16,9 +16,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from outbreakhq.protocols import PersonRule
-from outbreakhq.protocols import schedule as protocol_schedule
-
 # Contact statuses (tracing.models.ContactStatus).
 FOLLOWING = "following"
 QUARANTINE = "quarantine"
@@ -129,13 +126,6 @@ def followup_window(last_exposure: date, followup_days: int) -> tuple[date, date
 
 def in_window(day: date, start: date, end: date) -> bool:
     return start <= day <= end
-
-
-def followup_test_dates(rule: PersonRule, followup_start: date) -> list[date]:
-    """The preset's test days for a contact of this rule's category, as dates: the same schedule
-    quarantine runs (`protocols.schedule`), day 1 being the first day of follow-up. Empty when
-    the preset schedules no test (who-generic)."""
-    return protocol_schedule.test_dates(rule, followup_start)
 
 
 # The follow-up calendar of a contact's page ---------------------------------------------------

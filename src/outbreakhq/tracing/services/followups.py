@@ -24,6 +24,7 @@ from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import require_role
 from outbreakhq.core.unit_of_work import unit_of_work
+from outbreakhq.protocols import schedule
 from outbreakhq.tracing import fields as f
 from outbreakhq.tracing import rules
 from outbreakhq.tracing.models import (
@@ -175,8 +176,8 @@ def test_dates(contact: Contact) -> list[date]:
     """The test days of the contact's follow-up under the deployment's preset (the rule of the
     contact's category, day 1 the first day of follow-up): the calendar, the worklists and the
     API show them."""
-    return rules.followup_test_dates(protocols.current().rule_for(contact.category),
-                                     contact.followup_start)
+    return schedule.test_dates(protocols.current().rule_for(contact.category),
+                               contact.followup_start)
 
 
 def test_due(contact: Contact, on: date) -> bool:
