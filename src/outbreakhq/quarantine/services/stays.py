@@ -102,6 +102,14 @@ def check_room(site: Site, room: Room | None, *, household: str, on: date, messa
     if room is None:
         return
     held = list(occupants(room, on, excluding=excluding).values_list("household", flat=True))
+    check_company(site, room, held, household=household, arriving=arriving, message=message)
+
+
+def check_company(site: Site, room: Room, held: list[str], *, household: str, arriving: int,
+                  message: str) -> None:
+    """The room's rule given the households of the beds already held (one entry a bed): no
+    more people than beds, and no unrelated people together unless the site allows it. The
+    form reads `held` from the database; a bulk placement counts its own groups too."""
     if len(held) + arriving > room.beds:
         refuse(message, "room", _("room %(room)s is full: %(held)d of %(beds)d beds taken")
                % {"room": room.number, "held": len(held), "beds": room.beds})
@@ -119,10 +127,15 @@ def check_household(site: Site, room: Room | None, household: str, *, message: s
                                 status=StayStatus.PLACED).exclude(site=site, room=room)
     other = apart.select_related("site", "room").first()
     if other is not None:
-        refuse(message, "room", _("household %(h)s is placed in %(site)s, room %(room)s: place "
-                                  "its members together") % {
-            "h": household, "site": other.site.name,
-            "room": other.room.number if other.room else "-"})
+        refuse_apart(household, other.site.name, other.room.number if other.room else "",
+                     message=message)
+
+
+def refuse_apart(household: str, site_name: str, room_number: str, *, message: str) -> None:
+    """A household's members are placed together: this one's are elsewhere already."""
+    refuse(message, "room", _("household %(h)s is placed in %(site)s, room %(room)s: place its "
+                              "members together")
+           % {"h": household, "site": site_name, "room": room_number or "—"})
 
 
 def pick_room(site: Site, *, size: int, household: str, on: date, message: str) -> Room:
@@ -352,18 +365,10 @@ def _plan_group(actor: Actor, item: Placement, *, people, sites, rooms, held,
     if household and household in placed_households:
         site_id, room_id, site_name, room_no = placed_households[household]
         if (site_id, room_id) != (site.pk, room.pk if room else None):
-            refuse(message, "room", _("household %(h)s is placed in %(site)s, room %(room)s: "
-                                      "place its members together")
-                   % {"h": household, "site": site_name, "room": room_no or "—"})
+            refuse_apart(household, site_name, room_no, message=message)
     if room is not None:
-        taken = held.get(room.pk, [])
-        if len(taken) + len(group) > room.beds:
-            refuse(message, "room", _("room %(room)s is full: %(held)d of %(beds)d beds taken")
-                   % {"room": room.number, "held": len(taken), "beds": room.beds})
-        if taken and not site.shared_rooms and (not household or set(taken) != {household}):
-            refuse(message, "room", _("room %(room)s holds other people, and %(site)s does not "
-                                      "put unrelated people in one room")
-                   % {"room": room.number, "site": site.name})
+        check_company(site, room, held.get(room.pk, []), household=household,
+                      arriving=len(group), message=message)
     for person in group:
         if person.pk in busy:
             pk, site_name = busy[person.pk]
