@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import batched
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
@@ -283,31 +284,31 @@ def place_many(*, actor: Actor, placements: Sequence[Placement]
         room_ids = sorted({p.room_id for p in placements
                            if p.site_id in sites and p.room_id is not None})
         rooms: dict[int, Room] = {}
-        for chunk in range(0, len(room_ids), 5000):  # locked in (site, room) order
+        for part in batched(room_ids, 5000):  # locked in (site, room) order
             rooms.update((r.pk, r) for r in Room.objects.select_for_update().filter(
-                pk__in=room_ids[chunk:chunk + 5000]).order_by("site_id", "pk"))
+                pk__in=part).order_by("site_id", "pk"))
         held: dict[int, list[str]] = {}
-        for chunk in range(0, len(room_ids), 5000):
+        for part in batched(room_ids, 5000):
             for room_id, household in Stay.objects.filter(
-                    room_id__in=room_ids[chunk:chunk + 5000], status=StayStatus.PLACED,
+                    room_id__in=part, status=StayStatus.PLACED,
                     quarantine_end__gte=start).values_list("room_id", "household"):
                 held.setdefault(room_id, []).append(household)
         households = {p.household for p in placements if p.household}
         placed_households: dict[str, tuple[int, int | None, str, str]] = {}
         tenant_ids = {s.tenant_id for s in sites.values()}
         hh = sorted(households)
-        for chunk in range(0, len(hh), 5000):
+        for part in batched(hh, 5000):
             for household, site_id, room_id, site_name, room_no in Stay.objects.filter(
-                    tenant_id__in=tenant_ids, household__in=hh[chunk:chunk + 5000],
+                    tenant_id__in=tenant_ids, household__in=part,
                     status=StayStatus.PLACED).values_list(
                     "household", "site_id", "room_id", "site__name", "room__number"):
                 placed_households.setdefault(household, (site_id, room_id, site_name,
                                                          room_no or ""))
         busy: dict[int, tuple[int, str]] = {}
         ids = sorted(wanted)
-        for chunk in range(0, len(ids), 5000):
+        for part in batched(ids, 5000):
             for person_id, pk, site_name in Stay.objects.filter(
-                    person_id__in=ids[chunk:chunk + 5000], status=StayStatus.PLACED
+                    person_id__in=part, status=StayStatus.PLACED
                     ).values_list("person_id", "pk", "site__name"):
                 busy[person_id] = (pk, site_name)
         new_stays: list[Stay] = []
@@ -326,8 +327,8 @@ def place_many(*, actor: Actor, placements: Sequence[Placement]
         except IntegrityError:
             return _place_each(actor=actor, placements=placements)
         placed_people = [s.person_id for s in new_stays]
-        for chunk in range(0, len(placed_people), 5000):
-            Awaiting.objects.filter(person_id__in=placed_people[chunk:chunk + 5000],
+        for part in batched(placed_people, 5000):
+            Awaiting.objects.filter(person_id__in=part,
                                     status=AwaitingStatus.WAITING).update(
                 status=AwaitingStatus.PLACED)
         audit.record_each(actor=actor, action="create", object_type="stay", records=(
