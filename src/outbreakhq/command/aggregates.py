@@ -132,8 +132,12 @@ def refresh_areas(area_ids: Iterable[int]) -> int:
         return 0
     with transaction.atomic():
         # Two reports at once (PostgreSQL) would both delete, count and insert the same day's
-        # row and the second fail on its unique key (tests/faults/test_killed_server.py).
-        locks.take_turns(locks.DAILY_FIGURES, 0)
+        # row and the second fail on its unique key (tests/faults/test_killed_server.py): the
+        # refreshes of one jurisdiction tree take turns (its figures and totals are its own;
+        # other trees go on), the trees' locks taken in one order.
+        for tenant in sorted({root or pk for pk, root in Area.objects.filter(
+                id__in=ids).values_list("id", "root_id")}):
+            locks.take_turns(locks.DAILY_FIGURES, tenant)
         before = {(a, d, r, u): [x, y, z] for a, d, r, u, x, y, z in
                   DailyFigure.objects.filter(area_id__in=ids).values_list(
                       "area_id", "day", "route", "under_control", *MEASURES)}

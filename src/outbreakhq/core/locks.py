@@ -13,7 +13,7 @@ from django.db import connection
 # Lock classes, one per rule: the first number of the advisory lock's pair.
 SOURCE_LINKS = 4_0001  # the source links of one tenant (tracing)
 PUBLIC_REQUEST = 4_0002  # one resident's request of one kind in one area (support)
-DAILY_FIGURES = 4_0015  # the command's daily figures and totals, recounted (command)
+DAILY_FIGURES = 4_0015  # one tree's daily figures and totals, recounted (command)
 
 
 def key_of(*parts: object) -> int:
