@@ -27,12 +27,8 @@ class CoreConfig(AppConfig):
         # Last on the person's page, for the administrators of their area only.
         hooks.person_panel(hooks.PersonPanel("core/_who_looked.html", person_panel, 900))
         # The retention purge, daily (core/periodic.py; `outbreakhq purge` by hand).
-        from datetime import time
+        from outbreakhq.core import purge
 
-        from outbreakhq.core import periodic, purge
-        def purge_daily(slot) -> str:
-            return f"{len(purge.purge(today=periodic.local_day(slot)))} tree(s) purged"
-
-        hooks.periodic(hooks.Job("core.purge", purge_daily, daily_at=time(3, 0)))
+        hooks.periodic(hooks.Job("core.purge", purge.daily, daily_at=purge.DAILY_AT))
         hooks.api_router("/areas", "outbreakhq.core.api.areas_router")
         hooks.api_router("/people", "outbreakhq.core.api.people_router")

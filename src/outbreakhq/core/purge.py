@@ -13,13 +13,13 @@ included.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from outbreakhq.core import audit, retention
+from outbreakhq.core import audit, periodic, retention
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, OutbreakDeclaration
 from outbreakhq.core.roles import Can
@@ -127,3 +127,11 @@ def purge(*, actor: Actor | None = None, dry_run: bool = False, tenants: list[Ar
     """Purge every tree declared over (or the ones given), one transaction each."""
     return [purge_tree(tenant=tenant, actor=actor, dry_run=dry_run, today=today)
             for tenant in (trees_declared_over() if tenants is None else tenants)]
+
+
+DAILY_AT = time(3, 0)  # the scheduler's slot for the purge (core/apps.py)
+
+
+def daily(slot: datetime) -> str:
+    """The scheduler's daily purge: every tree whose periods have run out on the slot's day."""
+    return f"{len(purge(today=periodic.local_day(slot)))} tree(s) purged"
