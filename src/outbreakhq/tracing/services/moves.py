@@ -19,7 +19,6 @@ from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.tracing.models import Case
 from outbreakhq.tracing.services.cases import access_case
 
-
 REASON_LIMIT = 500
 
 
