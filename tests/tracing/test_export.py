@@ -134,8 +134,8 @@ def test_a_queued_export_is_audited_by_the_task_that_reads_its_people_not_by_the
     [done] = exporting_jobs.list_exports(land.tracer1)
     [event] = AuditEvent.objects.filter(action="export")
     alder = set(Case.objects.filter(area=land.compound1).values_list("person_id", flat=True))
-    assert set(AuditShown.objects.filter(event_id=event.pk).values_list("person_id", flat=True)) == (
-        alder) and len(alder) == 3
+    shown = AuditShown.objects.filter(event_id=event.pk).values_list("person_id", flat=True)
+    assert set(shown) == alder and len(alder) == 3
     # Who asked and from where, as if written in the request; which file holds the rows.
     assert (event.username, event.channel, event.area_path) == ("tina", "web", land.county1.path)
     assert event.detail | {"file": done.name} == event.detail and event.detail["rows"] == 3
