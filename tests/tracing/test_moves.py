@@ -62,6 +62,19 @@ def test_the_form_lists_the_areas_of_the_scope_and_the_move_waits_for_the_confir
     assert (move["from"], move["to"]) == (land.compound1.code, land.compound2.code)
 
 
+def test_a_scope_too_large_to_list_types_the_area_code_and_a_lone_area_has_nowhere_to_go(
+        desk, prefecture_tracer, monkeypatch):
+    from outbreakhq.tracing.views import cases
+
+    monkeypatch.setattr(cases, "MOVE_CHOICES_UP_TO", 1)
+    form = logged_in(prefecture_tracer).get(f"/cases/{desk.case.pk}/move/").content.decode()
+    assert '<input type="text" id="area" name="area"' in form and '<select id="area"' not in form
+    monkeypatch.undo()
+    alone = make_user("tracer", desk.land.compound1)
+    form = logged_in(alone).get(f"/cases/{desk.case.pk}/move/").content.decode()
+    assert "There is no other area where you manage cases." in form and "Continue" not in form
+
+
 def test_a_move_without_a_reason_is_refused_naming_the_field_and_nothing_moves(
         desk, prefecture_tracer):
     response = logged_in(prefecture_tracer).post(
