@@ -105,12 +105,13 @@ def test_a_moved_case_moves_its_count_to_the_new_area_and_its_ancestors(outbreak
     case = Case.objects.filter(report_date=day, area=land.compound1).first()
     county1, county3 = (figures_for(a, day).today_cases for a in (land.county1, land.county3))
     services.move_case(actor=Actor.of(outbreak.tracer), case_id=case.pk,
-                       area_code=land.compound3.code)
+                       area_code=land.compound3.code, reason="lives in compound 3")
     assert figures_for(land.county1, day).today_cases == county1 - 1  # subtracted there
     assert figures_for(land.county3, day).today_cases == county3 + 1  # added here
     assert _snapshot() != kept_before
     assert AuditEvent.objects.filter(action="change", object_type="case", object_id=case.pk,
-                                     detail={"fields": ["area"]}).exists()
+                                     detail__fields=["area"],
+                                     detail__reason="lives in compound 3").exists()
     kept = _snapshot()
     aggregates.rebuild()
     assert _snapshot() == kept  # what the events kept is what a rebuild counts
@@ -124,5 +125,6 @@ def test_a_case_is_not_moved_out_of_its_tree_or_to_an_unknown_area(outbreak):
     other_tree = make_area("OT1", "region", name_en="Other Region")
     for code in ("nowhere", other_tree.code):
         with pytest.raises(InvalidInput, match="was not moved"):
-            services.move_case(actor=Actor.of(outbreak.tracer), case_id=case.pk, area_code=code)
+            services.move_case(actor=Actor.of(outbreak.tracer), case_id=case.pk, area_code=code,
+                               reason="wrong area")
     assert Case.objects.get(pk=case.pk).area == outbreak.land.compound1

@@ -86,6 +86,11 @@ ASKS = {
                                                     content_type=JSON)),
     "case api source": ("case", lambda c, n: c.put(f"/api/v1/cases/{n}/source",
                                                    {"source_case": None}, content_type=JSON)),
+    "case move page": ("case", lambda c, n: c.get(f"/cases/{n}/move/")),
+    "case move post": ("case", lambda c, n: c.post(f"/cases/{n}/move/", {
+        "area": "990102", "reason": "x", "confirm": "1"})),
+    "case api move": ("case", lambda c, n: c.post(f"/api/v1/cases/{n}/move", {
+        "area": "990102", "reason": "x"}, content_type=JSON)),
     "contact page": ("contact", lambda c, n: c.get(f"/contacts/{n}/")),
     "contact edit page": ("contact", lambda c, n: c.get(f"/contacts/{n}/edit/")),
     "contact api": ("contact", lambda c, n: c.get(f"/api/v1/contacts/{n}")),

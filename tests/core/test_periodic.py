@@ -164,3 +164,22 @@ def test_serve_starts_the_scheduler_next_to_the_worker_unless_told_not_to(monkey
     started.clear()
     call_command("serve", "--no-scheduler")
     assert started == [["db_worker", "--no-reload"]]
+
+
+@pytest.mark.django_db
+def test_a_run_left_running_by_a_killed_scheduler_is_reclaimed_as_failed_at_the_next_slot():
+    job = _job("test.killed", every_minutes=10, timeout_minutes=30)
+    killed = PeriodicRun.objects.create(job=job.name, slot=_at("2026-12-04 10:00"))
+    PeriodicRun.objects.filter(pk=killed.pk).update(started_at=_at("2026-12-04 10:00"))
+    # Within its time-out it may still be running somewhere: left alone.
+    assert periodic.run_due(_at("2026-12-04 10:25"), jobs=[job])[0].slot == _at("2026-12-04 10:20")
+    assert PeriodicRun.objects.get(pk=killed.pk).status == PeriodicRun.RUNNING
+    done, = periodic.run_due(_at("2026-12-04 10:31"), jobs=[job])
+    assert done.status == PeriodicRun.DONE and done.slot == _at("2026-12-04 10:30")
+    stale = PeriodicRun.objects.get(pk=killed.pk)
+    assert stale.status == PeriodicRun.FAILED and "time-out of 30 min" in stale.error
+    assert stale.finished_at == _at("2026-12-04 10:31")
+
+
+def test_a_job_without_a_time_out_gets_the_default():
+    assert _job().timeout.total_seconds() == periodic.DEFAULT_TIMEOUT_MINUTES * 60

@@ -117,6 +117,53 @@ def test_a_large_export_runs_in_the_background_into_the_owners_list(land, client
     assert exporting_jobs.list_exports(land.tracer1) == []
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_a_queued_export_is_audited_by_the_task_that_reads_its_people_not_by_the_request(
+        land, client, monkeypatch, settings, tmp_path):
+    """Issue 15: naming every person of a large export held the request for seconds."""
+    from outbreakhq.core.models import AuditShown
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(exporting, "IN_REQUEST_UP_TO", {"csv": 2, "xlsx": 2})
+    client.login(username="tina", password=PASSWORD)
+    assert client.get(f"/export/cases/?format=csv&area={land.county1.code}").status_code == 302
+    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditShown.objects.exists()  # the request wrote no row per person
+
+    call_command("db_worker", "--batch", verbosity=0)
+    [done] = exporting_jobs.list_exports(land.tracer1)
+    [event] = AuditEvent.objects.filter(action="export")
+    alder = set(Case.objects.filter(area=land.compound1).values_list("person_id", flat=True))
+    shown = AuditShown.objects.filter(event_id=event.pk).values_list("person_id", flat=True)
+    assert set(shown) == alder and len(alder) == 3
+    # Who asked and from where, as if written in the request; which file holds the rows.
+    assert (event.username, event.channel, event.area_path) == ("tina", "web", land.county1.path)
+    assert event.detail | {"file": done.name} == event.detail and event.detail["rows"] == 3
+    # "Who looked at this person" finds the export, as it finds one written in the request.
+    admin = make_user("admin", land.county1)
+    client.force_login(admin)
+    person = next(iter(alder))
+    looked = client.get(f"/people/{person}/").context["panels"][-1][1]["looked"]
+    assert event in looked.events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_export_of_an_area_its_owner_no_longer_holds_fails_and_exports_nobody(
+        land, client, monkeypatch, settings, tmp_path):
+    from outbreakhq.core.models import Assignment
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(exporting, "IN_REQUEST_UP_TO", {"csv": 2, "xlsx": 2})
+    client.login(username="tina", password=PASSWORD)
+    client.get(f"/export/cases/?format=csv&area={land.county1.code}")
+    Assignment.objects.filter(user=land.tracer1).update(area=land.county2)  # reassigned
+    call_command("db_worker", "--batch", verbosity=0)
+    [failed] = exporting_jobs.list_exports(land.tracer1)
+    assert failed.status == "failed"
+    assert not AuditEvent.objects.filter(action="export").exists()
+    assert AuditEvent.objects.filter(action="denied", username="tina").exists()
+
+
 def test_exports_older_than_a_week_are_deleted(land, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     folder = exporting_jobs.owner_dir(land.tracer1.pk)

@@ -88,6 +88,7 @@ PAGES: dict[str, Rule] = {
     "case": read(Can.VIEW_PERSON),
     "case_create": read(Can.PROPOSE_CASE),
     "case_edit": read(Can.MANAGE_CASE),
+    "case_move": read(Can.MANAGE_CASE),  # the form; its POST moves after a confirmation
     "case_add_visit": write(Can.MANAGE_CASE),
     "case_add_exposure": write(Can.MANAGE_CASE),
     "case_link_source": write(Can.MANAGE_CASE),
@@ -136,6 +137,7 @@ API: dict[str, Rule] = {
     "GET /cases/{case_id}": read(Can.VIEW_PERSON),
     "PATCH /cases/{case_id}": write(Can.MANAGE_CASE),
     "PUT /cases/{case_id}/source": write(Can.MANAGE_CASE),
+    "POST /cases/{case_id}/move": write(Can.MANAGE_CASE),  # issue 13: the daily figures follow
     "GET /cases/{case_id}/visits": read(Can.VIEW_PERSON),
     "POST /cases/{case_id}/visits": write(Can.MANAGE_CASE),
     "POST /cases/{case_id}/exposures": write(Can.MANAGE_CASE),

@@ -15,6 +15,12 @@ that raises is recorded as failed, with its error; the next slot runs again as u
 missed while no scheduler ran is caught up once (the latest one only, never a backlog): the
 morning report is made when the server comes back at 09:00.
 
+A scheduler killed in the middle of a run (SIGKILL, a machine restart) never records the run's
+end, so its row would say `running` forever. A row still running past the job's time-out
+(`timeout_minutes`, DEFAULT_TIMEOUT_MINUTES unless the job sets one) is reclaimed by the next
+scheduler tick of that job and recorded as failed, saying so; the job runs again at its next slot
+as after any failure (the stale slot itself is not run twice: it may have half happened).
+
 The slot arithmetic is pure (`latest_slot`) and tested without a database.
 """
 
@@ -44,12 +50,17 @@ class Job:
     daily_at: time | None = None
     every_minutes: int | None = None
     description: str = ""
+    timeout_minutes: int | None = None  # a run still `running` after this is reclaimed
 
     def __post_init__(self):
         if (self.daily_at is None) == (self.every_minutes is None):
             raise ValueError(f"job {self.name}: give exactly one of daily_at and every_minutes")
         if self.every_minutes is not None and not 1 <= self.every_minutes <= 1440:
             raise ValueError(f"job {self.name}: every_minutes must be 1 to 1440")
+
+    @property
+    def timeout(self) -> timedelta:
+        return timedelta(minutes=self.timeout_minutes or DEFAULT_TIMEOUT_MINUTES)
 
     @property
     def when(self) -> str:
@@ -59,6 +70,9 @@ class Job:
 
 
 JOBS: list[Job] = []
+# Longer than any job runs here (the morning reports of every region take minutes), short enough
+# that a killed run is reclaimed the same morning.
+DEFAULT_TIMEOUT_MINUTES = 120
 
 
 def register(job: Job) -> None:
@@ -127,6 +141,19 @@ def _claim(job: Job, slot: datetime):
         return None
 
 
+def reclaim_stale(job: Job, now: datetime) -> int:
+    """Record as failed the job's runs still `running` past its time-out: the scheduler that
+    ran them stopped without recording their end. One conditional UPDATE, so two schedulers
+    reclaiming at once change each row once. A run that was only slow and ends after this
+    still records its own end (run_job saves its outcome over this one)."""
+    limit = job.timeout
+    return PeriodicRun.objects.filter(
+        job=job.name, status=PeriodicRun.RUNNING, started_at__lt=now - limit,
+    ).update(status=PeriodicRun.FAILED, finished_at=now,
+             error=f"no end recorded within the time-out of {limit.total_seconds() / 60:.0f} "
+                   "min: the scheduler running it stopped (killed or restarted); reclaimed")
+
+
 def run_job(job: Job, slot: datetime):
     """Claim the slot and run the job in it; the run row, or None when already claimed."""
     row = _claim(job, slot)
@@ -151,6 +178,7 @@ def run_due(now: datetime | None = None, *, jobs: list[Job] | None = None) -> li
     zone = timezone.get_default_timezone()
     made = []
     for job in JOBS if jobs is None else jobs:
+        reclaim_stale(job, now)
         row = run_job(job, latest_slot(job, now, zone))
         if row is not None:
             made.append(row)

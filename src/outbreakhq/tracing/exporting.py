@@ -13,7 +13,9 @@ Scope: only rows the user may export (`Can.EXPORT_PERSON`; `Can.EXPORT_PSEUDONYM
 pseudonymised layout of tracing/pseudonyms.py) — a county user's export holds no other county's
 person. Every export leaves one `export` audit event naming the areas used, filters and rows,
 and every person exported (published as `ListExported`; core/audit_events.py writes it with
-core.audit.record_query).
+core.audit.record_query). The event is written where the rows are read: in the request for an
+export written there, in the task for one queued to the worker (exporting_jobs.py; issue 15:
+naming every person of a large export held the request for seconds).
 """
 
 from __future__ import annotations
@@ -286,11 +288,42 @@ def applied_filters(kind: str, filters: Mapping | None) -> dict[str, str]:
             if given.get(k) not in (None, "")}
 
 
-def start_export(*, actor: Actor, kind: str, fmt: str, within: Area | None = None,
-                 filters: Mapping | None = None, pseudonymised: bool = False) -> tuple[Export, int]:
-    """Check the request, count the rows and write the one `export` audit event, which names
-    what was exported: the areas actually used, the filters applied, the rows, pseudonymised
-    or not. An area outside the user's scope is refused (audited as `denied`), never widened."""
+@dataclass(frozen=True)
+class PlannedExport:
+    """An export checked and counted, not yet audited: `record()` writes its `export` event
+    when the rows are read (in the request for a small one, in the task for a large one)."""
+
+    actor: Actor
+    kind: str
+    fmt: str
+    within: Area | None
+    filters: dict[str, str]  # the filters applied (applied_filters)
+    pseudonymised: bool
+    export: Export
+    count: int
+
+    @property
+    def in_background(self) -> bool:
+        return in_background(self.fmt, self.count)
+
+    def record(self, **detail) -> None:
+        """The one `export` audit event, naming what was exported: the areas actually used,
+        the filters applied, the rows, pseudonymised or not, and (core/audit.py record_query)
+        every person behind the rows, so "who looked at this person" finds it."""
+        capability = Can.EXPORT_PSEUDONYMS if self.pseudonymised else Can.EXPORT_PERSON
+        areas = scope_areas(self.actor, capability, within=self.within)
+        events.publish(ListExported(
+            actor=self.actor, kind=self.kind, rows=self.export.rows,
+            area=self.within or (areas[0] if len(areas) == 1 else None),
+            detail={"format": self.fmt, "filters": self.filters, "rows": self.count,
+                    "scope": [a.code for a in areas], "pseudonymised": self.pseudonymised,
+                    **detail}))
+
+
+def plan_export(*, actor: Actor, kind: str, fmt: str, within: Area | None = None,
+                filters: Mapping | None = None, pseudonymised: bool = False) -> PlannedExport:
+    """Check the request and count the rows; audits nothing but a refusal. An area outside the
+    user's scope is refused (audited as `denied`), never widened."""
     if fmt not in FORMATS:
         raise InvalidInput(_("Export as csv or xlsx."))
     if kind not in COLUMNS:
@@ -309,12 +342,16 @@ def start_export(*, actor: Actor, kind: str, fmt: str, within: Area | None = Non
         raise InvalidInput(_("A pseudonymised export cannot be searched by name or document."))
     export = prepare(actor=actor, kind=kind, within=within, filters=filters,
                      pseudonymised=pseudonymised)
-    count = export.rows.count()
-    areas = scope_areas(actor, capability, within=within)
-    # Audit subscribes: one `export` event naming every person exported.
-    events.publish(ListExported(actor=actor, kind=kind, rows=export.rows,
-                                area=within or (areas[0] if len(areas) == 1 else None),
-                                detail={"format": fmt, "filters": filters, "rows": count,
-                                        "scope": [a.code for a in areas],
-                                        "pseudonymised": pseudonymised}))
-    return export, count
+    return PlannedExport(actor=actor, kind=kind, fmt=fmt, within=within, filters=filters,
+                         pseudonymised=pseudonymised, export=export,
+                         count=export.rows.count())
+
+
+def start_export(*, actor: Actor, kind: str, fmt: str, within: Area | None = None,
+                 filters: Mapping | None = None, pseudonymised: bool = False) -> tuple[Export, int]:
+    """An export written now (a small one in the request, the `export` command): checked,
+    counted and audited at once."""
+    planned = plan_export(actor=actor, kind=kind, fmt=fmt, within=within, filters=filters,
+                          pseudonymised=pseudonymised)
+    planned.record()
+    return planned.export, planned.count

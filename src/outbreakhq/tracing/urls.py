@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/new/", cases.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/<int:pk>/move/", cases.case_move, name="case_move"),
     path("cases/<int:pk>/visits/", cases.case_add_visit, name="case_add_visit"),
     path("cases/<int:pk>/exposures/", cases.case_add_exposure, name="case_add_exposure"),
     path("cases/<int:pk>/contacts/", cases.case_add_contact, name="case_add_contact"),

@@ -92,6 +92,12 @@ class SourceIn(Schema):
     source_case: int | None = Field(description="Number of the infecting case; null: unknown")
 
 
+class MoveIn(Schema):
+    area: str = Field(description="Code of the area the case moves to (same jurisdiction tree, "
+                      "in your scope)")
+    reason: str = Field(description="Why the case moves (required; kept in the audit trail)")
+
+
 class VisitIn(Schema):
     area: str = Field(description="Area code")
     place: str
@@ -224,6 +230,14 @@ def link_source(request, case_id: int, payload: SourceIn):
     """Set (or clear) who infected the case."""
     return services.link_source(actor=actor_of(request), case_id=case_id,
                                 source_case_id=payload.source_case)
+
+
+@cases_router.post("/{case_id}/move", response=CaseOut)
+def move_case(request, case_id: int, payload: MoveIn):
+    """Move a case reported in the wrong area to another area of your scope, with a reason; the
+    daily figures of both areas (and their parents) follow."""
+    return services.move_case(actor=actor_of(request), case_id=case_id, area_code=payload.area,
+                              reason=payload.reason)
 
 
 @cases_router.get("/{case_id}/visits", response=list[VisitOut])

@@ -169,17 +169,16 @@ def export_list(request, kind: str, format: str = "csv", area: str = "", q: str 
                "no_source": "1" if no_source else ""}
     filters = {k: v for k, v in filters.items() if v}
     within = _area(area)
-    export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=format,
-                                           within=within, filters=filters,
-                                           pseudonymised=pseudonymised)
-    if exporting.in_background(format, count):
-        name = exporting_jobs.queue_export(
-            actor=actor_of(request), kind=kind, fmt=format, within=within,
-            filters=exporting.applied_filters(kind, filters), rows=count,
-            pseudonymised=pseudonymised)
+    planned = exporting.plan_export(actor=actor_of(request), kind=kind, fmt=format,
+                                   within=within, filters=filters, pseudonymised=pseudonymised)
+    count = planned.count
+    if planned.in_background:
+        # The task writes the audit event as it reads the rows (exporting_jobs.write_export).
+        name = exporting_jobs.queue_export(planned)
         return Status(202, {"name": name, "rows": count,
                             "status_url": f"/api/v1/exports/jobs/{name}"})
-    return export_response(export, format, f"{export.layout}.{format}")
+    planned.record()
+    return export_response(planned.export, format, f"{planned.export.layout}.{format}")
 
 
 def _may_export(request, name: str) -> None:

@@ -33,7 +33,7 @@ from outbreakhq.tracing.services.followups import (
     test_dates,
     test_due,
 )
-from outbreakhq.tracing.services.moves import move_case
+from outbreakhq.tracing.services.moves import check_move, move_case
 
 __all__ = [
     "add_contact",
@@ -44,6 +44,7 @@ __all__ = [
     "access_case",
     "access_contact",
     "hand_over_to_quarantine",
+    "check_move",
     "move_case",
     "link_source",
     "mark_lost",

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core import services as people
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.models import Area
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scope import can, scope_areas
 from outbreakhq.core.views import require_capability
@@ -196,3 +199,49 @@ def case_link_source(request, pk: int):
     return _section(request, pk, "source", "tracing/_case_source.html",
                     lambda: services.update_case(actor=actor_of(request), case_id=pk,
                                                  changes={"source_case": raw}))
+
+
+MOVE_CHOICES_UP_TO = 500  # areas offered in a list; a larger scope types the area's code
+
+
+def _move_targets(request, case: Case) -> list[tuple[str, str]] | None:
+    """The areas of the case's tree where the user manages cases (where the case may go), as
+    (code, name) ordered along the tree; None when there are too many to list."""
+    roots = [a for a in scope_areas(actor_of(request), Can.MANAGE_CASE)
+             if a.tenant_id == case.tenant_id]
+    query = Q(pk__in=[])
+    for root in roots:
+        query |= Q(path__startswith=root.path)
+    areas = list(Area.objects.filter(query).exclude(pk=case.area_id).order_by("path")
+                 [:MOVE_CHOICES_UP_TO + 1])
+    if len(areas) > MOVE_CHOICES_UP_TO:
+        return None
+    language = get_language()
+    return [(a.code, f"{a.display_name(language)} ({a.code})") for a in areas]
+
+
+@login_required
+def case_move(request, pk: int):
+    """Move a case reported in the wrong area to another one of the user's scope: a form (the
+    area, a required reason), then a confirmation that says the daily figures move with the
+    case, then the move. Both steps run the service's checks (services/moves.py)."""
+    actor = actor_of(request)
+    case = services.access_case(actor=actor, case_id=pk, capability=Can.MANAGE_CASE)
+    values = posted(request, ("area", "reason")) if request.method == "POST" else {}
+    errors, target = {}, None
+    if request.method == "POST":
+        try:
+            target, _reason = services.check_move(actor=actor, case=case,
+                                                  area_code=values.get("area", ""),
+                                                  reason=values.get("reason", ""))
+            if request.POST.get("confirm"):
+                services.move_case(actor=actor, case_id=pk, area_code=values["area"],
+                                   reason=values["reason"])
+                messages.success(request, _("Case #%(n)s moved to %(area)s.") % {
+                    "n": pk, "area": target.display_name(get_language())})
+                return redirect("case", pk=pk)
+        except InvalidInput as exc:
+            errors, target = errors_of(exc), None
+    return render(request, "tracing/case_move.html", {
+        "case": case, "values": values, "errors": errors, "target": target,
+        "targets": _move_targets(request, case)})

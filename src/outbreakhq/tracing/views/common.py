@@ -32,6 +32,7 @@ LABELS = {
     "team": _("Team"), "status": _("Status"), "temperature": _("Temperature"),
     "category": _("Category"), "name": _("Name"), "home_area": _("Home area code"),
     "id_number": _("Document number"), "phone": _("Phone"), "birth_date": _("Date of birth"),
+    "reason": _("Reason"),
 }
 
 PERSON_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "home_area",

@@ -231,7 +231,7 @@ def wants_pseudonyms(value: object) -> bool:
 
 
 def _export_area(request) -> Area | None:
-    """`area=` names the area to export; start_export refuses one outside the user's scope
+    """`area=` names the area to export; plan_export refuses one outside the user's scope
     (it is never silently replaced by the user's own). Without it: the scope in the header."""
     code = request.GET.get("area", "").strip()
     if not code:
@@ -263,18 +263,18 @@ def export(request, kind: str):
     fmt = request.GET.get("format", "csv")
     pseudonymised = wants_pseudonyms(request.GET.get("pseudonymised"))
     within = _export_area(request)
-    export, count = exporting.start_export(actor=actor_of(request), kind=kind, fmt=fmt,
-                                           within=within,
-                                           filters=request.GET, pseudonymised=pseudonymised)
-    if exporting.in_background(fmt, count):
-        name = exporting_jobs.queue_export(
-            actor=actor_of(request), kind=kind, fmt=fmt, within=within,
-            filters=exporting.applied_filters(kind, request.GET), rows=count,
-            pseudonymised=pseudonymised)
+    planned = exporting.plan_export(actor=actor_of(request), kind=kind, fmt=fmt, within=within,
+                                   filters=request.GET, pseudonymised=pseudonymised)
+    count = planned.count
+    if planned.in_background:
+        # The task writes the audit event as it reads the rows (exporting_jobs.write_export).
+        name = exporting_jobs.queue_export(planned)
         messages.info(request, _("%(n)d rows: the file is being written in the background; "
                                  "this page shows its progress and offers it when ready.")
                       % {"n": count})
         return redirect(f"{reverse('exports')}?new={name}")
+    planned.record()
+    export = planned.export
     return export_response(export, fmt, f"{export.layout}-{timezone.localdate().isoformat()}"
                                          f".{fmt}")
 
