@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
-
-from outbreakhq.tracing.models import Case, CandidateInfector, Contact, Exposure, PlaceVisit
+from outbreakhq.tracing.models import CandidateInfector, Case, Contact, Exposure, PlaceVisit
 
 
 def source_facts(case_ids: Iterable[int]) -> dict[int, dict]:
@@ -57,4 +55,4 @@ def visit_facts(visit_id: int) -> dict | None:
 
 def visits_of(case_id: int) -> list[int]:
     """`tracing.visits_of(case_id)`: the numbers of the case's recorded visits."""
-    return list(PlaceVisit.objects.filter(Q(case_id=case_id)).values_list("pk", flat=True))
+    return list(PlaceVisit.objects.filter(case_id=case_id).values_list("pk", flat=True))
