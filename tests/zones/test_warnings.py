@@ -17,7 +17,7 @@ def day(n: int) -> date:
 
 def test_a_case_with_no_fact_has_no_known_source():
     assert w.known_source({}) is None
-    assert w.known_source({name: False for name in w.KNOWN_SOURCE_FACTS}) is None
+    assert w.known_source(dict.fromkeys(w.KNOWN_SOURCE_FACTS, False)) is None
 
 
 @pytest.mark.parametrize("fact", w.KNOWN_SOURCE_FACTS)
