@@ -30,6 +30,7 @@ from outbreakhq.zones.models import (
     SampleKind,
     SampleResult,
 )
+from outbreakhq.zones.services.designations import grade_of
 
 
 def _text(data: Mapping, key: str) -> str:
@@ -189,8 +190,6 @@ def compliance(places: Iterable[KeyPlace], *, today: date | None = None
                ) -> dict[int, Compliance]:
     """Compliance per place (zones/warnings.py `tested_share`), for a page of places: one
     read of the members, one question to screening, one grade read per area."""
-    from outbreakhq.zones.services.designations import grade_of
-
     today = today or timezone.localdate()
     places = list(places)
     measures = protocols.current().grading.measures
