@@ -164,3 +164,8 @@ def test_the_inbox_shows_what_an_alert_is_about_and_acknowledges_it(zones, trace
     alert = unknown_source_alerts().get()
     client.post("/risk-areas/alerts/acknowledge/", {"alert": alert.pk})
     assert unknown_source_alerts().get().acknowledged_by == zones.commander
+
+
+def test_an_inbound_traveller_is_no_unknown_source(zones, tracer):
+    open_case(tracer, zones.land.compound1, detection_route="inbound")
+    assert not unknown_source_alerts().exists()

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from outbreakhq.tracing.models import CandidateInfector, Case, Contact, Exposure, PlaceVisit
+from outbreakhq.tracing.models import (
+    CandidateInfector,
+    Case,
+    Contact,
+    DetectionRoute,
+    Exposure,
+    PlaceVisit,
+)
 
 
 def source_facts(case_ids: Iterable[int]) -> dict[int, dict]:
@@ -16,7 +23,7 @@ def source_facts(case_ids: Iterable[int]) -> dict[int, dict]:
     ids = list(case_ids)
     rows = list(Case.objects.filter(pk__in=ids).values_list(
         "pk", "person_id", "area_id", "report_date", "classification", "source_case_id",
-        "source_external_id", "cluster_id", "under_control_when_found"))
+        "source_external_id", "cluster_id", "under_control_when_found", "detection_route"))
     candidates = set(CandidateInfector.objects.filter(case_id__in=ids)
                      .values_list("case_id", flat=True))
     exposures = set(Exposure.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
@@ -27,7 +34,7 @@ def source_facts(case_ids: Iterable[int]) -> dict[int, dict]:
         contacts.setdefault(person, []).append((exposed, converted))
     answers = {}
     for (pk, person, area, report, classification, source, external, cluster,
-         under_control) in rows:
+         under_control, route) in rows:
         answers[pk] = {
             "classification": classification, "area_id": area, "report": report,
             "source_case": source is not None, "source_external_id": bool(external),
@@ -35,7 +42,7 @@ def source_facts(case_ids: Iterable[int]) -> dict[int, dict]:
             "contact": any(converted == pk or exposed <= report
                            for exposed, converted in contacts.get(person, ())),
             "under_control": under_control, "cluster": cluster is not None,
-            "exposure": pk in exposures}
+            "exposure": pk in exposures, "inbound": route == DetectionRoute.INBOUND}
     return answers
 
 

@@ -27,8 +27,9 @@ from datetime import date, timedelta
 #   under_control      - found while under follow-up or in quarantine
 #   cluster            - the case belongs to an outbreak cluster at a known place
 #   exposure           - the investigation recorded how and when the case was infected
+#   inbound            - an inbound traveller: infected before arriving, not by local spread
 KNOWN_SOURCE_FACTS = ("source_case", "source_external_id", "candidate", "contact",
-                      "under_control", "cluster", "exposure")
+                      "under_control", "cluster", "exposure", "inbound")
 
 
 def known_source(facts: Mapping[str, object]) -> str | None:
