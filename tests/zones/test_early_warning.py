@@ -81,14 +81,16 @@ def test_a_suspected_case_raises_nothing_until_it_is_confirmed(zones, tracer):
     assert unknown_source_alerts().get().detail == {"case": case.pk}
 
 
-def test_imported_old_cases_raise_no_alert_recent_ones_do(zones):
+def test_imported_old_cases_raise_no_alert_recent_ones_do(zones,
+                                                          django_capture_on_commit_callbacks):
     people = [make_person(zones.land.compound1), make_person(zones.land.compound2)]
     cases = [Case.objects.create(tenant=zones.land.region, person=p, area=p.home_area,
                                  classification="confirmed", report_date=report,
                                  detection_route="clinic")
              for p, report in zip(people, (ago(30), ago(1)), strict=True)]
-    events.publish(CasesImported(actor=Actor.of(zones.commander), records=tuple(
-        ImportedRecord(c.pk, c.person) for c in cases)))
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(CasesImported(actor=Actor.of(zones.commander), records=tuple(
+            ImportedRecord(c.pk, c.person) for c in cases)))
     assert list(unknown_source_alerts().values_list("detail__case", flat=True)) == [cases[1].pk]
 
 
@@ -169,3 +171,16 @@ def test_the_inbox_shows_what_an_alert_is_about_and_acknowledges_it(zones, trace
 def test_an_inbound_traveller_is_no_unknown_source(zones, tracer):
     open_case(tracer, zones.land.compound1, detection_route="inbound")
     assert not unknown_source_alerts().exists()
+
+
+def test_a_line_list_import_raises_alerts_for_its_recent_unlinked_cases(
+        zones, tmp_path, django_capture_on_commit_callbacks):
+    from tests.tracing.test_import import CASE_HEADER, case_rows, ids, import_file, write_csv
+
+    zones.land.tracer = make_user("tracer", zones.land.county1)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(zones.land, "cases", write_csv(tmp_path / "c.csv", CASE_HEADER,
+                                                   case_rows(zones.land, ids(3))))
+    # C1 reported 4 days ago: before alerts.positivity_window_days (3); C3's source is C2.
+    assert list(unknown_source_alerts().values_list("detail__case", flat=True)) == [
+        Case.objects.get(external_id="C2").pk]

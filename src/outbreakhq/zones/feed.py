@@ -12,7 +12,9 @@
   `alerts.rising_rounds` rounds raises an alert (zones/warnings.py `positivity_rising`).
 - A case opened, imported or changed whose source is not known (zones/warnings.py
   `known_source`, from tracing's `tracing.source_facts`) raises an "unknown source" alert in its
-  area, once per case; the alert closes by itself when the source becomes known.
+  area, once per case; the alert closes by itself when the source becomes known. For an
+  import the question is asked when the import has committed (its exposures and candidate
+  infectors are written after its cases).
 - `CaseChanged` adding a visit (`detail["added"] == "visit"`): a `stay` in the visited area
   when the visit is one (zones/warnings.py `stay_day`, from tracing's `tracing.visit`); a case
   becoming an infection brings its earlier visits in, a discarded one takes them back.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from outbreakhq import protocols
@@ -170,9 +173,13 @@ def on_cases_imported(event: CasesImported) -> None:
             rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=day,
                                   kind=EventKind.INFECTION, ref=f"case {record.record_id}"))
     bulk.insert_models(rows)
+    # An import writes a case's exposures and candidate infectors after the case itself
+    # (tracing/importer/write.py), so whether its source is known is asked once the import
+    # has committed: the one subscriber here that does not run in the publisher's transaction.
     window = protocols.current().alerts.positivity_window_days
-    review_sources([r.record_id for r in event.records],
-                   raise_since=today - timedelta(days=window))
+    ids = [r.record_id for r in event.records]
+    transaction.on_commit(lambda: review_sources(ids, raise_since=today - timedelta(
+        days=window)))
 
 
 def on_positive_result(event: PositiveResultRecorded) -> None:
