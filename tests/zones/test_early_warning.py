@@ -79,6 +79,10 @@ def test_a_suspected_case_raises_nothing_until_it_is_confirmed(zones, tracer):
     tracing.update_case(actor=Actor.of(tracer), case_id=case.pk,
                         changes={"classification": "confirmed"})
     assert unknown_source_alerts().get().detail == {"case": case.pk}
+    tracing.update_case(actor=Actor.of(tracer), case_id=case.pk,
+                        changes={"classification": "discarded"})
+    closed = unknown_source_alerts().get()
+    assert closed.acknowledged_at is not None and closed.detail["why"] == "no_infection"
 
 
 def test_imported_old_cases_raise_no_alert_recent_ones_do(zones,

@@ -109,8 +109,9 @@ def on_case_changed(event: CaseChanged) -> None:
 def review_sources(case_ids, *, raise_since: date | None = None) -> None:
     """Raise the "unknown source" alert of each infection whose source is not known (once per
     case: a case that had one, open or closed, gets no other), and close the open alert of a
-    case whose source became known. `raise_since`: raise only for cases reported on or after
-    that day (an import of old cases is no early warning); closing is not limited."""
+    case whose source became known or that is no longer an infection (discarded).
+    `raise_since`: raise only for cases reported on or after that day (an import of old cases
+    is no early warning); closing is not limited."""
     facts = hooks.ask("tracing.source_facts", list(case_ids), default=None)
     if not facts:
         return
@@ -121,9 +122,11 @@ def review_sources(case_ids, *, raise_since: date | None = None) -> None:
     tenants = {a.pk: a.tenant_id for a in Area.objects.filter(pk__in=area_ids)}
     rows = []
     for pk, fact in facts.items():
-        why = warnings.known_source(fact)
+        # A case discarded (or back to suspected) is no unexplained infection either.
+        why = warnings.known_source(fact) or (
+            "no_infection" if fact["classification"] in NOT_INFECTIONS else None)
         alert = alerted.get(pk)
-        if why is None and alert is None and fact["classification"] not in NOT_INFECTIONS \
+        if why is None and alert is None \
                 and (raise_since is None or fact["report"] >= raise_since):
             rows.append(Alert(tenant_id=tenants[fact["area_id"]], area_id=fact["area_id"],
                               day=fact["report"], kind=AlertKind.UNKNOWN_SOURCE,

@@ -152,7 +152,9 @@ class Alert(models.Model):
         if d.get("positivity"):
             parts.append(gettext("positivity of the last rounds: %(list)s") % {"list": " → ".join(
                 f"{share * 100:.2f} %" for share in d["positivity"])})
-        if d.get("closed") == "source_known":
+        if d.get("closed") == "source_known" and d.get("why") == "no_infection":
+            parts.append(gettext("closed: the case is no longer an infection"))
+        elif d.get("closed") == "source_known":
             parts.append(gettext("closed: the source became known (%(why)s)")
                          % {"why": d.get("why", "")})
         return "; ".join(parts)
