@@ -178,8 +178,11 @@ def test_an_inbound_traveller_is_no_unknown_source(zones, tracer):
 
 
 def test_a_line_list_import_raises_alerts_for_its_recent_unlinked_cases(
-        zones, tmp_path, django_capture_on_commit_callbacks):
+        zones, tmp_path, django_capture_on_commit_callbacks, monkeypatch):
+    from outbreakhq.zones import feed
     from tests.tracing.test_import import CASE_HEADER, case_rows, ids, import_file, write_csv
+
+    monkeypatch.setattr(feed, "REVIEW_CHUNK", 2)  # three cases: asked in two chunks
 
     zones.land.tracer = make_user("tracer", zones.land.county1)
     with django_capture_on_commit_callbacks(execute=True):

@@ -25,6 +25,7 @@ Subscribers run in the publisher's transaction: the event log and the change com
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import batched
 
 from django.db import transaction
 from django.utils import timezone
@@ -112,6 +113,14 @@ def review_sources(case_ids, *, raise_since: date | None = None) -> None:
     case whose source became known or that is no longer an infection (discarded).
     `raise_since`: raise only for cases reported on or after that day (an import of old cases
     is no early warning); closing is not limited."""
+    for chunk in batched(case_ids, REVIEW_CHUNK):
+        _review_chunk(chunk, raise_since)
+
+
+REVIEW_CHUNK = 2000  # case numbers asked at once (SQLite's limit on query parameters)
+
+
+def _review_chunk(case_ids, raise_since: date | None) -> None:
     facts = hooks.ask("tracing.source_facts", list(case_ids), default=None)
     if not facts:
         return
