@@ -153,6 +153,9 @@ def test_closing_a_round_tells_zones_whether_it_was_complete_and_all_negative(sc
     finally:
         events.unsubscribe(ScreeningRoundClosed, heard.append)
     assert len(heard) == 1 and heard[0].all_negative
+    # zones' rising-positivity warning reads the round's tubes (first samples, resulted).
+    assert (heard[0].round_id, heard[0].tubes, heard[0].positive_tubes) == (
+        screen.round.pk, 1, 0)
     assert heard[0].area_path == screen.land.county1.path
     with pytest.raises(InvalidInput):  # a closed round takes no new tube
         screen.submit("T2", screen.people(1))

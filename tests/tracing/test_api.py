@@ -130,3 +130,14 @@ def test_a_contact_is_corrected_and_marked_lost_through_the_api(desk, api):
     patched = api.send("patch", f"/contacts/{contact.pk}", {"last_exposure": ago(2).isoformat()})
     assert patched.status_code == 200 and patched.json()["followup_start"] == ago(1).isoformat()
     assert api.send("post", f"/contacts/{contact.pk}/lost").json()["status"] == "lost"
+
+
+def test_a_visit_with_its_hours_is_recorded_and_read_back(desk, api):
+    path = f"/cases/{desk.case.pk}/visits"
+    made = api.send("post", path, {"area": desk.land.compound3.code, "place": "Night market",
+                                   "date_from": ago(1).isoformat(), "hours": 3})
+    assert made.status_code == 201 and made.json()["hours"] == 3
+    assert [v["hours"] for v in api.get(path).json()] == [3]
+    too_long = api.send("post", path, {"area": desk.land.compound3.code, "place": "Hotel",
+                                       "date_from": ago(1).isoformat(), "hours": 25})
+    assert too_long.status_code == 400 and "hours" in too_long.content.decode()

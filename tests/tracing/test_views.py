@@ -98,9 +98,9 @@ def test_case_page_is_audited_and_its_sections_add_visits_and_contacts(desk, tin
     assert AuditEvent.objects.filter(object_type="case", action="view").count() == 1
     visit = tina.post(f"/cases/{desk.case.pk}/visits/", {
         "place": "Wet market", "area": desk.land.compound1.code,
-        "date_from": ago(1).isoformat()}, headers={"HX-Request": "true"})
+        "date_from": ago(1).isoformat(), "hours": "4"}, headers={"HX-Request": "true"})
     assert visit.status_code == 200 and "Wet market" in visit.content.decode()
-    assert PlaceVisit.objects.count() == 1
+    assert PlaceVisit.objects.get().hours == 4
     contact = tina.post(f"/cases/{desk.case.pk}/contacts/", {
         "name": "Neighbour", "home_area": desk.land.compound1.code,
         "contact_type": "household", "last_exposure": ago(1).isoformat()})

@@ -34,6 +34,7 @@ def graded(zones):
 def test_overview_shows_areas_measures_residents_and_map(graded):
     page = logged_in(graded.commander).get("/risk-areas/").content.decode()
     assert "Sealed: residents stay home" in page
+    assert "Key places: tested every day." in page and "every 3 days" in page  # high, low
     assert graded.land.compound1.name_en in page
     assert "1 resident" in page
     assert '<svg' in page and 'class="area grade-high"' in page

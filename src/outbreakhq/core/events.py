@@ -248,3 +248,8 @@ class ScreeningRoundClosed(Event):
     day: date
     complete: bool
     all_negative: bool
+    # The round's number and its first-sample tubes resulted and positive (retests left out):
+    # zones' rising-positivity warning reads them (None: the publisher does not count).
+    round_id: int | None = None
+    tubes: int | None = None
+    positive_tubes: int | None = None

@@ -68,6 +68,9 @@ class Measure(Rules):
     may_leave_area: bool
     negative_test_hours_to_leave_city: int = Field(ge=0)
     visitor_rule: str
+    # Days between two tests of the people of a key place in an area of this grade (1: daily,
+    # 0: no routine testing); the places list shows each place's compliance with it.
+    test_every_days: int = Field(ge=0)
 
 
 class Grading(Rules):
@@ -76,6 +79,9 @@ class Grading(Rules):
     grades: tuple[str, ...] = Field(min_length=2)
     grade_on_case_resident: str
     grade_on_case_stay: str
+    # A case's visit to a place in its infectious period is a stay (zones/warnings.py) when it
+    # lasted at least this many hours (a visit over several days always is).
+    stay_min_hours: int = Field(ge=0)
     extend_on_new_infection: bool
     # The day an imported (historical) case is an infection in its area: its report date, or
     # its onset date when it has one (zones/feed.py).
@@ -156,6 +162,10 @@ class Alerts(Rules):
     positivity_min_samples: int = Field(ge=1)
     sample_overdue_hours: int = Field(ge=1)
     unlinked_cases_per_day: int = Field(ge=1)
+    # Positivity rising over rounds (zones/warnings.py): the last `rising_rounds` closed rounds
+    # of an area strictly rising, the last at least `rising_min_positivity` (share of tubes).
+    rising_rounds: int = Field(ge=2)
+    rising_min_positivity: float = Field(gt=0.0, le=1.0)
 
 
 class StaffTesting(Rules):

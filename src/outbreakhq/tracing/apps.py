@@ -57,6 +57,13 @@ class TracingConfig(AppConfig):
             in Case.objects.filter(pk__in=list(case_ids)).values_list(
                 "pk", "report_date", "onset_date", "classification")})
 
+        from outbreakhq.tracing import zone_answers
+
+        # zones' early warning (a case with no known source) and stays (a case's visits).
+        hooks.provide("tracing.source_facts", zone_answers.source_facts)
+        hooks.provide("tracing.visit", zone_answers.visit_facts)
+        hooks.provide("tracing.visits_of", zone_answers.visits_of)
+
         from outbreakhq.tracing import retention
 
         retention.register()

@@ -87,6 +87,16 @@ def record_number(raw) -> int | None:
     return int(value)
 
 
+def hours(raw) -> int | None:
+    """How long a case stayed somewhere, in whole hours (0 to 24 a day; None: not known)."""
+    if raw in (None, ""):
+        return None
+    value = str(raw).strip()
+    if not value.isdigit():
+        raise ValueError(_("%(value)r is not a number of hours") % {"value": raw})
+    return int(value)
+
+
 def temperature(raw) -> Decimal | None:
     if raw in (None, ""):
         return None

@@ -182,6 +182,9 @@ class PlaceVisit(models.Model):
     place = models.CharField(_("place"), max_length=200)
     date_from = models.DateField(_("from"))
     date_to = models.DateField(_("to"))
+    # How long the case stayed, when known: a visit of at least the preset's
+    # `grading.stay_min_hours` in the infectious period is a stay for risk-area grading.
+    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
     class Meta:

@@ -48,6 +48,8 @@ class ZonesConfig(AppConfig):
             "zones_acknowledge": access.write(Can.ACKNOWLEDGE_ALERTS),
             "zones_places": access.read(Can.MANAGE_PLACES),
             "zones_place_add": access.write(Can.MANAGE_PLACES),
+            "zones_place": access.read(Can.MANAGE_PLACES),
+            "zones_place_member_add": access.write(Can.MANAGE_PLACES),
             "zones_sample_add": access.write(Can.MANAGE_PLACES),
             # The public list: no login, no personal data (area names and dates only).
             "public_risk_areas": access.read(PUBLIC),

@@ -7,7 +7,17 @@
 - `PositiveResultRecorded`: an infection in the person's area on the sampling day; a positive
   where the area had no infection in the last `alerts.positivity_window_days` days also raises
   an early-warning alert.
-- `ScreeningRoundClosed`: a round event (positive: a new infection that day).
+- `ScreeningRoundClosed`: a round event (positive: a new infection that day); its tube counts
+  are kept per area (`RoundFigure`) and positivity strictly rising over the last
+  `alerts.rising_rounds` rounds raises an alert (zones/warnings.py `positivity_rising`).
+- A case opened, imported or changed whose source is not known (zones/warnings.py
+  `known_source`, from tracing's `tracing.source_facts`) raises an "unknown source" alert in its
+  area, once per case; the alert closes by itself when the source becomes known. For an
+  import the question is asked when the import has committed (its exposures and candidate
+  infectors are written after its cases).
+- `CaseChanged` adding a visit (`detail["added"] == "visit"`): a `stay` in the visited area
+  when the visit is one (zones/warnings.py `stay_day`, from tracing's `tracing.visit`); a case
+  becoming an infection brings its earlier visits in, a discarded one takes them back.
 
 Subscribers run in the publisher's transaction: the event log and the change commit together.
 """
@@ -15,7 +25,9 @@ Subscribers run in the publisher's transaction: the event log and the change com
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import batched
 
+from django.db import transaction
 from django.utils import timezone
 
 from outbreakhq import protocols
@@ -28,7 +40,15 @@ from outbreakhq.core.events import (
     ScreeningRoundClosed,
 )
 from outbreakhq.core.models import Area
-from outbreakhq.zones.models import Alert, AlertKind, ClockWatch, EventKind, ZoneEvent
+from outbreakhq.zones import warnings
+from outbreakhq.zones.models import (
+    Alert,
+    AlertKind,
+    ClockWatch,
+    EventKind,
+    RoundFigure,
+    ZoneEvent,
+)
 
 INFECTIOUS = {"confirmed", "asymptomatic"}
 NOT_INFECTIONS = {"suspected", "discarded"}
@@ -49,15 +69,17 @@ def _case_infection(area: Area | None, case_id: int) -> None:
     ref = f"case {case_id}"
     if _classification(case_id) in NOT_INFECTIONS:
         take_back(ref)
+        for visit_id in hooks.ask("tracing.visits_of", case_id, default=None) or ():
+            take_back(f"visit {visit_id}", kind=EventKind.STAY)
         return
     if not ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref).exists():
         record_event(area, timezone.localdate(), EventKind.INFECTION, ref)
 
 
-def take_back(ref: str) -> None:
-    """Remove the infection `ref` (a discarded case) and have the next regrade read its area
-    from that day (a removal adds no new event for the regrade to notice)."""
-    gone = ZoneEvent.objects.filter(kind=EventKind.INFECTION, ref=ref)
+def take_back(ref: str, kind: str = EventKind.INFECTION) -> None:
+    """Remove the infection (or stay) `ref` (a discarded case's) and have the next regrade read
+    its area from that day (a removal adds no new event for the regrade to notice)."""
+    gone = ZoneEvent.objects.filter(kind=kind, ref=ref)
     for area_id, day in gone.values_list("area_id", "day"):
         watch = ClockWatch.objects.filter(area_id=area_id).first()
         if watch is None:
@@ -70,11 +92,80 @@ def take_back(ref: str) -> None:
 
 def on_case_opened(event: CaseOpened) -> None:
     _case_infection(event.area, event.record_id)
+    review_sources([event.record_id])
 
 
 def on_case_changed(event: CaseChanged) -> None:
-    if "classification" in (event.detail or {}).get("fields", ()):
+    detail = event.detail or {}
+    if "classification" in detail.get("fields", ()):
         _case_infection(event.area, event.record_id)
+        if _classification(event.record_id) not in NOT_INFECTIONS:
+            for visit_id in hooks.ask("tracing.visits_of", event.record_id, default=None) or ():
+                record_stay(visit_id)
+    if detail.get("added") == "visit" and detail.get("visit"):
+        record_stay(detail["visit"])
+    review_sources([event.record_id])
+
+
+def review_sources(case_ids, *, raise_since: date | None = None) -> None:
+    """Raise the "unknown source" alert of each infection whose source is not known (once per
+    case: a case that had one, open or closed, gets no other), and close the open alert of a
+    case whose source became known or that is no longer an infection (discarded).
+    `raise_since`: raise only for cases reported on or after that day (an import of old cases
+    is no early warning); closing is not limited."""
+    for chunk in batched(case_ids, REVIEW_CHUNK):
+        _review_chunk(chunk, raise_since)
+
+
+REVIEW_CHUNK = 2000  # case numbers asked at once (SQLite's limit on query parameters)
+
+
+def _review_chunk(case_ids, raise_since: date | None) -> None:
+    facts = hooks.ask("tracing.source_facts", list(case_ids), default=None)
+    if not facts:
+        return
+    area_ids = {fact["area_id"] for fact in facts.values()}
+    # Not by area: a case moved to another area keeps the alert it had.
+    alerted = {a.detail.get("case"): a for a in Alert.objects.filter(
+        kind=AlertKind.UNKNOWN_SOURCE, detail__case__in=list(facts))}
+    tenants = {a.pk: a.tenant_id for a in Area.objects.filter(pk__in=area_ids)}
+    rows = []
+    for pk, fact in facts.items():
+        # A case discarded (or back to suspected) is no unexplained infection either.
+        why = warnings.known_source(fact) or (
+            "no_infection" if fact["classification"] in NOT_INFECTIONS else None)
+        alert = alerted.get(pk)
+        if why is None and alert is None \
+                and (raise_since is None or fact["report"] >= raise_since):
+            rows.append(Alert(tenant_id=tenants[fact["area_id"]], area_id=fact["area_id"],
+                              day=fact["report"], kind=AlertKind.UNKNOWN_SOURCE,
+                              detail={"case": pk}))
+        elif why is not None and alert is not None and alert.acknowledged_at is None:
+            # Closed by the platform, not acknowledged by anyone: the inbox says why.
+            alert.detail = {**alert.detail, "closed": "source_known", "why": why}
+            alert.acknowledged_at = timezone.now()
+            alert.save(update_fields=["detail", "acknowledged_at"])
+    bulk.insert_models(rows)
+
+
+def record_stay(visit_id: int) -> None:
+    """A `stay` in the visited area when tracing's visit is one (zones/warnings.py), once per
+    visit (reference `visit N`)."""
+    fact = hooks.ask("tracing.visit", visit_id, default=None)
+    ref = f"visit {visit_id}"
+    if fact is None or fact["classification"] in NOT_INFECTIONS:
+        return
+    if ZoneEvent.objects.filter(kind=EventKind.STAY, ref=ref).exists():
+        return
+    preset = protocols.current()
+    day = warnings.stay_day(
+        warnings.Visit(fact["date_from"], fact["date_to"], fact["hours"], fact["onset"],
+                       fact["sampling"], fact["report"]),
+        lookback_days=preset.tracing.lookback_days_before_onset,
+        min_hours=preset.grading.stay_min_hours)
+    area = Area.objects.filter(pk=fact["area_id"]).first()
+    if day is not None and area is not None:
+        record_event(area, day, EventKind.STAY, ref)
 
 
 def on_cases_imported(event: CasesImported) -> None:
@@ -94,6 +185,13 @@ def on_cases_imported(event: CasesImported) -> None:
             rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=day,
                                   kind=EventKind.INFECTION, ref=f"case {record.record_id}"))
     bulk.insert_models(rows)
+    # An import writes a case's exposures and candidate infectors after the case itself
+    # (tracing/importer/write.py), so whether its source is known is asked once the import
+    # has committed: the one subscriber here that does not run in the publisher's transaction.
+    window = protocols.current().alerts.positivity_window_days
+    ids = [r.record_id for r in event.records]
+    transaction.on_commit(lambda: review_sources(ids, raise_since=today - timedelta(
+        days=window)))
 
 
 def on_positive_result(event: PositiveResultRecorded) -> None:
@@ -123,6 +221,31 @@ def on_round_closed(event: ScreeningRoundClosed) -> None:
     else:
         kind = EventKind.ROUND_NEGATIVE if event.complete else EventKind.ROUND_INCOMPLETE
     record_event(area, event.day, kind, "round")
+    if event.round_id is not None and event.tubes is not None:
+        rising_positivity(area, event)
+
+
+def rising_positivity(area: Area, event: ScreeningRoundClosed) -> None:
+    """Keep the round's figures; raise the alert when the area's last rounds rise (once per
+    area and round: a round is closed once, and its figures are kept once)."""
+    ref = f"round {event.round_id}"
+    if RoundFigure.objects.filter(area=area, round_ref=ref).exists():
+        return
+    RoundFigure.objects.create(tenant_id=area.tenant_id, area=area, day=event.day,
+                               round_ref=ref, tubes=event.tubes,
+                               positive=event.positive_tubes or 0)
+    rules = protocols.current().alerts
+    # The last rounds with tubes, oldest first (a round without a resulted tube says nothing).
+    last = [warnings.RoundFigure(day, tubes, positive) for day, tubes, positive in reversed(
+        RoundFigure.objects.filter(area=area, tubes__gt=0).order_by("-day", "-id")
+        .values_list("day", "tubes", "positive")[:rules.rising_rounds])]
+    if warnings.positivity_rising(last, count=rules.rising_rounds,
+                                  min_positivity=rules.rising_min_positivity):
+        Alert.objects.create(tenant_id=area.tenant_id, area=area, day=event.day,
+                             kind=AlertKind.RISING_POSITIVITY, detail={
+                                 "round": event.round_id,
+                                 "positivity": [round(r.positivity, 6) for r in last],
+                                 "tubes": [r.tubes for r in last]})
 
 
 def register() -> None:

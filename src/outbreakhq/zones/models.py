@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outbreakhq.core.models import Area, ScopedQuerySet
@@ -119,6 +120,7 @@ class AlertKind(models.TextChoices):
     UNKNOWN_SOURCE = "unknown_source", _("Case with no known source")
     POSITIVE_ROUND = "positive_round", _("Positive in an all-resident round")
     POSITIVE_ENVIRONMENT = "positive_environment", _("Positive environmental sample")
+    RISING_POSITIVITY = "rising_positivity", _("Positivity rising over the last rounds")
 
 
 class Alert(models.Model):
@@ -137,6 +139,44 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-day", "-id"]
         indexes = [models.Index(fields=["tenant", "acknowledged_at"], name="zone_alert_open")]
+
+    def summary(self) -> str:
+        """What the alert is about, in the reader's language, from its detail (record numbers
+        and figures only, never a person's data)."""
+        d = self.detail or {}
+        parts = []
+        if d.get("case"):
+            parts.append(gettext("case %(n)s") % {"n": d["case"]})
+        if d.get("reference"):
+            parts.append(str(d["reference"]))
+        if d.get("positivity"):
+            parts.append(gettext("positivity of the last rounds: %(list)s") % {"list": " → ".join(
+                f"{share * 100:.2f} %" for share in d["positivity"])})
+        if d.get("closed") == "source_known" and d.get("why") == "no_infection":
+            parts.append(gettext("closed: the case is no longer an infection"))
+        elif d.get("closed") == "source_known":
+            parts.append(gettext("closed: the source became known (%(why)s)")
+                         % {"why": d.get("why", "")})
+        return "; ".join(parts)
+
+
+class RoundFigure(models.Model):
+    """A closed all-resident round's tubes and positive tubes in an area (from the
+    `ScreeningRoundClosed` event): the series the rising-positivity warning reads."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    day = models.DateField()
+    round_ref = models.CharField(max_length=40)
+    tubes = models.PositiveIntegerField()
+    positive = models.PositiveIntegerField()
+
+    objects = AreaRowQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["area", "day"], name="zone_round_area_day")]
+        constraints = [models.UniqueConstraint(fields=["area", "round_ref"],
+                                               name="zone_round_once")]
 
 
 class PublishedList(models.Model):
@@ -177,6 +217,28 @@ class KeyPlace(models.Model):
 
     class Meta:
         ordering = ["area__path", "name"]
+
+
+class PlaceMemberQuerySet(ScopedQuerySet):
+    """A key place's people: personal data, scoped by the person's home area."""
+
+    area_field = "person__home_area"
+    person_field = "person"
+
+
+class KeyPlaceMember(models.Model):
+    """A person who works or lives at a key place: today's compliance counts their tests."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    place = models.ForeignKey(KeyPlace, models.CASCADE, related_name="members")
+    person = models.ForeignKey("core.Person", models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlaceMemberQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["place", "person"],
+                                               name="zone_place_member_once")]
 
 
 class SampleKind(models.TextChoices):

@@ -39,7 +39,8 @@ def measures() -> list[dict]:
     zh = (get_language() or "").startswith("zh")
     return [{"grade": g, "text": grading.measures[g].zh if zh else grading.measures[g].en,
              "stay_home": grading.measures[g].residents_stay_home,
-             "may_leave": grading.measures[g].may_leave_area} for g in grading.grades]
+             "may_leave": grading.measures[g].may_leave_area,
+             "test_every_days": grading.measures[g].test_every_days} for g in grading.grades]
 
 
 def residents_per_grade(actor: Actor, day: date, within: Area | None) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Key places and environmental samples: the list in scope, and two forms (place.manage)."""
+"""Key places and environmental samples: the list in scope with today's compliance, a place's
+page with its people, and the forms (place.manage)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core.actor import actor_of
-from outbreakhq.core.errors import InvalidInput
+from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
 from outbreakhq.zones.models import (
@@ -27,8 +28,12 @@ from outbreakhq.zones.services import places as services
 def places(request):
     require_capability(request, Can.MANAGE_PLACES)
     actor = actor_of(request)
-    rows = (KeyPlace.objects.visible_to(actor, Can.MANAGE_PLACES, within=request.scope_area)
-            .select_related("area")[:500])
+    rows = list(KeyPlace.objects.visible_to(actor, Can.MANAGE_PLACES,
+                                            within=request.scope_area)
+                .select_related("area")[:500])
+    compliance = services.compliance(rows)
+    for row in rows:
+        row.compliance = compliance[row.pk]
     samples = (EnvironmentalSample.objects.visible_to(actor, Can.MANAGE_PLACES,
                                                       within=request.scope_area)
                .select_related("area", "place")[:200])
@@ -64,3 +69,31 @@ def sample_add(request):
     except InvalidInput as exc:
         messages.error(request, str(exc))
     return redirect("zones_places")
+
+
+@login_required
+def place_page(request, pk: int):
+    """A key place: its grade's testing frequency, today's compliance, its people (scoped,
+    audited) and its environmental samples."""
+    require_capability(request, Can.MANAGE_PLACES)
+    actor = actor_of(request)
+    place = services.access_place(actor, pk)  # outside scope: the 404 of a missing one
+    members = services.place_members(actor, place)
+    tests = services.last_tests([m.person_id for m in members])
+    for member in members:
+        member.last_test = tests.get(member.person_id)
+    return render(request, "zones/place.html", {
+        "place": place, "compliance": services.compliance([place])[place.pk],
+        "members": members, "samples": place.samples.all()[:100]})
+
+
+@login_required
+@require_POST
+def place_member_add(request, pk: int):
+    try:
+        services.add_member(actor=actor_of(request), place_id=pk,
+                            person_id=request.POST.get("person", ""))
+        messages.success(request, _("Person added to the place."))
+    except (InvalidInput, NotFound, OutOfScope) as exc:  # a person not found, or not in scope
+        messages.error(request, str(exc))
+    return redirect("zones_place", pk=pk)

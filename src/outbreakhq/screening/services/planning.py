@@ -94,12 +94,18 @@ def close_round(*, actor: Actor, round_id: int) -> Round:
         round_.save(update_fields=["closed"])
         residents = Person.objects.filter(home_area__path__startswith=round_.area.path).count()
         sampled = TubeMember.objects.filter(round=round_, retest=False).count()
-        positive = Tube.objects.filter(round=round_, result=Result.POSITIVE).exists()
+        resulted = Tube.objects.filter(round=round_, retest=False, result__in=(
+            Result.NEGATIVE, Result.POSITIVE))
+        tubes = resulted.count()
+        positive_tubes = resulted.filter(result=Result.POSITIVE).count()
+        positive = positive_tubes > 0 or Tube.objects.filter(
+            round=round_, result=Result.POSITIVE).exists()
         audit.record(actor=actor, action="change", object_type="screening_round",
                      object_id=round_.pk, area=round_.area, detail={"fields": ["closed"]})
         events.publish(ScreeningRoundClosed(actor=actor, area_path=round_.area.path,
                                             day=round_.day, complete=sampled >= residents,
-                                            all_negative=not positive))
+                                            all_negative=not positive, round_id=round_.pk,
+                                            tubes=tubes, positive_tubes=positive_tubes))
     return round_
 
 

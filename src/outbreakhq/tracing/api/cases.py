@@ -103,6 +103,7 @@ class VisitIn(Schema):
     place: str
     date_from: dt.date
     date_to: dt.date | None = None
+    hours: int | None = Field(None, ge=0, description="How long the case stayed, when known")
     notes: str = ""
 
 
@@ -112,6 +113,7 @@ class VisitOut(Schema):
     place: str
     date_from: dt.date
     date_to: dt.date
+    hours: int | None
     notes: str
 
 

@@ -301,6 +301,7 @@ VISIT_READERS = {
     "place": f.required_text(200),
     "date_from": f.required_date,
     "date_to": f.a_date,
+    "hours": f.hours,
     "notes": f.text(300),
 }
 
@@ -327,6 +328,10 @@ def record_visit(*, actor: Actor, case_id: int, data: Mapping) -> PlaceVisit:
         if values["date_to"] < values["date_from"]:
             f.refuse(message, "date_to", _("is before the first day %(date)s")
                      % {"date": values["date_from"]})
+        days = (values["date_to"] - values["date_from"]).days + 1
+        if values.get("hours") is not None and values["hours"] > 24 * days:
+            f.refuse(message, "hours", _("more than %(n)s hours in %(days)s day(s)")
+                     % {"n": 24 * days, "days": days})
         if rules.after(values["date_to"], case.report_date):
             f.refuse(message, "date_to", _("%(date)s is after the report date %(report)s")
                      % {"date": values["date_to"], "report": case.report_date})
