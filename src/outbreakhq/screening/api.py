@@ -69,10 +69,28 @@ class BoxOut(Schema):
     status: str
     shipped_at: dt.datetime
     received_at: dt.datetime | None
+    lab: int | None = Field(None, alias="lab_id")
 
 
 class ReceiveIn(Schema):
     box: str
+    lab: int | None = Field(None, description="The lab receiving it (GET labs/); blank: "
+                                              "your only lab, if you have one")
+
+
+class LabIn(Schema):
+    name: str
+    area: str = Field(description="The area code where the lab is")
+
+
+class LabOut(Schema):
+    id: int
+    name: str
+    area: str
+
+    @staticmethod
+    def resolve_area(lab) -> str:
+        return lab.area.code
 
 
 class ResultsOut(Schema):
@@ -203,7 +221,24 @@ def ship_box(request, payload: BoxIn):
 @router.post("/boxes/received", response=BoxOut)
 def receive_box(request, payload: ReceiveIn):
     """The lab received a box: its tubes are received."""
-    return services.receive_box(actor=actor_of(request), box_code=payload.box)
+    return services.receive_box(actor=actor_of(request), box_code=payload.box,
+                                lab_id=payload.lab)
+
+
+@router.get("/labs/", response=list[LabOut])
+def list_labs(request):
+    """The labs in your scope (where you receive boxes, or that you plan with)."""
+    actor = actor_of(request)
+    need = Can.RECORD_RESULTS if can(actor, Can.RECORD_RESULTS) else Can.PLAN_SCREENING
+    require_role(actor, need, what="screening_lab")
+    return worklists.labs_for(actor, need)
+
+
+@router.post("/labs/", response={201: LabOut})
+def create_lab(request, payload: LabIn):
+    """A testing laboratory at an area: its technicians receive boxes at it."""
+    return Status(201, services.create_lab(actor=actor_of(request), name=payload.name,
+                                           area_code=payload.area))
 
 
 @router.post("/results/", response=ResultsOut, openapi_extra={"requestBody": {"content": {
