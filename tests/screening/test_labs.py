@@ -103,3 +103,20 @@ def test_the_planner_adds_a_lab_and_the_lab_page_receives_at_it(screen):
                  planner.get(reverse("screening_round") + f"?round={screen.round.pk}")):
         text = page.content.decode()
         assert 'id="turnaround-labs"' in text and "North lab" in text and "Alder lab" in text
+
+
+def test_the_situation_reports_turnaround_lists_each_lab(screen):
+    from outbreakhq.core import hooks
+
+    north = _lab(screen, "North lab", screen.land.pref1)
+    screen.submit("T1", screen.people(2))
+    screen.submit("T2", screen.people(2))
+    _ship(screen, "B1", "T1")
+    services.receive_box(actor=Actor.of(screen.lab), box_code="B1", lab_id=north.pk)
+    _ship(screen, "B2", "T2")
+    services.receive_box(actor=Actor.of(screen.lab), box_code="B2")
+    Box.objects.filter(code="B2").update(lab=None)  # a box received before labs existed
+    screen.results(("T1", "negative"), ("T2", "negative"))
+    answer = hooks.ask("screening.turnaround_of", screen.land.region.path, timezone.localdate())
+    assert answer["count"] == 2
+    assert [(row["lab"], row["count"]) for row in answer["labs"]] == [("North lab", 1)]
