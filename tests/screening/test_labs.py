@@ -46,6 +46,14 @@ def test_turnaround_is_given_per_site_and_per_lab_the_box_was_received_at(screen
     hours = worklists.hourly(lab, "result.record", timezone.localdate())
     assert sum(r["resulted"] for r in hours if r["lab"] == "North lab") == 2
     assert sum(r["shipped"] for r in hours) == 3
+    screen.submit("T4", screen.people(1))
+    _ship(screen, "B3", "T4")  # in transit: no lab yet
+    now = {(r["site"], r["lab"]): r for r in worklists.by_site_and_lab(
+        lab, "result.record", timezone.localdate())}
+    assert {k: (r["collected"], r["in_transit"], r["waiting"], r["resulted"])
+            for k, r in now.items()} == {("School gate", "North lab"): (2, 0, 0, 2),
+                                         ("School gate", "Alder lab"): (1, 0, 0, 1),
+                                         ("School gate", ""): (1, 1, 0, 0)}
 
 
 def test_the_technicians_only_lab_is_taken_when_none_is_named(screen):
@@ -103,6 +111,7 @@ def test_the_planner_adds_a_lab_and_the_lab_page_receives_at_it(screen):
                  planner.get(reverse("screening_round") + f"?round={screen.round.pk}")):
         text = page.content.decode()
         assert 'id="turnaround-labs"' in text and "North lab" in text and "Alder lab" in text
+        assert 'id="by-site-and-lab"' in text
 
 
 def test_the_situation_reports_turnaround_lists_each_lab(screen):

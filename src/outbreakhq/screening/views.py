@@ -128,6 +128,8 @@ def round_page(request):
                                                           by="lab")
         context["advice"] = advice(round_)
         context["hourly"] = worklists.hourly(actor, need, round_.day)
+        context["now_rows"] = worklists.by_site_and_lab(actor, need, round_.day,
+                                                        round_id=round_.pk)
     return render(request, "screening/round.html", context)
 
 
@@ -245,7 +247,8 @@ def lab(request):
         "turnaround": worklists.turnaround(actor, Can.RECORD_RESULTS),
         "turnaround_labs": worklists.turnaround(actor, Can.RECORD_RESULTS, by="lab"),
         "labs": worklists.labs_for(actor, Can.RECORD_RESULTS),
-        "hourly": worklists.hourly(actor, Can.RECORD_RESULTS, timezone.localdate())},
+        "hourly": worklists.hourly(actor, Can.RECORD_RESULTS, timezone.localdate()),
+        "now_rows": worklists.by_site_and_lab(actor, Can.RECORD_RESULTS, timezone.localdate())},
         status=status)
 
 

@@ -201,6 +201,31 @@ def hourly(actor: Actor, capability: str, day, *, within: Area | None = None) ->
     return [rows[k] for k in sorted(rows)]
 
 
+def by_site_and_lab(actor: Actor, capability: str, day, *,
+                    round_id: int | None = None) -> list[dict]:
+    """Per site and lab, now: tubes collected on `day`, in transit, waiting at the lab for a
+    result (whatever their day: yesterday's late boxes are work today too) and resulted on
+    `day` (counted in the database). A tube counts for the lab its box was received at; tubes
+    in transit have none yet."""
+    tubes = Tube.objects.visible_to(actor, capability)
+    if round_id:
+        tubes = tubes.filter(round_id=round_id)
+    start, end = day_range(day)
+    today_collected = Q(collected_at__gte=start, collected_at__lt=end)
+    today_resulted = Q(resulted_at__gte=start, resulted_at__lt=end)
+    pending = Q(status__in=(TubeStatus.SHIPPED, TubeStatus.RECEIVED))
+    rows = (tubes.filter(today_collected | today_resulted | pending)
+            .values("site__name", "box__lab__name")
+            .annotate(collected=Count("id", filter=today_collected),
+                      in_transit=Count("id", filter=Q(status=TubeStatus.SHIPPED)),
+                      waiting=Count("id", filter=Q(status=TubeStatus.RECEIVED)),
+                      resulted=Count("id", filter=today_resulted))
+            .order_by("site__name", "box__lab__name"))
+    return [{"site": r["site__name"], "lab": r["box__lab__name"] or "",
+             **{k: r[k] for k in ("collected", "in_transit", "waiting", "resulted")}}
+            for r in rows[:PAGE]]
+
+
 def today_figures(actor: Actor, area: Area | None = None) -> dict:
     """The overview tile (aggregates only): today's tubes by status, people sampled, positive
     tubes, recalls still open."""
