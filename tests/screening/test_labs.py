@@ -74,6 +74,11 @@ def test_a_lab_outside_the_scope_is_refused_like_a_missing_one(screen):
             services.receive_box(actor=Actor.of(screen.lab), box_code="B1", lab_id=lab_id)
         answers.append(refused.value.errors[0].message.replace(str(lab_id), "N"))
     assert answers[0] == answers[1]
+    _lab(screen, "North lab", screen.land.pref1)
+    _lab(screen, "Alder lab", screen.land.county1)
+    with pytest.raises(InvalidInput) as refused:  # several labs: which one?
+        services.receive_box(actor=Actor.of(screen.lab), box_code="B1")
+    assert "several labs" in str(refused.value)
     assert Box.objects.get(code="B1").received_at is None  # nothing half written
 
 

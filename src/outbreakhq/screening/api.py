@@ -76,8 +76,8 @@ class BoxOut(Schema):
 
 class ReceiveIn(Schema):
     box: str
-    lab: int | None = Field(None, description="The lab receiving it (GET labs/); blank: "
-                                              "your only lab, if you have one")
+    lab: int | None = Field(None, description="The lab receiving it (GET labs/); may be "
+                                              "left out when you work at one lab or none")
 
 
 class LabIn(Schema):

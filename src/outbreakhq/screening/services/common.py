@@ -97,12 +97,16 @@ def site_named(actor: Actor, site_id, message: str) -> Site:
 
 def lab_named(actor: Actor, lab_id, message: str) -> Lab | None:
     """The lab a box is received at: the one named (in the actor's scope for results; the
-    same sentence for a missing lab and one outside the scope), else the actor's only lab,
-    else none (a deployment without lab records keeps working: turnaround per site only)."""
+    same sentence for a missing lab and one outside the scope), else the actor's only lab;
+    none named among several is refused; none at all when the actor has no lab (a deployment
+    without lab records keeps working: turnaround per site only)."""
     labs = Lab.objects.visible_to(actor, Can.RECORD_RESULTS)
     if lab_id in (None, ""):
-        only = list(labs.order_by("pk")[:2])
-        return only[0] if len(only) == 1 else None
+        mine = list(labs.order_by("pk")[:2])
+        if len(mine) > 1:
+            raise InvalidInput(message, [FieldError("lab", _(
+                "you work at several labs: choose the one receiving the box"))])
+        return mine[0] if mine else None
     pk = _number(lab_id)
     lab = labs.filter(pk=pk).first() if pk else None
     if lab is None:
