@@ -266,5 +266,6 @@ def receive_box(*, actor: Actor, box_code: str, lab_id: int | None = None) -> Bo
         Tube.objects.filter(box=box, status=TubeStatus.SHIPPED).update(
             status=TubeStatus.RECEIVED, received_at=when, received_by=who)
         audit.record(actor=actor, action="change", object_type="box", object_id=box.code,
-                     area=box.area, detail={"fields": ["status"]})
+                     area=box.area, detail={"fields": ["status", "lab"] if lab else ["status"],
+                                            "lab": lab.pk if lab else None})
     return box
