@@ -38,7 +38,7 @@ def test_turnaround_is_given_per_site_and_per_lab_the_box_was_received_at(screen
     services.receive_box(actor=lab, box_code="B2", lab_id=alder.pk)
     screen.results(("T1", "negative"), ("T2", "negative"), ("T3", "negative"))
     assert Box.objects.get(code="B1").lab == north
-    by_lab = {row["site"]: row for row in worklists.turnaround(lab, "result.record", by="lab")}
+    by_lab = {row["name"]: row for row in worklists.turnaround(lab, "result.record", by="lab")}
     assert {name: row["tubes"] for name, row in by_lab.items()} == {"North lab": 2,
                                                                     "Alder lab": 1}
     assert by_lab["North lab"]["total"]["count"] == 2  # negatives reported as recorded

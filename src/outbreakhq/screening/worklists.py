@@ -140,8 +140,8 @@ BY = {"site": "site__name", "lab": "box__lab__name"}
 
 def turnaround(actor: Actor, capability: str, *, round_id: int | None = None,
                by: str = "site") -> list[dict]:
-    """Per site (or per lab, `by="lab"`: tubes not yet received at a lab are left out):
-    collection → receipt, receipt → result, result → report and collection → report (hours;
+    """Per site (or per lab, `by="lab"`: tubes not yet received at a lab are left out), by
+    `name`: collection → receipt, receipt → result, result → report and collection → report (hours;
     mean, median, max, and the share reported within 6, 12, 24 hours)."""
     tubes = Tube.objects.visible_to(actor, capability)
     if round_id:
@@ -155,7 +155,7 @@ def turnaround(actor: Actor, capability: str, *, round_id: int | None = None,
         by_place[place].append(times)
     out = []
     for place, times in sorted(by_place.items()):
-        out.append({"site": place, "tubes": len(times),
+        out.append({"name": place, "tubes": len(times),
                     "to_receipt": rules.turnaround([rules.hours_between(c, r)
                                                     for c, r, _x, _p in times]),
                     "to_result": rules.turnaround([rules.hours_between(r, x)
