@@ -111,3 +111,12 @@ def test_results_sent_again_with_their_id_are_answered_without_recording_again(s
                         headers={"Idempotency-Key": "lims-42"}) for _ in range(2)]
     assert answers[0].json() == answers[1].json() and answers[0].json()["recalls"] == 4
     assert answers[1]["Idempotent-Replayed"] == "true"
+
+
+def test_a_samples_csv_gives_the_collection_time_in_its_collected_at_column(screen, tmp_path):
+    code = screen.codes(screen.people(1))[0]
+    path = tmp_path / "s.csv"
+    path.write_text(f"barcode,site,round,members,collected_at\n"
+                    f"C1,{screen.site.pk},{screen.round.pk},{code},2022-04-04T08:15:00+08:00\n")
+    run("samples", path, user="sam")
+    assert Tube.objects.get(barcode="C1").collected_at == TAKEN
