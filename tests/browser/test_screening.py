@@ -10,6 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from outbreakhq.core.actor import Actor
+from outbreakhq.screening import services
 from outbreakhq.screening.models import Recall, Tube
 from outbreakhq.tracing.models import Case
 from tests.browser.conftest import log_in, shot
@@ -126,6 +128,16 @@ def test_the_other_screening_pages_fit_a_phone(page, who, url):
     people = screen.people(12)
     screen.submit("T0001", people[:10])
     screen.submit("T0002", people[10:11])
+    # two labs (the lab page offers a choice; per-lab tables), one box received at one
+    planner, lab = Actor.of(screen.planner), Actor.of(screen.lab)
+    north = services.create_lab(actor=planner, name="North Prefecture Central Laboratory",
+                                area_code=screen.land.pref1.code)
+    services.create_lab(actor=planner, name="Alder County CDC laboratory",
+                        area_code=screen.land.county1.code)
+    services.ship_box(actor=Actor.of(screen.operator), site_id=screen.site.pk, box_code="B1",
+                      barcodes=["T0002"])
+    services.receive_box(actor=lab, box_code="B1", lab_id=north.pk)
+    screen.results(("T0002", "negative"))
     page.set_viewport_size(PHONE)
     log_in(page, who, PASSWORD)
     page.goto(url)

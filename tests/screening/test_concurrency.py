@@ -62,3 +62,35 @@ def test_the_same_tube_sent_twice_at_once_is_recorded_once(screen):
     assert all(isinstance(a, services.Submitted) for a in answers), answers
     assert sorted(a.created for a in answers) == [False, True]
     assert TubeMember.objects.count() == 3
+
+
+def test_one_message_id_sent_twice_at_once_is_processed_once(screen):
+    """Both copies pass the "seen before?" check and process; the unique (sender, kind, id)
+    lets one commit, the other rolls back what it wrote and answers as the first."""
+    from outbreakhq.screening.models import Lab, Message
+    from outbreakhq.screening.services import messages
+
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def send(i: int) -> None:
+        def process() -> dict:
+            services.create_lab(actor=Actor.of(screen.planner), name=f"Lab {i}",
+                                area_code=screen.land.county1.code)
+            barrier.wait()  # both copies are being processed now
+            return {"copy": i}
+
+        try:
+            answers[i] = messages.answer_once(actor=Actor.of(screen.operator), kind="tubes",
+                                              key="race-1", body=b"same", process=process)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers[0][0] == answers[1][0], answers  # the same answer to both copies
+    assert sorted(replayed for _answer, replayed in answers) == [False, True]
+    assert Lab.objects.count() == 1 and Message.objects.count() == 1

@@ -104,7 +104,8 @@ def test_the_overview_tile_and_the_hourly_figures_count_todays_tubes(screen):
 
 def test_the_home_panels_show_the_operators_open_tubes_and_the_labs_waiting_tubes(screen):
     # nothing to do yet: the panel says so with zeros
-    assert panels.operator(Actor.of(screen.operator)) == {"open_tubes": 0, "in_transit": 0}
+    assert panels.operator(Actor.of(screen.operator)) == {"open_tubes": 0, "in_transit": 0,
+                                                          "to_resample": 0}
     screen.submit("T1", screen.people(2))
     screen.submit("T2", screen.people(2))
     screen.ship_and_receive("B1", "T2")

@@ -8,13 +8,16 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F
 from django.utils import timezone
 
+from outbreakhq.core.actor import Actor
 from outbreakhq.screening.models import (
     Box,
     BoxStatus,
     Campaign,
+    Lab,
     Recall,
     RecallStatus,
     Round,
@@ -26,6 +29,8 @@ from outbreakhq.screening.models import (
 from outbreakhq.simulate.detection import MEMBER_DAYS
 from outbreakhq.simulate.engine import Config, simulate
 from outbreakhq.wiring import scenario_loader as loader
+from outbreakhq.wiring.demo_users import ensure_demo_users
+from tests.factories import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +98,12 @@ def test_the_last_day_shows_a_round_in_progress(scenario, monkeypatch) -> None:
     for barcode, result in Tube.objects.filter(status=TubeStatus.RESULTED) \
             .values_list("barcode", "result"):
         assert result == ("positive" if positive[barcode] else "negative")
+    # Boxes are received at their county's lab (the CDC laboratory); in transit, at none yet.
+    received = Box.objects.filter(status=BoxStatus.RECEIVED).select_related("lab", "area")
+    assert received.exists()
+    for box in received:
+        assert box.lab.area.level == "county" and box.area.path.startswith(box.lab.area.path)
+    assert not Box.objects.filter(status=BoxStatus.SHIPPED, lab__isnull=False).exists()
 
 
 def test_positive_pools_resulted_recall_their_members(scenario, monkeypatch) -> None:
@@ -109,14 +120,25 @@ def test_positive_pools_resulted_recall_their_members(scenario, monkeypatch) -> 
             assert recall.result in ("positive", "negative")
         else:
             assert recall.status == RecallStatus.NOTIFIED and recall.result == ""
+    # What the demo shows today (`outbreakhq demo` simulates up to a day after positive
+    # pools, like this fixture): people to resample on the recall page and the site's home.
+    ensure_demo_users()
+    users = {u.username: u for u in get_user_model().objects.all()}
+    page = logged_in(users["commander"]).get("/screening/recalls/").content.decode()
+    assert recalls.select_related("person")[0].person.name in page
+    mine = Recall.objects.visible_to(Actor.of(users["screening"]), "person.view").filter(
+        status=RecallStatus.NOTIFIED).count()
+    home = logged_in(users["screening"]).get("/").content.decode()
+    assert mine and f"{mine} recalled people to resample" in home
 
 
 def test_replacing_the_scenario_replaces_its_screening(scenario) -> None:
     loader.load(scenario)
     counts = (Tube.objects.count(), TubeMember.objects.count(), Round.objects.count(),
-              Recall.objects.count(), Box.objects.count())
+              Recall.objects.count(), Box.objects.count(), Lab.objects.count())
     assert counts[0] and counts[1]
     loader.load(scenario, replace=True)
     assert (Tube.objects.count(), TubeMember.objects.count(), Round.objects.count(),
-            Recall.objects.count(), Box.objects.count()) == counts
+            Recall.objects.count(), Box.objects.count(), Lab.objects.count()) == counts
     assert Campaign.objects.count() == 1
+

@@ -24,5 +24,7 @@ API = {
     "POST /screening/results/": write(Can.RECORD_RESULTS),
     "POST /screening/results/reported": write(Can.RECORD_RESULTS),
     "GET /screening/recalls/": read(Can.VIEW_PERSON),
+    "GET /screening/labs/": read((Can.RECORD_RESULTS, Can.PLAN_SCREENING)),
+    "POST /screening/labs/": write(Can.PLAN_SCREENING),
     "GET /screening/results/fhir": read(Can.RECORD_RESULTS),
 }

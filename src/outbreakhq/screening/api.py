@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -19,6 +20,7 @@ from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import require_role
 from outbreakhq.screening import fhir, rules, services, worklists
 from outbreakhq.screening.models import Tube, TubeMember, TubeStatus
+from outbreakhq.screening.services.messages import answer_once, key_of
 
 router = Router(tags=["screening"])
 
@@ -69,10 +71,28 @@ class BoxOut(Schema):
     status: str
     shipped_at: dt.datetime
     received_at: dt.datetime | None
+    lab: int | None = Field(None, alias="lab_id")
 
 
 class ReceiveIn(Schema):
     box: str
+    lab: int | None = Field(None, description="The lab receiving it (GET labs/); may be "
+                                              "left out when you work at one lab or none")
+
+
+class LabIn(Schema):
+    name: str
+    area: str = Field(description="The area code where the lab is")
+
+
+class LabOut(Schema):
+    id: int
+    name: str
+    area: str
+
+    @staticmethod
+    def resolve_area(lab) -> str:
+        return lab.area.code
 
 
 class ResultsOut(Schema):
@@ -136,35 +156,28 @@ class TubesOut(Schema):
         "type": "array", "items": {"type": "object", "properties": {
             "barcode": {"type": "string"}, "site": {"type": "integer"},
             "round": {"type": "integer"}, "retest": {"type": "boolean"},
+            "collected_at": {"type": "string", "format": "date-time"},
             "members": {"type": "array", "items": {"type": "string"}}}}}}}},
     "text/csv": {"schema": {"type": "string"}},
     "application/fhir+json": {"schema": {"type": "object"}}}}})
-def submit_tubes(request):
+def submit_tubes(request, response: HttpResponse):
     """Sealed tubes in bulk: a JSON body {"tubes": [{"barcode", "site", "round", "members",
-    "retest"}]}, a CSV body (Content-Type text/csv, header barcode,site,round,members[,retest])
-    or a FHIR R4 Bundle of Specimens (docs/screening.md "FHIR"). All tubes or none; every bad
-    row (or bundle entry) is named. Sending the same tubes again changes nothing."""
+    "retest", "collected_at"}]}, a CSV body (Content-Type text/csv, header
+    barcode,site,round,members[,retest][,collected_at]) or a FHIR R4 Bundle of Specimens
+    (docs/screening.md "FHIR"; Specimen.collection.collectedDateTime is the collection time).
+    All tubes or none; every bad row (or bundle entry) is named. Sending the same tubes again
+    changes nothing; a message id (header Idempotency-Key, or the Bundle's id) sent again is
+    answered as the first time without processing it again."""
     actor = actor_of(request)
     require_role(actor, Can.COLLECT_SAMPLES, what="tube")
-    message = _("No tube was saved.")
-    text = request.body.decode("utf-8-sig", errors="replace")
-    try:
-        if _is_csv(request):
-            rows = rules.read_samples_csv(text)
-        else:
-            body = json.loads(text or "{}")
-            if isinstance(body, dict) and body.get("resourceType") == "Bundle":
-                rows = fhir.read_specimens(text)
-            else:
-                rows = body.get("tubes") if isinstance(body, dict) else body
-    except (ValueError, AttributeError) as problem:
-        raise InvalidInput(message, [FieldError("body", str(problem))]) from problem
-    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-        raise InvalidInput(message, [FieldError("tubes", _(
-            "send a list of tubes, each with barcode, site, round and members"))])
-    done = _by_entry(rows, lambda first: services.submit_tubes(
-        actor=actor, rows=rows, first_row=first if first else 2 if _is_csv(request) else 1))
-    return {"created": done.created, "unchanged": done.unchanged}
+
+    def process() -> dict:
+        rows = _tubes_of(request)
+        done = _by_entry(rows, lambda first: services.submit_tubes(
+            actor=actor, rows=rows, first_row=first if first else 2 if _is_csv(request) else 1))
+        return {"created": done.created, "unchanged": done.unchanged}
+
+    return _once(request, response, "tubes", process)
 
 
 @router.get("/tubes/fhir", response=dict)
@@ -203,7 +216,24 @@ def ship_box(request, payload: BoxIn):
 @router.post("/boxes/received", response=BoxOut)
 def receive_box(request, payload: ReceiveIn):
     """The lab received a box: its tubes are received."""
-    return services.receive_box(actor=actor_of(request), box_code=payload.box)
+    return services.receive_box(actor=actor_of(request), box_code=payload.box,
+                                lab_id=payload.lab)
+
+
+@router.get("/labs/", response=list[LabOut])
+def list_labs(request):
+    """The labs in your scope (where you receive boxes, or that you plan with)."""
+    actor = actor_of(request)
+    need = Can.RECORD_RESULTS if can(actor, Can.RECORD_RESULTS) else Can.PLAN_SCREENING
+    require_role(actor, need, what="screening_lab")
+    return worklists.labs_for(actor, need)
+
+
+@router.post("/labs/", response={201: LabOut})
+def create_lab(request, payload: LabIn):
+    """A testing laboratory at an area: its technicians receive boxes at it."""
+    return Status(201, services.create_lab(actor=actor_of(request), name=payload.name,
+                                           area_code=payload.area))
 
 
 @router.post("/results/", response=ResultsOut, openapi_extra={"requestBody": {"content": {
@@ -213,18 +243,24 @@ def receive_box(request, payload: ReceiveIn):
             "ct": {"type": "number"}}}}}}},
     "text/csv": {"schema": {"type": "string"}},
     "application/fhir+json": {"schema": {"type": "object"}}}}})
-def record_results(request):
+def record_results(request, response: HttpResponse):
     """Results in bulk: a JSON body {"results": [{"barcode", "result", "ct"}]} or a CSV body
     (Content-Type text/csv, header barcode,result[,ct]) or a FHIR R4 Bundle of Observations
     (LOINC 94500-6, SNOMED CT 10828004 / 260415000). All rows or none; every bad row is named.
-    Sending the same results again changes nothing."""
+    Sending the same results again changes nothing; a message id (header Idempotency-Key, or
+    the Bundle's identifier or id) sent again is answered as the first time, not processed."""
     require_role(actor_of(request), Can.RECORD_RESULTS, what="tube")
-    rows = _rows_of(request)
-    done = _by_entry(rows, lambda first: services.record_results(
-        actor=actor_of(request), rows=rows,
-        first_row=first if first else 2 if _is_csv(request) else 1))
-    return {"resulted": done.resulted, "unchanged": done.unchanged, "recalls": done.recalls,
-            "positives": done.positives, "reported": done.reported}
+
+    def process() -> dict:
+        rows = _rows_of(request)
+        done = _by_entry(rows, lambda first: services.record_results(
+            actor=actor_of(request), rows=rows,
+            first_row=first if first else 2 if _is_csv(request) else 1))
+        return {"resulted": done.resulted, "unchanged": done.unchanged,
+                "recalls": done.recalls, "positives": done.positives,
+                "reported": done.reported}
+
+    return _once(request, response, "results", process)
 
 
 class ReportIn(Schema):
@@ -281,6 +317,44 @@ def _by_entry(rows: list[dict], call):
 
 def _is_csv(request) -> bool:
     return request.content_type in ("text/csv", "text/plain")
+
+
+def _once(request, response: HttpResponse, kind: str, process) -> dict:
+    """process() once per message id (services/messages.py): a message sent again with its
+    id gets the first answer, marked with the header `Idempotent-Replayed: true`, before its
+    body is even read as rows."""
+    body = None
+    if not _is_csv(request) and "Idempotency-Key" not in request.headers:
+        try:  # a FHIR Bundle's own id
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None  # process() names the problem
+    answer, replayed = answer_once(actor=actor_of(request), kind=kind,
+                                   key=key_of(request.headers, body), body=request.body,
+                                   process=process)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return answer
+
+
+def _tubes_of(request) -> list[dict]:
+    message = _("No tube was saved.")
+    text = request.body.decode("utf-8-sig", errors="replace")
+    try:
+        if _is_csv(request):
+            rows = rules.read_samples_csv(text)
+        else:
+            body = json.loads(text or "{}")
+            if isinstance(body, dict) and body.get("resourceType") == "Bundle":
+                rows = fhir.read_specimens(text)
+            else:
+                rows = body.get("tubes") if isinstance(body, dict) else body
+    except (ValueError, AttributeError) as problem:
+        raise InvalidInput(message, [FieldError("body", str(problem))]) from problem
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise InvalidInput(message, [FieldError("tubes", _(
+            "send a list of tubes, each with barcode, site, round and members"))])
+    return rows
 
 
 def _rows_of(request) -> list[dict]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle
@@ -134,10 +135,19 @@ def read_specimens(text: str) -> list[dict]:
                 fail(name, _("no extension %(url)s with the %(what)s's number (valueInteger)")
                      % {"url": url, "what": name})
         members = _members_of(specimen, groups, fail)
+        collected = specimen.collection.collectedDateTime if specimen.collection else None
+        if collected is not None and not (isinstance(collected, datetime)
+                                          and collected.tzinfo is not None):
+            fail("collection.collectedDateTime", _(
+                "the collection time needs a time of day and a time zone (for example "
+                "2022-04-04T08:15:00+08:00)"))
         if barcode and not any(e.row == number for e in errors):
-            rows.append({"barcode": barcode, "site": found[SITE_EXTENSION],
-                         "round": found[ROUND_EXTENSION], "members": members,
-                         "retest": bool(found.get(RETEST_EXTENSION)), "entry": number})
+            row = {"barcode": barcode, "site": found[SITE_EXTENSION],
+                   "round": found[ROUND_EXTENSION], "members": members,
+                   "retest": bool(found.get(RETEST_EXTENSION)), "entry": number}
+            if collected is not None:
+                row["collected_at"] = collected
+            rows.append(row)
     if errors:
         raise InvalidInput(message, errors)
     if not rows:

@@ -3,8 +3,9 @@ batches (bounded memory), one transaction per batch, idempotent by barcode: a ru
 half-way and run again lands every row once. Registered with interop as streaming kinds
 (apps.py): these files run to millions of rows, which interop's whole-file plan does not hold.
 
-samples: a CSV with the header `barcode,site,round,members[,retest]` (members: screening codes
-or identity numbers separated by `;` or spaces), one sealed tube per line, or a FHIR R4 Bundle
+samples: a CSV with the header `barcode,site,round,members[,retest][,collected_at]` (members:
+screening codes or identity numbers separated by `;` or spaces; collected_at: ISO 8601 with
+its offset), one sealed tube per line, or a FHIR R4 Bundle
 of Specimens (`.json`, screening/fhir.py).
 results: a CSV with the header `barcode,result[,ct]`, or a FHIR R4 Bundle of Observations
 (`.json`). A bundle is one message: it is read whole, then written in batches.

@@ -132,6 +132,26 @@ class Site(models.Model):
         return self.name
 
 
+class Lab(models.Model):
+    """A testing laboratory (SORMAS: a facility of type "Laboratory"): boxes are received at
+    it and it records their tubes' results. Placed at an area like a site; a lab technician
+    works at the labs placed in their scope for `result.record` (no per-user lab list: a
+    technician assigned to a district works for the district's labs)."""
+
+    tenant = models.ForeignKey(Area, models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, models.PROTECT, related_name="+", verbose_name=_("area"))
+    name = models.CharField(_("name"), max_length=200)
+
+    objects = AreaOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"],
+                                               name="lab_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Box(models.Model):
     """A transport box of sealed tubes, from a site to the lab (chain of custody)."""
 
@@ -146,6 +166,9 @@ class Box(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                     blank=True, related_name="+")
+    # The lab it was received at (its tubes' results are that lab's): turnaround per lab.
+    lab = models.ForeignKey(Lab, models.PROTECT, null=True, blank=True, related_name="boxes",
+                            verbose_name=_("lab"))
 
     objects = AreaOnlyQuerySet.as_manager()
 
@@ -272,3 +295,22 @@ class Exemption(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "person"],
                                                name="exempt_once_per_round")]
+
+
+class Message(models.Model):
+    """A bulk message already processed (tubes or results), by the id its sender gave it
+    (the `Idempotency-Key` header or the FHIR Bundle's id): the same message again is answered
+    with the stored answer, not processed again. Per sender (user) and kind; `digest` is the
+    body's hash, so one id reused for another body is refused rather than answered wrongly."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)  # "tubes" or "results"
+    key = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    answer = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"],
+                                               name="message_once_per_sender")]

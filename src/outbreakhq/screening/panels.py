@@ -1,4 +1,5 @@
-"""Home panels: the collection site's open tubes and boxes to ship, the lab's boxes in transit,
+"""Home panels: the collection site's open tubes and boxes to ship and the people recalled to
+resample, the lab's boxes in transit,
 tubes waiting and overdue ones (scoped reads; the lab's panel shows barcodes only). Shown
 with zeros too: a role's home says that there is nothing waiting."""
 
@@ -8,14 +9,19 @@ from django.utils import timezone
 
 from outbreakhq import protocols
 from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
 from outbreakhq.screening import worklists
 from outbreakhq.screening.models import BoxStatus
 
 
 def operator(actor, area=None) -> dict | None:
+    """The site's open tubes and boxes in transit, and the people recalled in its areas still
+    to be resampled (a recall's retest is taken at the site)."""
     tubes = worklists.open_tubes(actor)
     shipped = worklists.boxes(actor, Can.COLLECT_SAMPLES, BoxStatus.SHIPPED)
-    return {"open_tubes": len(tubes), "in_transit": len(shipped)}
+    recalls = worklists.recall_counts(actor) if can(actor, Can.VIEW_PERSON) else None
+    return {"open_tubes": len(tubes), "in_transit": len(shipped),
+            "to_resample": recalls["notified"] if recalls else None}
 
 
 def lab(actor, area=None) -> dict | None:

@@ -108,7 +108,8 @@ def turnaround(hours: Sequence[float | None], within: Sequence[int] = (6, 12, 24
 
 
 def read_samples_csv(text: str) -> list[dict]:
-    """Rows of a samples CSV (header: barcode, site, round, members, optionally retest)."""
+    """Rows of a samples CSV (header: barcode, site, round, members, optionally retest and
+    collected_at)."""
     reader = csv.DictReader(text.splitlines())
     fields = {(name or "").strip().lower(): name for name in reader.fieldnames or ()}
     missing = [c for c in ("barcode", "site", "round", "members") if c not in fields]
@@ -116,7 +117,8 @@ def read_samples_csv(text: str) -> list[dict]:
         raise ValueError("the header must name the columns barcode, site, round and members "
                          "(and retest)")
     return [{key: (row.get(fields[key]) or "").strip() for key in
-             ("barcode", "site", "round", "members", "retest") if key in fields}
+             ("barcode", "site", "round", "members", "retest", "collected_at")
+             if key in fields}
             for row in reader]
 
 

@@ -10,7 +10,8 @@ no members: nothing a screening page could show about them).
 - One campaign for the region; one round per day and population (community, sealed
   compounds, priority groups, quarantine sites; clinic tests are not a screening round), its
   target the region, closed when its day is past.
-- One collection site per compound that sampled, open 07:00 to 19:00.
+- One collection site per compound that sampled, open 07:00 to 19:00; one lab per county
+  that sampled (its CDC laboratory), where the boxes of the county's sites are received.
 - Custody times, the same rule every day: the tubes of a site are collected evenly over its
   opening hours (today: from the opening, or twelve hours ago if later, until ten minutes ago);
   every BOX_SIZE tubes (and the site's last ones) leave in a box a quarter of an hour after its
@@ -42,6 +43,7 @@ from outbreakhq.screening.models import (
     BoxStatus,
     Campaign,
     Exemption,
+    Lab,
     Recall,
     RecallReason,
     RecallStatus,
@@ -70,13 +72,14 @@ class ScreeningLoad:
     members: int
     boxes: int
     recalls: int
+    labs: int = 0
 
 
 def delete_tenant(tenant_id: int) -> None:
     """Remove a tenant's screening rows (before its people and areas), set-based: children
     first, so that no foreign key is left dangling even where PostgreSQL checks them at once."""
     with connection.cursor() as cursor:
-        for model in (Recall, Exemption, TubeMember, Tube, Box, Round, Site, Campaign):
+        for model in (Recall, Exemption, TubeMember, Tube, Box, Lab, Round, Site, Campaign):
             cursor.execute(f'DELETE FROM "{model._meta.db_table}" WHERE tenant_id = %s',
                            [tenant_id])
 
@@ -139,6 +142,14 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
                                closes=CLOSES, capacity_per_hour=0)
     bulk.insert_models(list(rounds.values()))
     bulk.insert_models(list(sites.values()))
+    county_of = _counties(scenario)
+    labs: dict[str, Lab] = {}  # county code -> its lab
+    for code in sites:
+        county = county_of[code]
+        if county not in labs:
+            labs[county] = Lab(tenant_id=tenant_id, area_id=area_ids[county],
+                               name=f"{area_names[county]} CDC laboratory")
+    bulk.insert_models(list(labs.values()))
 
     # Tubes in order of site and day (the timeline is per site and day), as numpy columns.
     order = np.lexsort((np.asarray(t["tube"]), np.asarray(t["collection_date"]),
@@ -197,7 +208,8 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
             tenant_id=tenant_id, area_id=area_ids[code], site_id=site_id,
             code=f"{scenario.meta['region_code']}-B{number + 1:07d}",
             status=BoxStatus.RECEIVED if received <= clock else BoxStatus.SHIPPED,
-            shipped_at=_at(at), received_at=_at(received) if received <= clock else None))
+            shipped_at=_at(at), received_at=_at(received) if received <= clock else None,
+            lab_id=labs[county_of[code]].pk if received <= clock else None))
     bulk.insert_models(box_rows)
     shipped_boxes = iter(box_rows)
     for number, (_code, _site, at) in enumerate(boxes):
@@ -267,7 +279,21 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
     bulk.insert_models(recalls)
     return ScreeningLoad(rounds=len(rounds), sites=len(sites), tubes=n,
                          members=int(m_k.size), boxes=len(box_rows),
-                         recalls=len(recalls))
+                         recalls=len(recalls), labs=len(labs))
+
+
+def _counties(scenario) -> dict[str, str]:
+    """Each area's county (itself for a county; the region for the levels above)."""
+    areas = scenario["areas"].to_pydict()
+    parent = dict(zip(areas["code"], areas["parent_code"], strict=True))
+    level = dict(zip(areas["code"], areas["level"], strict=True))
+    county = {}
+    for code in areas["code"]:
+        at = code
+        while level[at] != "county" and parent[at] is not None:
+            at = parent[at]
+        county[code] = at if level[at] == "county" else code
+    return county
 
 
 def _at(seconds: float) -> datetime:

@@ -70,6 +70,9 @@ def rounds(request):
                                      area_code=request.POST.get("area", ""),
                                      capacity_per_hour=_number(request.POST.get("capacity")) or 0,
                                      home_visits=request.POST.get("home_visits") == "1")
+            elif what == "lab":
+                services.create_lab(actor=actor, name=request.POST.get("name", ""),
+                                    area_code=request.POST.get("area", ""))
             else:
                 raise InvalidInput(_("Nothing was saved: pick what to add."), [])
             messages.success(request, _("Saved."))
@@ -82,6 +85,7 @@ def rounds(request):
         "rounds": worklists.rounds_for(actor, Can.PLAN_SCREENING),
         "campaigns": Campaign.objects.visible_to(actor, Can.PLAN_SCREENING).order_by("-id")[:50],
         "sites": worklists.sites_for(actor, Can.PLAN_SCREENING), "kinds": RoundKind.choices,
+        "labs": worklists.labs_for(actor, Can.PLAN_SCREENING),
         "problems": problems, "today": timezone.localdate()}, status=status)
 
 
@@ -120,8 +124,12 @@ def round_page(request):
         context["coverage"] = worklists.coverage(actor, round_) if can(
             actor, Can.VIEW_PERSON) else None
         context["turnaround"] = worklists.turnaround(actor, need, round_id=round_.pk)
+        context["turnaround_labs"] = worklists.turnaround(actor, need, round_id=round_.pk,
+                                                          by="lab")
         context["advice"] = advice(round_)
         context["hourly"] = worklists.hourly(actor, need, round_.day)
+        context["now_rows"] = worklists.by_site_and_lab(actor, need, round_.day,
+                                                        round_id=round_.pk)
     return render(request, "screening/round.html", context)
 
 
@@ -209,7 +217,8 @@ def lab(request):
     if request.method == "POST":
         try:
             if request.POST.get("what") == "receive":
-                box = services.receive_box(actor=actor, box_code=request.POST.get("box", ""))
+                box = services.receive_box(actor=actor, box_code=request.POST.get("box", ""),
+                                           lab_id=request.POST.get("lab") or None)
                 messages.success(request, _("Box %(code)s received.") % {"code": box.code})
             elif request.POST.get("what") == "report":
                 reported = services.report_results(actor=actor,
@@ -236,7 +245,10 @@ def lab(request):
                                      report_hours=report_hours),
         "overdue_hours": hours, "report_hours": report_hours, "problems": problems,
         "turnaround": worklists.turnaround(actor, Can.RECORD_RESULTS),
-        "hourly": worklists.hourly(actor, Can.RECORD_RESULTS, timezone.localdate())},
+        "turnaround_labs": worklists.turnaround(actor, Can.RECORD_RESULTS, by="lab"),
+        "labs": worklists.labs_for(actor, Can.RECORD_RESULTS),
+        "hourly": worklists.hourly(actor, Can.RECORD_RESULTS, timezone.localdate()),
+        "now_rows": worklists.by_site_and_lab(actor, Can.RECORD_RESULTS, timezone.localdate())},
         status=status)
 
 

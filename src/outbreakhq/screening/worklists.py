@@ -18,6 +18,7 @@ from outbreakhq.screening import rules
 from outbreakhq.screening.models import (
     Box,
     Exemption,
+    Lab,
     Recall,
     RecallStatus,
     Round,
@@ -40,6 +41,11 @@ def rounds_for(actor: Actor, capability: str) -> list[Round]:
 
 def sites_for(actor: Actor, capability: str = Can.COLLECT_SAMPLES) -> list[Site]:
     return list(Site.objects.visible_to(actor, capability).select_related("area")
+                .order_by("name")[:PAGE])
+
+
+def labs_for(actor: Actor, capability: str = Can.RECORD_RESULTS) -> list[Lab]:
+    return list(Lab.objects.visible_to(actor, capability).select_related("area")
                 .order_by("name")[:PAGE])
 
 
@@ -128,20 +134,28 @@ def coverage(actor: Actor, round_: Round, *, limit: int = 500) -> Coverage:
     return Coverage(registered, sampled, list(missing.items()), exempted, at_home)
 
 
-def turnaround(actor: Actor, capability: str, *, round_id: int | None = None) -> list[dict]:
-    """Per site: collection → receipt, receipt → result, result → report and collection →
-    report (hours; mean, median, max, and the share reported within 6, 12, 24 hours)."""
+# Where a tube's turnaround is counted: its collection site, or the lab its box was received at.
+BY = {"site": "site__name", "lab": "box__lab__name"}
+
+
+def turnaround(actor: Actor, capability: str, *, round_id: int | None = None,
+               by: str = "site") -> list[dict]:
+    """Per site (or per lab, `by="lab"`: tubes not yet received at a lab are left out), by
+    `name`: collection → receipt, receipt → result, result → report and collection → report (hours;
+    mean, median, max, and the share reported within 6, 12, 24 hours)."""
     tubes = Tube.objects.visible_to(actor, capability)
     if round_id:
         tubes = tubes.filter(round_id=round_id)
-    by_site: dict[str, list] = defaultdict(list)
-    for site, *times in tubes.values_list(
-            "site__name", "collected_at", "received_at", "resulted_at",
+    if by == "lab":
+        tubes = tubes.filter(box__lab__isnull=False)
+    by_place: dict[str, list] = defaultdict(list)
+    for place, *times in tubes.values_list(
+            BY[by], "collected_at", "received_at", "resulted_at",
             "reported_at")[:100_000]:
-        by_site[site].append(times)
+        by_place[place].append(times)
     out = []
-    for site, times in sorted(by_site.items()):
-        out.append({"site": site, "tubes": len(times),
+    for place, times in sorted(by_place.items()):
+        out.append({"name": place, "tubes": len(times),
                     "to_receipt": rules.turnaround([rules.hours_between(c, r)
                                                     for c, r, _x, _p in times]),
                     "to_result": rules.turnaround([rules.hours_between(r, x)
@@ -168,20 +182,48 @@ def day_range(day: date) -> tuple[datetime, datetime]:
 
 
 def hourly(actor: Actor, capability: str, day, *, within: Area | None = None) -> list[dict]:
-    """Tubes collected, received and resulted per hour of `day`, per site (counted in the
-    database): the lab's and the sites' dashboard."""
+    """Tubes collected, shipped (in transit), received (waiting at the lab) and resulted per
+    hour of `day`, per site and lab (counted in the database; the lab is the one the tube's
+    box was received at, blank before): the lab's and the sites' dashboard."""
     tubes = Tube.objects.visible_to(actor, capability, within=within)
     start, end = day_range(day)
     rows: dict[tuple, dict] = {}
-    for step in ("collected", "received", "resulted"):
+    steps = ("collected", "shipped", "received", "resulted")
+    for step in steps:
         counted = (tubes.filter(**{f"{step}_at__gte": start, f"{step}_at__lt": end})
-                   .annotate(hour=TruncHour(f"{step}_at")).values("site__name", "hour")
+                   .annotate(hour=TruncHour(f"{step}_at"))
+                   .values("site__name", "box__lab__name", "hour")
                    .annotate(n=Count("id")).order_by())
         for row in counted:
-            key = (row["hour"], row["site__name"])
-            rows.setdefault(key, {"hour": row["hour"], "site": row["site__name"],
-                                  "collected": 0, "received": 0, "resulted": 0})[step] = row["n"]
-    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1]))]
+            key = (row["hour"], row["site__name"], row["box__lab__name"] or "")
+            rows.setdefault(key, {"hour": row["hour"], "site": key[1], "lab": key[2],
+                                  **dict.fromkeys(steps, 0)})[step] = row["n"]
+    return [rows[k] for k in sorted(rows)]
+
+
+def by_site_and_lab(actor: Actor, capability: str, day, *,
+                    round_id: int | None = None) -> list[dict]:
+    """Per site and lab, now: tubes collected on `day`, in transit, waiting at the lab for a
+    result (whatever their day: yesterday's late boxes are work today too) and resulted on
+    `day` (counted in the database). A tube counts for the lab its box was received at; tubes
+    in transit have none yet."""
+    tubes = Tube.objects.visible_to(actor, capability)
+    if round_id:
+        tubes = tubes.filter(round_id=round_id)
+    start, end = day_range(day)
+    today_collected = Q(collected_at__gte=start, collected_at__lt=end)
+    today_resulted = Q(resulted_at__gte=start, resulted_at__lt=end)
+    pending = Q(status__in=(TubeStatus.SHIPPED, TubeStatus.RECEIVED))
+    rows = (tubes.filter(today_collected | today_resulted | pending)
+            .values("site__name", "box__lab__name")
+            .annotate(collected=Count("id", filter=today_collected),
+                      in_transit=Count("id", filter=Q(status=TubeStatus.SHIPPED)),
+                      waiting=Count("id", filter=Q(status=TubeStatus.RECEIVED)),
+                      resulted=Count("id", filter=today_resulted))
+            .order_by("site__name", "box__lab__name"))
+    return [{"site": r["site__name"], "lab": r["box__lab__name"] or "",
+             **{k: r[k] for k in ("collected", "in_transit", "waiting", "resulted")}}
+            for r in rows[:PAGE]]
 
 
 def today_figures(actor: Actor, area: Area | None = None) -> dict:

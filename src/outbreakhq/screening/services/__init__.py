@@ -13,6 +13,7 @@ from outbreakhq.screening.services.common import (
 from outbreakhq.screening.services.planning import (
     close_round,
     create_campaign,
+    create_lab,
     create_round,
     create_site,
     exempt_person,
@@ -35,7 +36,8 @@ from outbreakhq.screening.services.tubes import (
 
 __all__ = ["Batch", "Recorded", "Reported", "Submitted", "access_recall", "access_round",
            "access_site", "access_tube", "box_by_code", "capacity_of", "close_round",
-           "code_of", "create_campaign", "create_round", "create_site", "exempt_person",
+           "code_of", "create_campaign", "create_lab", "create_round", "create_site",
+           "exempt_person",
            "receive_box", "record_results", "report_results", "results_of", "results_of_many",
            "ship_box",
            "submit_tube", "submit_tubes", "tube_by_barcode"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 from django.conf import settings
@@ -64,6 +65,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         bad.add(row)
 
     parsed = []
+    collected: dict[int, datetime] = {}  # row -> the collection time the input gave
     for row, values in enumerate(rows, start=first_row):
         barcode = str(values.get("barcode") or "").strip()
         members = values.get("members") or []
@@ -75,6 +77,14 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         if not members:
             fail(row, "members", _("scan at least one person"))
         retest = str(values.get("retest", "")).strip().lower() in ("1", "true", "yes")
+        if values.get("collected_at") not in (None, ""):
+            at = _collection_time(values["collected_at"])
+            if at is None:
+                fail(row, "collected_at", _(
+                    "a collection time with its time zone, not in the future, is required "
+                    "(for example 2022-04-04T08:15:00+08:00)"))
+            else:
+                collected[row] = at
         parsed.append((row, barcode, members, _int(values.get("site")),
                        _int(values.get("round")), retest))
     sites = {s.pk: s for s in Site.objects.visible_to(actor, Can.COLLECT_SAMPLES).filter(
@@ -142,8 +152,22 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         raise InvalidInput(message, done.errors)
     todo = [t for t in todo if t[0] not in bad]
     with transaction.atomic():
-        _write(actor, todo, people, done)
+        _write(actor, todo, people, done, collected)
     return done
+
+
+def _collection_time(value) -> datetime | None:
+    """The time a tube was taken (FHIR Specimen.collection.collectedDateTime, a CSV's or a
+    JSON batch's `collected_at`): aware, and not later than now (a few minutes of clock skew
+    allowed); None when it is not one. Turnaround starts from it."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    return value if value <= now() + timedelta(minutes=5) else None
 
 
 def _among(field_name: str, ids: Sequence[int]) -> Q:
@@ -237,7 +261,8 @@ def _resample(rows: list[tuple[int, int, int, bool]], when) -> None:
               RecallStatus.NOTIFIED.value) for tube_id, round_id, pid in retests])
 
 
-def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
+def _write(actor: Actor, todo: list, people: dict, done: Batch,
+           collected: Mapping[int, datetime]) -> None:
     """Tubes, members and the audit event naming every person, written as columns by
     core/bulk.py (COPY on PostgreSQL, executemany on SQLite): the rows were checked above, and
     no model instance is built per row (measured: Django's model __init__ was a third of the
@@ -261,7 +286,10 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch) -> None:
         "retest": pa.array([t[6] for t in todo], pa.bool_()),
         "content": pa.array([t[5] for t in todo], pa.string()),
         "status": pa.array([TubeStatus.SEALED.value] * n, pa.string()),
-        "collected_at": stamp, "collected_by_id": user, "sealed_at": stamp, "sealed_by_id": user,
+        # the time the site gave (offline queue, FHIR), else when it reached us
+        "collected_at": pa.array([collected.get(t[0], when) for t in todo],
+                                 pa.timestamp("us", tz="UTC")),
+        "collected_by_id": user, "sealed_at": stamp, "sealed_by_id": user,
         "result": pa.array([""] * n, pa.string())}))
     home = {v[0]: v for v in people.values()}
     rows = [(tube_id, round_.pk, pid, retest)

@@ -11,7 +11,7 @@ from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import fetch_in_scope, refused
 from outbreakhq.screening import rules
-from outbreakhq.screening.models import Box, Recall, Round, Site, Tube
+from outbreakhq.screening.models import Box, Lab, Recall, Round, Site, Tube
 
 
 def user_of(actor: Actor):
@@ -93,6 +93,27 @@ def site_named(actor: Actor, site_id, message: str) -> Site:
         raise InvalidInput(message, [FieldError("site", _(
             "no collection site number %(n)s in your area") % {"n": site_id})])
     return site
+
+
+def lab_named(actor: Actor, lab_id, message: str) -> Lab | None:
+    """The lab a box is received at: the one named (in the actor's scope for results; the
+    same sentence for a missing lab and one outside the scope), else the actor's only lab;
+    none named among several is refused; none at all when the actor has no lab (a deployment
+    without lab records keeps working: turnaround per site only)."""
+    labs = Lab.objects.visible_to(actor, Can.RECORD_RESULTS)
+    if lab_id in (None, ""):
+        mine = list(labs.order_by("pk")[:2])
+        if len(mine) > 1:
+            raise InvalidInput(message, [FieldError("lab", _(
+                "you work at several labs: choose the one receiving the box"))])
+        return mine[0] if mine else None
+    pk = _number(lab_id)
+    lab = labs.filter(pk=pk).first() if pk else None
+    if lab is None:
+        refused(actor, Can.RECORD_RESULTS, what="screening_lab", object_id=lab_id)
+        raise InvalidInput(message, [FieldError("lab", _(
+            "no lab number %(n)s in your area") % {"n": lab_id})])
+    return lab
 
 
 def round_named(round_id, message: str) -> Round:

@@ -19,6 +19,7 @@ from outbreakhq.core.unit_of_work import unit_of_work
 from outbreakhq.screening.models import (
     Campaign,
     Exemption,
+    Lab,
     Result,
     Round,
     RoundKind,
@@ -82,6 +83,26 @@ def create_site(*, actor: Actor, name: str, area_code: str, opens: time | None =
         audit.record(actor=actor, action="create", object_type="screening_site",
                      object_id=site.pk, area=area)
     return site
+
+
+def create_lab(*, actor: Actor, name: str, area_code: str) -> Lab:
+    """A testing laboratory at an area: the technicians of that area receive boxes at it."""
+    require_role(actor, Can.PLAN_SCREENING, what="screening_lab")
+    message = _("The lab was not saved.")
+    area = _area(area_code, message)
+    require(actor, Can.PLAN_SCREENING, area, what="screening_lab")
+    name = str(name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput(message, [row_error(None, "name", _("a name of 1 to 200 characters "
+                                                               "is required"))])
+    with transaction.atomic():
+        if Lab.objects.filter(tenant_id=area.tenant_id, name=name).exists():
+            raise InvalidInput(message, [row_error(None, "name", _(
+                "there is already a lab named %(name)s") % {"name": name})])
+        lab = Lab.objects.create(tenant_id=area.tenant_id, area=area, name=name)
+        audit.record(actor=actor, action="create", object_type="screening_lab",
+                     object_id=lab.pk, area=area)
+    return lab
 
 
 def close_round(*, actor: Actor, round_id: int) -> Round:

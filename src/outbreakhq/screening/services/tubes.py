@@ -31,6 +31,7 @@ from outbreakhq.screening.models import (
 )
 from outbreakhq.screening.services.common import (
     box_named,
+    lab_named,
     now,
     person_id_of_code,
     round_named,
@@ -243,21 +244,28 @@ def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[st
     return box
 
 
-def receive_box(*, actor: Actor, box_code: str) -> Box:
-    """The lab receives a box: the box and its tubes are received (when, who). Receiving it
-    again changes nothing."""
+def receive_box(*, actor: Actor, box_code: str, lab_id: int | None = None) -> Box:
+    """The lab receives a box: the box and its tubes are received (when, who, at which lab:
+    `lab_id`, or the technician's only lab). Receiving it again changes nothing (another lab
+    named for a box received before is refused)."""
     require_role(actor, Can.RECORD_RESULTS, what="box")
     box_code = str(box_code or "").strip()
     message = _("Box %(code)s was not received.") % {"code": box_code or "?"}
     with transaction.atomic():
         box = box_named(actor, box_code, message, lock=True)
+        lab = lab_named(actor, lab_id, message)
         if box.status == BoxStatus.RECEIVED:
+            if lab_id not in (None, "") and lab and box.lab_id not in (None, lab.pk):
+                raise InvalidInput(message, [row_error(None, "lab", _(
+                    "box %(code)s was received at another lab") % {"code": box_code})])
             return box
         when, who = now(), user_of(actor)
         box.status, box.received_at, box.received_by = BoxStatus.RECEIVED, when, who
-        box.save(update_fields=["status", "received_at", "received_by"])
+        box.lab = lab
+        box.save(update_fields=["status", "received_at", "received_by", "lab"])
         Tube.objects.filter(box=box, status=TubeStatus.SHIPPED).update(
             status=TubeStatus.RECEIVED, received_at=when, received_by=who)
         audit.record(actor=actor, action="change", object_type="box", object_id=box.code,
-                     area=box.area, detail={"fields": ["status"]})
+                     area=box.area, detail={"fields": ["status", "lab"] if lab else ["status"],
+                                            "lab": lab.pk if lab else None})
     return box

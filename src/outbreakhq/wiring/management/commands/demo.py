@@ -18,9 +18,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--population", type=int, default=200_000)
-        # 18 days: the response has the outbreak in hand but contacts are still followed, so
-        # today's worklists have rows (after 60 days the default city's outbreak is long over).
-        parser.add_argument("--days", type=int, default=18)
+        # 17 days: the response has the outbreak in hand but contacts are still followed, so
+        # today's worklists have rows (after 60 days the default city's outbreak is long over),
+        # and yesterday's screening found positive pools, so today has open recalls (with 18
+        # days the last positive pools are two days old and every recall is resulted).
+        parser.add_argument("--days", type=int, default=17)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--no-serve", action="store_true", help="set up, print, and stop")
 
