@@ -50,3 +50,12 @@ def chromium_path() -> str:
                         "is missing: apt-get install chromium")
         pytest.skip("NOTICE: browser test SKIPPED: Debian's Chromium is not installed")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty shared cache (rate limits, the overview's cached counts):
+    areas and ids repeat from test to test, so an answer cached by one must not reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()

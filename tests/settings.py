@@ -6,6 +6,11 @@ import tempfile
 
 os.environ.setdefault("OUTBREAKHQ_DEBUG", "1")
 os.environ.setdefault("OUTBREAKHQ_DATA_DIR", tempfile.mkdtemp(prefix="outbreakhq-test-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each pytest-xdist worker (tests/run.py runs two per pass) gets a data folder of its own: the
+    # folder the controller made is shared by all of them (files, the file cache, its limits).
+    os.environ["OUTBREAKHQ_DATA_DIR"] = tempfile.mkdtemp(
+        prefix=f"outbreakhq-test-{os.environ['PYTEST_XDIST_WORKER']}-")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to run
 # beside it. The tests drive the browser and the ORM in turn, never at once.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

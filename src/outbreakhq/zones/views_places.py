@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbreakhq.core.actor import actor_of
-from outbreakhq.core.errors import InvalidInput, NotFound, OutOfScope
+from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.roles import Can
 from outbreakhq.core.views import require_capability
 from outbreakhq.zones.models import (
@@ -90,10 +90,11 @@ def place_page(request, pk: int):
 @login_required
 @require_POST
 def place_member_add(request, pk: int):
+    require_capability(request, Can.MANAGE_PLACES)  # a role without it is refused, not redirected
     try:
         services.add_member(actor=actor_of(request), place_id=pk,
                             person_id=request.POST.get("person", ""))
         messages.success(request, _("Person added to the place."))
-    except (InvalidInput, NotFound, OutOfScope) as exc:  # a person not found, or not in scope
+    except (InvalidInput, NotFound) as exc:  # a person not found, or not in scope: the same words
         messages.error(request, str(exc))
     return redirect("zones_place", pk=pk)
