@@ -140,7 +140,7 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
                 ended.append((in_force_now, since))
         _write_regrade(superseded, ended, new, now)
         if auto and new:
-            _republish(_("%(n)s designations approved automatically") % {"n": len(new)})
+            _republish({"code": reasons.AUTO_APPROVED, "n": len(new)})
         _watch(rules, day, states, areas)
         # Stamped after its own writes (auto_now_add stamps proposals as they are written):
         # a decision after this is one the next run must read.
@@ -344,7 +344,7 @@ def approve(*, actor: Actor, designation_id: int, note: str = "") -> Designation
         designation.note = note[:300]
         _approve(designation, actor=actor)
         designation.save(update_fields=["note"])
-        _republish(_("designation %(n)s approved") % {"n": designation.pk})
+        _republish({"code": reasons.APPROVED, "designation": designation.pk})
         audit.record(actor=actor, action="change", object_type="designation",
                      object_id=designation.pk, area=designation.area,
                      detail={"decision": "approve", "grade": designation.grade,
@@ -405,15 +405,16 @@ def designate(*, actor: Actor, data: Mapping[str, object]) -> Designation:
             tenant_id=area.tenant_id, area=area, grade=grade, since=since, reason=reason[:2000],
             basis={"manual": True, "last_event": last}, proposed_by=actor.user)
         _approve(designation, actor=actor)
-        _republish(_("designation %(n)s made") % {"n": designation.pk})
+        _republish({"code": reasons.MADE, "designation": designation.pk})
         audit.record(actor=actor, action="create", object_type="designation",
                      object_id=designation.pk, area=area,
                      detail={"grade": grade, "since": since.isoformat()})
     return designation
 
 
-def _republish(note: str) -> None:
-    public.republish_today(note)
+def _republish(note_code: dict) -> None:
+    """A new version of today's public list, if one was published; why, as a code."""
+    public.republish_today(note_code)
 
 
 def grade_of(area_path: str, day: date) -> str | None:
