@@ -32,6 +32,7 @@ from outbreakhq.tracing import services
 from tests.factories import make_person, make_user, territory
 from tests.support.factories import support_ids
 from tests.tracing.conftest import ago, open_case
+from tests.zones.factories import zones_ids
 
 API_PREFIX = "/api/v1"
 REFUSED = (403, 404)
@@ -104,6 +105,7 @@ def world(role: str) -> World:
            "merged": two.pk, "code": land.compound1.parent.parent.code, "kind": "cases",
            "token": "0" * 32, "name": "cases-2000-01-01.csv", "root": land.region.code}
     ids.update(support_ids(land.compound1))  # support's requests, passes, travellers, batches
+    ids.update(zones_ids(land.compound1))  # a waiting risk-area proposal, an open alert
     return World(ids, _user_for(role, land))
 
 

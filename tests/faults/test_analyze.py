@@ -50,3 +50,46 @@ def test_a_small_write_is_not_analyzed():
     with transaction.atomic():
         bulk.insert_people(people(land.compound1, 10), tenant_id=land.region.pk)
         assert not any(isinstance(h[1], bulk._Analyze) for h in connection.run_on_commit)
+
+
+def test_a_load_that_names_its_columns_analyzes_those_only():
+    """The regrade's proposals (issue 11): statistics of the columns queries filter on, not of
+    the JSON basis; a second load of the table in the same transaction widens the list."""
+    import pyarrow as pa
+    from django.utils import timezone
+
+    land, now = territory(), timezone.now()
+    table = Person._meta.db_table
+    ids = bulk.allocate_ids(table, 1500)
+
+    def load(part: slice) -> None:
+        chosen = ids[part]
+        bulk.write_columns(table, pa.table({
+            "id": pa.array(chosen, pa.int64()),
+            "tenant_id": pa.array([land.region.pk] * len(chosen), pa.int64()),
+            "name": pa.array([f"P{i}" for i in chosen]), "sex": pa.array(["F"] * len(chosen)),
+            "id_type": pa.array(["none"] * len(chosen)), "id_number": pa.array([""] * len(chosen)),
+            "phone": pa.array([""] * len(chosen)),
+            "home_area_id": pa.array([land.compound1.pk] * len(chosen), pa.int64()),
+            "address": pa.array([""] * len(chosen)),
+            "created_at": pa.array([now] * len(chosen), pa.timestamp("us", tz="UTC")),
+            "updated_at": pa.array([now] * len(chosen), pa.timestamp("us", tz="UTC"))}),
+            analyze=("home_area_id",))
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        with transaction.atomic():
+            load(slice(0, 1000))
+            hooks = [h[1] for h in connection.run_on_commit if isinstance(h[1], bulk._Analyze)]
+            assert [h.columns for h in hooks] == [["home_area_id"]]
+            bulk.analyze_after_load(table, 1000, ("tenant_id",))
+            assert hooks[0].columns == ["home_area_id", "tenant_id"]
+    assert analyzed(table)
+    analyze = [sql for sql in statements if sql.startswith("ANALYZE")]
+    assert analyze == ([f'ANALYZE "{table}" ("home_area_id", "tenant_id")']
+                       if connection.vendor == "postgresql" else [f'ANALYZE "{table}"'])

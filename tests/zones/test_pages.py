@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.zones.models import Alert, Designation, Status
@@ -161,3 +162,44 @@ def test_a_published_list_is_served_without_rebuilding_it(graded, monkeypatch):
     monkeypatch.setattr(public, "build", rebuilt)
     assert client.get("/public/risk-areas.json").json()["version"] == 1
     assert client.get("/public/risk-areas.csv").status_code == 200
+
+
+def test_version_notes_are_codes_read_in_the_readers_language(graded):
+    """An approval made in Chinese: the page says why in each reader's language, the JSON keeps
+    the English note and the code."""
+    client = type(logged_in(graded.commander))()
+    client.get("/public/risk-areas.json")  # version 1 published
+    proposal = Designation.objects.get(area=graded.land.compound2, status=Status.PROPOSED)
+    with translation.override("zh-hans"):
+        svc.approve(actor=Actor.of(graded.commander), designation_id=proposal.pk)
+    data = client.get("/public/risk-areas.json").json()
+    assert data["note"] == f"designation {proposal.pk} approved"
+    assert data["note_code"] == {"code": "approved", "designation": proposal.pk}
+    english = client.get("/public/risk-areas/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"designation {proposal.pk} approved" in english
+    chinese = client.get("/public/risk-areas/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"划定 {proposal.pk} 已批准" in chinese
+    assert f"designation {proposal.pk} approved" not in chinese
+    assert client.get("/public/risk-areas.csv").content.decode().splitlines()[0] == ",".join(
+        COLUMNS)  # the CSV's columns stay as they were: no note
+
+
+def test_notes_stored_as_text_become_codes(graded):
+    """Migration 0003: the texts stored before, in either language, become codes; a note a
+    person typed stays."""
+    from django.apps import apps
+
+    from outbreakhq.zones.models import PublishedList
+
+    migration = importlib.import_module("outbreakhq.zones.migrations.0003_published_note_code")
+    day = timezone.localdate()
+    rows = [PublishedList.objects.create(day=day, version=v, content={}, note=note)
+            for v, note in ((5, "划定 12 已批准"), (6, "3 designations approved automatically"),
+                            (7, "a typo in a name"))]
+    migration.notes_to_codes(apps, None)
+    for row in rows:
+        row.refresh_from_db()
+    assert [(r.note, r.note_code) for r in rows] == [
+        ("designation 12 approved", {"code": "approved", "designation": 12}),
+        ("3 designations approved automatically", {"code": "auto_approved", "n": 3}),
+        ("a typo in a name", {})]

@@ -249,3 +249,16 @@ def test_a_regrade_reason_is_a_code_read_in_the_readers_language(zones):
         chinese = reasons.of(proposal)
     assert english.lower().startswith("high") and "infection" in english.lower()
     assert chinese != english and chinese.startswith("因")
+
+
+def test_the_regrade_turns_the_garbage_collector_back_on_also_when_it_fails(zones, monkeypatch):
+    import gc
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()  # paused while the clocks run
+        raise RuntimeError("the clocks failed")
+
+    monkeypatch.setattr(svc, "clocks_on", broken)
+    with pytest.raises(RuntimeError):
+        svc.regrade(day=D0)
+    assert gc.isenabled()

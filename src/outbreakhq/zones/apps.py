@@ -29,6 +29,7 @@ class ZonesConfig(AppConfig):
         hooks.periodic(hooks.Job("zones.regrade_publish", periodic.for_the_day(regrade, publish),
                                  daily_at=time(0, 5)))  # the scheduler (core/periodic.py)
         hooks.urls("outbreakhq.zones.urls")
+        hooks.api_router("/zones", "outbreakhq.zones.api.router")
         hooks.navigation(hooks.NavEntry(_("Risk areas"), "zones", Can.VIEW_AGGREGATES, 40))
         hooks.navigation(hooks.NavEntry(_("Proposals"), "zones_proposals", Can.APPROVE_ZONES,
                                         41))
@@ -55,4 +56,12 @@ class ZonesConfig(AppConfig):
             "public_risk_areas": access.read(PUBLIC),
             "public_risk_areas_json": access.read(PUBLIC),
             "public_risk_areas_csv": access.read(PUBLIC),
+        }, api={
+            "GET /zones/designations/": access.read(Can.VIEW_AGGREGATES),
+            "GET /zones/areas/{code}": access.read(Can.VIEW_AGGREGATES),
+            "GET /zones/proposals/": access.read(Can.APPROVE_ZONES),
+            "POST /zones/proposals/{designation_id}/approve": access.write(Can.APPROVE_ZONES),
+            "POST /zones/proposals/{designation_id}/reject": access.write(Can.APPROVE_ZONES),
+            "GET /zones/alerts/": access.read(Can.ACKNOWLEDGE_ALERTS),
+            "POST /zones/alerts/{alert_id}/acknowledge": access.write(Can.ACKNOWLEDGE_ALERTS),
         })

@@ -186,7 +186,10 @@ class PublishedList(models.Model):
     day = models.DateField()
     version = models.PositiveSmallIntegerField(default=1)
     published_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True)  # English, or as a person typed it
+    # Why this version, as a code and its parameters (zones/reasons.py render_note): read in
+    # the reader's language on the page; empty for a note typed by a person.
+    note_code = models.JSONField(default=dict, blank=True)
     content = models.JSONField()
 
     class Meta:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from outbreakhq import protocols
 from outbreakhq.core.models import Area
+from outbreakhq.zones import reasons
 from outbreakhq.zones.clocks import clock_rules, clocks_on, in_force
 from outbreakhq.zones.models import PublishedList
 
@@ -76,9 +77,13 @@ def current(day: date) -> PublishedList:
     return latest(day) or publish(day=day)
 
 
-def publish(*, day: date | None = None, note: str = "") -> PublishedList:
+def publish(*, day: date | None = None, note: str = "",
+            note_code: dict | None = None) -> PublishedList:
     """Freeze `day`'s list; when it differs from the last version published, a new version
-    (with `note`). The same list again publishes nothing."""
+    with a note: `note_code` (zones/reasons.py: stored as the code, and in English as `note`)
+    or `note`, a person's own words. The same list again publishes nothing."""
+    if note_code:
+        note = reasons.english_note(note_code)
     day = day or timezone.localdate()
     content = build(day)
     for _attempt in range(3):
@@ -89,7 +94,8 @@ def publish(*, day: date | None = None, note: str = "") -> PublishedList:
             with transaction.atomic():
                 return PublishedList.objects.create(
                     day=day, version=(last.version + 1) if last else 1, content=content,
-                    note=note[:300] if last else "")
+                    note=note[:300] if last else "",
+                    note_code=(note_code or {}) if last else {})
         except IntegrityError:  # another process published the same version first
             continue
     return latest(day)
@@ -99,11 +105,12 @@ def _same(old: dict, new: dict) -> bool:
     return {k: v for k, v in old.items() if k != "version"} == new
 
 
-def republish_today(note: str) -> None:
-    """After a change of designations: a new version of today's list if one was published."""
+def republish_today(note_code: dict) -> None:
+    """After a change of designations: a new version of today's list if one was published,
+    saying why (`note_code`, zones/reasons.py)."""
     today = timezone.localdate()
     if latest(today) is not None:
-        publish(day=today, note=note)
+        publish(day=today, note_code=note_code)
 
 
 def as_csv(published: PublishedList) -> str:

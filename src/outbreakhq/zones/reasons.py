@@ -1,12 +1,18 @@
-"""Why a designation was proposed, in the reader's language.
+"""Why a designation was proposed, and why the public list got a new version, in the reader's
+language.
 
 The regrade stores a reason as a code with its parameters (`Designation.basis["why"]`), never
 as text in the language of the run: a page, the public list or the API renders it for whoever
 reads it (en/zh). A designation made by hand keeps the commander's own words (`reason`).
+
+A new version of the public list says why the same way (`PublishedList.note_code`): the page
+renders it in the reader's language; the JSON keeps `note` in English, fixed when published,
+beside the code. A note a person typed (`outbreakhq zones publish --note`) is kept as typed.
 """
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from outbreakhq.core.grades import grade_label
@@ -37,3 +43,33 @@ def of(designation) -> str:
     """A designation's reason in the reader's language (a regrade's code), or the words given
     (the `reason_text` template filter)."""
     return render((designation.basis or {}).get("why"), designation.reason)
+
+
+# Why the public list was published again (PublishedList.note_code).
+APPROVED = "approved"  # {"designation": N}: a commander approved proposal N
+MADE = "made"  # {"designation": N}: a commander designated an area by hand
+AUTO_APPROVED = "auto_approved"  # {"n": N}: the regrade approved N designations itself
+
+
+def render_note(code: dict | None, fallback: str = "") -> str:
+    """A version note in the active language; `fallback` (the stored text) without a known
+    code (a note typed by a person, or stored before codes were)."""
+    kind = (code or {}).get("code")
+    if kind == APPROVED:
+        return _("designation %(n)s approved") % {"n": code.get("designation")}
+    if kind == MADE:
+        return _("designation %(n)s made") % {"n": code.get("designation")}
+    if kind == AUTO_APPROVED:
+        return _("%(n)s designations approved automatically") % {"n": code.get("n")}
+    return fallback
+
+
+def english_note(code: dict) -> str:
+    """The note in English: the stable text the JSON list keeps beside the code."""
+    with translation.override("en"):
+        return render_note(code)
+
+
+def note_of(published) -> str:
+    """A published list's note in the reader's language (the `note_text` template filter)."""
+    return render_note(published.note_code, published.note)

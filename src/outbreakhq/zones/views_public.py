@@ -66,7 +66,8 @@ def risk_areas(request):
 def risk_areas_json(request):
     published = _published(request)
     body = {**published.content, "version": published.version,
-            "published_at": published.published_at.isoformat(), "note": published.note}
+            "published_at": published.published_at.isoformat(), "note": published.note,
+            "note_code": published.note_code or None}
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 

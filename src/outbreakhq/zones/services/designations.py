@@ -8,10 +8,12 @@ made (a newer event, or a newer proposal superseded it): approving it is refused
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -105,7 +107,7 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
     now, user = timezone.now(), actor.user if actor and actor.is_authenticated else None
     auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
     key = rules_key(rules)
-    with transaction.atomic():
+    with transaction.atomic(), _collector_paused():
         top = ZoneEvent.objects.aggregate(n=Max("id"))["n"] or 0
         last_run = RegradeRun.objects.order_by("-id").first()
         incremental = (not full and last_run is not None and last_run.rules == key
@@ -131,16 +133,15 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
                 superseded.append(waiting.pk)
             if in_force_now is not None and in_force_now.grade == grade:
                 continue
-            new.append(Designation(
-                tenant_id=tenant_id, area_id=area_id, grade=grade, since=since,
-                basis=basis_of(state, last_event) | {"why": reason_of(state, grade)},
-                proposed_by=user, proposed_at=now,
-                **({"status": Status.APPROVED, "decided_at": now} if auto else {})))
+            new.append(NewProposal(
+                tenant_id, area_id, grade, since,
+                json.dumps(basis_of(state, last_event) | {"why": reason_of(state, grade)})))
             if auto and in_force_now is not None:
                 ended.append((in_force_now, since))
-        _write_regrade(superseded, ended, new, now)
+        _write_regrade(superseded, ended, now)
+        _insert(new, now=now, user=user, approved=auto)
         if auto and new:
-            _republish(_("%(n)s designations approved automatically") % {"n": len(new)})
+            _republish({"code": reasons.AUTO_APPROVED, "n": len(new)})
         _watch(rules, day, states, areas)
         # Stamped after its own writes (auto_now_add stamps proposals as they are written):
         # a decision after this is one the next run must read.
@@ -155,6 +156,23 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
 
 
 FULL_READ_ABOVE = 5000  # areas to check: above this, read every area (same answer, faster)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the regrade runs. Its clocks allocate some
+    hundred thousand short-lived objects (events, days, states) that form no cycles (reference
+    counting frees them), and each allocation burst made the collector walk the process's
+    heap: 170 collections, a third of the run's Python time on the bench's first regrade
+    (measured with gc.callbacks; issue 11). Collection resumes, and catches up, when the
+    run ends, also when it fails; a collector already off stays off."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def rules_key(rules) -> str:
@@ -217,10 +235,9 @@ def _watch(rules, day: date, states: dict, areas: set[int] | None) -> None:
             "check_on": pa.array([r[1] for r in rows], pa.date32())}))
 
 
-def _write_regrade(superseded: list[int], ended: list, new: list[Designation], now) -> None:
-    """The regrading's writes, set-based: proposals replaced, designations ended by an
-    automatic approval (the day before the new one; one not yet started is superseded), new
-    rows."""
+def _write_regrade(superseded: list[int], ended: list, now) -> None:
+    """The regrading's updates, set-based: proposals replaced, designations ended by an
+    automatic approval (the day before the new one; one not yet started is superseded)."""
     for chunk in range(0, len(superseded), 5000):
         Designation.objects.filter(pk__in=superseded[chunk:chunk + 5000]).update(
             status=Status.SUPERSEDED, decided_at=now)
@@ -234,34 +251,47 @@ def _write_regrade(superseded: list[int], ended: list, new: list[Designation], n
     for day, pks in until.items():
         for chunk in range(0, len(pks), 5000):
             Designation.objects.filter(pk__in=pks[chunk:chunk + 5000]).update(until=day)
-    _insert(new)
 
 
-def _insert(new: list[Designation]) -> None:
-    """The new proposals, column-wise (COPY on PostgreSQL): thousands on the day a screening
-    round covers the city, where a model instance's per-field conversion was a quarter of the
-    run."""
+class NewProposal(NamedTuple):
+    """A proposal the regrading writes: a plain row, not a model instance (thousands on the
+    day a screening round covers the city; building Designation objects, with their
+    init signals, was a third of the run on PostgreSQL)."""
+
+    tenant_id: int
+    area_id: int
+    grade: str
+    since: date
+    basis: str  # JSON text
+
+
+# What queries of proposals filter, join and sort on: the statistics a bulk insert refreshes
+# (the JSON basis, the reason and the note are read, never searched).
+FILTERED_COLUMNS = ("id", "tenant_id", "area_id", "grade", "since", "until", "status",
+                    "proposed_at", "decided_at")
+
+
+def _insert(new: list[NewProposal], *, now, user, approved: bool) -> None:
+    """The new proposals, column-wise (COPY on PostgreSQL), all proposed by `user` (None: the
+    scheduler) at `now`, approved at once when `approved` (OUTBREAKHQ_ZONES_AUTO_APPROVE)."""
     if not new:
         return
-    ids = bulk.allocate_ids(Designation._meta.db_table, len(new))
-    for pk, row in zip(ids, new, strict=True):
-        row.pk = pk
-
-    def column(attr, kind):
-        return pa.array([getattr(row, attr) for row in new], kind)
-
+    n = len(new)
+    ids = bulk.allocate_ids(Designation._meta.db_table, n)
+    tenants, areas, grades, since, basis = zip(*new, strict=True)
     stamp = pa.timestamp("us", tz="UTC")
     bulk.write_columns(Designation._meta.db_table, pa.table({
-        "id": pa.array(ids, pa.int64()), "tenant_id": column("tenant_id", pa.int64()),
-        "area_id": column("area_id", pa.int64()), "grade": column("grade", pa.string()),
-        "since": column("since", pa.date32()), "until": column("until", pa.date32()),
-        "reason": column("reason", pa.string()),
-        "basis": pa.array([json.dumps(row.basis) for row in new], pa.string()),
-        "status": column("status", pa.string()),
-        "proposed_by_id": column("proposed_by_id", pa.int64()),
-        "proposed_at": column("proposed_at", stamp),
-        "decided_by_id": column("decided_by_id", pa.int64()),
-        "decided_at": column("decided_at", stamp), "note": column("note", pa.string())}))
+        "id": pa.array(ids, pa.int64()), "tenant_id": pa.array(tenants, pa.int64()),
+        "area_id": pa.array(areas, pa.int64()), "grade": pa.array(grades, pa.string()),
+        "since": pa.array(since, pa.date32()), "until": pa.nulls(n, pa.date32()),
+        "reason": pa.array([""] * n, pa.string()), "basis": pa.array(basis, pa.string()),
+        "status": pa.array([Status.APPROVED if approved else Status.PROPOSED] * n,
+                           pa.string()),
+        "proposed_by_id": pa.array([user.pk if user else None] * n, pa.int64()),
+        "proposed_at": pa.array([now] * n, stamp),
+        "decided_by_id": pa.nulls(n, pa.int64()),
+        "decided_at": pa.array([now if approved else None] * n, stamp),
+        "note": pa.array([""] * n, pa.string())}), analyze=FILTERED_COLUMNS)
 
 
 class Open(NamedTuple):
@@ -314,7 +344,7 @@ def approve_all_waiting(*, tenant_id: int) -> int:
         if area_id in current:
             ended.append((current[area_id], since))
         current[area_id] = Open(pk, "", since)
-    _write_regrade([], ended, [], now)
+    _write_regrade([], ended, now)
     replaced = {previous.pk for previous, since in ended if previous.since >= since}
     pks = [pk for pk, _area, _since in waiting if pk not in replaced]
     for chunk in range(0, len(pks), 5000):
@@ -344,7 +374,7 @@ def approve(*, actor: Actor, designation_id: int, note: str = "") -> Designation
         designation.note = note[:300]
         _approve(designation, actor=actor)
         designation.save(update_fields=["note"])
-        _republish(_("designation %(n)s approved") % {"n": designation.pk})
+        _republish({"code": reasons.APPROVED, "designation": designation.pk})
         audit.record(actor=actor, action="change", object_type="designation",
                      object_id=designation.pk, area=designation.area,
                      detail={"decision": "approve", "grade": designation.grade,
@@ -405,15 +435,16 @@ def designate(*, actor: Actor, data: Mapping[str, object]) -> Designation:
             tenant_id=area.tenant_id, area=area, grade=grade, since=since, reason=reason[:2000],
             basis={"manual": True, "last_event": last}, proposed_by=actor.user)
         _approve(designation, actor=actor)
-        _republish(_("designation %(n)s made") % {"n": designation.pk})
+        _republish({"code": reasons.MADE, "designation": designation.pk})
         audit.record(actor=actor, action="create", object_type="designation",
                      object_id=designation.pk, area=area,
                      detail={"grade": grade, "since": since.isoformat()})
     return designation
 
 
-def _republish(note: str) -> None:
-    public.republish_today(note)
+def _republish(note_code: dict) -> None:
+    """A new version of today's public list, if one was published; why, as a code."""
+    public.republish_today(note_code)
 
 
 def grade_of(area_path: str, day: date) -> str | None:

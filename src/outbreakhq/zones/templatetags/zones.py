@@ -27,5 +27,11 @@ def reason_text(designation) -> str:
 
 
 @register.filter
+def note_text(published) -> str:
+    """A public list version's note in the reader's language (zones/reasons.py)."""
+    return reasons.note_of(published)
+
+
+@register.filter
 def event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, kind)
