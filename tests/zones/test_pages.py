@@ -191,7 +191,7 @@ def test_notes_stored_as_text_become_codes(graded):
 
     from outbreakhq.zones.models import PublishedList
 
-    migration = importlib.import_module("outbreakhq.zones.migrations.0003_published_note_code")
+    migration = importlib.import_module("outbreakhq.zones.migrations.0004_published_note_code")
     day = timezone.localdate()
     rows = [PublishedList.objects.create(day=day, version=v, content={}, note=note)
             for v, note in ((5, "划定 12 已批准"), (6, "3 designations approved automatically"),

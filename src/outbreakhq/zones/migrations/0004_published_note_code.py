@@ -33,7 +33,7 @@ def notes_to_codes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("zones", "0002_regrade_watch"),
+        ("zones", "0003_alerts_rounds_place_members"),
     ]
 
     operations = [
