@@ -114,7 +114,7 @@ def page_url(name: str, pattern: URLPattern, ids: dict) -> str:
     kwargs = {}
     for arg in pattern.pattern.converters:
         if arg == "pk":
-            kwargs[arg] = ids[{"cases": "case", "contacts": "contact"}.get(
+            kwargs[arg] = ids[{"cases": "case", "contacts": "contact", "risk-areas": "place"}.get(
                 route.split("/", 1)[0], "person")]
         else:
             kwargs[arg] = ids[arg]
