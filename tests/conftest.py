@@ -59,3 +59,28 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_and_seeded(request, django_db_blocker):
+    """Every test starts in the deployment's language (a test that switched to Chinese must not
+    leave the next one reading Chinese messages), and ends with the rows the migrations seed (a
+    transactional test's flush empties every table, key groups included, for the tests after it).
+    Autouse, so it is set up first and torn down last: after the flush."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+    marker = request.node.get_closest_marker("django_db")
+    flushed = (marker is not None and marker.kwargs.get("transaction")) or \
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    if flushed:
+        import importlib
+
+        from django.apps import apps
+
+        seed = importlib.import_module("outbreakhq.core.migrations.0003_key_groups").forwards
+        with django_db_blocker.unblock():
+            seed(apps, None)

@@ -2,7 +2,7 @@
 database on PostgreSQL, browser tests excepted. Under OUTBREAKHQ_REQUIRE_ALL=1 a missing
 PostgreSQL or Chromium fails the run.
 
-The two passes run side by side (each pytest uses one core; the machines have two): the SQLite
+The two passes run side by side, each with two workers (the machines have two cores): the SQLite
 pass prints as it goes, the PostgreSQL pass's output is kept and printed when both are done.
 Each pass has its own data folder and its own test database (tests/settings.py)."""
 
@@ -29,8 +29,13 @@ def pg_reachable(url: str) -> str | None:
     return None
 
 
+# Two pytest-xdist workers per pass, a test file per worker at a time (module fixtures stay
+# whole): a pass waits on servers, browsers and subprocesses for about half its time.
+WORKERS = ["-n", os.environ.get("OUTBREAKHQ_TEST_WORKERS", "2"), "--dist", "loadfile"]
+
+
 def start(env: dict, *args: str, log=None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pytest", *args], env=env, stdout=log,
+    return subprocess.Popen([sys.executable, "-m", "pytest", *WORKERS, *args], env=env, stdout=log,
                             stderr=subprocess.STDOUT if log else None)
 
 
