@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.utils import timezone
 
 from outbreakhq.core.models import PATH_SEP, Area, Person, PersonKeyGroup
 
@@ -230,7 +231,8 @@ def insert_models(objs: Sequence[models.Model]) -> int:
                 # Into __dict__: setattr() would drop the cached object the caller still reads.
                 obj.__dict__[f.attname] = related.pk if related is not None else None
     db = connections[DEFAULT_DB_ALIAS]  # once: `connection` is a proxy looked up per use
-    getters = [_value_of(f, db) for f in fields]
+    now = timezone.now()  # one moment for the batch's auto_now columns, as one INSERT would be
+    getters = [_value_of(f, db, now) for f in fields]
     return _write(meta.db_table, [f.column for f in fields],
                   ([get(obj) for get in getters] for obj in objs))
 
@@ -242,21 +244,42 @@ _PLAIN = ((models.CharField, (str,)), (models.TextField, (str,)),
           (models.AutoField, (int,)), (models.BigAutoField, (int,)))
 
 
-def _value_of(field: models.Field, db):
+def _value_of(field: models.Field, db, now: datetime):
     """How one column's value is read from an instance, as save() would write it. For a plain
     column (text, number, flag, foreign key) whose value already has the stored type, read
     straight from the instance: get_db_prep_save would return it unchanged, and calling it for
     every value of a large batch was most of the Python time of an import's commit (issue 14).
-    Anything else (dates, JSON, auto_now, a value of another type) takes the full path."""
+    A date is adapted by the backend directly (what get_db_prep_save ends in); an auto_now
+    timestamp is `now` for the whole batch, prepared once and set on each instance as
+    pre_save() sets it. Anything else (JSON, a value of another type) takes the full path."""
     def full(obj, f=field):
         return f.get_db_prep_save(f.pre_save(obj, True), db)
+
+    attname = field.attname
+    if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+        stored = field.get_db_prep_save(now, db)
+
+        def stamped(obj):
+            obj.__dict__[attname] = now
+            return stored
+
+        return stamped
+    if type(field) is models.DateField and not (field.auto_now or field.auto_now_add):
+        adapt = db.ops.adapt_datefield_value
+
+        def day(obj):
+            value = obj.__dict__.get(attname)
+            if value is None:
+                return None
+            return adapt(value) if type(value) is date else full(obj)
+
+        return day
 
     target = field.target_field if field.is_relation else field
     plain = next((types for kind, types in _PLAIN if isinstance(target, kind)), None)
     if plain is None or type(field).pre_save is not models.Field.pre_save or \
             (field.is_relation and type(target).pre_save is not models.Field.pre_save):
         return full
-    attname = field.attname
 
     def fast(obj):
         value = obj.__dict__.get(attname)

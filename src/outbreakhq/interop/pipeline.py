@@ -217,7 +217,7 @@ def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     return plan, commit_plan(actor=actor, plan=plan, name=name or path.name, partial=partial)
 
 
-BATCH_ROWS = 250  # rows a transaction writes on SQLite (under a second of its write lock)
+BATCH_ROWS = 1000  # rows a transaction writes on SQLite (under a second of its write lock)
 # Between two batches on SQLite: longer than the longest sleep of SQLite's busy handler
 # (100 ms), so that a write waiting for the lock gets it before the next batch takes it again.
 BATCH_PAUSE = 0.15  # seconds

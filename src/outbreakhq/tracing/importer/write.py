@@ -161,7 +161,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
         case.under_control_when_found = (case.person.pk, case.report_date) in found
     batch.write(Case, list(created.values()))
     earlier.update(created)  # for the file's later batches (SQLite: pipeline.commit_plan)
-    _change_stored_cases(actor, plan, named)
+    _change_stored_cases(actor, plan, named, fresh={c.pk for c in created.values()})
     _candidates(actor, plan, named)
     if created:
         sources.resolve(actor, next(iter(created.values())).tenant_id, created.values())
@@ -177,7 +177,8 @@ def _named(plan: Plan, created: dict[str, Case]) -> dict[str, Case]:
         if row.refs.get("record") is not None} | created
 
 
-def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
+def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case],
+                         fresh: set[int]) -> None:
     """Stored cases the file corrects or links to a new source, and the rows' exposures, one
     pass each (updates.py, links.py): corrections first, then links, as the services did."""
     updates.update_cases(actor, plan.rows, CASE_KEYS, plan.columns)
@@ -196,7 +197,7 @@ def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> No
             exposed.append((case, row, "exposure_date"))
     links.link_sources(actor, linked, plan.columns, key="source_case")
     sources.set_unlisted(actor, unlisted)
-    links.add_exposures(actor, exposed)
+    links.add_exposures(actor, exposed, fresh)
 
 
 def _candidates(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
