@@ -72,11 +72,11 @@ def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]],
     older = {k[0] for k in wanted if k[0] not in fresh}
     stored = set(Exposure.objects.filter(case_id__in=older)
                  .values_list("case_id", "setting", "date")) if older else set()
-    new = [Exposure(tenant_id=case.tenant_id, case_id=case.pk, setting=setting, date=date)
-           for (pk, setting, date), case in wanted.items() if (pk, setting, date) not in stored]
-    bulk.insert_models(new)
+    new = [case for key, case in wanted.items() if key not in stored]
+    ids = bulk.insert_values(Exposure, [
+        {"tenant_id": case.tenant_id, "case_id": case.pk, "setting": setting, "date": date}
+        for (_pk, setting, date), case in wanted.items() if (_pk, setting, date) not in stored])
     # The cases are at hand, with their person and area: no need to read them again.
-    cases = {case.pk: case for case in wanted.values()}
     audit.record_each(actor=actor, action="change", object_type="case", records=[
-        (e.case_id, cases[e.case_id].person, cases[e.case_id].area,
-         {"added": "exposure", "exposure": e.pk}) for e in new])
+        (case.pk, case.person, case.area, {"added": "exposure", "exposure": pk})
+        for case, pk in zip(new, ids, strict=True)])
