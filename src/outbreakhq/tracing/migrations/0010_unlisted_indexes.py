@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracing', '0008_line_lists'),
+        ('tracing', '0009_visit_hours'),
     ]
 
     operations = [
