@@ -99,6 +99,40 @@ def test_an_imported_line_list_moves_the_figures_as_a_rebuild_would(db, tmp_path
     assert _snapshot() == kept
 
 
+def test_imports_in_batches_add_to_stored_figures_as_a_rebuild_would(db, tmp_path,
+                                                                     monkeypatch):
+    """An import batch adds its new records' counts (aggregates.add_new) rather than recounting
+    the areas: onto figures that already exist, batch after batch, cases and contacts."""
+    from outbreakhq.interop import pipeline
+    from tests.tracing.conftest import tracer_land
+    from tests.tracing.test_import import (
+        CASE_HEADER,
+        CONTACT_HEADER,
+        case_rows,
+        cn,
+        ids,
+        import_file,
+        write_csv,
+    )
+
+    land = tracer_land()
+    numbers = ids(5)
+    rows = case_rows(land, numbers)
+    import_file(land, "cases", write_csv(tmp_path / "a.csv", CASE_HEADER, rows[:1]))
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 1)  # SQLite: one transaction a row
+    import_file(land, "cases", write_csv(tmp_path / "b.csv", CASE_HEADER, rows))
+    home = land.compound1.code
+    import_file(land, "contacts", write_csv(tmp_path / "k.csv", CONTACT_HEADER, [
+        ["K1", "Sun Li", numbers[3], home, "C1", "家庭", cn(ago(4))],
+        ["K2", "Qian Yu", numbers[4], home, "C3", "同事", cn(ago(3))]]))
+    kept = _snapshot()
+    assert sum(row[4] for row in kept[0]) == Case.objects.filter(
+        classification__in=aggregates.COUNTED).count() == 3
+    assert sum(row[6] for row in kept[0]) == 2
+    aggregates.rebuild()
+    assert _snapshot() == kept
+
+
 def test_a_moved_case_moves_its_count_to_the_new_area_and_its_ancestors(outbreak):
     land, day = outbreak.land, today()
     kept_before = _snapshot()

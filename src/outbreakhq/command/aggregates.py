@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
 from outbreakhq.command.models import DailyFigure, DailyTotal
@@ -30,13 +30,18 @@ BATCH = 5000
 
 def _count(area_ids: Iterable[int] | None, tenant_id: int | None = None) -> dict:
     """{(area id, day, route, under control): [reported, by onset, contacts]} recounted."""
-    cases = Case.objects.filter(classification__in=COUNTED)
-    contacts = Contact.objects.all()
+    cases, contacts = Case.objects.all(), Contact.objects.all()
     if area_ids is not None:
         ids = list(area_ids)
         cases, contacts = cases.filter(area_id__in=ids), contacts.filter(area_id__in=ids)
     if tenant_id is not None:
         cases, contacts = cases.filter(tenant_id=tenant_id), contacts.filter(tenant_id=tenant_id)
+    return _count_of(cases, contacts)
+
+
+def _count_of(cases: QuerySet, contacts: QuerySet) -> dict:
+    """_count's figures of these cases and contacts."""
+    cases = cases.filter(classification__in=COUNTED)
     found: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for area, day, route, control, n in cases.values_list(
             "area_id", "report_date", "detection_route", "under_control_when_found").annotate(
@@ -102,26 +107,42 @@ def _roll_up(found: dict, chains: dict[int, list[Area]]) -> dict:
 
 
 def _add_totals(delta: dict, tenants: dict[int, int]) -> None:
-    """Add `delta` to the subtree totals, creating the rows that do not exist yet: one locked
-    read of the keys concerned, the increments as one executemany by row id (an import batch
-    touches thousands of keys: Django's bulk_update builds a CASE per column and row), the new
-    rows as whole columns."""
-    delta = {k: v for k, v in delta.items() if any(v)}
+    """Add `delta` to the subtree totals, creating the rows that do not exist yet."""
+    new = _add(DailyTotal, delta)
+    _insert(DailyTotal, new, [delta[k] for k in new], tenant_id=[tenants[k[0]] for k in new])
+
+
+def _add(model, delta: dict) -> list[tuple]:
+    """Add `delta` to the rows of `model` (figures or totals) that exist: one locked read of
+    the keys concerned, the increments as one executemany by row id (an import batch touches
+    thousands of keys: Django's bulk_update builds a CASE per column and row). Returns the keys
+    that have no row yet, for the caller to insert (as whole columns)."""
+    for key in [k for k, v in delta.items() if not any(v)]:
+        del delta[key]
     if not delta:
-        return
+        return []
     existing = {(area, day, route, control): pk for pk, area, day, route, control in
-                DailyTotal.objects.select_for_update().filter(
+                model.objects.select_for_update().filter(
                     area_id__in={k[0] for k in delta}, day__in={k[1] for k in delta})
                 .values_list("id", "area_id", "day", "route", "under_control")}
     increments = [(*values, existing[key]) for key, values in delta.items() if key in existing]
-    new = [key for key in delta if key not in existing]
     if increments:
-        table = connection.ops.quote_name(DailyTotal._meta.db_table)
+        table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET " + ", ".join(f"{m} = {m} + %s" for m in MEASURES)
                 + " WHERE id = %s", increments)
-    _insert(DailyTotal, new, [delta[k] for k in new], tenant_id=[tenants[k[0]] for k in new])
+    return [key for key in delta if key not in existing]
+
+
+def _take_turns(area_ids: list[int]) -> None:
+    # Two reports at once (PostgreSQL) would both delete, count and insert the same day's
+    # row and the second fail on its unique key (tests/faults/test_killed_server.py): the
+    # refreshes of one jurisdiction tree take turns (its figures and totals are its own;
+    # other trees go on), the trees' locks taken in one order.
+    for tenant in sorted({root or pk for pk, root in Area.objects.filter(
+            id__in=area_ids).values_list("id", "root_id")}):
+        locks.take_turns(locks.DAILY_FIGURES, tenant)
 
 
 def refresh_areas(area_ids: Iterable[int]) -> int:
@@ -131,13 +152,7 @@ def refresh_areas(area_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
-        # Two reports at once (PostgreSQL) would both delete, count and insert the same day's
-        # row and the second fail on its unique key (tests/faults/test_killed_server.py): the
-        # refreshes of one jurisdiction tree take turns (its figures and totals are its own;
-        # other trees go on), the trees' locks taken in one order.
-        for tenant in sorted({root or pk for pk, root in Area.objects.filter(
-                id__in=ids).values_list("id", "root_id")}):
-            locks.take_turns(locks.DAILY_FIGURES, tenant)
+        _take_turns(ids)
         before = {(a, d, r, u): [x, y, z] for a, d, r, u, x, y, z in
                   DailyFigure.objects.filter(area_id__in=ids).values_list(
                       "area_id", "day", "route", "under_control", *MEASURES)}
@@ -193,9 +208,48 @@ def _on_record(event: events.RecordEvent) -> None:
     refresh_areas([event.area.pk] + ([moved_from.pk] if moved_from is not None else []))
 
 
+def add_new(model, area_ids: Iterable[int], record_ids: list[int]) -> int:
+    """Add the figures of records just created (an import batch) to those of their areas and
+    the subtree totals of the areas and their ancestors: only the new records are counted, not
+    the areas' others again (issue 14: a county's every case recounted for each batch of an
+    import, which grew with the county). The same figures as refresh_areas when the stored
+    ones were right; `rebuild` recounts everything. Returns the figure rows created."""
+    ids = sorted(set(area_ids))
+    if not ids or not record_ids:
+        return 0
+    with transaction.atomic():
+        _take_turns(ids)
+        new = _in_ids(model, record_ids)
+        found = _count_of(new if model is Case else Case.objects.none(),
+                          new if model is Contact else Contact.objects.none())
+        chains = _ancestors({k[0] for k in found})
+        tenants = {up.id: up.tenant_id for chain in chains.values() for up in chain}
+        totals = _roll_up(found, chains)
+        created = _add(DailyFigure, found)
+        paths = dict(Area.objects.filter(id__in={k[0] for k in created}).values_list(
+            "id", "path"))
+        created = [k for k in created if k[0] in paths]
+        _insert(DailyFigure, created, [found[k] for k in created],
+                tenant_id=[tenants[k[0]] for k in created],
+                area_path=[paths[k[0]] for k in created])
+        _add_totals(totals, tenants)
+        return len(created)
+
+
+def _in_ids(model, record_ids: list[int]) -> QuerySet:
+    """The records with these ids: an import batch's were allocated together (core/bulk.py),
+    so when they are every id of their range, one range read instead of an IN list."""
+    ids = set(record_ids)
+    low, high = min(ids), max(ids)
+    if high - low + 1 == len(ids):
+        return model.objects.filter(pk__gte=low, pk__lte=high)
+    return model.objects.filter(pk__in=sorted(ids))
+
+
 def _on_import(event: events.RecordsImported) -> None:
-    refresh_areas({(r.area.pk if r.area is not None else r.person.home_area_id)
-                   for r in event.records})
+    add_new(Case if isinstance(event, events.CasesImported) else Contact,
+            {(r.area.pk if r.area is not None else r.person.home_area_id)
+             for r in event.records}, [r.record_id for r in event.records])
 
 
 def subscribe() -> None:

@@ -84,17 +84,24 @@ def record_each(*, actor: Actor, action: str, object_type: str, records: Iterabl
     order = list(fields)
     constant = {"at": at, "user_id": user_id, "username": actor.username, "action": action,
                 "object_type": object_type, "channel": actor.channel, "ip": ip}
+    template = [constant.get(name) for name in order]
+    where = {name: order.index(name) for name in ("id", "object_id", "person_id", "tenant_id",
+                                                  "area_path", "detail")}
+    at_id, at_object, at_person, at_tenant, at_path, at_detail = where.values()
+    no_detail = detail_of({}, db)  # most events of an import have none: prepared once
     rows = []
     for pk, (object_id, person, area, detail) in zip(
             allocate_ids(AuditEvent._meta.db_table, len(records)), records, strict=True):
         place = area if area is not None or person is None else person.home_area
-        row = constant | {
-            "id": pk, "object_id": str(object_id),
-            "person_id": person.pk if person is not None else None,
-            "tenant_id": place.tenant_id if place is not None else None,
-            "area_path": place.path if place is not None else "",
-            "detail": detail_of(detail or {}, db)}
-        rows.append([row[name] for name in order])
+        row = template.copy()
+        row[at_id], row[at_object] = pk, str(object_id)
+        row[at_person] = person.pk if person is not None else None
+        if place is not None:
+            row[at_tenant], row[at_path] = place.tenant_id, place.path
+        else:
+            row[at_tenant], row[at_path] = None, ""
+        row[at_detail] = detail_of(detail, db) if detail else no_detail
+        rows.append(row)
     return _write(AuditEvent._meta.db_table, columns, rows)
 
 

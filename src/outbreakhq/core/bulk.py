@@ -17,13 +17,18 @@ their JSON basis made ANALYZE ten times slower than the columns that matter, iss
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.models.base import ModelState
+from django.utils import timezone
 
 from outbreakhq.core.models import PATH_SEP, Area, Person, PersonKeyGroup
 
@@ -71,6 +76,24 @@ def analyze_after_load(table: str, rows: int, columns: Sequence[str] | None = No
             hook[1].widen(columns)
             return
     transaction.on_commit(_Analyze(table, columns))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a set-based writer builds and writes a batch (issue
+    14). The batch's tens of thousands of new objects (instances, rows, events) all stay
+    referenced until it is written, so the collections they trigger find nothing to free, yet
+    each walked them: a fifth of a 5,000-case commit, most of it one full collection of the
+    whole process. The collector runs again when the batch is done (a batch is bounded: the
+    import's row limit, SQLite's BATCH_ROWS); left alone if someone else paused it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @dataclass(frozen=True)
@@ -247,9 +270,85 @@ def insert_models(objs: Sequence[models.Model]) -> int:
                 # Into __dict__: setattr() would drop the cached object the caller still reads.
                 obj.__dict__[f.attname] = related.pk if related is not None else None
     db = connections[DEFAULT_DB_ALIAS]  # once: `connection` is a proxy looked up per use
-    getters = [_value_of(f, db) for f in fields]
+    now = timezone.now()  # one moment for the batch's auto_now columns, as one INSERT would be
+    getters = [_value_of(f, db, now) for f in fields]
     return _write(meta.db_table, [f.column for f in fields],
                   ([get(obj) for get in getters] for obj in objs))
+
+
+@cache
+def maker(model: type[models.Model]) -> Callable[..., models.Model]:
+    """A function that makes unsaved instances of `model` as `model(**values)` does (defaults,
+    a related object's id beside its cached object, a property set through its setter), for
+    the set-based writers that make thousands of them for insert_models: without Django's
+    per-field loop, which was a fifth of an import's commit (issue 14). No pre_init or
+    post_init signal is sent: no model written this way listens to them."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f.column and not f.generated]
+    called = [f for f in fields if f.has_default() and callable(f.default)]
+    fixed = {f.attname: f.get_default() for f in fields if f not in called}
+    related = {f.name: f for f in fields if f.is_relation}
+    attnames = {f.attname for f in fields}
+
+    def make(**values) -> models.Model:
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        own = obj.__dict__
+        own.update(fixed)
+        for f in called:
+            own[f.attname] = f.get_default()
+        for name, value in values.items():
+            f = related.get(name)
+            if f is not None:  # as the forward descriptor sets it
+                for mine, theirs in f.related_fields:
+                    own[mine.attname] = getattr(value, theirs.attname) if value is not None \
+                        else None
+                f.set_cached_value(obj, value)
+            elif name in attnames:
+                own[name] = value
+            else:
+                setattr(obj, name, value)
+        return obj
+
+    return make
+
+
+class _Values:
+    """A row given as a dict of attnames, read as insert_models reads an instance."""
+
+    def __init__(self, values: dict):
+        self.__dict__ = values
+
+
+def insert_values(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
+    """Insert rows of `model` given as {attname: value} dicts (`case_id`, not `case`), in one
+    pass like insert_models, without a model instance each (issue 14: building instances was
+    the largest part of an import's commit left). Columns a row leaves out take the field's
+    default, as Model(**values) would give it. Returns the new ids in row order."""
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f.column]
+    fixed, called = {}, []
+    for f in fields:
+        if f.primary_key:
+            continue
+        if f.has_default() and callable(f.default):
+            called.append(f)
+        else:
+            fixed[f.attname] = f.get_default()
+    ids = allocate_ids(meta.db_table, len(rows))
+    values = []
+    for pk, row in zip(ids, rows, strict=True):
+        full = fixed | {f.attname: f.get_default() for f in called} | row
+        full[meta.pk.attname] = pk
+        values.append(_Values(full))
+    db = connections[DEFAULT_DB_ALIAS]
+    now = timezone.now()
+    getters = [_value_of(f, db, now) for f in fields]
+    _write(meta.db_table, [f.column for f in fields],
+           ([get(obj) for get in getters] for obj in values))
+    return ids
 
 
 # Python types a column of this kind stores as they are: the value's own is what
@@ -259,21 +358,42 @@ _PLAIN = ((models.CharField, (str,)), (models.TextField, (str,)),
           (models.AutoField, (int,)), (models.BigAutoField, (int,)))
 
 
-def _value_of(field: models.Field, db):
+def _value_of(field: models.Field, db, now: datetime):
     """How one column's value is read from an instance, as save() would write it. For a plain
     column (text, number, flag, foreign key) whose value already has the stored type, read
     straight from the instance: get_db_prep_save would return it unchanged, and calling it for
     every value of a large batch was most of the Python time of an import's commit (issue 14).
-    Anything else (dates, JSON, auto_now, a value of another type) takes the full path."""
+    A date is adapted by the backend directly (what get_db_prep_save ends in); an auto_now
+    timestamp is `now` for the whole batch, prepared once and set on each instance as
+    pre_save() sets it. Anything else (JSON, a value of another type) takes the full path."""
     def full(obj, f=field):
         return f.get_db_prep_save(f.pre_save(obj, True), db)
+
+    attname = field.attname
+    if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+        stored = field.get_db_prep_save(now, db)
+
+        def stamped(obj):
+            obj.__dict__[attname] = now
+            return stored
+
+        return stamped
+    if type(field) is models.DateField and not (field.auto_now or field.auto_now_add):
+        adapt = db.ops.adapt_datefield_value
+
+        def day(obj):
+            value = obj.__dict__.get(attname)
+            if value is None:
+                return None
+            return adapt(value) if type(value) is date else full(obj)
+
+        return day
 
     target = field.target_field if field.is_relation else field
     plain = next((types for kind, types in _PLAIN if isinstance(target, kind)), None)
     if plain is None or type(field).pre_save is not models.Field.pre_save or \
             (field.is_relation and type(target).pre_save is not models.Field.pre_save):
         return full
-    attname = field.attname
 
     def fast(obj):
         value = obj.__dict__.get(attname)

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbreakhq.core import audit, scoped
+from outbreakhq.core import audit, bulk, scoped
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput, NotPermitted
 from outbreakhq.core.models import Area, Assignment
@@ -217,7 +217,7 @@ def run_import(*, actor: Actor, kind: str, path: Path, name: str | None = None,
     return plan, commit_plan(actor=actor, plan=plan, name=name or path.name, partial=partial)
 
 
-BATCH_ROWS = 250  # rows a transaction writes on SQLite (under a second of its write lock)
+BATCH_ROWS = 1000  # rows a transaction writes on SQLite (under a second of its write lock)
 # Between two batches on SQLite: longer than the longest sleep of SQLite's busy handler
 # (100 ms), so that a write waiting for the lock gets it before the next batch takes it again.
 BATCH_PAUSE = 0.15  # seconds
@@ -323,7 +323,7 @@ def _commit(actor: Actor, importer, plan: Plan, name: str, *, held: int,
             refused: int, batch: tuple[int, int] = (1, 1)) -> ImportResult:
     try:
         # scoped.atomic: a row refused inside the batch stays audited when the batch rolls back.
-        with scoped.atomic():
+        with scoped.atomic(), bulk.collector_paused():
             result = importer.write(actor=actor, plan=plan)
             detail = {"file": name, "rows": len(plan.rows), "created": result.created,
                       "updated": result.updated, "unchanged": result.unchanged}

@@ -52,10 +52,7 @@ class TracingConfig(AppConfig):
         # zones dates an imported case's infection by its report (or onset) date, not the
         # day the import ran, and leaves out those that are no infection: {case id: (report
         # date, onset date or None, classification)}, one read a batch.
-        hooks.provide("tracing.case_days", lambda case_ids: {
-            pk: (report, onset, classification) for pk, report, onset, classification
-            in Case.objects.filter(pk__in=list(case_ids)).values_list(
-                "pk", "report_date", "onset_date", "classification")})
+        hooks.provide("tracing.case_days", _case_days)
 
         from outbreakhq.tracing import zone_answers
 
@@ -76,3 +73,21 @@ class TracingConfig(AppConfig):
         from outbreakhq.tracing.subscribers import propose_case
 
         hooks.subscribe(PositiveResultRecorded)(propose_case)  # screening's, quarantine's tests
+
+
+def _case_days(case_ids) -> dict:
+    """{case id: (report date, onset date or None, classification)} of these cases. An import
+    batch's new ids were allocated together (core/bulk.py): when they fill most of their range,
+    one range read, not an IN list of thousands of numbers (issue 14: 0.6 s of a 5,000-case
+    commit on PostgreSQL)."""
+    from outbreakhq.tracing.models import Case
+
+    ids = set(case_ids)
+    if not ids:
+        return {}
+    low, high = min(ids), max(ids)
+    cases = Case.objects.filter(pk__gte=low, pk__lte=high) if high - low < 2 * len(ids) else \
+        Case.objects.filter(pk__in=ids)
+    return {pk: (report, onset, classification) for pk, report, onset, classification
+            in cases.values_list("pk", "report_date", "onset_date", "classification")
+            if pk in ids}

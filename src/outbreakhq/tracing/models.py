@@ -134,6 +134,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["tenant", "report_date", "id"], name="case_tenant_report"),
             models.Index(fields=["area", "report_date"], name="case_area_report"),
+            # The cases waiting for an infector not listed yet, found by each import batch
+            # (tracing/importer/sources.resolve) without reading the tenant's every case.
+            models.Index(fields=["tenant", "source_external_id"], name="case_tenant_unlisted"),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +174,7 @@ class CandidateInfector(models.Model):
             models.UniqueConstraint(fields=["case", "external_id"],
                                     name="candidate_infector_once"),
         ]
+        indexes = [models.Index(fields=["tenant", "external_id"], name="candidate_by_name")]
 
 
 class PlaceVisit(models.Model):

@@ -182,9 +182,9 @@ def on_cases_imported(event: CasesImported) -> None:
         report, onset, classification = days.get(record.record_id, (None, None, None))
         if area is not None and classification not in NOT_INFECTIONS:
             day = (onset if by_onset and onset else report) or today
-            rows.append(ZoneEvent(tenant_id=area.tenant_id, area=area, day=day,
-                                  kind=EventKind.INFECTION, ref=f"case {record.record_id}"))
-    bulk.insert_models(rows)
+            rows.append({"tenant_id": area.tenant_id, "area_id": area.pk, "day": day,
+                         "kind": EventKind.INFECTION.value, "ref": f"case {record.record_id}"})
+    bulk.insert_values(ZoneEvent, rows)  # no instance each: issue 14
     # An import writes a case's exposures and candidate infectors after the case itself
     # (tracing/importer/write.py), so whether its source is known is asked once the import
     # has committed: the one subscriber here that does not run in the publisher's transaction.

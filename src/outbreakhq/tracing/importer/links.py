@@ -10,6 +10,8 @@ that a link written by someone else since the plan cannot close a loop.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,9 +57,11 @@ def link_sources(actor: Actor, links: list[tuple[Row, Case, Case]], columns: dic
         (c.pk, c.person, c.area, {"fields": ["source_case"]}) for c in changed])
 
 
-def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]]) -> None:
+def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]],
+                  fresh: Collection[int] = ()) -> None:
     """Each row's link as an exposure of its case (type and date), recorded once: rows that
-    name neither, and exposures stored already or earlier in the file, add nothing."""
+    name neither, and exposures stored already or earlier in the file, add nothing. `fresh`:
+    ids of cases this transaction created, which have no stored exposure to look for."""
     wanted: dict[tuple[int, str, object], Case] = {}
     for case, row, date_key in exposed:
         setting, date = row.values.get("exposure_type") or "", row.values.get(date_key)
@@ -65,13 +69,14 @@ def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]]) -> None:
             wanted.setdefault((case.pk, setting or ContactType.OTHER, date), case)
     if not wanted:
         return
-    stored = set(Exposure.objects.filter(case_id__in={k[0] for k in wanted})
-                 .values_list("case_id", "setting", "date"))
-    new = [Exposure(tenant_id=case.tenant_id, case_id=case.pk, setting=setting, date=date)
-           for (pk, setting, date), case in wanted.items() if (pk, setting, date) not in stored]
-    bulk.insert_models(new)
+    older = {k[0] for k in wanted if k[0] not in fresh}
+    stored = set(Exposure.objects.filter(case_id__in=older)
+                 .values_list("case_id", "setting", "date")) if older else set()
+    new = [case for key, case in wanted.items() if key not in stored]
+    ids = bulk.insert_values(Exposure, [
+        {"tenant_id": case.tenant_id, "case_id": case.pk, "setting": setting, "date": date}
+        for (_pk, setting, date), case in wanted.items() if (_pk, setting, date) not in stored])
     # The cases are at hand, with their person and area: no need to read them again.
-    cases = {case.pk: case for case in wanted.values()}
     audit.record_each(actor=actor, action="change", object_type="case", records=[
-        (e.case_id, cases[e.case_id].person, cases[e.case_id].area,
-         {"added": "exposure", "exposure": e.pk}) for e in new])
+        (case.pk, case.person, case.area, {"added": "exposure", "exposure": pk})
+        for case, pk in zip(new, ids, strict=True)])

@@ -95,7 +95,7 @@ class Batch:
         if nameless:
             values["name"] = ""
         values.pop("key_groups", None)
-        person = Person(tenant_id=values["home_area"].tenant_id, **values)
+        person = bulk.maker(Person)(tenant_id=values["home_area"].tenant_id, **values)
         self.new_people.append(person)
         if self.key(row) is not None:
             self.seen[self.key(row)] = person
@@ -127,6 +127,7 @@ def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
 def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
     batch = Batch(actor, plan.columns)
     created: dict[str, Case] = {}
+    new_case = bulk.maker(Case)  # Case(**values), faster for a batch's thousands
     for row in plan.rows:
         if row.refs.get("record") is None:
             person = batch.person(row)
@@ -135,7 +136,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
             values.setdefault("outcome", Outcome.UNKNOWN)
             values.setdefault("severity", Severity.UNKNOWN)
             if person is not None:
-                created[row.values["external_id"]] = Case(
+                created[row.values["external_id"]] = new_case(
                     tenant_id=person.tenant_id, area=person.home_area, person=person,
                     created_by=actor.user if actor.is_authenticated else None,
                     **values)
@@ -161,7 +162,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
         case.under_control_when_found = (case.person.pk, case.report_date) in found
     batch.write(Case, list(created.values()))
     earlier.update(created)  # for the file's later batches (SQLite: pipeline.commit_plan)
-    _change_stored_cases(actor, plan, named)
+    _change_stored_cases(actor, plan, named, fresh={c.pk for c in created.values()})
     _candidates(actor, plan, named)
     if created:
         sources.resolve(actor, next(iter(created.values())).tenant_id, created.values())
@@ -177,7 +178,8 @@ def _named(plan: Plan, created: dict[str, Case]) -> dict[str, Case]:
         if row.refs.get("record") is not None} | created
 
 
-def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
+def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case],
+                         fresh: set[int]) -> None:
     """Stored cases the file corrects or links to a new source, and the rows' exposures, one
     pass each (updates.py, links.py): corrections first, then links, as the services did."""
     updates.update_cases(actor, plan.rows, CASE_KEYS, plan.columns)
@@ -196,7 +198,7 @@ def _change_stored_cases(actor: Actor, plan: Plan, named: dict[str, Case]) -> No
             exposed.append((case, row, "exposure_date"))
     links.link_sources(actor, linked, plan.columns, key="source_case")
     sources.set_unlisted(actor, unlisted)
-    links.add_exposures(actor, exposed)
+    links.add_exposures(actor, exposed, fresh)
 
 
 def _candidates(actor: Actor, plan: Plan, named: dict[str, Case]) -> None:
@@ -260,11 +262,11 @@ def _new_contact(batch: Batch, row: Row, created: dict[str, Contact],
     person = batch.person(row)
     if person is None:
         return None
-    return Contact(tenant_id=person.tenant_id, area=person.home_area, person=person,
-                   category=category, source_case=case, source_contact=source,
-                   followup_start=start, followup_end=end, tracer=teams.tracer,
-                   team=teams.of(person.home_area), external_id=values["external_id"],
-                   contact_type=values["contact_type"], last_exposure=values["last_exposure"])
+    return bulk.maker(Contact)(
+        tenant_id=person.tenant_id, area=person.home_area, person=person, category=category,
+        source_case=case, source_contact=source, followup_start=start, followup_end=end,
+        tracer=teams.tracer, team=teams.of(person.home_area), external_id=values["external_id"],
+        contact_type=values["contact_type"], last_exposure=values["last_exposure"])
 
 
 def _write_links(actor: Actor, plan: Plan) -> ImportResult:

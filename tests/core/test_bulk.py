@@ -1,0 +1,64 @@
+"""core/bulk.py's batch helpers of issue 14: instances made without Django's per-field loop are
+the instances Model(**values) makes, and rows inserted from plain dicts are stored as
+insert_models stores instances (defaults, dates, auto-now stamps)."""
+
+from __future__ import annotations
+
+import gc
+from datetime import date
+
+import pytest
+
+from outbreakhq.core import bulk
+from outbreakhq.core.models import Area, Person
+from outbreakhq.tracing.models import Case, Exposure
+from tests.factories import make_person, territory
+
+
+def own(obj) -> dict:
+    return {k: v for k, v in obj.__dict__.items() if k != "_state"}
+
+
+def test_maker_makes_the_instance_the_model_makes():
+    area = Area(id=7, code="x", path="/x/", depth=0)
+    person = Person(tenant_id=7, name="Ash", home_area=area)
+    made = bulk.maker(Person)(tenant_id=7, name="Ash", home_area=area)
+    assert own(made) == own(person)
+    values = {"tenant_id": 7, "area": area, "person": person, "external_id": "E1",
+              "classification": "confirmed", "report_date": date(2026, 1, 2),
+              "created_by": None}
+    case, fast = Case(**values), bulk.maker(Case)(**values)
+    assert own(fast) == own(case)
+    assert fast.person is person and fast.area is area and fast.created_by is None
+    assert fast._state.adding and fast._state.db is None
+
+
+@pytest.mark.django_db
+def test_insert_values_stores_rows_as_instances_are_stored():
+    land = territory()
+    case = Case.objects.create(tenant_id=land.region.tenant_id, area=land.compound1,
+                               person=make_person(land.compound1, name="Ash"),
+                               external_id="A-1", classification="confirmed",
+                               report_date=date(2026, 1, 5), detection_route="clinic")
+    ids = bulk.insert_values(Exposure, [
+        {"tenant_id": case.tenant_id, "case_id": case.pk, "setting": "household",
+         "date": date(2026, 1, 2)},
+        {"tenant_id": case.tenant_id, "case_id": case.pk, "setting": "other", "date": None}])
+    stored = {e.pk: e for e in Exposure.objects.filter(case=case)}
+    assert sorted(stored) == ids
+    assert (stored[ids[0]].setting, stored[ids[0]].date, stored[ids[0]].description) == (
+        "household", date(2026, 1, 2), "")
+    assert stored[ids[1]].date is None
+
+
+def test_the_collector_is_paused_only_while_a_batch_is_written():
+    assert gc.isenabled()
+    with bulk.collector_paused():
+        assert not gc.isenabled()
+        with bulk.collector_paused():  # nested: left to the outer one
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), bulk.collector_paused():
+        raise ValueError
+    assert gc.isenabled()
