@@ -46,6 +46,7 @@ class Batch:
     unchanged: int = 0
     people: int = 0
     errors: list[FieldError] = field(default_factory=list)
+    outcome: dict[int, str] = field(default_factory=dict)  # row -> "created" or "unchanged"
 
 
 def _chunks(values: Sequence, size: int = CHUNK):
@@ -122,6 +123,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         if barcode in existing:
             if existing[barcode] == fingerprint:
                 done.unchanged += 1
+                done.outcome[row] = "unchanged"
             else:
                 fail(row, "barcode", _("barcode %(barcode)s is already used by another tube")
                      % {"barcode": barcode})
@@ -150,7 +152,9 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
     _refuse_sampled(todo, fail)
     if done.errors and not partial:
         raise InvalidInput(message, done.errors)
-    todo = [t for t in todo if t[0] not in bad]
+    # In barcode order: two batches sharing tubes take the barcode index's locks in one order
+    # (no deadlock), and the loser of a race finds the winner's rows on its retry.
+    todo = sorted((t for t in todo if t[0] not in bad), key=lambda t: t[1])
     with transaction.atomic():
         _write(actor, todo, people, done, collected)
     return done
@@ -306,6 +310,7 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch,
         "retest": pa.array([r[3] for r in rows], pa.bool_())}))
     _resample(rows, when)
     done.created += n
+    done.outcome.update((t[0], "created") for t in todo)
     done.people += len(rows)
     event = audit.record(actor=actor, action="create", object_type="tube",
                          object_id=f"{n} tubes", detail={"first": todo[0][1], "last": todo[-1][1]})
