@@ -97,3 +97,12 @@ def test_a_batch_needs_the_collect_role_and_one_to_five_hundred_tubes(screen):
                       codes, "site": screen.site.pk, "round": screen.round.pk}]}),
                       content_type="application/json").json()
     assert [t["status"] for t in odd["tubes"]] == ["refused", "created"]
+
+
+def test_odd_values_in_a_tube_are_refused_by_field_not_failed(screen):
+    answer = logged_in(screen.operator).post(URL, json.dumps({"tubes": [
+        {"barcode": "Z1", "members": 5, "site": 2**40, "round": "x"}]}),
+        content_type="application/json")
+    assert answer.status_code == 200
+    assert {e["field"] for e in answer.json()["tubes"][0]["errors"]} == {
+        "members", "site", "round"}

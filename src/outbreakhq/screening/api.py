@@ -182,12 +182,12 @@ def submit_tubes(request, response: HttpResponse):
     return _once(request, response, "tubes", process)
 
 
-class BatchIn(Schema):
+class TubeBatchIn(Schema):
     tubes: list[Any] = Field(description=(
         "Sealed tubes, each {barcode, members, site, round, retest} as in POST tubes/"))
 
 
-class ProblemOut(Schema):
+class TubeProblemOut(Schema):
     field: str
     message: str
 
@@ -196,18 +196,18 @@ class TubeAnswerOut(Schema):
     row: int = Field(description="The tube's place in the list, from 1")
     barcode: str
     status: str = Field(description="created, unchanged (sent before) or refused")
-    errors: list[ProblemOut] = Field(description="Why the tube was refused (field, reason)")
+    errors: list[TubeProblemOut] = Field(description="Why the tube was refused (field, reason)")
 
 
-class BatchOut(Schema):
+class TubeBatchOut(Schema):
     created: int
     unchanged: int
     refused: int
     tubes: list[TubeAnswerOut]
 
 
-@router.post("/tubes/batch", response=BatchOut)
-def submit_tube_batch(request, payload: BatchIn):
+@router.post("/tubes/batch", response=TubeBatchOut)
+def submit_tube_batch(request, payload: TubeBatchIn):
     """Several sealed tubes in one call, each answered on its own (a site's offline queue, a
     busy site): `created`, `unchanged` (sent before: nothing changes) or `refused` with its
     errors; the good tubes are saved whatever the others hold. At most 500 tubes a call."""

@@ -72,6 +72,8 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         members = values.get("members") or []
         if isinstance(members, str):
             members = members.replace(";", " ").replace(",", " ").split()
+        elif not isinstance(members, list | tuple):
+            members = []  # a number or an object where a list belongs: "scan at least one"
         members = [str(m).strip() for m in members if str(m).strip()]
         if not barcode or len(barcode) > MAX_BARCODE:
             fail(row, "barcode", _("a barcode of 1 to 64 characters is required"))
@@ -185,10 +187,12 @@ def _among(field_name: str, ids: Sequence[int]) -> Q:
 
 
 def _int(value) -> int | None:
+    """A record number, or None (also for one no database column holds)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def _people(actor: Actor, codes: list[str]) -> dict[str, tuple[int, int, int]]:
