@@ -83,7 +83,7 @@ def prepare(args) -> tuple[list[str], int, int, list[list[str]]]:
 
 def client(port: int, token: str, work, tubes, site: int, round_: int, tag: str,
            latencies: list, done: list, errors: list, stop: threading.Event,
-           batch: int) -> None:
+           batch: int, finished: list) -> None:
     """Single mode (batch 0): one tube a request, 201 expected. Batch mode: `batch` tubes a
     request, 200 and every tube answered "created" expected."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -108,7 +108,8 @@ def client(port: int, token: str, work, tubes, site: int, round_: int, tag: str,
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             continue
-        latencies.append(time.perf_counter() - started)
+        finished.append(time.perf_counter())
+        latencies.append(finished[-1] - started)
         if status != (200 if batch else 201):
             errors.append(f"tubes {ks[0]}..{ks[-1]}: HTTP {status} {text[:200]!r}")
             continue
@@ -169,11 +170,12 @@ def phase(args, port: int, tokens: list[str], work, tubes, site: int, round_: in
     latencies: list[float] = []
     created: list[int] = []
     errors: list[str] = []
+    finished: list[float] = []
     stop = threading.Event()
     tag = f"H{time.time_ns() % 10**6:06d}-"
     threads = [threading.Thread(target=client, args=(
         port, tokens[n % len(tokens)], work, tubes, site, round_, tag, latencies, created,
-        errors, stop, batch)) for n in range(args.clients)]
+        errors, stop, batch, finished)) for n in range(args.clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -183,6 +185,10 @@ def phase(args, port: int, tokens: list[str], work, tubes, site: int, round_: in
         t.join()
     elapsed = time.perf_counter() - started
     print(f"after:  {load()}")
+    if work.exhausted and finished:  # the prepared tubes ran out: time to the last answer
+        elapsed = max(finished) - started
+        print(f"  (all prepared tubes sent after {elapsed:.1f} s: raise --tubes for a "
+              f"full {args.seconds} s phase)")
     done = sum(created)
     ordered = sorted(latencies) or [0.0]
 
@@ -197,8 +203,6 @@ def phase(args, port: int, tokens: list[str], work, tubes, site: int, round_: in
           f"errors {len(errors)}")
     for error in errors[:20]:
         print("  error:", error)
-    if len(latencies) and done + args.clients * max(batch, 1) >= len(tubes):
-        print("  (may have run out of prepared tubes: raise --tubes)")
     return done / elapsed, errors
 
 
@@ -207,13 +211,18 @@ class _Locked:
 
     def __init__(self, gen):
         self.gen, self.lock = gen, threading.Lock()
+        self.exhausted = False
 
     def __iter__(self):
         return self
 
     def __next__(self):
         with self.lock:
-            return next(self.gen)
+            try:
+                return next(self.gen)
+            except StopIteration:
+                self.exhausted = True
+                raise
 
 
 def _wait_until_up(port: int, server: subprocess.Popen, seconds: int = 600) -> None:
