@@ -184,7 +184,8 @@ def submit_tubes(request, response: HttpResponse):
 
 class TubeBatchIn(Schema):
     tubes: list[Any] = Field(description=(
-        "Sealed tubes, each {barcode, members, site, round, retest} as in POST tubes/"))
+        "Sealed tubes, each {barcode, members, site, round, retest, collected_at} as in "
+        "POST tubes/bulk"))
 
 
 class TubeProblemOut(Schema):
