@@ -7,14 +7,15 @@ The checks and the write are those of bulk.submit_tubes (set-based, one transact
 batch's good tubes). When another request commits a conflicting tube between our checks and
 our write (the same barcode, or a person sampled at two sites at once), the database's unique
 constraints refuse the write as a whole; the batch is then checked again and finds that tube,
-so each of its tubes is still answered on its own (a resent tube: unchanged)."""
+so each of its tubes is still answered on its own (a resent tube: unchanged). An attempt reads
+from one snapshot, so its checks agree with each other."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError
@@ -23,6 +24,7 @@ from outbreakhq.screening.services.bulk import submit_tubes
 MAX_BATCH = 500  # tubes a request: a site's backlog of a morning; the answer stays small
 ATTEMPTS = 3
 DEADLOCK = "40P01"
+SERIALIZATION = "40001"  # a write that meets a row committed after the attempt's snapshot
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,9 @@ def submit_tube_batch(*, actor: Actor, rows: Sequence[Mapping]) -> list[TubeAnsw
     rows = [r if isinstance(r, Mapping) else {} for r in rows]
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            done = submit_tubes(actor=actor, rows=rows, partial=True)
+            with transaction.atomic():
+                _one_snapshot()
+                done = submit_tubes(actor=actor, rows=rows, partial=True)
             break
         except (DatabaseError, connection.Database.DatabaseError) as error:
             # COPY raises the driver's own errors, not Django's: both are read here.
@@ -53,6 +57,16 @@ def submit_tube_batch(*, actor: Actor, rows: Sequence[Mapping]) -> list[TubeAnsw
             for row, values in enumerate(rows, start=1)]
 
 
+def _one_snapshot() -> None:
+    """Every read of an attempt sees the database at one moment (PostgreSQL's REPEATABLE
+    READ; SQLite's write transaction already does): else another request committing between
+    the barcode read and the "already sampled" read made a resent tube read as someone
+    sampled twice, where it is the same tube."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
 def _lost_a_race(error: BaseException) -> bool:
     """Another request wrote a conflicting tube first (a unique constraint), or two batches
     sharing tubes waited on each other (a deadlock, rare: tubes are written in barcode
@@ -60,4 +74,4 @@ def _lost_a_race(error: BaseException) -> bool:
     if isinstance(error, IntegrityError | connection.Database.IntegrityError):
         return True
     sqlstate = getattr(error.__cause__, "sqlstate", None) or getattr(error, "sqlstate", None)
-    return sqlstate == DEADLOCK
+    return sqlstate in (DEADLOCK, SERIALIZATION)
