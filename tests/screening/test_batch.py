@@ -106,3 +106,13 @@ def test_odd_values_in_a_tube_are_refused_by_field_not_failed(screen):
     assert answer.status_code == 200
     assert {e["field"] for e in answer.json()["tubes"][0]["errors"]} == {
         "members", "site", "round"}
+
+
+def test_a_batch_keeps_each_tubes_collection_time(screen):
+    """A queue sent an hour late keeps the time the tubes were swabbed (turnaround)."""
+    codes = screen.codes(screen.people(2))
+    answer = send(logged_in(screen.operator), screen, [("C1", codes[:1]), ("C2", codes[1:])],
+                  collected_at="2026-01-05T08:15:00+08:00").json()
+    assert [t["status"] for t in answer["tubes"]] == ["created", "created"]
+    assert {t.collected_at.isoformat() for t in Tube.objects.all()} == {
+        "2026-01-05T00:15:00+00:00"}

@@ -41,8 +41,10 @@ def submit_tube_batch(*, actor: Actor, rows: Sequence[Mapping]) -> list[TubeAnsw
     rows = [r if isinstance(r, Mapping) else {} for r in rows]
     for attempt in range(1, ATTEMPTS + 1):
         try:
+            outermost = not connection.in_atomic_block  # else the caller's transaction rules
             with transaction.atomic():
-                _one_snapshot()
+                if outermost:
+                    _one_snapshot()
                 done = submit_tubes(actor=actor, rows=rows, partial=True)
             break
         except (DatabaseError, connection.Database.DatabaseError) as error:
