@@ -1,13 +1,15 @@
-"""The 9 a.m. surge: sealed tubes submitted over HTTP (`POST /api/v1/screening/tubes/`, one
-request = one sealed tube, API tokens) to the production server (`outbreakhq serve`: gunicorn)
-on loopback from many concurrent clients, for a bounded time. Prints tubes (and people) a
-second sustained, p50/p95/p99 latency, every error (there must be none), the machine load
-(`uptime`) before and after, and the server's and this process's peak memory.
+"""The 9 a.m. surge: sealed tubes submitted over HTTP (API tokens) to the production server
+(`outbreakhq serve`: gunicorn) on loopback from many concurrent clients, for a bounded time.
+Two modes: `--mode single` (`POST /api/v1/screening/tubes/`, one request = one sealed tube)
+and `--mode batch` (`POST /api/v1/screening/tubes/batch`, `--batch` tubes a request, each
+answered on its own). Prints tubes (and people) a second sustained, p50/p95/p99 latency of a
+request and the same run's figures per tube, every error (there must be none), the machine
+load (`uptime`) before and after, and the server's and this process's peak memory.
 
     createdb -h 127.0.0.1 -U postgres bench_surge
     OUTBREAKHQ_DATA_DIR=$(mktemp -d) \
     OUTBREAKHQ_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_surge \
-        .venv/bin/python bench/screening_surge.py --clients 32 --seconds 60
+        .venv/bin/python bench/screening_surge.py --clients 32 --seconds 60 [--mode batch]
 
 The people (tubes x pool) are written first with core/bulk.py (not timed); each client
 thread holds one keep-alive connection and its own operator's token and sends the next tube
@@ -80,42 +82,57 @@ def prepare(args) -> tuple[list[str], int, int, list[list[str]]]:
 
 
 def client(port: int, token: str, work, tubes, site: int, round_: int, tag: str,
-           latencies: list, errors: list, stop: threading.Event) -> None:
+           latencies: list, done: list, errors: list, stop: threading.Event,
+           batch: int, finished: list) -> None:
+    """Single mode (batch 0): one tube a request, 201 expected. Batch mode: `batch` tubes a
+    request, 200 and every tube answered "created" expected."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     while not stop.is_set():
         try:
-            k = next(work)
+            ks = [next(work) for _ in range(max(batch, 1))]
         except StopIteration:
             return
-        body = json.dumps({"barcode": f"{tag}{k:08d}", "members": tubes[k], "site": site,
-                           "round": round_})
+        rows = [{"barcode": f"{tag}{k:08d}", "members": tubes[k], "site": site,
+                 "round": round_} for k in ks]
+        body = json.dumps({"tubes": rows} if batch else rows[0])
+        path = "/api/v1/screening/tubes/batch" if batch else "/api/v1/screening/tubes/"
         started = time.perf_counter()
         try:
-            conn.request("POST", "/api/v1/screening/tubes/", body, headers)
+            conn.request("POST", path, body, headers)
             response = conn.getresponse()
             text = response.read()
             status = response.status
         except (OSError, http.client.HTTPException) as error:
-            errors.append(f"tube {k}: {error!r}")
+            errors.append(f"tubes {ks[0]}..{ks[-1]}: {error!r}")
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             continue
-        latencies.append(time.perf_counter() - started)
-        if status != 201:
-            errors.append(f"tube {k}: HTTP {status} {text[:200]!r}")
+        finished.append(time.perf_counter())
+        latencies.append(finished[-1] - started)
+        if status != (200 if batch else 201):
+            errors.append(f"tubes {ks[0]}..{ks[-1]}: HTTP {status} {text[:200]!r}")
+            continue
+        created = len(ks) if not batch else json.loads(text)["created"]
+        done.append(created)
+        if created != len(ks):
+            errors.append(f"tubes {ks[0]}..{ks[-1]}: {created} of {len(ks)} created "
+                          f"{text[:300]!r}")
     conn.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--seconds", type=int, default=60, help="a phase")
     parser.add_argument("--tubes", type=int, default=40_000, help="tubes prepared (at most)")
     parser.add_argument("--pool", type=int, default=10)
     parser.add_argument("--operators", type=int, default=8, help="tokens (one per operator)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--mode", choices=("single", "batch", "both"), default="both",
+                        help="both: one tube a request (the baseline), then batches, same run")
+    parser.add_argument("--batch", type=int, default=10, help="tubes a request (batch mode)")
     args = parser.parse_args()
     tokens, site, round_, tubes = prepare(args)
     port = free_port()
@@ -125,47 +142,68 @@ def main() -> None:
         [sys.executable, "-m", "outbreakhq.cli", "serve", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--threads", str(args.threads)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    phases = {"single": [0], "batch": [args.batch], "both": [0, args.batch]}[args.mode]
+    work = _Locked(iter(range(len(tubes))))  # every prepared tube is sent once, by one phase
+    rates, failed = [], False
     try:
         _wait_until_up(port, server)
-        print(f"before: {load()}")
-        latencies: list[float] = []
-        errors: list[str] = []
-        stop = threading.Event()
-        safe = _Locked(iter(range(len(tubes))))
-        tag = f"H{time.time_ns() % 10**6:06d}-"
-        threads = [threading.Thread(target=client, args=(
-            port, tokens[n % len(tokens)], safe, tubes, site, round_, tag, latencies, errors,
-            stop)) for n in range(args.clients)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        time.sleep(args.seconds)
-        stop.set()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
-        print(f"after:  {load()}")
+        for batch in phases:
+            rate, errors = phase(args, port, tokens, work, tubes, site, round_, batch)
+            rates.append(rate)
+            failed = failed or bool(errors)
         server_mb = _tree_peak_mb(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-    done = len(latencies) - sum(1 for e in errors if "HTTP" in e)
+    print(f"server peak RSS {server_mb}; client peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if len(rates) == 2 and rates[0]:
+        print(f"ratio: batches of {args.batch} / one tube a request = "
+              f"{rates[1] / rates[0]:.2f}x tubes/s")
+    sys.exit(1 if failed else 0)
+
+
+def phase(args, port: int, tokens: list[str], work, tubes, site: int, round_: int,
+          batch: int) -> tuple[float, list[str]]:
+    """One timed phase (closed loop, `args.clients` clients); prints its line."""
+    print(f"before: {load()}")
+    latencies: list[float] = []
+    created: list[int] = []
+    errors: list[str] = []
+    finished: list[float] = []
+    stop = threading.Event()
+    tag = f"H{time.time_ns() % 10**6:06d}-"
+    threads = [threading.Thread(target=client, args=(
+        port, tokens[n % len(tokens)], work, tubes, site, round_, tag, latencies, created,
+        errors, stop, batch, finished)) for n in range(args.clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    time.sleep(args.seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    print(f"after:  {load()}")
+    if work.exhausted and finished:  # the prepared tubes ran out: time to the last answer
+        elapsed = max(finished) - started
+        print(f"  (all prepared tubes sent after {elapsed:.1f} s: raise --tubes for a "
+              f"full {args.seconds} s phase)")
+    done = sum(created)
     ordered = sorted(latencies) or [0.0]
 
     def pct(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-    print(f"{args.clients} clients, {args.workers} workers x {args.threads} threads, "
-          f"{elapsed:.0f} s: {done:,} tubes = {done / elapsed:,.1f} tubes/s "
-          f"({done * args.pool / elapsed:,.0f} people/s); latency p50 {pct(0.5):.0f} ms, "
-          f"p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, mean "
-          f"{statistics.fmean(ordered) * 1000:.0f} ms; errors {len(errors)}; "
-          f"server peak RSS {server_mb}; client peak RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    mode = f"batches of {batch} tubes" if batch else "one tube a request"
+    print(f"{mode}, {args.clients} clients, {args.workers} workers x {args.threads} threads, "
+          f"{elapsed:.0f} s: {len(latencies):,} requests, {done:,} tubes = "
+          f"{done / elapsed:,.1f} tubes/s ({done * args.pool / elapsed:,.0f} people/s); "
+          f"request latency p50 {pct(0.5):.0f} ms, p95 {pct(0.95):.0f} ms, "
+          f"p99 {pct(0.99):.0f} ms, mean {statistics.fmean(ordered) * 1000:.0f} ms; "
+          f"errors {len(errors)}")
     for error in errors[:20]:
         print("  error:", error)
-    if len(latencies) >= len(tubes) - args.clients:
-        print("  (ran out of prepared tubes: raise --tubes)")
-    sys.exit(1 if errors else 0)
+    return done / elapsed, errors
 
 
 class _Locked:
@@ -173,13 +211,18 @@ class _Locked:
 
     def __init__(self, gen):
         self.gen, self.lock = gen, threading.Lock()
+        self.exhausted = False
 
     def __iter__(self):
         return self
 
     def __next__(self):
         with self.lock:
-            return next(self.gen)
+            try:
+                return next(self.gen)
+            except StopIteration:
+                self.exhausted = True
+                raise
 
 
 def _wait_until_up(port: int, server: subprocess.Popen, seconds: int = 600) -> None:

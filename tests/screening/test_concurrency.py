@@ -94,3 +94,35 @@ def test_one_message_id_sent_twice_at_once_is_processed_once(screen):
     assert answers[0][0] == answers[1][0], answers  # the same answer to both copies
     assert sorted(replayed for _answer, replayed in answers) == [False, True]
     assert Lab.objects.count() == 1 and Message.objects.count() == 1
+
+
+def test_two_batches_sharing_tubes_at_once_each_answer_every_tube(screen):
+    """A site resends its queue while its first send is still being written (issue 9): the
+    shared tubes are recorded once, each batch answers them created or unchanged."""
+    codes = screen.codes(screen.people(6))
+    rows = [{"barcode": f"Q{n}", "members": codes[2 * n:2 * n + 2], "site": screen.site.pk,
+             "round": screen.round.pk} for n in range(3)]
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def send(i: int, batch: list[dict]) -> None:
+        try:
+            barrier.wait()
+            answers[i] = services.submit_tube_batch(actor=Actor.of(screen.operator),
+                                                    rows=batch)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(0, rows)),
+               threading.Thread(target=send, args=(1, rows[1:]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = [[a.status for a in answer] for answer in answers]
+    assert all(s in ("created", "unchanged") for row in statuses for s in row), answers
+    assert statuses[0][0] == "created"
+    assert [statuses[0][1:], statuses[1]] in (
+        [["created", "created"], ["unchanged", "unchanged"]],
+        [["unchanged", "unchanged"], ["created", "created"]]), statuses
+    assert Tube.objects.count() == 3 and TubeMember.objects.count() == 6

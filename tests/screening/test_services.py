@@ -159,3 +159,21 @@ def test_closing_a_round_tells_zones_whether_it_was_complete_and_all_negative(sc
     assert heard[0].area_path == screen.land.county1.path
     with pytest.raises(InvalidInput):  # a closed round takes no new tube
         screen.submit("T2", screen.people(1))
+
+
+def test_a_ten_member_tube_costs_a_fixed_handful_of_queries(screen, django_assert_num_queries):
+    """Issue 9 (the 9 a.m. surge): scope, site, round, the ten people in one query, then the
+    tube, its members and one audit event naming them, in one transaction (its two
+    statements). A resubmission finds the tube through the unique barcode."""
+    people = screen.people(10)
+    actor = Actor.of(screen.operator)
+    codes = screen.codes(people[:5]) + [p.id_number for p in people[5:]]
+    with django_assert_num_queries(10):
+        done = services.submit_tube(actor=actor, barcode="Q10", members=codes,
+                                    site_id=screen.site.pk, round_id=screen.round.pk)
+    assert done.created and done.tube.members_count == 10
+    with django_assert_num_queries(8):  # the write refused at its first row, the tube read
+        again = services.submit_tube(actor=Actor.of(screen.operator), barcode="Q10",
+                                     members=codes, site_id=screen.site.pk,
+                                     round_id=screen.round.pk)
+    assert not again.created and again.tube.pk == done.tube.pk

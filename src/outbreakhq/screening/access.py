@@ -18,6 +18,7 @@ API = {
     "POST /screening/tubes/": write(Can.COLLECT_SAMPLES),
     "GET /screening/tubes/": read((Can.RECORD_RESULTS, Can.COLLECT_SAMPLES)),
     "POST /screening/tubes/bulk": write(Can.COLLECT_SAMPLES),
+    "POST /screening/tubes/batch": write(Can.COLLECT_SAMPLES),
     "GET /screening/tubes/fhir": read(Can.COLLECT_SAMPLES),
     "POST /screening/boxes/": write(Can.COLLECT_SAMPLES),
     "POST /screening/boxes/received": write(Can.RECORD_RESULTS),

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -178,6 +180,50 @@ def submit_tubes(request, response: HttpResponse):
         return {"created": done.created, "unchanged": done.unchanged}
 
     return _once(request, response, "tubes", process)
+
+
+class TubeBatchIn(Schema):
+    tubes: list[Any] = Field(description=(
+        "Sealed tubes, each {barcode, members, site, round, retest, collected_at} as in "
+        "POST tubes/bulk"))
+
+
+class TubeProblemOut(Schema):
+    field: str
+    message: str
+
+
+class TubeAnswerOut(Schema):
+    row: int = Field(description="The tube's place in the list, from 1")
+    barcode: str
+    status: str = Field(description="created, unchanged (sent before) or refused")
+    errors: list[TubeProblemOut] = Field(description="Why the tube was refused (field, reason)")
+
+
+class TubeBatchOut(Schema):
+    created: int
+    unchanged: int
+    refused: int
+    tubes: list[TubeAnswerOut]
+
+
+@router.post("/tubes/batch", response=TubeBatchOut)
+def submit_tube_batch(request, payload: TubeBatchIn):
+    """Several sealed tubes in one call, each answered on its own (a site's offline queue, a
+    busy site): `created`, `unchanged` (sent before: nothing changes) or `refused` with its
+    errors; the good tubes are saved whatever the others hold. At most 500 tubes a call."""
+    actor = actor_of(request)
+    require_role(actor, Can.COLLECT_SAMPLES, what="tube")
+    if not payload.tubes or len(payload.tubes) > services.MAX_BATCH:
+        raise InvalidInput(_("No tube was saved."), [FieldError("tubes", _(
+            "send 1 to %(max)d tubes a request") % {"max": services.MAX_BATCH})])
+    answers = services.submit_tube_batch(actor=actor, rows=payload.tubes)
+    count = Counter(a.status for a in answers)
+    return {"created": count["created"], "unchanged": count["unchanged"],
+            "refused": count["refused"],
+            "tubes": [{"row": a.row, "barcode": a.barcode, "status": a.status,
+                       "errors": [{"field": e.field, "message": str(e.message)}
+                                  for e in a.errors]} for a in answers]}
 
 
 @router.get("/tubes/fhir", response=dict)

@@ -46,6 +46,7 @@ class Batch:
     unchanged: int = 0
     people: int = 0
     errors: list[FieldError] = field(default_factory=list)
+    outcome: dict[int, str] = field(default_factory=dict)  # row -> "created" or "unchanged"
 
 
 def _chunks(values: Sequence, size: int = CHUNK):
@@ -71,6 +72,8 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         members = values.get("members") or []
         if isinstance(members, str):
             members = members.replace(";", " ").replace(",", " ").split()
+        elif not isinstance(members, list | tuple):
+            members = []  # a number or an object where a list belongs: "scan at least one"
         members = [str(m).strip() for m in members if str(m).strip()]
         if not barcode or len(barcode) > MAX_BARCODE:
             fail(row, "barcode", _("a barcode of 1 to 64 characters is required"))
@@ -122,6 +125,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         if barcode in existing:
             if existing[barcode] == fingerprint:
                 done.unchanged += 1
+                done.outcome[row] = "unchanged"
             else:
                 fail(row, "barcode", _("barcode %(barcode)s is already used by another tube")
                      % {"barcode": barcode})
@@ -150,7 +154,9 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
     _refuse_sampled(todo, fail)
     if done.errors and not partial:
         raise InvalidInput(message, done.errors)
-    todo = [t for t in todo if t[0] not in bad]
+    # In barcode order: two batches sharing tubes take the barcode index's locks in one order
+    # (no deadlock), and the loser of a race finds the winner's rows on its retry.
+    todo = sorted((t for t in todo if t[0] not in bad), key=lambda t: t[1])
     with transaction.atomic():
         _write(actor, todo, people, done, collected)
     return done
@@ -181,10 +187,12 @@ def _among(field_name: str, ids: Sequence[int]) -> Q:
 
 
 def _int(value) -> int | None:
+    """A record number, or None (also for one no database column holds)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def _people(actor: Actor, codes: list[str]) -> dict[str, tuple[int, int, int]]:
@@ -306,6 +314,7 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch,
         "retest": pa.array([r[3] for r in rows], pa.bool_())}))
     _resample(rows, when)
     done.created += n
+    done.outcome.update((t[0], "created") for t in todo)
     done.people += len(rows)
     event = audit.record(actor=actor, action="create", object_type="tube",
                          object_id=f"{n} tubes", detail={"first": todo[0][1], "last": todo[-1][1]})

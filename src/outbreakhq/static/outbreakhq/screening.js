@@ -179,30 +179,43 @@
     flush();
   });
 
+  // The queue goes out in batches (POST tubes/batch, issue 9): a site back online sends its
+  // morning in a few requests, each tube answered on its own. A tube leaves the queue once it
+  // is answered (created, sent before, or refused with its reasons); when the request itself
+  // fails (offline, a server error, a lost session) every tube stays for the next try.
+  var BATCH = 50;
+
   function flush() {
     if (sending) { return; }
-    var queue = load();
-    if (!queue.length) { render(); return; }
+    var batch = load().slice(0, BATCH);
+    if (!batch.length) { render(); return; }
     sending = true;
-    var tube = queue[0];
-    fetch(form.dataset.api, {
+    fetch(form.dataset.apiBatch, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": form.dataset.csrf},
-      body: JSON.stringify(tube)
+      body: JSON.stringify({tubes: batch})
     }).then(function (answer) {
       return answer.json().catch(function () { return {}; }).then(function (body) {
         sending = false;
-        if (answer.status >= 500) { render(); return; }  // kept: tried again later
-        save(load().filter(function (t) { return t.barcode !== tube.barcode; }));
-        if (answer.ok) {
-          note(form.dataset.msgSealed + " " + tube.barcode + " (" + tube.members.length + ")");
-        } else {
-          var rows = (body.errors || []).map(function (e) {
-            return (e.row ? "#" + e.row + " " : "") + e.message;
-          });
-          note(form.dataset.msgRefused + " " + tube.barcode + ": " +
-               (rows.join("; ") || body.error || answer.status), true);
+        if (!answer.ok || !body.tubes) {
+          if (answer.status < 500) {
+            note(form.dataset.msgRefused + " " + (body.error || answer.status), true);
+          }
+          render();
+          return;
         }
+        var answered = {};
+        body.tubes.forEach(function (t, i) {
+          var tube = batch[i];
+          answered[tube.barcode] = true;
+          if (t.status === "refused") {
+            var reasons = t.errors.map(function (e) { return e.message; });
+            note(form.dataset.msgRefused + " " + tube.barcode + ": " + reasons.join("; "), true);
+          } else {
+            note(form.dataset.msgSealed + " " + tube.barcode + " (" + tube.members.length + ")");
+          }
+        });
+        save(load().filter(function (t) { return !answered[t.barcode]; }));
         render();
         flush();
       });
