@@ -64,23 +64,26 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _english_and_seeded(request, django_db_blocker):
     """Every test starts in the deployment's language (a test that switched to Chinese must not
-    leave the next one reading Chinese messages), and ends with the rows the migrations seed (a
-    transactional test's flush empties every table, key groups included, for the tests after it).
-    Autouse, so it is set up first and torn down last: after the flush."""
+    leave the next one reading Chinese messages) and, when it uses the database, with the rows
+    the migrations seed: a transactional test's flush empties every table, key groups included,
+    for the tests after it. (pytest-django's own autouse fixture has opened the test's database
+    by now: plugins' autouse fixtures come first.)"""
     from django.conf import settings
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.deactivate()
-    marker = request.node.get_closest_marker("django_db")
-    flushed = (marker is not None and marker.kwargs.get("transaction")) or \
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-    if flushed:
+    uses_db = request.node.get_closest_marker("django_db") is not None or \
+        bool({"db", "transactional_db", "live_server"} & set(request.fixturenames))
+    if uses_db:
         import importlib
 
         from django.apps import apps
 
-        seed = importlib.import_module("outbreakhq.core.migrations.0003_key_groups").forwards
+        from outbreakhq.core.models import KeyGroup
+
         with django_db_blocker.unblock():
-            seed(apps, None)
+            if not KeyGroup.objects.exists():
+                importlib.import_module("outbreakhq.core.migrations.0003_key_groups").forwards(
+                    apps, None)
+    yield
+    translation.deactivate()
