@@ -49,9 +49,17 @@ def answers(monkeypatch):
         return best[1] if best else None
 
     monkeypatch.setitem(hooks.PROVIDERS, "zones.grade_of", grade_of)
+    monkeypatch.setitem(hooks.PROVIDERS, "zones.grades_of_many",
+                        lambda paths, day: {p: grade_of(p, day) for p in paths})
     monkeypatch.setitem(hooks.PROVIDERS, "screening.results_of",
                         lambda pid: state["results"].get(pid, []))
     monkeypatch.setitem(hooks.PROVIDERS, "quarantine.results_of", lambda pid: [])
     monkeypatch.setitem(hooks.PROVIDERS, "quarantine.in_stay",
                         lambda pid, day: pid in state["stays"])
+    monkeypatch.setitem(hooks.PROVIDERS, "screening.results_of_many",
+                        lambda pids: {p: state["results"][p] for p in pids
+                                      if p in state["results"]})
+    monkeypatch.setitem(hooks.PROVIDERS, "quarantine.results_of_many", lambda pids: {})
+    monkeypatch.setitem(hooks.PROVIDERS, "quarantine.in_stay_many",
+                        lambda pids, day: set(pids) & state["stays"])
     return state

@@ -39,6 +39,26 @@ def test_eligibility_follows_the_preset_and_the_answers(land, answers, community
 
 
 @pytest.mark.django_db
+def test_a_list_of_travellers_is_checked_in_a_fixed_number_of_queries(land) -> None:
+    """The commander's home tile checks up to a thousand waiting travellers: screening,
+    quarantine and zones are asked once for the list (once per area for the grade), not once
+    per traveller (1,813 queries for the demo's 443 made the home page 1.4 s)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(travellers) -> int:
+        with CaptureQueriesContext(connection) as q:
+            services.eligibility_of_many(travellers)
+        return len(q.captured_queries)
+
+    two = [make_traveller(land.compound1) for _ in range(2)]
+    eight = two + [make_traveller(land.compound1) for _ in range(6)]
+    assert queries(eight) == queries(two)
+    assert [e.eligible for e in services.eligibility_of_many(eight)] == \
+        [services.eligibility_of(t).eligible for t in eight]
+
+
+@pytest.mark.django_db
 def test_without_the_other_modules_the_lowest_grade_applies(land) -> None:
     t = make_traveller(land.compound1)
     assert not services.eligibility_of(t).eligible  # no screening module: no negative test

@@ -42,6 +42,9 @@ def test_infection_is_proposed_high_and_commander_approves_it(zones):
     assert svc.grade_of(c1.path, D0) == "high"
     assert hooks.ask("zones.grade_of", c1.path, D0) == "high"
     assert svc.grade_of(zones.land.county1.path, D0) is None  # the parent is not graded
+    paths = [c1.path, zones.land.compound2.path, zones.land.county1.path]
+    assert hooks.ask("zones.grades_of_many", paths, D0) == {
+        c1.path: "high", zones.land.compound2.path: None, zones.land.county1.path: None}
 
 
 def test_regrading_twice_proposes_once(zones):

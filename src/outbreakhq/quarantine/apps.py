@@ -24,6 +24,8 @@ class QuarantineConfig(AppConfig):
         hooks.subscribe(ContactHandedToQuarantine)(contact_handed_over)
         hooks.provide("quarantine.results_of", worklists.results_of)
         hooks.provide("quarantine.in_stay", worklists.in_stay)
+        hooks.provide("quarantine.results_of_many", worklists.results_of_many)
+        hooks.provide("quarantine.in_stay_many", worklists.in_stay_many)
         hooks.navigation(hooks.NavEntry(_("Quarantine"), "quarantine_sites", Can.MANAGE_STAYS,
                                         30))
         hooks.home_panel(hooks.HomePanel(_("Quarantine today"), "quarantine/_home_panel.html",

@@ -169,19 +169,35 @@ def forecast(actor: Actor, today: date, days: int = 7, *, sites: list | None = N
 
 # Questions other modules ask (core/hooks.py `ask`), provided from apps.py.
 
+def results_of_many(person_ids) -> dict[int, list[tuple[datetime, str]]]:
+    """`quarantine.results_of_many`: {person: the tests recorded during their stays, newest
+    first, as (the test day at 00:00 UTC, result)}, one query; a result carried over by a
+    transfer counts once."""
+    answers: dict[int, list[tuple[datetime, str]]] = {}
+    for person, day, result in (StayTest.objects.filter(stay__person_id__in=list(person_ids),
+                                                        carried=False)
+                                .order_by("-date", "-pk")
+                                .values_list("stay__person_id", "date", "result")):
+        answers.setdefault(person, []).append((datetime.combine(day, time.min, tzinfo=UTC),
+                                               result))
+    return answers
+
+
 def results_of(person_id: int) -> list[tuple[datetime, str]]:
-    """`quarantine.results_of`: the tests recorded during the person's stays, newest first, as
-    (the test day at 00:00 UTC, result); a result carried over by a transfer counts once."""
-    rows = (StayTest.objects.filter(stay__person_id=person_id, carried=False)
-            .order_by("-date", "-pk").values_list("date", "result"))
-    return [(datetime.combine(day, time.min, tzinfo=UTC), result) for day, result in rows]
+    """`quarantine.results_of`: `results_of_many` for one person."""
+    return results_of_many([person_id]).get(person_id, [])
+
+
+def in_stay_many(person_ids, day: date) -> set[int]:
+    """`quarantine.in_stay_many`: those of the people under quarantine (any phase) that day."""
+    return set(Stay.objects.filter(person_id__in=list(person_ids), start__lte=day).filter(
+        Q(status=StayStatus.PLACED) | Q(ended_on__gte=day)).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=day)).values_list("person_id", flat=True))
 
 
 def in_stay(person_id: int, day: date) -> bool:
     """`quarantine.in_stay`: whether the person was under quarantine (any phase) that day."""
-    return Stay.objects.filter(person_id=person_id, start__lte=day).filter(
-        Q(status=StayStatus.PLACED) | Q(ended_on__gte=day)).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=day)).exists()
+    return person_id in in_stay_many([person_id], day)
 
 
 # Closed-loop staff cohorts ------------------------------------------------------------------

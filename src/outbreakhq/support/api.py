@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count
-from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
@@ -18,8 +17,7 @@ from outbreakhq.core.scope import visible_areas
 from outbreakhq.core.scoped import require
 from outbreakhq.core.views import require_capability
 from outbreakhq.support import services, worklists
-from outbreakhq.support.models import DepartureBatch, Traveller, TravellerStatus
-from outbreakhq.support.services.travellers import reasons_of
+from outbreakhq.support.models import DepartureBatch, Traveller
 
 router = Router(tags=["support"])
 
@@ -155,13 +153,6 @@ class TravellerOut(Schema):
     reasons: list[str] = []
 
 
-def _traveller(t: Traveller) -> Traveller:
-    if t.status == TravellerStatus.WAITING:
-        result = services.eligibility_of(t, now=timezone.now())
-        t.eligible, t.reasons = result.eligible, reasons_of(result)
-    return t
-
-
 @router.get("/travellers/", response=list[TravellerOut])
 def list_travellers(request, area: str | None = None, status: str = "waiting",
                     limit: int = 200):
@@ -172,7 +163,7 @@ def list_travellers(request, area: str | None = None, status: str = "waiting",
             .select_related("person", "area").order_by("since", "pk"))
     if status:
         rows = rows.filter(status=status)
-    rows = [_traveller(t) for t in rows[:min(max(limit, 1), 1000)]]
+    rows = services.with_eligibility(rows[:min(max(limit, 1), 1000)])
     audit.record_shown(actor=actor_of(request), object_type="traveller",
                        records=[t.pk for t in rows],
                        people=[(t.person_id, t.tenant_id) for t in rows],
@@ -183,7 +174,7 @@ def list_travellers(request, area: str | None = None, status: str = "waiting",
 @router.post("/travellers/", response={201: TravellerOut})
 def create_traveller(request, body: TravellerIn):
     traveller = services.register_traveller(actor=actor_of(request), data=body.dict())
-    return Status(201, _traveller(traveller))
+    return Status(201, services.with_eligibility([traveller])[0])
 
 
 @router.get("/travellers/{traveller_id}", response=TravellerOut)
@@ -191,7 +182,7 @@ def get_traveller(request, traveller_id: int):
     found = services.access_traveller(actor_of(request), traveller_id)
     audit.record(actor=actor_of(request), action="view", object_type="traveller",
                  object_id=found.pk, area=found.area, person=found.person)
-    return _traveller(found)
+    return services.with_eligibility([found])[0]
 
 
 class BatchIn(Schema):

@@ -22,7 +22,7 @@ from outbreakhq.support.models import (
     TravellerStatus,
 )
 from outbreakhq.support.services.requests import escalate_overdue
-from outbreakhq.support.services.travellers import eligibility_of
+from outbreakhq.support.services.travellers import eligibility_of_many
 
 PAGE = 50
 ELIGIBLE_CHECKED = 1000  # the tile checks at most this many waiting travellers
@@ -171,7 +171,8 @@ def figures(actor: Actor, area: Area | None) -> dict:
     travellers = Traveller.objects.visible_to(actor, Can.VIEW_AGGREGATES, within=area)
     status_counts = dict(travellers.values_list("status").annotate(n=Count("pk")))
     waiting = travellers.filter(status=TravellerStatus.WAITING).select_related("area")
-    eligible = sum(eligibility_of(t, now=now).eligible for t in waiting[:ELIGIBLE_CHECKED])
+    eligible = sum(e.eligible for e in eligibility_of_many(list(waiting[:ELIGIBLE_CHECKED]),
+                                                           now=now))
     return {"by_kind_status": by_kind_status, "overdue_urgent": overdue_urgent,
             "response": response,
             "travellers": {"waiting": status_counts.get(TravellerStatus.WAITING, 0),

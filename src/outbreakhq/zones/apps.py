@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class ZonesConfig(AppConfig):
     """Risk areas (issue 11). Provides `zones.grade_of(area_path, day) -> grade or None`: the
-    grade in force that day for the area or its nearest designated ancestor; `zones.changes_on`
+    grade in force that day for the area or its nearest designated ancestor, and
+    `zones.grades_of_many(area_paths, day) -> {path: grade or None}` (one query); `zones.changes_on`
     and `zones.alerts_on(area_path, day) -> list[dict]` (zones/report_questions.py)."""
 
     name = "outbreakhq.zones"
@@ -20,10 +21,11 @@ class ZonesConfig(AppConfig):
         from outbreakhq.core.roles import Can
         from outbreakhq.zones import feed, reads, report_questions
         from outbreakhq.zones.public import publish
-        from outbreakhq.zones.services.designations import grade_of, regrade
+        from outbreakhq.zones.services.designations import grade_of, grades_of_many, regrade
 
         feed.register()
         hooks.provide("zones.grade_of", grade_of)
+        hooks.provide("zones.grades_of_many", grades_of_many)
         hooks.provide("zones.changes_on", report_questions.changes_on)  # the situation report
         hooks.provide("zones.alerts_on", report_questions.alerts_on)
         hooks.periodic(hooks.Job("zones.regrade_publish", periodic.for_the_day(regrade, publish),

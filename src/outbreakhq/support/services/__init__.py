@@ -17,11 +17,14 @@ from outbreakhq.support.services.travellers import (
     assign,
     create_batch,
     eligibility_of,
+    eligibility_of_many,
     register_traveller,
     set_batch_status,
+    with_eligibility,
 )
 
 __all__ = ["access_batch", "access_pass", "access_request", "access_traveller", "advance",
-           "assign", "create_batch", "create_team", "eligibility_of", "escalate_overdue",
+           "assign", "create_batch", "create_team", "eligibility_of", "eligibility_of_many",
+           "escalate_overdue",
            "issue_pass", "lookup", "register_traveller", "set_batch_status", "submit_public",
-           "take_request"]
+           "take_request", "with_eligibility"]

@@ -3,7 +3,7 @@ other modules' answers), departure batches and their manifests."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -44,12 +44,12 @@ def access_batch(actor: Actor, batch_id: int, capability: str = Can.MANAGE_TRAVE
         missing=_("No departure batch with number %(n)s.") % {"n": batch_id})
 
 
-def leave_rule(area_path: str, day) -> rules.LeaveRule:
-    """What the preset says of leaving the area: the grade in force there (zones answers), its
-    measure's may_leave_area and negative-test window. An area nobody graded follows the
-    lowest grade where the preset grades the whole county or city, else no rule applies."""
+def leave_rule(grade: str | None) -> rules.LeaveRule:
+    """What the preset says of leaving an area of that grade (zones' answer for where the
+    traveller stays): its measure's may_leave_area and negative-test window. An area nobody
+    graded follows the lowest grade where the preset grades the whole county or city, else no
+    rule applies."""
     grading = protocols.current().grading
-    grade = hooks.ask("zones.grade_of", area_path, day, default=None)
     if grade is None and grading.enabled and grading.lowest_grade_scope != "none":
         grade = grading.grades[-1]
     measure = grading.measures.get(grade) if grade else None
@@ -59,20 +59,46 @@ def leave_rule(area_path: str, day) -> rules.LeaveRule:
                            measure.negative_test_hours_to_leave_city)
 
 
-def eligibility_of(traveller: Traveller, *, now: datetime | None = None) -> rules.Eligibility:
-    """May the traveller leave now: the preset's rule for where they stay, their test results
-    (screening's and quarantine's), and whether they are under quarantine today."""
+def eligibility_of_many(travellers: Sequence[Traveller], *,
+                        now: datetime | None = None) -> list[rules.Eligibility]:
+    """May each traveller leave now: the preset's rule for the grade where they stay, their
+    test results (screening's and quarantine's) and whether they are under quarantine today,
+    each asked once for the whole list (the commander's home tile checks up to a thousand)."""
     now = now or timezone.now()
     day = timezone.localdate(now)
-    results = [*hooks.ask("screening.results_of", traveller.person_id, default=[]),
-               *hooks.ask("quarantine.results_of", traveller.person_id, default=[])]
-    in_stay = bool(hooks.ask("quarantine.in_stay", traveller.person_id, day, default=False))
-    return rules.eligibility(leave_rule(traveller.area.path, day), results=results,
-                             in_quarantine=in_stay, now=now)
+    people = [t.person_id for t in travellers]
+    screened = hooks.ask("screening.results_of_many", people, default={}) or {}
+    quarantined = hooks.ask("quarantine.results_of_many", people, default={}) or {}
+    in_stay = hooks.ask("quarantine.in_stay_many", people, day, default=set()) or set()
+    grades = hooks.ask("zones.grades_of_many", {t.area.path for t in travellers}, day,
+                       default={}) or {}
+    answers = []
+    for t in travellers:
+        results = [*screened.get(t.person_id, ()), *quarantined.get(t.person_id, ())]
+        answers.append(rules.eligibility(leave_rule(grades.get(t.area.path)), results=results,
+                                         in_quarantine=t.person_id in in_stay, now=now))
+    return answers
+
+
+def eligibility_of(traveller: Traveller, *, now: datetime | None = None) -> rules.Eligibility:
+    """`eligibility_of_many` for one traveller."""
+    return eligibility_of_many([traveller], now=now)[0]
 
 
 def reasons_of(result: rules.Eligibility) -> list[str]:
     return [messages.say(r) for r in result.reasons]
+
+
+def with_eligibility(travellers) -> list[Traveller]:
+    """The travellers, each waiting one with `eligible` and the `reasons` it may not leave (in
+    the reader's language), the others with None and no reasons: for pages and the API."""
+    travellers = list(travellers)
+    for t in travellers:
+        t.eligible, t.reasons = None, []
+    waiting = [t for t in travellers if t.status == TravellerStatus.WAITING]
+    for t, result in zip(waiting, eligibility_of_many(waiting), strict=True):
+        t.eligible, t.reasons = result.eligible, reasons_of(result)
+    return travellers
 
 
 def register_traveller(*, actor: Actor, data: Mapping) -> Traveller:

@@ -30,23 +30,12 @@ from outbreakhq.support.models import (
     Traveller,
     TravellerStatus,
 )
-from outbreakhq.support.services.travellers import BATCH_NEXT, manifest_rows, reasons_of
+from outbreakhq.support.services.travellers import BATCH_NEXT, manifest_rows
 from outbreakhq.support.views.staff import _errors, area_choices
 
 TRAVELLER_FIELDS = ("person", "area", "staying_at", "home_destination", "since", "contact")
 BATCH_FIELDS = ("means", "destination", "date", "capacity", "area")
 LIST_LIMIT = 200
-
-
-def _with_eligibility(travellers) -> list:
-    now = timezone.now()
-    for t in travellers:
-        if t.status == TravellerStatus.WAITING:
-            result = services.eligibility_of(t, now=now)
-            t.eligible, t.reasons = result.eligible, reasons_of(result)
-        else:
-            t.eligible, t.reasons = None, []
-    return travellers
 
 
 @login_required
@@ -69,7 +58,7 @@ def support_travellers(request):
             .select_related("person", "area").order_by("since", "pk"))
     if status in TravellerStatus.values:
         rows = rows.filter(status=status)
-    rows = _with_eligibility(list(rows[:LIST_LIMIT]))
+    rows = services.with_eligibility(list(rows[:LIST_LIMIT]))
     audit.record_shown(actor=actor, object_type="traveller", records=[t.pk for t in rows],
                        people=[(t.person_id, t.tenant_id) for t in rows],
                        places=[t.area.path for t in rows], area=request.scope_area)
@@ -85,7 +74,7 @@ def support_traveller(request, traveller: int):
     found = services.access_traveller(actor_of(request), traveller)
     audit.record(actor=actor_of(request), action="view", object_type="traveller",
                  object_id=found.pk, area=found.area, person=found.person)
-    _with_eligibility([found])
+    services.with_eligibility([found])
     batches = (DepartureBatch.objects.visible_to(actor_of(request), Can.MANAGE_TRAVELLERS)
                .filter(status=BatchStatus.PLANNED, tenant_id=found.tenant_id)
                .order_by("date", "pk")[:50])
@@ -126,7 +115,7 @@ def _batch_context(request, batch, **extra) -> dict:
         waiting = (Traveller.objects.visible_to(actor, Can.MANAGE_TRAVELLERS)
                    .filter(status=TravellerStatus.WAITING, tenant_id=batch.tenant_id)
                    .select_related("person", "area").order_by("since", "pk")[:LIST_LIMIT])
-        candidates = _with_eligibility(list(waiting))
+        candidates = services.with_eligibility(list(waiting))
     return {"batch": batch, "rows": rows, "candidates": candidates,
             "free": batch.capacity - len(rows), "next": BATCH_NEXT.get(batch.status),
             "BatchStatus": BatchStatus, "errors": {}, **extra}

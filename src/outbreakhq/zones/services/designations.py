@@ -447,12 +447,28 @@ def _republish(note_code: dict) -> None:
     public.republish_today(note_code)
 
 
+def grades_of_many(area_paths, day: date) -> dict[str, str | None]:
+    """{area path: the grade in force on `day` for the area or its nearest designated ancestor}
+    in one query for all the paths (`zones.grades_of_many`)."""
+    paths = set(area_paths)
+    codes = {code for path in paths for code in path.split("/") if code}
+    best: dict[str, tuple] = {}  # area code -> (since, id, grade), the newest in force there
+    for code, since, pk, grade in (
+            Designation.objects.filter(area__code__in=codes, status=Status.APPROVED,
+                                       since__lte=day)
+            .filter(Q(until__isnull=True) | Q(until__gte=day))
+            .values_list("area__code", "since", "id", "grade")):
+        if code not in best or (since, pk) > best[code][:2]:
+            best[code] = (since, pk, grade)
+    answers = {}
+    for path in paths:
+        # The deepest designated area on the path wins (its code comes last in the path).
+        found = [best[code] for code in path.split("/") if code in best]
+        answers[path] = found[-1][2] if found else None
+    return answers
+
+
 def grade_of(area_path: str, day: date) -> str | None:
     """The grade in force on `day` for the area or its nearest designated ancestor (the
-    `zones.grade_of` question other modules ask)."""
-    codes = [code for code in area_path.split("/") if code]
-    row = (Designation.objects.filter(area__code__in=codes, status=Status.APPROVED,
-                                      since__lte=day)
-           .filter(Q(until__isnull=True) | Q(until__gte=day))
-           .order_by("-area__depth", "-since", "-id").values_list("grade", flat=True).first())
-    return row
+    `zones.grade_of` question other modules ask): `grades_of_many` for one path."""
+    return grades_of_many([area_path], day)[area_path]
