@@ -35,8 +35,8 @@ def city(monkeypatch):
                                                                   name="Traveller Zhao Lei"))
     make_traveller(land.compound1, person=make_person(land.compound1, name="Traveller Qian"))
     results = {traveller.person_id: [(timezone.now() - timedelta(hours=6), "negative")]}
-    monkeypatch.setitem(hooks.PROVIDERS, "screening.results_of",
-                        lambda pid: results.get(pid, []))
+    monkeypatch.setitem(hooks.PROVIDERS, "screening.results_of_many",
+                        lambda pids: {p: results[p] for p in pids if p in results})
     batch = make_batch(land.compound1, means="Coach K1024", destination="Chengdu", capacity=30)
     return {"community": community, "batch": batch}
 
