@@ -30,7 +30,7 @@ from outbreakhq.zones.models import (
     SampleKind,
     SampleResult,
 )
-from outbreakhq.zones.services.designations import grade_of
+from outbreakhq.zones.services.designations import grades_of_many
 
 
 def _text(data: Mapping, key: str) -> str:
@@ -189,7 +189,7 @@ def last_tests(person_ids: Iterable[int]) -> dict[int, date]:
 def compliance(places: Iterable[KeyPlace], *, today: date | None = None
                ) -> dict[int, Compliance]:
     """Compliance per place (zones/warnings.py `tested_share`), for a page of places: one
-    read of the members, one question to screening, one grade read per area."""
+    read of the members, one question to screening, one read of the grades."""
     today = today or timezone.localdate()
     places = list(places)
     measures = protocols.current().grading.measures
@@ -198,12 +198,10 @@ def compliance(places: Iterable[KeyPlace], *, today: date | None = None
             place__in=places).values_list("place_id", "person_id"):
         members.setdefault(place_id, []).append(person_id)
     tests = last_tests({p for people in members.values() for p in people})
-    grades: dict[int, str | None] = {}
+    grades = grades_of_many({place.area.path for place in places}, today)
     answers = {}
     for place in places:
-        if place.area_id not in grades:
-            grades[place.area_id] = grade_of(place.area.path, today)
-        grade = grades[place.area_id]
+        grade = grades[place.area.path]
         every = measures[grade].test_every_days if grade in measures else None
         people = members.get(place.pk, [])
         tested, _count = warnings.tested_share([tests.get(p) for p in people],
