@@ -61,8 +61,8 @@ def test_an_analyst_sees_the_map_by_incidence_with_a_legend(outbreak):
 def test_the_map_is_coloured_by_grade_when_zones_grade_an_area(outbreak, monkeypatch):
     from outbreakhq.core import hooks
 
-    monkeypatch.setitem(hooks.PROVIDERS, "zones.grade_of",
-                        lambda path, day: "high" if "990100" in path else None)
+    monkeypatch.setitem(hooks.PROVIDERS, "zones.grades_of_many", lambda paths, day: {
+        path: "high" if "990100" in path else None for path in paths})
     page = logged_in(outbreak.commander).get(
         reverse("dashboard_area", args=[outbreak.land.region.code])).content.decode()
     svg = re.search(r'<svg[^>]*class="area-map".*?</svg>', page, re.S).group(0)

@@ -186,10 +186,10 @@ def test_the_areas_below_show_their_risk_grade_when_zones_answer(outbreak, monke
 
     client = logged_in(outbreak.commander)
     url = reverse("dashboard_area", args=[outbreak.land.region.code])
-    monkeypatch.delitem(hooks.PROVIDERS, "zones.grade_of", raising=False)
+    monkeypatch.delitem(hooks.PROVIDERS, "zones.grades_of_many", raising=False)
     assert "Risk grade" not in client.get(url).content.decode()  # a deployment without zones
-    monkeypatch.setitem(hooks.PROVIDERS, "zones.grade_of",
-                        lambda path, day: "high" if "990100" in path else None)
+    monkeypatch.setitem(hooks.PROVIDERS, "zones.grades_of_many", lambda paths, day: {
+        path: "high" if "990100" in path else None for path in paths})
     body = client.get(url).content.decode()
     assert "Risk grade" in body and ">high risk<" in body
 

@@ -1,7 +1,7 @@
 """The dashboard's map of the areas one level down, drawn on the server as SVG (no map
 library, no tiles: the approach of zones' risk map, zones/shapes.py, which command may not
 import). Each area links to its own dashboard and is coloured by its risk grade when zones
-grades any of them (asked: `zones.grade_of`), else by incidence: cases per 100,000 residents
+grades any of them (asked: `zones.grades_of_many`), else by incidence: cases per 100,000 residents
 over the last 7 days, from the daily aggregates (figures.child_rows). Aggregates only.
 
 Areas with a shape (core Area.shape, GeoJSON in longitude/latitude) are drawn as such; when

@@ -171,9 +171,11 @@ def child_rows(area: Area, day: date) -> list[dict]:
         t[0] += r
         t[1] += r if d == day else 0
         t[2] += r if under else 0
-    # The risk grade in force, when a zones module answers (None: not graded or no module).
+    # The risk grade in force, when a zones module answers (None: not graded or no module),
+    # asked once for every child.
+    grades = hooks.ask("zones.grades_of_many", [a.path for a in children], day,
+                       default={}) or {}
     return [{"area": a, "week": totals[a.pk][0], "today": totals[a.pk][1],
-             "under_control": totals[a.pk][2],
-             "grade": hooks.ask("zones.grade_of", a.path, day, default=None),
+             "under_control": totals[a.pk][2], "grade": grades.get(a.path),
              "per_100k": (totals[a.pk][0] * 100_000 / a.population) if a.population else None}
             for a in children]
