@@ -45,3 +45,18 @@ def test_the_tracer_sees_follow_ups_due_with_figures() -> None:
     page = home_of(Role.TRACER, land.county1)
     assert "mine due today" in page
     assert '<div class="n">0</div><div class="l">mine due today' in page.replace("\n", "")
+
+
+def test_a_field_role_sees_its_own_work_first() -> None:
+    """A quarantine manager also records follow-ups and sees the jurisdiction's figures, but
+    the site's day comes first; a community worker's first panel is residents' requests; the
+    commander keeps the jurisdiction first."""
+    land = territory()
+    page = home_of(Role.QUARANTINE, land.county1)
+    assert page.index("Quarantine today") < page.index("Today in your jurisdiction")
+    assert page.index("Quarantine today") < page.index("Follow-up today")
+    assert "Awaiting placement: <strong>0</strong>" in page  # a quiet day shows its zeros
+    page = home_of(Role.COMMUNITY, land.county1)
+    assert page.index("Residents") < page.index("Today in your jurisdiction")
+    page = home_of(Role.COMMANDER, land.region)
+    assert page.index("Today in your jurisdiction") < page.index("Directives")

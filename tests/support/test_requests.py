@@ -116,7 +116,8 @@ def test_overdue_requests_are_escalated_to_command(land, worker, community) -> N
 
 @pytest.mark.django_db
 def test_the_worker_panel_and_the_tile(land, worker, community) -> None:
-    assert panels.worker(Actor.for_command(worker), None) is None
+    assert panels.worker(Actor.for_command(worker), None)["counts"] == {
+        "urgent": 0, "overdue": 0, "new": 0}
     make_request(community, kind="dialysis")
     make_request(community, kind="food", received=timezone.now() - timedelta(days=2))
     panel = panels.worker(Actor.for_command(worker), None)
@@ -126,6 +127,9 @@ def test_the_worker_panel_and_the_tile(land, worker, community) -> None:
     assert tile["overdue_urgent"] == 0
     assert {(r["kind"], r["status"], r["n"]) for r in tile["by_kind_status"]} == {
         ("dialysis", "received", 1), ("food", "received", 1)}
+    # One row a kind, in the kinds' order: waiting for a team, with a team, done.
+    assert [(str(label), *n) for label, *n in tile["by_kind"]] == [
+        ("Dialysis", 1, 0, 0), ("Food and daily goods", 1, 0, 0)]
 
 
 @pytest.mark.django_db
@@ -181,7 +185,7 @@ def test_the_panels_and_the_tile_render(land, worker, community) -> None:
                             panels.command(Actor.for_command(commander), None))
     assert "1 request escalated" in html
     html = render_to_string("support/_tile.html", panels.tile(Actor.for_command(commander), None))
-    assert "Dialysis" in html and "Triaged" in html and "Urgent" in html
+    assert "Dialysis" in html and "Waiting for a team" in html and "Urgent" in html
 
 
 @pytest.mark.django_db

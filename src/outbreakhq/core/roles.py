@@ -113,6 +113,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# Each field role's own work: its home page shows the panels needing this capability first
+# (a quarantine manager also records follow-ups, but the site's arrivals come first).
+# Command, analysts and administrators keep the jurisdiction's figures first.
+HOME_FIRST: dict[str, str] = {
+    Role.TRACER: Can.RECORD_FOLLOWUP, Role.SCREENING: Can.COLLECT_SAMPLES,
+    Role.LAB: Can.RECORD_RESULTS, Role.QUARANTINE: Can.MANAGE_STAYS,
+    Role.COMMUNITY: Can.HANDLE_SUPPORT,
+}
+
+
 def grants(role: str, capability: str) -> bool:
     return capability in CAPABILITIES.get(role, frozenset())
 

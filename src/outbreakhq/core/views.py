@@ -22,8 +22,8 @@ from outbreakhq.core.forms import PersonForm
 from outbreakhq.core.middleware import SESSION_KEY
 from outbreakhq.core.models import Area, Person
 from outbreakhq.core.panels import panels_for
-from outbreakhq.core.roles import Can
-from outbreakhq.core.scope import can, scope_areas, visible_areas
+from outbreakhq.core.roles import HOME_FIRST, Can
+from outbreakhq.core.scope import assignments, can, scope_areas, visible_areas
 
 PEOPLE_COUNTS_SECONDS = 300  # how old the overview's "people registered" may be
 
@@ -67,9 +67,11 @@ def home(request):
 
 def home_panels(actor: Actor, area: Area | None) -> list[tuple[hooks.HomePanel, dict]]:
     """Today's work of the actor's roles (core/hooks.py HOME_PANELS): every panel whose
-    capability the actor holds and which has something to show."""
+    capability the actor holds and which has something to show, the panels of the actor's own
+    work first (roles.HOME_FIRST), then the others in their order."""
+    first = {HOME_FIRST.get(a.role) for a in assignments(actor)}
     shown = []
-    for panel in hooks.HOME_PANELS:
+    for panel in sorted(hooks.HOME_PANELS, key=lambda p: p.capability not in first):
         if can(actor, panel.capability):
             context = panel.context(actor, area)
             if context is not None:

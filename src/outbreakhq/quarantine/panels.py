@@ -14,9 +14,9 @@ from outbreakhq.quarantine.services.access import rule_of
 
 
 def home_panel(actor: Actor, area=None) -> dict | None:
-    """Today's arrivals, releases due, tests due and overdue, people awaiting a place."""
-    counts = worklists.day_counts(actor, timezone.localdate(), area)
-    return counts if any(counts.values()) else None
+    """Today's arrivals, releases due, tests due and overdue, people awaiting a place; zeros
+    shown too (a quiet day reads as a quiet day, not as a missing panel)."""
+    return worklists.day_counts(actor, timezone.localdate(), area)
 
 
 def tile(actor: Actor, area=None) -> dict:

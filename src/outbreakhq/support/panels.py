@@ -9,7 +9,7 @@ from outbreakhq.support.models import Kind, Status, SupportRequest, Traveller, U
 from outbreakhq.support.services import escalate_overdue
 
 
-def worker(actor, area) -> dict | None:
+def worker(actor, area) -> dict:
     """The community worker's urgent, overdue and new requests."""
     return worklists.worker_panel(actor, area)
 
@@ -20,11 +20,20 @@ def command(actor, area) -> dict | None:
     return worklists.command_panel(actor, area)
 
 
+# The tile's columns: a request waits for a team, is with one, or is done.
+STAGES = {Status.RECEIVED: 0, Status.TRIAGED: 0, Status.ASSIGNED: 1, Status.IN_PROGRESS: 1,
+          Status.DELIVERED: 2, Status.CLOSED: 2}
+
+
 def tile(actor, area) -> dict:
+    """Aggregates only. Requests per kind as one row each (waiting for a team, with a team,
+    done), not a row per kind and status: eight short rows fit a phone, forty cards did not."""
     figures = worklists.figures(actor, area)
+    by_kind: dict[str, list[int]] = {}
     for row in figures["by_kind_status"]:
-        row["kind_label"] = Kind(row["kind"]).label
-        row["status_label"] = Status(row["status"]).label
+        by_kind.setdefault(row["kind"], [0, 0, 0])[STAGES[row["status"]]] += row["n"]
+    figures["by_kind"] = [(Kind(kind).label, *counts) for kind, counts in
+                          sorted(by_kind.items(), key=lambda kv: list(Kind).index(kv[0]))]
     figures["response"] = [(Urgency(u).label, times) for u, times in figures["response"].items()]
     return figures
 

@@ -116,8 +116,9 @@ def escalated(*, actor: Actor, capability: str, within: Area | None = None, limi
                 .order_by("urgency_rank", "deadline", "pk")[:limit])
 
 
-def worker_panel(actor: Actor, area: Area | None) -> dict | None:
-    """The community worker's home: urgent, overdue and new requests in scope."""
+def worker_panel(actor: Actor, area: Area | None) -> dict:
+    """The community worker's home: urgent, overdue and new requests in scope (zeros shown: a
+    quiet queue reads as quiet, not as a missing panel)."""
     now = timezone.now()
     rows = open_requests(actor, within=area)
     counts = {"urgent": capped(rows.filter(urgency_rank=rules.Rank.URGENT)),
@@ -125,7 +126,7 @@ def worker_panel(actor: Actor, area: Area | None) -> dict | None:
                                                                           Status.TRIAGED))),
               "new": capped(rows.filter(status=Status.RECEIVED))}
     if not any(counts.values()):
-        return None
+        return {"counts": counts, "top": [], "now": now}
     top = list(rows.filter(Q(urgency_rank=rules.Rank.URGENT) | Q(
         deadline__lt=now, status__in=(Status.RECEIVED, Status.TRIAGED)))
         .select_related("area").order_by("urgency_rank", "deadline", "pk")[:5])

@@ -20,12 +20,13 @@
   });
   // On a phone a table becomes one card per row (app.css, "Phones"): each cell shows its
   // column's heading, copied here from the table's <thead> so that no template repeats it.
+  // A table of a few short columns that fits a phone as it is says so: class "fits-phone".
   function labelCells(root) {
     var tables = root.matches && root.matches("table") ? [root] :
       (root.querySelectorAll ? root.querySelectorAll("table") : []);
     Array.prototype.forEach.call(tables, function (table) {
       var heads = table.querySelectorAll("thead th");
-      if (!heads.length) { return; }
+      if (!heads.length || table.classList.contains("fits-phone")) { return; }
       var labels = [];
       Array.prototype.forEach.call(heads, function (th) {
         for (var i = 0; i < (th.colSpan || 1); i++) { labels.push(th.textContent.trim()); }
