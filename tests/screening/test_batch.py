@@ -116,3 +116,22 @@ def test_a_batch_keeps_each_tubes_collection_time(screen):
     assert [t["status"] for t in answer["tubes"]] == ["created", "created"]
     assert {t.collected_at.isoformat() for t in Tube.objects.all()} == {
         "2026-01-05T00:15:00+00:00"}
+
+
+def test_a_person_refused_in_a_batch_is_named_by_what_the_operator_scanned(screen):
+    """Review of batch.py: the refusals named people by their record number (`person 17`),
+    which nobody at the site scanned; they name the code or identity number scanned."""
+    people = screen.people(2)
+    people[0].id_number = "310101198001010011"
+    people[0].save(update_fields=["id_number"])
+    screen.submit("FIRST", people[:1])
+    code = screen.codes(people[1:])[0]
+    answer = send(logged_in(screen.operator), screen, [
+        ("AGAIN", ["310101198001010011"]),  # row 1: sampled in FIRST already
+        ("N1", [code]), ("N2", [code])])  # rows 2, 3: one person in two tubes
+    reasons = {t["row"]: t["errors"][0]["message"] for t in answer.json()["tubes"]
+               if t["errors"]}
+    assert reasons[1] == ("310101198001010011 was already sampled in this round "
+                          "(tube FIRST)")
+    assert reasons[3] == f"{code} is also in the tube of row 2"
+    assert f"person {people[0].pk}" not in json.dumps(answer.json())

@@ -188,3 +188,23 @@ def test_a_file_with_refused_rows_stores_no_message_and_a_bundle_brings_its_own_
     assert not Tube.objects.filter(barcode="B2").exists()
     with pytest.raises(CommandError, match="--message-id does not apply to cases"):
         run("cases", path, user="sam", message_id="x")  # the line lists keep their own key
+
+
+def test_a_bundle_with_a_long_identifier_is_kept_by_its_hash_not_refused(screen):
+    """Review of messages.py: a valid bundle whose identifier is longer than the id column was
+    refused naming an Idempotency-Key header nobody sent; it is now kept by its hash."""
+    operator = logged_in(screen.operator)
+    long_id = {"system": "urn:oid:1.2.156." + "9" * 150, "value": "batch-" + "7" * 80}
+    bundle = _taken(screen, "L1", identifier=long_id)
+    first = operator.post("/api/v1/screening/tubes/bulk", bundle,
+                          content_type="application/fhir+json")
+    assert first.status_code == 200 and first.json() == {"created": 1, "unchanged": 0}
+    again = operator.post("/api/v1/screening/tubes/bulk", bundle,
+                          content_type="application/fhir+json")
+    assert again["Idempotent-Replayed"] == "true"
+    key = Message.objects.get().key
+    assert key.startswith("Bundle.identifier#sha256:") and len(key) <= messages.MAX_KEY
+    sent = operator.post("/api/v1/screening/tubes/bulk", _taken(screen, "L2"),
+                         content_type="application/fhir+json",
+                         headers={"Idempotency-Key": "k" * 201})  # the sender's own: refused
+    assert sent.status_code == 400 and "Idempotency-Key" in sent.text
