@@ -208,3 +208,14 @@ def test_a_bundle_with_a_long_identifier_is_kept_by_its_hash_not_refused(screen)
                          content_type="application/fhir+json",
                          headers={"Idempotency-Key": "k" * 201})  # the sender's own: refused
     assert sent.status_code == 400 and "Idempotency-Key" in sent.text
+
+
+def test_a_blank_idempotency_key_leaves_the_bundles_own_id():
+    """Review of messages.py: a blank header was taken as the id, then stripped to none, and
+    the bundle's own identifier was ignored."""
+    bundle = {"resourceType": "Bundle", "id": "b-1"}
+    assert messages.key_of({"Idempotency-Key": "  "}, bundle) == "Bundle.id:b-1"
+    assert messages.key_of({"Idempotency-Key": "q-7"}, bundle) == "q-7"
+    assert messages.key_of({}, {"resourceType": "Bundle", "id": "b-1", "identifier": {
+        "system": "urn:lab", "value": "9"}}) == "Bundle.identifier:urn:lab|9"
+    assert messages.key_of({}, {"resourceType": "Parameters", "id": "x"}) is None

@@ -98,7 +98,7 @@ def key_of(headers, body: object) -> str | None:
     """The message id: the Idempotency-Key header, else a FHIR Bundle's identifier
     (system|value), else its id."""
     key = headers.get("Idempotency-Key")
-    if key:
+    if key and key.strip():  # a blank header is no id: the bundle's own still counts
         return key
     return bundle_key(body)
 
