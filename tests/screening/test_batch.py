@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import InvalidInput, NotPermitted
 from outbreakhq.core.models import AuditEvent
+from outbreakhq.screening import services
 from outbreakhq.screening.models import Tube, TubeMember
 from outbreakhq.screening.services.tubes import capacity_of
 from tests.factories import logged_in, make_user
@@ -135,3 +140,18 @@ def test_a_person_refused_in_a_batch_is_named_by_what_the_operator_scanned(scree
                           "(tube FIRST)")
     assert reasons[3] == f"{code} is also in the tube of row 2"
     assert f"person {people[0].pk}" not in json.dumps(answer.json())
+
+
+def test_the_batch_limit_and_role_hold_for_every_caller_of_the_service(screen):
+    """Review of batch.py: the 1-to-500 limit and the role were checked by the API only; any
+    other caller of submit_tube_batch could send a batch of any size (or none)."""
+    codes = screen.codes(screen.people(1))
+    rows = [{"barcode": f"S{n}", "members": codes, "site": screen.site.pk,
+             "round": screen.round.pk} for n in range(services.MAX_BATCH + 1)]
+    for batch in ([], rows):
+        with pytest.raises(InvalidInput) as refused:
+            services.submit_tube_batch(actor=Actor.of(screen.operator), rows=batch)
+        assert refused.value.errors[0].field == "tubes"
+    with pytest.raises(NotPermitted):
+        services.submit_tube_batch(actor=Actor.of(screen.lab), rows=rows[:1])
+    assert not Tube.objects.exists()
