@@ -1,7 +1,9 @@
 """SIGKILL of `outbreakhq import results` half-way through a large file (issue 9), on SQLite
 and PostgreSQL (OUTBREAKHQ_DATABASE_URL): the command runs as a subprocess on the test
 database, is killed with SIGKILL once the database shows some of its batches committed and
-others not, then runs again: every row lands exactly once."""
+others not, then runs again: every row lands exactly once. With a message id (--message-id),
+the killed run stored no answer, the second stores it, and a third is answered "already
+processed" without reading the file."""
 
 from __future__ import annotations
 
@@ -35,12 +37,12 @@ def received_tubes(screen) -> None:
         received_at=now, result="") for n in range(TUBES)), batch_size=5000)
 
 
-def importer(path: Path, tmp_path: Path) -> subprocess.Popen:
+def importer(path: Path, tmp_path: Path, *options: str) -> subprocess.Popen:
     env = {**os.environ, "OUTBREAKHQ_DATABASE_URL": database_url(), "OUTBREAKHQ_DEBUG": "1",
            "OUTBREAKHQ_DATA_DIR": str(tmp_path / "data")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.Popen([sys.executable, "-m", "outbreakhq.cli", "import", "results",
-                             str(path), "--user", "lee"], env=env,
+                             str(path), "--user", "lee", *options], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -53,7 +55,10 @@ def resulted() -> int:
     raise AssertionError("the database stayed locked")
 
 
-def test_a_results_import_killed_half_way_lands_every_row_once_when_run_again(tmp_path):
+@pytest.mark.parametrize("options", [(), ("--message-id", "lab-7-batch-12")],
+                         ids=["by-barcode", "with-message-id"])
+def test_a_results_import_killed_half_way_lands_every_row_once_when_run_again(tmp_path,
+                                                                               options):
     screen = make_screen()
     received_tubes(screen)
     path = tmp_path / "results.csv"
@@ -63,7 +68,7 @@ def test_a_results_import_killed_half_way_lands_every_row_once_when_run_again(tm
                        for n in range(TUBES))
     connection.close()  # the subprocess writes; our connection must not hold a lock
 
-    run = importer(path, tmp_path)
+    run = importer(path, tmp_path, *options)
     landed, deadline = 0, time.monotonic() + 60
     while time.monotonic() < deadline and run.poll() is None:
         landed = resulted()
@@ -78,10 +83,20 @@ def test_a_results_import_killed_half_way_lands_every_row_once_when_run_again(tm
     assert 0 < landed < TUBES, f"killed with {landed} of {TUBES} rows landed: not half-way"
     assert landed % 2000 == 0, f"{landed} rows landed: a batch was half written"
 
-    again = importer(path, tmp_path)
+    again = importer(path, tmp_path, *options)
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err[-2000:]
     assert out.splitlines()[-1] == (f"{TUBES - landed} created, 0 updated, {landed} unchanged, "
                                     "0 held, 0 refused.")
     assert resulted() == TUBES
     assert Tube.objects.filter(result="invalid").count() == TUBES // 1000
+    if not options:
+        return
+    # a completed file with its id: answered from the second run's totals, nothing read
+    Tube.objects.filter(barcode="K000000").update(result="positive")  # would be "contradicting"
+    third = importer(path, tmp_path, *options)
+    out, err = third.communicate(timeout=120)
+    assert third.returncode == 0, err[-2000:]
+    assert "Already processed: message lab-7-batch-12" in out
+    assert out.splitlines()[-1] == (f"{TUBES - landed} created, 0 updated, {landed} unchanged, "
+                                    "0 held, 0 refused.")

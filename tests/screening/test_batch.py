@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from outbreakhq.core.actor import Actor
+from outbreakhq.core.errors import InvalidInput, NotPermitted
 from outbreakhq.core.models import AuditEvent
+from outbreakhq.screening import services
 from outbreakhq.screening.models import Tube, TubeMember
 from outbreakhq.screening.services.tubes import capacity_of
 from tests.factories import logged_in, make_user
@@ -116,3 +121,37 @@ def test_a_batch_keeps_each_tubes_collection_time(screen):
     assert [t["status"] for t in answer["tubes"]] == ["created", "created"]
     assert {t.collected_at.isoformat() for t in Tube.objects.all()} == {
         "2026-01-05T00:15:00+00:00"}
+
+
+def test_a_person_refused_in_a_batch_is_named_by_what_the_operator_scanned(screen):
+    """Review of batch.py: the refusals named people by their record number (`person 17`),
+    which nobody at the site scanned; they name the code or identity number scanned."""
+    people = screen.people(2)
+    people[0].id_number = "310101198001010011"
+    people[0].save(update_fields=["id_number"])
+    screen.submit("FIRST", people[:1])
+    code = screen.codes(people[1:])[0]
+    answer = send(logged_in(screen.operator), screen, [
+        ("AGAIN", ["310101198001010011"]),  # row 1: sampled in FIRST already
+        ("N1", [code]), ("N2", [code])])  # rows 2, 3: one person in two tubes
+    reasons = {t["row"]: t["errors"][0]["message"] for t in answer.json()["tubes"]
+               if t["errors"]}
+    assert reasons[1] == ("310101198001010011 was already sampled in this round "
+                          "(tube FIRST)")
+    assert reasons[3] == f"{code} is also in the tube of row 2"
+    assert f"person {people[0].pk}" not in json.dumps(answer.json())
+
+
+def test_the_batch_limit_and_role_hold_for_every_caller_of_the_service(screen):
+    """Review of batch.py: the 1-to-500 limit and the role were checked by the API only; any
+    other caller of submit_tube_batch could send a batch of any size (or none)."""
+    codes = screen.codes(screen.people(1))
+    rows = [{"barcode": f"S{n}", "members": codes, "site": screen.site.pk,
+             "round": screen.round.pk} for n in range(services.MAX_BATCH + 1)]
+    for batch in ([], rows):
+        with pytest.raises(InvalidInput) as refused:
+            services.submit_tube_batch(actor=Actor.of(screen.operator), rows=batch)
+        assert refused.value.errors[0].field == "tubes"
+    with pytest.raises(NotPermitted):
+        services.submit_tube_batch(actor=Actor.of(screen.lab), rows=rows[:1])
+    assert not Tube.objects.exists()

@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from outbreakhq.core.actor import Actor
+from outbreakhq.screening import importing
 from outbreakhq.screening.models import Message, Tube
 from outbreakhq.screening.services import messages
 from tests.factories import logged_in
-from tests.screening.test_import_cli import bundle_of, group, run, specimen
+from tests.screening.test_import_cli import bundle_of, group, refused, run, specimen
 
 TAKEN = datetime(2022, 4, 4, 0, 15, tzinfo=UTC)  # 08:15 in Shanghai
 
@@ -120,3 +123,99 @@ def test_a_samples_csv_gives_the_collection_time_in_its_collected_at_column(scre
                     f"C1,{screen.site.pk},{screen.round.pk},{code},2022-04-04T08:15:00+08:00\n")
     run("samples", path, user="sam")
     assert Tube.objects.get(barcode="C1").collected_at == TAKEN
+
+
+def _samples_csv(screen, path, barcodes: list[str]) -> None:
+    codes = screen.codes(screen.people(len(barcodes)))
+    path.write_text("barcode,site,round,members\n" + "".join(
+        f"{b},{screen.site.pk},{screen.round.pk},{c}\n" for b, c in zip(barcodes, codes,
+                                                                           strict=True)))
+
+
+def test_a_file_imported_again_with_its_message_id_is_already_processed_unread(
+        screen, tmp_path, monkeypatch):
+    path = tmp_path / "site7.csv"
+    _samples_csv(screen, path, ["M1", "M2", "M3"])
+    out, _err = run("samples", path, user="sam", message_id="site7-0900")
+    assert out.splitlines()[-1] == "3 created, 0 updated, 0 unchanged, 0 held, 0 refused."
+
+    def unread(*args, **kwargs):
+        raise AssertionError("a file answered before was read again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(importing, "batches", unread)
+        out, _err = run("samples", path, user="sam", message_id="site7-0900")
+    assert "Already processed: message site7-0900" in out
+    assert out.splitlines()[-1] == "3 created, 0 updated, 0 unchanged, 0 held, 0 refused."
+    assert Tube.objects.count() == 3 and Message.objects.count() == 1
+
+    # the same id with another file is refused naming it; nothing of that file is written
+    other = tmp_path / "other.csv"
+    _samples_csv(screen, other, ["M4"])
+    err = refused("samples", other, user="sam", message_id="site7-0900")
+    assert "--message-id: message id site7-0900 was already used for another message" in err
+    assert not Tube.objects.filter(barcode="M4").exists()
+    # without an id a CSV is matched by barcode only: read again, every tube unchanged
+    out, _err = run("samples", path, user="sam")
+    assert out.splitlines()[-1] == "0 created, 0 updated, 3 unchanged, 0 held, 0 refused."
+    # the ids are the API's: the same bytes sent with the id are answered from the file's run
+    sent = logged_in(screen.operator).post(
+        "/api/v1/screening/tubes/bulk", path.read_bytes(), content_type="text/csv",
+        headers={"Idempotency-Key": "site7-0900"})
+    assert sent.json() == {"created": 3, "unchanged": 0}
+    assert sent["Idempotent-Replayed"] == "true"
+
+
+def test_a_file_with_refused_rows_stores_no_message_and_a_bundle_brings_its_own_id(
+        screen, tmp_path):
+    path = tmp_path / "partly.csv"
+    _samples_csv(screen, path, ["P1", "P2"])
+    path.write_text(path.read_text() + f"P3,{screen.site.pk},{screen.round.pk},S9-ZZZZ\n")
+    out, _err = run("samples", path, user="sam", partial=True, message_id="part-1")
+    assert out.splitlines()[-1] == "2 created, 0 updated, 0 unchanged, 0 held, 1 refused."
+    assert not Message.objects.exists()  # corrected, it may come again with its id
+
+    bundle = tmp_path / "lab.json"
+    bundle.write_text(_taken(screen, "B1", identifier={"system": "urn:lab", "value": "77"}))
+    out, _err = run("samples", bundle, user="sam")
+    assert out.splitlines()[-1] == "1 created, 0 updated, 0 unchanged, 0 held, 0 refused."
+    out, _err = run("samples", bundle, user="sam", dry_run=True)
+    assert "Already processed: message Bundle.identifier:urn:lab|77" in out
+    changed = tmp_path / "changed.json"
+    changed.write_text(_taken(screen, "B2", identifier={"system": "urn:lab", "value": "77"}))
+    err = refused("samples", changed, user="sam")
+    assert "Bundle.identifier: message id Bundle.identifier:urn:lab|77 was already used" in err
+    assert not Tube.objects.filter(barcode="B2").exists()
+    with pytest.raises(CommandError, match="--message-id does not apply to cases"):
+        run("cases", path, user="sam", message_id="x")  # the line lists keep their own key
+
+
+def test_a_bundle_with_a_long_identifier_is_kept_by_its_hash_not_refused(screen):
+    """Review of messages.py: a valid bundle whose identifier is longer than the id column was
+    refused naming an Idempotency-Key header nobody sent; it is now kept by its hash."""
+    operator = logged_in(screen.operator)
+    long_id = {"system": "urn:oid:1.2.156." + "9" * 150, "value": "batch-" + "7" * 80}
+    bundle = _taken(screen, "L1", identifier=long_id)
+    first = operator.post("/api/v1/screening/tubes/bulk", bundle,
+                          content_type="application/fhir+json")
+    assert first.status_code == 200 and first.json() == {"created": 1, "unchanged": 0}
+    again = operator.post("/api/v1/screening/tubes/bulk", bundle,
+                          content_type="application/fhir+json")
+    assert again["Idempotent-Replayed"] == "true"
+    key = Message.objects.get().key
+    assert key.startswith("Bundle.identifier#sha256:") and len(key) <= messages.MAX_KEY
+    sent = operator.post("/api/v1/screening/tubes/bulk", _taken(screen, "L2"),
+                         content_type="application/fhir+json",
+                         headers={"Idempotency-Key": "k" * 201})  # the sender's own: refused
+    assert sent.status_code == 400 and "Idempotency-Key" in sent.text
+
+
+def test_a_blank_idempotency_key_leaves_the_bundles_own_id():
+    """Review of messages.py: a blank header was taken as the id, then stripped to none, and
+    the bundle's own identifier was ignored."""
+    bundle = {"resourceType": "Bundle", "id": "b-1"}
+    assert messages.key_of({"Idempotency-Key": "  "}, bundle) == "Bundle.id:b-1"
+    assert messages.key_of({"Idempotency-Key": "q-7"}, bundle) == "q-7"
+    assert messages.key_of({}, {"resourceType": "Bundle", "id": "b-1", "identifier": {
+        "system": "urn:lab", "value": "9"}}) == "Bundle.identifier:urn:lab|9"
+    assert messages.key_of({}, {"resourceType": "Parameters", "id": "x"}) is None

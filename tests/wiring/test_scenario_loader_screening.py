@@ -142,3 +142,24 @@ def test_replacing_the_scenario_replaces_its_screening(scenario) -> None:
             Recall.objects.count(), Box.objects.count(), Lab.objects.count()) == counts
     assert Campaign.objects.count() == 1
 
+
+
+def test_a_chinese_deployment_names_its_labs_and_sites_in_chinese(scenario, settings) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"  # OUTBREAKHQ_LANGUAGE=zh-hans
+    loader.load(scenario)
+    areas = scenario["areas"].to_pydict()
+    chinese = dict(zip(areas["code"], areas["name_zh"], strict=True))
+    for lab in Lab.objects.select_related("area"):
+        assert lab.name == f"{chinese[lab.area.code]}疾控中心实验室"
+    for site in Site.objects.select_related("area"):
+        assert site.name == f"{chinese[site.area.code]}采样点"
+    assert Campaign.objects.get().name.endswith("全员核酸筛查")
+    assert Lab.objects.exists() and Site.objects.exists()
+
+
+def test_an_english_deployment_keeps_english_names(scenario, settings) -> None:
+    settings.LANGUAGE_CODE = "en"
+    loader.load(scenario)
+    assert all(name.endswith(" CDC laboratory") for name in Lab.objects.values_list(
+        "name", flat=True))
+    assert not Site.objects.filter(name__regex=r"[\u4e00-\u9fff]").exists()

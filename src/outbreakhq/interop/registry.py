@@ -78,16 +78,18 @@ class Streamed:
     held: int = 0
     refused: int = 0
     extra: str = ""
+    replayed: str = ""  # a message answered before: why nothing was done (printed first)
 
 
 @dataclass(frozen=True)
 class StreamingImporter:
     """A kind read and committed by its app, batch by batch, idempotent by its own key.
-    `run(actor=, path=, partial=, dry_run=, on_errors=, progress=) -> Streamed`: without
-    `partial` nothing is written when any row is refused; `on_errors(errors, values)` receives
-    each batch's refused rows (FieldError list, and row number -> {field: value}) as they are
-    found, so that neither the rows nor their errors are held; `progress(done, total)`.
-    Raises InvalidInput for a file refused as a whole."""
+    `run(actor=, path=, partial=, dry_run=, on_errors=, progress=, message_id=) -> Streamed`:
+    without `partial` nothing is written when any row is refused; `on_errors(errors, values)`
+    receives each batch's refused rows (FieldError list, and row number -> {field: value}) as
+    they are found, so that neither the rows nor their errors are held; `progress(done,
+    total)`; `message_id` names the file as one message, answered once (Streamed.replayed when
+    it was answered before). Raises InvalidInput for a file refused as a whole."""
 
     kind: str
     label: object

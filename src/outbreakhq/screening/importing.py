@@ -14,12 +14,23 @@ Without `partial` nothing is written when any row is refused: the whole file is 
 batch by batch inside one transaction that is rolled back (so that a row is checked against the
 rows before it, across batches), then committed batch by batch. With `partial` there is one
 pass: each batch's good rows are committed and its bad rows reported.
+
+A file is one message when it has an id (`message_id`, the command's `--message-id`; for a
+bundle without one, its identifier or id), the same ids as the API's (services/messages.py:
+per user and kind, one id a body): once every row is in, its totals are stored with the id
+and the file's SHA-256, so the same file again is answered "already processed" from them
+without reading a row, and the id with another file is refused. A run killed half-way stored
+nothing: run again, it lands the rest (idempotent by barcode) and then stores the answer. A
+file with refused rows stores nothing either (correct it and send it again with its id). A CSV
+without `--message-id` is idempotent by barcode only: every row is read and checked again.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +44,8 @@ from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.roles import Can
 from outbreakhq.interop.registry import Streamed, StreamingImporter, register_streaming
 from outbreakhq.screening import fhir, services
+from outbreakhq.screening.services import messages
+from outbreakhq.screening.services.common import user_of
 
 BATCH = 2000
 COLUMNS = {"samples": ("barcode", "site", "round", "members"), "results": ("barcode", "result")}
@@ -49,6 +62,7 @@ class Outcome:
     refused: int = 0
     recalls: int = 0
     positives: int = 0
+    reported: int = 0
     errors: list[FieldError] = field(default_factory=list)  # when no on_errors is given
 
 
@@ -148,6 +162,7 @@ def import_file(*, actor: Actor, kind: str, path: Path, partial: bool = False,
             outcome.created += done.resulted
             outcome.recalls += done.recalls
             outcome.positives += done.positives
+            outcome.reported += done.reported
         outcome.unchanged += done.unchanged
         if done.errors:
             outcome.refused += len({e.row for e in done.errors})
@@ -185,8 +200,13 @@ def check_file(*, actor: Actor, kind: str, path: Path, size: int = BATCH,
 
 def run(*, kind: str, actor: Actor, path: Path, partial: bool = False, dry_run: bool = False,
         on_errors: OnErrors | None = None, progress: Callable[[int, int], None] | None = None,
-        size: int = BATCH) -> Streamed:
+        size: int = BATCH, message_id: str | None = None) -> Streamed:
     """The streaming importer interop's `import` command calls (registry.StreamingImporter)."""
+    message = _message(kind, actor, path, message_id)
+    if message is not None:
+        earlier = messages.stored_answer(**message, source=_source(message_id))
+        if earlier is not None:
+            return _replayed(earlier, kind, message["key"])
     total = 0 if is_bundle(path) else count_rows(path)
     passes = 1 if (partial and not dry_run) else (1 if dry_run else 2)
     tick = (lambda offset: lambda rows: progress(offset + rows, max(total, rows) * passes)) \
@@ -199,7 +219,61 @@ def run(*, kind: str, actor: Actor, path: Path, partial: bool = False, dry_run: 
         total = total or checked.rows
     done = import_file(actor=actor, kind=kind, path=path, partial=partial, size=size,
                        on_errors=on_errors, progress=tick(total if passes == 2 else 0))
+    if message is not None and not done.refused:
+        # Every row is in (a killed run never gets here): from now on the file is answered
+        # from this, or from a copy's answer if one finished first.
+        earlier = messages.remember(**message, answer=_answer(done, kind))
+        if earlier is not None:
+            return _replayed(earlier, kind, message["key"])
     return _streamed(done, kind)
+
+
+def _message(kind: str, actor: Actor, path: Path, message_id: str | None) -> dict | None:
+    """The file as a message (user, kind, key, digest), or None when it has no id."""
+    user = user_of(actor)
+    key = messages.checked_key(message_id, _source(message_id))
+    if not key and is_bundle(path):
+        try:
+            key = messages.bundle_key(json.loads(path.read_text(encoding="utf-8-sig")))
+        except (ValueError, UnicodeDecodeError):
+            key = None  # the import names what is wrong with the file
+    if not key or user is None:
+        return None
+    return {"user": user, "kind": messages.KINDS[kind], "key": key, "digest": file_digest(path)}
+
+
+def _source(message_id: str | None) -> str:
+    return "--message-id" if message_id else "Bundle.identifier"
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes, read in blocks (the API hashes a message's body alike)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _answer(outcome: Outcome, kind: str) -> dict:
+    """The answer stored with the message id, in the API's words (api.py), so that a file
+    sent through either is answered by the other."""
+    if kind == "samples":
+        return {"created": outcome.created, "unchanged": outcome.unchanged}
+    return {"resulted": outcome.created, "unchanged": outcome.unchanged,
+            "recalls": outcome.recalls, "positives": outcome.positives,
+            "reported": outcome.reported}
+
+
+def _replayed(answer: dict, kind: str, key: str) -> Streamed:
+    outcome = Outcome(created=answer.get("created", answer.get("resulted", 0)),
+                      unchanged=answer.get("unchanged", 0), recalls=answer.get("recalls", 0),
+                      positives=answer.get("positives", 0))
+    outcome.rows = outcome.created + outcome.unchanged
+    streamed = _streamed(outcome, kind)
+    streamed.replayed = _("Already processed: message %(key)s was imported before; nothing "
+                          "was read or written. Its answer then:") % {"key": key}
+    return streamed
 
 
 def _streamed(outcome: Outcome, kind: str) -> Streamed:

@@ -19,6 +19,9 @@ no members: nothing a screening page could show about them).
   after that and reported REPORT_HOURS after that. A step whose time is not yet reached is not
   done: today's round is in progress (early tubes reported, then resulted, received, in
   transit, and the last ones sealed at the site waiting for their box).
+- Names are data in the deployment's language (settings.LANGUAGE_CODE, OUTBREAKHQ_LANGUAGE):
+  the areas' own names (the simulator's name_en / name_zh) and the words of NAMES, so that a
+  Chinese deployment's pages show "天宁县疾控中心实验室", not "Tianning County CDC laboratory".
 - Results are the simulator's (positive or negative); a positive pool resulted by now has its
   members recalled: resulted when the simulator's retest result date is before today, else
   still open (notified).
@@ -31,6 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pyarrow as pa
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -55,6 +59,22 @@ from outbreakhq.screening.models import (
     TubeMember,
     TubeStatus,
 )
+
+# The demo's campaign, site and lab names by deployment language: data for the records, not
+# interface strings (a record keeps one name, whoever reads it).
+NAMES = {
+    "en": {"campaign": "Screening of {area}", "site": "{area} collection point",
+           "lab": "{area} CDC laboratory"},
+    "zh": {"campaign": "{area}全员核酸筛查", "site": "{area}采样点", "lab": "{area}疾控中心实验室"},
+}
+
+
+def names_in(language: str | None) -> tuple[str, dict[str, str]]:
+    """(the areas' name column, the words) for a language code: Chinese for zh-*, else
+    English."""
+    return ("name_zh", NAMES["zh"]) if (language or "").startswith("zh") else (
+        "name_en", NAMES["en"])
+
 
 KINDS = {"community": RoundKind.COMMUNITY, "controlled_population": RoundKind.SEALED,
          "priority_group": RoundKind.PRIORITY, "quarantine": RoundKind.QUARANTINE}
@@ -119,13 +139,15 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
     t = t.filter(pa.array(keep)).to_pydict()
     if not t["tube"]:
         return ScreeningLoad(0, 0, 0, 0, 0, 0)
+    column, words = names_in(settings.LANGUAGE_CODE)
     area_names = dict(zip(scenario["areas"]["code"].to_pylist(),
-                          scenario["areas"]["name_en"].to_pylist(), strict=True))
+                          scenario["areas"][column].to_pylist(), strict=True))
     homes = scenario["persons"]["home_area_code"].to_pylist()
     screening = protocol.screening
 
     campaign = Campaign(tenant_id=tenant_id, area_id=tenant_id,
-                        name=f"Screening of {area_names[str(scenario.meta['region_code'])]}")
+                        name=words["campaign"].format(
+                            area=area_names[str(scenario.meta["region_code"])]))
     bulk.insert_models([campaign])
     rounds: dict[tuple[date, str], Round] = {}
     sites: dict[str, Site] = {}
@@ -138,7 +160,7 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
                 kind=KINDS[population], closed=day < today)
         if code not in sites:
             sites[code] = Site(tenant_id=tenant_id, area_id=area_ids[code],
-                               name=f"{area_names[code]} collection point", opens=OPENS,
+                               name=words["site"].format(area=area_names[code]), opens=OPENS,
                                closes=CLOSES, capacity_per_hour=0)
     bulk.insert_models(list(rounds.values()))
     bulk.insert_models(list(sites.values()))
@@ -148,7 +170,7 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
         county = county_of[code]
         if county not in labs:
             labs[county] = Lab(tenant_id=tenant_id, area_id=area_ids[county],
-                               name=f"{area_names[county]} CDC laboratory")
+                               name=words["lab"].format(area=area_names[county]))
     bulk.insert_models(list(labs.values()))
 
     # Tubes in order of site and day (the timeline is per site and day), as numpy columns.

@@ -16,9 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from outbreakhq.core.actor import Actor
-from outbreakhq.core.errors import FieldError
+from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.roles import Can
+from outbreakhq.core.scoped import require_role
 from outbreakhq.screening.services.bulk import submit_tubes
 
 MAX_BATCH = 500  # tubes a request: a site's backlog of a morning; the answer stays small
@@ -37,7 +40,12 @@ class TubeAnswer:
 
 def submit_tube_batch(*, actor: Actor, rows: Sequence[Mapping]) -> list[TubeAnswer]:
     """Rows of {barcode, members, site, round, retest}, answered in order, one answer a row
-    (rows numbered from 1). Sending the same batch again answers every tube "unchanged"."""
+    (rows numbered from 1). Sending the same batch again answers every tube "unchanged".
+    1 to MAX_BATCH rows, else refused as a whole (here, not in each caller)."""
+    require_role(actor, Can.COLLECT_SAMPLES, what="tube")
+    if not rows or len(rows) > MAX_BATCH:
+        raise InvalidInput(_("No tube was saved."), [FieldError("tubes", _(
+            "send 1 to %(max)d tubes a request") % {"max": MAX_BATCH})])
     rows = [r if isinstance(r, Mapping) else {} for r in rows]
     for attempt in range(1, ATTEMPTS + 1):
         try:

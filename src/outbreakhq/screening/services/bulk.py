@@ -100,6 +100,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         existing.update(Tube.objects.filter(barcode__in=chunk).values_list("barcode", "content"))
     seen_barcodes: dict[str, int] = {}
     seen_people: dict[tuple[int, int, bool], int] = {}
+    scanned: dict[int, str] = {}  # person -> the code or number scanned: what errors name
     todo = []
     for row, barcode, members, site_id, round_id, retest in parsed:
         site, round_ = sites.get(site_id), rounds.get(round_id)
@@ -119,6 +120,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
                 fail(row, "members", _("%(code)s is scanned twice in this tube") % {"code": code})
             else:
                 ids.append(found[0])
+                scanned.setdefault(found[0], code)
         if row in bad:
             continue
         fingerprint = rules.content_fingerprint(round_.pk, site.pk, ids, retest)
@@ -143,15 +145,15 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         for pid in ids:
             other = seen_people.get((round_.pk, pid, retest))
             if other is not None:
-                fail(row, "members", _("person %(code)s is also in the tube of row %(other)d")
-                     % {"code": pid, "other": other})
+                fail(row, "members", _("%(code)s is also in the tube of row %(other)d")
+                     % {"code": scanned[pid], "other": other})
         if row in bad:
             continue
         seen_barcodes[barcode] = row
         for pid in ids:
             seen_people[(round_.pk, pid, retest)] = row
         todo.append((row, barcode, site, round_, ids, fingerprint, retest))
-    _refuse_sampled(todo, fail)
+    _refuse_sampled(todo, fail, scanned)
     if done.errors and not partial:
         raise InvalidInput(message, done.errors)
     # In barcode order: two batches sharing tubes take the barcode index's locks in one order
@@ -222,9 +224,10 @@ def _people(actor: Actor, codes: list[str]) -> dict[str, tuple[int, int, int]]:
     return found
 
 
-def _refuse_sampled(todo: list, fail) -> None:
+def _refuse_sampled(todo: list, fail, scanned: Mapping[int, str]) -> None:
     """A person sampled in the round already (a first sample), or retested without an open
-    recall (a retest)."""
+    recall (a retest), named by the code or number scanned (their record number means
+    nothing at the site)."""
     for retest in (False, True):
         by_round: dict[int, dict[int, int]] = {}
         for row, _b, _s, round_, ids, _f, is_retest in todo:
@@ -239,7 +242,8 @@ def _refuse_sampled(todo: list, fail) -> None:
                     ).values_list("person_id", flat=True))
                     for pid in set(chunk) - recalled:
                         fail(rows[pid], "members", _(
-                            "person %(n)s has no open recall in this round") % {"n": pid})
+                            "%(code)s has no open recall in this round") % {
+                            "code": scanned[pid]})
                     continue
                 wanted = set(chunk)
                 for pid, barcode in TubeMember.objects.filter(
@@ -248,8 +252,8 @@ def _refuse_sampled(todo: list, fail) -> None:
                     if pid not in wanted:
                         continue
                     fail(rows[pid], "members", _(
-                        "person %(n)s was already sampled in this round (tube %(barcode)s)") % {
-                        "n": pid, "barcode": barcode})
+                        "%(code)s was already sampled in this round (tube %(barcode)s)") % {
+                        "code": scanned[pid], "barcode": barcode})
 
 
 def _resample(rows: list[tuple[int, int, int, bool]], when) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from outbreakhq.core.actor import Actor
@@ -26,6 +26,7 @@ from outbreakhq.screening.models import Message
 from outbreakhq.screening.services.common import user_of
 
 MAX_KEY = 200
+KINDS = {"samples": "tubes", "results": "results"}  # a file's kind -> the message kind
 
 
 def answer_once(*, actor: Actor, kind: str, key: str | None, body: bytes,
@@ -34,50 +35,87 @@ def answer_once(*, actor: Actor, kind: str, key: str | None, body: bytes,
     for a key seen before with the same body, the stored answer (replayed=True). Without a
     key (or an anonymous actor) the message is simply processed."""
     user = user_of(actor)
-    key = (key or "").strip()
+    key = checked_key(key)
     if not key or user is None:
         return process(), False
+    digest = hashlib.sha256(body).hexdigest()
+    earlier = stored_answer(user=user, kind=kind, key=key, digest=digest)
+    if earlier is not None:
+        return earlier, True
+    try:
+        with transaction.atomic():
+            answer = process()
+            Message.objects.create(user=user, kind=kind, key=key, digest=digest, status=200,
+                                   answer=answer)
+    except (IntegrityError, connection.Database.IntegrityError) as lost:  # COPY: the driver's
+        # The same message raced in on another connection and committed first: this one
+        # then meets its message id, or already its tubes' barcodes, in a unique index; what
+        # it wrote is rolled back with the transaction. Answer as the first.
+        earlier = stored_answer(user=user, kind=kind, key=key, digest=digest)
+        if earlier is None:
+            raise lost from None  # another conflict than this message's copy: not ours
+        return earlier, True
+    return answer, False
+
+
+def checked_key(key: str | None, source: str = "Idempotency-Key") -> str:
+    """The message id stripped ("" for none); refused naming where it came from when it is
+    longer than the column holds."""
+    key = (key or "").strip()
     if len(key) > MAX_KEY:
         raise InvalidInput(_("The message was not processed."), [FieldError(
-            "Idempotency-Key", _("a message id of at most %(n)d characters") % {"n": MAX_KEY})])
-    digest = hashlib.sha256(body).hexdigest()
+            source, _("a message id of at most %(n)d characters") % {"n": MAX_KEY})])
+    return key
+
+
+def stored_answer(*, user, kind: str, key: str, digest: str,
+                  source: str = "Idempotency-Key") -> dict | None:
+    """The answer given to message `key` of this sender and kind, None if it was never
+    answered; refused (naming the id) when the id came with another body."""
     earlier = Message.objects.filter(user=user, kind=kind, key=key).first()
-    if earlier is not None:
-        return _replayed(earlier, digest), True
-    with transaction.atomic():
-        answer = process()
-        try:
-            with transaction.atomic():
-                Message.objects.create(user=user, kind=kind, key=key, digest=digest,
-                                       status=200, answer=answer)
-        except IntegrityError:
-            # The same message raced in on another connection and committed first: what this
-            # one wrote is rolled back with the outer transaction; answer as the first.
-            pass
-        else:
-            return answer, False
-        transaction.set_rollback(True)
-    return _replayed(Message.objects.get(user=user, kind=kind, key=key), digest), True
-
-
-def _replayed(earlier: Message, digest: str) -> dict:
+    if earlier is None:
+        return None
     if earlier.digest != digest:
         raise InvalidInput(_("The message was not processed."), [FieldError(
-            "Idempotency-Key", _("message id %(key)s was already used for another message") %
+            source, _("message id %(key)s was already used for another message") %
             {"key": earlier.key})])
     return earlier.answer
 
 
-def key_of(headers, body: object) -> str | None:
-    """The message id: the Idempotency-Key header, else a FHIR Bundle's identifier.value,
-    else its id."""
-    key = headers.get("Idempotency-Key")
-    if key:
-        return key
-    if isinstance(body, dict) and body.get("resourceType") == "Bundle":
-        identifier = body.get("identifier")
-        if isinstance(identifier, dict) and identifier.get("value"):
-            return f"Bundle.identifier:{identifier.get('system', '')}|{identifier['value']}"
-        if body.get("id"):
-            return f"Bundle.id:{body['id']}"
+def remember(*, user, kind: str, key: str, digest: str, answer: dict) -> dict | None:
+    """Store the answer to message `key` once what it wrote is committed (a file imported in
+    batches); None, or the first answer when a copy of the message finished first."""
+    try:
+        with transaction.atomic():
+            Message.objects.create(user=user, kind=kind, key=key, digest=digest, status=200,
+                                   answer=answer)
+    except IntegrityError:
+        return stored_answer(user=user, kind=kind, key=key, digest=digest)
     return None
+
+
+def key_of(headers, body: object) -> str | None:
+    """The message id: the Idempotency-Key header, else a FHIR Bundle's identifier
+    (system|value), else its id."""
+    key = headers.get("Idempotency-Key")
+    if key and key.strip():  # a blank header is no id: the bundle's own still counts
+        return key
+    return bundle_key(body)
+
+
+def bundle_key(body: object) -> str | None:
+    """A FHIR Bundle's own message id: its identifier (system|value), else its id. FHIR bounds
+    neither in length, so a long one is kept as its hash rather than refusing a valid bundle
+    for the width of our column."""
+    if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+        return None
+    identifier = body.get("identifier")
+    if isinstance(identifier, dict) and identifier.get("value"):
+        key = f"Bundle.identifier:{identifier.get('system', '')}|{identifier['value']}"
+    elif body.get("id"):
+        key = f"Bundle.id:{body['id']}"
+    else:
+        return None
+    if len(key) > MAX_KEY:
+        key = f"{key.split(':', 1)[0]}#sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key

@@ -8,7 +8,10 @@ refused. A large file is committed by the task worker, as from the page and the 
 
 A streaming kind (registry.StreamingImporter: screening's samples and results) is read and
 committed by its app in batches, in this process, with a progress bar on stderr (on a terminal,
-or with `--progress`); `--mapping`, `--area` and `--in-process` do not apply to it."""
+or with `--progress`); `--mapping`, `--area` and `--in-process` do not apply to it.
+`--message-id ID` (streaming kinds only) names the file as one message: imported once, the same
+file with the same id again is answered "already processed" without being read, the id with
+another file is refused (a FHIR bundle's own identifier or id serves without the flag)."""
 
 from __future__ import annotations
 
@@ -59,12 +62,18 @@ class Command(BaseCommand):
         parser.add_argument("--in-process", action="store_true",
                             help=f"commit a file of more than {IMPORT_IN_BACKGROUND_ABOVE} rows "
                                  "in this command instead of the task worker")
+        parser.add_argument("--message-id", default="", metavar="ID",
+                            help="screening samples and results: the file's message id; the "
+                                 "same file with the same id again is answered 'already "
+                                 "processed' without being read, the id with another file is "
+                                 "refused (default: a FHIR bundle's identifier or id; a CSV "
+                                 "without one is matched by barcode only)")
         parser.add_argument("--progress", action="store_true",
                             help="show a progress bar on stderr even when it is not a terminal")
 
     def handle(self, *args, kind: str, file: Path, mapping: str, area: str, user: str,
                dry_run: bool, in_process: bool, partial: bool, errors: Path | None,
-               progress: bool = False, **options):
+               progress: bool = False, message_id: str = "", **options):
         account = get_user_model().objects.filter(username=user, is_active=True).first()
         if account is None:
             raise CommandError(f"No active user named {user!r}.")
@@ -75,8 +84,11 @@ class Command(BaseCommand):
             if mapping or area or in_process:
                 raise CommandError(f"--mapping, --area and --in-process do not apply to {kind}.")
             return self._stream(streaming, Actor.for_command(account), file, dry_run=dry_run,
-                                partial=partial, errors=errors,
+                                partial=partial, errors=errors, message_id=message_id,
                                 progress=progress or sys.stderr.isatty())
+        if message_id:
+            raise CommandError(f"--message-id does not apply to {kind}: its rows are matched "
+                               "by external id.")
         within = Area.objects.filter(code=area).first() if area else None
         if area and within is None:
             raise CommandError(f"No area with code {area!r}.")
@@ -120,7 +132,7 @@ class Command(BaseCommand):
                                        result.held, result.refused))
 
     def _stream(self, importer, actor: Actor, file: Path, *, dry_run: bool, partial: bool,
-                errors: Path | None, progress: bool) -> None:
+                errors: Path | None, progress: bool, message_id: str = "") -> None:
         """A streaming kind: its errors printed (and written to --errors) batch by batch."""
         sink = errors.open("w", encoding="utf-8", newline="") if errors is not None else None
         writer = csv.writer(sink) if sink is not None else None
@@ -142,7 +154,8 @@ class Command(BaseCommand):
 
         try:
             result = importer.run(actor=actor, path=file, partial=partial, dry_run=dry_run,
-                                  on_errors=on_errors, progress=bar if progress else None)
+                                  on_errors=on_errors, progress=bar if progress else None,
+                                  message_id=message_id or None)
         except AppError as exc:
             self._errors(exc.errors)
             raise CommandError(f"{file}: {exc.message}") from None
@@ -151,9 +164,11 @@ class Command(BaseCommand):
                 self.stderr.write("")
             if sink is not None:
                 sink.close()
+        if result.replayed:
+            self.stdout.write(result.replayed)
         if result.extra:
             self.stdout.write(result.extra)
-        if dry_run:
+        if dry_run and not result.replayed:
             self.stdout.write(f"Dry run, nothing written: {result.created} to create, "
                               f"{result.updated} to update, {result.unchanged} unchanged, "
                               f"{result.refused} rows refused.")
