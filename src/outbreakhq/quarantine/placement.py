@@ -133,24 +133,36 @@ def assign(groups: list[Group], slots: list[Slot], settings: dict[str, str]) -> 
     return groups
 
 
+PREVIEW_LIMIT = 5000  # people in one preview (and one batch); the rest wait for the next
+
+
 def plan_for(actor: Actor, today: date) -> list[Group]:
-    """The preview: every awaiting person, grouped by household, with a slot or a reason."""
+    """The preview: the first PREVIEW_LIMIT people awaiting (and the rest of a household the cut
+    splits), grouped by household, each group with a slot or a reason. The free rooms of every
+    site in scope are read in one grouped query (worklists.free_rooms_of)."""
     protocol = protocols.current()
     settings = {k: protocol.rule_for(k).setting for k in protocols.PERSON_CATEGORIES}
     groups: dict[str, Group] = {}
-    for entry in worklists.awaiting(actor)[:5000]:
+    entries = list(worklists.awaiting(actor)[:PREVIEW_LIMIT])
+    if len(entries) == PREVIEW_LIMIT:  # cut: the households it splits come whole
+        households = {e.household for e in entries if e.household}
+        entries += worklists.awaiting(actor).filter(pk__gt=entries[-1].pk,
+                                                    household__in=households)
+    for entry in entries:
         key = entry.household or f"p{entry.person_id}"
         group = groups.setdefault(key, Group(key, [], [], entry.area.path, entry.kind))
         group.person_ids.append(entry.person_id)
         group.names.append(entry.person.name)
+    sites = worklists.sites_with_occupancy(actor, today)
+    free = worklists.free_rooms_of([s.pk for s in sites if s.kind != SiteKind.HOME], today)
     slots: list[Slot] = []
-    for site in worklists.sites_with_occupancy(actor, today):
+    for site in sites:
         if site.kind == SiteKind.HOME:
             slots.append(Slot(site.pk, site.name, site.area.path, None, "", 0, True, True, True))
             continue
-        for room in worklists.free_rooms(site, today):
-            slots.append(Slot(site.pk, site.name, site.area.path, room.pk, room.number,
-                              room.beds - room.held, room.held == 0, site.shared_rooms))
+        for room_id, number, beds, held in free.get(site.pk, ()):
+            slots.append(Slot(site.pk, site.name, site.area.path, room_id, number,
+                              beds - held, held == 0, site.shared_rooms))
     return assign(list(groups.values()), slots, settings)
 
 

@@ -147,7 +147,10 @@ def bulk_placement(request):
         for line in failed:
             messages.error(request, line)
         return redirect("quarantine_awaiting")
-    return render(request, "quarantine/bulk.html", {"plan": plan})
+    shown = sum(len(g.person_ids) for g in plan)
+    waiting = worklists.awaiting(actor).count() if shown >= placement.PREVIEW_LIMIT else shown
+    return render(request, "quarantine/bulk.html", {"plan": plan, "shown": shown,
+                                                    "waiting": waiting})
 
 
 def _stay_context(actor, stay: Stay) -> dict:
