@@ -118,6 +118,53 @@ def list_stays(request, site: int | None = None, status: str = "placed", limit: 
     return list(rows.order_by("-pk")[: min(max(limit, 1), 1000)])
 
 
+class RoomFreeOut(Schema):
+    id: int
+    number: str
+    beds: int
+    free: int
+
+
+class DayWorkOut(Schema):
+    date: dt.date
+    arrivals: list[StayOut] = Field(description="Placed today")
+    releases_due: list[StayOut] = Field(description="Last day reached, not released")
+    tests_due: list[StayOut] = Field(description="A test day today with no result")
+    tests_overdue: list[StayOut] = Field(description="A past test day with no result")
+    rooms_free: list[RoomFreeOut] = Field(description="With `site`: its rooms with free beds")
+
+
+class ForecastOut(Schema):
+    date: dt.date
+    held: int = Field(description="Beds held that day by placed stays")
+    awaiting: int = Field(description="People awaiting placement, as if placed today")
+    beds: int
+    short: int
+
+
+@router.get("/day", response=DayWorkOut)
+def day_work(request, site: int | None = None, limit: int = 200):
+    """Today's work in your sites (or one `site`): arrivals, releases due, tests due and
+    overdue, and, for one site, the rooms with free beds (up to `limit` rows a list)."""
+    require_capability(request, Can.MANAGE_STAYS)
+    actor, today = actor_of(request), timezone.localdate()
+    one = services.access_site(actor, site) if site is not None else None
+    limit = min(max(limit, 1), 1000)
+    day = worklists.site_day(actor, one, today, limit=limit)
+    rooms = list(worklists.free_rooms(one, today)[:limit]) if one is not None else []
+    return {"date": today, "arrivals": day.arrivals, "releases_due": day.releases_due,
+            "tests_due": day.tests_due, "tests_overdue": day.tests_overdue,
+            "rooms_free": [{"id": r.pk, "number": r.number, "beds": r.beds, "free": r.free}
+                           for r in rooms]}
+
+
+@router.get("/forecast", response=list[ForecastOut])
+def capacity_forecast(request, days: int = 7):
+    """Beds needed in your sites on each of the next `days` days (at most 28)."""
+    require_capability(request, Can.MANAGE_STAYS)
+    return worklists.forecast(actor_of(request), timezone.localdate(), min(max(days, 1), 28))
+
+
 @router.get("/awaiting", response=list[AwaitingOut])
 def list_awaiting(request):
     """People handed over to quarantine who have no place yet."""
