@@ -74,6 +74,8 @@ class PlaceIn(Schema):
     household: str = ""
     with_people: list[int] = Field(default_factory=list,
                                    description="Others placed with the person, as a household")
+    override_reason: str = Field("", description="Commanders: place in `room_id` over its "
+                                                 "capacity or with unrelated people")
 
 
 class TestIn(Schema):
@@ -197,7 +199,7 @@ def place_person(request, person_id: int, body: PlaceIn):
     stays = services.place_household(
         actor=actor_of(request), person_ids=[person_id, *body.with_people],
         site_id=body.site_id, room_id=body.room_id, kind=body.kind, start=body.start,
-        household=body.household)
+        household=body.household, override_reason=body.override_reason)
     return Status(201, stays)
 
 
