@@ -20,6 +20,7 @@ from outbreakhq.core.scoped import not_for_your_role, refused
 from outbreakhq.core.views import require_capability
 from outbreakhq.quarantine import rules, services, worklists
 from outbreakhq.quarantine.models import Stay, StayStatus
+from outbreakhq.quarantine.services import switch as switching
 from outbreakhq.quarantine.services.stays import acting_as
 
 router = Router(tags=["quarantine"])
@@ -165,6 +166,29 @@ def capacity_forecast(request, days: int = 7):
     """Beds needed in your sites on each of the next `days` days (at most 28)."""
     require_capability(request, Can.MANAGE_STAYS)
     return worklists.forecast(actor_of(request), timezone.localdate(), min(max(days, 1), 28))
+
+
+class SwitchOut(Schema):
+    stay: int
+    person: int
+    site: int
+    start: dt.date
+    old_end: dt.date
+    new_end: dt.date
+    released_on_switch: bool = Field(description="Released on `on` because of the change "
+                                                  "(complete and negative under the new rules)")
+
+
+@router.get("/switch", response=list[SwitchOut])
+def switch_preview(request, to: str, on: dt.date):
+    """Preview of moving to preset `to` from `on`: each running stay of your sites with its
+    old and new last day and whether it is released on that date because of the change.
+    Nothing is written (`outbreakhq quarantine switch --apply` writes it)."""
+    require_capability(request, Can.MANAGE_STAYS)
+    return [{"stay": r.stay.pk, "person": r.stay.person_id, "site": r.stay.site_id,
+             "start": r.stay.start, "old_end": r.outcome.old_end, "new_end": r.outcome.new_end,
+             "released_on_switch": r.outcome.released_today}
+            for r in switching.switch_preview(actor=actor_of(request), to=to, on=on)]
 
 
 @router.get("/awaiting", response=list[AwaitingOut])
