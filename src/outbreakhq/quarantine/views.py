@@ -117,7 +117,9 @@ def awaiting_list(request):
 @login_required
 @require_POST
 def place_person(request, pk: int):
-    """Place the person (and the other people ticked with them, as one household)."""
+    """Place the person (and the other people ticked with them, as one household). The
+    manager's form: a commander's override goes through the API."""
+    require_capability(request, Can.MANAGE_STAYS)
     actor = actor_of(request)
     # The ticked people (the URL's person when none is ticked: the API and a one-person form).
     ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("person") if v.isdigit()))
