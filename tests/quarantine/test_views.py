@@ -110,8 +110,11 @@ def test_the_days_work_is_on_the_api_and_the_command_line(site):
     assert [(r["number"], r["free"]) for r in day["rooms_free"]] == [("102", 2), ("103", 2)]
     assert client.get("/api/v1/quarantine/day").json()["arrivals"][0]["id"] == new.pk
     assert client.get("/api/v1/quarantine/day?site=999999").status_code == 404
+    for _ in range(5):  # awaiting: as if placed today, for the 7 quarantine days (9th edition)
+        services.add_awaiting(actor=site.actor, person_id=site.person().pk)
     forecast = client.get("/api/v1/quarantine/forecast").json()
-    assert len(forecast) == 7 and forecast[0]["held"] == 1 and forecast[0]["beds"] == 5
+    assert [(r["held"], r["awaiting"], r["beds"], r["short"]) for r in forecast] == [
+        (1, 5, 5, 1)] * 7  # the day-30 stay holds no bed; today's holds one all week
     out = io.StringIO()
     call_command("quarantine", "day", "--user", "qiang", "--site", str(site.hotel.pk),
                  stdout=out)

@@ -168,10 +168,11 @@ def forecast(actor: Actor, today: date, days: int = 7, *, sites: list | None = N
     protocol = protocols.current()
     open_stays = Stay.objects.visible_to(actor, Can.MANAGE_STAYS).filter(
         status=StayStatus.PLACED, room__isnull=False)
-    ends = dict(open_stays.values("quarantine_end").annotate(n=Count("pk")).values_list(
+    ends = dict(open_stays.order_by().values("quarantine_end").annotate(n=Count("pk")).values_list(
         "quarantine_end", "n"))
-    waiting = dict(awaiting(actor).values("kind").annotate(n=Count("pk")).values_list(
-        "kind", "n"))
+    # order_by(): the list's own ordering by pk would otherwise split the count into ones.
+    waiting = dict(awaiting(actor).order_by().values("kind").annotate(n=Count("pk"))
+                   .values_list("kind", "n"))
     if sites is None:
         sites = sites_with_occupancy(actor, today)
     beds = sum(s.beds for s in sites)
