@@ -75,6 +75,14 @@ def test_switching_to_the_twenty_measures_previews_then_releases_who_is_done(sit
     assert lines[1].startswith(f"{done.pk},") and lines[1].endswith(",true")
     assert lines[2].startswith(f"{recent.pk},") and lines[2].endswith(",false")
     assert Stay.objects.get(pk=done.pk).status == "placed"  # a preview writes nothing
+    from tests.factories import logged_in
+
+    api = logged_in(site.manager).get("/api/v1/quarantine/switch",
+                                      {"to": "cn-20-measures", "on": str(today())}).json()
+    assert [(r["stay"], r["released_on_switch"]) for r in api] == [(done.pk, True),
+                                                                    (recent.pk, False)]
+    assert api[1]["new_end"] == str(today() + timedelta(days=7))
+    assert Stay.objects.get(pk=done.pk).status == "placed"
     call_command("quarantine", *args, "--apply", stdout=io.StringIO(), stderr=io.StringIO())
     done.refresh_from_db()
     recent.refresh_from_db()

@@ -97,3 +97,60 @@ def test_a_set_based_batch_counts_its_own_groups_and_keeps_every_rule(site):
     assert "household H-ab is placed in Harbour Hotel, room 102" in reasons[3]
     assert set(Stay.objects.values_list("person_id", flat=True)) == {a.pk, b.pk, e.pk}
     assert set(Stay.objects.filter(person__in=[a, b]).values_list("room", flat=True)) == {r102.pk}
+
+
+def test_free_rooms_of_every_site_at_once_answers_as_each_site_read_alone(site):
+    """The preview's one grouped read equals the site page's per-site read, on sites with
+    shared rooms, a home site, full rooms, rooms partly taken and beds held by stays whose
+    quarantine days ended (those beds are free)."""
+    from datetime import timedelta
+
+    from outbreakhq.quarantine.models import Site
+
+    actor, land = site.actor, site.land
+    shared = services.create_site(actor=actor, area=land.county1, name="Dorm", kind="hotel",
+                                  shared_rooms=True)
+    services.add_rooms(actor=actor, site_id=shared.pk, building="B", floor="2",
+                       numbers=["9", "10", "11"], beds=3)
+    services.add_rooms(actor=actor, site_id=shared.pk, building="A", floor="1",
+                       numbers=["1"], beds=1)
+    home = services.create_site(actor=actor, area=land.county1, name="Homes", kind="home")
+    empty = services.create_site(actor=actor, area=land.county1, name="Empty", kind="hotel")
+    r101, r102, _r103 = site.rooms
+    past = today() - timedelta(days=30)  # quarantine days long over: the bed is free again
+    services.place(actor=actor, person_id=site.person().pk, site_id=site.hotel.pk,
+                   room_id=r101.pk)  # full
+    services.place(actor=actor, person_id=site.person().pk, site_id=site.hotel.pk,
+                   room_id=r102.pk, start=past)  # holds no bed
+    services.place(actor=actor, person_id=site.person().pk, site_id=shared.pk,
+                   room_number="9")  # one of three
+    for _ in range(3):
+        services.place(actor=actor, person_id=site.person().pk, site_id=shared.pk,
+                       room_number="10")  # full
+    services.place(actor=actor, person_id=site.person().pk, site_id=home.pk)
+    sites = list(Site.objects.order_by("pk"))
+    at_once = worklists.free_rooms_of([s.pk for s in sites], today())
+    one_by_one = {s.pk: [(r.pk, r.number, r.beds, r.held)
+                         for r in worklists.free_rooms(s, today())] for s in sites}
+    assert at_once == {k: v for k, v in one_by_one.items() if v}
+    assert [r[1] for r in at_once[site.hotel.pk]] == ["102", "103"]
+    assert [(r[1], r[3]) for r in at_once[shared.pk]] == [("1", 0), ("11", 0), ("9", 1)]
+    assert home.pk not in at_once and empty.pk not in at_once
+
+
+def test_the_preview_says_when_more_wait_than_it_shows(site, monkeypatch):
+    from tests.factories import logged_in
+
+    monkeypatch.setattr(placement, "PREVIEW_LIMIT", 3)
+    client = logged_in(site.manager)
+    households = ["", "", "fam", "", "fam"]  # the cut after three splits household fam
+    for household in households[:2]:
+        services.add_awaiting(actor=site.actor, person_id=site.person().pk, household=household)
+    page = client.get("/quarantine/awaiting/bulk/").content.decode()
+    assert "preview-cut" not in page
+    for household in households[2:]:
+        services.add_awaiting(actor=site.actor, person_id=site.person().pk, household=household)
+    plan = placement.plan_for(site.actor, today())
+    assert [len(g.person_ids) for g in plan] == [1, 1, 2]  # fam whole, the fourth waits
+    page = client.get("/quarantine/awaiting/bulk/").content.decode()
+    assert "4 of 5 people awaiting are shown: place them, then preview again" in page

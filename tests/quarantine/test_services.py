@@ -252,3 +252,30 @@ def test_running_stays_keep_their_rules_when_the_new_preset_says_so(site, settin
     assert apply_switch(actor=site.actor, to="cn-20-measures", on=today()) == (1, 0)
     stay.refresh_from_db()
     assert stay.planned_end == stay.start + timedelta(days=7)
+
+
+def test_a_commander_places_over_capacity_only_with_a_written_reason_audited(site):
+    """Over capacity (and a stranger's room) is refused; a commander may set the room's rule
+    aside with a reason, kept as an Override of the stay naming the rule broken, and audited.
+    A manager's reason is not enough."""
+    r101 = site.rooms[0]  # one bed
+    place(site, site.person(), r101)
+    extra = site.person()
+    with pytest.raises(InvalidInput, match="room 101 is full"):
+        services.place(actor=site.actor, person_id=extra.pk, site_id=site.hotel.pk,
+                       room_id=r101.pk)
+    with pytest.raises(NotPermitted):
+        services.place_household(actor=site.actor, person_ids=[extra.pk], site_id=site.hotel.pk,
+                                 room_id=r101.pk, override_reason="no other bed tonight")
+    commander = Actor.of(make_user("commander", site.land.region))
+    with pytest.raises(InvalidInput, match="room 101 is full"):
+        services.place_household(actor=commander, person_ids=[extra.pk], site_id=site.hotel.pk,
+                                 room_id=r101.pk, override_reason="   ")
+    [stay] = services.place_household(actor=commander, person_ids=[extra.pk],
+                                      site_id=site.hotel.pk, room_id=r101.pk,
+                                      override_reason="Mother and child, one bed")
+    override = Override.objects.get(stay=stay)
+    assert override.rule == "room" and override.reason.startswith("Mother and child, one bed")
+    assert "room 101 is full: 1 of 1 beds taken" in override.reason
+    assert AuditEvent.objects.filter(object_type="stay", object_id=str(stay.pk),
+                                     detail__override="room").exists()

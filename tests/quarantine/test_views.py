@@ -85,3 +85,41 @@ def test_the_person_page_shows_the_stay_its_test_days_and_cohorts_to_the_manager
     tracer = make_user("tracer", site.land.county1)
     page = logged_in(tracer).get(f"/people/{person.pk}/").content.decode()
     assert 'id="person-quarantine"' not in page
+
+
+def test_the_days_work_is_on_the_api_and_the_command_line(site):
+    """Arrivals, releases due, tests due and overdue, rooms free: the site page's lists, through
+    the API (`GET day`, `GET forecast`) and `outbreakhq quarantine day`."""
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from outbreakhq.quarantine.services.stays import today
+
+    new = services.place(actor=site.actor, person_id=site.person().pk,
+                         site_id=site.hotel.pk, room_number="101", kind="close_contact")
+    old = services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk,
+                         room_number="102", start=today() - timedelta(days=30))
+    client = logged_in(site.manager)
+    day = client.get(f"/api/v1/quarantine/day?site={site.hotel.pk}").json()
+    assert [s["id"] for s in day["arrivals"]] == [new.pk]
+    assert [s["id"] for s in day["releases_due"]] == [old.pk]
+    assert [s["id"] for s in day["tests_due"]] == [new.pk]
+    assert [s["id"] for s in day["tests_overdue"]] == [old.pk]
+    assert [(r["number"], r["free"]) for r in day["rooms_free"]] == [("102", 2), ("103", 2)]
+    assert client.get("/api/v1/quarantine/day").json()["arrivals"][0]["id"] == new.pk
+    assert client.get("/api/v1/quarantine/day?site=999999").status_code == 404
+    for _ in range(5):  # awaiting: as if placed today, for the 7 quarantine days (9th edition)
+        services.add_awaiting(actor=site.actor, person_id=site.person().pk)
+    forecast = client.get("/api/v1/quarantine/forecast").json()
+    assert [(r["held"], r["awaiting"], r["beds"], r["short"]) for r in forecast] == [
+        (1, 5, 5, 1)] * 7  # the day-30 stay holds no bed; today's holds one all week
+    out = io.StringIO()
+    call_command("quarantine", "day", "--user", "qiang", "--site", str(site.hotel.pk),
+                 stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "list,site,room,free_beds,stay,person,start,planned_end"
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        "arrival", "release_due", "test_due", "test_overdue", "room_free", "room_free"]
+    assert f"arrival,Harbour Hotel,101,,{new.pk},{new.person_id}," in lines[1]

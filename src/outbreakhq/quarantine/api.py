@@ -20,6 +20,7 @@ from outbreakhq.core.scoped import not_for_your_role, refused
 from outbreakhq.core.views import require_capability
 from outbreakhq.quarantine import rules, services, worklists
 from outbreakhq.quarantine.models import Stay, StayStatus
+from outbreakhq.quarantine.services import switch as switching
 from outbreakhq.quarantine.services.stays import acting_as
 
 router = Router(tags=["quarantine"])
@@ -74,6 +75,8 @@ class PlaceIn(Schema):
     household: str = ""
     with_people: list[int] = Field(default_factory=list,
                                    description="Others placed with the person, as a household")
+    override_reason: str = Field("", description="Commanders: place in `room_id` over its "
+                                                 "capacity or with unrelated people")
 
 
 class TestIn(Schema):
@@ -118,6 +121,76 @@ def list_stays(request, site: int | None = None, status: str = "placed", limit: 
     return list(rows.order_by("-pk")[: min(max(limit, 1), 1000)])
 
 
+class RoomFreeOut(Schema):
+    id: int
+    number: str
+    beds: int
+    free: int
+
+
+class DayWorkOut(Schema):
+    date: dt.date
+    arrivals: list[StayOut] = Field(description="Placed today")
+    releases_due: list[StayOut] = Field(description="Last day reached, not released")
+    tests_due: list[StayOut] = Field(description="A test day today with no result")
+    tests_overdue: list[StayOut] = Field(description="A past test day with no result")
+    rooms_free: list[RoomFreeOut] = Field(description="With `site`: its rooms with free beds")
+
+
+class ForecastOut(Schema):
+    date: dt.date
+    held: int = Field(description="Beds held that day by placed stays")
+    awaiting: int = Field(description="People awaiting placement, as if placed today")
+    beds: int
+    short: int
+
+
+@router.get("/day", response=DayWorkOut)
+def day_work(request, site: int | None = None, limit: int = 200):
+    """Today's work in your sites (or one `site`): arrivals, releases due, tests due and
+    overdue, and, for one site, the rooms with free beds (up to `limit` rows a list)."""
+    require_capability(request, Can.MANAGE_STAYS)
+    actor, today = actor_of(request), timezone.localdate()
+    one = services.access_site(actor, site) if site is not None else None
+    limit = min(max(limit, 1), 1000)
+    day = worklists.site_day(actor, one, today, limit=limit)
+    rooms = list(worklists.free_rooms(one, today)[:limit]) if one is not None else []
+    return {"date": today, "arrivals": day.arrivals, "releases_due": day.releases_due,
+            "tests_due": day.tests_due, "tests_overdue": day.tests_overdue,
+            "rooms_free": [{"id": r.pk, "number": r.number, "beds": r.beds, "free": r.free}
+                           for r in rooms]}
+
+
+@router.get("/forecast", response=list[ForecastOut])
+def capacity_forecast(request, days: int = 7):
+    """Beds needed in your sites on each of the next `days` days (at most 28)."""
+    require_capability(request, Can.MANAGE_STAYS)
+    return worklists.forecast(actor_of(request), timezone.localdate(), min(max(days, 1), 28))
+
+
+class SwitchOut(Schema):
+    stay: int
+    person: int
+    site: int
+    start: dt.date
+    old_end: dt.date
+    new_end: dt.date
+    released_on_switch: bool = Field(description="Released on `on` because of the change "
+                                                  "(complete and negative under the new rules)")
+
+
+@router.get("/switch", response=list[SwitchOut])
+def switch_preview(request, to: str, on: dt.date):
+    """Preview of moving to preset `to` from `on`: each running stay of your sites with its
+    old and new last day and whether it is released on that date because of the change.
+    Nothing is written (`outbreakhq quarantine switch --apply` writes it)."""
+    require_capability(request, Can.MANAGE_STAYS)
+    return [{"stay": r.stay.pk, "person": r.stay.person_id, "site": r.stay.site_id,
+             "start": r.stay.start, "old_end": r.outcome.old_end, "new_end": r.outcome.new_end,
+             "released_on_switch": r.outcome.released_today}
+            for r in switching.switch_preview(actor=actor_of(request), to=to, on=on)]
+
+
 @router.get("/awaiting", response=list[AwaitingOut])
 def list_awaiting(request):
     """People handed over to quarantine who have no place yet."""
@@ -150,7 +223,7 @@ def place_person(request, person_id: int, body: PlaceIn):
     stays = services.place_household(
         actor=actor_of(request), person_ids=[person_id, *body.with_people],
         site_id=body.site_id, room_id=body.room_id, kind=body.kind, start=body.start,
-        household=body.household)
+        household=body.household, override_reason=body.override_reason)
     return Status(201, stays)
 
 

@@ -117,7 +117,9 @@ def awaiting_list(request):
 @login_required
 @require_POST
 def place_person(request, pk: int):
-    """Place the person (and the other people ticked with them, as one household)."""
+    """Place the person (and the other people ticked with them, as one household). The
+    manager's form: a commander's override goes through the API."""
+    require_capability(request, Can.MANAGE_STAYS)
     actor = actor_of(request)
     # The ticked people (the URL's person when none is ticked: the API and a one-person form).
     ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("person") if v.isdigit()))
@@ -147,7 +149,10 @@ def bulk_placement(request):
         for line in failed:
             messages.error(request, line)
         return redirect("quarantine_awaiting")
-    return render(request, "quarantine/bulk.html", {"plan": plan})
+    shown = sum(len(g.person_ids) for g in plan)
+    waiting = worklists.awaiting(actor).count() if shown >= placement.PREVIEW_LIMIT else shown
+    return render(request, "quarantine/bulk.html", {"plan": plan, "shown": shown,
+                                                    "waiting": waiting})
 
 
 def _stay_context(actor, stay: Stay) -> dict:

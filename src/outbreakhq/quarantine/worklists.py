@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import batched
 
 from django.db.models import (
     Count,
@@ -82,6 +83,25 @@ def free_rooms(site: Site, today: date):
             .order_by("floor__building__name", "floor__name", "number"))
 
 
+def free_rooms_of(site_ids, today: date) -> dict[int, list[tuple[int, str, int, int]]]:
+    """{site: its rooms with at least one free bed today, as (room, number, beds, held)}, in
+    the order `free_rooms` lists them, for many sites at once: one grouped query (rooms joined
+    to the stays holding their beds) per 5,000 sites, not one query per site (the bulk
+    placement's preview read 500 sites one by one: 90 % of a batch). Sites with no free room
+    are left out."""
+    found: dict[int, list[tuple[int, str, int, int]]] = {}
+    for part in batched(list(site_ids), 5000):
+        rows = (Room.objects.filter(site__in=part).order_by()
+                .annotate(held=Count("stays", filter=Q(stays__status=StayStatus.PLACED,
+                                                      stays__quarantine_end__gte=today)))
+                .filter(held__lt=F("beds"))
+                .order_by("site", "floor__building__name", "floor__name", "number")
+                .values_list("site", "pk", "number", "beds", "held"))
+        for site, *room in rows:
+            found.setdefault(site, []).append(tuple(room))
+    return found
+
+
 def _test_day_filter(today: date, *, overdue: bool) -> Q:
     """Placed stays with a test day today (or before today) and no result for it: one Exists
     per (kind, test day) of the deployment's preset, since the schedule is the same for every
@@ -148,10 +168,11 @@ def forecast(actor: Actor, today: date, days: int = 7, *, sites: list | None = N
     protocol = protocols.current()
     open_stays = Stay.objects.visible_to(actor, Can.MANAGE_STAYS).filter(
         status=StayStatus.PLACED, room__isnull=False)
-    ends = dict(open_stays.values("quarantine_end").annotate(n=Count("pk")).values_list(
+    ends = dict(open_stays.order_by().values("quarantine_end").annotate(n=Count("pk")).values_list(
         "quarantine_end", "n"))
-    waiting = dict(awaiting(actor).values("kind").annotate(n=Count("pk")).values_list(
-        "kind", "n"))
+    # order_by(): the list's own ordering by pk would otherwise split the count into ones.
+    waiting = dict(awaiting(actor).order_by().values("kind").annotate(n=Count("pk"))
+                   .values_list("kind", "n"))
     if sites is None:
         sites = sites_with_occupancy(actor, today)
     beds = sum(s.beds for s in sites)

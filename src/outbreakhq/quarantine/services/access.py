@@ -30,14 +30,14 @@ def access_site(actor: Actor, site_id: int, capability: str = Can.MANAGE_STAYS, 
 
 
 def named(actor: Actor, rows, raw, *, message: str, field: str, missing: str,
-          lock: bool = False):
+          lock: bool = False, capability: str = Can.MANAGE_STAYS):
     """The row of `rows` (a model's manager or queryset) a form or body names by number: one
     refusal (400) whether it is missing or outside the actor's scope, naming the field, since
     the number came from the input, not the URL. `missing` is the field's message, with
     %(n)s for the number as typed."""
     row = None
     if str(raw or "").strip().isdigit():
-        found = rows.visible_to(actor, Can.MANAGE_STAYS)
+        found = rows.visible_to(actor, capability)
         if lock:
             found = found.select_for_update(of=("self",))
         row = found.filter(pk=int(raw)).first()
@@ -46,9 +46,10 @@ def named(actor: Actor, rows, raw, *, message: str, field: str, missing: str,
     return row
 
 
-def site_named(actor: Actor, site_id, *, message: str, field: str = "site") -> Site:
+def site_named(actor: Actor, site_id, *, message: str, field: str = "site",
+               capability: str = Can.MANAGE_STAYS) -> Site:
     return named(actor, Site.objects, site_id, message=message, field=field,
-                 missing=_("no quarantine site %(n)s that you manage"))
+                 missing=_("no quarantine site %(n)s that you manage"), capability=capability)
 
 
 def room_locked(site: Site, room_id, *, message: str, field: str = "room") -> Room:

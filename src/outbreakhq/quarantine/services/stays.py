@@ -201,21 +201,29 @@ def place(*, actor: Actor, person_id: int, site_id, room_id=None, kind: str = ""
 
 def place_household(*, actor: Actor, person_ids: Sequence[int], site_id, room_id=None,
                     kind: str = "", start=None, household: str = "",
-                    contact_id: int | None = None, room_number: str = "") -> list[Stay]:
+                    contact_id: int | None = None, room_number: str = "",
+                    override_reason: str = "") -> list[Stay]:
     """Place people together in one room: all of them, or none. Two or more people form a
     household (named after the first record number unless named). The room: `room_id`, or
-    `room_number` (a form), or none: the first room that holds them (pick_room)."""
-    require_role(actor, Can.MANAGE_STAYS, what="stay")
+    `room_number` (a form), or none: the first room that holds them (pick_room). A commander
+    may place into a named room over its capacity or with unrelated people, with a written
+    `override_reason` (kept as an Override of each stay, audited)."""
+    capability = acting_as(actor, override_reason)
+    require_role(actor, capability, what="stay")
     with unit_of_work(actor) as uow:
-        people = uow.fetch_each(access_person, tuple(person_ids), Can.MANAGE_STAYS)
-        site = site_named(actor, site_id, message=PLACE_FAILED)
+        people = uow.fetch_each(access_person, tuple(person_ids), capability)
+        site = site_named(actor, site_id, message=PLACE_FAILED, capability=capability)
         return _place_group(actor, people, site, room_id=room_id, room_number=room_number,
-                            kind=kind, start=start, household=household, contact_id=contact_id)
+                            kind=kind, start=start, household=household, contact_id=contact_id,
+                            override_reason=(override_reason or "").strip()
+                            if capability == Can.OVERRIDE_RULES else "")
 
 
 def _place_group(actor: Actor, people: list[Person], site: Site, *, room_id, room_number: str,
-                 kind: str, start, household: str, contact_id: int | None) -> list[Stay]:
-    """The checks and writes of one placement, inside the caller's transaction."""
+                 kind: str, start, household: str, contact_id: int | None,
+                 override_reason: str = "") -> list[Stay]:
+    """The checks and writes of one placement, inside the caller's transaction. With an
+    `override_reason` (a commander), the room's capacity and company rule may be set aside."""
     message = PLACE_FAILED
     kind, protocol = read_kind(kind, message=message)
     start = read_day(start, message=message, field="start", default=today())
@@ -232,13 +240,23 @@ def _place_group(actor: Actor, people: list[Person], site: Site, *, room_id, roo
             room = pick_room(site, size=len(people), household=household, on=on,
                              message=message)
     check_household(site, room, household, message=message)
-    check_room(site, room, household=household, on=on, message=message, arriving=len(people))
+    set_aside = None
+    try:
+        check_room(site, room, household=household, on=on, message=message,
+                   arriving=len(people))
+    except InvalidInput as refusal:
+        if not override_reason:
+            raise
+        set_aside = refusal
     stays = [_create_stay(actor=actor, person=person, site=site, room=room, kind=kind,
                           protocol=protocol, start=start, household=household,
                           contact_id=contact_id, message=message) for person in people]
     for stay in stays:
         _audit(actor, "create", stay, site=site.pk, room=room.pk if room else None,
                kind=kind, start=start.isoformat(), household=household)
+        if set_aside is not None:
+            _override(actor, stay, "room", f"{override_reason} "
+                      f"({'; '.join(str(e) for e in set_aside.errors)})", message=message)
     return stays
 
 

@@ -10,6 +10,11 @@ or `[]` (json), and says so on stderr.
 closed-loop staff in the user's cohorts who have no test recent enough today for their cohort
 kind (the preset's `quarantine.staff_test_every_days`), counting screening's results too.
 
+`outbreakhq quarantine day --user NAME [--site N] [--format csv|json]` prints today's work in
+the user's sites: one row per stay arriving, due for release, with a test due or overdue, and,
+with --site, per room with free beds (columns `list, site, room, free_beds, stay, person, start,
+planned_end`).
+
 `switch` previews (or with `--apply`, writes) what moving to another preset on a date does to
 the stays running in the user's sites: new last day, and who is released that day because of it.
 """
@@ -34,6 +39,7 @@ from outbreakhq.quarantine.models import KIND_LABELS
 from outbreakhq.quarantine.services.switch import apply_switch, switch_preview
 
 COLUMNS = ("day", "date", "phase", "test")
+DAY_COLUMNS = ("list", "site", "room", "free_beds", "stay", "person", "start", "planned_end")
 UNTESTED_COLUMNS = ("member", "person", "name", "cohort", "kind", "every_days", "last_test")
 
 
@@ -58,7 +64,16 @@ class Command(BaseCommand):
         untested.add_argument("--site", type=int, help="only the staff of this quarantine site")
         untested.add_argument("--format", choices=["csv", "json"], default="csv")
 
+        day = actions.add_parser("day", help="Today's work: arrivals, releases due, tests "
+                                              "due and overdue, rooms free.")
+        day.add_argument("--user", required=True, help="whose sites")
+        day.add_argument("--site", type=int, help="one site (and its rooms with free beds)")
+        day.add_argument("--format", choices=["csv", "json"], default="csv")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "day":
+            self.day(options)
+            return
         if options["action"] == "switch":
             self.switch(options)
             return
@@ -105,6 +120,35 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(table, indent=2, ensure_ascii=False))
             return
         writer = csv.DictWriter(self.stdout, fieldnames=UNTESTED_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+
+    def day(self, options: dict[str, Any]) -> None:
+        """One row per stay of each list (`list`: arrival, release_due, test_due,
+        test_overdue), then, with --site, one per room with free beds (`list` room_free)."""
+        actor = _actor(options["user"])
+        today = timezone.localdate()
+        try:
+            site = (services.access_site(actor, options["site"]) if options["site"] is not None
+                    else None)
+        except AppError as exc:
+            raise CommandError(f"--site: {exc}") from exc
+        work = worklists.site_day(actor, site, today, limit=100_000)
+        table = [{"list": name, "site": s.site.name, "room": s.room.number if s.room else "",
+                  "free_beds": "", "stay": s.pk, "person": s.person_id,
+                  "start": s.start.isoformat(), "planned_end": s.planned_end.isoformat()}
+                 for name, rows in (("arrival", work.arrivals),
+                                    ("release_due", work.releases_due),
+                                    ("test_due", work.tests_due),
+                                    ("test_overdue", work.tests_overdue)) for s in rows]
+        if site is not None:
+            table += [{"list": "room_free", "site": site.name, "room": r.number,
+                       "free_beds": r.free, "stay": "", "person": "", "start": "",
+                       "planned_end": ""} for r in worklists.free_rooms(site, today)]
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(table, indent=2, ensure_ascii=False))
+            return
+        writer = csv.DictWriter(self.stdout, fieldnames=DAY_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(table)
 
