@@ -276,6 +276,22 @@ def insert_models(objs: Sequence[models.Model]) -> int:
                   ([get(obj) for get in getters] for obj in objs))
 
 
+def insert_returning(obj: models.Model) -> tuple[str, list]:
+    """`INSERT INTO table (…) VALUES (…) RETURNING "id"` of one unsaved instance, with its
+    values prepared as save() prepares them (defaults, auto_now, JSON), to be chained with
+    other writes in one PostgreSQL statement (a WITH of data-modifying parts): a write of a
+    few related rows in one round trip and without the ORM's compiler (issue 9, the sealed
+    tube). Returns the SQL and its parameters."""
+    meta = obj._meta
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = [f for f in meta.concrete_fields
+              if f.column and not f.primary_key and not f.generated]
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    return (f'INSERT INTO "{meta.db_table}" ({columns}) '  # noqa: S608 (model names)
+            f'VALUES ({", ".join(["%s"] * len(fields))}) RETURNING "id"', params)
+
+
 @cache
 def maker(model: type[models.Model]) -> Callable[..., models.Model]:
     """A function that makes unsaved instances of `model` as `model(**values)` does (defaults,

@@ -4,15 +4,16 @@ of tubes shipped, a box received at the lab."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit
+from outbreakhq.core import audit, bulk
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Person
@@ -140,9 +141,12 @@ def submit_tube(*, actor: Actor, barcode: str, members: Sequence[str], site_id: 
     # screening_once_per_round refuse a resubmission, a reused barcode and a person sampled
     # twice, so the common case (a new tube) reads nothing more before it writes.
     try:
-        with transaction.atomic():
-            tube = _write(actor, barcode, people, site, round_, capacity, fingerprint, retest,
-                          message)
+        if connection.vendor == "postgresql" and not retest:
+            tube = _write_at_once(actor, barcode, people, site, round_, capacity, fingerprint)
+        else:
+            with transaction.atomic():
+                tube = _write(actor, barcode, people, site, round_, capacity, fingerprint,
+                              retest, message)
     except IntegrityError:
         # A resubmission, a reused barcode, someone sampled before in this round, or another
         # site sending the same barcode (or the same person) at the same moment.
@@ -208,6 +212,42 @@ def _write(actor: Actor, barcode: str, people: list[Person], site, round_: Round
     audit.record(actor=actor, action="create", object_type="tube", object_id=barcode,
                  area=site.area, detail={"members": len(people), "round": round_.pk},
                  others=[(p.pk, p.tenant_id) for p in people])
+    return tube
+
+
+def _write_at_once(actor: Actor, barcode: str, people: list[Person], site, round_: Round,
+                   capacity: int, fingerprint: str) -> Tube:
+    """_write for a first sample on PostgreSQL: the tube, its members, the audit event and the
+    people it names in one statement (a WITH of four INSERTs), which is its own transaction
+    when no caller's is open: one round trip instead of six (BEGIN, four INSERTs, COMMIT) and
+    no ORM compiler (issue 9, the 9 a.m. surge: measured in bench/surge_cpu.py). The same
+    rows as _write; a unique constraint refuses the statement as a whole, as it refuses
+    _write's transaction."""
+    when, who = now(), user_of(actor)
+    tube = Tube(
+        tenant_id=site.tenant_id, area=site.area, barcode=barcode, round=round_, site=site,
+        capacity=capacity, members_count=len(people), retest=False, content=fingerprint,
+        status=TubeStatus.SEALED, collected_at=when, collected_by=who, sealed_at=when,
+        sealed_by=who)
+    tube_sql, params = bulk.insert_returning(tube)
+    event_sql, event_params = audit.record_chained(
+        actor=actor, action="create", object_type="tube", object_id=barcode, area=site.area,
+        detail={"members": len(people), "round": round_.pk},
+        others=[(p.pk, p.tenant_id) for p in people])
+    sql = (f"WITH tube AS ({tube_sql}), members AS (INSERT INTO "
+           f'"{TubeMember._meta.db_table}" ("tenant_id", "area_id", "tube_id", "round_id", '
+           '"person_id", "retest") SELECT m.tenant, m.area, tube.id, %s, m.person, false '
+           "FROM tube, unnest(%s::bigint[], %s::bigint[], %s::bigint[]) "
+           f"AS m(tenant, area, person)), {event_sql} SELECT id FROM tube")
+    params += [round_.pk, [p.tenant_id for p in people], [p.home_area_id for p in people],
+               [p.pk for p in people], *event_params]
+    # Inside a caller's transaction (a test, a batch), a savepoint keeps a refusal from
+    # breaking it; alone, the statement is its own transaction.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), \
+            connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        tube.pk = cursor.fetchone()[0]
+    tube._state.adding, tube._state.db = False, connection.alias
     return tube
 
 
