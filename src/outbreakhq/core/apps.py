@@ -20,7 +20,6 @@ class CoreConfig(AppConfig):
         from outbreakhq.core import audit_events
 
         audit_events.connect()
-        self.forget_tokens_on_change()
         checks.register(retention.system_check)
         from outbreakhq.core import hooks
         from outbreakhq.core.who_looked import person_panel
@@ -34,17 +33,3 @@ class CoreConfig(AppConfig):
         hooks.api_router("/areas", "outbreakhq.core.api.areas_router")
         hooks.api_router("/people", "outbreakhq.core.api.people_router")
 
-    @staticmethod
-    def forget_tokens_on_change() -> None:
-        """The API tokens a process has checked are kept briefly with their user and role
-        assignments (core/tokens.py); any change to one of those forgets them."""
-        from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
-
-        from outbreakhq.core.models import ApiToken, Assignment
-        from outbreakhq.core.tokens import forget_checked_tokens
-
-        for model in (ApiToken, Assignment, get_user_model()):
-            for name, signal in (("save", post_save), ("delete", post_delete)):
-                signal.connect(forget_checked_tokens, sender=model,
-                               dispatch_uid=f"outbreakhq-tokens-{model.__name__}-{name}")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
-import time
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from outbreakhq.core import audit
 from outbreakhq.core.actor import Actor, load_assignments
 from outbreakhq.core.errors import InvalidInput, NotAuthenticated, NotFound
+from outbreakhq.core.kept import Kept
 from outbreakhq.core.models import ApiToken
 
 PREFIX = "ohq_"
@@ -61,18 +60,17 @@ def revoke_token(*, actor: Actor, token_id: int) -> ApiToken:
 def authenticate(secret: str):
     """The user behind a bearer secret, or NotAuthenticated saying why (expired, revoked…).
 
-    A token found good is kept in this process for OUTBREAKHQ_TOKEN_CACHE_SECONDS with its
-    user and the user's role assignments (issue 9, the 9 a.m. surge: the token and the
-    assignments were two of a sealed tube's twelve statements). Safe for revocation: a change
-    to any token, user or assignment saved in this process forgets every kept token at once
-    (`forget_checked_tokens`), so within one process revoking is immediate; the server's other
-    processes read the token again at the latest when its time here ends. Expiry is checked on
-    every request against the kept date. Refusals are never kept."""
+    A token found good is kept in this process (core/kept.py) with its user and the user's
+    role assignments (issue 9, the 9 a.m. surge: the token and the assignments were two of a
+    sealed tube's twelve statements). Revoking a token, disabling an account or changing a
+    role saved in this process forgets every kept token at once; the server's other processes
+    read the token again at the latest OUTBREAKHQ_API_CACHE_SECONDS later. Expiry is checked
+    on every request against the kept date. Refusals are never kept."""
     key = digest(secret)
     now = timezone.now()
     kept = _checked.get(key)
-    if kept is not None and kept[0] > time.monotonic() and kept[2] > now:
-        return copy.copy(kept[1])  # one per request: a request may set attributes on it
+    if kept is not None and kept[1] > now:
+        return copy.copy(kept[0])  # one per request: a request may set attributes on it
     token = ApiToken.objects.select_related("user").filter(digest=key).first()
     if token is None:
         raise NotAuthenticated(_("Unknown API token."))
@@ -86,22 +84,10 @@ def authenticate(secret: str):
         raise NotAuthenticated(_("The account behind this API token is disabled."))
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    seconds = settings.OUTBREAKHQ_TOKEN_CACHE_SECONDS
-    if seconds > 0:
-        load_assignments(token.user)  # kept on the user object, so kept with it
-        if len(_checked) >= _MOST_KEPT:
-            _checked.clear()
-        _checked[key] = (time.monotonic() + seconds, token.user, token.expires_at)
+    load_assignments(token.user)  # kept on the user object, so kept with it
+    _checked.put(key, (token.user, token.expires_at))
     return copy.copy(token.user)
 
 
-# digest -> (kept until, on the monotonic clock; the user with their assignments; the token's
-# expiry). A plain dict: its get, set and clear are atomic under threads.
-_checked: dict[str, tuple[float, Any, datetime]] = {}
-_MOST_KEPT = 10_000
-
-
-def forget_checked_tokens(**_signal) -> None:
-    """Forget every token this process has checked: a token, a user or a role assignment
-    changed (connected in core/apps.py). Rare, so all of them rather than the right ones."""
-    _checked.clear()
+# digest -> (the user with their assignments, the token's expiry)
+_checked = Kept("tokens", "core.ApiToken", "core.Assignment", settings.AUTH_USER_MODEL)
