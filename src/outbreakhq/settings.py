@@ -147,12 +147,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, so static files (answered above) keep their long cache.
     "outbreakhq.core.middleware.NoStoreMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, authentication and messages middleware, stepping aside for an
+    # API request with a bearer token (issue 9: core/middleware.py "by_token").
+    "outbreakhq.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "outbreakhq.core.middleware.CsrfViewMiddleware",
+    "outbreakhq.core.middleware.AuthenticationMiddleware",
+    "outbreakhq.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "outbreakhq.core.middleware.ScopeMiddleware",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,7 +70,7 @@ def authenticate(secret: str):
     now = timezone.now()
     kept = _checked.get(key)
     if kept is not None and kept[1] > now:
-        return copy.copy(kept[0])  # one per request: a request may set attributes on it
+        return _own_copy(kept[0])
     token = ApiToken.objects.select_related("user").filter(digest=key).first()
     if token is None:
         raise NotAuthenticated(_("Unknown API token."))
@@ -86,7 +86,17 @@ def authenticate(secret: str):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     load_assignments(token.user)  # kept on the user object, so kept with it
     _checked.put(key, (token.user, token.expires_at))
-    return copy.copy(token.user)
+    return _own_copy(token.user)
+
+
+def _own_copy(user):
+    """The kept user, as an object of this request's own (a request may set attributes on
+    it), sharing the kept assignments: a shallow copy without copy.copy's pickling path."""
+    mine = user.__class__.__new__(user.__class__)
+    mine.__dict__.update(user.__dict__)
+    mine._state = ModelState()
+    mine._state.adding, mine._state.db = False, user._state.db
+    return mine
 
 
 # digest -> (the user with their assignments, the token's expiry)
