@@ -12,15 +12,17 @@ load (`uptime`) before and after, and the server's and this process's peak memor
         .venv/bin/python bench/screening_surge.py --clients 32 --seconds 60 [--mode batch]
 
 The people (tubes x pool) are written first with core/bulk.py (not timed); each client
-thread holds one keep-alive connection and its own operator's token and sends the next tube
-as soon as the previous one is answered (a closed loop: the figure is the server's capacity,
-not an offered rate). Exit status 1 if any request failed.
+holds one keep-alive connection and its own operator's token and sends the next tube as soon
+as the previous one is answered (a closed loop: the figure is the server's capacity, not an
+offered rate). The clients are coroutines of one thread writing raw HTTP/1.1 (asyncio
+streams), so that they take little of the cores the server needs; the run prints the
+client's own CPU share. Exit status 1 if any request failed.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
 import resource
@@ -81,44 +83,67 @@ def prepare(args) -> tuple[list[str], int, int, list[list[str]]]:
     return tokens, site.pk, round_.pk, tubes
 
 
-def client(port: int, token: str, work, tubes, site: int, round_: int, tag: str,
-           latencies: list, done: list, errors: list, stop: threading.Event,
-           batch: int, finished: list) -> None:
-    """Single mode (batch 0): one tube a request, 201 expected. Batch mode: `batch` tubes a
-    request, 200 and every tube answered "created" expected."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+class Answer:
+    """One HTTP/1.1 answer read off a keep-alive connection: status and body."""
+
+    __slots__ = ("status", "body")
+
+    def __init__(self, status: int, body: bytes):
+        self.status, self.body = status, body
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> Answer:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length = 0
+    for line in lines[1:]:
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return Answer(status, await reader.readexactly(length) if length else b"")
+
+
+async def client(port: int, token: str, work, tubes, site: int, round_: int, tag: str,
+                 latencies: list, done: list, errors: list, stop: asyncio.Event,
+                 batch: int, finished: list) -> None:
+    """One keep-alive connection (asyncio streams: the whole client is one thread, so that
+    it takes as little of the two cores the server needs as it can). Single mode (batch 0):
+    one tube a request, 201 expected. Batch mode: `batch` tubes a request, 200 and every
+    tube answered "created" expected."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    path = "/api/v1/screening/tubes/batch" if batch else "/api/v1/screening/tubes/"
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            "Content-Length: ").encode()
     while not stop.is_set():
         try:
             ks = [next(work) for _ in range(max(batch, 1))]
         except StopIteration:
-            return
+            break
         rows = [{"barcode": f"{tag}{k:08d}", "members": tubes[k], "site": site,
                  "round": round_} for k in ks]
-        body = json.dumps({"tubes": rows} if batch else rows[0])
-        path = "/api/v1/screening/tubes/batch" if batch else "/api/v1/screening/tubes/"
+        body = json.dumps({"tubes": rows} if batch else rows[0]).encode()
         started = time.perf_counter()
         try:
-            conn.request("POST", path, body, headers)
-            response = conn.getresponse()
-            text = response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as error:
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            answer = await asyncio.wait_for(_read_answer(reader), 60)
+        except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError) as error:
             errors.append(f"tubes {ks[0]}..{ks[-1]}: {error!r}")
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
             continue
         finished.append(time.perf_counter())
         latencies.append(finished[-1] - started)
-        if status != (200 if batch else 201):
-            errors.append(f"tubes {ks[0]}..{ks[-1]}: HTTP {status} {text[:200]!r}")
+        if answer.status != (200 if batch else 201):
+            errors.append(f"tubes {ks[0]}..{ks[-1]}: HTTP {answer.status} "
+                          f"{answer.body[:200]!r}")
             continue
-        created = len(ks) if not batch else json.loads(text)["created"]
+        created = len(ks) if not batch else json.loads(answer.body)["created"]
         done.append(created)
         if created != len(ks):
             errors.append(f"tubes {ks[0]}..{ks[-1]}: {created} of {len(ks)} created "
-                          f"{text[:300]!r}")
-    conn.close()
+                          f"{answer.body[:300]!r}")
+    writer.close()
 
 
 def main() -> None:
@@ -165,25 +190,27 @@ def main() -> None:
 
 def phase(args, port: int, tokens: list[str], work, tubes, site: int, round_: int,
           batch: int) -> tuple[float, list[str]]:
-    """One timed phase (closed loop, `args.clients` clients); prints its line."""
+    """One timed phase (closed loop, `args.clients` connections); prints its line and this
+    client's own share of the machine's CPU (it runs on the server's cores)."""
     print(f"before: {load()}")
     latencies: list[float] = []
     created: list[int] = []
     errors: list[str] = []
     finished: list[float] = []
-    stop = threading.Event()
     tag = f"H{time.time_ns() % 10**6:06d}-"
-    threads = [threading.Thread(target=client, args=(
-        port, tokens[n % len(tokens)], work, tubes, site, round_, tag, latencies, created,
-        errors, stop, batch, finished)) for n in range(args.clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    time.sleep(args.seconds)
-    stop.set()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        clients = [asyncio.create_task(client(
+            port, tokens[n % len(tokens)], work, tubes, site, round_, tag, latencies,
+            created, errors, stop, batch, finished)) for n in range(args.clients)]
+        await asyncio.sleep(args.seconds)
+        stop.set()
+        await asyncio.gather(*clients)
+
+    cpu, started = time.process_time(), time.perf_counter()
+    asyncio.run(run())
+    cpu, elapsed = time.process_time() - cpu, time.perf_counter() - started
     print(f"after:  {load()}")
     if work.exhausted and finished:  # the prepared tubes ran out: time to the last answer
         elapsed = max(finished) - started
@@ -201,6 +228,9 @@ def phase(args, port: int, tokens: list[str], work, tubes, site: int, round_: in
           f"request latency p50 {pct(0.5):.0f} ms, p95 {pct(0.95):.0f} ms, "
           f"p99 {pct(0.99):.0f} ms, mean {statistics.fmean(ordered) * 1000:.0f} ms; "
           f"errors {len(errors)}")
+    print(f"  the client's own CPU: {cpu:.1f} s in {elapsed:.0f} s = {cpu / elapsed:.0%} of "
+          f"one core, {cpu / elapsed / (os.cpu_count() or 1):.0%} of the machine "
+          f"({cpu / max(len(latencies), 1) * 1000:.2f} ms a request)")
     for error in errors[:20]:
         print("  error:", error)
     return done / elapsed, errors

@@ -49,6 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
             "'people.close_contact.followup_days=14;grading.downgrade.medium.reading=press_summary'"
             " (see docs/protocols.md)."),
     Setting("OUTBREAKHQ_TOKEN_DAYS", "90", "Default lifetime of a new API token, in days."),
+    Setting("OUTBREAKHQ_API_CACHE_SECONDS", "10",
+            "Seconds a server process keeps what API requests read again and again (an API "
+            "token with its user and role assignments, collection sites, rounds) before "
+            "reading it again (0: on every request). A revoked token, a disabled account, a "
+            "changed role or site takes effect at once in the process that made the change "
+            "and within this many seconds in the others; a closed round at once everywhere."),
     # Retention (docs/operations.md, "Retention"): a legal matter of the deployment, not a
     # protocol rule, hence a setting. Kinds are those the modules register in core/retention.py.
     Setting("OUTBREAKHQ_RETENTION", "followup=30,contact=90,case=365,person=365,audit=1825",

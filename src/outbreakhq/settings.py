@@ -28,6 +28,7 @@ FORMAT_MODULE_PATH = ["outbreakhq.formats"]
 OUTBREAKHQ_PROTOCOL = config.get("OUTBREAKHQ_PROTOCOL")
 OUTBREAKHQ_PROTOCOL_OVERRIDES = config.get("OUTBREAKHQ_PROTOCOL_OVERRIDES")
 OUTBREAKHQ_TOKEN_DAYS = int(config.get("OUTBREAKHQ_TOKEN_DAYS"))
+OUTBREAKHQ_API_CACHE_SECONDS = float(config.get("OUTBREAKHQ_API_CACHE_SECONDS"))
 OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN = int(config.get("OUTBREAKHQ_IMPORT_PREVIEWS_PER_10_MIN"))
 OUTBREAKHQ_PSEUDONYM_AREA_LEVEL = config.get("OUTBREAKHQ_PSEUDONYM_AREA_LEVEL")
 OUTBREAKHQ_SUPPORT_DEADLINES = config.get("OUTBREAKHQ_SUPPORT_DEADLINES")
@@ -146,12 +147,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, so static files (answered above) keep their long cache.
     "outbreakhq.core.middleware.NoStoreMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, authentication and messages middleware, stepping aside for an
+    # API request with a bearer token (issue 9: core/middleware.py "by_token").
+    "outbreakhq.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "outbreakhq.core.middleware.CsrfViewMiddleware",
+    "outbreakhq.core.middleware.AuthenticationMiddleware",
+    "outbreakhq.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "outbreakhq.core.middleware.ScopeMiddleware",

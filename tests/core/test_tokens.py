@@ -9,10 +9,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from outbreakhq.core import tokens
+from outbreakhq.core import kept, tokens
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound
 from outbreakhq.core.models import ApiToken, AuditEvent
@@ -186,3 +188,78 @@ def test_the_token_command_revokes_and_refuses_unknown_users(tracer) -> None:
         call_command("token", "create", "nobody", "client")
     with pytest.raises(CommandError, match="1 to 366"):
         call_command("token", "create", "tracer", "client", "--days", "1000")
+
+
+# A token found good is kept per process for OUTBREAKHQ_API_CACHE_SECONDS (issue 9, the 9 a.m.
+# surge): what a change made in this process, in another process, or by time does to it.
+
+def search_as(secret: str, q: str = "Li"):
+    return Client().get("/api/v1/people/", {"q": q}, **bearer(secret))
+
+
+def test_a_kept_token_costs_no_query_for_the_token_or_the_roles(land: Territory, tracer) -> None:
+    make_person(land.compound1, name="Li Own")
+    _, secret = tokens.issue_token(actor=Actor.of(tracer), name="site phone")
+    with CaptureQueriesContext(connection) as first:
+        assert search_as(secret).status_code == 200  # reads token, user and roles; keeps them
+    with CaptureQueriesContext(connection) as second:
+        assert len(search_as(secret).json()) == 1
+
+    def read(queries, table: str) -> int:
+        return sum(f'FROM "{table}"' in q["sql"] for q in queries.captured_queries)
+    assert (read(first, "core_apitoken"), read(first, "core_assignment")) == (1, 1)
+    assert (read(second, "core_apitoken"), read(second, "core_assignment")) == (0, 0)
+
+
+def test_a_token_revoked_in_this_process_stops_working_at_once(tracer) -> None:
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="lost phone")
+    assert search_as(secret).status_code == 200
+    tokens.revoke_token(actor=Actor.of(tracer), token_id=token.pk)
+    refused = search_as(secret)
+    assert refused.status_code == 401 and "revoked" in refused.json()["error"]
+
+
+def test_a_token_revoked_by_another_process_stops_working_when_its_time_here_ends(
+        tracer, monkeypatch, settings) -> None:
+    """Another server process revoking the token sends no signal here: the kept token works
+    until OUTBREAKHQ_API_CACHE_SECONDS have passed, then never again."""
+    settings.OUTBREAKHQ_API_CACHE_SECONDS = 10
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="lost phone")
+    assert search_as(secret).status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())  # no signal
+    start = kept.time.monotonic()
+    monkeypatch.setattr(kept.time, "monotonic", lambda: start + 9)
+    assert search_as(secret).status_code == 200
+    monkeypatch.setattr(kept.time, "monotonic", lambda: start + 10.5)
+    assert search_as(secret).status_code == 401
+
+
+def test_a_kept_token_is_refused_once_it_expires(tracer, monkeypatch) -> None:
+    _, secret = tokens.issue_token(actor=Actor.of(tracer), name="client", days=1)
+    assert search_as(secret).status_code == 200
+    later = timezone.now() + timedelta(days=1, seconds=1)
+    monkeypatch.setattr(tokens.timezone, "now", lambda: later)
+    refused = search_as(secret)
+    assert refused.status_code == 401 and "expired" in refused.json()["error"]
+
+
+def test_a_role_taken_away_or_an_account_disabled_applies_to_a_kept_token_at_once(
+        land: Territory, tracer) -> None:
+    make_person(land.compound1, name="Li Own")
+    _, secret = tokens.issue_token(actor=Actor.of(tracer), name="client")
+    assert len(search_as(secret).json()) == 1
+    tracer.assignments.update(area=land.county2)  # moved to another county: no signal
+    tracer.assignments.get().save()  # the change saved as the role command saves it
+    assert search_as(secret).json() == []
+    tracer.is_active = False
+    tracer.save()
+    assert search_as(secret).status_code == 401
+
+
+def test_with_no_seconds_to_keep_every_request_reads_the_token(
+        tracer, settings) -> None:
+    settings.OUTBREAKHQ_API_CACHE_SECONDS = 0
+    token, secret = tokens.issue_token(actor=Actor.of(tracer), name="client")
+    assert search_as(secret).status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())  # no signal
+    assert search_as(secret).status_code == 401

@@ -32,3 +32,4 @@ class CoreConfig(AppConfig):
         hooks.periodic(hooks.Job("core.purge", purge.daily, daily_at=purge.DAILY_AT))
         hooks.api_router("/areas", "outbreakhq.core.api.areas_router")
         hooks.api_router("/people", "outbreakhq.core.api.people_router")
+

@@ -63,6 +63,28 @@ def record(
     return event
 
 
+def record_chained(*, actor: Actor, action: str, object_type: str, object_id: str | int = "",
+                   area: Area | None = None, detail: dict | None = None,
+                   others: Iterable[tuple[int, int]] = ()) -> tuple[str, list]:
+    """record() as the last parts of a PostgreSQL WITH statement that also writes the record
+    the event names: `event AS (INSERT … RETURNING id), shown AS (INSERT … SELECT … unnest)`,
+    the same rows as record() writes, in the same round trip as the record (issue 9: the
+    sealed tube, its members and its audit event in one statement). The event is written only
+    if the caller's part named `written` wrote a row. Returns SQL and parameters; the caller
+    puts it after its own parts in one WITH and executes it."""
+    from outbreakhq.core.bulk import insert_returning
+
+    event_sql, params = insert_returning(_placed(
+        actor=Actor.of(actor), action=action, object_type=object_type, object_id=object_id,
+        person=None, area=area, detail=detail), where=("EXISTS (SELECT 1 FROM written)", []))
+    shown = dict(others)
+    sql = (f"event AS ({event_sql}), shown AS (INSERT INTO "
+           f'"{AuditShown._meta.db_table}" ("person_id", "tenant_id", "event_id") '
+           "SELECT s.person, s.tenant, event.id FROM event, "
+           "unnest(%s::bigint[], %s::bigint[]) AS s(person, tenant))")
+    return sql, [*params, list(shown), list(shown.values())]
+
+
 def record_each(*, actor: Actor, action: str, object_type: str, records: Iterable[tuple]) -> int:
     """One event per record, as record() writes them, inserted in one pass (core/bulk.py) for
     the set-based writers of an import: `records` are (object id, person, area, detail)."""

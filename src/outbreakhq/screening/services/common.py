@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
+from outbreakhq.core.kept import Kept
 from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
 from outbreakhq.core.scoped import fetch_in_scope, refused
 from outbreakhq.screening import rules
 from outbreakhq.screening.models import Box, Lab, Recall, Round, Site, Tube
@@ -84,11 +86,17 @@ def box_by_code(actor: Actor, code: str, capability: str, *, lock: bool = False)
 
 def site_named(actor: Actor, site_id, message: str) -> Site:
     """A collection site named in the input, in the actor's scope for collection; else the
-    input is refused (the same sentence for a missing site and one outside the scope)."""
+    input is refused (the same sentence for a missing site and one outside the scope).
+    Sites are kept per process (core/kept.py: a busy site's every tube names it, issue 9);
+    the scope is checked on every call, by scope.can over the site's area, the rule
+    Site.objects.visible_to applies in SQL."""
     pk = _number(site_id)
-    site = Site.objects.visible_to(actor, Can.COLLECT_SAMPLES).select_related("area").filter(
-        pk=pk).first() if pk else None
-    if site is None:
+    site = _sites.get(pk) if pk else None
+    if site is None and pk:
+        site = Site.objects.select_related("area").filter(pk=pk).first()
+        if site is not None:
+            _sites.put(pk, site)
+    if site is None or not can(actor, Can.COLLECT_SAMPLES, site.area):
         refused(actor, Can.COLLECT_SAMPLES, what="screening_site", object_id=site_id)
         raise InvalidInput(message, [FieldError("site", _(
             "no collection site number %(n)s in your area") % {"n": site_id})])
@@ -116,13 +124,25 @@ def lab_named(actor: Actor, lab_id, message: str) -> Lab | None:
     return lab
 
 
-def round_named(round_id, message: str) -> Round:
+def round_named(round_id, message: str, *, kept: bool = False) -> Round:
+    """The round named in the input, else the input is refused. `kept`: the round as this
+    process read it at most OUTBREAKHQ_API_CACHE_SECONDS ago (core/kept.py), for a caller
+    whose write checks itself that the round is still open (tubes._write_at_once)."""
     pk = _number(round_id)
-    round_ = Round.objects.select_related("area").filter(pk=pk).first() if pk else None
+    round_ = _rounds.get(pk) if pk and kept else None
+    if round_ is None and pk:
+        round_ = Round.objects.select_related("area").filter(pk=pk).first()
+        if round_ is not None:
+            _rounds.put(pk, round_)
     if round_ is None:
         raise InvalidInput(message, [FieldError("round", _(
             "no screening round number %(n)s") % {"n": round_id})])
     return round_
+
+
+# Kept per process: a row saved or deleted here forgets them (areas: a site or round moved).
+_sites = Kept("screening-sites", "screening.Site", "core.Area")
+_rounds = Kept("screening-rounds", "screening.Round", "core.Area")
 
 
 def box_named(actor: Actor, code: str, message: str, *, lock: bool = False) -> Box:
