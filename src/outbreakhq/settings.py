@@ -147,12 +147,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, so static files (answered above) keep their long cache.
     "outbreakhq.core.middleware.NoStoreMiddleware",
-    # Django's session, CSRF, authentication and messages middleware, stepping aside for an
+    # Django's authentication and messages middleware, stepping aside for an
     # API request with a bearer token (issue 9: core/middleware.py "by_token").
-    "outbreakhq.core.middleware.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "outbreakhq.core.middleware.CsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "outbreakhq.core.middleware.AuthenticationMiddleware",
     "outbreakhq.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

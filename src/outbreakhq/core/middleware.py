@@ -9,11 +9,9 @@ from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import middleware as messages
-from django.contrib.sessions import middleware as sessions
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.http import HttpResponseBadRequest
-from django.middleware import csrf
 from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy
 
@@ -224,9 +222,12 @@ def _watch_deadline(wrapper, seconds: int) -> None:
 # --- API requests with a bearer token skip the browser's plumbing (issue 9, the 9 a.m. surge) --
 # Such a request is authenticated by the token (api.py BearerToken), carries no session and
 # no CSRF risk (no cookie authenticates it), sets no message and picks no scope in the
-# switcher: the session, authentication, CSRF and messages middleware only cost it time. Each
-# is Django's own, subclassed (Django's checks and the admin look for those classes), and
-# steps aside for such a request; every other request gets it unchanged.
+# switcher: the authentication and messages middleware only cost it time. Each is Django's
+# own, subclassed (the admin's checks look for those classes), and steps aside for such a
+# request; every other request gets it unchanged. Django's session and CSRF middleware stay as
+# they are (`check --deploy` looks for them by name to check their cookies' settings; a session
+# never read costs nothing): the authentication middleware tells CSRF that such a request needs
+# no check, as Django's test client does.
 
 def by_token(request) -> bool:
     """An API request that authenticates with `Authorization: Bearer …`."""
@@ -241,21 +242,11 @@ class _BrowserOnly:
         return super().__call__(request)
 
 
-class SessionMiddleware(_BrowserOnly, sessions.SessionMiddleware):
-    pass
-
-
-class CsrfViewMiddleware(_BrowserOnly, csrf.CsrfViewMiddleware):
-    def process_view(self, request, callback, callback_args, callback_kwargs):
-        if by_token(request):
-            return None
-        return super().process_view(request, callback, callback_args, callback_kwargs)
-
-
 class AuthenticationMiddleware(_BrowserOnly, auth.AuthenticationMiddleware):
     def __call__(self, request):
         if by_token(request):
             request.user = AnonymousUser()  # until the token scheme sets its user (api.py)
+            request._dont_enforce_csrf_checks = True  # read by Django's CsrfViewMiddleware
         return super().__call__(request)
 
 
