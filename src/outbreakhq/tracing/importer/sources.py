@@ -83,7 +83,9 @@ def resolve(actor: Actor, tenant_id: int, new: Iterable[Case]) -> int:
     names = bulk.with_ids(Case.objects.filter(tenant_id=tenant_id).exclude(external_id=""),
                           [case.pk for case in new]).values("external_id")
     mine = Case.objects.visible_to(actor, Can.MANAGE_CASE).filter(tenant_id=tenant_id)
-    waiting = list(mine.filter(source_case__isnull=True, source_external_id__in=names)
+    # `> ""`: SQLite then reads the index of the waiting cases, not every case of the tenant.
+    waiting = list(mine.filter(source_case__isnull=True, source_external_id__gt="",
+                               source_external_id__in=names)
                    .select_related("person", "area"))
     linked = []
     if waiting:
