@@ -62,3 +62,15 @@ def test_the_collector_is_paused_only_while_a_batch_is_written():
     with pytest.raises(ValueError), bulk.collector_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_with_ids_reads_exactly_the_ids_asked_for_whether_they_fill_their_range_or_not():
+    land = territory()
+    ids = [make_person(land.compound1, name=f"P{i}").pk for i in range(4)]
+    people = Person.objects.all()
+    assert sorted(bulk.with_ids(people, ids[:3]).values_list("pk", flat=True)) == ids[:3]
+    # A gap in the range: the person inside it is not read.
+    assert sorted(bulk.with_ids(people, [ids[0], ids[2], ids[3]])
+                  .values_list("pk", flat=True)) == [ids[0], ids[2], ids[3]]
+    assert list(bulk.with_ids(people, [])) == []

@@ -374,10 +374,10 @@ def test_a_row_refused_while_writing_is_refused_and_the_rest_written_again(land,
     from outbreakhq.tracing.importer import write
     rule = write.rules.new_person_values
 
-    def refusing(data):
+    def refusing(data, **options):
         if data.get("sex") == "F":  # as if the rules of register_person refused them
             raise InvalidInput("no", [FieldError("sex", "refused here")])
-        return rule(data)
+        return rule(data, **options)
 
     monkeypatch.setattr(write.rules, "new_person_values", refusing)
     _plan, result = cases_import(land, partial=True)

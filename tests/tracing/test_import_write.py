@@ -72,3 +72,25 @@ def test_a_new_case_may_name_a_stored_case_the_same_file_updates(land, tmp_path)
                                                   [changed, new]))[1]
     assert (result.created, result.updated) == (1, 1)
     assert Case.objects.get(external_id="C4").source_case == Case.objects.get(external_id="C1")
+
+
+def test_a_resident_id_gives_a_new_person_birth_and_sex_and_refuses_a_contradicting_birth_date(
+        land, tmp_path) -> None:
+    """The writer does not validate a document a second time (it was, as the file was read),
+    but what the number says of birth and sex still applies to each new person."""
+    header = [*CASE_HEADER, "出生日期"]
+    number = ids(1)[0]  # born 1985-03-01, a man
+    rows = [["C1", "Wang Fang", "", number, land.compound1.code, "确诊", "", ago(2).isoformat(),
+             "发热门诊", "", ""]]
+    import_file(land, "cases", write_csv(tmp_path / "a.csv", header, rows))
+    person = Case.objects.get(external_id="C1").person
+    assert (person.birth_date.isoformat(), person.sex, person.id_number) == (
+        "1985-03-01", "M", number)
+    other = ids(2)[1]
+    rows = [["C2", "Li Lei", "男", other, land.compound1.code, "确诊", "", ago(2).isoformat(),
+             "发热门诊", "", "1990-01-01"]]
+    with pytest.raises(InvalidInput) as refused:
+        import_file(land, "cases", write_csv(tmp_path / "b.csv", header, rows))
+    assert "differs from the birth date in the identity number, 1985-03-02" in str(
+        refused.value.errors)
+    assert not Case.objects.filter(external_id="C2").exists()

@@ -219,7 +219,7 @@ def add_new(model, area_ids: Iterable[int], record_ids: list[int]) -> int:
         return 0
     with transaction.atomic():
         _take_turns(ids)
-        new = _in_ids(model, record_ids)
+        new = bulk.with_ids(model.objects.all(), record_ids)
         found = _count_of(new if model is Case else Case.objects.none(),
                           new if model is Contact else Contact.objects.none())
         chains = _ancestors({k[0] for k in found})
@@ -234,16 +234,6 @@ def add_new(model, area_ids: Iterable[int], record_ids: list[int]) -> int:
                 area_path=[paths[k[0]] for k in created])
         _add_totals(totals, tenants)
         return len(created)
-
-
-def _in_ids(model, record_ids: list[int]) -> QuerySet:
-    """The records with these ids: an import batch's were allocated together (core/bulk.py),
-    so when they are every id of their range, one range read instead of an IN list."""
-    ids = set(record_ids)
-    low, high = min(ids), max(ids)
-    if high - low + 1 == len(ids):
-        return model.objects.filter(pk__gte=low, pk__lte=high)
-    return model.objects.filter(pk__in=sorted(ids))
 
 
 def _on_import(event: events.RecordsImported) -> None:

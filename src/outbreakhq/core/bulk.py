@@ -252,6 +252,20 @@ def assign_ids(objs: Sequence[models.Model]) -> None:
             obj.pk = pk
 
 
+def with_ids(rows: models.QuerySet, ids: Iterable[int]) -> models.QuerySet:
+    """`rows` narrowed to these ids. A batch's ids are allocated together (allocate_ids): when
+    they fill their range, one range read instead of an IN list of thousands of numbers, which
+    PostgreSQL plans and SQLite binds one parameter at a time (issue 14: 0.6 s of a
+    5,000-case commit). Other rows in the range are not read."""
+    ids = set(ids)
+    if not ids:
+        return rows.none()
+    low, high = min(ids), max(ids)
+    if high - low + 1 == len(ids):
+        return rows.filter(pk__gte=low, pk__lte=high)
+    return rows.filter(pk__in=sorted(ids))
+
+
 def insert_models(objs: Sequence[models.Model]) -> int:
     """Insert unsaved instances of one model in one pass (COPY, or executemany on SQLite): every
     concrete column with the value `save()` would write (defaults, auto_now), ids assigned here

@@ -129,14 +129,15 @@ def _key_groups(raw) -> list[KeyGroup]:
     return [found[c] for c in codes]
 
 
-def _check_document(values: dict, person: Person | None) -> None:
+def _check_document(values: dict, person: Person | None, *, normalised: bool = False) -> None:
     id_type = values.get("id_type", person.id_type if person else IdType.NONE)
     number = values.get("id_number", person.id_number if person else "")
-    try:
-        values["id_number"] = normalise_document(id_type, number or "")
-    except InvalidDocument as exc:
-        raise InvalidInput(_("The person was not saved."),
-                           [FieldError("id_number", exc.localised(_))]) from None
+    if not (normalised and number):  # no number: the rule's own refusal, whatever the caller
+        try:
+            values["id_number"] = normalise_document(id_type, number or "")
+        except InvalidDocument as exc:
+            raise InvalidInput(_("The person was not saved."),
+                               [FieldError("id_number", exc.localised(_))]) from None
     if id_type == IdType.CN_RESIDENT:
         _agree_with_resident_id(values, person)
 
@@ -169,11 +170,14 @@ def _set_key_groups(person: Person, groups: list[KeyGroup]) -> None:
     )
 
 
-def new_person_values(data: Mapping) -> dict:
+def new_person_values(data: Mapping, *, document_normalised: bool = False) -> dict:
     """The rules of a new person (fields, document, what a resident ID says of birth and sex):
-    register_person's, and the import's set-based writer's for each row of its batch."""
+    register_person's, and the import's set-based writer's for each row of its batch.
+    `document_normalised`: the caller has already passed the document through
+    identity.normalise_document (an import's rows are, as the file is read: interop/rows.py), so
+    it is not validated a second time; what the resident ID says of birth and sex still is."""
     values = _clean(data, partial=False)
-    _check_document(values, None)
+    _check_document(values, None, normalised=document_normalised)
     return values
 
 

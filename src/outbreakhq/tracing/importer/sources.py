@@ -73,14 +73,20 @@ def resolve(actor: Actor, tenant_id: int, new: Iterable[Case]) -> int:
     `source_external_id` names it), and fill in the candidates that name them. Only cases the
     importer may change are linked (the others wait for someone who may); a link that would
     close a loop in the chains is left unresolved. Returns how many cases were linked."""
+    new = list(new)
     by_id = {case.external_id: case for case in new if case.external_id}
     if not by_id:
         return 0
-    waiting = []
+    # The new cases' external ids as a subquery (one semi-join on the indexes of migration
+    # 0010), not IN lists of the batch's thousands of ids (issue 14: 0.4 s of a 5,000-case
+    # commit on PostgreSQL, for a batch for which nobody waits).
+    names = bulk.with_ids(Case.objects.filter(tenant_id=tenant_id).exclude(external_id=""),
+                          [case.pk for case in new]).values("external_id")
     mine = Case.objects.visible_to(actor, Can.MANAGE_CASE).filter(tenant_id=tenant_id)
-    for chunk in chunks(by_id):
-        waiting += list(mine.filter(source_case__isnull=True, source_external_id__in=chunk)
-                        .select_related("person", "area"))
+    # `> ""`: SQLite then reads the index of the waiting cases, not every case of the tenant.
+    waiting = list(mine.filter(source_case__isnull=True, source_external_id__gt="",
+                               source_external_id__in=names)
+                   .select_related("person", "area"))
     linked = []
     if waiting:
         rules.serialise_links(tenant_id)
@@ -101,10 +107,9 @@ def resolve(actor: Actor, tenant_id: int, new: Iterable[Case]) -> int:
             (c.pk, c.person, c.area, {"fields": ["source_case"], "resolved": True})
             for c in linked])
     filled = []
-    for chunk in chunks(by_id):
-        for candidate in CandidateInfector.objects.filter(
-                tenant_id=tenant_id, infector__isnull=True, external_id__in=chunk):
-            candidate.infector_id = by_id[candidate.external_id].pk
-            filled.append(candidate)
+    for candidate in CandidateInfector.objects.filter(
+            tenant_id=tenant_id, infector__isnull=True, external_id__in=names):
+        candidate.infector_id = by_id[candidate.external_id].pk
+        filled.append(candidate)
     CandidateInfector.objects.bulk_update(filled, ["infector"], batch_size=500)
     return len(linked)
