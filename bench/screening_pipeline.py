@@ -183,6 +183,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--prevalence", type=float, default=0.0005)
     parser.add_argument("--pool", type=int, default=10)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write where our path spends its time to FILE (cProfile, slower)")
     args = parser.parse_args()
     import django
 
@@ -220,7 +222,16 @@ def main() -> None:
     infected = set(rng.sample(ids, max(1, round(args.people * args.prevalence))))
     raw = raw_path(screen, ids, infected, args.pool)
     print(f"{'raw bulk path (same rows)':<28} {raw:8.2f} s")
-    ours = our_path(screen, ids, infected, args.pool)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        ours = profile.runcall(our_path, screen, ids, infected, args.pool)
+        profile.dump_stats(args.profile)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(15)
+    else:
+        ours = our_path(screen, ids, infected, args.pool)
     total = sum(ours["times"].values())
     for label, seconds in ours["times"].items():
         print(f"{label:<28} {seconds:8.2f} s")
