@@ -33,6 +33,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outbreakhq.settings")
 os.environ.setdefault("OUTBREAKHQ_DEBUG", "1")
 
 TUBES_PER_BATCH = 2000
+RAW_MEMBERS = 500_000
 
 
 def rss_mb() -> float:
@@ -144,12 +145,15 @@ def raw_path(screen, ids: array, infected: set[int], pool: int) -> float:
             "result"), ((tid, area.tenant_id, area.pk, f"X{k:08d}", round_.pk, site.pk,
                          pool, min(pool, len(ids) - k * pool), False, "", "sealed", now, now,
                          "") for k, tid in enumerate(tube_ids)))
-        member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(ids))
-        bulk._write(TubeMember._meta.db_table, (
-            "id", "tenant_id", "area_id", "tube_id", "round_id", "person_id", "retest"),
-            ((mid, area.tenant_id, area.pk, tube_ids[i // pool], round_.pk, pid, False)
-             for i, (mid, pid) in enumerate(zip(member_ids, ids, strict=True))))
-        del member_ids
+        for first in range(0, len(ids), RAW_MEMBERS):  # ids of 500,000 at a time: memory
+            chunk = ids[first:first + RAW_MEMBERS]
+            member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(chunk))
+            bulk._write(TubeMember._meta.db_table, (
+                "id", "tenant_id", "area_id", "tube_id", "round_id", "person_id", "retest"),
+                ((mid, area.tenant_id, area.pk, tube_ids[i // pool], round_.pk, pid, False)
+                 for i, (mid, pid) in enumerate(zip(member_ids, chunk, strict=True),
+                                                start=first)))
+            del member_ids
         bulk._write(AuditShown._meta.db_table, ("event_id", "person_id", "tenant_id"),
                     ((screen["event"], pid, area.tenant_id) for pid in ids))
         positive = {tube_ids[k] for k in positive_tubes}
