@@ -3,7 +3,8 @@
 sealed tube (services.submit_tubes, batches of 2,000 tubes), ship and receive the boxes,
 record every tube's result (services.record_results), retest every recalled person in a single
 tube and record those results, compute the round's coverage. Baseline in the same run: the same
-rows (tubes, members, audit rows naming each person, recalls, retest tubes) written with
+rows (tubes, members, audit rows naming each person, recalls; not the retest tubes, 0.5 %
+of the tubes, nor the case proposals) written with
 core/bulk.py's raw path (executemany on SQLite, COPY on PostgreSQL) and the status changes as
 raw set-based UPDATEs (one per 2,000 tubes), no checks, no ORM, committed (into a round of
 its own). Prints each phase, the ratio, and the process's peak resident memory.
