@@ -177,3 +177,26 @@ def test_a_ten_member_tube_costs_a_fixed_handful_of_queries(screen, django_asser
                                      members=codes, site_id=screen.site.pk,
                                      round_id=screen.round.pk)
     assert not again.created and again.tube.pk == done.tube.pk
+
+
+def test_a_result_keeps_its_ct_who_and_when_and_a_contradiction_names_the_first_result(screen):
+    """Results are written set-based (one UPDATE per result and Ct): each tube keeps its own
+    Ct, the lab user and the time; a later contradicting result names the one recorded."""
+    from decimal import Decimal
+
+    screen.submit("T1", screen.people(2))
+    screen.submit("T2", screen.people(2))
+    screen.submit("T3", screen.people(2))
+    screen.ship_and_receive("B1", "T1", "T2", "T3")
+    services.record_results(actor=Actor.of(screen.lab), rows=[
+        {"barcode": "T1", "result": "positive", "ct": "28.5"},
+        {"barcode": "T2", "result": "positive", "ct": "31"},
+        {"barcode": "T3", "result": "negative"}])
+    tubes = {t.barcode: t for t in Tube.objects.filter(barcode__in=["T1", "T2", "T3"])}
+    assert tubes["T1"].ct == Decimal("28.5") and tubes["T2"].ct == Decimal("31.0")
+    assert tubes["T3"].ct is None and tubes["T3"].result == "negative"
+    assert all(t.status == TubeStatus.RESULTED and t.resulted_by == screen.lab
+               and t.resulted_at is not None for t in tubes.values())
+    with pytest.raises(InvalidInput) as refused:
+        screen.results(("T1", "negative"))
+    assert "already resulted Positive" in str(refused.value)
