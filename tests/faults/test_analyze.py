@@ -93,3 +93,28 @@ def test_a_load_that_names_its_columns_analyzes_those_only():
     analyze = [sql for sql in statements if sql.startswith("ANALYZE")]
     assert analyze == ([f'ANALYZE "{table}" ("home_area_id", "tenant_id")']
                        if connection.vendor == "postgresql" else [f'ANALYZE "{table}"'])
+
+
+def test_a_batch_among_many_waits_until_the_loads_reach_a_tenth_of_the_table():
+    """A screening round loads 2,000 tubes at a time into millions: refreshing the statistics
+    after every batch cost more than its writes. They are refreshed once the batches since the
+    last refresh add up to a tenth of the rows the statistics know."""
+    land = territory()
+    bulk._loaded_since.clear()
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    def load(n: int) -> bool:
+        statements.clear()
+        with connection.execute_wrapper(record), transaction.atomic():
+            bulk.insert_people(people(land.compound1, n), tenant_id=land.region.pk)
+        return any(sql.startswith("ANALYZE") for sql in statements)
+
+    assert load(12_000)  # never analyzed: at once
+    assert not load(1_000)  # 1,000 < a tenth of 12,000
+    assert load(1_000)  # 2,000 since the last refresh: stale
+    assert not load(1_000)
+    bulk._loaded_since.clear()

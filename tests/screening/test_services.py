@@ -248,3 +248,26 @@ def test_a_kept_site_is_still_checked_against_the_operators_scope(screen):
                              members=screen.codes(screen.people(1)), site_id=screen.site.pk,
                              round_id=screen.round.pk)
     assert AuditEvent.objects.filter(action="denied", object_type="screening_site").exists()
+
+
+def test_a_result_keeps_its_ct_who_and_when_and_a_contradiction_names_the_first_result(screen):
+    """Results are written set-based (one UPDATE per result and Ct): each tube keeps its own
+    Ct, the lab user and the time; a later contradicting result names the one recorded."""
+    from decimal import Decimal
+
+    screen.submit("T1", screen.people(2))
+    screen.submit("T2", screen.people(2))
+    screen.submit("T3", screen.people(2))
+    screen.ship_and_receive("B1", "T1", "T2", "T3")
+    services.record_results(actor=Actor.of(screen.lab), rows=[
+        {"barcode": "T1", "result": "positive", "ct": "28.5"},
+        {"barcode": "T2", "result": "positive", "ct": "31"},
+        {"barcode": "T3", "result": "negative"}])
+    tubes = {t.barcode: t for t in Tube.objects.filter(barcode__in=["T1", "T2", "T3"])}
+    assert tubes["T1"].ct == Decimal("28.5") and tubes["T2"].ct == Decimal("31.0")
+    assert tubes["T3"].ct is None and tubes["T3"].result == "negative"
+    assert all(t.status == TubeStatus.RESULTED and t.resulted_by == screen.lab
+               and t.resulted_at is not None for t in tubes.values())
+    with pytest.raises(InvalidInput) as refused:
+        screen.results(("T1", "negative"))
+    assert "already resulted Positive" in str(refused.value)

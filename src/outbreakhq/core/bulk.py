@@ -36,15 +36,18 @@ SQLITE_BATCH = 20_000
 COPY_BATCH = 100_000  # rows turned into CSV at a time for COPY: bounds the buffer's memory
 ANALYZE_AFTER = 1000  # rows loaded into a table in one transaction
 SQLITE_ANALYSIS_LIMIT = 10_000  # rows of each index SQLite samples (PRAGMA analysis_limit)
+STALE_SHARE = 0.1  # statistics are refreshed once the rows loaded reach this share of theirs
+_loaded_since: dict[tuple[str, str], int] = {}  # (database, table) -> rows loaded, not analyzed
 
 
 class _Analyze:
     """The on-commit hook that refreshes one table's planner statistics (of `columns` only,
     on PostgreSQL, when given; SQLite's ANALYZE reads indexes, whatever the columns)."""
 
-    def __init__(self, table: str, columns: Sequence[str] | None = None):
+    def __init__(self, table: str, columns: Sequence[str] | None = None, rows: int = 0):
         self.table = table
         self.columns = sorted(set(columns)) if columns else None
+        self.rows = rows
 
     def widen(self, columns: Sequence[str] | None) -> None:
         """Another load of the same table in the same transaction: analyze its columns too."""
@@ -52,7 +55,18 @@ class _Analyze:
             self.columns = sorted(set(self.columns) | set(columns)) if columns else None
 
     def __call__(self) -> None:
+        key = (connection.alias, self.table)
+        loaded = _loaded_since.get(key, 0) + self.rows
         with connection.cursor() as cursor:
+            known = _rows_in_statistics(cursor, self.table) if self.columns is None else None
+            if known and loaded < STALE_SHARE * known:
+                # A batch among many (a screening round's 2,000 tubes into millions): the
+                # statistics still describe the table; refreshing them each time cost more than
+                # the batch's writes. They are refreshed once the loads add up to a tenth of
+                # the rows they know (PostgreSQL's autovacuum uses the same tenth).
+                _loaded_since[key] = loaded
+                return
+            _loaded_since.pop(key, None)
             if connection.vendor == "sqlite":
                 cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
                 cursor.execute(f'ANALYZE "{self.table}"')
@@ -62,20 +76,37 @@ class _Analyze:
             cursor.execute(f'ANALYZE "{self.table}"{named}')
 
 
+def _rows_in_statistics(cursor, table: str) -> float | None:
+    """The table's row count as its planner statistics know it; None if never analyzed."""
+    if connection.vendor == "sqlite":
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+        counts = [int(stat.split()[0]) for (stat,) in cursor.fetchall() if stat]
+        return max(counts) if counts else None
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                   [connection.ops.quote_name(table)])
+    row = cursor.fetchone()
+    return row[0] if row and row[0] > 0 else None
+
+
 def analyze_after_load(table: str, rows: int, columns: Sequence[str] | None = None) -> None:
     """ANALYZE `table` (`columns`: only those, default all) once the current transaction
     commits (now, outside one), if `rows` is a bulk load; one hook per table per transaction,
-    none if it rolls back."""
+    none if it rolls back. A whole-table refresh is skipped while the rows loaded since the
+    last one are under a tenth (STALE_SHARE) of the rows the statistics know."""
     if rows < ANALYZE_AFTER:
         return
     if not connection.in_atomic_block:
-        _Analyze(table, columns)()
+        _Analyze(table, columns, rows)()
         return
     for hook in connection.run_on_commit:
         if isinstance(hook[1], _Analyze) and hook[1].table == table:
             hook[1].widen(columns)
+            hook[1].rows += rows
             return
-    transaction.on_commit(_Analyze(table, columns))
+    transaction.on_commit(_Analyze(table, columns, rows))
 
 
 @contextmanager
