@@ -43,10 +43,10 @@ class QuarantineConfig(AppConfig):
             pages={
                 "quarantine_sites": r(Can.MANAGE_STAYS),
                 "quarantine_site": r(Can.MANAGE_STAYS),
-                "quarantine_awaiting": r(Can.MANAGE_STAYS),
+                "quarantine_awaiting": r((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_bulk": w(Can.MANAGE_STAYS),
-                "quarantine_person": r(Can.MANAGE_STAYS),
-                "quarantine_place": w(Can.MANAGE_STAYS),
+                "quarantine_person": r((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
+                "quarantine_place": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_test": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_release": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_transfer": w(Can.MANAGE_STAYS),

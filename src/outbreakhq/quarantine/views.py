@@ -104,22 +104,43 @@ def _sites_and_rooms(actor, today) -> list:
     return worklists.sites_with_occupancy(actor, today)
 
 
+def _reading_as(request) -> str:
+    """The capability a person's page and the awaiting list are read with: running the sites,
+    or, for a commander who runs none, overriding their rules (Can.OVERRIDE_RULES); each reads
+    the records of that capability's scope. Neither: the refusal of MANAGE_STAYS."""
+    actor = actor_of(request)
+    if not can(actor, Can.MANAGE_STAYS) and can(actor, Can.OVERRIDE_RULES):
+        return Can.OVERRIDE_RULES
+    require_capability(request, Can.MANAGE_STAYS)
+    return Can.MANAGE_STAYS
+
+
+def _override_context(actor, capability: str) -> dict:
+    """What the forms offer: a reason field to holders of OVERRIDE_RULES, required of those
+    who only override (every write of theirs sets a rule aside or needs none)."""
+    return {"may_override": can(actor, Can.OVERRIDE_RULES),
+            "reason_required": capability == Can.OVERRIDE_RULES,
+            "manages": capability == Can.MANAGE_STAYS}
+
+
 @login_required
 def awaiting_list(request):
-    require_capability(request, Can.MANAGE_STAYS)
+    capability = _reading_as(request)
     actor = actor_of(request)
     today = timezone.localdate()
     return render(request, "quarantine/awaiting.html", {
-        "rows": list(worklists.awaiting(actor)[:500]), "today": today,
-        "choices": _sites_and_rooms(actor, today), "kinds": list(KIND_LABELS.items())})
+        "rows": list(worklists.awaiting(actor, capability)[:500]), "today": today,
+        "choices": worklists.sites_with_occupancy(actor, today, capability),
+        "kinds": list(KIND_LABELS.items()), **_override_context(actor, capability)})
 
 
 @login_required
 @require_POST
 def place_person(request, pk: int):
-    """Place the person (and the other people ticked with them, as one household). The
-    manager's form: a commander's override goes through the API."""
-    require_capability(request, Can.MANAGE_STAYS)
+    """Place the person (and the other people ticked with them, as one household). A
+    commander's written reason places into the named room over its capacity or with
+    unrelated people (the service decides and records the override)."""
+    _reading_as(request)
     actor = actor_of(request)
     # The ticked people (the URL's person when none is ticked: the API and a one-person form).
     ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("person") if v.isdigit()))
@@ -128,7 +149,8 @@ def place_person(request, pk: int):
         stays = services.place_household(
             actor=actor, person_ids=ids, site_id=request.POST.get("site"),
             room_number=request.POST.get("room", ""), kind=request.POST.get("kind", ""),
-            household=request.POST.get("household", ""))
+            household=request.POST.get("household", ""),
+            override_reason=request.POST.get("reason", ""))
     except InvalidInput as exc:
         _flash_errors(request, exc)
         return redirect("quarantine_awaiting")
@@ -169,15 +191,16 @@ def _stay_context(actor, stay: Stay) -> dict:
 
 @login_required
 def person_page(request, pk: int):
-    require_capability(request, Can.MANAGE_STAYS)
+    capability = _reading_as(request)
     actor = actor_of(request)
-    person = access_person(actor, pk, Can.MANAGE_STAYS)
-    stays = list(worklists.stays_of(actor).filter(person=person).order_by("-pk"))
+    person = access_person(actor, pk, capability)
+    stays = list(worklists.stays_of(actor, capability).filter(person=person).order_by("-pk"))
     current = next((s for s in stays if s.status == StayStatus.PLACED), None)
     today = timezone.localdate()
+    manages = capability == Can.MANAGE_STAYS
     context = {"person": person, "stays": stays, "current": current,
-               "may_override": can(actor, Can.OVERRIDE_RULES),
-               "choices": _sites_and_rooms(actor, today) if current else []}
+               **_override_context(actor, capability),
+               "choices": _sites_and_rooms(actor, today) if current and manages else []}
     if current is not None:
         context.update(_stay_context(actor, current))
     return render(request, "quarantine/person.html", context)
