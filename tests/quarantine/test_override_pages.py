@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 
 from outbreakhq.core.models import AuditEvent
 from outbreakhq.quarantine import services
@@ -107,3 +108,49 @@ def test_a_commander_of_another_county_finds_no_such_person(site):
     answer = elsewhere.post(f"/quarantine/people/{person.pk}/release/", {"reason": "x"})
     assert answer.status_code in (400, 404)
     assert Stay.objects.get(person=person).status == StayStatus.PLACED
+
+
+@override_settings(OUTBREAKHQ_PROTOCOL="cn-9th-edition")
+def test_the_switch_page_previews_who_is_released_then_applies_it(site, commander):
+    start = today() - timedelta(days=7)  # day 8: the last day under the twenty measures
+    done = services.place(actor=site.actor, person_id=site.person(name="Done Dong").pk,
+                          site_id=site.hotel.pk, room_id=site.rooms[0].pk, start=start)
+    for n in (1, 2, 3, 5, 7):  # the 9th edition's test days so far
+        services.record_test(actor=site.actor, stay_id=done.pk, result="negative",
+                             on=start + timedelta(days=n - 1))
+    for n in (6, 8):  # home days 1 and 3 of the twenty measures
+        done.tests.create(tenant_id=done.tenant_id, day=n, date=start + timedelta(days=n - 1),
+                          result="negative")
+    recent = services.place(actor=site.actor, person_id=site.person(name="Recent Ren").pk,
+                            site_id=site.hotel.pk, room_id=site.rooms[1].pk)
+    client = logged_in(commander)
+    query = {"to": "cn-20-measures", "on": today().isoformat()}
+    page = client.get("/quarantine/switch/", query).content.decode()
+    table = page[page.index('id="switch-preview"'):page.index("</table>")]
+    rows = table.split("<tr>")[2:]
+    assert ["Done Dong" in rows[0], "Released" in rows[0]] == [True, True]
+    assert ["Recent Ren" in rows[1], "Released" in rows[1]] == [True, False]
+    assert str(today() + timedelta(days=7)) in rows[1]  # the new last day
+    assert "1 person released" in page
+    assert Stay.objects.get(pk=done.pk).status == StayStatus.PLACED  # a preview writes nothing
+    unconfirmed = client.post("/quarantine/switch/", query, follow=True)
+    assert "tick the box" in unconfirmed.content.decode()
+    assert Stay.objects.get(pk=done.pk).protocol == "cn-9th-edition"
+    client.post("/quarantine/switch/", {**query, "confirm": "1"})
+    done.refresh_from_db()
+    recent.refresh_from_db()
+    assert (done.status, done.ended_on, done.protocol) == ("released", today(), "cn-20-measures")
+    assert recent.planned_end == today() + timedelta(days=7)
+    assert AuditEvent.objects.filter(object_type="stay", object_id=str(recent.pk),
+                                     detail__protocol_switch="cn-20-measures").exists()
+
+
+def test_a_manager_may_not_switch_presets(site):
+    services.place(actor=site.actor, person_id=site.person().pk, site_id=site.hotel.pk,
+                   room_number="101")
+    client = logged_in(site.manager)
+    assert 'id="switch-link"' not in client.get("/quarantine/").content.decode()
+    query = {"to": "cn-20-measures", "on": today().isoformat(), "confirm": "1"}
+    assert client.get("/quarantine/switch/", query).status_code == 403
+    assert client.post("/quarantine/switch/", query).status_code == 403
+    assert Stay.objects.get().protocol != "cn-20-measures"

@@ -5,6 +5,9 @@ time), so every page's URL names a record the access table's walk can probe."""
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -13,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from outbreakhq import protocols
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
@@ -30,6 +34,7 @@ from outbreakhq.quarantine.models import (
     StayStatus,
     TestResult,
 )
+from outbreakhq.quarantine.services import switch as switching
 from outbreakhq.quarantine.services.stays import acting_as
 
 ROOMS_SHOWN = 100  # rooms with free beds listed on a site's page
@@ -70,7 +75,8 @@ def site_list(request):
     sites = worklists.sites_with_occupancy(actor, today)
     return render(request, "quarantine/sites.html", {
         "sites": sites, "today": today, "kinds": SiteKind.choices,
-        "forecast": worklists.forecast(actor, today, sites=sites)})
+        "forecast": worklists.forecast(actor, today, sites=sites),
+        "may_switch": can(actor, switching.SWITCH_CAPABILITY)})
 
 
 @login_required
@@ -267,6 +273,62 @@ def transfer(request, pk: int):
     except InvalidInput as exc:
         _flash_errors(request, exc)
     return _back(pk)
+
+
+# The preset switch -----------------------------------------------------------------------
+
+SWITCH_SHOWN = 500  # stays listed in a switch's preview
+
+
+def _switch_day(raw: str) -> date:
+    """The switch's date: any day to preview (a future one too); applying refuses the future
+    (services/switch.py)."""
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput(_("No switch."), [FieldError(
+            "on", _("%(value)r is not a date (YYYY-MM-DD)") % {"value": raw})]) from None
+
+
+@login_required
+def switch_page(request):
+    """A change of preset from a date (services/switch.py): choose the preset and the date
+    (`?to=&on=`), see each running stay's old and new last day and who is released on that
+    date because of the change, then apply it, confirmed (POST). A commander's."""
+    require_capability(request, switching.SWITCH_CAPABILITY)
+    actor = actor_of(request)
+    data = request.POST if request.method == "POST" else request.GET
+    to, raw_on = data.get("to", ""), data.get("on", "")
+    today = timezone.localdate()
+    if request.method == "POST":
+        try:
+            if not request.POST.get("confirm"):
+                raise InvalidInput(_("No switch."), [FieldError(
+                    "confirm", _("tick the box to confirm the change"))])
+            on = _switch_day(raw_on)
+            done, released = switching.apply_switch(actor=actor, to=to, on=on)
+            messages.success(request, _("%(done)d stays now follow %(to)s; %(released)d "
+                                        "people released.")
+                             % {"done": done, "to": to, "released": released})
+            return redirect("quarantine_switch")
+        except InvalidInput as exc:
+            _flash_errors(request, exc)
+            query = urlencode({"to": to, "on": raw_on})
+            return redirect(f"{reverse('quarantine_switch')}?{query}")
+    rows, on = None, None
+    if to and raw_on:
+        try:
+            on = _switch_day(raw_on)
+            rows = switching.switch_preview(actor=actor, to=to, on=on)
+        except InvalidInput as exc:
+            _flash_errors(request, exc)
+    current = protocols.current().meta.name
+    return render(request, "quarantine/switch.html", {
+        "presets": protocols.available(), "to": to or current, "current": current,
+        "on": on or today, "previewed": rows is not None,
+        "rows": (rows or [])[:SWITCH_SHOWN], "count": len(rows or []),
+        "released": sum(1 for r in rows or [] if r.outcome.released_today),
+        "may_apply": on is not None and on <= today})
 
 
 # Closed-loop staff cohorts ------------------------------------------------------------------
