@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from outbreakhq import protocols
@@ -307,9 +308,10 @@ def switch_page(request):
                     "confirm", _("tick the box to confirm the change"))])
             on = _switch_day(raw_on)
             done, released = switching.apply_switch(actor=actor, to=to, on=on)
-            messages.success(request, _("%(done)d stays now follow %(to)s; %(released)d "
-                                        "people released.")
-                             % {"done": done, "to": to, "released": released})
+            messages.success(request, ngettext(
+                "%(done)d stays now follow %(to)s; %(released)d person released.",
+                "%(done)d stays now follow %(to)s; %(released)d people released.", released)
+                % {"done": done, "to": to, "released": released})
             return redirect("quarantine_switch")
         except InvalidInput as exc:
             _flash_errors(request, exc)
