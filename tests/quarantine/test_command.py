@@ -67,7 +67,12 @@ def test_switching_to_the_twenty_measures_previews_then_releases_who_is_done(sit
                           result="negative")
     recent = services.place(actor=site.actor, person_id=site.person().pk,
                             site_id=site.hotel.pk, room_id=site.rooms[1].pk)
-    args = ("switch", "--to", "cn-20-measures", "--on", str(today()), "--user", "qiang")
+    from tests.factories import logged_in, make_user
+
+    commander = make_user("commander", site.land.county1, username="chen")  # a commander's
+    args = ("switch", "--to", "cn-20-measures", "--on", str(today()), "--user", "chen")
+    with pytest.raises(CommandError):  # the site's manager may not switch presets
+        call_command("quarantine", *args[:-1], "qiang", stdout=io.StringIO())
     out = io.StringIO()
     call_command("quarantine", *args, stdout=out, stderr=io.StringIO())
     lines = out.getvalue().splitlines()
@@ -75,9 +80,7 @@ def test_switching_to_the_twenty_measures_previews_then_releases_who_is_done(sit
     assert lines[1].startswith(f"{done.pk},") and lines[1].endswith(",true")
     assert lines[2].startswith(f"{recent.pk},") and lines[2].endswith(",false")
     assert Stay.objects.get(pk=done.pk).status == "placed"  # a preview writes nothing
-    from tests.factories import logged_in
-
-    api = logged_in(site.manager).get("/api/v1/quarantine/switch",
+    api = logged_in(commander).get("/api/v1/quarantine/switch",
                                       {"to": "cn-20-measures", "on": str(today())}).json()
     assert [(r["stay"], r["released_on_switch"]) for r in api] == [(done.pk, True),
                                                                     (recent.pk, False)]

@@ -235,21 +235,24 @@ def test_a_kind_the_preset_does_not_quarantine_is_refused_by_its_label(site):
 
 
 def test_running_stays_keep_their_rules_when_the_new_preset_says_so(site, settings):
+    from outbreakhq.core.actor import Actor
     from outbreakhq.quarantine.services.switch import apply_switch, switch_preview
+    from tests.factories import make_user
 
+    commander = Actor.of(make_user("commander", site.land.county1))
     settings.OUTBREAKHQ_PROTOCOL = "cn-9th-edition"
     stay = place(site, site.person(), site.rooms[0], start=today() - timedelta(days=7))
     settings.OUTBREAKHQ_PROTOCOL = "cn-20-measures"
     settings.OUTBREAKHQ_PROTOCOL_OVERRIDES = "quarantine.running_stays_follow_switch=false"
-    [row] = switch_preview(actor=site.actor, to="cn-20-measures", on=today())
+    [row] = switch_preview(actor=commander, to="cn-20-measures", on=today())
     assert row.outcome.new_end == row.outcome.old_end == stay.planned_end
     assert not row.outcome.released_today
-    assert apply_switch(actor=site.actor, to="cn-20-measures", on=today()) == (0, 0)
+    assert apply_switch(actor=commander, to="cn-20-measures", on=today()) == (0, 0)
     stay.refresh_from_db()
     assert (stay.protocol, stay.status) == ("cn-9th-edition", "placed")
 
     settings.OUTBREAKHQ_PROTOCOL_OVERRIDES = ""  # the shipped preset: stays follow the switch
-    assert apply_switch(actor=site.actor, to="cn-20-measures", on=today()) == (1, 0)
+    assert apply_switch(actor=commander, to="cn-20-measures", on=today()) == (1, 0)
     stay.refresh_from_db()
     assert stay.planned_end == stay.start + timedelta(days=7)
 

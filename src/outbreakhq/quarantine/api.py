@@ -183,8 +183,9 @@ class SwitchOut(Schema):
 def switch_preview(request, to: str, on: dt.date):
     """Preview of moving to preset `to` from `on`: each running stay of your sites with its
     old and new last day and whether it is released on that date because of the change.
-    Nothing is written (`outbreakhq quarantine switch --apply` writes it)."""
-    require_capability(request, Can.MANAGE_STAYS)
+    Nothing is written (the switch page or `outbreakhq quarantine switch --apply` writes it).
+    A commander's (Can.OVERRIDE_RULES)."""
+    require_capability(request, switching.SWITCH_CAPABILITY)
     return [{"stay": r.stay.pk, "person": r.stay.person_id, "site": r.stay.site_id,
              "start": r.stay.start, "old_end": r.outcome.old_end, "new_end": r.outcome.new_end,
              "released_on_switch": r.outcome.released_today}

@@ -28,6 +28,8 @@ class QuarantineConfig(AppConfig):
         hooks.provide("quarantine.in_stay_many", worklists.in_stay_many)
         hooks.navigation(hooks.NavEntry(_("Quarantine"), "quarantine_sites", Can.MANAGE_STAYS,
                                         30))
+        hooks.navigation(hooks.NavEntry(_("Quarantine rules"), "quarantine_switch",
+                                        Can.OVERRIDE_RULES, 31))
         hooks.home_panel(hooks.HomePanel(_("Quarantine today"), "quarantine/_home_panel.html",
                                          panels.home_panel, Can.MANAGE_STAYS, 30))
         hooks.home_panel(hooks.HomePanel(_("Closed-loop staff"), "quarantine/_home_staff.html",
@@ -43,13 +45,14 @@ class QuarantineConfig(AppConfig):
             pages={
                 "quarantine_sites": r(Can.MANAGE_STAYS),
                 "quarantine_site": r(Can.MANAGE_STAYS),
-                "quarantine_awaiting": r(Can.MANAGE_STAYS),
+                "quarantine_awaiting": r((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_bulk": w(Can.MANAGE_STAYS),
-                "quarantine_person": r(Can.MANAGE_STAYS),
-                "quarantine_place": w(Can.MANAGE_STAYS),
+                "quarantine_person": r((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
+                "quarantine_place": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_test": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_release": w((Can.MANAGE_STAYS, Can.OVERRIDE_RULES)),
                 "quarantine_transfer": w(Can.MANAGE_STAYS),
+                "quarantine_switch": r(Can.OVERRIDE_RULES),
                 "quarantine_staff": r(Can.MANAGE_STAYS),
                 "quarantine_cohort": r(Can.MANAGE_STAYS),
                 "quarantine_cohort_member": w(Can.MANAGE_STAYS),
@@ -61,7 +64,7 @@ class QuarantineConfig(AppConfig):
                 "GET /quarantine/stays": r(Can.MANAGE_STAYS),
                 "GET /quarantine/day": r(Can.MANAGE_STAYS),
                 "GET /quarantine/forecast": r(Can.MANAGE_STAYS),
-                "GET /quarantine/switch": r(Can.MANAGE_STAYS),
+                "GET /quarantine/switch": r(Can.OVERRIDE_RULES),
                 "GET /quarantine/awaiting": r(Can.MANAGE_STAYS),
                 "GET /quarantine/schedule": r(Can.MANAGE_STAYS),
                 "GET /quarantine/people/{person_id}/stays": r(Can.MANAGE_STAYS),

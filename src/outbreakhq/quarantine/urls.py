@@ -14,6 +14,7 @@ urlpatterns = [
     path("quarantine/people/<int:pk>/tests/", views.record_test, name="quarantine_test"),
     path("quarantine/people/<int:pk>/release/", views.release, name="quarantine_release"),
     path("quarantine/people/<int:pk>/transfer/", views.transfer, name="quarantine_transfer"),
+    path("quarantine/switch/", views.switch_page, name="quarantine_switch"),
     path("quarantine/staff/", views.staff_page, name="quarantine_staff"),
     path("quarantine/staff/cohort/", views.cohort_page, name="quarantine_cohort"),
     path("quarantine/staff/members/", views.cohort_member, name="quarantine_cohort_member"),

@@ -5,14 +5,19 @@ time), so every page's URL names a record the access table's walk can probe."""
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from outbreakhq import protocols
 from outbreakhq.core.actor import actor_of
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.models import Area
@@ -30,6 +35,7 @@ from outbreakhq.quarantine.models import (
     StayStatus,
     TestResult,
 )
+from outbreakhq.quarantine.services import switch as switching
 from outbreakhq.quarantine.services.stays import acting_as
 
 ROOMS_SHOWN = 100  # rooms with free beds listed on a site's page
@@ -70,7 +76,8 @@ def site_list(request):
     sites = worklists.sites_with_occupancy(actor, today)
     return render(request, "quarantine/sites.html", {
         "sites": sites, "today": today, "kinds": SiteKind.choices,
-        "forecast": worklists.forecast(actor, today, sites=sites)})
+        "forecast": worklists.forecast(actor, today, sites=sites),
+        "may_switch": can(actor, switching.SWITCH_CAPABILITY)})
 
 
 @login_required
@@ -104,22 +111,43 @@ def _sites_and_rooms(actor, today) -> list:
     return worklists.sites_with_occupancy(actor, today)
 
 
+def _reading_as(request) -> str:
+    """The capability a person's page and the awaiting list are read with: running the sites,
+    or, for a commander who runs none, overriding their rules (Can.OVERRIDE_RULES); each reads
+    the records of that capability's scope. Neither: the refusal of MANAGE_STAYS."""
+    actor = actor_of(request)
+    if not can(actor, Can.MANAGE_STAYS) and can(actor, Can.OVERRIDE_RULES):
+        return Can.OVERRIDE_RULES
+    require_capability(request, Can.MANAGE_STAYS)
+    return Can.MANAGE_STAYS
+
+
+def _override_context(actor, capability: str) -> dict:
+    """What the forms offer: a reason field to holders of OVERRIDE_RULES, required of those
+    who only override (every write of theirs sets a rule aside or needs none)."""
+    return {"may_override": can(actor, Can.OVERRIDE_RULES),
+            "reason_required": capability == Can.OVERRIDE_RULES,
+            "manages": capability == Can.MANAGE_STAYS}
+
+
 @login_required
 def awaiting_list(request):
-    require_capability(request, Can.MANAGE_STAYS)
+    capability = _reading_as(request)
     actor = actor_of(request)
     today = timezone.localdate()
     return render(request, "quarantine/awaiting.html", {
-        "rows": list(worklists.awaiting(actor)[:500]), "today": today,
-        "choices": _sites_and_rooms(actor, today), "kinds": list(KIND_LABELS.items())})
+        "rows": list(worklists.awaiting(actor, capability)[:500]), "today": today,
+        "choices": worklists.sites_with_occupancy(actor, today, capability),
+        "kinds": list(KIND_LABELS.items()), **_override_context(actor, capability)})
 
 
 @login_required
 @require_POST
 def place_person(request, pk: int):
-    """Place the person (and the other people ticked with them, as one household). The
-    manager's form: a commander's override goes through the API."""
-    require_capability(request, Can.MANAGE_STAYS)
+    """Place the person (and the other people ticked with them, as one household). A
+    commander's written reason places into the named room over its capacity or with
+    unrelated people (the service decides and records the override)."""
+    _reading_as(request)
     actor = actor_of(request)
     # The ticked people (the URL's person when none is ticked: the API and a one-person form).
     ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("person") if v.isdigit()))
@@ -128,7 +156,8 @@ def place_person(request, pk: int):
         stays = services.place_household(
             actor=actor, person_ids=ids, site_id=request.POST.get("site"),
             room_number=request.POST.get("room", ""), kind=request.POST.get("kind", ""),
-            household=request.POST.get("household", ""))
+            household=request.POST.get("household", ""),
+            override_reason=request.POST.get("reason", ""))
     except InvalidInput as exc:
         _flash_errors(request, exc)
         return redirect("quarantine_awaiting")
@@ -169,15 +198,16 @@ def _stay_context(actor, stay: Stay) -> dict:
 
 @login_required
 def person_page(request, pk: int):
-    require_capability(request, Can.MANAGE_STAYS)
+    capability = _reading_as(request)
     actor = actor_of(request)
-    person = access_person(actor, pk, Can.MANAGE_STAYS)
-    stays = list(worklists.stays_of(actor).filter(person=person).order_by("-pk"))
+    person = access_person(actor, pk, capability)
+    stays = list(worklists.stays_of(actor, capability).filter(person=person).order_by("-pk"))
     current = next((s for s in stays if s.status == StayStatus.PLACED), None)
     today = timezone.localdate()
+    manages = capability == Can.MANAGE_STAYS
     context = {"person": person, "stays": stays, "current": current,
-               "may_override": can(actor, Can.OVERRIDE_RULES),
-               "choices": _sites_and_rooms(actor, today) if current else []}
+               **_override_context(actor, capability),
+               "choices": _sites_and_rooms(actor, today) if current and manages else []}
     if current is not None:
         context.update(_stay_context(actor, current))
     return render(request, "quarantine/person.html", context)
@@ -244,6 +274,63 @@ def transfer(request, pk: int):
     except InvalidInput as exc:
         _flash_errors(request, exc)
     return _back(pk)
+
+
+# The preset switch -----------------------------------------------------------------------
+
+SWITCH_SHOWN = 500  # stays listed in a switch's preview
+
+
+def _switch_day(raw: str) -> date:
+    """The switch's date: any day to preview (a future one too); applying refuses the future
+    (services/switch.py)."""
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput(_("No switch."), [FieldError(
+            "on", _("%(value)r is not a date (YYYY-MM-DD)") % {"value": raw})]) from None
+
+
+@login_required
+def switch_page(request):
+    """A change of preset from a date (services/switch.py): choose the preset and the date
+    (`?to=&on=`), see each running stay's old and new last day and who is released on that
+    date because of the change, then apply it, confirmed (POST). A commander's."""
+    require_capability(request, switching.SWITCH_CAPABILITY)
+    actor = actor_of(request)
+    data = request.POST if request.method == "POST" else request.GET
+    to, raw_on = data.get("to", ""), data.get("on", "")
+    today = timezone.localdate()
+    if request.method == "POST":
+        try:
+            if not request.POST.get("confirm"):
+                raise InvalidInput(_("No switch."), [FieldError(
+                    "confirm", _("tick the box to confirm the change"))])
+            on = _switch_day(raw_on)
+            done, released = switching.apply_switch(actor=actor, to=to, on=on)
+            messages.success(request, ngettext(
+                "%(done)d stays now follow %(to)s; %(released)d person released.",
+                "%(done)d stays now follow %(to)s; %(released)d people released.", released)
+                % {"done": done, "to": to, "released": released})
+            return redirect("quarantine_switch")
+        except InvalidInput as exc:
+            _flash_errors(request, exc)
+            query = urlencode({"to": to, "on": raw_on})
+            return redirect(f"{reverse('quarantine_switch')}?{query}")
+    rows, on = None, None
+    if to and raw_on:
+        try:
+            on = _switch_day(raw_on)
+            rows = switching.switch_preview(actor=actor, to=to, on=on)
+        except InvalidInput as exc:
+            _flash_errors(request, exc)
+    current = protocols.current().meta.name
+    return render(request, "quarantine/switch.html", {
+        "presets": protocols.available(), "to": to or current, "current": current,
+        "on": on or today, "previewed": rows is not None,
+        "rows": (rows or [])[:SWITCH_SHOWN], "count": len(rows or []),
+        "released": sum(1 for r in rows or [] if r.outcome.released_today),
+        "may_apply": on is not None and on <= today})
 
 
 # Closed-loop staff cohorts ------------------------------------------------------------------

@@ -154,8 +154,8 @@ def day_counts(actor: Actor, today: date, area=None) -> dict:
             "awaiting": awaiting(actor).count()}
 
 
-def awaiting(actor: Actor):
-    return (Awaiting.objects.visible_to(actor, Can.MANAGE_STAYS)
+def awaiting(actor: Actor, capability: str = Can.MANAGE_STAYS):
+    return (Awaiting.objects.visible_to(actor, capability)
             .filter(status=AwaitingStatus.WAITING).select_related("person", "area")
             .order_by("pk"))
 

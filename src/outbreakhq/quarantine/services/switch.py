@@ -6,7 +6,11 @@ lists exactly that before anything is written.
 
 Whether running stays follow the switch at all is the new preset's rule
 (`quarantine.running_stays_follow_switch`): when it says no, the preview shows each stay
-finishing under the rules it began with, and applying the switch changes no stay."""
+finishing under the rules it began with, and applying the switch changes no stay.
+
+Moving running stays to other rules is a commander's decision: previewing and applying it take
+Can.OVERRIDE_RULES (SWITCH_CAPABILITY) over the stays' areas, on the page, the API and the
+command line alike."""
 
 from __future__ import annotations
 
@@ -26,6 +30,8 @@ from outbreakhq.quarantine.models import Stay, StayStatus
 from outbreakhq.quarantine.services.access import rule_of
 from outbreakhq.quarantine.services.stays import refuse, today
 
+SWITCH_CAPABILITY = Can.OVERRIDE_RULES
+
 
 @dataclass(frozen=True)
 class SwitchRow:
@@ -39,14 +45,14 @@ def _preset(name: str) -> protocols.Protocol:
 
 
 def switch_preview(*, actor: Actor, to: str, on: date) -> list[SwitchRow]:
-    """Every placed stay in the actor's sites that started by `on` under another preset, with
+    """Every placed stay in the actor's scope that started by `on` under another preset, with
     what the new preset does to it."""
-    require_role(actor, Can.MANAGE_STAYS, what="stay")
+    require_role(actor, SWITCH_CAPABILITY, what="stay")
     try:
         preset = _preset(to)
     except protocols.ProtocolError as exc:
         refuse(_("No switch."), "to", str(exc))
-    stays = (Stay.objects.visible_to(actor, Can.MANAGE_STAYS)
+    stays = (Stay.objects.visible_to(actor, SWITCH_CAPABILITY)
              .filter(status=StayStatus.PLACED, start__lte=on).exclude(protocol=to)
              .select_related("person", "site").prefetch_related("tests").order_by("pk"))
     follow = preset.quarantine.running_stays_follow_switch
@@ -65,7 +71,7 @@ def apply_switch(*, actor: Actor, to: str, on: date) -> tuple[int, int]:
                                         "day") % {"on": on})
     recomputed = released = 0
     if not _preset(to).quarantine.running_stays_follow_switch:
-        require_role(actor, Can.MANAGE_STAYS, what="stay")
+        require_role(actor, SWITCH_CAPABILITY, what="stay")
         return recomputed, released  # running stays finish under the rules they began with
     with unit_of_work(actor):
         for row in switch_preview(actor=actor, to=to, on=on):
