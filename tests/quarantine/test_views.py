@@ -123,3 +123,19 @@ def test_the_days_work_is_on_the_api_and_the_command_line(site):
     assert [line.split(",")[0] for line in lines[1:]] == [
         "arrival", "release_due", "test_due", "test_overdue", "room_free", "room_free"]
     assert f"arrival,Harbour Hotel,101,,{new.pk},{new.person_id}," in lines[1]
+
+
+def test_the_days_lists_name_everyone_they_show_in_one_audit_event(site):
+    """The site's day (page, API, command line) lists people: one `view` event names them."""
+    from outbreakhq.core.models import AuditEvent, AuditShown
+
+    person = site.person()
+    services.place(actor=site.actor, person_id=person.pk, site_id=site.hotel.pk,
+                          room_number="101", kind="close_contact")
+    before = AuditEvent.objects.filter(object_type="stay", action="view").count()
+    assert logged_in(site.manager).get(
+        f"/api/v1/quarantine/day?site={site.hotel.pk}").status_code == 200
+    event = AuditEvent.objects.filter(object_type="stay", action="view").latest("pk")
+    assert AuditEvent.objects.filter(object_type="stay", action="view").count() == before + 1
+    shown = AuditShown.objects.filter(event_id=event.pk).values_list("person_id", flat=True)
+    assert list(shown) == [person.pk]

@@ -130,17 +130,25 @@ def stays_of(actor: Actor, capability: str = Can.MANAGE_STAYS):
 
 
 def site_day(actor: Actor, site: Site | None, today: date, *, limit: int = 200) -> SiteDay:
-    """Today's work at one site (or every site of the actor's scope when `site` is None)."""
-    rows = stays_of(actor).filter(status=StayStatus.PLACED)
+    """Today's work at one site (or every site of the actor's scope when `site` is None), for
+    the site page, the API and the command line alike: one audit event names everyone listed."""
+    rows = stays_of(actor).filter(status=StayStatus.PLACED).select_related("area")
     if site is not None:
         rows = rows.filter(site=site)
-    return SiteDay(
+    day = SiteDay(
         arrivals=list(rows.filter(start=today).order_by("pk")[:limit]),
         releases_due=list(rows.filter(planned_end__lte=today).order_by("planned_end", "pk")
                           [:limit]),
         tests_due=list(rows.filter(_test_day_filter(today, overdue=False)).order_by("pk")[:limit]),
         tests_overdue=list(rows.filter(_test_day_filter(today, overdue=True)).order_by("pk")
                            [:limit]))
+    shown = {s.pk: s for s in (*day.arrivals, *day.releases_due, *day.tests_due,
+                               *day.tests_overdue)}.values()
+    audit.record_shown(actor=actor, object_type="stay", records=[s.pk for s in shown],
+                       people=[(s.person_id, s.tenant_id) for s in shown],
+                       places=[s.area.path for s in shown],
+                       detail={"list": "site day", "on": today.isoformat()})
+    return day
 
 
 def day_counts(actor: Actor, today: date, area=None) -> dict:
