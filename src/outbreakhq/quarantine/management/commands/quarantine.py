@@ -116,12 +116,7 @@ class Command(BaseCommand):
                   "name": r.member.person.name, "cohort": r.member.cohort.name,
                   "kind": r.member.cohort.kind, "every_days": r.every_days,
                   "last_test": r.last_test.isoformat() if r.last_test else ""} for r in rows]
-        if options["format"] == "json":
-            self.stdout.write(json.dumps(table, indent=2, ensure_ascii=False))
-            return
-        writer = csv.DictWriter(self.stdout, fieldnames=UNTESTED_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(table)
+        self._print(table, UNTESTED_COLUMNS, options["format"])
 
     def day(self, options: dict[str, Any]) -> None:
         """One row per stay of each list (`list`: arrival, release_due, test_due,
@@ -145,10 +140,14 @@ class Command(BaseCommand):
             table += [{"list": "room_free", "site": site.name, "room": r.number,
                        "free_beds": r.free, "stay": "", "person": "", "start": "",
                        "planned_end": ""} for r in worklists.free_rooms(site, today)]
-        if options["format"] == "json":
+        self._print(table, DAY_COLUMNS, options["format"])
+
+    def _print(self, table: list[dict], columns: tuple[str, ...], fmt: str) -> None:
+        """The rows as JSON or as CSV with `columns`."""
+        if fmt == "json":
             self.stdout.write(json.dumps(table, indent=2, ensure_ascii=False))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=DAY_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(self.stdout, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(table)
 
