@@ -154,3 +154,18 @@ def test_a_manager_may_not_switch_presets(site):
     assert client.get("/quarantine/switch/", query).status_code == 403
     assert client.post("/quarantine/switch/", query).status_code == 403
     assert Stay.objects.get().protocol != "cn-20-measures"
+
+
+def test_the_switch_preview_names_everyone_it_lists_in_one_audit_event(site, commander):
+    from outbreakhq.core.models import AuditShown
+
+    person = site.person()
+    services.place(actor=site.actor, person_id=person.pk, site_id=site.hotel.pk,
+                   room_id=site.rooms[0].pk)
+    query = {"to": "cn-20-measures", "on": today().isoformat()}
+    assert logged_in(commander).get("/quarantine/switch/", query).status_code == 200
+    event = AuditEvent.objects.filter(object_type="stay", action="view",
+                                      user=commander).latest("pk")
+    assert event.detail["list"] == "preset switch"
+    shown = AuditShown.objects.filter(event_id=event.pk).values_list("person_id", flat=True)
+    assert list(shown) == [person.pk]

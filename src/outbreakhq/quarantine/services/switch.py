@@ -44,9 +44,11 @@ def _preset(name: str) -> protocols.Protocol:
     return current if current.meta.name == name else protocols.load(name)
 
 
-def switch_preview(*, actor: Actor, to: str, on: date) -> list[SwitchRow]:
+def switch_preview(*, actor: Actor, to: str, on: date, audited: bool = True
+                   ) -> list[SwitchRow]:
     """Every placed stay in the actor's scope that started by `on` under another preset, with
-    what the new preset does to it."""
+    what the new preset does to it. The page, the API and the command line show these people:
+    one audit event names them (not when the apply reads them, which records each change)."""
     require_role(actor, SWITCH_CAPABILITY, what="stay")
     try:
         preset = _preset(to)
@@ -54,13 +56,18 @@ def switch_preview(*, actor: Actor, to: str, on: date) -> list[SwitchRow]:
         refuse(_("No switch."), "to", str(exc))
     stays = (Stay.objects.visible_to(actor, SWITCH_CAPABILITY)
              .filter(status=StayStatus.PLACED, start__lte=on).exclude(protocol=to)
-             .select_related("person", "site").prefetch_related("tests").order_by("pk"))
+             .select_related("person", "site__area").prefetch_related("tests").order_by("pk"))
     follow = preset.quarantine.running_stays_follow_switch
     rows = []
     for stay in stays:
         results = {t.day: t.result for t in stay.tests.all()}
         rows.append(SwitchRow(stay, rules.switch(rule_of(stay), preset.rule_for(stay.kind),
                                                  stay.start, results, on, recompute=follow)))
+    if audited:
+        audit.record_shown(actor=actor, object_type="stay", records=[r.stay.pk for r in rows],
+                           people=[(r.stay.person_id, r.stay.tenant_id) for r in rows],
+                           places=[r.stay.site.area.path for r in rows],
+                           detail={"list": "preset switch", "to": to, "on": on.isoformat()})
     return rows
 
 
@@ -73,10 +80,11 @@ def apply_switch(*, actor: Actor, to: str, on: date) -> tuple[int, int]:
     if not _preset(to).quarantine.running_stays_follow_switch:
         require_role(actor, SWITCH_CAPABILITY, what="stay")
         return recomputed, released  # running stays finish under the rules they began with
+    preset = _preset(to)
     with unit_of_work(actor):
-        for row in switch_preview(actor=actor, to=to, on=on):
+        for row in switch_preview(actor=actor, to=to, on=on, audited=False):
             stay, outcome = row.stay, row.outcome
-            new = _preset(to).rule_for(stay.kind)
+            new = preset.rule_for(stay.kind)
             stay.protocol = to
             if rules.has_stay(new):
                 stay.quarantine_end = rules.quarantine_end(new, stay.start)
