@@ -14,6 +14,8 @@ its own). Prints each phase, the ratio, and the process's peak resident memory.
         .venv/bin/python bench/screening_pipeline.py --people 200000
     # the issue's city (long: tens of minutes on 2 cores):
     ... bench/screening_pipeline.py --people 4000000
+    # the Shanghai day, 4 April 2022: 25,670,000 people in 2,430,000 tubes (hours, PostgreSQL)
+    ... bench/screening_pipeline.py --shanghai
 """
 
 from __future__ import annotations
@@ -55,12 +57,39 @@ def make_people(n: int, area) -> array:
     return ids
 
 
-def tube_members(ids: array, pool: int, k: int) -> list[int]:
-    """The people of tube k (consecutive residents): no list of all tubes is kept."""
-    return ids[k * pool:(k + 1) * pool].tolist()
+class Layout:
+    """Which residents go into which tube, without a list of all tubes: consecutive residents,
+    the first `big` tubes of `2 * pool`, the rest of `pool` (the Shanghai day's 25.67 million
+    people in 2.43 million tubes is 137,000 tubes of 20 and 2,293,000 of 10)."""
+
+    def __init__(self, people: int, pool: int, tubes: int | None = None) -> None:
+        self.people, self.pool = people, pool
+        self.tubes = tubes or (people + pool - 1) // pool
+        self.big = -(-max(0, people - pool * self.tubes) // pool)  # tubes of 2 pools
+        if not pool * (self.tubes - 1) < people <= 2 * pool * self.tubes:
+            raise SystemExit(f"{people:,} people do not fill {self.tubes:,} tubes of "
+                             f"{pool} to {2 * pool}")
+
+    def start(self, k: int) -> int:
+        if k < self.big:
+            return k * 2 * self.pool
+        return min(self.people, self.big * 2 * self.pool + (k - self.big) * self.pool)
+
+    def members(self, ids: array, k: int) -> list[int]:
+        """The people of tube k."""
+        return ids[self.start(k):self.start(k + 1)].tolist()
+
+    def tube_of(self, i: int) -> int:
+        """The tube of the i-th resident."""
+        edge = self.big * 2 * self.pool
+        return i // (2 * self.pool) if i < edge else self.big + (i - edge) // self.pool
+
+    @property
+    def largest(self) -> int:
+        return 2 * self.pool if self.big else self.pool
 
 
-def our_path(screen, ids: array, infected: set[int], pool: int) -> dict:
+def our_path(screen, ids: array, infected: set[int], layout: Layout) -> dict:
     """Only the service calls are timed: the rows a site or a lab would send (the personal codes
     the sites scanned, the barcodes, the results) are built per batch outside the clock, so that
     nothing of the whole city is held in memory at once."""
@@ -71,7 +100,7 @@ def our_path(screen, ids: array, infected: set[int], pool: int) -> dict:
     site, round_ = screen["site"], screen["round"]
     times = dict.fromkeys(("register samples", "ship and receive", "record results",
                            "recalls and retests", "coverage"), 0.0)
-    n_tubes = (len(ids) + pool - 1) // pool
+    n_tubes = layout.tubes
     code_of = services.code_of
 
     def timed(phase, call, *args, **kwargs):
@@ -82,7 +111,7 @@ def our_path(screen, ids: array, infected: set[int], pool: int) -> dict:
 
     for start in range(0, n_tubes, TUBES_PER_BATCH):
         rows = [{"barcode": f"T{k:08d}", "site": site.pk, "round": round_.pk,
-                 "members": [code_of(p) for p in tube_members(ids, pool, k)]}
+                 "members": [code_of(p) for p in layout.members(ids, k)]}
                 for k in range(start, min(n_tubes, start + TUBES_PER_BATCH))]
         timed("register samples", services.submit_tubes, actor=operator, rows=rows)
     for start in range(0, n_tubes, TUBES_PER_BATCH):
@@ -95,7 +124,7 @@ def our_path(screen, ids: array, infected: set[int], pool: int) -> dict:
     for start in range(0, n_tubes, TUBES_PER_BATCH):
         rows = []
         for k in range(start, min(n_tubes, start + TUBES_PER_BATCH)):
-            members = tube_members(ids, pool, k)
+            members = layout.members(ids, k)
             positive = not infected.isdisjoint(members)
             if positive:
                 recalled += members
@@ -124,7 +153,7 @@ def our_path(screen, ids: array, infected: set[int], pool: int) -> dict:
             "sampled": coverage.sampled, "registered": coverage.registered}
 
 
-def raw_path(screen, ids: array, infected: set[int], pool: int) -> float:
+def raw_path(screen, ids: array, infected: set[int], layout: Layout) -> float:
     """The same rows with core/bulk.py's raw writer and set-based UPDATEs, committed (the
     commit's WAL flush is part of the cost) into a round of their own."""
     from django.db import connection, transaction
@@ -135,8 +164,8 @@ def raw_path(screen, ids: array, infected: set[int], pool: int) -> float:
 
     site, round_ = screen["site"], screen["raw_round"]
     area, now = site.area, datetime.now(UTC)
-    n_tubes = (len(ids) + pool - 1) // pool
-    positive_tubes = sorted({i // pool for i, p in enumerate(ids) if p in infected})
+    n_tubes = layout.tubes
+    positive_tubes = sorted({layout.tube_of(i) for i, p in enumerate(ids) if p in infected})
     started = time.perf_counter()
     with transaction.atomic():
         tube_ids = bulk.allocate_ids(Tube._meta.db_table, n_tubes)
@@ -144,14 +173,15 @@ def raw_path(screen, ids: array, infected: set[int], pool: int) -> float:
             "id", "tenant_id", "area_id", "barcode", "round_id", "site_id", "capacity",
             "members_count", "retest", "content", "status", "collected_at", "sealed_at",
             "result"), ((tid, area.tenant_id, area.pk, f"X{k:08d}", round_.pk, site.pk,
-                         pool, min(pool, len(ids) - k * pool), False, "", "sealed", now, now,
+                         layout.largest, layout.start(k + 1) - layout.start(k), False, "",
+                         "sealed", now, now,
                          "") for k, tid in enumerate(tube_ids)))
         for first in range(0, len(ids), RAW_MEMBERS):  # ids of 500,000 at a time: memory
             chunk = ids[first:first + RAW_MEMBERS]
             member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(chunk))
             bulk._write(TubeMember._meta.db_table, (
                 "id", "tenant_id", "area_id", "tube_id", "round_id", "person_id", "retest"),
-                ((mid, area.tenant_id, area.pk, tube_ids[i // pool], round_.pk, pid, False)
+                ((mid, area.tenant_id, area.pk, tube_ids[layout.tube_of(i)], round_.pk, pid, False)
                  for i, (mid, pid) in enumerate(zip(member_ids, chunk, strict=True),
                                                 start=first)))
             del member_ids
@@ -172,7 +202,7 @@ def raw_path(screen, ids: array, infected: set[int], pool: int) -> float:
                             f"UPDATE {Tube._meta.db_table} SET status = 'resulted', "
                             f"result = %s WHERE id IN ({', '.join(['%s'] * len(ids_))})",
                             [result, *ids_])
-        recalled = [(tube_ids[k], p) for k in positive_tubes for p in tube_members(ids, pool, k)]
+        recalled = [(tube_ids[k], p) for k in positive_tubes for p in layout.members(ids, k)]
         recall_ids = bulk.allocate_ids(Recall._meta.db_table, len(recalled))
         bulk._write(Recall._meta.db_table, (
             "id", "tenant_id", "area_id", "person_id", "tube_id", "round_id", "reason",
@@ -188,9 +218,18 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--prevalence", type=float, default=0.0005)
     parser.add_argument("--pool", type=int, default=10)
+    parser.add_argument("--tubes", type=int,
+                        help="this many tubes (default: people / pool); more people than "
+                             "pool x tubes go two pools to a tube, in a sealed-compound round "
+                             "(the preset's household rule allows up to its largest pool, 20)")
+    parser.add_argument("--shanghai", action="store_true",
+                        help="4 April 2022: 25,670,000 people in 2,430,000 tubes")
     parser.add_argument("--profile", metavar="FILE",
                         help="write where our path spends its time to FILE (cProfile, slower)")
     args = parser.parse_args()
+    if args.shanghai:
+        args.people, args.tubes = 25_670_000, 2_430_000
+    layout = Layout(args.people, args.pool, args.tubes)
     import django
 
     django.setup()
@@ -211,10 +250,11 @@ def main() -> None:
               "lab": make_user("lab", land.pref1, username=f"lab-{tag}")}
     campaign = services.create_campaign(actor=Actor.for_command(planner), name=f"Bench {tag}",
                                         area_code=land.compound1.code)
+    kind = "sealed_compound" if layout.big else "community"  # 20-in-1 needs the former
     screen["round"] = services.create_round(actor=Actor.for_command(planner), campaign=campaign,
-                                            day=date.today())
+                                            day=date.today(), kind=kind)
     screen["raw_round"] = services.create_round(actor=Actor.for_command(planner),
-                                                campaign=campaign, day=date.today())
+                                                campaign=campaign, day=date.today(), kind=kind)
     screen["site"] = services.create_site(actor=Actor.for_command(planner), name="Bench site",
                                           area_code=land.compound1.code)
     screen["event"] = audit.record(actor=Actor.for_command(planner), action="create",
@@ -225,18 +265,18 @@ def main() -> None:
           f"{time.perf_counter() - started:.1f} s; peak RSS {rss_mb():.0f} MB")
     rng = random.Random(7)
     infected = set(rng.sample(ids, max(1, round(args.people * args.prevalence))))
-    raw = raw_path(screen, ids, infected, args.pool)
+    raw = raw_path(screen, ids, infected, layout)
     print(f"{'raw bulk path (same rows)':<28} {raw:8.2f} s")
     if args.profile:
         import cProfile
         import pstats
 
         profile = cProfile.Profile()
-        ours = profile.runcall(our_path, screen, ids, infected, args.pool)
+        ours = profile.runcall(our_path, screen, ids, infected, layout)
         profile.dump_stats(args.profile)
         pstats.Stats(profile).sort_stats("tottime").print_stats(15)
     else:
-        ours = our_path(screen, ids, infected, args.pool)
+        ours = our_path(screen, ids, infected, layout)
     total = sum(ours["times"].values())
     for label, seconds in ours["times"].items():
         print(f"{label:<28} {seconds:8.2f} s")
