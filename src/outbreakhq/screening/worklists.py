@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -116,22 +116,28 @@ class Coverage:
 
 def coverage(actor: Actor, round_: Round, *, limit: int = 500) -> Coverage:
     """People registered in the round's area (in the actor's scope) against those sampled;
-    the missing, grouped by home compound, for door-to-door follow-up."""
+    the missing, grouped by home compound, for door-to-door follow-up.
+
+    "Not sampled" and "not exempted" are NOT EXISTS (an anti-join), never NOT IN a subquery:
+    PostgreSQL runs NOT IN over a subquery larger than work_mem once per person (the
+    4,000,000-person city's missing list never finished)."""
     people = Person.objects.visible_to(actor, Can.VIEW_PERSON).filter(
         home_area__path__startswith=round_.area.path)
     sampled_ids = TubeMember.objects.filter(round=round_, retest=False).values("person_id")
-    exempted_ids = Exemption.objects.filter(round=round_).values("person_id")
+    sampled = Exists(TubeMember.objects.filter(round=round_, retest=False,
+                                               person_id=OuterRef("pk")))
+    exempt = Exists(Exemption.objects.filter(round=round_, person_id=OuterRef("pk")))
     registered = people.count()
-    sampled = people.filter(pk__in=sampled_ids).count()
+    sampled_count = people.filter(pk__in=sampled_ids).count()
     at_home = people.filter(pk__in=TubeMember.objects.filter(
         round=round_, retest=False, tube__site__home_visits=True).values("person_id")).count()
-    exempted = people.filter(pk__in=exempted_ids).exclude(pk__in=sampled_ids).count()
+    exempted = people.filter(exempt).exclude(sampled).count()
     missing = defaultdict(list)
-    for person in (people.exclude(pk__in=sampled_ids).exclude(pk__in=exempted_ids)
+    for person in (people.exclude(sampled).exclude(exempt)
                    .select_related("home_area").order_by("home_area__path", "address",
                                                          "name")[:limit]):
         missing[person.home_area].append(person)
-    return Coverage(registered, sampled, list(missing.items()), exempted, at_home)
+    return Coverage(registered, sampled_count, list(missing.items()), exempted, at_home)
 
 
 # Where a tube's turnaround is counted: its collection site, or the lab its box was received at.
