@@ -14,6 +14,7 @@ from outbreakhq.screening import services
 from outbreakhq.screening.models import Recall, RecallStatus, Tube, TubeMember, TubeStatus
 from outbreakhq.screening.services import tubes
 from outbreakhq.tracing.models import Case
+from outbreakhq.tracing.services.cases import propose_case_from_result
 from tests.factories import make_user
 
 
@@ -94,6 +95,34 @@ def test_a_positive_pool_recalls_every_member_and_a_positive_retest_proposes_a_c
     assert case.classification == "suspected" and case.detection_route == "community_screening"
     assert Recall.objects.get(person=people[1]).result == "negative"
     assert services.results_of(people[1].pk)[0][1] == "negative"
+
+
+def test_a_labs_batch_of_positive_retests_proposes_one_case_each_set_based(screen):
+    people = screen.people(10)
+    screen.submit("T1", people)
+    screen.ship_and_receive("B1", "T1")
+    screen.results(("T1", "positive"))
+    for n, person in enumerate(people[:4]):
+        screen.submit(f"R{n}", [person], retest=True)
+    screen.ship_and_receive("B2", "R0", "R1", "R2", "R3")
+    already = propose_case_from_result(
+        actor=Actor.of(screen.lab), person_id=people[3].pk,
+        detection_route="community_screening", sampled_on=people[3].created_at.date(),
+        reference="earlier", found_under_control=False)
+
+    done = screen.results(("R0", "positive"), ("R1", "positive"), ("R2", "negative"),
+                          ("R3", "positive"))
+
+    assert done.positives == 3
+    proposed = Case.objects.filter(person__in=people[:2])
+    assert sorted(c.notes for c in proposed) == ["tube R0", "tube R1"]
+    assert {(c.classification, c.detection_route, c.area_id) for c in proposed} == {
+        ("suspected", "community_screening", people[0].home_area_id)}
+    assert Case.objects.filter(person=people[3]).get() == already  # an open case: no second
+    assert not Case.objects.filter(person=people[2]).exists()
+    audited = AuditEvent.objects.filter(action="create", object_type="case",
+                                        object_id__in=[str(c.pk) for c in proposed])
+    assert audited.count() == 2
 
 
 def test_an_individual_positive_with_an_open_case_proposes_nothing_more(screen):

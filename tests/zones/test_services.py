@@ -10,7 +10,11 @@ from django.test import override_settings
 from outbreakhq.core import events, hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput, NotFound
-from outbreakhq.core.events import PositiveResultRecorded, ScreeningRoundClosed
+from outbreakhq.core.events import (
+    PositiveResultRecorded,
+    PositiveResultsRecorded,
+    ScreeningRoundClosed,
+)
 from outbreakhq.core.roles import Role
 from outbreakhq.zones import public
 from outbreakhq.zones.models import Alert, Designation, Status, ZoneEvent
@@ -143,6 +147,25 @@ def test_positive_result_in_a_quiet_area_is_an_infection_and_an_alert(zones):
         detection_route="community_screening", found_under_control=False, reference="T-1"))
     assert ZoneEvent.objects.get(area=c3).kind == "infection"
     assert Alert.objects.get(area=c3).kind == "positive_without_cases"
+
+
+def test_a_batch_of_positives_is_one_infection_each_and_one_alert_per_quiet_area(zones):
+    c1, c3 = zones.land.compound1, zones.land.compound3
+    lab = Actor.of(make_user(Role.LAB, zones.land.region))
+    zones.event(c1, D0, "infection")  # compound 1 is not quiet
+
+    def positive(area, reference):
+        return PositiveResultRecorded(
+            actor=lab, person_id=make_person(area).pk, area_path=area.path, sampled_on=D0,
+            detection_route="community_screening", found_under_control=False,
+            reference=reference)
+    events.publish(PositiveResultsRecorded(actor=lab, results=(
+        positive(c3, "T-1"), positive(c3, "T-2"), positive(c1, "T-3"))))
+
+    assert sorted(ZoneEvent.objects.filter(kind="infection").values_list("area", "ref")) == [
+        (c1.pk, ""), (c1.pk, "result T-3"), (c3.pk, "result T-1"), (c3.pk, "result T-2")]
+    [alert] = Alert.objects.filter(kind="positive_without_cases")
+    assert (alert.area, alert.detail["reference"]) == (c3, "T-1")  # the first of the quiet area
 
 
 def test_screening_rounds_become_round_events(zones):

@@ -239,6 +239,21 @@ class PositiveResultRecorded(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PositiveResultsRecorded(Event):
+    """Several individual positives recorded at once (a lab's batch of retests): each as a
+    PositiveResultRecorded would say it, published once so that subscribers answer the batch
+    set-based (the 4,000,000-person city's 2,000 proposals took a minute one by one)."""
+
+    results: tuple[PositiveResultRecorded, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CasesProposed(CasesImported):
+    """Suspected cases proposed from a batch of positive results, written set-based: counted,
+    audited and reviewed by the subscribers of imported cases, as an import's cases are."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ScreeningRoundClosed(Event):
     """An all-resident screening round of one area ended on `day`: zones' clocks read it
     (`all_negative` false: a positive round, a new infection that day). `complete` is false

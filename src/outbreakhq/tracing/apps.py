@@ -69,10 +69,11 @@ class TracingConfig(AppConfig):
 
         register_importers()  # cases, contacts, links: interop/registry.py
 
-        from outbreakhq.core.events import PositiveResultRecorded
-        from outbreakhq.tracing.subscribers import propose_case
+        from outbreakhq.core.events import PositiveResultRecorded, PositiveResultsRecorded
+        from outbreakhq.tracing.subscribers import propose_case, propose_cases
 
-        hooks.subscribe(PositiveResultRecorded)(propose_case)  # screening's, quarantine's tests
+        hooks.subscribe(PositiveResultRecorded)(propose_case)  # quarantine's tests
+        hooks.subscribe(PositiveResultsRecorded)(propose_cases)  # screening's retests
 
 
 def _case_days(case_ids) -> dict:

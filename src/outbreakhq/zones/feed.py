@@ -4,7 +4,8 @@
   day it was recorded, in the deployment's time zone. The events do not carry the case's
   classification; when tracing answers `tracing.case_classification(case_id)`, suspected and
   discarded cases are left out (and a case reclassified as discarded is taken back).
-- `PositiveResultRecorded`: an infection in the person's area on the sampling day; a positive
+- `PositiveResultRecorded` (one, or a batch: `PositiveResultsRecorded`): an infection in the
+  person's area on the sampling day; a positive
   where the area had no infection in the last `alerts.positivity_window_days` days also raises
   an early-warning alert.
 - `ScreeningRoundClosed`: a round event (positive: a new infection that day); its tube counts
@@ -37,6 +38,7 @@ from outbreakhq.core.events import (
     CaseOpened,
     CasesImported,
     PositiveResultRecorded,
+    PositiveResultsRecorded,
     ScreeningRoundClosed,
 )
 from outbreakhq.core.models import Area
@@ -195,19 +197,43 @@ def on_cases_imported(event: CasesImported) -> None:
 
 
 def on_positive_result(event: PositiveResultRecorded) -> None:
-    area = Area.objects.filter(path=event.area_path).first()
-    if area is None:
-        return
+    record_positives([event])
+
+
+def on_positive_results(event: PositiveResultsRecorded) -> None:
+    record_positives(event.results)
+
+
+def record_positives(results) -> None:
+    """An infection in each person's area on the sampling day; a positive where the area (its
+    subtree) had no infection in the last `alerts.positivity_window_days` days, neither stored
+    nor earlier in this batch, raises the early-warning alert. The events of a batch are
+    written in one pass, and the database is asked only about areas the batch has not shown
+    to be busy already (a lab's 2,000 retests in one compound: one question)."""
+    areas = {a.path: a for a in Area.objects.filter(path__in={r.area_path for r in results})}
     window = protocols.current().alerts.positivity_window_days
-    quiet = not ZoneEvent.objects.filter(
-        area__path__startswith=area.path, kind__in=(EventKind.INFECTION, EventKind.ROUND_POSITIVE),
-        day__gte=event.sampled_on - timedelta(days=window)).exists()
-    record_event(area, event.sampled_on, EventKind.INFECTION, f"result {event.reference}")
-    if quiet:
-        Alert.objects.create(tenant_id=area.tenant_id, area=area, day=event.sampled_on,
-                             kind=AlertKind.POSITIVE_WITHOUT_CASES,
-                             detail={"reference": event.reference,
-                                     "route": event.detection_route})
+    recorded: list[tuple[str, date]] = []
+    rows = []
+    for result in results:
+        area = areas.get(result.area_path)
+        if area is None:
+            continue
+        since = result.sampled_on - timedelta(days=window)
+        quiet = not any(path.startswith(area.path) and day >= since for path, day in recorded) \
+            and not ZoneEvent.objects.filter(
+                area__path__startswith=area.path,
+                kind__in=(EventKind.INFECTION, EventKind.ROUND_POSITIVE),
+                day__gte=since).exists()
+        recorded.append((area.path, result.sampled_on))
+        rows.append({"tenant_id": area.tenant_id, "area_id": area.pk, "day": result.sampled_on,
+                     "kind": EventKind.INFECTION.value,
+                     "ref": f"result {result.reference}"[:80]})
+        if quiet:
+            Alert.objects.create(tenant_id=area.tenant_id, area=area, day=result.sampled_on,
+                                 kind=AlertKind.POSITIVE_WITHOUT_CASES,
+                                 detail={"reference": result.reference,
+                                         "route": result.detection_route})
+    bulk.insert_values(ZoneEvent, rows)
 
 
 def on_round_closed(event: ScreeningRoundClosed) -> None:
@@ -253,4 +279,5 @@ def register() -> None:
     hooks.subscribe(CaseChanged)(on_case_changed)
     hooks.subscribe(CasesImported)(on_cases_imported)
     hooks.subscribe(PositiveResultRecorded)(on_positive_result)
+    hooks.subscribe(PositiveResultsRecorded)(on_positive_results)
     hooks.subscribe(ScreeningRoundClosed)(on_round_closed)

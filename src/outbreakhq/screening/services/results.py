@@ -24,7 +24,7 @@ from outbreakhq import protocols
 from outbreakhq.core import audit, events, hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
-from outbreakhq.core.events import PositiveResultRecorded
+from outbreakhq.core.events import PositiveResultRecorded, PositiveResultsRecorded
 from outbreakhq.core.roles import Can
 from outbreakhq.core.scoped import refused, require_role
 from outbreakhq.screening import rules
@@ -222,17 +222,16 @@ def _apply(actor: Actor, todo: list[tuple[_TubeRow, str, float | None]],
             Recall.objects.filter(retest_tube_id=tube.pk).update(
                 status=status, result=tube.result, updated_at=when,
                 **({"retest_tube": None} if status == RecallStatus.NOTIFIED else {}))
-    for tube in single:
-        if tube.result != Result.POSITIVE:
-            continue
-        for member in members.get(tube.pk, ()):
-            done.positives += 1
-            events.publish(PositiveResultRecorded(
-                actor=actor, person_id=member.person_id, area_path=member.area.path,
-                sampled_on=tube.collected_at.date(),
-                detection_route=tube.detection_route,
-                found_under_control=_under_control(tube, member.person_id),
-                reference=_("tube %(code)s") % {"code": tube.barcode}))
+    positives = tuple(PositiveResultRecorded(
+        actor=actor, person_id=member.person_id, area_path=member.area.path,
+        sampled_on=tube.collected_at.date(), detection_route=tube.detection_route,
+        found_under_control=_under_control(tube, member.person_id),
+        reference=_("tube %(code)s") % {"code": tube.barcode})
+        for tube in single if tube.result == Result.POSITIVE
+        for member in members.get(tube.pk, ()))
+    if positives:  # one event for the batch: the proposals are written set-based
+        done.positives += len(positives)
+        events.publish(PositiveResultsRecorded(actor=actor, results=positives))
     audit.record(actor=actor, action="change", object_type="tube",
                  object_id=f"{len(todo)} tubes", detail={
                      "results": {t.barcode: r for t, r, _c in todo[:200]},
