@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from outbreakhq.core import events, kept
+from outbreakhq.core import events, hooks, kept
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
 from outbreakhq.core.events import ScreeningRoundClosed
@@ -123,6 +123,30 @@ def test_a_labs_batch_of_positive_retests_proposes_one_case_each_set_based(scree
     audited = AuditEvent.objects.filter(action="create", object_type="case",
                                         object_id__in=[str(c.pk) for c in proposed])
     assert audited.count() == 2
+
+
+def test_a_positive_retest_of_someone_in_a_quarantine_stay_is_found_under_control(
+        screen, monkeypatch):
+    people = screen.people(3)
+    screen.submit("T1", people)
+    screen.ship_and_receive("B1", "T1")
+    screen.results(("T1", "positive"))
+    for n, person in enumerate(people[:2]):
+        screen.submit(f"R{n}", [person], retest=True)
+    screen.ship_and_receive("B2", "R0", "R1")
+    asked = []
+
+    def in_stay_many(person_ids, day):  # quarantine's answer: the first is in a stay
+        asked.append((list(person_ids), day))
+        return {people[0].pk} & set(person_ids)
+    monkeypatch.setitem(hooks.PROVIDERS, "quarantine.in_stay_many", in_stay_many)
+
+    screen.results(("R0", "positive"), ("R1", "positive"))
+
+    assert len(asked) == 1  # once for the batch's sampling day
+    found = dict(Case.objects.filter(person__in=people[:2]).values_list(
+        "person_id", "under_control_when_found"))
+    assert found == {people[0].pk: True, people[1].pk: False}
 
 
 def test_an_individual_positive_with_an_open_case_proposes_nothing_more(screen):

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from itertools import batched
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -214,21 +215,26 @@ def _apply(actor: Actor, todo: list[tuple[_TubeRow, str, float | None]],
                     for m in members.get(tube.pk, ())]
     Recall.objects.bulk_create(recalls, batch_size=BATCH, ignore_conflicts=True)
     done.recalls = len(recalls)
-    retests = {t.pk: t for t in single if t.retest}
-    if retests:
-        for tube in retests.values():
-            status = RecallStatus.NOTIFIED if tube.result == Result.INVALID \
-                else RecallStatus.RESULTED
-            Recall.objects.filter(retest_tube_id=tube.pk).update(
-                status=status, result=tube.result, updated_at=when,
+    by_result: dict[str, list[int]] = {}  # the recalls answered: one UPDATE per result
+    for tube in single:
+        if tube.retest:
+            by_result.setdefault(tube.result, []).append(tube.pk)
+    for result, tube_ids in by_result.items():
+        status = RecallStatus.NOTIFIED if result == Result.INVALID else RecallStatus.RESULTED
+        for chunk in batched(tube_ids, BATCH):
+            Recall.objects.filter(retest_tube_id__in=chunk).update(
+                status=status, result=result, updated_at=when,
                 **({"retest_tube": None} if status == RecallStatus.NOTIFIED else {}))
+    found = [(tube, member) for tube in single if tube.result == Result.POSITIVE
+             for member in members.get(tube.pk, ())]
+    in_stay = _in_stay(found)
     positives = tuple(PositiveResultRecorded(
         actor=actor, person_id=member.person_id, area_path=member.area.path,
         sampled_on=tube.collected_at.date(), detection_route=tube.detection_route,
-        found_under_control=_under_control(tube, member.person_id),
+        found_under_control=(RoundKind(tube.round_kind) in UNDER_CONTROL
+                             or (member.person_id, tube.collected_at.date()) in in_stay),
         reference=_("tube %(code)s") % {"code": tube.barcode})
-        for tube in single if tube.result == Result.POSITIVE
-        for member in members.get(tube.pk, ()))
+        for tube, member in found)
     if positives:  # one event for the batch: the proposals are written set-based
         done.positives += len(positives)
         events.publish(PositiveResultsRecorded(actor=actor, results=positives))
@@ -298,11 +304,17 @@ def _members_of(tube_ids: set[int]) -> dict[int, list[TubeMember]]:
     return out
 
 
-def _under_control(tube: _TubeRow, person_id: int) -> bool:
-    if RoundKind(tube.round_kind) in UNDER_CONTROL:
-        return True
-    return bool(hooks.ask("quarantine.in_stay", person_id, tube.collected_at.date(),
-                          default=False))
+def _in_stay(found: list[tuple[_TubeRow, TubeMember]]) -> set[tuple[int, date]]:
+    """(person, day) of the positives who were in a quarantine stay the day they were sampled
+    (found under control), asked once a sampling day; sealed-compound and quarantine rounds
+    are under control whatever the stay."""
+    by_day: dict[date, set[int]] = {}
+    for tube, member in found:
+        if RoundKind(tube.round_kind) not in UNDER_CONTROL:
+            by_day.setdefault(tube.collected_at.date(), set()).add(member.person_id)
+    return {(person, day) for day, people in by_day.items()
+            for person in hooks.ask("quarantine.in_stay_many", sorted(people), day,
+                                    default=set()) or ()}
 
 
 def results_of_many(person_ids) -> dict[int, list[tuple]]:
