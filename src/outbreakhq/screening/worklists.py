@@ -129,8 +129,13 @@ def coverage(actor: Actor, round_: Round, *, limit: int = 500) -> Coverage:
     exempt = Exists(Exemption.objects.filter(round=round_, person_id=OuterRef("pk")))
     registered = people.count()
     sampled_count = people.filter(pk__in=sampled_ids).count()
+    # Sampled at home: asked only when the tenant has home-visit teams (most rounds have
+    # none, and the question walks every member of the round: 10 s of 4,000,000).
+    home_sites = list(Site.objects.filter(tenant_id=round_.tenant_id, home_visits=True)
+                      .values_list("pk", flat=True))
     at_home = people.filter(pk__in=TubeMember.objects.filter(
-        round=round_, retest=False, tube__site__home_visits=True).values("person_id")).count()
+        round=round_, retest=False, tube__site_id__in=home_sites).values("person_id")).count() \
+        if home_sites else 0
     exempted = people.filter(exempt).exclude(sampled).count()
     missing = defaultdict(list)
     for person in (people.exclude(sampled).exclude(exempt)
