@@ -117,15 +117,17 @@ def record_each(*, actor: Actor, action: str, object_type: str, records: Iterabl
     at_object, at_person, at_tenant, at_path, at_detail = where.values()
     no_detail = detail_of({}, db)  # most events of an import have none: prepared once
     rows = []
+    # A batch's records lie in a few areas: each area's tenant and path read once.
+    placed: dict[int, tuple[int | None, str]] = {id(None): (None, "")}
     for object_id, person, area, detail in records:
         place = area if area is not None or person is None else person.home_area
+        where = placed.get(id(place))
+        if where is None:
+            where = placed[id(place)] = (place.tenant_id, place.path)
         row = template.copy()
         row[at_object] = str(object_id)
         row[at_person] = person.pk if person is not None else None
-        if place is not None:
-            row[at_tenant], row[at_path] = place.tenant_id, place.path
-        else:
-            row[at_tenant], row[at_path] = None, ""
+        row[at_tenant], row[at_path] = where
         row[at_detail] = detail_of(detail, db) if detail else no_detail
         rows.append(row)
     return _write(AuditEvent._meta.db_table, columns, rows)

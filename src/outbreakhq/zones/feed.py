@@ -184,7 +184,7 @@ def on_cases_imported(event: CasesImported) -> None:
             day = (onset if by_onset and onset else report) or today
             rows.append({"tenant_id": area.tenant_id, "area_id": area.pk, "day": day,
                          "kind": EventKind.INFECTION.value, "ref": f"case {record.record_id}"})
-    bulk.insert_values(ZoneEvent, rows)  # no instance each: issue 14
+    bulk.insert_values(ZoneEvent, rows, numbered=False)  # no instance each, no id: issue 14
     # An import writes a case's exposures and candidate infectors after the case itself
     # (tracing/importer/write.py), so whether its source is known is asked once the import
     # has committed: the one subscriber here that does not run in the publisher's transaction.

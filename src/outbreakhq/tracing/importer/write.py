@@ -77,7 +77,8 @@ class Batch:
     def person(self, row: Row) -> Person | None:
         """The row's person: matched by the checks, registered by an earlier row of this
         file, or new (checked by register_person's rules, inserted by `write`)."""
-        person = row.refs.get("person") or self.seen.get(self.key(row))
+        key = self.key(row)
+        person = row.refs.get("person") or self.seen.get(key)
         if person is not None:
             self.matched += 1
             return person
@@ -100,8 +101,8 @@ class Batch:
         values.pop("key_groups", None)
         person = bulk.maker(Person)(tenant_id=values["home_area"].tenant_id, **values)
         self.new_people.append(person)
-        if self.key(row) is not None:
-            self.seen[self.key(row)] = person
+        if key is not None:
+            self.seen[key] = person
         return person
 
     def check(self) -> None:
