@@ -365,8 +365,8 @@ def maker(model: type[models.Model]) -> Callable[..., models.Model]:
     fields = [f for f in meta.concrete_fields if f.column and not f.generated]
     called = [f for f in fields if f.has_default() and callable(f.default)]
     fixed = {f.attname: f.get_default() for f in fields if f not in called}
-    related = {f.name: f for f in fields if f.is_relation}
-    plain = {f.attname for f in fields}  # set as they are (a relation is set by its name)
+    related = [(f.name, f) for f in fields if f.is_relation]
+    known = {f.attname for f in fields} | {name for name, _f in related}
 
     def make(**values) -> models.Model:
         obj = model.__new__(model)
@@ -375,18 +375,20 @@ def maker(model: type[models.Model]) -> Callable[..., models.Model]:
         own.update(fixed)
         for f in called:
             own[f.attname] = f.get_default()
-        for name, value in values.items():
-            if name in plain:
-                own[name] = value
-                continue
-            f = related.get(name)
-            if f is not None:  # as the forward descriptor sets it
+        # A property among them (rare): set through its setter after the fields, as
+        # Model.__init__ does.
+        properties = {name: values.pop(name) for name in values.keys() - known} \
+            if not values.keys() <= known else {}
+        own.update(values)  # columns by attname as they are; relations by name, just below
+        for name, f in related:
+            if name in values:  # as the forward descriptor sets it
+                value = own.pop(name)
                 for mine, theirs in f.related_fields:
                     own[mine.attname] = getattr(value, theirs.attname) if value is not None \
                         else None
                 f.set_cached_value(obj, value)
-            else:
-                setattr(obj, name, value)
+        for name, value in properties.items():
+            setattr(obj, name, value)
         return obj
 
     return make
@@ -421,7 +423,8 @@ def insert_values(model: type[models.Model], rows: Sequence[dict], *,
         else:
             fixed[f.attname] = f.get_default()
     ids = allocate_ids(meta.db_table, len(rows)) if numbered else []
-    full = [fixed | {f.attname: f.get_default() for f in called} | row for row in rows]
+    full = [fixed | {f.attname: f.get_default() for f in called} | row for row in rows] \
+        if called else [fixed | row for row in rows]
     if numbered:
         for pk, values in zip(ids, full, strict=True):
             values[meta.pk.attname] = pk
