@@ -162,10 +162,12 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
             case.source_case_id = infector.pk
         else:  # not a case here (or its row was refused in a partial run): kept, unresolved
             case.source_external_id = source
+    # A stored person's number is the case's person_id already; a new person has none yet
+    # (insert_models numbers them), so was no contact then.
     found = rules.under_control_when_found(
-        (c.person.pk, c.report_date) for c in created.values() if c.person.pk is not None)
+        (c.person_id, c.report_date) for c in created.values() if c.person_id is not None)
     for case in created.values():
-        case.under_control_when_found = (case.person.pk, case.report_date) in found
+        case.under_control_when_found = (case.person_id, case.report_date) in found
     batch.write(Case, list(created.values()))
     earlier.update(created)  # for the file's later batches (SQLite: pipeline.commit_plan)
     _change_stored_cases(actor, plan, named, fresh={c.pk for c in created.values()})
