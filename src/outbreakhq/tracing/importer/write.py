@@ -137,7 +137,8 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
     for row in plan.rows:
         if row.refs.get("record") is None:
             person = batch.person(row)
-            values = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
+            given = row.values
+            values = {k: v for k in CASE_KEYS if (v := given.get(k)) is not None and v != ""}
             # Nothing invented: a file that does not say how the case went says "unknown".
             values.setdefault("outcome", Outcome.UNKNOWN)
             values.setdefault("severity", Severity.UNKNOWN)
