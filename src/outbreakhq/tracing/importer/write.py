@@ -112,8 +112,9 @@ class Batch:
             raise InvalidInput(_("Nothing was imported; correct these rows."),
                                sorted(self.errors, key=lambda e: (e.row or 0, e.field)))
 
-    def write(self, model, records: list, detail=lambda record: None) -> None:
-        """Insert the batch's new people, then `records`, each with its audit event."""
+    def write(self, model, records: list, detail=None) -> None:
+        """Insert the batch's new people, then `records`, each with its audit event (`detail`:
+        what the event notes of a record, none by default)."""
         if self.new_people:
             bulk.insert_models(self.new_people)
             events.publish(PeopleImported(actor=self.actor, records=tuple(
@@ -122,7 +123,8 @@ class Batch:
         bulk.insert_models(records)
         imported = {Case: CasesImported, Contact: ContactsImported}[model]
         events.publish(imported(actor=self.actor, records=tuple(
-            ImportedRecord(r.pk, r.person, r.area, detail(r)) for r in records)))
+            ImportedRecord(r.pk, r.person, r.area, detail(r) if detail else None)
+            for r in records)))
 
 
 def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
