@@ -34,6 +34,7 @@ from django.utils import timezone
 from outbreakhq.core.models import PATH_SEP, Area, Person, PersonKeyGroup
 
 SQLITE_BATCH = 20_000
+COLUMN_ROWS = 10_000  # rows read a column at a time before they are written (insert_models)
 COPY_BATCH = 100_000  # rows turned into CSV at a time for COPY: bounds the buffer's memory
 ANALYZE_AFTER = 1000  # rows loaded into a table in one transaction
 SQLITE_ANALYSIS_LIMIT = 10_000  # rows of each index SQLite samples (PRAGMA analysis_limit)
@@ -439,8 +440,16 @@ def _rows(fields: Sequence[models.Field], values: Sequence[dict],
     """The rows to insert, read a column at a time from the instances' attribute dicts
     (`values`; `instance(i)` is the i-th row as an object, for the fields read through their
     own pre_save): one comprehension a column instead of one function call a value, which was
-    the largest part of the Python time of an import's commit left (issue 14)."""
-    return zip(*[_column_of(f, db, now)(values, instance) for f in fields], strict=True)
+    the largest part of the Python time of an import's commit left (issue 14). COLUMN_ROWS
+    rows at a time, so that a load of millions does not hold every value twice."""
+    columns = [_column_of(f, db, now) for f in fields]
+    for start in range(0, len(values), COLUMN_ROWS):
+        part = values[start:start + COLUMN_ROWS]
+
+        def nth(i: int, start: int = start) -> object:
+            return instance(start + i)
+
+        yield from zip(*[column(part, nth) for column in columns], strict=True)
 
 
 # Python types a column of this kind stores as they are: the value's own is what
