@@ -94,3 +94,40 @@ def test_a_resident_id_gives_a_new_person_birth_and_sex_and_refuses_a_contradict
     assert "differs from the birth date in the identity number, 1985-03-02" in str(
         refused.value.errors)
     assert not Case.objects.filter(external_id="C2").exists()
+
+
+def _commit_statements(land, tmp_path, prefix: str, n: int, born: int) -> list[str]:
+    """The statements of the commit alone (the plan made first) of `n` new cases, each the
+    source of the next, every person new."""
+    from datetime import date
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from outbreakhq.interop.pipeline import commit_plan, plan_import
+    from tests.factories import resident_id
+
+    rows = [[f"{prefix}{i}", f"Case {i}", "女", resident_id(date(born, 1, 1 + i), 200 + i),
+             land.compound1.code, "确诊", "", ago(3).isoformat(), "发热门诊",
+             f"{prefix}{i - 1}" if i else ""] for i in range(n)]
+    path = write_csv(tmp_path / f"{prefix}.csv", CASE_HEADER, rows)
+    actor = Actor.of(land.tracer)
+    plan = plan_import(actor=actor, kind="cases", path=path)
+    with CaptureQueriesContext(connection) as queries:
+        commit_plan(actor=actor, plan=plan, name=path.name)
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_commit_takes_as_many_statements_for_many_rows_as_for_a_few(land, tmp_path) -> None:
+    """Issue 14: the checks and the subscribers (audit, zones, daily figures) work a batch at
+    a time, set-based; the zones' infection events are inserted from tracing's rows by the
+    database, in one statement."""
+    from outbreakhq.zones.models import ZoneEvent
+
+    _commit_statements(land, tmp_path, "W", 2, 1960)  # the day's figures exist from here on
+    few = _commit_statements(land, tmp_path, "A", 3, 1970)
+    many = _commit_statements(land, tmp_path, "B", 20, 1980)
+    assert len(many) == len(few) <= 21
+    zones = [sql for sql in many if sql.startswith('INSERT INTO "zones_zoneevent"')]
+    assert len(zones) == 1 and "SELECT" in zones[0]
+    assert ZoneEvent.objects.filter(ref__startswith="case ").count() == 25

@@ -198,40 +198,71 @@ def test_public_list_is_frozen_and_corrections_are_new_versions(zones):
     assert text.splitlines()[0] == ",".join(public.COLUMNS)
 
 
-def test_imported_cases_are_infections_in_their_areas(zones):
-    from outbreakhq.core.events import CasesImported, ImportedRecord
-    from tests.factories import make_person
+def _stored_case(area, *, reported, onset=None, classification="confirmed"):
+    from outbreakhq.tracing.models import Case
 
+    return Case.objects.create(tenant_id=area.tenant_id, person=make_person(area), area=area,
+                               classification=classification, report_date=reported,
+                               onset_date=onset)
+
+
+def _imported(zones, cases) -> None:
+    from outbreakhq.core.events import CasesImported, ImportedRecord
+
+    events.publish(CasesImported(actor=Actor.of(zones.commander), records=tuple(
+        ImportedRecord(c.pk, c.person, c.area) for c in cases)))
+
+
+def test_imported_cases_are_infections_in_their_areas(zones):
+    land = zones.land
+    cases = [_stored_case(land.compound1, reported=day(-1)),
+             _stored_case(land.compound3, reported=day(-2))]
+    _imported(zones, cases)
+    assert sorted(ZoneEvent.objects.values_list("area__code", "ref", "kind")) == sorted([
+        (land.compound1.code, f"case {cases[0].pk}", "infection"),
+        (land.compound3.code, f"case {cases[1].pk}", "infection")])
+    assert set(ZoneEvent.objects.values_list("tenant_id", flat=True)) == {land.region.pk}
+
+
+def test_imported_cases_that_are_no_infection_are_left_out(zones):
+    land = zones.land
+    _imported(zones, [_stored_case(land.compound1, reported=day(-1), classification=kind)
+                      for kind in ("suspected", "discarded", "asymptomatic")])
+    assert ZoneEvent.objects.count() == 1
+
+
+def test_imported_cases_are_infections_on_the_day_of_import_when_tracing_does_not_answer(
+        zones, monkeypatch):
+    from django.utils import timezone
+
+    from outbreakhq.core.events import CasesImported, ImportedRecord
+
+    monkeypatch.delitem(hooks.PROVIDERS, "tracing.case_days")
     people = [make_person(zones.land.compound1), make_person(zones.land.compound2)]
     events.publish(CasesImported(actor=Actor.of(zones.commander), records=(
         ImportedRecord(101, people[0]), ImportedRecord(102, people[1], zones.land.compound3))))
-    assert sorted(ZoneEvent.objects.values_list("area__code", "ref")) == sorted([
-        (zones.land.compound1.code, "case 101"), (zones.land.compound3.code, "case 102")])
+    assert sorted(ZoneEvent.objects.values_list("area__code", "ref", "day")) == sorted([
+        (zones.land.compound1.code, "case 101", timezone.localdate()),
+        (zones.land.compound3.code, "case 102", timezone.localdate())])
 
 
 @pytest.mark.parametrize(("rule", "expected"), [("report", [day(-9), day(-2)]),
                                                  ("onset", [day(-12), day(-2)])])
-def test_imported_cases_count_from_their_report_or_onset_day(zones, monkeypatch, rule,
-                                                            expected):
-    from outbreakhq.core.events import CasesImported, ImportedRecord
-    from tests.factories import make_person
-
-    monkeypatch.setitem(hooks.PROVIDERS, "tracing.case_days", lambda ids: {
-        201: (day(-9), day(-12), "confirmed"), 202: (day(-2), None, "asymptomatic")})
-    people = [make_person(zones.land.compound1), make_person(zones.land.compound2)]
+def test_imported_cases_count_from_their_report_or_onset_day(zones, rule, expected):
+    land = zones.land
+    cases = [_stored_case(land.compound1, reported=day(-9), onset=day(-12)),
+             _stored_case(land.compound2, reported=day(-2), classification="asymptomatic")]
     with override_settings(OUTBREAKHQ_PROTOCOL_OVERRIDES=f"grading.imported_case_day={rule}"):
-        events.publish(CasesImported(actor=Actor.of(zones.commander), records=(
-            ImportedRecord(201, people[0]), ImportedRecord(202, people[1]))))
-    assert list(ZoneEvent.objects.order_by("ref").values_list("day", flat=True)) == expected
+        _imported(zones, cases)
+    assert list(ZoneEvent.objects.order_by("day").values_list("day", flat=True)) == \
+        sorted(expected)
 
 
 def test_tracing_answers_the_days_of_its_cases(zones):
-    from outbreakhq.tracing.models import Case
-
-    case = Case.objects.create(tenant=zones.land.region, person=make_person(zones.land.compound1),
-                               area=zones.land.compound1, classification="confirmed",
-                               report_date=day(3), onset_date=day(1))
-    assert hooks.ask("tracing.case_days", [case.pk]) == {case.pk: (day(3), day(1), "confirmed")}
+    case = _stored_case(zones.land.compound1, reported=day(3), onset=day(1))
+    assert list(hooks.ask("tracing.case_days", [case.pk])) == [{
+        "number": case.pk, "tree": zones.land.region.pk, "place": zones.land.compound1.pk,
+        "reported": day(3), "onset": day(1), "classed": "confirmed"}]
 
 
 def test_suspected_cases_are_left_out_when_tracing_says_so(zones, monkeypatch):

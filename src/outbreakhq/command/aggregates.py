@@ -86,8 +86,12 @@ def _write(found: dict) -> int:
 
 def _ancestors(area_ids: Iterable[int]) -> dict[int, list[Area]]:
     """Each area's chain from its root down to itself (two queries for any number)."""
-    own = {a.id: a for a in Area.objects.filter(id__in=set(area_ids)).only("id", "path",
-                                                                           "root_id")}
+    return _chains(Area.objects.filter(id__in=set(area_ids)).only("id", "path", "root_id"))
+
+
+def _chains(areas: Iterable[Area]) -> dict[int, list[Area]]:
+    """_ancestors of areas already read (their paths): one query for any number."""
+    own = {a.id: a for a in areas}
     codes = {c for a in own.values() for c in a.path.split(PATH_SEP) if c}
     by_code = {a.code: a for a in Area.objects.filter(code__in=codes).only("id", "code",
                                                                           "root_id")}
@@ -136,12 +140,16 @@ def _add(model, delta: dict) -> list[tuple]:
 
 
 def _take_turns(area_ids: list[int]) -> None:
+    _trees_take_turns({root or pk for pk, root in Area.objects.filter(
+        id__in=area_ids).values_list("id", "root_id")})
+
+
+def _trees_take_turns(tenants: Iterable[int]) -> None:
     # Two reports at once (PostgreSQL) would both delete, count and insert the same day's
     # row and the second fail on its unique key (tests/faults/test_killed_server.py): the
     # refreshes of one jurisdiction tree take turns (its figures and totals are its own;
     # other trees go on), the trees' locks taken in one order.
-    for tenant in sorted({root or pk for pk, root in Area.objects.filter(
-            id__in=area_ids).values_list("id", "root_id")}):
+    for tenant in sorted(set(tenants)):
         locks.take_turns(locks.DAILY_FIGURES, tenant)
 
 
@@ -208,38 +216,38 @@ def _on_record(event: events.RecordEvent) -> None:
     refresh_areas([event.area.pk] + ([moved_from.pk] if moved_from is not None else []))
 
 
-def add_new(model, area_ids: Iterable[int], record_ids: list[int]) -> int:
+def add_new(model, areas: Iterable[Area], record_ids: list[int]) -> int:
     """Add the figures of records just created (an import batch) to those of their areas and
     the subtree totals of the areas and their ancestors: only the new records are counted, not
     the areas' others again (issue 14: a county's every case recounted for each batch of an
     import, which grew with the county). The same figures as refresh_areas when the stored
-    ones were right; `rebuild` recounts everything. Returns the figure rows created."""
-    ids = sorted(set(area_ids))
-    if not ids or not record_ids:
+    ones were right; `rebuild` recounts everything. `areas`: the records' areas as the import
+    holds them (their paths and trees are not read again: issue 14, a batch's queries).
+    Returns the figure rows created."""
+    areas = {a.pk: a for a in areas}
+    if not areas or not record_ids:
         return 0
     with transaction.atomic():
-        _take_turns(ids)
+        _trees_take_turns(a.tenant_id for a in areas.values())
         new = bulk.with_ids(model.objects.all(), record_ids)
         found = _count_of(new if model is Case else Case.objects.none(),
                           new if model is Contact else Contact.objects.none())
-        chains = _ancestors({k[0] for k in found})
+        counted = {k[0] for k in found}
+        chains = _chains(a for pk, a in areas.items() if pk in counted)
         tenants = {up.id: up.tenant_id for chain in chains.values() for up in chain}
         totals = _roll_up(found, chains)
-        created = _add(DailyFigure, found)
-        paths = dict(Area.objects.filter(id__in={k[0] for k in created}).values_list(
-            "id", "path"))
-        created = [k for k in created if k[0] in paths]
+        created = [k for k in _add(DailyFigure, found) if k[0] in areas]
         _insert(DailyFigure, created, [found[k] for k in created],
                 tenant_id=[tenants[k[0]] for k in created],
-                area_path=[paths[k[0]] for k in created])
+                area_path=[areas[k[0]].path for k in created])
         _add_totals(totals, tenants)
         return len(created)
 
 
 def _on_import(event: events.RecordsImported) -> None:
     add_new(Case if isinstance(event, events.CasesImported) else Contact,
-            {(r.area.pk if r.area is not None else r.person.home_area_id)
-             for r in event.records}, [r.record_id for r in event.records])
+            {r.area if r.area is not None else r.person.home_area for r in event.records},
+            [r.record_id for r in event.records])
 
 
 def subscribe() -> None:

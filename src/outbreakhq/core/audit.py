@@ -111,23 +111,24 @@ def record_each(*, actor: Actor, action: str, object_type: str, records: Iterabl
     order = list(fields)
     constant = {"at": at, "user_id": user_id, "username": actor.username, "action": action,
                 "object_type": object_type, "channel": actor.channel, "ip": ip}
-    template = [constant.get(name) for name in order]
-    where = {name: order.index(name) for name in ("object_id", "person_id", "tenant_id",
-                                                  "area_path", "detail")}
-    at_object, at_person, at_tenant, at_path, at_detail = where.values()
     no_detail = detail_of({}, db)  # most events of an import have none: prepared once
-    rows = []
-    for object_id, person, area, detail in records:
-        place = area if area is not None or person is None else person.home_area
-        row = template.copy()
-        row[at_object] = str(object_id)
-        row[at_person] = person.pk if person is not None else None
-        if place is not None:
-            row[at_tenant], row[at_path] = place.tenant_id, place.path
-        else:
-            row[at_tenant], row[at_path] = None, ""
-        row[at_detail] = detail_of(detail, db) if detail else no_detail
-        rows.append(row)
+    # A batch's records lie in a few areas: each area's tenant and path read once.
+    places = [area if area is not None or person is None else person.home_area
+              for _id, person, area, _detail in records]
+    placed = {key: (place.tenant_id, place.path) if place is not None else (None, "")
+              for key, place in {id(place): place for place in places}.items()}
+    where = [placed[id(place)] for place in places]
+    # A column at a time (comprehensions), not a row at a time (issue 14).
+    varying = {
+        "object_id": [str(object_id) for object_id, _person, _area, _detail in records],
+        "person_id": [person.pk if person is not None else None
+                      for _id, person, _area, _detail in records],
+        "tenant_id": [tenant for tenant, _path in where],
+        "area_path": [path for _tenant, path in where],
+        "detail": [detail_of(detail, db) if detail else no_detail
+                   for _id, _person, _area, detail in records]}
+    rows = zip(*[varying[name] if name in varying else [constant.get(name)] * len(records)
+                 for name in order], strict=True)
     return _write(AuditEvent._meta.db_table, columns, rows)
 
 

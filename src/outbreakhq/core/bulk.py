@@ -27,12 +27,14 @@ from functools import cache
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.base import ModelState
 from django.utils import timezone
 
 from outbreakhq.core.models import PATH_SEP, Area, Person, PersonKeyGroup
 
 SQLITE_BATCH = 20_000
+COLUMN_ROWS = 10_000  # rows read a column at a time before they are written (insert_models)
 COPY_BATCH = 100_000  # rows turned into CSV at a time for COPY: bounds the buffer's memory
 ANALYZE_AFTER = 1000  # rows loaded into a table in one transaction
 SQLITE_ANALYSIS_LIMIT = 10_000  # rows of each index SQLite samples (PRAGMA analysis_limit)
@@ -304,21 +306,26 @@ def insert_models(objs: Sequence[models.Model]) -> int:
     set-based writers that have applied the model's rules to the whole batch."""
     if not objs:
         return 0
-    if any(obj.pk is None for obj in objs):
-        assign_ids(objs)
     meta = type(objs[0])._meta
+    if any(obj.__dict__.get(meta.pk.attname) is None for obj in objs):
+        assign_ids(objs)
     fields = [f for f in meta.concrete_fields if f.column]
-    for obj in objs:  # as save() does: a related row created in the same batch has its id now
-        for f in fields:
-            if f.is_relation and f.is_cached(obj):
-                related = f.get_cached_value(obj)
+    # As save() does: a related row created in the same batch has its id now. A relation at a
+    # time over the batch (a loop of every field of every instance was a tenth of a commit).
+    states = [(obj.__dict__, obj._state.fields_cache) for obj in objs]
+    for f in fields:
+        if not f.is_relation:
+            continue
+        cache, attname, key = f.cache_name, f.attname, f.target_field.attname
+        for own, cached in states:
+            if cache in cached:
+                related = cached[cache]
                 # Into __dict__: setattr() would drop the cached object the caller still reads.
-                obj.__dict__[f.attname] = related.pk if related is not None else None
+                own[attname] = getattr(related, key) if related is not None else None
     db = connections[DEFAULT_DB_ALIAS]  # once: `connection` is a proxy looked up per use
     now = timezone.now()  # one moment for the batch's auto_now columns, as one INSERT would be
-    getters = [_value_of(f, db, now) for f in fields]
     return _write(meta.db_table, [f.column for f in fields],
-                  ([get(obj) for get in getters] for obj in objs))
+                  _rows(fields, [obj.__dict__ for obj in objs], objs.__getitem__, db, now))
 
 
 def insert_returning(obj: models.Model, *, where: tuple[str, list] | None = None
@@ -359,8 +366,8 @@ def maker(model: type[models.Model]) -> Callable[..., models.Model]:
     fields = [f for f in meta.concrete_fields if f.column and not f.generated]
     called = [f for f in fields if f.has_default() and callable(f.default)]
     fixed = {f.attname: f.get_default() for f in fields if f not in called}
-    related = {f.name: f for f in fields if f.is_relation}
-    attnames = {f.attname for f in fields}
+    related = [(f.name, f) for f in fields if f.is_relation]
+    known = {f.attname for f in fields} | {name for name, _f in related}
 
     def make(**values) -> models.Model:
         obj = model.__new__(model)
@@ -369,17 +376,20 @@ def maker(model: type[models.Model]) -> Callable[..., models.Model]:
         own.update(fixed)
         for f in called:
             own[f.attname] = f.get_default()
-        for name, value in values.items():
-            f = related.get(name)
-            if f is not None:  # as the forward descriptor sets it
+        # A property among them (rare): set through its setter after the fields, as
+        # Model.__init__ does.
+        properties = {name: values.pop(name) for name in values.keys() - known} \
+            if not values.keys() <= known else {}
+        own.update(values)  # columns by attname as they are; relations by name, just below
+        for name, f in related:
+            if name in values:  # as the forward descriptor sets it
+                value = own.pop(name)
                 for mine, theirs in f.related_fields:
                     own[mine.attname] = getattr(value, theirs.attname) if value is not None \
                         else None
                 f.set_cached_value(obj, value)
-            elif name in attnames:
-                own[name] = value
-            else:
-                setattr(obj, name, value)
+        for name, value in properties.items():
+            setattr(obj, name, value)
         return obj
 
     return make
@@ -392,15 +402,19 @@ class _Values:
         self.__dict__ = values
 
 
-def insert_values(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
+def insert_values(model: type[models.Model], rows: Sequence[dict], *,
+                  numbered: bool = True) -> list[int]:
     """Insert rows of `model` given as {attname: value} dicts (`case_id`, not `case`), in one
     pass like insert_models, without a model instance each (issue 14: building instances was
     the largest part of an import's commit left). Columns a row leaves out take the field's
-    default, as Model(**values) would give it. Returns the new ids in row order."""
+    default, as Model(**values) would give it. Returns the new ids in row order; with
+    `numbered=False` none: the database numbers the rows as it inserts them (its sequence on
+    PostgreSQL, the rowid on SQLite), as audit rows are (core/audit.record_each), for rows
+    whose ids nobody reads back (issue 14: a subscriber's thousands of derived rows)."""
     if not rows:
         return []
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if f.column]
+    fields = [f for f in meta.concrete_fields if f.column and (numbered or not f.primary_key)]
     fixed, called = {}, []
     for f in fields:
         if f.primary_key:
@@ -409,18 +423,33 @@ def insert_values(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
             called.append(f)
         else:
             fixed[f.attname] = f.get_default()
-    ids = allocate_ids(meta.db_table, len(rows))
-    values = []
-    for pk, row in zip(ids, rows, strict=True):
-        full = fixed | {f.attname: f.get_default() for f in called} | row
-        full[meta.pk.attname] = pk
-        values.append(_Values(full))
-    db = connections[DEFAULT_DB_ALIAS]
-    now = timezone.now()
-    getters = [_value_of(f, db, now) for f in fields]
+    ids = allocate_ids(meta.db_table, len(rows)) if numbered else []
+    full = [fixed | {f.attname: f.get_default() for f in called} | row for row in rows] \
+        if called else [fixed | row for row in rows]
+    if numbered:
+        for pk, values in zip(ids, full, strict=True):
+            values[meta.pk.attname] = pk
     _write(meta.db_table, [f.column for f in fields],
-           ([get(obj) for get in getters] for obj in values))
+           _rows(fields, full, lambda i: _Values(full[i]), connections[DEFAULT_DB_ALIAS],
+                 timezone.now()))
     return ids
+
+
+def _rows(fields: Sequence[models.Field], values: Sequence[dict],
+          instance: Callable[[int], object], db, now: datetime) -> Iterator[tuple]:
+    """The rows to insert, read a column at a time from the instances' attribute dicts
+    (`values`; `instance(i)` is the i-th row as an object, for the fields read through their
+    own pre_save): one comprehension a column instead of one function call a value, which was
+    the largest part of the Python time of an import's commit left (issue 14). COLUMN_ROWS
+    rows at a time, so that a load of millions does not hold every value twice."""
+    columns = [_column_of(f, db, now) for f in fields]
+    for start in range(0, len(values), COLUMN_ROWS):
+        part = values[start:start + COLUMN_ROWS]
+
+        def nth(i: int, start: int = start) -> object:
+            return instance(start + i)
+
+        yield from zip(*[column(part, nth) for column in columns], strict=True)
 
 
 # Python types a column of this kind stores as they are: the value's own is what
@@ -430,47 +459,53 @@ _PLAIN = ((models.CharField, (str,)), (models.TextField, (str,)),
           (models.AutoField, (int,)), (models.BigAutoField, (int,)))
 
 
-def _value_of(field: models.Field, db, now: datetime):
-    """How one column's value is read from an instance, as save() would write it. For a plain
-    column (text, number, flag, foreign key) whose value already has the stored type, read
-    straight from the instance: get_db_prep_save would return it unchanged, and calling it for
-    every value of a large batch was most of the Python time of an import's commit (issue 14).
-    A date is adapted by the backend directly (what get_db_prep_save ends in); an auto_now
-    timestamp is `now` for the whole batch, prepared once and set on each instance as
-    pre_save() sets it. Anything else (JSON, a value of another type) takes the full path."""
-    def full(obj, f=field):
-        return f.get_db_prep_save(f.pre_save(obj, True), db)
-
+def _column_of(field: models.Field, db, now: datetime):
+    """How one column's values are read from a batch, as save() would write each. A plain
+    column (text, number, flag, foreign key) whose values already have the stored type is read
+    as it is: get_db_prep_save would return each unchanged. A date is adapted by the backend
+    directly (what get_db_prep_save ends in); an auto_now timestamp is `now` for the whole
+    batch, prepared once and set on each instance as pre_save() sets it. Anything else (JSON,
+    a value of another type) takes the full path, value by value."""
     attname = field.attname
+
+    def full(values, instance, f=field):
+        return [f.get_db_prep_save(f.pre_save(instance(i), True), db)
+                for i in range(len(values))]
+
     if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
         stored = field.get_db_prep_save(now, db)
 
-        def stamped(obj):
-            obj.__dict__[attname] = now
-            return stored
+        def stamped(values, instance):
+            for own in values:
+                own[attname] = now
+            return [stored] * len(values)
 
         return stamped
     if type(field) is models.DateField and not (field.auto_now or field.auto_now_add):
         adapt = db.ops.adapt_datefield_value
+        if type(db.ops).adapt_datefield_value is BaseDatabaseOperations.adapt_datefield_value:
+            adapt = str  # what it returns for a date (SQLite), without a Python call a value
 
-        def day(obj):
-            value = obj.__dict__.get(attname)
-            if value is None:
-                return None
-            return adapt(value) if type(value) is date else full(obj)
+        def days(values, instance):
+            return [None if day is None else adapt(day) if type(day) is date
+                    else field.get_db_prep_save(field.pre_save(instance(i), True), db)
+                    for i, day in enumerate(own.get(attname) for own in values)]
 
-        return day
+        return days
 
     target = field.target_field if field.is_relation else field
     plain = next((types for kind, types in _PLAIN if isinstance(target, kind)), None)
     if plain is None or type(field).pre_save is not models.Field.pre_save or \
             (field.is_relation and type(target).pre_save is not models.Field.pre_save):
         return full
+    stored_as_is = {*plain, type(None)}
 
-    def fast(obj):
-        value = obj.__dict__.get(attname)
-        if value is None or type(value) in plain:
-            return value
-        return full(obj)
+    def as_they_are(values, instance):
+        column = [own.get(attname) for own in values]
+        if {type(value) for value in column} <= stored_as_is:
+            return column
+        return [value if type(value) in stored_as_is
+                else field.get_db_prep_save(field.pre_save(instance(i), True), db)
+                for i, value in enumerate(column)]
 
-    return fast
+    return as_they_are

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.models import Area, Person
@@ -186,10 +187,11 @@ class FollowUpRecorded(RecordEvent):
     created: bool
 
 
-@dataclass(frozen=True)
-class ImportedRecord:
+class ImportedRecord(NamedTuple):
     """One record of an import batch: its number, its person, its area (None: the person's home
-    area) and what audit notes about it (never personal values)."""
+    area) and what audit notes about it (never personal values). A named tuple, not a frozen
+    dataclass: an import makes one per record and person, and a frozen dataclass's __init__
+    sets each field through object.__setattr__ (issue 14)."""
 
     record_id: int
     person: Person

@@ -28,6 +28,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 # The choices' values once: `Sex.values` builds a new list at every call (an import checks
 # thousands of people, issue 14).
 _SEXES, _ID_TYPES = frozenset(Sex.values), frozenset(IdType.values)
+_LIMITS = {key: Person._meta.get_field(key).max_length for key in ("name", "address")}
 
 
 def _clean(data: Mapping, *, partial: bool) -> dict:
@@ -58,7 +59,7 @@ def _text(key: str, raw) -> str:
     value = (raw or "").strip()
     if control_character(value, inline=True):
         raise ValueError(_("contains control characters"))
-    limit = Person._meta.get_field(key).max_length
+    limit = _LIMITS[key]
     if len(value) > limit:
         raise ValueError(_("is longer than %(n)d characters") % {"n": limit})
     return value

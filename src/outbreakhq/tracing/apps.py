@@ -50,8 +50,9 @@ class TracingConfig(AppConfig):
         hooks.provide("tracing.case_classification", lambda case_id: Case.objects.filter(
             pk=case_id).values_list("classification", flat=True).first())
         # zones dates an imported case's infection by its report (or onset) date, not the
-        # day the import ran, and leaves out those that are no infection: {case id: (report
-        # date, onset date or None, classification)}, one read a batch.
+        # day the import ran, and leaves out those that are no infection: a query of the
+        # cases' rows (number, tree, place, reported, onset, classed) that zones inserts its
+        # events from in the database, one statement a batch.
         hooks.provide("tracing.case_days", _case_days)
 
         from outbreakhq.tracing import zone_answers
@@ -76,12 +77,15 @@ class TracingConfig(AppConfig):
         hooks.subscribe(PositiveResultsRecorded)(propose_cases)  # screening's retests
 
 
-def _case_days(case_ids) -> dict:
-    """{case id: (report date, onset date or None, classification)} of these cases (an import
-    batch's: one range read, core/bulk.with_ids)."""
+def _case_days(case_ids):
+    """The rows of these cases (an import batch's: one range, core/bulk.with_ids) as a query
+    with named columns: `number`, `tree` (tenant), `place` (area), `reported`, `onset` (or null) and
+    `classed`, for a subscriber to read from in SQL without any row coming to Python."""
+    from django.db.models import F
+
     from outbreakhq.core.bulk import with_ids
     from outbreakhq.tracing.models import Case
 
-    return {pk: (report, onset, classification) for pk, report, onset, classification
-            in with_ids(Case.objects.all(), case_ids).values_list(
-                "pk", "report_date", "onset_date", "classification")}
+    return with_ids(Case.objects.all(), case_ids).order_by().values(
+        number=F("pk"), tree=F("tenant_id"), place=F("area_id"), reported=F("report_date"),
+        onset=F("onset_date"), classed=F("classification"))

@@ -61,6 +61,7 @@ class Batch:
         self.new_people: list[Person] = []
         self.errors: list[FieldError] = []
         self.matched = 0
+        self.new_person = bulk.maker(Person)  # Person(**values), faster for a batch's thousands
 
     def refuse(self, row: Row, key: str, message: str) -> None:
         self.errors.append(FieldError(self.columns.get(key, key), message, row.number))
@@ -77,11 +78,13 @@ class Batch:
     def person(self, row: Row) -> Person | None:
         """The row's person: matched by the checks, registered by an earlier row of this
         file, or new (checked by register_person's rules, inserted by `write`)."""
-        person = row.refs.get("person") or self.seen.get(self.key(row))
+        key = self.key(row)
+        person = row.refs.get("person") or self.seen.get(key)
         if person is not None:
             self.matched += 1
             return person
-        data = {k: row.values[k] for k in PERSON_KEYS if row.values.get(k) not in (None, "")}
+        given = row.values
+        data = {k: v for k in PERSON_KEYS if (v := given.get(k)) is not None and v != ""}
         # A de-identified line list has no names (issue 14): every other rule of
         # register_person applies; the person is shown by the case's external id, and
         # de-duplication leaves people without a name alone (core/dedup.py).
@@ -98,10 +101,10 @@ class Batch:
         if nameless:
             values["name"] = ""
         values.pop("key_groups", None)
-        person = bulk.maker(Person)(tenant_id=values["home_area"].tenant_id, **values)
+        person = self.new_person(tenant_id=values["home_area"].tenant_id, **values)
         self.new_people.append(person)
-        if self.key(row) is not None:
-            self.seen[self.key(row)] = person
+        if key is not None:
+            self.seen[key] = person
         return person
 
     def check(self) -> None:
@@ -109,8 +112,9 @@ class Batch:
             raise InvalidInput(_("Nothing was imported; correct these rows."),
                                sorted(self.errors, key=lambda e: (e.row or 0, e.field)))
 
-    def write(self, model, records: list, detail=lambda record: None) -> None:
-        """Insert the batch's new people, then `records`, each with its audit event."""
+    def write(self, model, records: list, detail=None) -> None:
+        """Insert the batch's new people, then `records`, each with its audit event (`detail`:
+        what the event notes of a record, none by default)."""
         if self.new_people:
             bulk.insert_models(self.new_people)
             events.publish(PeopleImported(actor=self.actor, records=tuple(
@@ -119,7 +123,8 @@ class Batch:
         bulk.insert_models(records)
         imported = {Case: CasesImported, Contact: ContactsImported}[model]
         events.publish(imported(actor=self.actor, records=tuple(
-            ImportedRecord(r.pk, r.person, r.area, detail(r)) for r in records)))
+            ImportedRecord(r.pk, r.person, r.area, detail(r) if detail else None)
+            for r in records)))
 
 
 def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
@@ -134,7 +139,8 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
     for row in plan.rows:
         if row.refs.get("record") is None:
             person = batch.person(row)
-            values = {k: row.values[k] for k in CASE_KEYS if row.values.get(k) not in (None, "")}
+            given = row.values
+            values = {k: v for k in CASE_KEYS if (v := given.get(k)) is not None and v != ""}
             # Nothing invented: a file that does not say how the case went says "unknown".
             values.setdefault("outcome", Outcome.UNKNOWN)
             values.setdefault("severity", Severity.UNKNOWN)
@@ -159,10 +165,12 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
             case.source_case_id = infector.pk
         else:  # not a case here (or its row was refused in a partial run): kept, unresolved
             case.source_external_id = source
+    # A stored person's number is the case's person_id already; a new person has none yet
+    # (insert_models numbers them), so was no contact then.
     found = rules.under_control_when_found(
-        (c.person.pk, c.report_date) for c in created.values() if c.person.pk is not None)
+        (c.person_id, c.report_date) for c in created.values() if c.person_id is not None)
     for case in created.values():
-        case.under_control_when_found = (case.person.pk, case.report_date) in found
+        case.under_control_when_found = (case.person_id, case.report_date) in found
     batch.write(Case, list(created.values()))
     earlier.update(created)  # for the file's later batches (SQLite: pipeline.commit_plan)
     _change_stored_cases(actor, plan, named, fresh={c.pk for c in created.values()})
