@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from outbreakhq.quarantine.models import Awaiting, Room, Site, SiteKind, Stay, StayStatus, StayTest
 from outbreakhq.simulate.engine import Config, simulate
-from outbreakhq.support.models import Status, SupportRequest, Traveller
+from outbreakhq.support.models import Status, SupportRequest, SupportTeam, Traveller
 from outbreakhq.support.scenario_load import HISTORY_DAYS
 from outbreakhq.wiring import scenario_loader as loader
 
@@ -73,3 +73,50 @@ def test_replacing_the_scenario_replaces_its_stays_and_requests(scenario) -> Non
     loader.load(scenario, replace=True)
     assert (Stay.objects.count(), SupportRequest.objects.count(), Site.objects.count()) == \
         counts
+
+
+def _place_names(scenario, column: str) -> set[str]:
+    places = scenario["places"].to_pydict()
+    return {name for name, kind in zip(places[column], places["type"], strict=True)
+            if kind == "quarantine_site"}
+
+
+def test_a_chinese_deployment_names_its_quarantine_sites_in_chinese(scenario, settings) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"  # OUTBREAKHQ_LANGUAGE=zh-hans
+    loader.load(scenario)
+    homes = Site.objects.filter(kind=SiteKind.HOME).select_related("area")
+    assert homes.exists()
+    for site in homes:
+        assert site.name == f"{site.area.name_zh}居家隔离"
+    built = set(Site.objects.exclude(kind=SiteKind.HOME).values_list("name", flat=True))
+    assert built and built <= _place_names(scenario, "name_zh")
+    assert all(name.endswith("隔离点") for name in built)
+
+
+def test_an_english_deployment_names_its_quarantine_sites_in_english(scenario,
+                                                                     settings) -> None:
+    settings.LANGUAGE_CODE = "en"
+    loader.load(scenario)
+    for site in Site.objects.filter(kind=SiteKind.HOME).select_related("area"):
+        assert site.name == f"{site.area.name_en} home quarantine"
+    built = set(Site.objects.exclude(kind=SiteKind.HOME).values_list("name", flat=True))
+    assert built and built <= _place_names(scenario, "name_en")
+    assert not Site.objects.filter(name__regex=r"[\u4e00-\u9fff]").exists()
+
+
+def test_a_chinese_deployment_names_its_support_teams_in_chinese(scenario, settings) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"  # OUTBREAKHQ_LANGUAGE=zh-hans
+    loader.load(scenario)
+    teams = SupportTeam.objects.select_related("area")
+    assert teams.exists()
+    for team in teams:
+        assert team.name == f"{team.area.name_zh}社区保障组"
+
+
+def test_an_english_deployment_names_its_support_teams_in_english(scenario, settings) -> None:
+    settings.LANGUAGE_CODE = "en"
+    loader.load(scenario)
+    teams = SupportTeam.objects.select_related("area")
+    assert teams.exists()
+    for team in teams:
+        assert team.name == f"{team.area.name_en} community team"

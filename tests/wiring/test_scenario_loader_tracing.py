@@ -203,3 +203,21 @@ def test_replace_swaps_the_tracing_records_too(loaded, other_scenario):
 def test_a_scenario_without_response_loads_no_tracing_records():
     result = loader.load(simulate(Config(population=1_000, days=10, seed=2, respond=False)))
     assert result.tracing.cases == result.tracing.contacts == Case.objects.count() == 0
+
+
+def test_a_chinese_deployment_names_its_tracing_teams_in_chinese(scenario, settings) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"  # OUTBREAKHQ_LANGUAGE=zh-hans
+    loader.load(scenario)
+    teams = Team.objects.select_related("area")
+    assert teams.exists()
+    for team in teams:
+        assert team.name == f"{team.area.name_zh}流调组"
+
+
+def test_an_english_deployment_names_its_tracing_teams_in_english(scenario, settings) -> None:
+    settings.LANGUAGE_CODE = "en"
+    loader.load(scenario)
+    teams = Team.objects.select_related("area")
+    assert teams.exists()
+    for team in teams:
+        assert team.name == f"{team.area.name_en} tracing team"

@@ -4,7 +4,9 @@ being today).
 
 - Sites: every centralised quarantine site the simulation used becomes a purpose-built site in
   its compound, one building, floors of 20 rooms of 3 beds, a quarter more rooms than its
-  busiest day needed; each county of the region gets a home-quarantine site.
+  busiest day needed; each county of the region gets a home-quarantine site. Their names are
+  data in the deployment's language (core/data_language.py, as screening's): the simulator's
+  place names ("… Quarantine Site" / "…隔离点") and "<county> home quarantine" / "<county>居家隔离".
 - Stays: people still in a site's quarantine phase today hold a room, a household sharing
   rooms of 3 (the site does not put unrelated people together); stays that ended (completed, or
   the person became a case) are released on their end day; home stays sit in their county's
@@ -25,6 +27,7 @@ from django.db import connection
 
 from outbreakhq import protocols
 from outbreakhq.core import bulk
+from outbreakhq.core.data_language import names_in
 from outbreakhq.core.models import Area
 from outbreakhq.quarantine import rules
 from outbreakhq.quarantine.models import (
@@ -43,6 +46,9 @@ from outbreakhq.quarantine.models import (
 BEDS_PER_ROOM = 3
 ROOMS_PER_FLOOR = 20
 SPARE = 1.25  # rooms built per room needed on the busiest day
+# The demo's home-quarantine site names by deployment language (core/data_language.py): data for
+# the records; the other sites keep the simulator's place names in that language.
+NAMES = {"en": {"home": "{area} home quarantine"}, "zh": {"home": "{area}居家隔离"}}
 
 
 @dataclass(frozen=True)
@@ -109,15 +115,17 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int],
     counties = {a.code: a for a in Area.objects.filter(root_id=tenant_id, level="county")}
     county_of = {code: code[:6] for code in area_ids}
 
+    column, words = names_in(NAMES)
     sites: dict[object, Site] = {}
     for place in sorted({s for s in t["site"] if s is not None}):
         i = place_at[place]
         sites[place] = Site(tenant_id=tenant_id, area_id=area_ids[places["area_code"][i]],
-                            name=places["name_en"][i], kind=SiteKind.PURPOSE_BUILT,
+                            name=places[column][i], kind=SiteKind.PURPOSE_BUILT,
                             shared_rooms=False)
     for code, county in sorted(counties.items()):
         sites[code] = Site(tenant_id=tenant_id, area_id=county.pk, kind=SiteKind.HOME,
-                           name=f"{county.name_en} home quarantine", shared_rooms=False)
+                           name=words["home"].format(area=getattr(county, column)),
+                           shared_rooms=False)
     bulk.insert_models(list(sites.values()))
 
     stays: list[Stay] = []

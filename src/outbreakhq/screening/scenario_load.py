@@ -20,8 +20,9 @@ no members: nothing a screening page could show about them).
   done: today's round is in progress (early tubes reported, then resulted, received, in
   transit, and the last ones sealed at the site waiting for their box).
 - Names are data in the deployment's language (settings.LANGUAGE_CODE, OUTBREAKHQ_LANGUAGE):
-  the areas' own names (the simulator's name_en / name_zh) and the words of NAMES, so that a
-  Chinese deployment's pages show "天宁县疾控中心实验室", not "Tianning County CDC laboratory".
+  the areas' own names (the simulator's name_en / name_zh) and the words of NAMES, chosen by
+  core/data_language.py as tracing's, quarantine's and support's are, so that a Chinese
+  deployment's pages show "天宁县疾控中心实验室", not "Tianning County CDC laboratory".
 - Results are the simulator's (positive or negative); a positive pool resulted by now has its
   members recalled: resulted when the simulator's retest result date is before today, else
   still open (notified).
@@ -34,12 +35,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pyarrow as pa
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from outbreakhq import protocols
 from outbreakhq.core import bulk
+from outbreakhq.core.data_language import names_in
 from outbreakhq.screening import rules
 from outbreakhq.screening.models import (
     POOL_RULE,
@@ -60,21 +61,13 @@ from outbreakhq.screening.models import (
     TubeStatus,
 )
 
-# The demo's campaign, site and lab names by deployment language: data for the records, not
-# interface strings (a record keeps one name, whoever reads it).
+# The demo's campaign, site and lab names by deployment language (core/data_language.py): data
+# for the records, not interface strings (a record keeps one name, whoever reads it).
 NAMES = {
     "en": {"campaign": "Screening of {area}", "site": "{area} collection point",
            "lab": "{area} CDC laboratory"},
     "zh": {"campaign": "{area}全员核酸筛查", "site": "{area}采样点", "lab": "{area}疾控中心实验室"},
 }
-
-
-def names_in(language: str | None) -> tuple[str, dict[str, str]]:
-    """(the areas' name column, the words) for a language code: Chinese for zh-*, else
-    English."""
-    return ("name_zh", NAMES["zh"]) if (language or "").startswith("zh") else (
-        "name_en", NAMES["en"])
-
 
 KINDS = {"community": RoundKind.COMMUNITY, "controlled_population": RoundKind.SEALED,
          "priority_group": RoundKind.PRIORITY, "quarantine": RoundKind.QUARANTINE}
@@ -139,7 +132,7 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int], person_
     t = t.filter(pa.array(keep)).to_pydict()
     if not t["tube"]:
         return ScreeningLoad(0, 0, 0, 0, 0, 0)
-    column, words = names_in(settings.LANGUAGE_CODE)
+    column, words = names_in(NAMES)
     area_names = dict(zip(scenario["areas"]["code"].to_pylist(),
                           scenario["areas"][column].to_pylist(), strict=True))
     homes = scenario["persons"]["home_area_code"].to_pylist()

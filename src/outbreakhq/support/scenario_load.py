@@ -2,7 +2,9 @@
 wiring/scenario_loader.py after tracing's load, inside its transaction; dates shifted like
 tracing's, the simulation's last day being today).
 
-- Teams: one community team per township of the region, serving its township.
+- Teams: one community team per township of the region, serving its township, named in the
+  deployment's language (core/data_language.py, as screening's names): "<township> community
+  team" / "<township>社区保障组".
 - Requests: the simulator's kinds and urgencies read as the residents' answers would make them
   (chronic medicine "soon": runs out tomorrow; mental health "soon": a crisis), triaged by
   support/rules.py. Only the last HISTORY_DAYS days are loaded (a queue's work and its recent
@@ -24,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from outbreakhq.core import bulk
+from outbreakhq.core.data_language import names_in
 from outbreakhq.core.models import Area
 from outbreakhq.support import rules
 from outbreakhq.support.models import (
@@ -43,6 +46,8 @@ ANSWERS_WHEN_SOON = {"medicine": {"medicine_days_left": 1}, "mental_health": {"c
 TODAY_STEPS = (Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED, Status.IN_PROGRESS)
 SOURCES = (Source.HOTLINE, Source.COMMUNITY, Source.PUBLIC)
 HISTORY_DAYS = 3
+# The demo's team names by deployment language (core/data_language.py): data for the records.
+NAMES = {"en": {"team": "{area} community team"}, "zh": {"team": "{area}社区保障组"}}
 # The provinces the simulator's travellers come from (GB/T 2260 codes), as a destination reads.
 PROVINCES = {"11": "Beijing", "31": "Shanghai", "44": "Guangdong", "51": "Sichuan",
              "33": "Zhejiang", "32": "Jiangsu", "42": "Hubei", "61": "Shaanxi"}
@@ -69,9 +74,11 @@ def delete_tenant(tenant_id: int) -> None:
 
 def _teams(tenant_id: int) -> dict[str, SupportTeam]:
     """A community team per township, by township code."""
+    column, words = names_in(NAMES)
     towns = list(Area.objects.filter(root_id=tenant_id, level="township").order_by("code"))
     teams = {t.code: SupportTeam(tenant_id=tenant_id, area_id=t.pk, kind=TeamKind.COMMUNITY,
-                                 name=f"{t.name_en} community team") for t in towns}
+                                 name=words["team"].format(area=getattr(t, column)))
+             for t in towns}
     bulk.insert_models(list(teams.values()))
     links = SupportTeam.areas.through
     links.objects.bulk_create([links(supportteam_id=teams[t.code].pk, area_id=t.pk)

@@ -3,7 +3,9 @@ one tracing team per county, through core.bulk (COPY on PostgreSQL, batched exec
 SQLite). The rules live in scenario_rows.py (pure, vectorised); this module maps scenario rows
 to database ids and writes whole columns, inside the caller's transaction (the simulator's
 loader holds one around the entire scenario). No per-row ORM, no per-row audit: the rows are
-generated, not entered by anyone (docs/simulator.md, "Loading into the database").
+generated, not entered by anyone (docs/simulator.md, "Loading into the database"). The teams'
+names are data in the deployment's language (core/data_language.py, as screening's): "天宁县流调组"
+in a Chinese deployment, "Tianning County tracing team" in an English one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from outbreakhq.core import bulk
+from outbreakhq.core.data_language import names_in
 from outbreakhq.protocols import Protocol
 from outbreakhq.tracing import scenario_rows as rows
 from outbreakhq.tracing.models import (
@@ -39,6 +42,8 @@ FOLLOWUP_BUDGET = 5_000_000
 CHECK_HOUR = time(10)  # a day's check is stamped 10:00 local time
 TRACED_HOUR = time(8)  # a contact is listed 08:00 local time the day it is traced
 CASELOAD = 40  # contacts a demo tracer is given: a day's calls for one person
+# The demo's team names by deployment language (core/data_language.py): data for the records.
+NAMES = {"en": {"team": "{area} tracing team"}, "zh": {"team": "{area}流调组"}}
 
 
 @dataclass(frozen=True)
@@ -68,9 +73,11 @@ def delete_tenant(tenant_id: int) -> None:
 
 def _teams(areas: pa.Table, area_ids: dict[str, int]) -> dict[str, int]:
     """One tracing team per county: {county code: team id}."""
+    column, words = names_in(NAMES)
     t = areas.filter(pc.equal(areas.column("level"), "county")).to_pydict()
-    made = Team.objects.bulk_create([Team(area_id=area_ids[code], name=f"{name} tracing team")
-                                     for code, name in zip(t["code"], t["name_en"], strict=True)])
+    made = Team.objects.bulk_create([Team(area_id=area_ids[code],
+                                          name=words["team"].format(area=name))
+                                     for code, name in zip(t["code"], t[column], strict=True)])
     return {code: team.pk for code, team in zip(t["code"], made, strict=True)}
 
 
