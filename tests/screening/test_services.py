@@ -97,14 +97,21 @@ def test_a_positive_pool_recalls_every_member_and_a_positive_retest_proposes_a_c
     assert services.results_of(people[1].pk)[0][1] == "negative"
 
 
-def test_a_labs_batch_of_positive_retests_proposes_one_case_each_set_based(screen):
-    people = screen.people(10)
+def _retested(screen, pool: int, retested: int) -> list:
+    """A positive pool of `pool` people, the first `retested` of them resampled (tubes R0,
+    R1, ...) and their tubes received at the lab."""
+    people = screen.people(pool)
     screen.submit("T1", people)
     screen.ship_and_receive("B1", "T1")
     screen.results(("T1", "positive"))
-    for n, person in enumerate(people[:4]):
+    for n, person in enumerate(people[:retested]):
         screen.submit(f"R{n}", [person], retest=True)
-    screen.ship_and_receive("B2", "R0", "R1", "R2", "R3")
+    screen.ship_and_receive("B2", *(f"R{n}" for n in range(retested)))
+    return people
+
+
+def test_a_labs_batch_of_positive_retests_proposes_one_case_each_set_based(screen):
+    people = _retested(screen, 10, 4)
     already = propose_case_from_result(
         actor=Actor.of(screen.lab), person_id=people[3].pk,
         detection_route="community_screening", sampled_on=people[3].created_at.date(),
@@ -127,13 +134,7 @@ def test_a_labs_batch_of_positive_retests_proposes_one_case_each_set_based(scree
 
 def test_a_positive_retest_of_someone_in_a_quarantine_stay_is_found_under_control(
         screen, monkeypatch):
-    people = screen.people(3)
-    screen.submit("T1", people)
-    screen.ship_and_receive("B1", "T1")
-    screen.results(("T1", "positive"))
-    for n, person in enumerate(people[:2]):
-        screen.submit(f"R{n}", [person], retest=True)
-    screen.ship_and_receive("B2", "R0", "R1")
+    people = _retested(screen, 3, 2)
     asked = []
 
     def in_stay_many(person_ids, day):  # quarantine's answer: the first is in a stay
