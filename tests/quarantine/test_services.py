@@ -131,14 +131,14 @@ def test_a_manager_cannot_override_and_a_commander_override_is_audited(site):
 
 def test_a_positive_test_publishes_a_result_found_under_control(site):
     seen = []
-    handler = events.subscribe(events.PositiveResultRecorded)(seen.append)
+    handler = events.subscribe(events.PositiveResultsRecorded)(seen.append)
     try:
         stay = place(site, site.person(), site.rooms[0])
         services.record_test(actor=site.actor, stay_id=stay.pk, result="positive")
     finally:
-        events.unsubscribe(events.PositiveResultRecorded, handler)
-    assert len(seen) == 1
-    event = seen[0]
+        events.unsubscribe(events.PositiveResultsRecorded, handler)
+    assert len(seen) == 1 and len(seen[0].results) == 1
+    event = seen[0].results[0]
     assert (event.person_id, event.detection_route, event.found_under_control) == (
         stay.person_id, "quarantine_testing", True)
     assert event.sampled_on == today() and event.reference == f"stay {stay.pk} day 1"

@@ -8,13 +8,13 @@ from django.db import connection, transaction
 from outbreakhq.core import events, hooks, kept
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import InvalidInput
-from outbreakhq.core.events import ScreeningRoundClosed
+from outbreakhq.core.events import PositiveResultRecorded, ScreeningRoundClosed
 from outbreakhq.core.models import AuditEvent, AuditShown
 from outbreakhq.screening import services
 from outbreakhq.screening.models import Recall, RecallStatus, Tube, TubeMember, TubeStatus
 from outbreakhq.screening.services import tubes
 from outbreakhq.tracing.models import Case
-from outbreakhq.tracing.services.cases import propose_case_from_result
+from outbreakhq.tracing.services.cases import propose_cases_from_results
 from tests.factories import make_user
 
 
@@ -112,10 +112,11 @@ def _retested(screen, pool: int, retested: int) -> list:
 
 def test_a_labs_batch_of_positive_retests_proposes_one_case_each_set_based(screen):
     people = _retested(screen, 10, 4)
-    already = propose_case_from_result(
-        actor=Actor.of(screen.lab), person_id=people[3].pk,
+    lab = Actor.of(screen.lab)
+    [already] = propose_cases_from_results(actor=lab, results=[PositiveResultRecorded(
+        actor=lab, person_id=people[3].pk, area_path=people[3].home_area.path,
         detection_route="community_screening", sampled_on=people[3].created_at.date(),
-        reference="earlier", found_under_control=False)
+        reference="earlier", found_under_control=False)])
 
     done = screen.results(("R0", "positive"), ("R1", "positive"), ("R2", "negative"),
                           ("R3", "positive"))

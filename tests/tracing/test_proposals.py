@@ -1,5 +1,5 @@
 """A positive individual result proposes a suspected case to the tracers, on behalf of whoever
-recorded it (tracing/services/cases.py propose_case_from_result)."""
+recorded it (tracing/services/cases.py propose_cases_from_results)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,24 @@ import pytest
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import AppError
+from outbreakhq.core.events import PositiveResultRecorded
 from outbreakhq.core.models import AuditEvent
 from outbreakhq.core.roles import Role
 from outbreakhq.tracing.models import Case, Classification
-from outbreakhq.tracing.services.cases import propose_case_from_result
+from outbreakhq.tracing.services.cases import propose_cases_from_results
 from tests.factories import make_person, make_user, territory
 
 pytestmark = pytest.mark.django_db
 
 
 def propose(user, person, **extra):
-    return propose_case_from_result(
-        actor=Actor.for_command(user), person_id=person.pk,
+    """The one case proposed for this person's positive, or None."""
+    actor = Actor.for_command(user)
+    cases = propose_cases_from_results(actor=actor, results=[PositiveResultRecorded(
+        actor=actor, person_id=person.pk, area_path=person.home_area.path,
         detection_route="community_screening", sampled_on=date(2026, 12, 1),
-        reference="tube T-1", found_under_control=extra.get("under_control", False))
+        reference="tube T-1", found_under_control=extra.get("under_control", False))])
+    return cases[0] if cases else None
 
 
 def test_the_lab_that_recorded_a_positive_proposes_a_suspected_case_for_the_tracers() -> None:

@@ -142,9 +142,9 @@ def test_positive_result_in_a_quiet_area_is_an_infection_and_an_alert(zones):
     c3 = zones.land.compound3
     person = make_person(c3)
     lab = make_user(Role.LAB, zones.land.region)  # the lab recorded it
-    events.publish(PositiveResultRecorded(
+    events.publish(PositiveResultsRecorded(actor=Actor.of(lab), results=(PositiveResultRecorded(
         actor=Actor.of(lab), person_id=person.pk, area_path=c3.path, sampled_on=D0,
-        detection_route="community_screening", found_under_control=False, reference="T-1"))
+        detection_route="community_screening", found_under_control=False, reference="T-1"),)))
     assert ZoneEvent.objects.get(area=c3).kind == "infection"
     assert Alert.objects.get(area=c3).kind == "positive_without_cases"
 

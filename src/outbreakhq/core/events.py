@@ -226,8 +226,9 @@ class ContactsImported(RecordsImported):
 @dataclass(frozen=True, kw_only=True)
 class PositiveResultRecorded(Event):
     """An individual positive test of a person: a screening retest, a quarantine stay's test
-    day, a key place's staff test. Tracing subscribes and proposes a case to the tracers (a
-    suspected case, or the person's open case is left alone); zones and alerts subscribe too.
+    day, a key place's staff test. Published inside a PositiveResultsRecorded (one or a
+    batch), which tracing subscribes to and proposes cases to the tracers from (a suspected
+    case, or the person's open case is left alone); zones and alerts subscribe too.
     `detection_route` is one of tracing's DetectionRoute codes; `found_under_control` is true
     when the person was in quarantine or a sealed area; `reference` names the tube, stay or
     sample (never personal data)."""
@@ -242,9 +243,9 @@ class PositiveResultRecorded(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PositiveResultsRecorded(Event):
-    """Several individual positives recorded at once (a lab's batch of retests): each as a
-    PositiveResultRecorded would say it, published once so that subscribers answer the batch
-    set-based (the 4,000,000-person city's 2,000 proposals took a minute one by one)."""
+    """Individual positives recorded together (a lab's batch of retests, or one quarantine
+    test), published once so that subscribers answer the batch set-based (the
+    4,000,000-person city's 2,000 proposals took a minute one by one)."""
 
     results: tuple[PositiveResultRecorded, ...]
 

@@ -70,11 +70,10 @@ class TracingConfig(AppConfig):
 
         register_importers()  # cases, contacts, links: interop/registry.py
 
-        from outbreakhq.core.events import PositiveResultRecorded, PositiveResultsRecorded
-        from outbreakhq.tracing.subscribers import propose_case, propose_cases
+        from outbreakhq.core.events import PositiveResultsRecorded
+        from outbreakhq.tracing.subscribers import propose_cases
 
-        hooks.subscribe(PositiveResultRecorded)(propose_case)  # quarantine's tests
-        hooks.subscribe(PositiveResultsRecorded)(propose_cases)  # screening's retests
+        hooks.subscribe(PositiveResultsRecorded)(propose_cases)  # screening's, quarantine's
 
 
 def _case_days(case_ids):

@@ -4,8 +4,8 @@
   day it was recorded, in the deployment's time zone. The events do not carry the case's
   classification; when tracing answers `tracing.case_classification(case_id)`, suspected and
   discarded cases are left out (and a case reclassified as discarded is taken back).
-- `PositiveResultRecorded` (one, or a batch: `PositiveResultsRecorded`): an infection in the
-  person's area on the sampling day; a positive
+- `PositiveResultsRecorded` (individual positives, one or a lab's batch): an infection in
+  each person's area on the sampling day; a positive
   where the area had no infection in the last `alerts.positivity_window_days` days also raises
   an early-warning alert.
 - `ScreeningRoundClosed`: a round event (positive: a new infection that day); its tube counts
@@ -37,7 +37,6 @@ from outbreakhq.core.events import (
     CaseChanged,
     CaseOpened,
     CasesImported,
-    PositiveResultRecorded,
     PositiveResultsRecorded,
     ScreeningRoundClosed,
 )
@@ -218,10 +217,6 @@ def _infections_from(cases, *, by_onset: bool, today: date) -> None:
         bulk.analyze_after_load(table, cursor.rowcount)
 
 
-def on_positive_result(event: PositiveResultRecorded) -> None:
-    record_positives([event])
-
-
 def on_positive_results(event: PositiveResultsRecorded) -> None:
     record_positives(event.results)
 
@@ -255,7 +250,7 @@ def record_positives(results) -> None:
                                  kind=AlertKind.POSITIVE_WITHOUT_CASES,
                                  detail={"reference": result.reference,
                                          "route": result.detection_route})
-    bulk.insert_values(ZoneEvent, rows)
+    bulk.insert_values(ZoneEvent, rows, numbered=False)
 
 
 def on_round_closed(event: ScreeningRoundClosed) -> None:
@@ -300,6 +295,5 @@ def register() -> None:
     hooks.subscribe(CaseOpened)(on_case_opened)
     hooks.subscribe(CaseChanged)(on_case_changed)
     hooks.subscribe(CasesImported)(on_cases_imported)
-    hooks.subscribe(PositiveResultRecorded)(on_positive_result)
     hooks.subscribe(PositiveResultsRecorded)(on_positive_results)
     hooks.subscribe(ScreeningRoundClosed)(on_round_closed)

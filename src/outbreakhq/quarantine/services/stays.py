@@ -531,10 +531,12 @@ def record_test(*, actor: Actor, stay_id: int, on=None, result: str = "",
         _audit(actor, "change", stay, test_day=day, created=created)
         if result == TestResult.POSITIVE:
             # Tracing subscribes and proposes a case, marked as found under control.
-            events.publish(events.PositiveResultRecorded(
-                actor=actor, person_id=stay.person_id, area_path=stay.person.home_area.path,
-                sampled_on=on, detection_route="quarantine_testing", found_under_control=True,
-                reference=f"stay {stay.pk} day {day}"))
+            events.publish(events.PositiveResultsRecorded(actor=actor, results=(
+                events.PositiveResultRecorded(
+                    actor=actor, person_id=stay.person_id,
+                    area_path=stay.person.home_area.path, sampled_on=on,
+                    detection_route="quarantine_testing", found_under_control=True,
+                    reference=f"stay {stay.pk} day {day}"),)))
     return test
 
 

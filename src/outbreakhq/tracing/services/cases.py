@@ -253,37 +253,14 @@ def _with_open_case(person_ids) -> set[int]:
         classification=Classification.DISCARDED).values_list("person_id", flat=True))
 
 
-def _proposal(*, detection_route: str, sampled_on: date, reference: str, today: date) -> dict:
-    """The proposed case's fields: suspected, reported today, the result named in its notes."""
-    return {"classification": Classification.SUSPECTED, "detection_route": detection_route,
-            "sampling_date": sampled_on, "report_date": today, "notes": reference}
-
-
-def propose_case_from_result(*, actor: Actor, person_id: int, detection_route: str,
-                             sampled_on: date, reference: str,
-                             found_under_control: bool) -> Case | None:
-    """Open a suspected case for a person with an individual positive result, unless they
-    already have an open case (not discarded, still under treatment): the tracers confirm or
-    discard it. Runs in the recorder's transaction, so the result and the proposal commit
-    together; an actor who holds none of RESULT_PROPOSERS is refused (audited)."""
-    _require_proposer(actor)
-    if _with_open_case([person_id]):
-        return None
-    person = Person.objects.select_related("home_area").get(pk=person_id)
-    case = create_case(actor=actor, person=person, values=_proposal(
-        detection_route=detection_route, sampled_on=sampled_on, reference=reference,
-        today=timezone.localdate()))
-    if found_under_control and not case.under_control_when_found:
-        case.under_control_when_found = True
-        case.save(update_fields=["under_control_when_found"])
-    return case
-
-
-def propose_cases_from_results(*, actor: Actor, results) -> list[int]:
-    """propose_case_from_result for a batch of results (a lab's retests), set-based: one
+def propose_cases_from_results(*, actor: Actor, results) -> list[Case]:
+    """Open a suspected case for each person with an individual positive result (a lab's
+    batch of retests, a quarantine stay's test), unless they already have an open case (not
+    discarded, still under treatment): the tracers confirm or discard it. Set-based: one
     proposal a person (their first result), the open cases read at once, the cases written in
     one pass and announced as CasesProposed (counted, audited and reviewed as an import's
-    cases). Returns the new case numbers."""
+    cases). Runs in the recorder's transaction, so the results and the proposals commit
+    together; an actor who holds none of RESULT_PROPOSERS is refused (audited)."""
     _require_proposer(actor)
     first: dict[int, events.PositiveResultRecorded] = {}
     for result in results:
@@ -297,15 +274,15 @@ def propose_cases_from_results(*, actor: Actor, results) -> list[int]:
     under = under_control_pairs((person_id, today) for person_id in first)
     who = actor.user if actor.is_authenticated else None
     cases = [Case(tenant_id=people[pid].tenant_id, area=people[pid].home_area,
-                  person=people[pid], created_by=who, **_proposal(
-                      detection_route=result.detection_route, sampled_on=result.sampled_on,
-                      reference=result.reference, today=today),
+                  person=people[pid], created_by=who, classification=Classification.SUSPECTED,
+                  detection_route=result.detection_route, sampling_date=result.sampled_on,
+                  report_date=today, notes=result.reference,
                   under_control_when_found=(pid, today) in under or result.found_under_control)
              for pid, result in first.items()]
     bulk.insert_models(cases)
     events.publish(events.CasesProposed(actor=actor, records=tuple(
         events.ImportedRecord(case.pk, case.person, case.area) for case in cases)))
-    return [case.pk for case in cases]
+    return cases
 
 
 def update_case(*, actor: Actor, case_id: int, changes: Mapping) -> Case:
