@@ -227,12 +227,11 @@ def _apply(actor: Actor, todo: list[tuple[_TubeRow, str, float | None]],
                 **({"retest_tube": None} if status == RecallStatus.NOTIFIED else {}))
     found = [(tube, member) for tube in single if tube.result == Result.POSITIVE
              for member in members.get(tube.pk, ())]
-    in_stay = _in_stay(found)
+    under = _under_control(found)
     positives = tuple(PositiveResultRecorded(
         actor=actor, person_id=member.person_id, area_path=member.area.path,
         sampled_on=tube.collected_at.date(), detection_route=tube.detection_route,
-        found_under_control=(RoundKind(tube.round_kind) in UNDER_CONTROL
-                             or (member.person_id, tube.collected_at.date()) in in_stay),
+        found_under_control=(member.person_id, tube.collected_at.date()) in under,
         reference=_("tube %(code)s") % {"code": tube.barcode})
         for tube, member in found)
     if positives:  # one event for the batch: the proposals are written set-based
@@ -304,17 +303,20 @@ def _members_of(tube_ids: set[int]) -> dict[int, list[TubeMember]]:
     return out
 
 
-def _in_stay(found: list[tuple[_TubeRow, TubeMember]]) -> set[tuple[int, date]]:
-    """(person, day) of the positives who were in a quarantine stay the day they were sampled
-    (found under control), asked once a sampling day; sealed-compound and quarantine rounds
-    are under control whatever the stay."""
-    by_day: dict[date, set[int]] = {}
+def _under_control(found: list[tuple[_TubeRow, TubeMember]]) -> set[tuple[int, date]]:
+    """(person, sampling day) of the positives found under control: sampled in a
+    sealed-compound or quarantine round, or in a quarantine stay that day (asked once a
+    sampling day, not once a person)."""
+    under, by_day = set(), {}
     for tube, member in found:
-        if RoundKind(tube.round_kind) not in UNDER_CONTROL:
-            by_day.setdefault(tube.collected_at.date(), set()).add(member.person_id)
-    return {(person, day) for day, people in by_day.items()
-            for person in hooks.ask("quarantine.in_stay_many", sorted(people), day,
-                                    default=set()) or ()}
+        day = tube.collected_at.date()
+        if RoundKind(tube.round_kind) in UNDER_CONTROL:
+            under.add((member.person_id, day))
+        else:
+            by_day.setdefault(day, set()).add(member.person_id)
+    return under | {(person, day) for day, people in by_day.items()
+                    for person in hooks.ask("quarantine.in_stay_many", sorted(people), day,
+                                            default=set()) or ()}
 
 
 def results_of_many(person_ids) -> dict[int, list[tuple]]:
