@@ -71,7 +71,7 @@ def test_the_api_places_records_and_refuses_a_release_with_reasons(site):
                       {"kind": "pilot", "start": "2022-11-11"}).status_code == 400
 
 
-def test_the_person_page_shows_the_stay_its_test_days_and_cohorts_to_the_manager_only(site):
+def test_the_person_page_shows_the_stay_its_test_days_and_cohorts_to_manager_and_commander(site):
     person = site.person(name="Panel Person")
     services.place(actor=site.actor, person_id=person.pk, site_id=site.hotel.pk,
                    room_id=site.rooms[0].pk)
@@ -82,6 +82,13 @@ def test_the_person_page_shows_the_stay_its_test_days_and_cohorts_to_the_manager
     page = logged_in(site.manager).get(f"/people/{person.pk}/").content.decode()
     assert 'id="person-quarantine"' in page and "In a stay at Harbour Hotel" in page
     assert "Test of day 1" in page and "Night shift" in page
+    assert "/quarantine/staff/cohort/?id=" in page
+    # A commander reads it as the quarantine pages do (overriding their rules), the cohort's
+    # name without the managers' cohort page; a tracer holds neither and sees no section.
+    page = logged_in(make_user("commander", site.land.county1)).get(
+        f"/people/{person.pk}/").content.decode()
+    assert 'id="person-quarantine"' in page and "In a stay at Harbour Hotel" in page
+    assert "Night shift" in page and "/quarantine/staff/cohort/?id=" not in page
     tracer = make_user("tracer", site.land.county1)
     page = logged_in(tracer).get(f"/people/{person.pk}/").content.decode()
     assert 'id="person-quarantine"' not in page

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Can
-from outbreakhq.core.scope import can
 from outbreakhq.quarantine import rules, worklists
 from outbreakhq.quarantine.models import CohortMember, Room, Site, Stay, StayStatus
 from outbreakhq.quarantine.services.access import rule_of
@@ -41,10 +40,12 @@ def staff_panel(actor: Actor, area=None) -> dict | None:
 def person(actor: Actor, person) -> dict:
     """The person page's quarantine section (core's page, through hooks.person_panel): the
     person's stays in the actor's sites, the current stay's schedule with its results, and the
-    closed-loop cohorts they are in. Nothing for a role that runs no site."""
-    if not can(actor, Can.MANAGE_STAYS):
+    closed-loop cohorts they are in, read as the quarantine pages read them (a manager's
+    sites, a commander's scope). Nothing for a role that holds neither."""
+    capability = worklists.reading_capability(actor)
+    if capability is None:
         return {}
-    stays = list(worklists.stays_of(actor).filter(person=person).select_related("site")
+    stays = list(worklists.stays_of(actor, capability).filter(person=person).select_related("site")
                  .order_by("-pk")[:10])
     current = next((s for s in stays if s.status == StayStatus.PLACED), None)
     days = []
@@ -52,6 +53,7 @@ def person(actor: Actor, person) -> dict:
         results = dict(current.tests.values_list("day", "result"))
         days = [{"row": d, "result": results.get(d.day)}
                 for d in rules.schedule(rule_of(current), current.start) if d.test]
-    members = list(CohortMember.objects.visible_to(actor, Can.MANAGE_STAYS)
+    members = list(CohortMember.objects.visible_to(actor, capability)
                    .filter(person=person).select_related("cohort").order_by("-pk")[:10])
-    return {"stays": stays, "current": current, "test_days": days, "cohorts": members}
+    return {"stays": stays, "current": current, "test_days": days, "cohorts": members,
+            "manages": capability == Can.MANAGE_STAYS}  # cohort pages are the managers'

@@ -112,14 +112,12 @@ def _sites_and_rooms(actor, today) -> list:
 
 
 def _reading_as(request) -> str:
-    """The capability a person's page and the awaiting list are read with: running the sites,
-    or, for a commander who runs none, overriding their rules (Can.OVERRIDE_RULES); each reads
-    the records of that capability's scope. Neither: the refusal of MANAGE_STAYS."""
-    actor = actor_of(request)
-    if not can(actor, Can.MANAGE_STAYS) and can(actor, Can.OVERRIDE_RULES):
-        return Can.OVERRIDE_RULES
-    require_capability(request, Can.MANAGE_STAYS)
-    return Can.MANAGE_STAYS
+    """The capability a person's page and the awaiting list are read with
+    (worklists.reading_capability); neither: the refusal of MANAGE_STAYS."""
+    capability = worklists.reading_capability(actor_of(request))
+    if capability is None:
+        require_capability(request, Can.MANAGE_STAYS)
+    return capability
 
 
 def _override_context(actor, capability: str) -> dict:

@@ -31,6 +31,7 @@ from outbreakhq import protocols
 from outbreakhq.core import audit, hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.roles import Can
+from outbreakhq.core.scope import can
 from outbreakhq.quarantine import rules
 from outbreakhq.quarantine.models import (
     Awaiting,
@@ -123,6 +124,15 @@ class SiteDay:
     releases_due: list
     tests_due: list
     tests_overdue: list
+
+
+def reading_capability(actor: Actor) -> str | None:
+    """The capability a person's quarantine records are read with: running the sites, or, for
+    a commander who runs none, overriding their rules (Can.OVERRIDE_RULES); each reads the
+    records of that capability's scope. None for a role holding neither."""
+    if can(actor, Can.MANAGE_STAYS):
+        return Can.MANAGE_STAYS
+    return Can.OVERRIDE_RULES if can(actor, Can.OVERRIDE_RULES) else None
 
 
 def stays_of(actor: Actor, capability: str = Can.MANAGE_STAYS):
