@@ -111,6 +111,9 @@ def test_a_chinese_deployment_names_its_support_teams_in_chinese(scenario, setti
     assert teams.exists()
     for team in teams:
         assert team.name == f"{team.area.name_zh}社区保障组"
+    # and the stranded travellers' home provinces: 四川省, not Sichuan
+    homes = set(Traveller.objects.values_list("home_destination", flat=True))
+    assert homes and all(home.endswith(("省", "市")) for home in homes)
 
 
 def test_an_english_deployment_names_its_support_teams_in_english(scenario, settings) -> None:
@@ -120,3 +123,6 @@ def test_an_english_deployment_names_its_support_teams_in_english(scenario, sett
     assert teams.exists()
     for team in teams:
         assert team.name == f"{team.area.name_en} community team"
+    homes = set(Traveller.objects.values_list("home_destination", flat=True))
+    assert homes and homes <= {"Beijing", "Shanghai", "Guangdong", "Sichuan", "Zhejiang",
+                               "Jiangsu", "Hubei", "Shaanxi"}

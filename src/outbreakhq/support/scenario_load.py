@@ -46,11 +46,17 @@ ANSWERS_WHEN_SOON = {"medicine": {"medicine_days_left": 1}, "mental_health": {"c
 TODAY_STEPS = (Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED, Status.IN_PROGRESS)
 SOURCES = (Source.HOTLINE, Source.COMMUNITY, Source.PUBLIC)
 HISTORY_DAYS = 3
-# The demo's team names by deployment language (core/data_language.py): data for the records.
-NAMES = {"en": {"team": "{area} community team"}, "zh": {"team": "{area}社区保障组"}}
-# The provinces the simulator's travellers come from (GB/T 2260 codes), as a destination reads.
-PROVINCES = {"11": "Beijing", "31": "Shanghai", "44": "Guangdong", "51": "Sichuan",
-             "33": "Zhejiang", "32": "Jiangsu", "42": "Hubei", "61": "Shaanxi"}
+# The demo's team names and the provinces the simulator's travellers come from (GB/T 2260
+# codes, as a destination reads), by deployment language (core/data_language.py): data for
+# the records.
+NAMES = {
+    "en": {"team": "{area} community team",
+           "11": "Beijing", "31": "Shanghai", "44": "Guangdong", "51": "Sichuan",
+           "33": "Zhejiang", "32": "Jiangsu", "42": "Hubei", "61": "Shaanxi"},
+    "zh": {"team": "{area}社区保障组",
+           "11": "北京市", "31": "上海市", "44": "广东省", "51": "四川省",
+           "33": "浙江省", "32": "江苏省", "42": "湖北省", "61": "陕西省"},
+}
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,10 @@ def load_scenario(scenario, *, tenant_id: int, area_ids: dict[str, int],
     bulk.insert_models(requests)
 
     s = scenario["stranded_travellers"].to_pydict()
+    _column, words = names_in(NAMES)
     travellers = [Traveller(tenant_id=tenant_id, area_id=area_ids[code],
                             person_id=person_ids[person], staying_at=people["address"][person],
-                            home_destination=PROVINCES.get(province, province),
+                            home_destination=words.get(str(province), str(province)),
                             since=since + shift,
                             contact=people["phone"][person])
                   for person, province, code, since in zip(

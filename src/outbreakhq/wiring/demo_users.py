@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import translation
 
 from outbreakhq.core.models import Area, Assignment, Level
 from outbreakhq.core.roles import Role
@@ -47,6 +49,15 @@ def demo_plan() -> list[tuple[str, str, Area]]:
         ("quarantine", Role.QUARANTINE, county),
         ("community", Role.COMMUNITY, township),
     ]
+
+
+def login_lines(logins: list[DemoLogin], language: str | None = None) -> list[str]:
+    """The demo's printed logins: user, role, and area, the area named as the deployment
+    names its data (settings.LANGUAGE_CODE: 天宁县 in a Chinese deployment) with its code."""
+    language = settings.LANGUAGE_CODE if language is None else language
+    with translation.override(language):
+        return [f"  {login.username:<11} {str(login.role):<34} "
+                f"{login.area.display_name(language)} ({login.area.code})" for login in logins]
 
 
 @transaction.atomic

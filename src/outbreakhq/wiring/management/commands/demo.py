@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from outbreakhq import config
 from outbreakhq.core.models import Area
-from outbreakhq.wiring.demo_users import DEMO_PASSWORD, ensure_demo_users
+from outbreakhq.wiring.demo_users import DEMO_PASSWORD, ensure_demo_users, login_lines
 
 
 class Command(BaseCommand):
@@ -38,8 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Ready in {time.monotonic() - started:.0f} s.\n")
         bind = config.get("OUTBREAKHQ_BIND")
         self.stdout.write(f"Open http://{bind}/ and log in (password for all: {DEMO_PASSWORD}):")
-        for login in logins:
-            self.stdout.write(f"  {login.username:<11} {login.role:<34} "
-                              f"{login.area.name_en} ({login.area.code})")
+        for line in login_lines(logins):
+            self.stdout.write(line)
         if not no_serve:
             call_command("serve")
