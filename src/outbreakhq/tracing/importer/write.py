@@ -164,7 +164,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
             continue
         infector = named.get(source) or row.refs.get("source_case")
         if infector is not None:
-            case.source_case_id = infector.pk
+            case.source_case_id = infector.id
         else:  # not a case here (or its row was refused in a partial run): kept, unresolved
             case.source_external_id = source
     # A stored person's number is the case's person_id already; a new person has none yet
@@ -175,7 +175,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
         case.under_control_when_found = (case.person_id, case.report_date) in found
     batch.write(Case, list(created.values()))
     earlier.update(created)  # for the file's later batches (SQLite: pipeline.commit_plan)
-    _change_stored_cases(actor, plan, named, fresh={c.pk for c in created.values()})
+    _change_stored_cases(actor, plan, named, fresh={c.id for c in created.values()})
     _candidates(actor, plan, named)
     if created:
         sources.resolve(actor, next(iter(created.values())).tenant_id, created.values())
