@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from itertools import islice
+from operator import itemgetter
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -457,6 +458,15 @@ def _rows(fields: Sequence[models.Field], values: Sequence[dict],
         yield from zip(*[column(part, nth) for column in columns], strict=True)
 
 
+def _read(values: Sequence[dict], attname: str) -> list:
+    """One column of a batch's attribute dicts: by itemgetter, in C, when every row has it
+    (instances and rows made with their defaults do); else None where a row leaves it out."""
+    try:
+        return list(map(itemgetter(attname), values))
+    except KeyError:
+        return [own.get(attname) for own in values]
+
+
 # Python types a column of this kind stores as they are: the value's own is what
 # get_db_prep_save would return (text stays text, a number stays a number), on both backends.
 _PLAIN = ((models.CharField, (str,)), (models.TextField, (str,)),
@@ -492,7 +502,7 @@ def _column_of(field: models.Field, db, now: datetime):
             adapt = str  # what it returns for a date (SQLite), without a Python call a value
 
         def days(values, instance):
-            column = [own.get(attname) for own in values]
+            column = _read(values, attname)
             if set(map(type, column)) <= {date, type(None)}:
                 # A batch's dates are few (a file's report dates span weeks): each distinct
                 # one adapted once, not once a row (issue 14).
@@ -511,10 +521,16 @@ def _column_of(field: models.Field, db, now: datetime):
             (field.is_relation and type(target).pre_save is not models.Field.pre_save):
         return full
     stored_as_is = {*plain, type(None)}
+    text = str in plain
 
     def as_they_are(values, instance):
-        column = [own.get(attname) for own in values]
-        if set(map(type, column)) <= stored_as_is:
+        column = _read(values, attname)
+        kinds = set(map(type, column))
+        # Text columns also take str's subclasses as they are (a choice such as
+        # Outcome.UNKNOWN): CharField's and TextField's preparation returns any str unchanged,
+        # so the full path gave back the same object, at four calls a value (issue 14).
+        if kinds <= stored_as_is or text and all(
+                kind is type(None) or issubclass(kind, str) for kind in kinds):
             return column
         return [value if type(value) in stored_as_is
                 else field.get_db_prep_save(field.pre_save(instance(i), True), db)
