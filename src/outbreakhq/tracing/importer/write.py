@@ -89,12 +89,13 @@ class Batch:
         # register_person applies; the person is shown by the case's external id, and
         # de-duplication leaves people without a name alone (core/dedup.py).
         nameless = "name" not in data
+        data["home_area"] = row.refs["area"]
+        if nameless:
+            data["name"] = "-"
         try:
             # The document was validated and normalised as the file was read (interop/rows.py,
             # the same identity.normalise_document): not a second time for each row.
-            values = rules.new_person_values({**data, "home_area": row.refs["area"],
-                                              **({"name": "-"} if nameless else {})},
-                                             document_normalised=True)
+            values = rules.new_person_values(data, document_normalised=True)
         except AppError as exc:
             self.errors += _row_errors(exc, row, self.columns)
             return None
