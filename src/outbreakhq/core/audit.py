@@ -118,10 +118,11 @@ def record_each(*, actor: Actor, action: str, object_type: str, records: Iterabl
     placed = {key: (place.tenant_id, place.path) if place is not None else (None, "")
               for key, place in {id(place): place for place in places}.items()}
     where = [placed[id(place)] for place in places]
-    # A column at a time (comprehensions), not a row at a time (issue 14).
+    # A column at a time (comprehensions), not a row at a time (issue 14); `id`, not `pk`
+    # (a property that takes two calls), of each person.
     varying = {
         "object_id": [str(object_id) for object_id, _person, _area, _detail in records],
-        "person_id": [person.pk if person is not None else None
+        "person_id": [person.id if person is not None else None
                       for _id, person, _area, _detail in records],
         "tenant_id": [tenant for tenant, _path in where],
         "area_path": [path for _tenant, path in where],

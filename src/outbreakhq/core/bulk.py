@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
+from itertools import islice
+from operator import itemgetter
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -178,14 +180,9 @@ def _write(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]])
             return written
         sql = (f'INSERT INTO "{table}" ({column_list}) '  # noqa: S608 (model names)
                f'VALUES ({", ".join(["%s"] * len(columns))})')
-        batch: list[Sequence[object]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= SQLITE_BATCH:
-                cursor.executemany(sql, batch)
-                written += len(batch)
-                batch = []
-        if batch:
+        rows = iter(rows)
+        # SQLITE_BATCH rows at a time, taken by islice: no Python step a row (issue 14).
+        while batch := list(islice(rows, SQLITE_BATCH)):
             cursor.executemany(sql, batch)
             written += len(batch)
     analyze_after_load(table, written)
@@ -279,10 +276,17 @@ def insert_person_key_groups(pairs: Iterable[tuple[int, int]], *, tenant_id: int
 def assign_ids(objs: Sequence[models.Model]) -> None:
     """Give unsaved instances of one model their ids now, so that rows of the same batch can
     point at each other (a case's source further down the file) before anything is written."""
-    if objs:
-        for obj, pk in zip(objs, allocate_ids(type(objs[0])._meta.db_table, len(objs)),
-                           strict=True):
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    ids = allocate_ids(meta.db_table, len(objs))
+    if meta.parents:  # a child of multi-table inheritance: its parent links take the id too
+        for obj, pk in zip(objs, ids, strict=True):
             obj.pk = pk
+        return
+    attname = meta.pk.attname
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.__dict__[attname] = pk  # what `obj.pk = pk` sets, without its two calls an object
 
 
 def with_ids(rows: models.QuerySet, ids: Iterable[int]) -> models.QuerySet:
@@ -366,12 +370,15 @@ def maker(model: type[models.Model]) -> Callable[..., models.Model]:
     fields = [f for f in meta.concrete_fields if f.column and not f.generated]
     called = [f for f in fields if f.has_default() and callable(f.default)]
     fixed = {f.attname: f.get_default() for f in fields if f not in called}
-    related = [(f.name, f) for f in fields if f.is_relation]
-    known = {f.attname for f in fields} | {name for name, _f in related}
+    # Each relation's name, its columns (own attname, the related row's attname) and the key
+    # of its cached object, read once here rather than through the field for every instance.
+    related = [(f.name, [(mine.attname, theirs.attname) for mine, theirs in f.related_fields],
+                f.cache_name) for f in fields if f.is_relation]
+    known = {f.attname for f in fields} | {name for name, _c, _k in related}
 
     def make(**values) -> models.Model:
         obj = model.__new__(model)
-        obj._state = ModelState()
+        state = obj._state = ModelState()
         own = obj.__dict__
         own.update(fixed)
         for f in called:
@@ -381,13 +388,12 @@ def maker(model: type[models.Model]) -> Callable[..., models.Model]:
         properties = {name: values.pop(name) for name in values.keys() - known} \
             if not values.keys() <= known else {}
         own.update(values)  # columns by attname as they are; relations by name, just below
-        for name, f in related:
-            if name in values:  # as the forward descriptor sets it
-                value = own.pop(name)
-                for mine, theirs in f.related_fields:
-                    own[mine.attname] = getattr(value, theirs.attname) if value is not None \
-                        else None
-                f.set_cached_value(obj, value)
+        cached = state.fields_cache
+        for name, columns, key in related:
+            if name in values:  # as the forward descriptor sets it (set_cached_value)
+                value = cached[key] = own.pop(name)
+                for mine, theirs in columns:
+                    own[mine] = getattr(value, theirs) if value is not None else None
         for name, value in properties.items():
             setattr(obj, name, value)
         return obj
@@ -452,6 +458,15 @@ def _rows(fields: Sequence[models.Field], values: Sequence[dict],
         yield from zip(*[column(part, nth) for column in columns], strict=True)
 
 
+def _read(values: Sequence[dict], attname: str) -> list:
+    """One column of a batch's attribute dicts: by itemgetter, in C, when every row has it
+    (instances and rows made with their defaults do); else None where a row leaves it out."""
+    try:
+        return list(map(itemgetter(attname), values))
+    except KeyError:
+        return [own.get(attname) for own in values]
+
+
 # Python types a column of this kind stores as they are: the value's own is what
 # get_db_prep_save would return (text stays text, a number stays a number), on both backends.
 _PLAIN = ((models.CharField, (str,)), (models.TextField, (str,)),
@@ -487,9 +502,16 @@ def _column_of(field: models.Field, db, now: datetime):
             adapt = str  # what it returns for a date (SQLite), without a Python call a value
 
         def days(values, instance):
+            column = _read(values, attname)
+            if set(map(type, column)) <= {date, type(None)}:
+                # A batch's dates are few (a file's report dates span weeks): each distinct
+                # one adapted once, not once a row (issue 14).
+                text = {day: adapt(day) for day in set(column) if day is not None}
+                text[None] = None
+                return [text[day] for day in column]
             return [None if day is None else adapt(day) if type(day) is date
                     else field.get_db_prep_save(field.pre_save(instance(i), True), db)
-                    for i, day in enumerate(own.get(attname) for own in values)]
+                    for i, day in enumerate(column)]
 
         return days
 
@@ -499,10 +521,16 @@ def _column_of(field: models.Field, db, now: datetime):
             (field.is_relation and type(target).pre_save is not models.Field.pre_save):
         return full
     stored_as_is = {*plain, type(None)}
+    text = str in plain
 
     def as_they_are(values, instance):
-        column = [own.get(attname) for own in values]
-        if {type(value) for value in column} <= stored_as_is:
+        column = _read(values, attname)
+        kinds = set(map(type, column))
+        # Text columns also take str's subclasses as they are (a choice such as
+        # Outcome.UNKNOWN): CharField's and TextField's preparation returns any str unchanged,
+        # so the full path gave back the same object, at four calls a value (issue 14).
+        if kinds <= stored_as_is or text and all(
+                kind is type(None) or issubclass(kind, str) for kind in kinds):
             return column
         return [value if type(value) in stored_as_is
                 else field.get_db_prep_save(field.pre_save(instance(i), True), db)

@@ -249,7 +249,8 @@ def commit_plan(*, actor: Actor, plan: Plan, name: str, partial: bool = False) -
     refused = plan.refused_rows
     held = _held(importer, plan.rows, [r for r in plan.rows if r.number not in refused],
                  refused)
-    rows = [r for r in plan.rows if r.number not in refused | held]
+    out = refused | held  # once, not once a row
+    rows = [r for r in plan.rows if r.number not in out]
     batches = _batches(importer, rows)
     results: list[ImportResult] = []
     for index, batch in enumerate(batches):

@@ -66,7 +66,7 @@ def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]],
     for case, row, date_key in exposed:
         setting, date = row.values.get("exposure_type") or "", row.values.get(date_key)
         if setting or date:
-            wanted.setdefault((case.pk, setting or ContactType.OTHER, date), case)
+            wanted.setdefault((case.id, setting or ContactType.OTHER, date), case)
     if not wanted:
         return
     older = {k[0] for k in wanted if k[0] not in fresh}
@@ -74,9 +74,9 @@ def add_exposures(actor: Actor, exposed: list[tuple[Case, Row, str]],
                  .values_list("case_id", "setting", "date")) if older else set()
     new = [case for key, case in wanted.items() if key not in stored]
     ids = bulk.insert_values(Exposure, [
-        {"tenant_id": case.tenant_id, "case_id": case.pk, "setting": setting, "date": date}
+        {"tenant_id": case.tenant_id, "case_id": case.id, "setting": setting, "date": date}
         for (_pk, setting, date), case in wanted.items() if (_pk, setting, date) not in stored])
     # The cases are at hand, with their person and area: no need to read them again.
     audit.record_each(actor=actor, action="change", object_type="case", records=[
-        (case.pk, case.person, case.area, {"added": "exposure", "exposure": pk})
+        (case.id, case.person, case.area, {"added": "exposure", "exposure": pk})
         for case, pk in zip(new, ids, strict=True)])

@@ -81,7 +81,7 @@ def resolve(actor: Actor, tenant_id: int, new: Iterable[Case]) -> int:
     # 0010), not IN lists of the batch's thousands of ids (issue 14: 0.4 s of a 5,000-case
     # commit on PostgreSQL, for a batch for which nobody waits).
     names = bulk.with_ids(Case.objects.filter(tenant_id=tenant_id).exclude(external_id=""),
-                          [case.pk for case in new]).values("external_id")
+                          [case.id for case in new]).values("external_id")
     mine = Case.objects.visible_to(actor, Can.MANAGE_CASE).filter(tenant_id=tenant_id)
     # `> ""`: SQLite then reads the index of the waiting cases, not every case of the tenant.
     waiting = list(mine.filter(source_case__isnull=True, source_external_id__gt="",

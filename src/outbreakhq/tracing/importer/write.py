@@ -89,12 +89,13 @@ class Batch:
         # register_person applies; the person is shown by the case's external id, and
         # de-duplication leaves people without a name alone (core/dedup.py).
         nameless = "name" not in data
+        data["home_area"] = row.refs["area"]
+        if nameless:
+            data["name"] = "-"
         try:
             # The document was validated and normalised as the file was read (interop/rows.py,
             # the same identity.normalise_document): not a second time for each row.
-            values = rules.new_person_values({**data, "home_area": row.refs["area"],
-                                              **({"name": "-"} if nameless else {})},
-                                             document_normalised=True)
+            values = rules.new_person_values(data, document_normalised=True)
         except AppError as exc:
             self.errors += _row_errors(exc, row, self.columns)
             return None
@@ -118,13 +119,15 @@ class Batch:
         if self.new_people:
             bulk.insert_models(self.new_people)
             events.publish(PeopleImported(actor=self.actor, records=tuple(
-                ImportedRecord(p.pk, p) for p in self.new_people)))
+                ImportedRecord(p.id, p) for p in self.new_people)))
             self.new_people = []
         bulk.insert_models(records)
         imported = {Case: CasesImported, Contact: ContactsImported}[model]
+        # The person and area as bulk.maker cached them on each record (no descriptor call a
+        # read: issue 14); `id` rather than `pk`, which goes through two calls.
         events.publish(imported(actor=self.actor, records=tuple(
-            ImportedRecord(r.pk, r.person, r.area, detail(r) if detail else None)
-            for r in records)))
+            ImportedRecord(r.id, cached["person"], cached["area"], detail(r) if detail else None)
+            for r in records for cached in (r._state.fields_cache,))))
 
 
 def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
@@ -136,6 +139,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
     batch = Batch(actor, plan.columns)
     created: dict[str, Case] = {}
     new_case = bulk.maker(Case)  # Case(**values), faster for a batch's thousands
+    created_by = actor.user if actor.is_authenticated else None
     for row in plan.rows:
         if row.refs.get("record") is None:
             person = batch.person(row)
@@ -147,8 +151,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
             if person is not None:
                 created[row.values["external_id"]] = new_case(
                     tenant_id=person.tenant_id, area=person.home_area, person=person,
-                    created_by=actor.user if actor.is_authenticated else None,
-                    **values)
+                    created_by=created_by, **values)
     batch.check()
     registered = len(batch.new_people)
     earlier = plan.carried.setdefault("cases", {})
@@ -162,7 +165,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
             continue
         infector = named.get(source) or row.refs.get("source_case")
         if infector is not None:
-            case.source_case_id = infector.pk
+            case.source_case_id = infector.id
         else:  # not a case here (or its row was refused in a partial run): kept, unresolved
             case.source_external_id = source
     # A stored person's number is the case's person_id already; a new person has none yet
@@ -173,7 +176,7 @@ def _write_cases(actor: Actor, plan: Plan) -> ImportResult:
         case.under_control_when_found = (case.person_id, case.report_date) in found
     batch.write(Case, list(created.values()))
     earlier.update(created)  # for the file's later batches (SQLite: pipeline.commit_plan)
-    _change_stored_cases(actor, plan, named, fresh={c.pk for c in created.values()})
+    _change_stored_cases(actor, plan, named, fresh={c.id for c in created.values()})
     _candidates(actor, plan, named)
     if created:
         sources.resolve(actor, next(iter(created.values())).tenant_id, created.values())
