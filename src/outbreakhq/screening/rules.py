@@ -60,14 +60,27 @@ def screening_code(person_id: int, key: str | bytes) -> str:
     return f"S{person_id}-{_check(person_id, key)}"
 
 
+def _parse_code(code: str) -> tuple[int, str] | None:
+    """(record number, check letters) of a code, or None when it has not a code's shape. A
+    code as printed (`S123-ABCD`) is split without the regex (a city's round parses
+    millions); anything else (spaces, lower case, no S or no dash) goes through `_CODE`, so
+    both read the same codes."""
+    number, dash, letters = code.rpartition("-")
+    if (dash and len(letters) == 4 and not letters.strip(_BASE32) and number[:1] == "S"
+            and 2 <= len(number) <= 13 and number.isascii() and number[1:].isdigit()):
+        return int(number[1:]), letters
+    match = _CODE.match(code.strip().upper().replace(" ", ""))
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
 def person_of_code(code: str, key: str | bytes) -> int | None:
     """The record number a screening code names, or None when it is not a valid code."""
     key = key.encode() if isinstance(key, str) else key
-    match = _CODE.match(code.strip().upper().replace(" ", ""))
-    if not match:
+    parsed = _parse_code(code)
+    if parsed is None:
         return None
-    person_id = int(match.group(1))
-    return person_id if hmac.compare_digest(match.group(2), _check(person_id, key)) else None
+    person_id, letters = parsed
+    return person_id if hmac.compare_digest(letters, _check(person_id, key)) else None
 
 
 def pool_capacity(rule: int | str, max_pool_size: int) -> int:
