@@ -34,7 +34,12 @@ from outbreakhq.screening.models import (
     TubeMember,
     TubeStatus,
 )
-from outbreakhq.screening.services.common import now, row_error, user_of
+from outbreakhq.screening.services.common import (
+    now,
+    row_error,
+    tube_rows_by_barcode,
+    user_of,
+)
 from outbreakhq.screening.services.tubes import MAX_BARCODE, capacity_of
 
 CHUNK = 5000
@@ -95,9 +100,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
     rounds = {r.pk: r for r in Round.objects.filter(pk__in={p[4] for p in parsed if p[4]})}
     capacities = {pk: capacity_of(r) for pk, r in rounds.items()}
     people = _people(actor, [m for p in parsed for m in p[2]])
-    existing = {}
-    for chunk in _chunks([p[1] for p in parsed if p[1]]):
-        existing.update(Tube.objects.filter(barcode__in=chunk).values_list("barcode", "content"))
+    existing = dict(tube_rows_by_barcode([p[1] for p in parsed if p[1]], ("barcode", "content")))
     seen_barcodes: dict[str, int] = {}
     seen_people: dict[tuple[int, int, bool], int] = {}
     scanned: dict[int, str] = {}  # person -> the code or number scanned: what errors name
