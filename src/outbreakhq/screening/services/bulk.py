@@ -79,7 +79,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
             members = members.replace(";", " ").replace(",", " ").split()
         elif not isinstance(members, list | tuple):
             members = []  # a number or an object where a list belongs: "scan at least one"
-        members = [str(m).strip() for m in members if str(m).strip()]
+        members = [m for m in map(str.strip, map(str, members)) if m]
         if not barcode or len(barcode) > MAX_BARCODE:
             fail(row, "barcode", _("a barcode of 1 to 64 characters is required"))
         if not members:
@@ -101,6 +101,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
     capacities = {pk: capacity_of(r) for pk, r in rounds.items()}
     people = _people(actor, [m for p in parsed for m in p[2]])
     existing = dict(tube_rows_by_barcode([p[1] for p in parsed if p[1]], ("barcode", "content")))
+    person_of = people.get
     seen_barcodes: dict[str, int] = {}
     seen_people: dict[tuple[int, int, bool], int] = {}
     scanned: dict[int, str] = {}  # person -> the code or number scanned: what errors name
@@ -114,7 +115,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
             fail(row, "round", _("no screening round number %(n)s") % {"n": round_id or "?"})
         ids = []
         for code in members:
-            found = people.get(code.upper())
+            found = person_of(code.upper())
             if found is None:
                 fail(row, "members", _(
                     "%(code)s is not the screening code or identity number of a person "
@@ -203,21 +204,22 @@ def _int(value) -> int | None:
 def _people(actor: Actor, codes: list[str]) -> dict[str, tuple[int, int, int]]:
     """code (upper case) -> (person id, tenant id, home area id), in the actor's scope."""
     scoped = Person.objects.visible_to(actor, Can.COLLECT_SAMPLES)
-    by_id: dict[int, list[str]] = {}
+    named: dict[str, int] = {}  # code -> the record number its MAC vouches for
     numbers = []
     key = settings.SECRET_KEY.encode()  # once: the lazy settings cost more than the MAC
-    for code in {c.upper() for c in codes}:
-        pid = rules.person_of_code(code, key)
+    person_of_code = rules.person_of_code
+    for code in set(map(str.upper, codes)):
+        pid = person_of_code(code, key)
         if pid:
-            by_id.setdefault(pid, []).append(code)
+            named[code] = pid
         else:
             numbers.append(code)
-    found: dict[str, tuple[int, int, int]] = {}
-    for chunk in _chunks(sorted(by_id)):
-        for pid, tenant, area in scoped.filter(_among("pk", chunk)).values_list(
-                "pk", "tenant_id", "home_area_id"):
-            for code in by_id.get(pid, ()):
-                found[code] = (pid, tenant, area)
+    # person id -> (id, tenant, home area) of the people in scope (a range may bring others)
+    in_scope: dict[int, tuple[int, int, int]] = {}
+    for chunk in _chunks(sorted(set(named.values()))):
+        in_scope.update((row[0], row) for row in scoped.filter(_among("pk", chunk)).values_list(
+            "pk", "tenant_id", "home_area_id"))
+    found = {code: in_scope[pid] for code, pid in named.items() if pid in in_scope}
     for chunk in _chunks(numbers):
         counts: dict[str, list] = {}
         for number, pid, tenant, area in scoped.filter(id_number__in=chunk).values_list(
