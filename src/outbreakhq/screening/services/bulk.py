@@ -261,11 +261,14 @@ def _refuse_sampled(todo: list, fail, scanned: Mapping[int, str]) -> None:
                         "code": scanned[pid], "barcode": barcode})
 
 
-def _resample(rows: list[tuple[int, int, int, bool]], when) -> None:
+def _resample(tubes: list[tuple[int, tuple]], when) -> None:
     """The open recalls of the retested people are resampled (in their retest tube): one
     statement run for all of them (executemany), each row found by the recall_round_person
-    index; one ORM UPDATE a person cost about a millisecond (20 s for a city's recalls)."""
-    retests = [(tube_id, round_id, pid) for tube_id, round_id, pid, retest in rows if retest]
+    index; one ORM UPDATE a person cost about a millisecond (20 s for a city's recalls).
+    `tubes`: (tube id, the checked row) of the batch's new tubes."""
+    retests = [(tube_id, round_.pk, pid)
+               for tube_id, (_r, _b, _s, round_, ids, _f, retest) in tubes if retest
+               for pid in ids]
     if not retests:
         return
     table = connection.ops.quote_name(Recall._meta.db_table)
@@ -309,26 +312,32 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch,
         "collected_by_id": user, "sealed_at": stamp, "sealed_by_id": user,
         "result": pa.array([""] * n, pa.string())}))
     home = {v[0]: v for v in people.values()}
-    rows = [(tube_id, round_.pk, pid, retest)
-            for tube_id, (_r, _b, _s, round_, ids, _f, retest) in zip(tube_ids, todo, strict=True)
-            for pid in ids]
-    member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(rows))
+    # The members as columns, built a tube at a time: no tuple per member (a batch's 20,000
+    # tuples were mostly the garbage collector's work)
+    tube_col, round_col, person_col, retest_col = [], [], [], []
+    for tube_id, (_r, _b, _s, round_, ids, _f, retest) in zip(tube_ids, todo, strict=True):
+        person_col += ids
+        tube_col += [tube_id] * len(ids)
+        round_col += [round_.pk] * len(ids)
+        retest_col += [retest] * len(ids)
+    tenant_col = [home[pid][1] for pid in person_col]
+    member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(person_col))
     bulk.write_columns(TubeMember._meta.db_table, pa.table({
         "id": pa.array(member_ids, pa.int64()),
-        "tenant_id": pa.array([home[r[2]][1] for r in rows], pa.int64()),
-        "area_id": pa.array([home[r[2]][2] for r in rows], pa.int64()),
-        "tube_id": pa.array([r[0] for r in rows], pa.int64()),
-        "round_id": pa.array([r[1] for r in rows], pa.int64()),
-        "person_id": pa.array([r[2] for r in rows], pa.int64()),
-        "retest": pa.array([r[3] for r in rows], pa.bool_())}))
-    _resample(rows, when)
+        "tenant_id": pa.array(tenant_col, pa.int64()),
+        "area_id": pa.array([home[pid][2] for pid in person_col], pa.int64()),
+        "tube_id": pa.array(tube_col, pa.int64()),
+        "round_id": pa.array(round_col, pa.int64()),
+        "person_id": pa.array(person_col, pa.int64()),
+        "retest": pa.array(retest_col, pa.bool_())}))
+    _resample(list(zip(tube_ids, todo, strict=True)), when)
     done.created += n
     done.outcome.update((t[0], "created") for t in todo)
-    done.people += len(rows)
+    done.people += len(person_col)
     event = audit.record(actor=actor, action="create", object_type="tube",
                          object_id=f"{n} tubes", detail={"first": todo[0][1], "last": todo[-1][1]})
-    shown = {(pid, home[pid][1]) for _t, _r, pid, _x in rows}
+    shown = dict(zip(person_col, tenant_col, strict=True))  # each person once
     bulk.write_columns(AuditShown._meta.db_table, pa.table({
         "event_id": pa.array([event.pk] * len(shown), pa.int64()),
-        "person_id": pa.array([p for p, _t in shown], pa.int64()),
-        "tenant_id": pa.array([t for _p, t in shown], pa.int64())}))
+        "person_id": pa.array(list(shown), pa.int64()),
+        "tenant_id": pa.array(list(shown.values()), pa.int64())}))
