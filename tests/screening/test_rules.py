@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from outbreakhq.screening import rules
 
 KEY = "a-long-test-secret-key-of-more-than-32-chars"
@@ -17,6 +20,17 @@ def test_a_screening_code_names_its_person_and_a_mistyped_one_names_nobody():
     assert rules.person_of_code(code.replace("S1042", "S1043"), KEY) is None
     assert rules.person_of_code(code, "another-deployments-secret-key-0123456789") is None
     assert rules.person_of_code("110101199003077777", KEY) is None  # an identity number
+
+
+_CODE_LIKE = st.text(alphabet="Ss0123456789-ABCDXYZ27abz8 \t\u0663\u00b2", max_size=20)
+
+
+@given(st.one_of(_CODE_LIKE, st.builds(lambda n, s: rules.screening_code(n, KEY) + s,
+                                       st.integers(0, 10**13), st.sampled_from(["", " ", "\n"]))))
+def test_a_code_as_printed_is_read_as_the_regex_reads_it(text):
+    match = rules._CODE.match(text.strip().upper().replace(" ", ""))
+    expected = (int(match.group(1)), match.group(2)) if match else None
+    assert rules._parse_code(text) == expected
 
 
 def test_pool_capacity_follows_the_preset_and_a_household_tube_is_capped():

@@ -60,14 +60,26 @@ def screening_code(person_id: int, key: str | bytes) -> str:
     return f"S{person_id}-{_check(person_id, key)}"
 
 
+def _parse_code(code: str) -> tuple[int, str] | None:
+    """(record number, check letters) of a code, or None when it has not a code's shape. A
+    code as printed (`S123-ABCD`) matches as it is; only one that does not (spaces, lower
+    case) is normalised first (stripping and upper-casing every code cost as much as the
+    match, and a city's round reads millions)."""
+    match = _CODE.match(code) or _CODE.match(code.strip().upper().replace(" ", ""))
+    if match is None:
+        return None
+    number, letters = match.groups()
+    return int(number), letters
+
+
 def person_of_code(code: str, key: str | bytes) -> int | None:
     """The record number a screening code names, or None when it is not a valid code."""
     key = key.encode() if isinstance(key, str) else key
-    match = _CODE.match(code.strip().upper().replace(" ", ""))
-    if not match:
+    parsed = _parse_code(code)
+    if parsed is None:
         return None
-    person_id = int(match.group(1))
-    return person_id if hmac.compare_digest(match.group(2), _check(person_id, key)) else None
+    person_id, letters = parsed
+    return person_id if hmac.compare_digest(letters, _check(person_id, key)) else None
 
 
 def pool_capacity(rule: int | str, max_pool_size: int) -> int:

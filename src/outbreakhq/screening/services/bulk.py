@@ -34,7 +34,12 @@ from outbreakhq.screening.models import (
     TubeMember,
     TubeStatus,
 )
-from outbreakhq.screening.services.common import now, row_error, user_of
+from outbreakhq.screening.services.common import (
+    now,
+    row_error,
+    tube_rows_by_barcode,
+    user_of,
+)
 from outbreakhq.screening.services.tubes import MAX_BARCODE, capacity_of
 
 CHUNK = 5000
@@ -74,7 +79,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
             members = members.replace(";", " ").replace(",", " ").split()
         elif not isinstance(members, list | tuple):
             members = []  # a number or an object where a list belongs: "scan at least one"
-        members = [str(m).strip() for m in members if str(m).strip()]
+        members = [m for m in map(str.strip, map(str, members)) if m]
         if not barcode or len(barcode) > MAX_BARCODE:
             fail(row, "barcode", _("a barcode of 1 to 64 characters is required"))
         if not members:
@@ -95,9 +100,8 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
     rounds = {r.pk: r for r in Round.objects.filter(pk__in={p[4] for p in parsed if p[4]})}
     capacities = {pk: capacity_of(r) for pk, r in rounds.items()}
     people = _people(actor, [m for p in parsed for m in p[2]])
-    existing = {}
-    for chunk in _chunks([p[1] for p in parsed if p[1]]):
-        existing.update(Tube.objects.filter(barcode__in=chunk).values_list("barcode", "content"))
+    existing = dict(tube_rows_by_barcode([p[1] for p in parsed if p[1]], ("barcode", "content")))
+    person_of = people.get
     seen_barcodes: dict[str, int] = {}
     seen_people: dict[tuple[int, int, bool], int] = {}
     scanned: dict[int, str] = {}  # person -> the code or number scanned: what errors name
@@ -111,7 +115,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
             fail(row, "round", _("no screening round number %(n)s") % {"n": round_id or "?"})
         ids = []
         for code in members:
-            found = people.get(code.upper())
+            found = person_of(code.upper())
             if found is None:
                 fail(row, "members", _(
                     "%(code)s is not the screening code or identity number of a person "
@@ -200,21 +204,22 @@ def _int(value) -> int | None:
 def _people(actor: Actor, codes: list[str]) -> dict[str, tuple[int, int, int]]:
     """code (upper case) -> (person id, tenant id, home area id), in the actor's scope."""
     scoped = Person.objects.visible_to(actor, Can.COLLECT_SAMPLES)
-    by_id: dict[int, list[str]] = {}
+    named: dict[str, int] = {}  # code -> the record number its MAC vouches for
     numbers = []
     key = settings.SECRET_KEY.encode()  # once: the lazy settings cost more than the MAC
-    for code in {c.upper() for c in codes}:
-        pid = rules.person_of_code(code, key)
+    person_of_code = rules.person_of_code
+    for code in set(map(str.upper, codes)):
+        pid = person_of_code(code, key)
         if pid:
-            by_id.setdefault(pid, []).append(code)
+            named[code] = pid
         else:
             numbers.append(code)
-    found: dict[str, tuple[int, int, int]] = {}
-    for chunk in _chunks(sorted(by_id)):
-        for pid, tenant, area in scoped.filter(_among("pk", chunk)).values_list(
-                "pk", "tenant_id", "home_area_id"):
-            for code in by_id.get(pid, ()):
-                found[code] = (pid, tenant, area)
+    # person id -> (id, tenant, home area) of the people in scope (a range may bring others)
+    in_scope: dict[int, tuple[int, int, int]] = {}
+    for chunk in _chunks(sorted(set(named.values()))):
+        in_scope.update((row[0], row) for row in scoped.filter(_among("pk", chunk)).values_list(
+            "pk", "tenant_id", "home_area_id"))
+    found = {code: in_scope[pid] for code, pid in named.items() if pid in in_scope}
     for chunk in _chunks(numbers):
         counts: dict[str, list] = {}
         for number, pid, tenant, area in scoped.filter(id_number__in=chunk).values_list(
@@ -256,11 +261,14 @@ def _refuse_sampled(todo: list, fail, scanned: Mapping[int, str]) -> None:
                         "code": scanned[pid], "barcode": barcode})
 
 
-def _resample(rows: list[tuple[int, int, int, bool]], when) -> None:
+def _resample(tubes: list[tuple[int, tuple]], when) -> None:
     """The open recalls of the retested people are resampled (in their retest tube): one
     statement run for all of them (executemany), each row found by the recall_round_person
-    index; one ORM UPDATE a person cost about a millisecond (20 s for a city's recalls)."""
-    retests = [(tube_id, round_id, pid) for tube_id, round_id, pid, retest in rows if retest]
+    index; one ORM UPDATE a person cost about a millisecond (20 s for a city's recalls).
+    `tubes`: (tube id, the checked row) of the batch's new tubes."""
+    retests = [(tube_id, round_.pk, pid)
+               for tube_id, (_r, _b, _s, round_, ids, _f, retest) in tubes if retest
+               for pid in ids]
     if not retests:
         return
     table = connection.ops.quote_name(Recall._meta.db_table)
@@ -304,26 +312,32 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch,
         "collected_by_id": user, "sealed_at": stamp, "sealed_by_id": user,
         "result": pa.array([""] * n, pa.string())}))
     home = {v[0]: v for v in people.values()}
-    rows = [(tube_id, round_.pk, pid, retest)
-            for tube_id, (_r, _b, _s, round_, ids, _f, retest) in zip(tube_ids, todo, strict=True)
-            for pid in ids]
-    member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(rows))
+    # The members as columns, built a tube at a time: no tuple per member (a batch's 20,000
+    # tuples were mostly the garbage collector's work)
+    tube_col, round_col, person_col, retest_col = [], [], [], []
+    for tube_id, (_r, _b, _s, round_, ids, _f, retest) in zip(tube_ids, todo, strict=True):
+        person_col += ids
+        tube_col += [tube_id] * len(ids)
+        round_col += [round_.pk] * len(ids)
+        retest_col += [retest] * len(ids)
+    tenant_col = [home[pid][1] for pid in person_col]
+    member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(person_col))
     bulk.write_columns(TubeMember._meta.db_table, pa.table({
         "id": pa.array(member_ids, pa.int64()),
-        "tenant_id": pa.array([home[r[2]][1] for r in rows], pa.int64()),
-        "area_id": pa.array([home[r[2]][2] for r in rows], pa.int64()),
-        "tube_id": pa.array([r[0] for r in rows], pa.int64()),
-        "round_id": pa.array([r[1] for r in rows], pa.int64()),
-        "person_id": pa.array([r[2] for r in rows], pa.int64()),
-        "retest": pa.array([r[3] for r in rows], pa.bool_())}))
-    _resample(rows, when)
+        "tenant_id": pa.array(tenant_col, pa.int64()),
+        "area_id": pa.array([home[pid][2] for pid in person_col], pa.int64()),
+        "tube_id": pa.array(tube_col, pa.int64()),
+        "round_id": pa.array(round_col, pa.int64()),
+        "person_id": pa.array(person_col, pa.int64()),
+        "retest": pa.array(retest_col, pa.bool_())}))
+    _resample(list(zip(tube_ids, todo, strict=True)), when)
     done.created += n
     done.outcome.update((t[0], "created") for t in todo)
-    done.people += len(rows)
+    done.people += len(person_col)
     event = audit.record(actor=actor, action="create", object_type="tube",
                          object_id=f"{n} tubes", detail={"first": todo[0][1], "last": todo[-1][1]})
-    shown = {(pid, home[pid][1]) for _t, _r, pid, _x in rows}
+    shown = dict(zip(person_col, tenant_col, strict=True))  # each person once
     bulk.write_columns(AuditShown._meta.db_table, pa.table({
         "event_id": pa.array([event.pk] * len(shown), pa.int64()),
-        "person_id": pa.array([p for p, _t in shown], pa.int64()),
-        "tenant_id": pa.array([t for _p, t in shown], pa.int64())}))
+        "person_id": pa.array(list(shown), pa.int64()),
+        "tenant_id": pa.array(list(shown.values()), pa.int64())}))

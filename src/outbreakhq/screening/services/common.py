@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import batched
+
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +34,23 @@ def refuse(message: str, errors: list[FieldError]):
 
 def row_error(row: int | None, field: str, problem: str) -> FieldError:
     return FieldError(field, problem, row)
+
+
+def tube_rows_by_barcode(barcodes: Sequence[str], columns: Sequence[str]) -> list[tuple]:
+    """These columns of the tubes with these barcodes, in no scope: for callers that then read
+    the tubes they act on through their scope, by id, or that only ask whether a barcode is
+    taken. One plain `barcode IN (...)` per 2,000 barcodes: the ORM's `barcode__in` prepares
+    every value one by one (about 20 µs each, 40 ms of a 2,000-tube batch)."""
+    table = connection.ops.quote_name(Tube._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    barcode = connection.ops.quote_name(Tube._meta.get_field("barcode").column)
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for chunk in batched(barcodes, 2000):
+            cursor.execute(f"SELECT {names} FROM {table} "  # noqa: S608 (the model's names)
+                           f"WHERE {barcode} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            rows += cursor.fetchall()
+    return rows
 
 
 def code_of(person_id: int) -> str:

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from outbreakhq import protocols
-from outbreakhq.core import audit, events, hooks
+from outbreakhq.core import audit, bulk, events, hooks
 from outbreakhq.core.actor import Actor
 from outbreakhq.core.errors import FieldError, InvalidInput
 from outbreakhq.core.events import PositiveResultRecorded, PositiveResultsRecorded
@@ -41,7 +41,12 @@ from outbreakhq.screening.models import (
     TubeMember,
     TubeStatus,
 )
-from outbreakhq.screening.services.common import now, row_error, user_of
+from outbreakhq.screening.services.common import (
+    now,
+    row_error,
+    tube_rows_by_barcode,
+    user_of,
+)
 from outbreakhq.screening.services.tubes import capacity_of
 
 BATCH = 2000
@@ -159,9 +164,10 @@ def _tubes_in_scope(actor: Actor, barcodes: list[str]) -> dict[str, _TubeRow]:
         chunk = barcodes[start:start + BATCH]
         # By primary key: with the barcodes and the scope in one query the planner may walk
         # the scope's index over every tube of the tenant (quadratic over a round).
-        ids = list(Tube.objects.filter(barcode__in=chunk).values_list("pk", flat=True))
-        for values in (Tube.objects.visible_to(actor, Can.RECORD_RESULTS)
-                       .select_for_update(of=("self",)).filter(pk__in=ids)
+        # A batch's tubes were registered together: their ids are one range (bulk.with_ids).
+        ids = [pk for pk, in tube_rows_by_barcode(chunk, ("id",))]
+        for values in (bulk.with_ids(Tube.objects.visible_to(actor, Can.RECORD_RESULTS)
+                                     .select_for_update(of=("self",)), ids)
                        .values_list(*_ROW_FIELDS)):
             tube = _TubeRow(*values)
             found[tube.barcode] = tube
@@ -229,7 +235,7 @@ def _apply(actor: Actor, todo: list[tuple[_TubeRow, str, float | None]],
              for member in members.get(tube.pk, ())]
     under = _under_control(found)
     positives = tuple(PositiveResultRecorded(
-        actor=actor, person_id=member.person_id, area_path=member.area.path,
+        actor=actor, person_id=member.person_id, area_path=member.area_path,
         sampled_on=tube.collected_at.date(), detection_route=tube.detection_route,
         found_under_control=(member.person_id, tube.collected_at.date()) in under,
         reference=_("tube %(code)s") % {"code": tube.barcode})
@@ -294,16 +300,30 @@ def report_results(*, actor: Actor, barcodes: Iterable[str]) -> Reported:
     return done
 
 
-def _members_of(tube_ids: set[int]) -> dict[int, list[TubeMember]]:
-    out: dict[int, list[TubeMember]] = {}
+@dataclass(slots=True)
+class _Member:
+    """What a result needs of a tube's member: a recall's row, a positive's person and area."""
+    tube_id: int
+    tenant_id: int
+    area_id: int
+    person_id: int
+    area_path: str
+
+
+def _members_of(tube_ids: set[int]) -> dict[int, list[_Member]]:
+    """The members of these tubes, as rows (a model instance and its area per member cost more
+    than the recalls' insert)."""
+    out: dict[int, list[_Member]] = {}
     if not tube_ids:
         return out
-    for member in TubeMember.objects.filter(tube_id__in=tube_ids).select_related("area"):
+    for values in (TubeMember.objects.filter(tube_id__in=sorted(tube_ids))
+                   .values_list("tube_id", "tenant_id", "area_id", "person_id", "area__path")):
+        member = _Member(*values)
         out.setdefault(member.tube_id, []).append(member)
     return out
 
 
-def _under_control(found: list[tuple[_TubeRow, TubeMember]]) -> set[tuple[int, date]]:
+def _under_control(found: list[tuple[_TubeRow, _Member]]) -> set[tuple[int, date]]:
     """(person, sampling day) of the positives found under control: sampled in a
     sealed-compound or quarantine round, or in a quarantine stay that day (asked once a
     sampling day, not once a person)."""

@@ -39,6 +39,7 @@ from outbreakhq.screening.services.common import (
     round_named,
     row_error,
     site_named,
+    tube_rows_by_barcode,
     user_of,
 )
 
@@ -286,9 +287,11 @@ def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[st
     with transaction.atomic():
         existing = Box.objects.filter(code=box_code).first()
         # (id, status, box) by barcode, locked: no model instance per tube (a box of a
-        # city's round holds thousands)
+        # city's round holds thousands), found by id: a box's tubes were registered together,
+        # their ids are one range (bulk.with_ids)
+        ids = [pk for pk, in tube_rows_by_barcode(wanted, ("id",))]
         tubes = {barcode: (pk, status, box_id) for pk, barcode, site_id, status, box_id in
-                 Tube.objects.select_for_update().filter(barcode__in=wanted).values_list(
+                 bulk.with_ids(Tube.objects.select_for_update(), ids).values_list(
                      "pk", "barcode", "site_id", "status", "box_id") if site_id == site.pk}
         if existing is not None:
             if existing.site_id == site.pk and {t[2] for t in tubes.values()} == {
@@ -311,7 +314,7 @@ def ship_box(*, actor: Actor, site_id: int, box_code: str, barcodes: Sequence[st
         when, who = now(), user_of(actor)
         box = Box.objects.create(tenant_id=site.tenant_id, area=site.area, site=site,
                                  code=box_code, shipped_at=when, shipped_by=who)
-        Tube.objects.filter(pk__in=[t[0] for t in tubes.values()]).update(
+        bulk.with_ids(Tube.objects.all(), [t[0] for t in tubes.values()]).update(
             box=box, status=TubeStatus.SHIPPED, shipped_at=when, shipped_by=who)
         audit.record(actor=actor, action="create", object_type="box", object_id=box_code,
                      area=site.area, detail={"tubes": len(tubes)})
