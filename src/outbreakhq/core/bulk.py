@@ -119,8 +119,11 @@ def collector_paused() -> Iterator[None]:
     14). The batch's tens of thousands of new objects (instances, rows, events) all stay
     referenced until it is written, so the collections they trigger find nothing to free, yet
     each walked them: a fifth of a 5,000-case commit, most of it one full collection of the
-    whole process. The collector runs again when the batch is done (a batch is bounded: the
-    import's row limit, SQLite's BATCH_ROWS); left alone if someone else paused it."""
+    whole process; a sixth of a screening round's path (a batch of 2,000 tubes registered or
+    resulted, issue 9); a third of the risk-area regrade's Python time (issue 11). The
+    collector runs again when the batch is done (a batch is bounded: the import's row limit,
+    SQLite's BATCH_ROWS, a file's 2,000 tubes); left alone if someone else paused it. Also a
+    decorator: `@collector_paused()`."""
     if not gc.isenabled():
         yield
         return

@@ -59,6 +59,7 @@ def _chunks(values: Sequence, size: int = CHUNK):
         yield values[start:start + size]
 
 
+@bulk.collector_paused()  # a batch's objects live until it is written (core/bulk.py)
 def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
                  partial: bool = False) -> Batch:
     """Rows of {barcode, members (codes or identity numbers), site, round, retest}."""

@@ -93,6 +93,7 @@ class Recorded:
     errors: list[FieldError] = field(default_factory=list)
 
 
+@bulk.collector_paused()  # a batch's objects live until it is written (core/bulk.py)
 def record_results(*, actor: Actor, rows: Iterable[Mapping], first_row: int = 1,
                    partial: bool = False) -> Recorded:
     """Results of tubes received at the lab: rows of barcode, result (negative / positive /

@@ -8,12 +8,10 @@ made (a newer event, or a newer proposal superseded it): approving it is refused
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -107,7 +105,7 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
     now, user = timezone.now(), actor.user if actor and actor.is_authenticated else None
     auto = settings.OUTBREAKHQ_ZONES_AUTO_APPROVE
     key = rules_key(rules)
-    with transaction.atomic(), _collector_paused():
+    with transaction.atomic(), bulk.collector_paused():
         top = ZoneEvent.objects.aggregate(n=Max("id"))["n"] or 0
         last_run = RegradeRun.objects.order_by("-id").first()
         incremental = (not full and last_run is not None and last_run.rules == key
@@ -156,23 +154,6 @@ def regrade(*, day: date | None = None, actor: Actor | None = None,
 
 
 FULL_READ_ABOVE = 5000  # areas to check: above this, read every area (same answer, faster)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the regrade runs. Its clocks allocate some
-    hundred thousand short-lived objects (events, days, states) that form no cycles (reference
-    counting frees them), and each allocation burst made the collector walk the process's
-    heap: 170 collections, a third of the run's Python time on the bench's first regrade
-    (measured with gc.callbacks; issue 11). Collection resumes, and catches up, when the
-    run ends, also when it fails; a collector already off stays off."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def rules_key(rules) -> str:
