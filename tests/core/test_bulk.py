@@ -74,3 +74,28 @@ def test_with_ids_reads_exactly_the_ids_asked_for_whether_they_fill_their_range_
     assert sorted(bulk.with_ids(people, [ids[0], ids[2], ids[3]])
                   .values_list("pk", flat=True)) == [ids[0], ids[2], ids[3]]
     assert list(bulk.with_ids(people, [])) == []
+
+
+@pytest.mark.django_db
+def test_write_lists_stores_python_columns_as_the_orm_stores_them():
+    """Numbers, text, a date and timestamps written from Python lists (SQLite: as they are;
+    PostgreSQL: through Arrow's CSV for COPY) read back as the ORM reads its own rows."""
+    import pyarrow as pa
+    from django.utils import timezone
+
+    land = territory()
+    when = timezone.now().replace(microsecond=123456)
+    ids = bulk.allocate_ids(Person._meta.db_table, 2)
+    text, stamp = pa.string(), pa.timestamp("us", tz="UTC")
+    assert bulk.write_lists(Person._meta.db_table, {
+        "id": (ids, pa.int64()), "tenant_id": ([land.region.tenant_id] * 2, pa.int64()),
+        "name": (["Ash", ""], text), "sex": (["F", "U"], text),
+        "birth_date": ([date(1990, 5, 17), None], pa.date32()),
+        "id_type": (["none"] * 2, text), "id_number": (["", ""], text),
+        "phone": (["136", ""], text), "home_area_id": ([land.compound1.pk] * 2, pa.int64()),
+        "address": (["1 Road", ""], text),
+        "created_at": ([when] * 2, stamp), "updated_at": ([when] * 2, stamp)}) == 2
+    ash, blank = Person.objects.get(pk=ids[0]), Person.objects.get(pk=ids[1])
+    assert (ash.name, ash.sex, ash.birth_date, ash.phone, ash.home_area_id) == (
+        "Ash", "F", date(1990, 5, 17), "136", land.compound1.pk)
+    assert ash.created_at == when and blank.birth_date is None and blank.name == ""

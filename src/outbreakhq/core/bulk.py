@@ -18,7 +18,7 @@ their JSON basis made ANALYZE ten times slower than the columns that matter, iss
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -218,6 +218,29 @@ def write_columns(table: str, columns: pa.Table, *, analyze: Sequence[str] | Non
             cursor.executemany(sql, list(zip(*values, strict=True)))
     analyze_after_load(table, columns.num_rows, analyze)
     return columns.num_rows
+
+
+def write_lists(table: str, columns: Mapping[str, tuple[Sequence, pa.DataType]], *,
+                analyze: Sequence[str] | None = None) -> int:
+    """`write_columns` for columns built as Python lists ({name: (values, Arrow type)}): on
+    SQLite, lists of numbers, text and flags are written as they are, without the round trip
+    through Arrow that `write_columns` makes (a 20,000-member batch of a screening round: 9 ms
+    against 2, issue 9); on PostgreSQL, through Arrow's CSV for COPY as `write_columns`."""
+    if connection.vendor == "postgresql":
+        return write_columns(table, pa.table({name: pa.array(values, kind) for name, (values, kind)
+                                              in columns.items()}), analyze=analyze)
+    rows = len(next(iter(columns.values()))[0]) if columns else 0
+    values = [_sqlite_values(pa.array(v, kind)) if pa.types.is_temporal(kind) else v
+              for v, kind in columns.values()]
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    sql = (f'INSERT INTO "{table}" ({column_list}) '  # noqa: S608 (model names)
+           f'VALUES ({", ".join(["%s"] * len(columns))})')
+    with connection.cursor() as cursor:
+        for start in range(0, rows, SQLITE_BATCH):
+            cursor.executemany(sql, list(zip(*(v[start:start + SQLITE_BATCH] for v in values),
+                                             strict=True)))
+    analyze_after_load(table, rows, analyze)
+    return rows
 
 
 def _sqlite_values(column: pa.Array) -> list:

@@ -104,7 +104,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
     existing = dict(tube_rows_by_barcode([p[1] for p in parsed if p[1]], ("barcode", "content")))
     person_of = people.get
     seen_barcodes: dict[str, int] = {}
-    seen_people: dict[tuple[int, int, bool], int] = {}
+    seen_people: dict[tuple[int, bool], dict[int, int]] = {}  # (round, retest) -> person -> row
     scanned: dict[int, str] = {}  # person -> the code or number scanned: what errors name
     todo = []
     for row, barcode, members, site_id, round_id, retest in parsed:
@@ -147,16 +147,16 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
         if len(ids) > most:
             fail(row, "members", _("%(n)d people; a tube of this round holds at most %(max)d")
                  % {"n": len(ids), "max": most})
+        seen = seen_people.setdefault((round_.id, retest), {})
         for pid in ids:
-            other = seen_people.get((round_.pk, pid, retest))
+            other = seen.get(pid)
             if other is not None:
                 fail(row, "members", _("%(code)s is also in the tube of row %(other)d")
                      % {"code": scanned[pid], "other": other})
         if row in bad:
             continue
         seen_barcodes[barcode] = row
-        for pid in ids:
-            seen_people[(round_.pk, pid, retest)] = row
+        seen.update(dict.fromkeys(ids, row))
         todo.append((row, barcode, site, round_, ids, fingerprint, retest))
     _refuse_sampled(todo, fail, scanned)
     if done.errors and not partial:
@@ -238,8 +238,7 @@ def _refuse_sampled(todo: list, fail, scanned: Mapping[int, str]) -> None:
         by_round: dict[int, dict[int, int]] = {}
         for row, _b, _s, round_, ids, _f, is_retest in todo:
             if is_retest == retest:
-                for pid in ids:
-                    by_round.setdefault(round_.pk, {})[pid] = row
+                by_round.setdefault(round_.id, {}).update(dict.fromkeys(ids, row))
         for round_id, rows in by_round.items():
             for chunk in _chunks(sorted(rows)):
                 if retest:
@@ -323,14 +322,12 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch,
         retest_col += [retest] * len(ids)
     tenant_col = [home[pid][1] for pid in person_col]
     member_ids = bulk.allocate_ids(TubeMember._meta.db_table, len(person_col))
-    bulk.write_columns(TubeMember._meta.db_table, pa.table({
-        "id": pa.array(member_ids, pa.int64()),
-        "tenant_id": pa.array(tenant_col, pa.int64()),
-        "area_id": pa.array([home[pid][2] for pid in person_col], pa.int64()),
-        "tube_id": pa.array(tube_col, pa.int64()),
-        "round_id": pa.array(round_col, pa.int64()),
-        "person_id": pa.array(person_col, pa.int64()),
-        "retest": pa.array(retest_col, pa.bool_())}))
+    number = pa.int64()
+    bulk.write_lists(TubeMember._meta.db_table, {
+        "id": (member_ids, number), "tenant_id": (tenant_col, number),
+        "area_id": ([home[pid][2] for pid in person_col], number), "tube_id": (tube_col, number),
+        "round_id": (round_col, number), "person_id": (person_col, number),
+        "retest": (retest_col, pa.bool_())})
     _resample(list(zip(tube_ids, todo, strict=True)), when)
     done.created += n
     done.outcome.update((t[0], "created") for t in todo)
@@ -338,7 +335,6 @@ def _write(actor: Actor, todo: list, people: dict, done: Batch,
     event = audit.record(actor=actor, action="create", object_type="tube",
                          object_id=f"{n} tubes", detail={"first": todo[0][1], "last": todo[-1][1]})
     shown = dict(zip(person_col, tenant_col, strict=True))  # each person once
-    bulk.write_columns(AuditShown._meta.db_table, pa.table({
-        "event_id": pa.array([event.pk] * len(shown), pa.int64()),
-        "person_id": pa.array(list(shown), pa.int64()),
-        "tenant_id": pa.array(list(shown.values()), pa.int64())}))
+    bulk.write_lists(AuditShown._meta.db_table, {
+        "event_id": ([event.pk] * len(shown), number), "person_id": (list(shown), number),
+        "tenant_id": (list(shown.values()), number)})
