@@ -166,11 +166,14 @@ def test_a_site_that_loses_its_connection_keeps_its_tubes_and_sends_them_when_ba
         page.get_by_role("button", name="3. Seal the tube").click()
     expect(page.locator("#queue-status")).to_contain_text("Waiting: 2")
     assert not Tube.objects.exists()
+    page.wait_for_timeout(2500)  # the tubes wait in the queue: they are dated when sealed
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#sent")).to_contain_text("Tube sealed and sent: OFF2")
     expect(page.locator("#queue-status")).to_have_text("")
     assert sorted(Tube.objects.values_list("barcode", flat=True)) == ["OFF1", "OFF2"]
+    for tube in Tube.objects.all():  # collected when sealed offline, not when it arrived
+        assert (tube.sealed_at - tube.collected_at).total_seconds() >= 2
 
 
 def _qr_pixels(text: str, scale: int = 4, border: int = 4) -> tuple[int, int, list[int]]:

@@ -123,6 +123,25 @@ def test_a_batch_keeps_each_tubes_collection_time(screen):
         "2026-01-05T00:15:00+00:00"}
 
 
+def test_a_tube_from_an_offline_queue_is_dated_by_how_long_it_waited(screen):
+    """The collection page counts the seconds a sealed tube waited in its queue (not the
+    phone's clock, which may be set wrong): the tube was collected that long before it
+    arrived, so turnaround starts when it was swabbed."""
+    from datetime import timedelta
+
+    codes = screen.codes(screen.people(2))
+    client = logged_in(screen.operator)
+    answer = send(client, screen, [("Q1", codes[:1])], queued_seconds=3600).json()
+    assert answer["tubes"][0]["status"] == "created"
+    tube = Tube.objects.get(barcode="Q1")
+    assert abs(tube.sealed_at - tube.collected_at - timedelta(hours=1)) < timedelta(seconds=5)
+    for n, wrong in enumerate((-1, "soon", 8 * 86400)):
+        refused = send(client, screen, [(f"W{n}", codes[1:])], queued_seconds=wrong).json()
+        [problem] = refused["tubes"][0]["errors"]
+        assert problem["field"] == "queued_seconds" and "0 to 604800" in problem["message"]
+    assert not Tube.objects.filter(barcode__startswith="W").exists()
+
+
 def test_a_person_refused_in_a_batch_is_named_by_what_the_operator_scanned(screen):
     """Review of batch.py: the refusals named people by their record number (`person 17`),
     which nobody at the site scanned; they name the code or identity number scanned."""

@@ -159,6 +159,7 @@ class TubesOut(Schema):
             "barcode": {"type": "string"}, "site": {"type": "integer"},
             "round": {"type": "integer"}, "retest": {"type": "boolean"},
             "collected_at": {"type": "string", "format": "date-time"},
+            "queued_seconds": {"type": "integer", "minimum": 0, "maximum": 604800},
             "members": {"type": "array", "items": {"type": "string"}}}}}}}},
     "text/csv": {"schema": {"type": "string"}},
     "application/fhir+json": {"schema": {"type": "object"}}}}})
@@ -185,7 +186,8 @@ def submit_tubes(request, response: HttpResponse):
 class TubeBatchIn(Schema):
     tubes: list[Any] = Field(description=(
         "Sealed tubes, each {barcode, members, site, round, retest, collected_at} as in "
-        "POST tubes/bulk"))
+        "POST tubes/bulk, or instead of collected_at queued_seconds: the seconds the tube "
+        "waited in a site's offline queue (collected that long before it arrived)"))
 
 
 class TubeProblemOut(Schema):

@@ -43,6 +43,7 @@ from outbreakhq.screening.services.common import (
 from outbreakhq.screening.services.tubes import MAX_BARCODE, capacity_of
 
 CHUNK = 5000
+MAX_QUEUED = timedelta(days=7)  # the longest a tube may have waited in a site's offline queue
 
 
 @dataclass
@@ -73,6 +74,7 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
 
     parsed = []
     collected: dict[int, datetime] = {}  # row -> the collection time the input gave
+    arrived = now()
     for row, values in enumerate(rows, start=first_row):
         barcode = str(values.get("barcode") or "").strip()
         members = values.get("members") or []
@@ -92,6 +94,14 @@ def submit_tubes(*, actor: Actor, rows: Sequence[Mapping], first_row: int = 1,
                 fail(row, "collected_at", _(
                     "a collection time with its time zone, not in the future, is required "
                     "(for example 2022-04-04T08:15:00+08:00)"))
+            else:
+                collected[row] = at
+        elif values.get("queued_seconds") not in (None, ""):
+            at = _queued_time(values["queued_seconds"], arrived)
+            if at is None:
+                fail(row, "queued_seconds", _(
+                    "the seconds the tube waited in the queue, a whole number from 0 to "
+                    "%(most)d") % {"most": MAX_QUEUED.days * 86400})
             else:
                 collected[row] = at
         parsed.append((row, barcode, members, _int(values.get("site")),
@@ -181,6 +191,19 @@ def _collection_time(value) -> datetime | None:
     if not isinstance(value, datetime) or value.tzinfo is None:
         return None
     return value if value <= now() + timedelta(minutes=5) else None
+
+
+def _queued_time(value, arrived: datetime) -> datetime | None:
+    """When a tube that waited in a site's offline queue was sealed: its arrival less the
+    seconds it waited, which the phone counts (its clock's date and hour are not trusted: a
+    phone set ten minutes fast would date every tube in the future). None when it is not a
+    whole number of seconds from 0 to MAX_QUEUED."""
+    try:
+        seconds = int(str(value).strip())
+    except ValueError:
+        return None
+    waited = timedelta(seconds=seconds)
+    return arrived - waited if timedelta(0) <= waited <= MAX_QUEUED else None
 
 
 def _among(field_name: str, ids: Sequence[int]) -> Q:

@@ -167,7 +167,7 @@
     queue.push({barcode: tube, members: scanned.slice(),
                 site: parseInt(form.elements.site.value, 10),
                 round: parseInt(form.elements.round.value, 10),
-                retest: form.elements.retest.checked});
+                retest: form.elements.retest.checked, sealed: Date.now()});
     save(queue);
     scanned = [];
     lastRead = "";
@@ -185,6 +185,17 @@
   // fails (offline, a server error, a lost session) every tube stays for the next try.
   var BATCH = 50;
 
+  // A tube is dated by how long it waited here, counted by this phone, not by the phone's
+  // clock (which may be set wrong): the server takes that much off the time it arrives.
+  function asSent(tube) {
+    var sent = Object.assign({}, tube);
+    delete sent.sealed;
+    if (tube.sealed) {
+      sent.queued_seconds = Math.max(0, Math.round((Date.now() - tube.sealed) / 1000));
+    }
+    return sent;
+  }
+
   function flush() {
     if (sending) { return; }
     var batch = load().slice(0, BATCH);
@@ -193,7 +204,7 @@
     fetch(form.dataset.apiBatch, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": form.dataset.csrf},
-      body: JSON.stringify({tubes: batch})
+      body: JSON.stringify({tubes: batch.map(asSent)})
     }).then(function (answer) {
       return answer.json().catch(function () { return {}; }).then(function (body) {
         sending = false;
