@@ -229,18 +229,11 @@ def write_lists(table: str, columns: Mapping[str, tuple[Sequence, pa.DataType]],
     if connection.vendor == "postgresql":
         return write_columns(table, pa.table({name: pa.array(values, kind) for name, (values, kind)
                                               in columns.items()}), analyze=analyze)
-    rows = len(next(iter(columns.values()))[0]) if columns else 0
+    # SQLite: `_write`'s executemany over the rows the lists zip into (its ANALYZE reads the
+    # indexes, whatever the columns).
     values = [_sqlite_values(pa.array(v, kind)) if pa.types.is_temporal(kind) else v
               for v, kind in columns.values()]
-    column_list = ", ".join(f'"{c}"' for c in columns)
-    sql = (f'INSERT INTO "{table}" ({column_list}) '  # noqa: S608 (model names)
-           f'VALUES ({", ".join(["%s"] * len(columns))})')
-    with connection.cursor() as cursor:
-        for start in range(0, rows, SQLITE_BATCH):
-            cursor.executemany(sql, list(zip(*(v[start:start + SQLITE_BATCH] for v in values),
-                                             strict=True)))
-    analyze_after_load(table, rows, analyze)
-    return rows
+    return _write(table, list(columns), zip(*values, strict=True)) if columns else 0
 
 
 def _sqlite_values(column: pa.Array) -> list:

@@ -123,11 +123,9 @@ class Batch:
             self.new_people = []
         bulk.insert_models(records)
         imported = {Case: CasesImported, Contact: ContactsImported}[model]
-        # The person and area as bulk.maker cached them on each record (no descriptor call a
-        # read: issue 14); `id` rather than `pk`, which goes through two calls.
         events.publish(imported(actor=self.actor, records=tuple(
-            ImportedRecord(r.id, cached["person"], cached["area"], detail(r) if detail else None)
-            for r in records for cached in (r._state.fields_cache,))))
+            ImportedRecord(r.id, r.person, r.area, detail(r) if detail else None)
+            for r in records)))
 
 
 def write_plan(*, actor: Actor, plan: Plan) -> ImportResult:
